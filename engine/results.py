@@ -1,0 +1,90 @@
+"""Plain result objects returned by the engine and consumed by figures, pages, the CLI and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.network import TwoLayerReLU
+
+
+@dataclass
+class Certificate:
+    """A dual lower bound on the global optimum of J and the gap of one network to it.
+
+    ``lower_bound`` is a true bound only when ``exact`` (2-D data: pricing over the unit sphere is
+    exact). For d > 2 the pricing is sampled, so the number is an estimate and ``certified`` is False.
+    """
+
+    lower_bound: float
+    objective: float  # J of the network the certificate is about
+    gap: float  # objective - lower_bound (may be tiny-negative from round-off)
+    relative_gap: float  # gap / max(1, |objective|)
+    certified: bool  # exact and relative_gap <= tolerance
+    exact: bool  # pricing was exact (d == 2)
+    tolerance: float
+    dual_scale: float  # factor applied to the raw dual point to make it feasible
+    price: float  # max_{||w||<=1} |lambda . relu(Z w)| of the raw dual point
+    argmax_direction: np.ndarray  # a unit w attaining the price (lifted, length d+1)
+    argmax_sign: float  # +1 if lambda . relu(Z w) = +price at argmax_direction, else -1
+
+
+@dataclass
+class ConvexResult:
+    """The network recovered from a solved convex program, with its certificate."""
+
+    network: TwoLayerReLU
+    objective: float  # J of the recovered network on the training data
+    convex_objective: float  # C(u, v) of the program's solution
+    certificate: Certificate | None
+    patterns: int  # number of patterns in the program
+    pattern_mode: str  # "exact" or "sampled"
+    solver: str
+    time_s: float
+    status: str  # solver status, e.g. "optimal"
+    U: np.ndarray  # (d+1) x P, the u_i as columns
+    V: np.ndarray  # (d+1) x P
+    D: np.ndarray  # n x P boolean pattern matrix
+    message: str = ""
+
+    @property
+    def neurons(self) -> int:
+        return self.network.width
+
+    @property
+    def lower_bound(self) -> float | None:
+        """The certified lower bound, or None when it cannot be certified (d > 2)."""
+        if self.certificate is None or not self.certificate.exact:
+            return None
+        return self.certificate.lower_bound
+
+    @property
+    def certified(self) -> bool:
+        return bool(self.certificate is not None and self.certificate.certified)
+
+
+@dataclass
+class TrainHistory:
+    """What gradient training logged, one entry per logged step."""
+
+    step: list[int] = field(default_factory=list)  # optimizer steps taken so far
+    epoch: list[float] = field(default_factory=list)
+    objective: list[float] = field(default_factory=list)  # J on the full training set
+    train_accuracy: list[float] = field(default_factory=list)
+    test_accuracy: list[float] = field(default_factory=list)  # nan when there is no test set
+    time_s: list[float] = field(default_factory=list)  # wall time since the start of training
+
+
+@dataclass
+class TrainResult:
+    """A gradient-trained network and its history; ``diverged`` runs stop early with a message."""
+
+    network: TwoLayerReLU
+    history: TrainHistory
+    objective: float  # J of the returned network on the training data
+    optimizer: str
+    diverged: bool
+    message: str
+    time_s: float
+    settings: dict = field(default_factory=dict)
