@@ -75,6 +75,16 @@ class Loss:
             return float(np.sum(lam * y))
         return float(np.sum(_xlogx(a) + _xlogx(1.0 - a)) / n)
 
+    def project_to_domain(self, lam: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The nearest dual point inside the conjugate's domain (clips ``-n lam_k y_k`` into [0, 1])."""
+        lam = np.asarray(lam, dtype=float)
+        if self.name == "squared":
+            return lam
+        y = np.asarray(y, dtype=float)
+        n = len(y)
+        a = np.clip(-n * lam * y, 0.0, 1.0)
+        return -a * y / n
+
     def dual_scale_limit(self, lam: np.ndarray, y: np.ndarray) -> float:
         """Largest ``t >= 0`` with ``t * lam`` inside the conjugate's domain (``inf`` for squared)."""
         if self.name == "squared":

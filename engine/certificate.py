@@ -1,0 +1,220 @@
+"""Dual lower bound on the global optimum of J and the certificate of optimality (DESIGN.md section 3).
+
+By Fenchel duality, for every lambda with ``max_{||w||<=1} |lambda . relu(Z w)| <= beta``:
+
+    min J  =  min C  >=  -L*(lambda).
+
+From any network take lambda = grad L(yhat) (or a solver's dual point), scale it by the factor
+``t`` in ``[0, beta / price]`` (and inside the conjugate's domain) that maximises ``-L*(t lambda)``,
+and evaluate. ``price(lambda) = max_{||w||<=1} |lambda . relu(Z w)|`` is computed **exactly** for 2-D
+data: ``g(w) = lambda . relu(Z w)`` is linear on each cell of the plane arrangement, so its maximum on
+the unit sphere is at a cell's own stationary direction, at a stationary direction on one of the great
+circles ``z_k . w = 0`` (between two consecutive vertices), or at a vertex. For d > 2 the price is
+estimated from sampled directions refined by projected ascent, and the bound is never certified.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from engine.losses import Loss, get_loss
+from engine.network import TwoLayerReLU, lift
+from engine.patterns import exact_patterns
+from engine.results import Certificate
+
+DEFAULT_TOLERANCE = 1e-6  # relative gap under which the optimum counts as certified
+_BLOCK_ENTRIES = 4_000_000
+
+
+def ridge_values(Z: np.ndarray, lam: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """``g(w) = lambda . relu(Z w)`` for every row w of W (blocked to bound memory)."""
+    out = np.empty(W.shape[0])
+    block = max(1, _BLOCK_ENTRIES // max(1, Z.shape[0]))
+    for s in range(0, W.shape[0], block):
+        out[s : s + block] = np.maximum(Z @ W[s : s + block].T, 0.0).T @ lam
+    return out
+
+
+def _normalise(W: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(W, axis=1)
+    keep = norms > 1e-300
+    return W[keep] / norms[keep, None]
+
+
+def candidate_directions_2d(Z: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Unit directions among which ``max |g|`` over the sphere is attained (lifted 2-D data).
+
+    Vertices ``+-z_j x z_k``; each cell's stationary directions ``+-c_D / ||c_D||`` with
+    ``c_D = sum_k d_k lam_k z_k``; on every great circle ``z_k . w = 0`` and every arc between two
+    consecutive vertices, the stationary directions ``+-P_k c / ||P_k c||`` of the arc's linear piece.
+    """
+    n = Z.shape[0]
+    Zu = np.unique(Z, axis=0)
+    m = Zu.shape[0]
+    cands = []
+    # vertices
+    if m >= 2:
+        j, k = np.triu_indices(m, k=1)
+        V = np.cross(Zu[j], Zu[k])
+        cands += [V, -V]
+    # cell stationary directions
+    cells = exact_patterns(Z[:, :2]).D  # n x P
+    C = (cells * lam[:, None]).T @ Z  # P x 3
+    cands += [C, -C]
+    # arc stationary directions on every great circle
+    if m >= 2:
+        lz = lam[:, None] * Z  # n x 3
+        block = max(1, _BLOCK_ENTRIES // (2 * m * n))
+        for s in range(0, m, block):
+            cands += _arc_candidates(Zu[s : s + block], Zu, Z, lz)
+    return _normalise(np.vstack(cands))
+
+
+def _arc_candidates(Zk: np.ndarray, Zu: np.ndarray, Z: np.ndarray, lz: np.ndarray) -> list[np.ndarray]:
+    """Stationary directions of g on the arcs of the great circles z_k . w = 0 for the rows of Zk."""
+    b = Zk.shape[0]
+    zhat = Zk / np.linalg.norm(Zk, axis=1, keepdims=True)
+    # orthonormal basis (e1, e2) of each plane z_k . w = 0
+    helper = np.where(np.abs(zhat[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
+    e1 = np.cross(zhat, helper)
+    e1 /= np.linalg.norm(e1, axis=1, keepdims=True)
+    e2 = np.cross(zhat, e1)
+    # vertices on circle k: +-(z_k x z_l); their angles in the (e1, e2) basis
+    verts = np.cross(Zk[:, None, :], Zu[None, :, :])  # b x m x 3 (zero for l == k)
+    a = np.einsum("bmc,bc->bm", verts, e1)
+    c = np.einsum("bmc,bc->bm", verts, e2)
+    valid = (a**2 + c**2) > 0.0
+    theta = np.arctan2(c, a)
+    theta = np.where(valid, theta, np.nan)
+    angles = np.concatenate([theta, theta + np.pi], axis=1)
+    angles = np.sort(np.mod(angles, 2.0 * np.pi), axis=1)  # nan sorts last
+    count = 2 * valid.sum(axis=1)
+    mids = np.full_like(angles, np.nan)
+    for r in range(b):  # per circle: midpoints between consecutive (cyclic) vertex angles
+        ang = angles[r, : count[r]]
+        if ang.size == 0:
+            continue
+        nxt = np.concatenate([ang[1:], ang[:1] + 2.0 * np.pi])
+        mids[r, : ang.size] = (ang + nxt) / 2.0
+    ok = ~np.isnan(mids)
+    rows, cols = np.nonzero(ok)
+    mid = mids[rows, cols]
+    dirs = np.cos(mid)[:, None] * e1[rows] + np.sin(mid)[:, None] * e2[rows]  # points on arcs
+    on = (dirs @ Z.T) > 0.0  # arc pattern (circle's own plane gives 0: off)
+    coef = on.astype(float) @ lz  # linear piece of g on that arc
+    zr = zhat[rows]
+    proj = coef - np.sum(coef * zr, axis=1, keepdims=True) * zr
+    return [proj, -proj, dirs]
+
+
+def price(X: np.ndarray, lam: np.ndarray, *, samples: int = 20000, seed: int = 0) -> tuple[float, np.ndarray, float, bool]:
+    """``max_{||w||<=1} |lambda . relu(Z w)|``: (value, maximiser w, sign of g there, exact?).
+
+    Exact for 2-D data; for d > 2 an estimate (a lower estimate of the true maximum) from
+    ``samples`` Gaussian directions refined by a few projected ascent steps.
+    """
+    X = np.asarray(X, dtype=float)
+    lam = np.asarray(lam, dtype=float)
+    Z = lift(X)
+    if X.shape[1] == 2:
+        cands = candidate_directions_2d(Z, lam)
+        exact = True
+    else:
+        cands = _sampled_candidates(Z, lam, samples, seed)
+        exact = False
+    g = ridge_values(Z, lam, cands)
+    i_pos, i_neg = int(np.argmax(g)), int(np.argmin(g))
+    if g[i_pos] >= -g[i_neg]:
+        return float(max(g[i_pos], 0.0)), cands[i_pos], 1.0, exact
+    return float(-g[i_neg]), cands[i_neg], -1.0, exact
+
+
+def _sampled_candidates(Z: np.ndarray, lam: np.ndarray, samples: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    W = _normalise(rng.standard_normal((samples, Z.shape[1])))
+    g = ridge_values(Z, lam, W)
+    best = np.argsort(-np.abs(g))[:50]
+    refined = []
+    for i in best:  # a cell's stationary direction is a fixed point of w -> +-c_D(w)/|c_D(w)|
+        w, sgn = W[i], np.sign(g[i]) or 1.0
+        for _ in range(20):
+            c = sgn * (((Z @ w) >= 0.0) * lam) @ Z
+            nc = np.linalg.norm(c)
+            if nc == 0.0:
+                break
+            w = c / nc
+        refined.append(w)
+    return np.vstack([W, np.array(refined)])
+
+
+def best_dual_bound(lam: np.ndarray, y: np.ndarray, loss: Loss, beta: float, lam_price: float) -> tuple[float, float]:
+    """``max_t -L*(t lam)`` over ``0 <= t <= beta / price`` inside the conjugate's domain: (bound, t)."""
+    t_max = loss.dual_scale_limit(lam, y)
+    if lam_price > 0.0:
+        t_max = min(t_max, beta / lam_price)
+    if not np.isfinite(t_max):  # only squared loss with zero price: the quadratic's own maximiser
+        t_max = 1e12
+
+    def neg_bound(t: float) -> float:
+        return loss.mean_conjugate(t * lam, y)
+
+    if loss.name == "squared":
+        a = len(y) * float(np.sum(lam**2))
+        b = float(np.sum(lam * y))
+        t = float(np.clip(-b / a, 0.0, t_max)) if a > 0.0 else 0.0
+    elif loss.name == "hinge":  # -L*(t lam) = -t sum(lam y) is linear, nondecreasing on the domain
+        t = t_max if float(np.sum(lam * y)) <= 0.0 else 0.0
+    else:
+        res = minimize_scalar(neg_bound, bounds=(0.0, t_max), method="bounded", options={"xatol": 1e-12})
+        t = float(res.x) if neg_bound(float(res.x)) <= neg_bound(t_max) else t_max
+    value = -neg_bound(t)
+    if not np.isfinite(value):
+        t, value = 0.0, -neg_bound(0.0)
+    return float(value), float(t)
+
+
+def certify(
+    X: np.ndarray,
+    y: np.ndarray,
+    network: TwoLayerReLU,
+    *,
+    loss: Loss | str,
+    beta: float,
+    tol: float = DEFAULT_TOLERANCE,
+    extra_duals: list[np.ndarray] | None = None,
+) -> Certificate:
+    """Certificate for ``network``: the best dual bound from lambda = grad L(f) (and ``extra_duals``).
+
+    ``certified`` means exact pricing (2-D data) and ``(J - bound) / max(1, |J|) <= tol``: the network
+    is then a global minimiser of J up to ``tol`` (for every width).
+    """
+    loss = get_loss(loss) if isinstance(loss, str) else loss
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    f = network.predict(X)
+    objective = network.objective(X, y, loss, beta)
+    duals = [loss.mean_gradient(f, y)] + list(extra_duals or [])
+    best = None
+    for lam in duals:
+        lam = loss.project_to_domain(lam, y)
+        p, w, sgn, exact = price(X, lam)
+        bound, t = best_dual_bound(lam, y, loss, beta, p)
+        if best is None or bound > best[0]:
+            best = (bound, t, p, w, sgn, exact)
+    bound, t, p, w, sgn, exact = best
+    gap = objective - bound
+    rel = gap / max(1.0, abs(objective))
+    return Certificate(
+        lower_bound=bound,
+        objective=objective,
+        gap=gap,
+        relative_gap=rel,
+        certified=bool(exact and rel <= tol),
+        exact=exact,
+        tolerance=tol,
+        dual_scale=t,
+        price=p,
+        argmax_direction=w,
+        argmax_sign=sgn,
+    )
