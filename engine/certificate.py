@@ -108,7 +108,9 @@ def _arc_candidates(Zk: np.ndarray, Zu: np.ndarray, Z: np.ndarray, lz: np.ndarra
     return [proj, -proj, dirs]
 
 
-def price(X: np.ndarray, lam: np.ndarray, *, samples: int = 20000, seed: int = 0) -> tuple[float, np.ndarray, float, bool]:
+def price(
+    X: np.ndarray, lam: np.ndarray, *, samples: int = 20000, seed: int = 0
+) -> tuple[float, np.ndarray, float, bool]:
     """``max_{||w||<=1} |lambda . relu(Z w)|``: (value, maximiser w, sign of g there, exact?).
 
     Exact for 2-D data; for d > 2 an estimate (a lower estimate of the true maximum) from
@@ -148,7 +150,9 @@ def _sampled_candidates(Z: np.ndarray, lam: np.ndarray, samples: int, seed: int)
     return np.vstack([W, np.array(refined)])
 
 
-def best_dual_bound(lam: np.ndarray, y: np.ndarray, loss: Loss, beta: float, lam_price: float) -> tuple[float, float]:
+def best_dual_bound(
+    lam: np.ndarray, y: np.ndarray, loss: Loss, beta: float, lam_price: float
+) -> tuple[float, float]:
     """``max_t -L*(t lam)`` over ``0 <= t <= beta / price`` inside the conjugate's domain: (bound, t)."""
     t_max = loss.dual_scale_limit(lam, y)
     if lam_price > 0.0:

@@ -34,8 +34,9 @@ MAX_SAMPLED_PATTERNS = 2000
 NEURON_REL_THRESHOLD = 1e-7
 
 
-def convex_objective(X: np.ndarray, y: np.ndarray, D: np.ndarray, U: np.ndarray, V: np.ndarray,
-                     loss: str, beta: float) -> float:
+def convex_objective(
+    X: np.ndarray, y: np.ndarray, D: np.ndarray, U: np.ndarray, V: np.ndarray, loss: str, beta: float
+) -> float:
     """``C(u, v)`` for columns u_i = U[:, i], v_i = V[:, i] of the patterns D (constraints not checked)."""
     Z = lift(X)
     yhat = np.sum(D * (Z @ (U - V)), axis=1)
@@ -43,7 +44,9 @@ def convex_objective(X: np.ndarray, y: np.ndarray, D: np.ndarray, U: np.ndarray,
     return get_loss(loss).mean(yhat, y) + beta * float(reg)
 
 
-def recover_network(U: np.ndarray, V: np.ndarray, rel_threshold: float = NEURON_REL_THRESHOLD) -> TwoLayerReLU:
+def recover_network(
+    U: np.ndarray, V: np.ndarray, rel_threshold: float = NEURON_REL_THRESHOLD
+) -> TwoLayerReLU:
     """The ReLU network of a convex solution: one neuron per nonzero u_i (alpha > 0) and v_i (alpha < 0)."""
     norms_u = np.linalg.norm(U, axis=0)
     norms_v = np.linalg.norm(V, axis=0)
@@ -70,8 +73,9 @@ def build_patterns(X: np.ndarray, patterns: str | int, pattern_seed: int = 0) ->
     return sample_patterns(X, count, pattern_seed)
 
 
-def solve_cvxpy(X: np.ndarray, y: np.ndarray, D: np.ndarray, loss: str, beta: float,
-                solver: str = "CLARABEL") -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
+def solve_cvxpy(
+    X: np.ndarray, y: np.ndarray, D: np.ndarray, loss: str, beta: float, solver: str = "CLARABEL"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
     """Solve the convex program on patterns D with CVXPY: (U, V, dual point lambda or None, status).
 
     ``lambda`` is the multiplier of ``yhat = sum_i D_i Z (u_i - v_i)``, oriented as grad L(yhat), a
@@ -94,8 +98,9 @@ def solve_cvxpy(X: np.ndarray, y: np.ndarray, D: np.ndarray, loss: str, beta: fl
     else:
         data = cp.sum(cp.logistic(-cp.multiply(y, f))) / n
     reg = cp.sum(cp.norm(U, 2, axis=0)) + cp.sum(cp.norm(V, 2, axis=0))
-    problem = cp.Problem(cp.Minimize(data + beta * reg),
-                         [link, cp.multiply(S, ZU) >= 0, cp.multiply(S, ZV) >= 0])
+    problem = cp.Problem(
+        cp.Minimize(data + beta * reg), [link, cp.multiply(S, ZU) >= 0, cp.multiply(S, ZV) >= 0]
+    )
     try:
         problem.solve(solver=solver)
     except cp.error.SolverError as exc:
@@ -111,8 +116,17 @@ def solve_cvxpy(X: np.ndarray, y: np.ndarray, D: np.ndarray, loss: str, beta: fl
     return np.asarray(U.value), np.asarray(V.value), lam, str(problem.status)
 
 
-def _polish(X: np.ndarray, y: np.ndarray, D: np.ndarray, U: np.ndarray, V: np.ndarray, status: str,
-            loss: str, beta: float, support_threshold: float = 1e-4) -> tuple[np.ndarray, np.ndarray, str]:
+def _polish(
+    X: np.ndarray,
+    y: np.ndarray,
+    D: np.ndarray,
+    U: np.ndarray,
+    V: np.ndarray,
+    status: str,
+    loss: str,
+    beta: float,
+    support_threshold: float = 1e-4,
+) -> tuple[np.ndarray, np.ndarray, str]:
     """Re-solve on the patterns an interior-point solution actually uses.
 
     An interior-point solution spreads tiny nonzero groups over every pattern; together they shift
@@ -181,16 +195,19 @@ def solve_convex(
         if X.shape[1] != 2:
             raise ValueError("exact patterns need 2-D data; give a number of sampled patterns instead")
         if X.shape[0] > EXACT_MAX_N:
-            raise ValueError(f"the exact program is limited to n <= {EXACT_MAX_N} points with the reference "
-                             f"solver (n = {X.shape[0]}); use sampled patterns")
+            raise ValueError(
+                f"the exact program is limited to n <= {EXACT_MAX_N} points with the reference "
+                f"solver (n = {X.shape[0]}); use sampled patterns"
+            )
     start = time.perf_counter()
     pset = build_patterns(X, patterns, pattern_seed)
     U, V, lam, status = solve_cvxpy(X, y, pset.D, loss, beta)
     U, V, status = _polish(X, y, pset.D, U, V, status, loss, beta)
     network = recover_network(U, V)
     elapsed = time.perf_counter() - start
-    certificate = certify(X, y, network, loss=loss, beta=beta, tol=tol,
-                          extra_duals=[lam] if lam is not None else None)
+    certificate = certify(
+        X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=[lam] if lam is not None else None
+    )
     message = ""
     if status != "optimal":
         message = f"the reference solver stopped with status {status!r}"

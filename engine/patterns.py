@@ -164,8 +164,14 @@ def _cells_around_simple_vertices(
                 c[k, cols] = a_k
                 cells.append(c)
                 # tangent direction u with z_j.u = +-1, z_k.u = +-1, v.u = 0
-                rhs = np.stack([np.where(a_j, 1.0, -1.0) * np.ones(b), np.where(a_k, 1.0, -1.0) * np.ones(b),
-                                np.zeros(b)], axis=1)
+                rhs = np.stack(
+                    [
+                        np.where(a_j, 1.0, -1.0) * np.ones(b),
+                        np.where(a_k, 1.0, -1.0) * np.ones(b),
+                        np.zeros(b),
+                    ],
+                    axis=1,
+                )
                 A = np.stack([Z[j], Z[k], V], axis=1)  # b x 3 x 3
                 u = np.linalg.solve(A, rhs[:, :, None])[:, :, 0]
                 dirs.append(_perturb(Z, sign * V, sign * off_vertex, u))
