@@ -73,6 +73,53 @@ def test_shuffle_depends_on_seed_with_fixed_init():
     assert a.history.objective[0] == b.history.objective[0]
 
 
+@pytest.mark.parametrize("loss", ["squared", "hinge", "logistic"])
+@pytest.mark.parametrize(("n", "width"), [(30, 7), (1000, 500)])  # one piece / cache-sized row blocks
+def test_one_gd_step_matches_network_gradients(loss, n, width):
+    X, y = _xor(n, seed=3)
+    init = init_network(2, width, 1.0, seed=4)
+    lr = 0.1
+    res = train_sgd(X, y, loss=loss, beta=0.01, optimizer="gd", lr=lr, init=init, epochs=1)
+    gW, ga = init.gradients(X, y, loss, 0.01)
+    np.testing.assert_allclose(res.network.W, init.W - lr * gW, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(res.network.alpha, init.alpha - lr * ga, rtol=1e-10, atol=1e-12)
+    assert res.history.objective[0] == pytest.approx(init.objective(X, y, loss, 0.01), rel=1e-12)
+
+
+def _reference_steps(optimizer: str, init: TwoLayerReLU, X, y, lr: float, mu: float, steps: int):
+    """The update rules written out with TwoLayerReLU.gradients (full batch)."""
+    W, a = init.W.copy(), init.alpha.copy()
+    bW, ba, vW, va = (np.zeros_like(W), np.zeros_like(a), np.zeros_like(W), np.zeros_like(a))
+    for t in range(1, steps + 1):
+        gW, ga = TwoLayerReLU(W, a).gradients(X, y, "logistic", 0.01)
+        if optimizer == "sgd":
+            W, a = W - lr * gW, a - lr * ga
+        elif optimizer == "momentum":
+            bW, ba = mu * bW + gW, mu * ba + ga
+            W, a = W - lr * bW, a - lr * ba
+        elif optimizer == "nesterov":
+            bW, ba = mu * bW + gW, mu * ba + ga
+            W, a = W - lr * (gW + mu * bW), a - lr * (ga + mu * ba)
+        else:
+            bW, ba = 0.9 * bW + 0.1 * gW, 0.9 * ba + 0.1 * ga
+            vW, va = 0.999 * vW + 0.001 * gW**2, 0.999 * va + 0.001 * ga**2
+            c1, c2 = 1 - 0.9**t, 1 - 0.999**t
+            W = W - lr * (bW / c1) / (np.sqrt(vW / c2) + 1e-8)
+            a = a - lr * (ba / c1) / (np.sqrt(va / c2) + 1e-8)
+    return W, a
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adam"])
+def test_update_rules_match_reference(optimizer):
+    X, y = _xor(25, seed=2)
+    init = init_network(2, 6, 1.0, seed=9)
+    res = train_sgd(X, y, loss="logistic", beta=0.01, optimizer=optimizer, lr=0.05, momentum=0.8,
+                    init=init, epochs=4, batch_size=100)  # one full batch per epoch
+    W, a = _reference_steps(optimizer, init, X, y, 0.05, 0.8, 4)
+    np.testing.assert_allclose(res.network.W, W, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(res.network.alpha, a, rtol=1e-9, atol=1e-12)
+
+
 def test_init_network_scaling_and_determinism():
     a = init_network(2, 2000, 0.5, seed=3)
     b = init_network(2, 2000, 0.5, seed=3)
