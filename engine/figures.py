@@ -1,0 +1,928 @@
+"""Plotly figure builders and summary tables for the explorer (no Streamlit in here).
+
+Every function takes engine objects (networks, histories, results) and returns a ``go.Figure``,
+a ``pandas.DataFrame`` or plain text; the same inputs always give the same figure. Grid evaluation is
+vectorised, so a figure at the default resolution takes a few milliseconds to build.
+
+Colour conventions, shared by every figure:
+
+* label +1: blue circles, label -1: red crosses (distinguishable without colour);
+* ``f(x)`` on a diverging red-white-blue scale centred at 0, so the red side predicts -1;
+* the decision boundary ``f(x) = 0`` is a thick black line;
+* activation regions: light categorical colours keyed by the set of active neurons.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from engine.network import TwoLayerReLU, accuracy
+from engine.results import Certificate, ConvexResult, TrainHistory, TrainResult
+
+Bounds = tuple[float, float, float, float]  # (xmin, xmax, ymin, ymax)
+
+POS_COLOUR = "#1f4e9c"
+NEG_COLOUR = "#b2182b"
+BOUNDARY_COLOUR = "#111111"
+LINE_COLOUR = "#333333"
+GAP_BELOW_COLOUR = "#d62728"
+
+# Light colours for activation regions (Pastel, Set3, Pastel1/2 from ColorBrewer via Plotly),
+# without the greys, which are kept for "no neuron on".
+REGION_COLOURS: tuple[str, ...] = (
+    "rgb(102,197,204)", "rgb(246,207,113)", "rgb(248,156,116)", "rgb(220,176,242)",
+    "rgb(135,197,95)", "rgb(158,185,243)", "rgb(254,136,177)", "rgb(201,219,116)",
+    "rgb(139,224,164)", "rgb(180,151,231)", "rgb(141,211,199)", "rgb(255,255,179)",
+    "rgb(190,186,218)", "rgb(251,128,114)", "rgb(128,177,211)", "rgb(253,180,98)",
+    "rgb(179,222,105)", "rgb(252,205,229)", "rgb(188,128,189)", "rgb(255,237,111)",
+    "rgb(251,180,174)", "rgb(179,205,227)", "rgb(204,235,197)", "rgb(254,217,166)",
+)  # fmt: skip
+EMPTY_REGION_COLOUR = "rgb(235,235,235)"
+
+_FIG_HEIGHT = 470
+_MARGIN = dict(l=10, r=10, t=50, b=75)
+# Relative size below which a neuron counts as dead: |alpha_j| ||w_j|| <= tol * max_k |alpha_k| ||w_k||
+# (the same default as TwoLayerReLU.active_neurons, so figures and table agree).
+DEAD_NEURON_TOL = 1e-8
+
+
+# ----------------------------------------------------------------------------------------------
+# helpers
+
+
+def plot_bounds(X: np.ndarray, pad: float = 0.12) -> Bounds:
+    """A square box around the 2-D points X, ``pad`` (fraction of the larger extent) beyond them.
+
+    Square, so that with equal axis scales the plot fills its frame.
+    """
+    X = np.asarray(X, dtype=float)
+    if X.size == 0:
+        return (-1.0, 1.0, -1.0, 1.0)
+    lo = X[:, :2].min(axis=0)
+    hi = X[:, :2].max(axis=0)
+    extent = float(max(hi[0] - lo[0], hi[1] - lo[1], 1e-3))
+    half = 0.5 * extent + pad * extent
+    cx, cy = (float(v) for v in 0.5 * (lo + hi))
+    return (cx - half, cx + half, cy - half, cy + half)
+
+
+def _grid(bounds: Bounds, grid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Axis vectors and the (grid*grid) x 2 array of grid points (rows run along x first)."""
+    xmin, xmax, ymin, ymax = bounds
+    xs = np.linspace(xmin, xmax, grid)
+    ys = np.linspace(ymin, ymax, grid)
+    XX, YY = np.meshgrid(xs, ys)
+    return xs, ys, np.column_stack([XX.ravel(), YY.ravel()])
+
+
+def _base_layout(fig: go.Figure, title: str, bounds: Bounds) -> None:
+    """Title, equal axis scale, fixed ranges and a compact legend."""
+    xmin, xmax, ymin, ymax = bounds
+    fig.update_layout(
+        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=15)),
+        height=_FIG_HEIGHT,
+        margin=_MARGIN,
+        plot_bgcolor="white",
+        # Legend at the bottom of the figure, below the x axis title (container coordinates).
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0.0, font=dict(size=11)),
+        hoverlabel=dict(font_size=12),
+        uirevision=title,
+    )
+    fig.update_xaxes(range=[xmin, xmax], title_text="x₁", constrain="domain", showgrid=False, zeroline=False)
+    fig.update_yaxes(
+        range=[ymin, ymax],
+        title_text="x₂",
+        scaleanchor="x",
+        scaleratio=1,
+        constrain="domain",
+        showgrid=False,
+        zeroline=False,
+    )
+
+
+def _message_figure(title: str, message: str, bounds: Bounds | None = None) -> go.Figure:
+    """An empty figure that says why there is nothing to draw."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=14)
+    )
+    fig.update_layout(
+        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=15)),
+        height=_FIG_HEIGHT,
+        margin=_MARGIN,
+        plot_bgcolor="white",
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def _network_is_finite(network: TwoLayerReLU) -> bool:
+    return bool(np.all(np.isfinite(network.W)) and np.all(np.isfinite(network.alpha)))
+
+
+def _label_traces(
+    X: np.ndarray, y: np.ndarray, customdata: np.ndarray, hovertemplate: str, size: int = 9
+) -> list[go.Scatter]:
+    """One marker trace per class: +1 blue circles, -1 red crosses, with a white outline."""
+    traces = []
+    for label, name, colour, symbol in (
+        (1.0, "label +1", POS_COLOUR, "circle"),
+        (-1.0, "label −1", NEG_COLOUR, "x"),
+    ):
+        mask = y == label
+        if not np.any(mask):
+            continue
+        traces.append(
+            go.Scatter(
+                x=X[mask, 0],
+                y=X[mask, 1],
+                mode="markers",
+                name=f"{name} ({int(mask.sum())})",
+                marker=dict(size=size, color=colour, symbol=symbol, line=dict(width=1.2, color="white")),
+                customdata=customdata[mask],
+                hovertemplate=hovertemplate,
+            )
+        )
+    return traces
+
+
+# ----------------------------------------------------------------------------------------------
+# decision boundary
+
+
+def decision_boundary_figure(
+    network: TwoLayerReLU,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    title: str,
+    task: str = "classification",
+    grid: int = 150,
+    bounds: Bounds | None = None,
+) -> go.Figure:
+    """``f(x)`` over the plane with the training points.
+
+    Classification: a diverging heatmap of f centred at 0, the boundary ``f = 0`` as a black line,
+    +1 points as blue circles, -1 as red crosses, misclassified points ringed. Regression: f as a
+    heatmap with the points coloured by their target on the same scale.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    bounds = bounds or plot_bounds(X)
+    if not _network_is_finite(network):
+        return _message_figure(title, "The network has non-finite weights (training diverged).")
+    xs, ys, P = _grid(bounds, grid)
+    # float32 halves what travels to the browser; plenty for colours and a contour.
+    F = network.predict(P).reshape(grid, grid).astype(np.float32)
+    f_data = network.predict(X)
+    fig = go.Figure()
+    if task == "regression":
+        _regression_layers(fig, xs, ys, F, X, y, f_data)
+    else:
+        _classification_layers(fig, xs, ys, F, X, y, f_data)
+    _base_layout(fig, title, bounds)
+    return fig
+
+
+def _classification_layers(
+    fig: go.Figure,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    F: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    f_data: np.ndarray,
+) -> None:
+    # Colour range: symmetric, wide enough to show the margin region |f| <= 1 but not dominated by
+    # large values far from the data.
+    c = float(max(1.0, np.percentile(np.abs(F), 95)))
+    fig.add_trace(
+        go.Heatmap(
+            x=xs,
+            y=ys,
+            z=F,
+            colorscale="RdBu",
+            zmid=0.0,
+            zmin=-c,
+            zmax=c,
+            colorbar=dict(title=dict(text="f(x)", side="right"), thickness=12, len=0.8),
+            hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>f(x) = %{z:.3f}<extra></extra>",
+            name="f(x)",
+            showlegend=False,
+        )
+    )
+    if np.nanmin(F) < 0.0 < np.nanmax(F):
+        fig.add_trace(
+            go.Contour(
+                x=xs,
+                y=ys,
+                z=F,
+                autocontour=False,
+                contours=dict(start=0.0, end=0.0, size=1.0, coloring="lines", showlabels=False),
+                colorscale=[[0.0, BOUNDARY_COLOUR], [1.0, BOUNDARY_COLOUR]],
+                line=dict(width=3),
+                showscale=False,
+                hoverinfo="skip",
+                name="boundary f(x) = 0",
+                showlegend=True,
+            )
+        )
+    margin = y * f_data
+    custom = np.column_stack([y, f_data, margin])
+    hover = (
+        "x = (%{x:.2f}, %{y:.2f})<br>label y = %{customdata[0]:+.0f}<br>f(x) = %{customdata[1]:.3f}"
+        "<br>margin y·f(x) = %{customdata[2]:.3f}<extra></extra>"
+    )
+    for trace in _label_traces(X, y, custom, hover):
+        fig.add_trace(trace)
+    wrong = margin <= 0.0
+    if np.any(wrong):
+        fig.add_trace(
+            go.Scatter(
+                x=X[wrong, 0],
+                y=X[wrong, 1],
+                mode="markers",
+                name=f"misclassified ({int(wrong.sum())})",
+                marker=dict(size=17, symbol="circle-open", color="black", line=dict(width=2)),
+                hoverinfo="skip",
+            )
+        )
+
+
+def _regression_layers(
+    fig: go.Figure,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    F: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    f_data: np.ndarray,
+) -> None:
+    lo = float(min(np.min(y), np.percentile(F, 2)))
+    hi = float(max(np.max(y), np.percentile(F, 98)))
+    if hi <= lo:
+        hi = lo + 1.0
+    fig.add_trace(
+        go.Heatmap(
+            x=xs,
+            y=ys,
+            z=F,
+            colorscale="Viridis",
+            zmin=lo,
+            zmax=hi,
+            colorbar=dict(title=dict(text="f(x), target", side="right"), thickness=12, len=0.8),
+            hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>f(x) = %{z:.3f}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    custom = np.column_stack([y, f_data, f_data - y])
+    fig.add_trace(
+        go.Scatter(
+            x=X[:, 0],
+            y=X[:, 1],
+            mode="markers",
+            name=f"training points ({len(y)}), coloured by target",
+            marker=dict(
+                size=10, color=y, colorscale="Viridis", cmin=lo, cmax=hi, line=dict(width=1.2, color="black")
+            ),
+            customdata=custom,
+            hovertemplate=(
+                "x = (%{x:.2f}, %{y:.2f})<br>target y = %{customdata[0]:.3f}<br>f(x) = %{customdata[1]:.3f}"
+                "<br>residual f(x) − y = %{customdata[2]:.3f}<extra></extra>"
+            ),
+        )
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# activation regions
+
+
+def live_neurons(network: TwoLayerReLU, tol: float = DEAD_NEURON_TOL) -> np.ndarray:
+    """Indices of the neurons whose ``|alpha_j| ||w_j||`` is not negligible (relative to the largest)."""
+    size = np.abs(network.alpha) * np.linalg.norm(network.W, axis=1)
+    if size.size == 0 or not np.isfinite(size).all() or np.max(size) == 0.0:
+        return np.zeros(0, dtype=int)
+    return np.flatnonzero(size > tol * np.max(size))
+
+
+def _segment_in_box(w: np.ndarray, bounds: Bounds) -> tuple[np.ndarray, np.ndarray] | None:
+    """End points of the line ``w0 x + w1 y + w2 = 0`` clipped to the box, or None if it misses."""
+    a, b, c = (float(v) for v in w[:3])
+    xmin, xmax, ymin, ymax = bounds
+    pts = []
+    if abs(b) > 1e-12:
+        for x in (xmin, xmax):
+            yv = -(a * x + c) / b
+            if ymin - 1e-9 <= yv <= ymax + 1e-9:
+                pts.append((x, yv))
+    if abs(a) > 1e-12:
+        for yv in (ymin, ymax):
+            x = -(b * yv + c) / a
+            if xmin - 1e-9 <= x <= xmax + 1e-9:
+                pts.append((x, yv))
+    if len(pts) < 2:
+        return None
+    arr = np.array(pts)
+    # The two points farthest apart (corners can appear twice).
+    d = np.linalg.norm(arr[:, None, :] - arr[None, :, :], axis=2)
+    i, j = np.unravel_index(int(np.argmax(d)), d.shape)
+    if d[i, j] < 1e-12:
+        return None
+    return arr[i], arr[j]
+
+
+def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique rows of a boolean matrix and the index of each row's unique row (fast for many rows)."""
+    n, m = rows.shape
+    if m == 0:
+        return np.zeros((1, 0), dtype=bool), np.zeros(n, dtype=int)
+    packed = np.ascontiguousarray(np.packbits(rows, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).reshape(n)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return rows[first], inverse.reshape(-1)
+
+
+def _region_colour_index(on_sets: np.ndarray) -> np.ndarray:
+    """A stable palette index for each row of a boolean on-set matrix (-1 for the empty set)."""
+    out = np.empty(on_sets.shape[0], dtype=int)
+    for r, row in enumerate(on_sets):
+        if not row.any():
+            out[r] = -1
+        else:
+            out[r] = zlib.crc32(np.packbits(row).tobytes() + bytes([row.size % 256])) % len(REGION_COLOURS)
+    return out
+
+
+def _set_text(indices: Sequence[int], limit: int = 16) -> str:
+    """``{1, 4, 7}`` with 1-based neuron numbers, shortened after ``limit`` entries."""
+    if len(indices) == 0:
+        return "∅ (none: f = 0)"
+    shown = ",".join(str(i + 1) for i in indices[:limit])
+    more = f",… (+{len(indices) - limit})" if len(indices) > limit else ""
+    return "{" + shown + more + "}"
+
+
+def activation_regions_figure(
+    network: TwoLayerReLU,
+    X: np.ndarray,
+    *,
+    title: str,
+    grid: int = 200,
+    bounds: Bounds | None = None,
+    y: np.ndarray | None = None,
+    hover_grid: int = 50,
+) -> go.Figure:
+    """The plane cut by each live neuron's line ``w_j . (x, 1) = 0``, regions coloured by the on-set.
+
+    Neurons are numbered from 1. Dead neurons (``|alpha_j| ||w_j||`` negligible) are skipped and the
+    title says how many are shown. Hovering a region gives its set of active neurons and the on/off
+    pattern of the shown neurons; hovering a data point gives the same for that point. ``y`` (labels)
+    only picks the marker symbols of the points. ``hover_grid`` is the resolution of the hover layer,
+    kept coarser than ``grid`` so the page stays light.
+    """
+    X = np.asarray(X, dtype=float)
+    bounds = bounds or plot_bounds(X)
+    if not _network_is_finite(network):
+        return _message_figure(title, "The network has non-finite weights (training diverged).")
+    live = live_neurons(network)
+    m = network.width
+    full_title = f"{title}<br><sup>{len(live)} of {m} neurons shown (dead neurons skipped)</sup>"
+    sub = TwoLayerReLU(network.W[live], network.alpha[live])
+    fig = go.Figure()
+
+    # Colour layer: palette index of each grid cell's on-set.
+    xs, ys, P = _grid(bounds, grid)
+    on = sub.activation_pattern(P) if len(live) else np.zeros((P.shape[0], 0), dtype=bool)
+    uniq, inverse = _unique_rows(on)
+    colour_idx = _region_colour_index(uniq)
+    used = sorted(set(colour_idx.tolist()))
+    # Map the palette indices actually used onto 0..k-1 for a discrete colour scale.
+    slot = {c: k for k, c in enumerate(used)}
+    Zc = np.array([slot[c] for c in colour_idx], dtype=np.uint8)[inverse].reshape(grid, grid)
+    colours = [EMPTY_REGION_COLOUR if c < 0 else REGION_COLOURS[c] for c in used]
+    k = len(colours)
+    if k == 1:
+        scale = [[0.0, colours[0]], [1.0, colours[0]]]
+    else:
+        scale = []
+        for i, col in enumerate(colours):
+            scale += [[i / k, col], [(i + 1) / k, col]]
+    fig.add_trace(
+        go.Heatmap(
+            x=xs, y=ys, z=Zc, zmin=-0.5, zmax=k - 0.5, colorscale=scale, showscale=False, hoverinfo="skip"
+        )
+    )
+
+    # Hover layer: a coarser transparent heatmap carrying the on-set and the pattern of each cell.
+    hg = max(2, min(hover_grid, grid))
+    hxs, hys, HP = _grid(bounds, hg)
+    hon = sub.activation_pattern(HP) if len(live) else np.zeros((HP.shape[0], 0), dtype=bool)
+    huniq, hinv = _unique_rows(hon)
+    labels = np.array([_region_hover(row, live) for row in huniq], dtype=object)
+    fig.add_trace(
+        go.Heatmap(
+            x=hxs,
+            y=hys,
+            z=np.zeros((hg, hg), dtype=np.uint8),
+            text=labels[hinv].reshape(hg, hg),
+            hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>active neurons %{text}<extra></extra>",
+            opacity=0.0,
+            showscale=False,
+            colorscale=[[0.0, "white"], [1.0, "white"]],
+        )
+    )
+
+    # Neuron lines, one trace with breaks, and their numbers (one text trace: annotations are slow).
+    xl: list[float | None] = []
+    yl: list[float | None] = []
+    lx: list[float] = []
+    ly: list[float] = []
+    lt: list[str] = []
+    segments = [(int(j), _segment_in_box(network.W[j], bounds)) for j in live]
+    segments = [(j, seg) for j, seg in segments if seg is not None]
+    for j, (p, q) in segments:
+        xl += [p[0], q[0], None]
+        yl += [p[1], q[1], None]
+        lt.append(str(j + 1))
+    for pos in _label_positions([seg for _, seg in segments], bounds, X):
+        lx.append(float(pos[0]))
+        ly.append(float(pos[1]))
+    if xl:
+        fig.add_trace(
+            go.Scatter(
+                x=xl,
+                y=yl,
+                mode="lines",
+                line=dict(color=LINE_COLOUR, width=1.5),
+                name=f"neuron lines wⱼ·(x,1) = 0 ({len(lt)} cross the view)",
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=lx,
+                y=ly,
+                mode="markers+text",
+                text=lt,
+                textposition="middle center",
+                textfont=dict(size=10, color="black"),
+                marker=dict(
+                    symbol="square",
+                    size=[9 + 5 * len(s) for s in lt],
+                    color="rgba(255,255,255,0.9)",
+                    line=dict(width=1, color=LINE_COLOUR),
+                ),
+                hoverinfo="skip",  # the number is on the label; hovering the region says more
+                showlegend=False,
+            )
+        )
+
+    # Data points with their own on-set.
+    if X.size:
+        don = sub.activation_pattern(X) if len(live) else np.zeros((X.shape[0], 0), dtype=bool)
+        point_text = np.array([_region_hover(row, live) for row in don], dtype=object)
+        labels_y = np.ones(len(X)) if y is None else np.asarray(y, dtype=float)
+        if y is not None and set(np.unique(labels_y).tolist()) <= {-1.0, 1.0}:
+            hover = (
+                "x = (%{x:.2f}, %{y:.2f})<br>label %{customdata[0]:+.0f}<br>active neurons %{customdata[1]}"
+                "<extra></extra>"
+            )
+            custom = np.column_stack([labels_y, point_text]).astype(object)
+            for trace in _label_traces(X, labels_y, custom, hover, size=7):
+                fig.add_trace(trace)
+        else:
+            fig.add_trace(
+                go.Scatter(
+                    x=X[:, 0],
+                    y=X[:, 1],
+                    mode="markers",
+                    name=f"training points ({len(X)})",
+                    marker=dict(size=7, color="black", line=dict(width=1, color="white")),
+                    text=point_text,
+                    hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>active neurons %{text}<extra></extra>",
+                )
+            )
+    _base_layout(fig, full_title, bounds)
+    fig.update_layout(margin=dict(l=10, r=10, t=65, b=75))
+    return fig
+
+
+def _label_positions(
+    segments: list[tuple[np.ndarray, np.ndarray]], bounds: Bounds, points: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """A point on each segment for its number: greedily far from earlier numbers and off the data points."""
+    xmin, xmax, ymin, ymax = bounds
+    scale = np.array([xmax - xmin, ymax - ymin])
+    if points is not None and len(points):
+        pts = (np.asarray(points, dtype=float)[:, :2] - np.array([xmin, ymin])) / scale
+    else:
+        pts = np.zeros((0, 2))
+    ts = np.linspace(0.04, 0.96, 24)
+    placed: list[np.ndarray] = []  # normalised positions
+    out = []
+    for p, q in segments:
+        cand = (p[None, :] + ts[:, None] * (q - p)[None, :] - np.array([xmin, ymin])) / scale
+        if placed:
+            d = np.min(np.linalg.norm(cand[:, None, :] - np.array(placed)[None, :, :], axis=2), axis=1)
+            # Prefer free space; among ties keep away from the crowded middle of the box.
+            score = np.minimum(d, 0.12) + 0.01 * np.linalg.norm(cand - 0.5, axis=1)
+        else:
+            score = -ts
+        if len(pts):
+            dp = np.min(np.linalg.norm(cand[:, None, :] - pts[None, :, :], axis=2), axis=1)
+            score = score + 2.0 * np.minimum(dp, 0.035)
+        best = int(np.argmax(score))
+        placed.append(cand[best])
+        out.append(cand[best] * scale + np.array([xmin, ymin]))
+    return out
+
+
+def _region_hover(row: np.ndarray, live: np.ndarray) -> str:
+    """Hover text of one on-set: the active neurons and the 0/1 pattern of the shown neurons."""
+    active = [int(j) for j, is_on in zip(live, row, strict=True) if is_on]
+    text = _set_text(active)
+    if 0 < len(live) <= 40:
+        text += "<br>pattern " + "".join("1" if b else "0" for b in row)
+    elif len(live) > 40:
+        text += f"<br>{len(active)} of {len(live)} shown neurons on"
+    return text
+
+
+# ----------------------------------------------------------------------------------------------
+# objective vs step
+
+
+def _fmt(v: float | None, spec: str = ".4g") -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    return format(v, spec)
+
+
+def objective_figure(
+    history: TrainHistory,
+    *,
+    optimum: float | None,
+    optimum_label: str = "",
+    certified: bool,
+    lower_bound: float | None = None,
+    title: str = "Training objective J vs step",
+) -> go.Figure:
+    """SGD's objective J per logged step (top) and its gap ``J - optimum`` on a log axis (bottom).
+
+    The optimum line is labelled "certified global optimum" when ``certified``, otherwise
+    "convex (upper bound / not certified)"; ``optimum_label`` adds detail to that name. Steps where the
+    gap is zero or negative cannot sit on a log axis: they are drawn at a floor value as red
+    triangles whose hover gives the true (negative) gap. ``lower_bound`` (a dual bound on the global
+    optimum), when given and not certified, is drawn as a dotted line.
+    """
+    steps = np.asarray(history.step, dtype=float)
+    J = np.asarray(history.objective, dtype=float)
+    if steps.size == 0:
+        return _message_figure(title, "No training history to show.")
+    finite = np.isfinite(J)
+    has_gap = optimum is not None and math.isfinite(optimum)
+    rows = 2 if has_gap else 1
+    fig = make_subplots(
+        rows=rows,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08,
+        row_heights=[0.5, 0.5] if rows == 2 else [1.0],
+        subplot_titles=(["objective J", "gap J − optimum"] if rows == 2 else None),
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=steps[finite],
+            y=J[finite],
+            mode="lines",
+            name="SGD objective J",
+            line=dict(color="#1f77b4", width=2),
+            hovertemplate="step %{x:.0f}<br>J = %{y:.6g}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    x_span = [float(steps[0]), float(steps[-1])]
+    opt_name = "certified global optimum" if certified else "convex (upper bound / not certified)"
+    if optimum_label:
+        opt_name = f"{opt_name} — {optimum_label}"
+    if has_gap:
+        fig.add_trace(
+            go.Scatter(
+                x=x_span,
+                y=[optimum, optimum],
+                mode="lines",
+                name=f"{opt_name}: {optimum:.6g}",
+                line=dict(color="black", width=2, dash="dash"),
+                hovertemplate=f"{opt_name}<br>J* = {optimum:.6g}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    if lower_bound is not None and math.isfinite(lower_bound) and not certified:
+        fig.add_trace(
+            go.Scatter(
+                x=x_span,
+                y=[lower_bound, lower_bound],
+                mode="lines",
+                name=f"dual lower bound on the global optimum: {lower_bound:.6g}",
+                line=dict(color="#2ca02c", width=2, dash="dot"),
+                hovertemplate=f"dual lower bound<br>{lower_bound:.6g}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    if has_gap:
+        _gap_traces(fig, steps[finite], J[finite] - float(optimum))
+        gap = J[finite] - float(optimum)
+        fig.update_yaxes(
+            type="log",
+            row=2,
+            col=1,
+            title_text="J − optimum",
+            exponentformat="power",
+            **_log_ticks(gap[gap > 0]),
+        )
+    if not finite.all():
+        first_bad = int(steps[np.argmax(~finite)])
+        fig.add_annotation(
+            text=f"J is not finite from step {first_bad} on (diverged)",
+            xref="paper",
+            yref="paper",
+            x=1.0,
+            y=1.0,
+            xanchor="right",
+            showarrow=False,
+            font=dict(color=GAP_BELOW_COLOUR),
+        )
+    top = J[finite & (J > 0)]
+    if has_gap and optimum > 0:
+        top = np.append(top, optimum)
+    fig.update_yaxes(title_text="J", type="log", row=1, col=1, exponentformat="power", **_log_ticks(top))
+    fig.update_xaxes(title_text="optimizer step", row=rows, col=1)
+    fig.update_layout(
+        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=15)),
+        height=560 if rows == 2 else 360,
+        margin=dict(l=10, r=10, t=60, b=10),
+        plot_bgcolor="white",
+        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0.0, font=dict(size=11)),
+        hovermode="x unified",
+    )
+    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee")
+    fig.update_yaxes(showgrid=True, gridcolor="#eeeeee")
+    return fig
+
+
+def _log_ticks(values: np.ndarray) -> dict:
+    """Decade ticks when the values span several decades; Plotly's own ticks otherwise."""
+    if values.size and np.log10(np.max(values) / np.min(values)) > 2.5:
+        return {"dtick": 1}
+    return {}
+
+
+def _gap_traces(fig: go.Figure, steps: np.ndarray, gap: np.ndarray) -> None:
+    """Positive gaps as a line; zero/negative gaps at a floor value as red markers (true value in hover)."""
+    positive = gap > 0.0
+    if np.any(positive):
+        floor = float(np.min(gap[positive])) / 10.0
+    else:
+        floor = 1e-12
+    fig.add_trace(
+        go.Scatter(
+            x=steps,
+            y=np.where(positive, gap, np.nan),
+            mode="lines",
+            name="gap J − optimum > 0",
+            line=dict(color="#ff7f0e", width=2),
+            connectgaps=False,
+            hovertemplate="gap = %{y:.3e}<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
+    below = ~positive
+    if np.any(below):
+        fig.add_trace(
+            go.Scatter(
+                x=steps[below],
+                y=np.full(int(below.sum()), floor),
+                mode="markers",
+                name=f"J ≤ optimum (gap ≤ 0, drawn at {floor:.0e}; hover for the value)",
+                marker=dict(color=GAP_BELOW_COLOUR, symbol="triangle-down", size=8),
+                customdata=gap[below],
+                hovertemplate="gap = %{customdata:.3e} (≤ 0: J at or below the optimum line)<extra></extra>",
+            ),
+            row=2,
+            col=1,
+        )
+
+
+# ----------------------------------------------------------------------------------------------
+# numbers and verdict
+
+
+def _rmse(net: TwoLayerReLU, X: np.ndarray, y: np.ndarray) -> float:
+    if len(y) == 0:
+        return float("nan")
+    return float(np.sqrt(np.mean((net.predict(X) - y) ** 2)))
+
+
+def numbers_rows(
+    convex_result: ConvexResult | None,
+    train_result: TrainResult | None,
+    *,
+    X: np.ndarray,
+    y: np.ndarray,
+    X_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    sgd_certificate: Certificate | None = None,
+    task: str = "classification",
+) -> list[dict]:
+    """Raw numbers for both networks: one dict per quantity with keys quantity, convex, sgd."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    has_test = X_test is not None and y_test is not None and len(y_test) > 0
+
+    def column(net: TwoLayerReLU | None, objective: float | None, cert: Certificate | None) -> dict:
+        out: dict = {}
+        out["objective"] = objective
+        lb = cert.lower_bound if cert is not None and cert.exact else None
+        out["lower_bound"] = lb
+        out["gap"] = cert.gap if lb is not None else None
+        out["relative_gap"] = cert.relative_gap if lb is not None else None
+        out["certified"] = bool(cert.certified) if cert is not None else None
+        if net is not None and _network_is_finite(net):
+            out["neurons"] = (len(live_neurons(net)), net.width)
+            if task == "regression":
+                out["train"] = _rmse(net, X, y)
+                out["test"] = _rmse(net, X_test, y_test) if has_test else None
+            else:
+                out["train"] = accuracy(net, X, y)
+                out["test"] = accuracy(net, X_test, y_test) if has_test else None
+        else:
+            out["neurons"] = None
+            out["train"] = None
+            out["test"] = None
+        return out
+
+    cvx = column(
+        convex_result.network if convex_result else None,
+        convex_result.objective if convex_result else None,
+        convex_result.certificate if convex_result else None,
+    )
+    sgd = column(
+        train_result.network if train_result else None,
+        train_result.objective if train_result else None,
+        sgd_certificate,
+    )
+    cvx["time"] = convex_result.time_s if convex_result else None
+    sgd["time"] = train_result.time_s if train_result else None
+    cvx["method"] = (
+        f"{convex_result.pattern_mode} patterns ({convex_result.patterns}), {convex_result.solver}, "
+        f"{convex_result.status}"
+        if convex_result
+        else None
+    )
+    if train_result:
+        steps = train_result.history.step[-1] if train_result.history.step else 0
+        sgd["method"] = f"{train_result.optimizer}, {steps} steps" + (
+            ", diverged" if train_result.diverged else ""
+        )
+    else:
+        sgd["method"] = None
+    perf = "RMSE" if task == "regression" else "accuracy"
+    names = {
+        "objective": "objective J",
+        "lower_bound": "dual lower bound on global optimum",
+        "gap": "gap J − lower bound",
+        "relative_gap": "relative gap",
+        "certified": "certified globally optimal",
+        "neurons": "neurons used (of width)",
+        "train": f"train {perf}",
+        "test": f"test {perf}",
+        "time": "time (s)",
+        "method": "method",
+    }
+    return [
+        {"quantity": label, "convex": cvx[key], "sgd": sgd[key], "key": key} for key, label in names.items()
+    ]
+
+
+def _cell(key: str, v: object, task: str) -> str:
+    if v is None:
+        return "—"
+    if key == "certified":
+        return "yes" if v else "no"
+    if key == "neurons":
+        used, width = v  # type: ignore[misc]
+        return f"{used} of {width}"
+    if key == "method":
+        return str(v)
+    if isinstance(v, float) and math.isnan(v):
+        return "—"
+    if key == "relative_gap":
+        return f"{v:.2e}"
+    if key == "train" or key == "test":
+        return f"{v:.4g}" if task == "regression" else f"{100 * v:.1f} %"  # type: ignore[operator]
+    if key == "time":
+        return f"{v:.3f}"
+    if key == "gap":
+        return f"{v:.3e}"
+    return f"{v:.6g}"
+
+
+def numbers_table(
+    convex_result: ConvexResult | None,
+    train_result: TrainResult | None,
+    *,
+    X: np.ndarray,
+    y: np.ndarray,
+    X_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    sgd_certificate: Certificate | None = None,
+    task: str = "classification",
+    sgd_label: str = "SGD",
+) -> pd.DataFrame:
+    """The numbers table for display: rows are quantities, columns "Convex" and ``sgd_label`` (strings).
+
+    The SGD column's bound and gap come from ``sgd_certificate`` (``certify`` on the SGD network);
+    a missing result shows as a column of dashes.
+    """
+    rows = numbers_rows(
+        convex_result,
+        train_result,
+        X=X,
+        y=y,
+        X_test=X_test,
+        y_test=y_test,
+        sgd_certificate=sgd_certificate,
+        task=task,
+    )
+    data = {
+        "Convex": [_cell(r["key"], r["convex"], task) for r in rows],
+        sgd_label: [_cell(r["key"], r["sgd"], task) for r in rows],
+    }
+    return pd.DataFrame(data, index=pd.Index([r["quantity"] for r in rows], name="quantity"))
+
+
+def verdict(
+    convex_result: ConvexResult | None,
+    train_result: TrainResult | None,
+    sgd_certificate: Certificate | None = None,
+) -> tuple[str, str]:
+    """A one-line verdict and its level ("success", "info" or "warning") comparing SGD to the optimum."""
+    sgd_ok = train_result is not None and not train_result.diverged and math.isfinite(train_result.objective)
+    if convex_result is None:
+        if sgd_ok and sgd_certificate is not None and sgd_certificate.exact:
+            if sgd_certificate.certified:
+                return (
+                    "success",
+                    "Convex solve unavailable, but SGD's own dual certificate proves it globally optimal.",
+                )
+            return (
+                "info",
+                f"Convex solve unavailable; SGD is at most {sgd_certificate.gap:.2e} above the optimum "
+                f"(dual lower bound {sgd_certificate.lower_bound:.6g}); not certified.",
+            )
+        return "warning", "No comparison: the convex solve and SGD did not both produce a result."
+    opt = convex_result.objective
+    if convex_result.certified:
+        if not sgd_ok:
+            return "warning", f"Certified global optimum J* = {opt:.6g}; the SGD run gave no usable result."
+        assert train_result is not None
+        diff = train_result.objective - opt
+        if sgd_certificate is not None and sgd_certificate.certified:
+            return (
+                "success",
+                f"Certified: SGD reached the global optimum too (J = {train_result.objective:.6g}, "
+                f"J* = {opt:.6g}, difference {diff:.1e}).",
+            )
+        return (
+            "success",
+            f"Certified: SGD is {diff:.1e} above the global optimum J* = {opt:.6g} "
+            f"({diff / max(1.0, abs(opt)):.1%} relative).",
+        )
+    cert = convex_result.certificate
+    bound = f" the dual lower bound is {cert.lower_bound:.6g}" if cert is not None and cert.exact else ""
+    head = (
+        f"Not certified: the convex objective {opt:.6g} ({convex_result.pattern_mode} patterns) is only an "
+        "upper bound on the global optimum"
+    )
+    head += f";{bound}" if bound else ""
+    if sgd_ok:
+        assert train_result is not None
+        diff = train_result.objective - opt
+        where = "above" if diff > 0 else "below"
+        head += f". SGD is {abs(diff):.1e} {where} it."
+    else:
+        head += "."
+    return "info", head

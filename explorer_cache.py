@@ -1,0 +1,117 @@
+"""Cached wrappers around the engine for the Streamlit pages.
+
+Each helper is keyed by plain settings (names, numbers), rebuilds what it needs from them and returns
+an :class:`Outcome`: the engine's result, or the one-line message of the error the engine raised
+(invalid settings, a failed solver). Errors are returned rather than raised so that they are cached
+too and a page can show them with ``st.error`` while it renders everything else. Everything returned
+is pickleable (dataclasses of numpy arrays), as ``st.cache_data`` requires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+
+import streamlit as st
+
+from datasets import DataError, make_dataset
+from engine.certificate import certify
+from engine.convex import solve_convex
+from engine.results import Certificate, ConvexResult, TrainResult
+from engine.sgd import train_sgd
+
+if TYPE_CHECKING:
+    from datasets.base import Dataset
+
+T = TypeVar("T")
+
+# Errors the engine raises for settings it rejects or problems it cannot solve; anything else is a bug
+# and is left to surface.
+ENGINE_ERRORS: tuple[type[Exception], ...] = (DataError, ValueError, RuntimeError, ArithmeticError)
+
+N_TEST = 200  # test points drawn next to the training set (test accuracy)
+_CACHE_ENTRIES = 64
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """A result or the message of the error that prevented it."""
+
+    value: T | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.value is not None
+
+
+class DataKey(NamedTuple):
+    """Everything that determines a data set."""
+
+    name: str
+    n: int
+    noise: float
+    seed: int
+    n_test: int = N_TEST
+
+
+@dataclass
+class SGDRun:
+    """A gradient-training run and the dual certificate of its final network (None if not computable)."""
+
+    result: TrainResult
+    certificate: Certificate | None
+    certificate_error: str | None = None
+
+
+def _message(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0] if len(text) > 400 else text
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_dataset(key: DataKey) -> Outcome[Dataset]:
+    """The data set for ``key``."""
+    try:
+        return Outcome(make_dataset(key.name, key.n, noise=key.noise, seed=key.seed, n_test=key.n_test))
+    except ENGINE_ERRORS as exc:
+        return Outcome(error=_message(exc))
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def run_convex(
+    key: DataKey, *, loss: str, beta: float, patterns: str | int, pattern_seed: int
+) -> Outcome[ConvexResult]:
+    """Solve the convex program on the data set of ``key``."""
+    data = get_dataset(key)
+    if not data.ok:
+        return Outcome(error=data.error)
+    assert data.value is not None
+    try:
+        result = solve_convex(
+            data.value.X, data.value.y, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed
+        )
+    except ENGINE_ERRORS as exc:
+        return Outcome(error=_message(exc))
+    return Outcome(result)
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def run_sgd(key: DataKey, *, loss: str, beta: float, **settings: Any) -> Outcome[SGDRun]:
+    """Train by ``train_sgd(..., **settings)`` on the data set of ``key`` and certify the result."""
+    data = get_dataset(key)
+    if not data.ok:
+        return Outcome(error=data.error)
+    ds = data.value
+    assert ds is not None
+    try:
+        result = train_sgd(ds.X, ds.y, loss=loss, beta=beta, X_test=ds.X_test, y_test=ds.y_test, **settings)
+    except ENGINE_ERRORS as exc:
+        return Outcome(error=_message(exc))
+    certificate, cert_error = None, None
+    if not result.diverged:
+        try:
+            certificate = certify(ds.X, ds.y, result.network, loss=loss, beta=beta)
+        except ENGINE_ERRORS as exc:
+            cert_error = _message(exc)
+    return Outcome(SGDRun(result, certificate, cert_error))

@@ -1,0 +1,295 @@
+"""Playground: the same two-layer ReLU network trained by the convex program and by gradient descent.
+
+Layout and widget wiring only: results come from ``explorer_cache`` (cached engine calls), pictures
+from ``engine.figures``. Every sidebar setting is bound to a URL query parameter, so a view can be
+shared by its address.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from datasets import DATASET_NAMES, dataset_task
+from engine import figures
+from engine.convex import EXACT_MAX_N, MAX_SAMPLED_PATTERNS
+from engine.losses import LOSS_NAMES
+from engine.sgd import OPTIMIZERS
+from explorer_cache import DataKey, get_dataset, run_convex, run_sgd
+
+BETAS = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
+BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+INIT_SCALES = (0.01, 0.1, 0.3, 1.0, 2.0, 5.0)
+DEFAULT_N = 30  # the exact program solves in about a second at this size
+QP = "query-params"
+
+CAPTION_BOUNDARY = (
+    "f(x) over the plane: blue where f > 0 (predicts +1), red where f < 0 (predicts −1); the black line is "
+    "the decision boundary f = 0. Circles: label +1, crosses: label −1, ringed: misclassified. "
+    "Hover a point for f(x) and its margin y·f(x)."
+)
+CAPTION_BOUNDARY_REGRESSION = (
+    "f(x) over the plane; the points are coloured by their target on the same scale, so a point that "
+    "blends into the background is fitted well. Hover a point for its residual."
+)
+CAPTION_REGIONS = (
+    "Each neuron j is on where wⱼ·(x, 1) ≥ 0; its line (numbered j) cuts the plane, and on each region "
+    "f is linear. Colour = the set of active neurons (hover a region or point for the set and the on/off "
+    "pattern). Neurons with negligible |αⱼ|·‖wⱼ‖ are left out."
+)
+CAPTION_OBJECTIVE = (
+    "Top: the objective J = mean loss + β/2·(‖W‖² + ‖α‖²) of the gradient-trained network at each logged "
+    "step (log scale); dashed: the convex program's value. Bottom: the gap J − that value, also on a log "
+    "scale. A gap at or below zero cannot sit on a log axis: such steps are red triangles at the floor, "
+    "with the true value on hover (below a certified optimum this is round-off; below an uncertified "
+    "convex value it means SGD beat the sampled program)."
+)
+
+
+def _fmt_number(v: float) -> str:
+    """Compact label for log-scale choices (1e-3, 0.3, 1)."""
+    return f"{v:g}"
+
+
+def sidebar() -> dict:
+    """Draw the sidebar controls and return the settings they give."""
+    sb = st.sidebar
+    sb.header("Data")
+    name = sb.selectbox("Data set", DATASET_NAMES, index=0, key="data", bind=QP)
+    task = dataset_task(name)
+    n = sb.slider("Training points n", 10, 400, DEFAULT_N, step=5, key="n", bind=QP)
+    noise = sb.slider("Noise", 0.0, 1.0, 0.1, step=0.05, key="noise", bind=QP)
+    data_seed = sb.number_input("Data seed", 0, 100_000, 0, step=1, key="dseed", bind=QP)
+
+    sb.header("Objective")
+    if task == "regression" and st.session_state.get("loss", "squared") != "squared":
+        st.session_state["loss"] = "squared"
+    loss = sb.radio(
+        "Loss",
+        LOSS_NAMES,
+        index=0,
+        horizontal=True,
+        key="loss",
+        bind=QP,
+        disabled=task == "regression",
+        help="Mean over the points: squared (f − y)²/2, hinge (1 − y f)₊, logistic log(1 + e^(−y f)).",
+    )
+    if task == "regression":
+        sb.caption("Regression data: only the squared loss applies (hinge and logistic need ±1 labels).")
+    beta = sb.select_slider(
+        "Weight decay β",
+        BETAS,
+        value=1e-3,
+        format_func=_fmt_number,
+        key="beta",
+        bind=QP,
+        help="J = mean loss + β/2·(‖W‖² + ‖α‖²); the bias column of W is regularised too.",
+    )
+
+    sb.header("Convex program")
+    exact_ok = n <= EXACT_MAX_N
+    if not exact_ok and st.session_state.get("patterns", "exact") != "sampled":
+        st.session_state["patterns"] = "sampled"
+    mode = sb.radio(
+        "Activation patterns",
+        ("exact", "sampled"),
+        index=0,
+        horizontal=True,
+        key="patterns",
+        bind=QP,
+        disabled=not exact_ok,
+    )
+    if not exact_ok:
+        sb.caption(f"Exact patterns are available for n ≤ {EXACT_MAX_N}; sampling instead.")
+    n_patterns = pattern_seed = None
+    if mode == "sampled":
+        n_patterns = sb.slider(
+            "Sampled patterns (Gaussian draws)", 10, MAX_SAMPLED_PATTERNS, 200, step=10, key="P", bind=QP
+        )
+        pattern_seed = sb.number_input("Pattern seed", 0, 100_000, 0, step=1, key="pseed", bind=QP)
+
+    sb.header("Gradient training")
+    optimizer = sb.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index("adam"), key="opt", bind=QP)
+    width = sb.slider("Width m (neurons)", 1, 200, 50, key="width", bind=QP)
+    lr = sb.select_slider(
+        "Learning rate", LEARNING_RATES, value=1e-2, format_func=_fmt_number, key="lr", bind=QP
+    )
+    epochs = sb.slider("Epochs", 10, 3000, 500, step=10, key="epochs", bind=QP)
+    batch_size = sb.select_slider(
+        "Batch size",
+        BATCH_SIZES,
+        value=16,
+        key="batch",
+        bind=QP,
+        disabled=optimizer == "gd",
+        help="Ignored by full-batch gradient descent (gd).",
+    )
+    init_scale = sb.select_slider(
+        "Initial weight scale", INIT_SCALES, value=1.0, format_func=_fmt_number, key="init", bind=QP
+    )
+    seed = sb.number_input("Training seed", 0, 100_000, 0, step=1, key="seed", bind=QP)
+    sb.caption("Every setting is in the page address: copy it to share this view.")
+    return dict(
+        data=DataKey(name, int(n), float(noise), int(data_seed)),
+        task=task,
+        loss="squared" if task == "regression" else loss,
+        beta=float(beta),
+        patterns="exact" if mode == "exact" else int(n_patterns),  # type: ignore[arg-type]
+        pattern_seed=int(pattern_seed or 0),
+        sgd=dict(
+            optimizer=optimizer,
+            width=int(width),
+            lr=float(lr),
+            epochs=int(epochs),
+            batch_size=int(batch_size),
+            init_scale=float(init_scale),
+            seed=int(seed),
+        ),
+    )
+
+
+def main() -> None:
+    """The Playground page."""
+    s = sidebar()
+    st.title("Playground")
+    st.caption(
+        "One two-layer ReLU network f(x) = Σⱼ αⱼ·relu(wⱼ·(x, 1)), one objective J, trained two ways: by the "
+        "convex reformulation (Pilanci & Ergen), whose dual bound certifies the global optimum, and by a "
+        "gradient method from a random start."
+    )
+    st.info(
+        f"The exact convex program is capped at n ≤ {EXACT_MAX_N} until the faster solvers (ADMM, column "
+        "generation) land. Above that the convex side uses sampled patterns: its value is then only an upper "
+        "bound on the global optimum, unless the dual certificate holds.",
+        icon="ℹ️",
+    )
+    verdict_box = st.empty()
+
+    key: DataKey = s["data"]
+    with st.spinner("Drawing the data set…"):
+        data = get_dataset(key)
+    if not data.ok:
+        st.error(f"Data set: {data.error}")
+        return
+    ds = data.value
+    if ds.notes:
+        st.caption(f"Data: {ds.notes}")
+
+    mode_text = "exact patterns" if s["patterns"] == "exact" else f"{s['patterns']} sampled pattern draws"
+    with st.spinner(f"Solving the convex program ({mode_text}, n = {key.n})…"):
+        convex = run_convex(
+            key, loss=s["loss"], beta=s["beta"], patterns=s["patterns"], pattern_seed=s["pattern_seed"]
+        )
+    opt_name = s["sgd"]["optimizer"]
+    with st.spinner(f"Training with {opt_name}…"):
+        sgd = run_sgd(key, loss=s["loss"], beta=s["beta"], **s["sgd"])
+
+    cres = convex.value if convex.ok else None
+    run = sgd.value if sgd.ok else None
+    tres = run.result if run is not None else None
+    scert = run.certificate if run is not None else None
+
+    level, text = figures.verdict(cres, tres, scert)
+    getattr(verdict_box, level)(text)
+
+    bounds = figures.plot_bounds(ds.X)
+    boundary_caption = CAPTION_BOUNDARY_REGRESSION if s["task"] == "regression" else CAPTION_BOUNDARY
+    left, right = st.columns(2, gap="medium")
+    with left:
+        st.subheader("Convex global optimum")
+        if cres is None:
+            st.error(f"Convex program: {convex.error}")
+        else:
+            if cres.message:
+                st.warning(cres.message)
+            label = "certified" if cres.certified else "not certified"
+            st.plotly_chart(
+                figures.decision_boundary_figure(
+                    cres.network,
+                    ds.X,
+                    ds.y,
+                    title=f"Convex: decision function ({label})",
+                    task=s["task"],
+                    bounds=bounds,
+                ),
+                key="cvx_boundary",
+            )
+            st.caption(boundary_caption)
+            st.plotly_chart(
+                figures.activation_regions_figure(
+                    cres.network, ds.X, y=ds.y, title="Convex: activation regions", bounds=bounds
+                ),
+                key="cvx_regions",
+            )
+            st.caption(CAPTION_REGIONS)
+    with right:
+        st.subheader(f"SGD ({opt_name})")
+        if tres is None:
+            st.error(f"Gradient training: {sgd.error}")
+        else:
+            if tres.diverged:
+                st.warning(f"Training diverged: {tres.message}")
+            elif run is not None and run.certificate_error:
+                st.warning(f"Could not certify the SGD network: {run.certificate_error}")
+            st.plotly_chart(
+                figures.decision_boundary_figure(
+                    tres.network,
+                    ds.X,
+                    ds.y,
+                    title=f"SGD ({opt_name}): decision function",
+                    task=s["task"],
+                    bounds=bounds,
+                ),
+                key="sgd_boundary",
+            )
+            st.caption(boundary_caption)
+            st.plotly_chart(
+                figures.activation_regions_figure(
+                    tres.network, ds.X, y=ds.y, title=f"SGD ({opt_name}): activation regions", bounds=bounds
+                ),
+                key="sgd_regions",
+            )
+            st.caption(CAPTION_REGIONS)
+
+    st.subheader("Objective during training")
+    if tres is None:
+        st.info("No training history to show.")
+    else:
+        optimum = cres.objective if cres is not None else None
+        detail = ""
+        if cres is not None:
+            detail = f"{cres.pattern_mode} patterns, P = {cres.patterns}"
+        st.plotly_chart(
+            figures.objective_figure(
+                tres.history,
+                optimum=optimum,
+                optimum_label=detail,
+                certified=bool(cres is not None and cres.certified),
+                lower_bound=cres.lower_bound if cres is not None else None,
+                title=f"{opt_name}: objective J vs step",
+            ),
+            key="objective",
+        )
+        st.caption(CAPTION_OBJECTIVE)
+
+    st.subheader("Numbers")
+    table = figures.numbers_table(
+        cres,
+        tres,
+        X=ds.X,
+        y=ds.y,
+        X_test=ds.X_test,
+        y_test=ds.y_test,
+        sgd_certificate=scert,
+        task=s["task"],
+        sgd_label=f"SGD ({opt_name})",
+    )
+    st.table(table)
+    st.caption(
+        "Dual lower bound: a value no network of any width can beat (Fenchel dual, exact pricing in 2-D); "
+        "certified = J within a relative 1e-6 of it. Each column's bound comes from its own network's dual "
+        "point. Accuracies on the training set and on a fresh test set from the same generator."
+    )
+
+
+main()
