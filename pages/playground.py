@@ -157,11 +157,10 @@ def main() -> None:
         "convex reformulation (Pilanci & Ergen), whose dual bound certifies the global optimum, and by a "
         "gradient method from a random start."
     )
-    st.info(
-        f"The exact convex program is capped at n ≤ {EXACT_MAX_N} until the faster solvers (ADMM, column "
+    st.caption(
+        f"ℹ️ The exact convex program is capped at n ≤ {EXACT_MAX_N} until the faster solvers (ADMM, column "
         "generation) land. Above that the convex side uses sampled patterns: its value is then only an upper "
-        "bound on the global optimum, unless the dual certificate holds.",
-        icon="ℹ️",
+        "bound on the global optimum, unless the dual certificate holds."
     )
     verdict_box = st.empty()
 
@@ -194,62 +193,56 @@ def main() -> None:
 
     bounds = figures.plot_bounds(ds.X)
     boundary_caption = CAPTION_BOUNDARY_REGRESSION if s["task"] == "regression" else CAPTION_BOUNDARY
-    left, right = st.columns(2, gap="medium")
-    with left:
-        st.subheader("Convex global optimum")
-        if cres is None:
-            st.error(f"Convex program: {convex.error}")
-        else:
-            if cres.message:
-                st.warning(cres.message)
-            label = "certified" if cres.certified else "not certified"
-            st.plotly_chart(
-                figures.decision_boundary_figure(
-                    cres.network,
-                    ds.X,
-                    ds.y,
-                    title=f"Convex: decision function ({label})",
-                    task=s["task"],
-                    bounds=bounds,
-                ),
-                key="cvx_boundary",
-            )
-            st.caption(boundary_caption)
-            st.plotly_chart(
-                figures.activation_regions_figure(
-                    cres.network, ds.X, y=ds.y, title="Convex: activation regions", bounds=bounds
-                ),
-                key="cvx_regions",
-            )
-            st.caption(CAPTION_REGIONS)
-    with right:
-        st.subheader(f"SGD ({opt_name})")
-        if tres is None:
-            st.error(f"Gradient training: {sgd.error}")
-        else:
-            if tres.diverged:
-                st.warning(f"Training diverged: {tres.message}")
-            elif run is not None and run.certificate_error:
-                st.warning(f"Could not certify the SGD network: {run.certificate_error}")
-            st.plotly_chart(
-                figures.decision_boundary_figure(
-                    tres.network,
-                    ds.X,
-                    ds.y,
-                    title=f"SGD ({opt_name}): decision function",
-                    task=s["task"],
-                    bounds=bounds,
-                ),
-                key="sgd_boundary",
-            )
-            st.caption(boundary_caption)
-            st.plotly_chart(
-                figures.activation_regions_figure(
-                    tres.network, ds.X, y=ds.y, title=f"SGD ({opt_name}): activation regions", bounds=bounds
-                ),
-                key="sgd_regions",
-            )
-            st.caption(CAPTION_REGIONS)
+    # One row of columns per kind of figure, so the two sides stay aligned whatever notes they show.
+    cvx_notes = [f"Convex solver: {cres.message}"] if cres is not None and cres.message else []
+    sgd_notes = []
+    if tres is not None and tres.diverged:
+        sgd_notes.append(f"Training diverged: {tres.message}")
+    elif run is not None and run.certificate_error:
+        sgd_notes.append(f"Could not certify the SGD network: {run.certificate_error}")
+    certified = "certified" if cres is not None and cres.certified else "not certified"
+    sides = [
+        (
+            "Convex global optimum",
+            "Convex",
+            f"decision function ({certified})",
+            cres,
+            convex.error,
+            cvx_notes,
+        ),
+        (f"SGD ({opt_name})", f"SGD ({opt_name})", "decision function", tres, sgd.error, sgd_notes),
+    ]
+    heads = st.columns(2, gap="medium")
+    boundary_row = st.columns(2, gap="medium")
+    for (header, short, what, result, error, notes), head, col in zip(
+        sides, heads, boundary_row, strict=True
+    ):
+        with head:
+            st.subheader(header)
+            if result is None:
+                st.error(f"{short}: {error}")
+            for note in notes:
+                st.warning(note)
+        if result is not None:
+            with col:
+                st.plotly_chart(
+                    figures.decision_boundary_figure(
+                        result.network, ds.X, ds.y, title=f"{short}: {what}", task=s["task"], bounds=bounds
+                    ),
+                    key=f"{short}_boundary",
+                )
+    st.caption(boundary_caption)
+    regions_row = st.columns(2, gap="medium")
+    for (_, short, _, result, _, _), col in zip(sides, regions_row, strict=True):
+        if result is not None:
+            with col:
+                st.plotly_chart(
+                    figures.activation_regions_figure(
+                        result.network, ds.X, y=ds.y, title=f"{short}: activation regions", bounds=bounds
+                    ),
+                    key=f"{short}_regions",
+                )
+    st.caption(CAPTION_REGIONS)
 
     st.subheader("Objective during training")
     if tres is None:

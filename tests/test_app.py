@@ -49,7 +49,7 @@ def test_default_page_renders(app_path: str) -> None:
     # two decision boundaries, two activation-region figures, one objective figure
     assert _charts(at) == 5
     # the exact-program cap is stated, and a verdict is given
-    assert f"n ≤ {EXACT_MAX_N}" in _texts(at.info)
+    assert f"n ≤ {EXACT_MAX_N}" in _texts(at.caption)
     assert "ertified" in _texts(at.success) + _texts(at.info) + _texts(at.warning)
     assert len(at.table) == 1
     table = at.table[0].value
