@@ -79,3 +79,14 @@ def test_plot_bounds_square() -> None:
     xmin, xmax, ymin, ymax = fg.plot_bounds(np.array([[0.0, 0.0], [4.0, 1.0]]))
     assert np.isclose(xmax - xmin, ymax - ymin)
     assert xmin < 0 < 4 < xmax and ymin < 0 and ymax > 1
+
+
+def test_verdict_round_off_below_certified_optimum() -> None:
+    from types import SimpleNamespace
+
+    cvx = SimpleNamespace(objective=1.0, certified=True, certificate=None, pattern_mode="exact")
+    sgd = SimpleNamespace(objective=1.0 - 1e-9, diverged=False)
+    level, text = fg.verdict(cvx, sgd, None)  # type: ignore[arg-type]
+    assert level == "success" and "reached the global optimum" in text
+    level, text = fg.verdict(cvx, SimpleNamespace(objective=1.5, diverged=False), None)  # type: ignore[arg-type]
+    assert "5.0e-01 above the global optimum" in text
