@@ -108,6 +108,20 @@ def _arc_candidates(Zk: np.ndarray, Zu: np.ndarray, Z: np.ndarray, lz: np.ndarra
     return [proj, -proj, dirs]
 
 
+def _candidates_and_values(
+    X: np.ndarray, lam: np.ndarray, samples: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Candidate unit directions, ``g`` at each of them, and whether the candidate set is exact."""
+    X = np.asarray(X, dtype=float)
+    lam = np.asarray(lam, dtype=float)
+    Z = lift(X)
+    if X.shape[1] == 2:
+        cands, exact = candidate_directions_2d(Z, lam), True
+    else:
+        cands, exact = _sampled_candidates(Z, lam, samples, seed), False
+    return cands, ridge_values(Z, lam, cands), exact
+
+
 def price(
     X: np.ndarray, lam: np.ndarray, *, samples: int = 20000, seed: int = 0
 ) -> tuple[float, np.ndarray, float, bool]:
@@ -116,20 +130,25 @@ def price(
     Exact for 2-D data; for d > 2 an estimate (a lower estimate of the true maximum) from
     ``samples`` Gaussian directions refined by a few projected ascent steps.
     """
-    X = np.asarray(X, dtype=float)
-    lam = np.asarray(lam, dtype=float)
-    Z = lift(X)
-    if X.shape[1] == 2:
-        cands = candidate_directions_2d(Z, lam)
-        exact = True
-    else:
-        cands = _sampled_candidates(Z, lam, samples, seed)
-        exact = False
-    g = ridge_values(Z, lam, cands)
+    cands, g, exact = _candidates_and_values(X, lam, samples, seed)
     i_pos, i_neg = int(np.argmax(g)), int(np.argmin(g))
     if g[i_pos] >= -g[i_neg]:
         return float(max(g[i_pos], 0.0)), cands[i_pos], 1.0, exact
     return float(-g[i_neg]), cands[i_neg], -1.0, exact
+
+
+def violating_directions(
+    X: np.ndarray, lam: np.ndarray, threshold: float, k: int, *, samples: int = 20000, seed: int = 0
+) -> np.ndarray:
+    """Up to k directions w (rows) with ``|lambda . relu(Z w)| > threshold``, largest first.
+
+    For column generation: the patterns of these directions are the ones whose dual constraint
+    ``|lambda . relu(Z w)| <= beta`` the current dual point violates.
+    """
+    cands, g, _ = _candidates_and_values(X, lam, samples, seed)
+    order = np.argsort(-np.abs(g))
+    order = order[np.abs(g[order]) > threshold]
+    return cands[order[:k]]
 
 
 def _sampled_candidates(Z: np.ndarray, lam: np.ndarray, samples: int, seed: int) -> np.ndarray:

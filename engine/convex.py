@@ -19,10 +19,24 @@ import cvxpy as cp
 import numpy as np
 
 from engine.certificate import DEFAULT_TOLERANCE, certify
-from engine.losses import LOSS_NAMES, get_loss
-from engine.network import TwoLayerReLU, lift
+from engine.colgen import column_generation
+from engine.losses import LOSS_NAMES
+from engine.network import lift
 from engine.patterns import PatternSet, exact_patterns, sample_patterns
+from engine.recovery import NEURON_REL_THRESHOLD, convex_objective, recover_network
 from engine.results import ConvexResult
+
+__all__ = [
+    "EXACT_MAX_N",
+    "MAX_SAMPLED_PATTERNS",
+    "NEURON_REL_THRESHOLD",
+    "SOLVERS",
+    "build_patterns",
+    "convex_objective",
+    "recover_network",
+    "solve_convex",
+    "solve_cvxpy",
+]
 
 SOLVERS = ("cvxpy",)
 # Largest training-set size for which the reference solver (CVXPY + Clarabel) handles the exact
@@ -30,37 +44,10 @@ SOLVERS = ("cvxpy",)
 EXACT_MAX_N = 40
 # Largest number of sampled patterns the reference solver is asked to handle.
 MAX_SAMPLED_PATTERNS = 2000
-# A u_i or v_i counts as a neuron when its norm exceeds this fraction of the largest one.
-NEURON_REL_THRESHOLD = 1e-7
-
-
-def convex_objective(
-    X: np.ndarray, y: np.ndarray, D: np.ndarray, U: np.ndarray, V: np.ndarray, loss: str, beta: float
-) -> float:
-    """``C(u, v)`` for columns u_i = U[:, i], v_i = V[:, i] of the patterns D (constraints not checked)."""
-    Z = lift(X)
-    yhat = np.sum(D * (Z @ (U - V)), axis=1)
-    reg = np.sum(np.linalg.norm(U, axis=0)) + np.sum(np.linalg.norm(V, axis=0))
-    return get_loss(loss).mean(yhat, y) + beta * float(reg)
-
-
-def recover_network(
-    U: np.ndarray, V: np.ndarray, rel_threshold: float = NEURON_REL_THRESHOLD
-) -> TwoLayerReLU:
-    """The ReLU network of a convex solution: one neuron per nonzero u_i (alpha > 0) and v_i (alpha < 0)."""
-    norms_u = np.linalg.norm(U, axis=0)
-    norms_v = np.linalg.norm(V, axis=0)
-    top = max(float(np.max(norms_u, initial=0.0)), float(np.max(norms_v, initial=0.0)))
-    rows, alphas = [], []
-    if top > 0.0:
-        for M, norms, sign in ((U, norms_u, 1.0), (V, norms_v, -1.0)):
-            for i in np.flatnonzero(norms > rel_threshold * top):
-                r = np.sqrt(norms[i])
-                rows.append(M[:, i] / r)
-                alphas.append(sign * r)
-    if not rows:
-        return TwoLayerReLU(W=np.zeros((0, U.shape[0])), alpha=np.zeros(0))
-    return TwoLayerReLU(W=np.vstack(rows), alpha=np.array(alphas))
+# SCS is the fallback when Clarabel fails; bounded so the app never waits long.
+_SCS_OPTIONS = {"eps": 1e-7, "max_iters": 4000, "time_limit_secs": 10.0}
+# Tight Clarabel tolerances for the small re-solve on the support (objectives can be ~1e-3).
+_POLISH_OPTIONS = {"tol_gap_abs": 1e-11, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "tol_ktratio": 1e-8}
 
 
 def build_patterns(X: np.ndarray, patterns: str | int, pattern_seed: int = 0) -> PatternSet:
@@ -74,23 +61,30 @@ def build_patterns(X: np.ndarray, patterns: str | int, pattern_seed: int = 0) ->
 
 
 def solve_cvxpy(
-    X: np.ndarray, y: np.ndarray, D: np.ndarray, loss: str, beta: float, solver: str = "CLARABEL"
+    X: np.ndarray,
+    y: np.ndarray,
+    D: np.ndarray,
+    loss: str,
+    beta: float,
+    solver: str = "CLARABEL",
+    options: dict | None = None,
+    D_v: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
     """Solve the convex program on patterns D with CVXPY: (U, V, dual point lambda or None, status).
 
-    ``lambda`` is the multiplier of ``yhat = sum_i D_i Z (u_i - v_i)``, oriented as grad L(yhat), a
-    dual point for the certificate.
+    ``lambda`` is the multiplier of ``yhat = sum_i D_i Z (u_i - v_i)`` (up to sign, a dual point for
+    the certificate). ``options`` go to the solver (e.g. Clarabel's tolerances). ``D_v``, if given,
+    is a separate pattern set for the v_i (default: the same as the u_i's).
     """
     Z = lift(X)
     n, p = Z.shape
-    P = D.shape[1]
-    Df = D.astype(float)
-    S = 2.0 * Df - 1.0
-    U = cp.Variable((p, P))
-    V = cp.Variable((p, P))
+    Du = D.astype(float)
+    Dv = Du if D_v is None else D_v.astype(float)
+    U = cp.Variable((p, Du.shape[1]))
+    V = cp.Variable((p, Dv.shape[1]))
     f = cp.Variable(n)
     ZU, ZV = Z @ U, Z @ V
-    link = f == cp.sum(cp.multiply(Df, ZU - ZV), axis=1)
+    link = f == cp.sum(cp.multiply(Du, ZU), axis=1) - cp.sum(cp.multiply(Dv, ZV), axis=1)
     if loss == "squared":
         data = cp.sum_squares(f - y) / (2 * n)
     elif loss == "hinge":
@@ -99,21 +93,40 @@ def solve_cvxpy(
         data = cp.sum(cp.logistic(-cp.multiply(y, f))) / n
     reg = cp.sum(cp.norm(U, 2, axis=0)) + cp.sum(cp.norm(V, 2, axis=0))
     problem = cp.Problem(
-        cp.Minimize(data + beta * reg), [link, cp.multiply(S, ZU) >= 0, cp.multiply(S, ZV) >= 0]
+        cp.Minimize(data + beta * reg),
+        [link, cp.multiply(2.0 * Du - 1.0, ZU) >= 0, cp.multiply(2.0 * Dv - 1.0, ZV) >= 0],
     )
     try:
-        problem.solve(solver=solver)
+        problem.solve(solver=solver, **(options or {}))
     except cp.error.SolverError as exc:
         raise RuntimeError(f"the reference solver failed: {exc}") from exc
     if U.value is None:
         raise RuntimeError(f"the reference solver returned no solution (status {problem.status})")
-    lam = None
-    if link.dual_value is not None:
-        lam = np.asarray(link.dual_value, dtype=float).reshape(-1)
-        grad = get_loss(loss).mean_gradient(np.asarray(f.value).reshape(-1), y)
-        if float(lam @ grad) < 0.0:
-            lam = -lam
+    lam = None if link.dual_value is None else np.asarray(link.dual_value, dtype=float).reshape(-1)
     return np.asarray(U.value), np.asarray(V.value), lam, str(problem.status)
+
+
+def _solve_with_fallback(
+    X: np.ndarray, y: np.ndarray, D: np.ndarray, loss: str, beta: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
+    """Clarabel first; if it fails (numerical trouble, mostly with the logistic loss), SCS."""
+    try:
+        return solve_cvxpy(X, y, D, loss, beta, solver="CLARABEL")
+    except RuntimeError as first:
+        try:
+            return solve_cvxpy(X, y, D, loss, beta, solver="SCS", options=_SCS_OPTIONS)
+        except RuntimeError:
+            raise RuntimeError(f"{first}; SCS failed too") from first
+
+
+def _restricted_solve(
+    X: np.ndarray, y: np.ndarray, D: np.ndarray, loss: str, beta: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
+    """Restricted solve for column generation: tight Clarabel, SCS if Clarabel fails."""
+    try:
+        return solve_cvxpy(X, y, D, loss, beta, options=_POLISH_OPTIONS)
+    except RuntimeError:
+        return _solve_with_fallback(X, y, D, loss, beta)
 
 
 def _polish(
@@ -126,31 +139,41 @@ def _polish(
     loss: str,
     beta: float,
     support_threshold: float = 1e-4,
-) -> tuple[np.ndarray, np.ndarray, str]:
+) -> tuple[np.ndarray, np.ndarray, str, np.ndarray | None]:
     """Re-solve on the patterns an interior-point solution actually uses.
 
     An interior-point solution spreads tiny nonzero groups over every pattern; together they shift
     yhat. The program restricted to the support (groups above ``support_threshold`` of the largest)
     is small, solves to high accuracy and, when the support is right, has the same optimum. The
-    polished solution is kept only if its recovered network has a lower J.
+    polished solution is kept only if its recovered network has a lower J. Also returns the
+    restricted program's dual point (None if there was no re-solve).
     """
-    size = np.maximum(np.linalg.norm(U, axis=0), np.linalg.norm(V, axis=0))
-    if size.size == 0 or np.max(size) == 0.0:
-        return U, V, status
-    support = np.flatnonzero(size > support_threshold * np.max(size))
-    if len(support) == D.shape[1]:
-        return U, V, status
-    try:
-        Us, Vs, _, status_s = solve_cvxpy(X, y, D[:, support], loss, beta)
-    except RuntimeError:
-        return U, V, status
-    U2, V2 = np.zeros_like(U), np.zeros_like(V)
-    U2[:, support], V2[:, support] = Us, Vs
-    before = recover_network(U, V).objective(X, y, loss, beta)
-    after = recover_network(U2, V2).objective(X, y, loss, beta)
-    if after <= before:
-        return U2, V2, status_s
-    return U, V, status
+    best_U, best_V, best_status, best_lam = U, V, status, None
+    best_J = recover_network(U, V).objective(X, y, loss, beta)
+    for _ in range(3):  # a re-solve can leave tiny groups of its own: shrink the support again
+        norms_u, norms_v = np.linalg.norm(U, axis=0), np.linalg.norm(V, axis=0)
+        top = max(float(np.max(norms_u, initial=0.0)), float(np.max(norms_v, initial=0.0)))
+        if top == 0.0:
+            break
+        su = np.flatnonzero(norms_u > support_threshold * top)
+        sv = np.flatnonzero(norms_v > support_threshold * top)
+        try:
+            Us, Vs, lam, status_s = solve_cvxpy(
+                X, y, D[:, su], loss, beta, options=_POLISH_OPTIONS, D_v=D[:, sv]
+            )
+        except RuntimeError:
+            break
+        U, V = np.zeros_like(U), np.zeros_like(V)
+        U[:, su], V[:, sv] = Us, Vs
+        support = np.concatenate([su, sv])
+        best_lam = lam if best_lam is None else best_lam
+        J = recover_network(U, V).objective(X, y, loss, beta)
+        if J <= best_J:
+            best_U, best_V, best_status, best_J, best_lam = U, V, status_s, J, lam
+        new_size = np.maximum(np.linalg.norm(U, axis=0), np.linalg.norm(V, axis=0))
+        if np.sum(new_size > NEURON_REL_THRESHOLD * np.max(new_size)) == len(support):
+            break
+    return best_U, best_V, best_status, best_lam
 
 
 def validate_problem(X: np.ndarray, y: np.ndarray, loss: str, beta: float) -> tuple[np.ndarray, np.ndarray]:
@@ -201,20 +224,33 @@ def solve_convex(
             )
     start = time.perf_counter()
     pset = build_patterns(X, patterns, pattern_seed)
-    U, V, lam, status = solve_cvxpy(X, y, pset.D, loss, beta)
-    U, V, status = _polish(X, y, pset.D, U, V, status, loss, beta)
+    message = ""
+    try:
+        if pset.exact:  # Clarabel on the whole program, or column generation when it fails
+            U, V, lam, status = solve_cvxpy(X, y, pset.D, loss, beta)
+        else:
+            U, V, lam, status = _solve_with_fallback(X, y, pset.D, loss, beta)
+        D = pset.D
+    except RuntimeError:
+        if not pset.exact:
+            raise
+        cg = column_generation(X, y, loss=loss, beta=beta, restricted_solver=_restricted_solve, tol=tol)
+        U, V, D, lam, status = cg.U, cg.V, cg.D, None, "optimal" if cg.status == "certified" else cg.status
+        message = (
+            f"Clarabel failed on the full program; column generation used {D.shape[1]} of the "
+            f"{pset.count} patterns ({cg.rounds} rounds)"
+        )
+    U, V, status, lam_polished = _polish(X, y, D, U, V, status, loss, beta)
+    duals = [d for lam_k in (lam, lam_polished) if lam_k is not None for d in (lam_k, -lam_k)]
     network = recover_network(U, V)
     elapsed = time.perf_counter() - start
-    certificate = certify(
-        X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=[lam] if lam is not None else None
-    )
-    message = ""
-    if status != "optimal":
+    certificate = certify(X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=duals)
+    if status not in ("optimal",) and not message:
         message = f"the reference solver stopped with status {status!r}"
     return ConvexResult(
         network=network,
         objective=certificate.objective,
-        convex_objective=convex_objective(X, y, pset.D, U, V, loss, beta),
+        convex_objective=convex_objective(X, y, D, U, V, loss, beta),
         certificate=certificate,
         patterns=pset.count,
         pattern_mode="exact" if pset.exact else "sampled",
@@ -223,6 +259,6 @@ def solve_convex(
         status=status,
         U=U,
         V=V,
-        D=pset.D,
+        D=D,
         message=message,
     )
