@@ -23,7 +23,7 @@ from engine.colgen import column_generation
 from engine.losses import LOSS_NAMES
 from engine.network import lift
 from engine.patterns import PatternSet, exact_patterns, sample_patterns
-from engine.recovery import NEURON_REL_THRESHOLD, convex_objective, recover_network
+from engine.recovery import NEURON_REL_THRESHOLD, convex_objective, merge_neurons, recover_network
 from engine.results import ConvexResult
 
 __all__ = [
@@ -242,7 +242,7 @@ def solve_convex(
         )
     U, V, status, lam_polished = _polish(X, y, D, U, V, status, loss, beta)
     duals = [d for lam_k in (lam, lam_polished) if lam_k is not None for d in (lam_k, -lam_k)]
-    network = recover_network(U, V)
+    network = merge_neurons(recover_network(U, V), X)
     elapsed = time.perf_counter() - start
     certificate = certify(X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=duals)
     if status not in ("optimal",) and not message:

@@ -567,6 +567,24 @@ def _fmt(v: float | None, spec: str = ".4g") -> str:
     return format(v, spec)
 
 
+def _horizontal_line(
+    fig: go.Figure, x_span: list[float], value: float, name: str, line: dict, hover: str
+) -> None:
+    """A labelled horizontal reference line in the objective panel (row 1)."""
+    fig.add_trace(
+        go.Scatter(
+            x=x_span,
+            y=[value, value],
+            mode="lines",
+            name=name,
+            line=line,
+            hovertemplate=f"{hover}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+
+
 def objective_figure(
     history: TrainHistory,
     *,
@@ -616,30 +634,22 @@ def objective_figure(
     if optimum_label:
         opt_name = f"{opt_name} — {optimum_label}"
     if has_gap:
-        fig.add_trace(
-            go.Scatter(
-                x=x_span,
-                y=[optimum, optimum],
-                mode="lines",
-                name=f"{opt_name}: {optimum:.6g}",
-                line=dict(color="black", width=2, dash="dash"),
-                hovertemplate=f"{opt_name}<br>J* = {optimum:.6g}<extra></extra>",
-            ),
-            row=1,
-            col=1,
+        _horizontal_line(
+            fig,
+            x_span,
+            optimum,
+            f"{opt_name}: {optimum:.6g}",
+            dict(color="black", width=2, dash="dash"),
+            f"{opt_name}<br>J* = {optimum:.6g}",
         )
     if lower_bound is not None and math.isfinite(lower_bound) and not certified:
-        fig.add_trace(
-            go.Scatter(
-                x=x_span,
-                y=[lower_bound, lower_bound],
-                mode="lines",
-                name=f"dual lower bound on the global optimum: {lower_bound:.6g}",
-                line=dict(color="#2ca02c", width=2, dash="dot"),
-                hovertemplate=f"dual lower bound<br>{lower_bound:.6g}<extra></extra>",
-            ),
-            row=1,
-            col=1,
+        _horizontal_line(
+            fig,
+            x_span,
+            lower_bound,
+            f"dual lower bound on the global optimum: {lower_bound:.6g}",
+            dict(color="#2ca02c", width=2, dash="dot"),
+            f"dual lower bound<br>{lower_bound:.6g}",
         )
     if has_gap:
         _gap_traces(fig, steps[finite], J[finite] - float(optimum))

@@ -42,3 +42,29 @@ def recover_network(
     if not rows:
         return TwoLayerReLU(W=np.zeros((0, U.shape[0])), alpha=np.zeros(0))
     return TwoLayerReLU(W=np.vstack(rows), alpha=np.array(alphas))
+
+
+def merge_neurons(network: TwoLayerReLU, X: np.ndarray, rel_tol: float = 1e-9) -> TwoLayerReLU:
+    """Merge neurons with the same output sign that are strictly active on the same training points.
+
+    For such neurons relu(Z u_1) + relu(Z u_2) = relu(Z (u_1 + u_2)) on the data (both are positive
+    on the same points and <= 0 elsewhere), and ||u_1 + u_2|| <= ||u_1|| + ||u_2||, so the merged
+    network makes the same training predictions with no larger J. Interior-point solutions split one
+    neuron over several neighbouring patterns; this undoes it.
+    """
+    if network.width <= 1:
+        return network
+    Z = lift(X)
+    U = network.W.T * np.abs(network.alpha)  # u = |alpha| w  (= alpha^2-balanced group vector)
+    pre = Z @ U
+    scale = np.linalg.norm(Z, axis=1)[:, None] * np.linalg.norm(U, axis=0)[None, :]
+    active = pre > rel_tol * scale
+    keys = np.packbits(np.vstack([active, (network.alpha > 0)[None, :]]).T, axis=1)
+    groups: dict[bytes, list[int]] = {}
+    for j, key in enumerate(keys):
+        groups.setdefault(key.tobytes(), []).append(j)
+    if len(groups) == network.width:
+        return network
+    merged = np.stack([U[:, g].sum(axis=1) for g in groups.values()], axis=1)
+    signs = np.array([np.sign(network.alpha[g[0]]) for g in groups.values()])
+    return recover_network(merged * (signs > 0), merged * (signs < 0), rel_threshold=0.0)

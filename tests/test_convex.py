@@ -12,6 +12,7 @@ from engine.certificate import certify, price, ridge_values
 from engine.convex import EXACT_MAX_N, convex_objective, recover_network, solve_convex
 from engine.network import TwoLayerReLU, lift
 from engine.patterns import exact_patterns
+from engine.recovery import merge_neurons
 from engine.sgd import train_sgd
 
 LOSSES = ("squared", "hinge", "logistic")
@@ -238,3 +239,31 @@ def test_duplicate_points_are_handled() -> None:
     y = np.array([1, 1, -1, -1, 1, -1, 1, -1], dtype=float)
     result = solve_convex(X, y, loss="hinge", beta=1e-2, patterns="exact")
     assert result.certified
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), width=st.integers(2, 12))
+def test_merging_neurons_keeps_training_predictions_and_never_raises_j(seed: int, width: int) -> None:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((12, 2))
+    y = np.sign(rng.standard_normal(12))
+    base = rng.standard_normal((width // 2 + 1, 3))
+    # duplicate neurons with slightly perturbed directions: same activation sets, same signs
+    W = np.vstack([base, base * rng.uniform(0.5, 2.0, (len(base), 1))])[:width]
+    alpha = np.concatenate([np.ones(len(base)), np.ones(len(base))])[:width] * rng.choice([-1, 1])
+    net = TwoLayerReLU(W=W, alpha=alpha)
+    merged = merge_neurons(net, X)
+    assert merged.width <= net.width
+    assert np.allclose(merged.predict(X), net.predict(X), atol=1e-10)
+    for loss in LOSSES:
+        assert merged.objective(X, y, loss, 0.1) <= net.objective(X, y, loss, 0.1) + 1e-12
+
+
+def test_convex_solution_uses_at_most_one_neuron_per_activation_set() -> None:
+    X, y = small_problem(8, 14, "squared")
+    net = solve_convex(X, y, loss="squared", beta=1e-3, patterns="exact").network
+    Z = lift(X)
+    pre = Z @ net.W.T
+    on = pre > 1e-9 * np.linalg.norm(Z, axis=1)[:, None] * np.linalg.norm(net.W, axis=1)[None, :]
+    keys = {(col.tobytes(), a > 0) for col, a in zip(on.T, net.alpha, strict=True)}
+    assert len(keys) == net.width
