@@ -201,9 +201,12 @@ def main() -> None:
     elif run is not None and run.certificate_error:
         sgd_notes.append(f"Could not certify the SGD network: {run.certificate_error}")
     certified = "certified" if cres is not None and cres.certified else "not certified"
+    convex_header = "Convex global optimum"
+    if cres is not None and not cres.certified:
+        convex_header = f"Convex program ({cres.pattern_mode} patterns, not certified)"
     sides = [
         (
-            "Convex global optimum",
+            convex_header,
             "Convex",
             f"decision function ({certified})",
             cres,
