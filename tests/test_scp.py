@@ -14,9 +14,9 @@ from engine.convex import solve_convex
 from engine.solvers.scp import scp_features, scp_objective, scp_solve
 
 BETA = 1e-3
-# Relative agreement with the CVXPY lasso on the same features. The hinge is solved through a
-# smoothed hinge (continuation down to mu = 1e-4) and currently reaches only a few per cent.
-CVXPY_RTOL = {"squared": 1e-6, "logistic": 1e-4, "hinge": 5e-2}
+# Relative agreement with the CVXPY lasso on the same features. The hinge iterations use a smoothed
+# hinge, but the run ends with the exact LP (HiGHS), so the brief's 1e-3 is met with a wide margin.
+CVXPY_RTOL = {"squared": 1e-6, "logistic": 1e-4, "hinge": 1e-3}
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +70,7 @@ def test_agrees_with_cvxpy_lasso(moons, loss):
     reference = _cvxpy_lasso(A, y, loss, BETA)
     assert r.objective == pytest.approx(reference, rel=CVXPY_RTOL[loss])
     assert r.objective >= reference * (1 - 1e-6)  # CVXPY's own accuracy
-    if loss != "hinge":
-        assert r.converged
+    assert r.converged
 
 
 @pytest.mark.parametrize("loss", ["squared", "logistic", "hinge"])

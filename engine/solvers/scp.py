@@ -13,10 +13,18 @@ solve the lasso-type problem
 
 by FISTA (accelerated proximal gradient with soft-thresholding, step 1/Lip with
 ``Lip = ||A||_2^2 / n`` for the squared loss, ``/ 4`` for the logistic loss) with gradient-based
-adaptive restart. The hinge loss is not smooth: the iterations use the Huber-smoothed hinge with a
-smoothing width ``mu`` that is decreased by continuation (1e-1 down to 1e-4); the iterate with the
-lowest **true** hinge objective is returned, so the reported objective is the true S(a), within
-``mu_final / 2`` (in the mean loss) of the optimum plus the optimisation error.
+adaptive restart. Every few iterations the duality gap (dual point = the loss gradient, scaled so
+that ``||A^T lambda||_inf <= beta``) is evaluated, and the run stops when it falls below ``tol``
+relative; every fiftieth iteration an active-set Newton step on the current support and signs
+("polish") is tried and kept only if it lowers the objective, which makes the squared and logistic
+runs converge to round-off in a few hundred iterations instead of many thousands.
+
+The hinge loss is not smooth: the iterations use the Huber-smoothed hinge with a smoothing width
+``mu`` decreased by continuation (1e-1 down to 1e-4), and the iterate with the lowest **true** hinge
+objective is kept. FISTA on the smoothed hinge is slow (it reached only about 1-3 per cent above the
+optimum within 5000 iterations on 40 moons points), so the hinge run ends with an exact finish: the
+hinge SCP is a linear program, solved by HiGHS (scipy), and its solution replaces the FISTA iterate
+when its true objective is lower. The reported objective is always the true hinge S(a).
 
 Why this is exactly a ReLU network. With unit g_i, the neurons ``w_i = sqrt(|a_i|) g_i`` and
 ``alpha_i = sign(a_i) sqrt(|a_i|)`` give ``f(x) = sum_i alpha_i relu(w_i . z) = sum_i a_i relu(g_i . z)
@@ -211,7 +219,7 @@ def _polish(
     if support.size == 0:
         return None
     out = x.copy()
-    _, grad = _smooth_loss(loss, y, mu)
+    value, grad = _smooth_loss(loss, y, mu)
     n = len(y)
     for _ in range(4 * support.size + 20):
         if support.size == 0:
@@ -237,18 +245,49 @@ def _polish(
             return None
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(dz * sign < 0, -z / dz, np.inf)
-        t = min(1.0, float(np.min(ratio)))
+        t_cap = min(1.0, float(np.min(ratio)))
+        t = t_cap
+        if loss == "hinge":  # backtracking (Armijo) on the smooth objective of the fixed signs
+            current = value(f) + beta * float(sign @ z)
+            slope = float(g @ dz)
+            while t > 1e-10:
+                trial = z + t * dz
+                if value(As @ trial) + beta * float(sign @ trial) <= current + 1e-4 * t * slope:
+                    break
+                t *= 0.5
+            if t <= 1e-10:
+                break
         z_new = z + t * dz
-        if t < 1.0:
-            hit = int(np.argmin(ratio))
-            z_new[hit] = 0.0
+        if t == t_cap < 1.0:
+            z_new[int(np.argmin(ratio))] = 0.0
         out[support] = z_new
-        if t < 1.0:
+        if t == t_cap < 1.0:
             support = support[z_new != 0.0]
             continue
         if loss == "squared" or np.linalg.norm(dz) <= 1e-13 * max(1.0, float(np.linalg.norm(z))):
             break
     return out if np.all(np.isfinite(out)) else None
+
+
+def _hinge_lp(A: np.ndarray, y: np.ndarray, beta: float) -> np.ndarray | None:
+    """The hinge SCP as a linear program, solved exactly by HiGHS (None if it fails).
+
+    ``min (1/n) sum s + beta sum (p + q)`` s.t. ``s >= 1 - y * (A (p - q))``, ``s, p, q >= 0``; a = p - q.
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix, identity
+    from scipy.sparse import hstack as sp_hstack
+
+    n, P = A.shape
+    YA = csr_matrix(y[:, None] * A)
+    cost = np.concatenate([np.full(2 * P, beta), np.full(n, 1.0 / n)])
+    A_ub = sp_hstack([-YA, YA, -identity(n, format="csr")], format="csr")  # -yA p + yA q - s <= -1
+    res = linprog(cost, A_ub=A_ub, b_ub=-np.ones(n), bounds=(0, None), method="highs")
+    if res.status != 0 or res.x is None:
+        return None
+    a = res.x[:P] - res.x[P : 2 * P]
+    a[np.abs(a) <= 1e-12 * max(1.0, float(np.max(np.abs(a), initial=0.0)))] = 0.0
+    return a
 
 
 def _soft(v: np.ndarray, thr: float) -> np.ndarray:
@@ -352,6 +391,13 @@ def scp_solve(
             converged = stage_converged and last
             if loss != "hinge":
                 best_a, best_obj = a, objective(f, a)
+        if loss == "hinge":  # exact finish: the hinge SCP is a linear program
+            a_lp = _hinge_lp(A, y, beta)
+            if a_lp is not None:
+                lp_obj = objective(A @ a_lp, a_lp)
+                if lp_obj <= best_obj:
+                    best_a, best_obj = a_lp, lp_obj
+                converged = True
         final = objective(A @ best_a, best_a)
         if history["iteration"][-1] != iterations:
             log(iterations, final)
