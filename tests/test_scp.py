@@ -82,6 +82,10 @@ def test_upper_bound_on_global_optimum(small, loss):
     assert r.objective >= cert.lower_bound - 1e-12
     exact = solve_convex(X, y, loss=loss, beta=BETA, patterns="exact")
     assert r.objective >= exact.objective - 1e-7 * max(1.0, exact.objective)
+    # a restriction of the sampled convex program on the same patterns (same draws, same seed)
+    sampled = solve_convex(X, y, loss=loss, beta=BETA, patterns=60, pattern_seed=0)
+    assert sampled.patterns == r.patterns
+    assert r.objective >= sampled.convex_objective - 1e-6 * max(1.0, sampled.convex_objective)
 
 
 def test_nested_directions_never_worse(moons):
