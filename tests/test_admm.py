@@ -56,7 +56,14 @@ def test_woodbury_solve_equals_dense_solve(rho):
 
 @pytest.mark.parametrize(
     ("seed", "n", "mode", "beta"),
-    [(0, 8, "exact", 0.1), (1, 12, "sampled", 0.1), (2, 16, "exact", 0.05), (3, 20, "sampled", 0.1)],
+    [
+        (0, 8, "exact", 0.1),
+        (1, 12, "sampled", 0.1),
+        (2, 16, "exact", 0.05),
+        (3, 20, "sampled", 0.1),
+        (7, 12, "sampled", 0.01),
+        (8, 10, "exact", 0.01),
+    ],
 )
 def test_admm_matches_reference_solver(seed, n, mode, beta):
     X, y = _problem(seed, n)
@@ -74,6 +81,17 @@ def test_admm_matches_reference_solver(seed, n, mode, beta):
     assert result.history["primal_residual"][-1] < 1e-3 * result.history["primal_residual"][0]
     assert result.history["dual_residual"][-1] < 1e-3 * max(result.history["dual_residual"][:5])
     assert result.U.shape == result.V.shape == (3, D.shape[1])
+
+
+def test_tight_tolerance_reaches_1e6():
+    """The objective's relative error tracks tol (about tol to 10 tol): tol = 1e-8 gives 1e-6."""
+    X, y = _problem(1, 12)
+    D = sample_patterns(X, 40, 1).D
+    reference = _reference_objective(X, y, D, 0.1)
+    result = admm_solve(X, y, D, beta=0.1, max_iter=6000, tol=1e-8)
+    assert result.converged
+    J = recover_network(result.U, result.V).objective(X, y, "squared", 0.1)
+    assert abs(J - reference) <= 1e-6 * abs(reference)
 
 
 def test_warm_start_with_changed_beta_needs_fewer_iterations():
