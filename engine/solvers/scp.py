@@ -64,8 +64,10 @@ HINGE_SMOOTHING = (1e-1, 1e-2, 1e-3, 1e-4)
 # Iterations between two duality-gap checks (and, ten times rarer, a Newton polish on the support).
 _CHECK_EVERY = 5
 # A polish is tried once the sign pattern of the iterate has not changed over this many iterations
-# (then few weights need to leave the support), and then again at most this often.
+# (then few weights need to leave the support), and after a polish not before this many more.
 _POLISH_AFTER = 20
+# ... and in any case this often (small beta: a large support that keeps flickering).
+_POLISH_ANYWAY = 200
 
 
 @dataclass
@@ -376,7 +378,10 @@ def scp_solve(
                     signs = np.sign(x)
                     if not np.array_equal(signs, last_signs):
                         last_signs, stable_since = signs, iterations
-                    if iterations - max(stable_since, last_polish) >= _POLISH_AFTER:
+                    if (
+                        iterations - max(stable_since, last_polish) >= _POLISH_AFTER
+                        or iterations - last_polish >= _POLISH_ANYWAY
+                    ):
                         last_polish = iterations
                         xp = _polish(A, y, x, loss, beta, mu)
                         if xp is not None:
