@@ -15,9 +15,11 @@ by FISTA (accelerated proximal gradient with soft-thresholding, step 1/Lip with
 ``Lip = ||A||_2^2 / n`` for the squared loss, ``/ 4`` for the logistic loss) with gradient-based
 adaptive restart. Every few iterations the duality gap (dual point = the loss gradient, scaled so
 that ``||A^T lambda||_inf <= beta``) is evaluated, and the run stops when it falls below ``tol``
-relative; every fiftieth iteration an active-set Newton step on the current support and signs
-("polish") is tried and kept only if it lowers the objective, which makes the squared and logistic
-runs converge to round-off in a few hundred iterations instead of many thousands.
+relative. When the sign pattern of the iterate has been stable for 20 iterations (and in any case
+every 200), an active-set Newton method on the current support and signs ("polish": Newton steps cut
+where a weight would change sign, that weight leaving the support) is tried and kept only if it
+lowers the objective; this makes the squared and logistic runs converge to round-off in a few
+hundred iterations instead of many thousands.
 
 The hinge loss is not smooth: the iterations use the Huber-smoothed hinge with a smoothing width
 ``mu`` decreased by continuation (1e-1 down to 1e-4), and the iterate with the lowest **true** hinge
