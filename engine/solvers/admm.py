@@ -53,12 +53,14 @@ __all__ = ["AdmmResult", "AdmmState", "admm_solve", "default_rho"]
 
 # Residual balancing: adapt rho when one residual exceeds the other by this factor ...
 _BALANCE_RATIO = 10.0
-# ... by this factor, checked every this many iterations, at most this many times.
+# ... by this factor, at most this many times.
 _BALANCE_FACTOR = 2.0
-_BALANCE_EVERY = 10
 _BALANCE_MAX_CHANGES = 50
 # ... and keeps it within this factor of its initial value.
 _RHO_RANGE = 1e3
+# Residuals (stopping test, balancing) are computed every this many iterations (they cost about as
+# much as the iteration itself).
+_CHECK_EVERY = 10
 # Weight of the absolute part of the stopping tolerances (relative to the problem's scale).
 _ABS_WEIGHT = 1e-3
 
@@ -120,6 +122,7 @@ class _Operators:
         self.B = 2.0 * (Z @ self.M @ Z.T) * (D.astype(float) @ D.T.astype(float))  # n x n
         self.rho = None
         self.chol = None
+        self.work = np.empty((n, 2 * P))  # buffer for the n x 2P products (no allocation per step)
 
     def factor(self, rho: float) -> None:
         if rho != self.rho:
@@ -128,22 +131,26 @@ class _Operators:
             self.rho = rho
 
     def apply_f(self, ZU: np.ndarray) -> np.ndarray:
-        """F u from Z u (n x 2P)."""
-        return (ZU * self.D2) @ self.sgn
+        """F u from Z u (n x 2P); overwrites ``ZU``."""
+        ZU *= self.D2
+        return ZU @ self.sgn
 
     def apply_ft(self, t: np.ndarray) -> np.ndarray:
         """F^T t as p x 2P."""
-        return (self.Z.T @ (self.D2 * t[:, None])) * self.sgn[None, :]
+        np.multiply(self.D2, t[:, None], out=self.work)
+        return (self.Z.T @ self.work) * self.sgn[None, :]
 
     def apply_gt(self, X: np.ndarray) -> np.ndarray:
-        """G^T x for x as n x 2P, as p x 2P."""
-        return self.Z.T @ (self.S2 * X)
+        """G^T x for x as n x 2P, as p x 2P (``X`` may be the work buffer)."""
+        np.multiply(self.S2, X, out=self.work)
+        return self.Z.T @ self.work
 
     def solve(self, R: np.ndarray) -> np.ndarray:
         """(F^T F / n + rho (I + G^T G))^(-1) applied to R (p x 2P)."""
         rho = self.rho
         Q = self.M @ R / rho
-        t = rho * cho_solve(self.chol, self.apply_f(self.Z @ Q), check_finite=False)
+        np.matmul(self.Z, Q, out=self.work)
+        t = rho * cho_solve(self.chol, self.apply_f(self.work), check_finite=False)
         return Q - self.M @ self.apply_ft(t) / rho
 
 
@@ -251,22 +258,32 @@ def admm_solve(
     changes = 0
     k = 0
     r_norm = d_norm = float("nan")
+    Gu = np.empty((n, 2 * P))
+    buf = np.empty((n, 2 * P))
     for k in range(1, max_iter + 1):
-        R = Fty + rho * (w - lam) + rho * ops.apply_gt(s - nu)
+        # The n x 2P arrays (G u, s, nu) are updated in place: fresh large arrays every step cost
+        # page faults that doubled the time of an iteration.
+        np.subtract(s, nu, out=buf)
+        R = Fty + rho * (w - lam) + rho * ops.apply_gt(buf)
         u = ops.solve(R)
-        Gu = ops.S2 * (Z @ u)
-        w_prev, s_prev = w, s
-        if relaxation != 1.0:  # over-relaxation (Boyd et al. section 3.4.3)
-            u_hat = relaxation * u + (1.0 - relaxation) * w
-            Gu_hat = relaxation * Gu + (1.0 - relaxation) * s
-        else:
-            u_hat, Gu_hat = u, Gu
+        np.matmul(Z, u, out=Gu)
+        Gu *= ops.S2
+        check = k == 1 or k % _CHECK_EVERY == 0 or k % log_every == 0 or k == max_iter
+        w_prev = w
+        s_prev = s.copy() if check else None
+        # over-relaxation (Boyd et al. section 3.4.3): u_hat = w + a (u - w), Gu_hat = s + a (G u - s)
+        u_hat = w + relaxation * (u - w)
+        np.subtract(Gu, s, out=buf)
+        buf *= relaxation
+        buf += s
+        buf += nu  # buf = Gu_hat + nu
         w = _group_soft_threshold(u_hat + lam, beta / rho)
-        s = np.maximum(0.0, Gu_hat + nu)
+        np.maximum(buf, 0.0, out=s)
+        np.subtract(buf, s, out=nu)  # nu + Gu_hat - s
         lam = lam + u_hat - w
-        nu = nu + Gu_hat - s
+        if not check:
+            continue
         pri_u, pri_s = u - w, Gu - s
-
         r_norm = float(np.sqrt(np.sum(pri_u**2) + np.sum(pri_s**2)))
         d_norm = rho * float(np.sqrt(np.sum((w - w_prev) ** 2) + np.sum(ops.apply_gt(s - s_prev) ** 2)))
         scale_pri = max(np.sqrt(np.sum(u**2) + np.sum(Gu**2)), np.sqrt(np.sum(w**2) + np.sum(s**2)))
@@ -278,7 +295,7 @@ def admm_solve(
         if r_norm <= eps_pri and d_norm <= eps_dual:
             converged = True
             break
-        if adaptive_rho and k % _BALANCE_EVERY == 0 and changes < _BALANCE_MAX_CHANGES:
+        if adaptive_rho and k % _CHECK_EVERY == 0 and changes < _BALANCE_MAX_CHANGES:
             factor = 1.0
             if r_norm > _BALANCE_RATIO * d_norm and rho * _BALANCE_FACTOR <= rho_max:
                 factor = _BALANCE_FACTOR
