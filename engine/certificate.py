@@ -42,7 +42,7 @@ def _normalise(W: np.ndarray) -> np.ndarray:
     return W[keep] / norms[keep, None]
 
 
-def candidate_directions_2d(Z: np.ndarray, lam: np.ndarray) -> np.ndarray:
+def candidate_directions_2d(Z: np.ndarray, lam: np.ndarray, cells: np.ndarray | None = None) -> np.ndarray:
     """Unit directions among which ``max |g|`` over the sphere is attained (lifted 2-D data).
 
     Vertices ``+-z_j x z_k``; each cell's stationary directions ``+-c_D / ||c_D||`` with
@@ -59,7 +59,8 @@ def candidate_directions_2d(Z: np.ndarray, lam: np.ndarray) -> np.ndarray:
         V = np.cross(Zu[j], Zu[k])
         cands += [V, -V]
     # cell stationary directions
-    cells = exact_patterns(Z[:, :2]).D  # n x P
+    if cells is None:  # the cells do not depend on lambda: callers pricing many points pass them in
+        cells = exact_patterns(Z[:, :2]).D  # n x P
     C = (cells * lam[:, None]).T @ Z  # P x 3
     cands += [C, -C]
     # arc stationary directions on every great circle
@@ -109,28 +110,29 @@ def _arc_candidates(Zk: np.ndarray, Zu: np.ndarray, Z: np.ndarray, lz: np.ndarra
 
 
 def _candidates_and_values(
-    X: np.ndarray, lam: np.ndarray, samples: int, seed: int
+    X: np.ndarray, lam: np.ndarray, samples: int, seed: int, cells: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Candidate unit directions, ``g`` at each of them, and whether the candidate set is exact."""
     X = np.asarray(X, dtype=float)
     lam = np.asarray(lam, dtype=float)
     Z = lift(X)
     if X.shape[1] == 2:
-        cands, exact = candidate_directions_2d(Z, lam), True
+        cands, exact = candidate_directions_2d(Z, lam, cells), True
     else:
         cands, exact = _sampled_candidates(Z, lam, samples, seed), False
     return cands, ridge_values(Z, lam, cands), exact
 
 
 def price(
-    X: np.ndarray, lam: np.ndarray, *, samples: int = 20000, seed: int = 0
+    X: np.ndarray, lam: np.ndarray, *, samples: int = 20000, seed: int = 0, cells: np.ndarray | None = None
 ) -> tuple[float, np.ndarray, float, bool]:
     """``max_{||w||<=1} |lambda . relu(Z w)|``: (value, maximiser w, sign of g there, exact?).
 
     Exact for 2-D data; for d > 2 an estimate (a lower estimate of the true maximum) from
-    ``samples`` Gaussian directions refined by a few projected ascent steps.
+    ``samples`` Gaussian directions refined by a few projected ascent steps. ``cells`` (the exact
+    patterns of 2-D X) can be passed in when many dual points are priced on the same data.
     """
-    cands, g, exact = _candidates_and_values(X, lam, samples, seed)
+    cands, g, exact = _candidates_and_values(X, lam, samples, seed, cells)
     i_pos, i_neg = int(np.argmax(g)), int(np.argmin(g))
     if g[i_pos] >= -g[i_neg]:
         return float(max(g[i_pos], 0.0)), cands[i_pos], 1.0, exact
@@ -138,14 +140,21 @@ def price(
 
 
 def violating_directions(
-    X: np.ndarray, lam: np.ndarray, threshold: float, k: int, *, samples: int = 20000, seed: int = 0
+    X: np.ndarray,
+    lam: np.ndarray,
+    threshold: float,
+    k: int,
+    *,
+    samples: int = 20000,
+    seed: int = 0,
+    cells: np.ndarray | None = None,
 ) -> np.ndarray:
     """Up to k directions w (rows) with ``|lambda . relu(Z w)| > threshold``, largest first.
 
     For column generation: the patterns of these directions are the ones whose dual constraint
     ``|lambda . relu(Z w)| <= beta`` the current dual point violates.
     """
-    cands, g, _ = _candidates_and_values(X, lam, samples, seed)
+    cands, g, _ = _candidates_and_values(X, lam, samples, seed, cells)
     order = np.argsort(-np.abs(g))
     order = order[np.abs(g[order]) > threshold]
     return cands[order[:k]]
@@ -218,10 +227,16 @@ def certify(
     f = network.predict(X)
     objective = network.objective(X, y, loss, beta)
     duals = [loss.mean_gradient(f, y)] + list(extra_duals or [])
+    cells = exact_patterns(X).D if X.shape[1] == 2 else None  # shared by every dual point
     best = None
+    priced: dict[bytes, tuple[float, np.ndarray, float, bool]] = {}
     for lam in duals:
         lam = loss.project_to_domain(lam, y)
-        p, w, sgn, exact = price(X, lam)
+        if (-lam).tobytes() in priced:  # g(-lam) = -g(lam): same price, opposite sign
+            p, w, sgn, exact = priced[(-lam).tobytes()]
+            sgn = -sgn
+        else:
+            p, w, sgn, exact = priced.setdefault(lam.tobytes(), price(X, lam, cells=cells))
         bound, t = best_dual_bound(lam, y, loss, beta, p)
         if best is None or bound > best[0]:
             best = (bound, t, p, w, sgn, exact)
