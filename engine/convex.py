@@ -25,6 +25,8 @@ from engine.network import lift
 from engine.patterns import PatternSet, exact_patterns, sample_patterns
 from engine.recovery import NEURON_REL_THRESHOLD, convex_objective, merge_neurons, recover_network
 from engine.results import ConvexResult
+from engine.solvers.admm import admm_solve
+from engine.solvers.scp import scp_solve
 
 __all__ = [
     "EXACT_MAX_N",
@@ -38,7 +40,10 @@ __all__ = [
     "solve_cvxpy",
 ]
 
-SOLVERS = ("cvxpy",)
+SOLVERS = ("cvxpy", "admm", "scp")
+# ADMM settings used by solve_convex (relative accuracy about 10x the tolerance; see solvers/admm.py).
+_ADMM_TOL = 1e-7
+_ADMM_MAX_ITER = 20_000
 # Largest training-set size for which the reference solver (CVXPY + Clarabel) handles the exact
 # program, n(n-1)+2 patterns, within a few seconds. Faster solvers lift this cap.
 EXACT_MAX_N = 40
@@ -176,6 +181,33 @@ def _polish(
     return best_U, best_V, best_status, best_lam
 
 
+def _solve_scp(
+    X: np.ndarray, y: np.ndarray, loss: str, beta: float, draws: int, seed: int, tol: float, start: float
+) -> ConvexResult:
+    """SCP (solvers/scp.py) as a ConvexResult: a_i g_i is a feasible u_i (a_i > 0) or v_i (a_i < 0)."""
+    res = scp_solve(X, y, loss=loss, beta=beta, patterns=draws, seed=seed)
+    G = res.directions
+    D = (lift(X) @ G.T) >= 0.0
+    U, V = G.T * np.maximum(res.a, 0.0), G.T * np.maximum(-res.a, 0.0)
+    elapsed = time.perf_counter() - start
+    certificate = certify(X, y, res.network, loss=loss, beta=beta, tol=tol)
+    return ConvexResult(
+        network=res.network,
+        objective=certificate.objective,
+        convex_objective=convex_objective(X, y, D, U, V, loss, beta),
+        certificate=certificate,
+        patterns=int(D.shape[1]),
+        pattern_mode="sampled",
+        solver="scp",
+        time_s=elapsed,
+        status="optimal" if res.converged else "max_iter",
+        U=U,
+        V=V,
+        D=D,
+        message="" if res.converged else f"SCP stopped after {res.iterations} iterations",
+    )
+
+
 def validate_problem(X: np.ndarray, y: np.ndarray, loss: str, beta: float) -> tuple[np.ndarray, np.ndarray]:
     """Check shapes, finiteness, labels and beta; raise ValueError with a one-sentence message."""
     X = np.asarray(X, dtype=float)
@@ -222,17 +254,27 @@ def solve_convex(
                 f"the exact program is limited to n <= {EXACT_MAX_N} points with the reference "
                 f"solver (n = {X.shape[0]}); use sampled patterns"
             )
+    if solver == "scp" and patterns == "exact":
+        raise ValueError("SCP samples its first-layer directions: give a number of sampled patterns")
+    if solver == "admm" and loss != "squared":
+        raise ValueError("the ADMM solver handles the squared loss only so far; use the cvxpy solver")
     start = time.perf_counter()
     pset = build_patterns(X, patterns, pattern_seed)
+    if solver == "scp":
+        return _solve_scp(X, y, loss, beta, int(patterns), pattern_seed, tol, start)
     message = ""
     try:
-        if pset.exact:  # Clarabel on the whole program, or column generation when it fails
+        if solver == "admm":
+            res = admm_solve(X, y, pset.D, beta=beta, tol=_ADMM_TOL, max_iter=_ADMM_MAX_ITER)
+            U, V, lam = res.U, res.V, None
+            status = "optimal" if res.converged else "max_iter"
+        elif pset.exact:  # Clarabel on the whole program, or column generation when it fails
             U, V, lam, status = solve_cvxpy(X, y, pset.D, loss, beta)
         else:
             U, V, lam, status = _solve_with_fallback(X, y, pset.D, loss, beta)
         D = pset.D
     except RuntimeError:
-        if not pset.exact:
+        if not pset.exact or solver != "cvxpy":
             raise
         cg = column_generation(X, y, loss=loss, beta=beta, restricted_solver=_restricted_solve, tol=tol)
         U, V, D, lam, status = cg.U, cg.V, cg.D, None, "optimal" if cg.status == "certified" else cg.status
@@ -240,7 +282,12 @@ def solve_convex(
             f"Clarabel failed on the full program; column generation used {D.shape[1]} of the "
             f"{pset.count} patterns ({cg.rounds} rounds)"
         )
-    U, V, status, lam_polished = _polish(X, y, D, U, V, status, loss, beta)
+    if solver == "admm":  # report ADMM's own answer, not a Clarabel re-solve of it
+        lam_polished = None
+        if status != "optimal":
+            message = f"ADMM stopped after {res.iterations} iterations without meeting its tolerance"
+    else:
+        U, V, status, lam_polished = _polish(X, y, D, U, V, status, loss, beta)
     duals = [d for lam_k in (lam, lam_polished) if lam_k is not None for d in (lam_k, -lam_k)]
     network = merge_neurons(recover_network(U, V), X)
     elapsed = time.perf_counter() - start
