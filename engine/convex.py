@@ -20,13 +20,13 @@ import numpy as np
 
 from engine.certificate import DEFAULT_TOLERANCE, certify
 from engine.colgen import column_generation
-from engine.losses import LOSS_NAMES
 from engine.network import lift
 from engine.patterns import PatternSet, exact_patterns, sample_patterns
 from engine.recovery import NEURON_REL_THRESHOLD, convex_objective, merge_neurons, recover_network
 from engine.results import ConvexResult
 from engine.solvers.admm import admm_solve
 from engine.solvers.scp import scp_solve
+from engine.validation import validate_problem
 
 __all__ = [
     "EXACT_MAX_N",
@@ -206,25 +206,6 @@ def _solve_scp(
         D=D,
         message="" if res.converged else f"SCP stopped after {res.iterations} iterations",
     )
-
-
-def validate_problem(X: np.ndarray, y: np.ndarray, loss: str, beta: float) -> tuple[np.ndarray, np.ndarray]:
-    """Check shapes, finiteness, labels and beta; raise ValueError with a one-sentence message."""
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float).reshape(-1)
-    if loss not in LOSS_NAMES:
-        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSS_NAMES)}")
-    if X.ndim != 2 or X.shape[0] != y.shape[0]:
-        raise ValueError("X must be an n x d array with one label per row")
-    if X.shape[0] < 2:
-        raise ValueError("training needs at least 2 points")
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
-        raise ValueError("the data contain NaN or infinite values")
-    if not (np.isfinite(beta) and beta > 0.0):
-        raise ValueError("beta must be a positive number")
-    if loss != "squared" and not np.all(np.isin(y, (-1.0, 1.0))):
-        raise ValueError(f"the {loss} loss needs labels -1/+1; use the squared loss for regression targets")
-    return X, y
 
 
 def solve_convex(

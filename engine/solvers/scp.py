@@ -55,9 +55,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.losses import LOSS_NAMES, get_loss
+from engine.losses import get_loss
 from engine.network import TwoLayerReLU, lift
 from engine.patterns import sample_patterns
+from engine.validation import validate_problem
 
 __all__ = ["HINGE_SMOOTHING", "ScpResult", "scp_features", "scp_objective", "scp_solve"]
 
@@ -108,18 +109,7 @@ def scp_objective(A: np.ndarray, a: np.ndarray, y: np.ndarray, loss: str, beta: 
 
 
 def _validate(X, y, loss, beta, patterns, max_iter, tol, log_every) -> tuple[np.ndarray, np.ndarray]:
-    if loss not in LOSS_NAMES:
-        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSS_NAMES)}")
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float).reshape(-1)
-    if X.ndim != 2 or X.shape[0] != y.shape[0] or X.shape[0] < 1:
-        raise ValueError("X must be an n x d array (n >= 1) with one label per row")
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
-        raise ValueError("the data contain NaN or infinite values")
-    if not (isinstance(beta, int | float | np.floating | np.integer) and np.isfinite(beta) and beta > 0):
-        raise ValueError("beta must be a positive number")
-    if loss != "squared" and not np.all(np.isin(y, (-1.0, 1.0))):
-        raise ValueError(f"the {loss} loss needs labels -1/+1; use the squared loss for regression targets")
+    X, y = validate_problem(X, y, loss, beta)  # data, labels and beta, as for every solver
     if isinstance(patterns, bool) or not isinstance(patterns, int | np.integer) or patterns < 1:
         raise ValueError("patterns (the number of sampled directions) must be an integer >= 1")
     if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
