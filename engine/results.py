@@ -47,6 +47,8 @@ class ConvexResult:
     V: np.ndarray  # (d+1) x P
     D: np.ndarray  # n x P boolean pattern matrix
     message: str = ""
+    # per-iteration (or per-round) log of the solver, e.g. iteration/round, objective, lower_bound, time_s
+    history: dict[str, list] = field(default_factory=dict)
 
     @property
     def neurons(self) -> int:
