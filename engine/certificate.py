@@ -9,7 +9,8 @@ From any network take lambda = grad L(yhat) (or a solver's dual point), scale it
 and evaluate. ``price(lambda) = max_{||w||<=1} |lambda . relu(Z w)|`` is computed **exactly** for 2-D
 data: ``g(w) = lambda . relu(Z w)`` is linear on each cell of the plane arrangement, so its maximum on
 the unit sphere is at a cell's own stationary direction, at a stationary direction on one of the great
-circles ``z_k . w = 0`` (between two consecutive vertices), or at a vertex. For d > 2 the price is
+circles ``z_k . w = 0`` (between two consecutive vertices), or at a vertex (engine/pricing.py finds it
+by a sweep along every great circle in O(n^2 log n)). For d > 2 the price is
 estimated from sampled directions refined by projected ascent, and the bound is never certified.
 """
 
@@ -20,7 +21,7 @@ from scipy.optimize import minimize_scalar
 
 from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU, lift
-from engine.patterns import exact_patterns
+from engine.pricing import sphere_price
 from engine.results import Certificate
 
 DEFAULT_TOLERANCE = 1e-6  # relative gap under which the optimum counts as certified
@@ -42,119 +43,44 @@ def _normalise(W: np.ndarray) -> np.ndarray:
     return W[keep] / norms[keep, None]
 
 
-def candidate_directions_2d(Z: np.ndarray, lam: np.ndarray, cells: np.ndarray | None = None) -> np.ndarray:
-    """Unit directions among which ``max |g|`` over the sphere is attained (lifted 2-D data).
+def price(
+    X: np.ndarray, lam: np.ndarray, *, samples: int = 20000, seed: int = 0
+) -> tuple[float, np.ndarray, float, bool]:
+    """``max_{||w||<=1} |lambda . relu(Z w)|``: (value, maximiser w, sign of g there, exact?).
 
-    Vertices ``+-z_j x z_k``; each cell's stationary directions ``+-c_D / ||c_D||`` with
-    ``c_D = sum_k d_k lam_k z_k``; on every great circle ``z_k . w = 0`` and every arc between two
-    consecutive vertices, the stationary directions ``+-P_k c / ||P_k c||`` of the arc's linear piece.
+    Exact for 2-D data (:func:`engine.pricing.sphere_price`, a sweep along every great circle); for
+    d > 2 an estimate (a lower estimate of the true maximum) from ``samples`` Gaussian directions
+    refined by a few fixed-point steps.
     """
-    n = Z.shape[0]
-    Zu = np.unique(Z, axis=0)
-    m = Zu.shape[0]
-    cands = []
-    # vertices
-    if m >= 2:
-        j, k = np.triu_indices(m, k=1)
-        V = np.cross(Zu[j], Zu[k])
-        cands += [V, -V]
-    # cell stationary directions
-    if cells is None:  # the cells do not depend on lambda: callers pricing many points pass them in
-        cells = exact_patterns(Z[:, :2]).D  # n x P
-    C = (cells * lam[:, None]).T @ Z  # P x 3
-    cands += [C, -C]
-    # arc stationary directions on every great circle
-    if m >= 2:
-        lz = lam[:, None] * Z  # n x 3
-        block = max(1, _BLOCK_ENTRIES // (2 * m * n))
-        for s in range(0, m, block):
-            cands += _arc_candidates(Zu[s : s + block], Zu, Z, lz)
-    return _normalise(np.vstack(cands))
-
-
-def _arc_candidates(Zk: np.ndarray, Zu: np.ndarray, Z: np.ndarray, lz: np.ndarray) -> list[np.ndarray]:
-    """Stationary directions of g on the arcs of the great circles z_k . w = 0 for the rows of Zk."""
-    b = Zk.shape[0]
-    zhat = Zk / np.linalg.norm(Zk, axis=1, keepdims=True)
-    # orthonormal basis (e1, e2) of each plane z_k . w = 0
-    helper = np.where(np.abs(zhat[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
-    e1 = np.cross(zhat, helper)
-    e1 /= np.linalg.norm(e1, axis=1, keepdims=True)
-    e2 = np.cross(zhat, e1)
-    # vertices on circle k: +-(z_k x z_l); their angles in the (e1, e2) basis
-    verts = np.cross(Zk[:, None, :], Zu[None, :, :])  # b x m x 3 (zero for l == k)
-    a = np.einsum("bmc,bc->bm", verts, e1)
-    c = np.einsum("bmc,bc->bm", verts, e2)
-    valid = (a**2 + c**2) > 0.0
-    theta = np.arctan2(c, a)
-    theta = np.where(valid, theta, np.nan)
-    angles = np.concatenate([theta, theta + np.pi], axis=1)
-    angles = np.sort(np.mod(angles, 2.0 * np.pi), axis=1)  # nan sorts last
-    count = 2 * valid.sum(axis=1)
-    mids = np.full_like(angles, np.nan)
-    for r in range(b):  # per circle: midpoints between consecutive (cyclic) vertex angles
-        ang = angles[r, : count[r]]
-        if ang.size == 0:
-            continue
-        nxt = np.concatenate([ang[1:], ang[:1] + 2.0 * np.pi])
-        mids[r, : ang.size] = (ang + nxt) / 2.0
-    ok = ~np.isnan(mids)
-    rows, cols = np.nonzero(ok)
-    mid = mids[rows, cols]
-    dirs = np.cos(mid)[:, None] * e1[rows] + np.sin(mid)[:, None] * e2[rows]  # points on arcs
-    on = (dirs @ Z.T) > 0.0  # arc pattern (circle's own plane gives 0: off)
-    coef = on.astype(float) @ lz  # linear piece of g on that arc
-    zr = zhat[rows]
-    proj = coef - np.sum(coef * zr, axis=1, keepdims=True) * zr
-    return [proj, -proj, dirs]
-
-
-def _candidates_and_values(
-    X: np.ndarray, lam: np.ndarray, samples: int, seed: int, cells: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Candidate unit directions, ``g`` at each of them, and whether the candidate set is exact."""
     X = np.asarray(X, dtype=float)
     lam = np.asarray(lam, dtype=float)
     Z = lift(X)
     if X.shape[1] == 2:
-        cands, exact = candidate_directions_2d(Z, lam, cells), True
-    else:
-        cands, exact = _sampled_candidates(Z, lam, samples, seed), False
-    return cands, ridge_values(Z, lam, cands), exact
-
-
-def price(
-    X: np.ndarray, lam: np.ndarray, *, samples: int = 20000, seed: int = 0, cells: np.ndarray | None = None
-) -> tuple[float, np.ndarray, float, bool]:
-    """``max_{||w||<=1} |lambda . relu(Z w)|``: (value, maximiser w, sign of g there, exact?).
-
-    Exact for 2-D data; for d > 2 an estimate (a lower estimate of the true maximum) from
-    ``samples`` Gaussian directions refined by a few projected ascent steps. ``cells`` (the exact
-    patterns of 2-D X) can be passed in when many dual points are priced on the same data.
-    """
-    cands, g, exact = _candidates_and_values(X, lam, samples, seed, cells)
+        sp = sphere_price(Z, lam)
+        return sp.value, sp.direction, sp.sign, True
+    cands = _sampled_candidates(Z, lam, samples, seed)
+    g = ridge_values(Z, lam, cands)
     i_pos, i_neg = int(np.argmax(g)), int(np.argmin(g))
     if g[i_pos] >= -g[i_neg]:
-        return float(max(g[i_pos], 0.0)), cands[i_pos], 1.0, exact
-    return float(-g[i_neg]), cands[i_neg], -1.0, exact
+        return float(max(g[i_pos], 0.0)), cands[i_pos], 1.0, False
+    return float(-g[i_neg]), cands[i_neg], -1.0, False
 
 
 def violating_directions(
-    X: np.ndarray,
-    lam: np.ndarray,
-    threshold: float,
-    k: int,
-    *,
-    samples: int = 20000,
-    seed: int = 0,
-    cells: np.ndarray | None = None,
+    X: np.ndarray, lam: np.ndarray, threshold: float, k: int, *, samples: int = 20000, seed: int = 0
 ) -> np.ndarray:
     """Up to k directions w (rows) with ``|lambda . relu(Z w)| > threshold``, largest first.
 
     For column generation: the patterns of these directions are the ones whose dual constraint
-    ``|lambda . relu(Z w)| <= beta`` the current dual point violates.
+    ``|lambda . relu(Z w)| <= beta`` the current dual point violates (exact search for 2-D data).
     """
-    cands, g, _ = _candidates_and_values(X, lam, samples, seed, cells)
+    X = np.asarray(X, dtype=float)
+    lam = np.asarray(lam, dtype=float)
+    Z = lift(X)
+    if X.shape[1] == 2:
+        return sphere_price(Z, lam, threshold=threshold, k=k).candidates
+    cands = _sampled_candidates(Z, lam, samples, seed)
+    g = ridge_values(Z, lam, cands)
     order = np.argsort(-np.abs(g))
     order = order[np.abs(g[order]) > threshold]
     return cands[order[:k]]
@@ -227,7 +153,6 @@ def certify(
     f = network.predict(X)
     objective = network.objective(X, y, loss, beta)
     duals = [loss.mean_gradient(f, y)] + list(extra_duals or [])
-    cells = exact_patterns(X).D if X.shape[1] == 2 else None  # shared by every dual point
     best = None
     priced: dict[bytes, tuple[float, np.ndarray, float, bool]] = {}
     for lam in duals:
@@ -236,7 +161,7 @@ def certify(
             p, w, sgn, exact = priced[(-lam).tobytes()]
             sgn = -sgn
         else:
-            p, w, sgn, exact = priced.setdefault(lam.tobytes(), price(X, lam, cells=cells))
+            p, w, sgn, exact = priced.setdefault(lam.tobytes(), price(X, lam))
         bound, t = best_dual_bound(lam, y, loss, beta, p)
         if best is None or bound > best[0]:
             best = (bound, t, p, w, sgn, exact)
