@@ -699,13 +699,17 @@ def _log_ticks(values: np.ndarray) -> dict:
     return {}
 
 
+def gap_floor(gap: np.ndarray) -> float:
+    """Where gaps <= 0 are drawn on a log axis: a decade below the smallest positive gap (1e-12 if none)."""
+    gap = np.asarray(gap, dtype=float)
+    positive = gap[np.isfinite(gap) & (gap > 0.0)]
+    return float(np.min(positive)) / 10.0 if positive.size else 1e-12
+
+
 def _gap_traces(fig: go.Figure, steps: np.ndarray, gap: np.ndarray) -> None:
     """Positive gaps as a line; zero/negative gaps at a floor value as red markers (true value in hover)."""
     positive = gap > 0.0
-    if np.any(positive):
-        floor = float(np.min(gap[positive])) / 10.0
-    else:
-        floor = 1e-12
+    floor = gap_floor(gap)
     fig.add_trace(
         go.Scatter(
             x=steps,
