@@ -1,17 +1,24 @@
-"""ReLU Convexity Explorer: the Streamlit entry point (page registry and page config).
+"""ReLU Convexity Explorer: the Streamlit entry point (page registry, shared sidebar, page config).
 
 Start with ``streamlit run app.py``. Pages live in ``pages/``; they do layout and widget wiring only,
-the numerics are in ``engine/``.
+the numerics are in ``engine/``. The sidebar (``explorer_sidebar``) is drawn here, before the page
+runs, so its choices stay put when the user moves between pages.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from explorer_sidebar import sidebar
+
 st.set_page_config(page_title="ReLU Convexity Explorer", page_icon="📐", layout="wide")
 
 PAGES = [
     st.Page("pages/playground.py", title="Playground", icon="🧪", url_path="playground", default=True),
+    st.Page("pages/patterns.py", title="Patterns", icon="🕸️", url_path="patterns"),
+    st.Page("pages/solvers.py", title="Solvers", icon="🏁", url_path="solvers"),
 ]
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+sidebar()
+page.run()

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 import streamlit as st
 
 from datasets import DataError, make_dataset
+from engine.approximation import ApproximationCurve, PatternCoverage, approximation_curve, pattern_coverage
 from engine.certificate import certify
 from engine.convex import solve_convex
+from engine.race import RaceResult, certified_optimum, run_race
 from engine.results import Certificate, ConvexResult, TrainResult
 from engine.sgd import train_sgd
 
@@ -115,3 +117,83 @@ def run_sgd(key: DataKey, *, loss: str, beta: float, **settings: Any) -> Outcome
         except ENGINE_ERRORS as exc:
             cert_error = _message(exc)
     return Outcome(SGDRun(result, certificate, cert_error))
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_certified_optimum(key: DataKey, *, loss: str, beta: float) -> Outcome[ConvexResult]:
+    """The certified global optimum (exact program) on the data set of ``key``."""
+    data = get_dataset(key)
+    if not data.ok:
+        return Outcome(error=data.error)
+    assert data.value is not None
+    try:
+        return Outcome(certified_optimum(data.value.X, data.value.y, loss=loss, beta=beta))
+    except ENGINE_ERRORS as exc:
+        return Outcome(error=_message(exc))
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_coverage(key: DataKey, *, draws: int, seed: int) -> Outcome[PatternCoverage]:
+    """The patterns ``draws`` seeded Gaussian directions hit, against the exact pattern count."""
+    data = get_dataset(key)
+    if not data.ok:
+        return Outcome(error=data.error)
+    assert data.value is not None
+    try:
+        return Outcome(pattern_coverage(data.value.X, draws, seed))
+    except ENGINE_ERRORS as exc:
+        return Outcome(error=_message(exc))
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_approximation(
+    key: DataKey, *, loss: str, beta: float, seed: int, counts: tuple[int, ...]
+) -> Outcome[ApproximationCurve]:
+    """The sampled program's optimum for each draw count in ``counts``, against the certified optimum."""
+    data = get_dataset(key)
+    if not data.ok:
+        return Outcome(error=data.error)
+    assert data.value is not None
+    reference = get_certified_optimum(key, loss=loss, beta=beta)
+    try:
+        curve = approximation_curve(
+            data.value.X,
+            data.value.y,
+            loss=loss,
+            beta=beta,
+            counts=counts,
+            pattern_seed=seed,
+            reference=reference.value,
+        )
+    except ENGINE_ERRORS as exc:
+        return Outcome(error=_message(exc))
+    return Outcome(curve)
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_race(
+    key: DataKey, *, loss: str, beta: float, patterns: int, pattern_seed: int, sgd: dict[str, Any]
+) -> Outcome[RaceResult]:
+    """The solver race on the data set of ``key``; reuses the cached optimum and SGD run."""
+    data = get_dataset(key)
+    if not data.ok:
+        return Outcome(error=data.error)
+    assert data.value is not None
+    reference = get_certified_optimum(key, loss=loss, beta=beta)
+    sgd_run = run_sgd(key, loss=loss, beta=beta, **sgd)
+    try:
+        race = run_race(
+            data.value.X,
+            data.value.y,
+            loss=loss,
+            beta=beta,
+            patterns=patterns,
+            pattern_seed=pattern_seed,
+            sgd=sgd,
+            reference=reference.value,
+            reference_error=reference.error or "",
+            sgd_result=sgd_run.value.result if sgd_run.ok and sgd_run.value is not None else None,
+        )
+    except ENGINE_ERRORS as exc:
+        return Outcome(error=_message(exc))
+    return Outcome(race)

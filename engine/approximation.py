@@ -39,6 +39,7 @@ __all__ = [
     "PatternCoverage",
     "approximation_curve",
     "count_exact_patterns",
+    "curve_counts",
     "pattern_coverage",
     "optimum_neurons",
     "neurons_held",
@@ -51,10 +52,16 @@ DEFAULT_COUNTS: tuple[int, ...] = tuple(
 # Relative tolerance deciding that a plane passes through a vertex (as in engine.patterns).
 _ON_PLANE_TOL = 1e-10
 _BLOCK_ENTRIES = 4_000_000
-# The CVXPY route (used until the reduced solver is available) skips programs with n * draws above this.
-CVXPY_SIZE_LIMIT = 60_000
+# Work budget of the default curve: draw counts with n * draws above this are left out (unless asked for).
+CURVE_BUDGET = 100_000
 # Relative distance under which a training point counts as lying on a neuron's line.
 _ON_NEURON_TOL = 1e-7
+
+
+def curve_counts(n: int, draws: int | None = None, budget: int = CURVE_BUDGET) -> tuple[int, ...]:
+    """The draw counts of the approximation curve for n points: those of DEFAULT_COUNTS with
+    ``n * count <= budget``, and every count up to ``draws`` (the one the user looks at)."""
+    return tuple(c for c in DEFAULT_COUNTS if n * c <= budget or (draws is not None and c <= draws))
 
 
 def curve_solver() -> str:
@@ -186,7 +193,7 @@ def approximation_curve(
     The value reported is J of the network recovered from the program's solution (= its optimum C up to
     the solver's accuracy). The pattern sets are nested (one seeded sequence of draws), so the curve is
     non-increasing and never below the global optimum. A failed solve gives nan and a message instead
-    of raising; so does a program too large for the CVXPY route (see :func:`curve_solver`).
+    of raising. The solver is :func:`curve_solver`'s; see :func:`curve_counts` for a budgeted grid.
     """
     X, y = validate_problem(X, y, loss, beta)
     counts = sorted({int(c) for c in counts})
@@ -213,16 +220,13 @@ def approximation_curve(
         pset = sampled.without_empty()
         start = time.perf_counter()
         value, error = math.nan, ""
-        if solver == "cvxpy" and X.shape[0] * count > CVXPY_SIZE_LIMIT:
-            error = f"skipped: n × draws > {CVXPY_SIZE_LIMIT:,} is slow for the CVXPY route"
-        else:
-            try:
-                result = solve_convex(
-                    X, y, loss=loss, beta=beta, patterns=count, pattern_seed=pattern_seed, solver=solver
-                )
-                value, error = result.objective, result.message
-            except (RuntimeError, ValueError, ArithmeticError) as exc:
-                error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        try:
+            result = solve_convex(
+                X, y, loss=loss, beta=beta, patterns=count, pattern_seed=pattern_seed, solver=solver
+            )
+            value, error = result.objective, result.message
+        except (RuntimeError, ValueError, ArithmeticError) as exc:
+            error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         curve.counts.append(count)
         curve.patterns.append(pset.count)
         curve.hits.append(sampled.count)

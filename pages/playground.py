@@ -1,27 +1,18 @@
 """Playground: the same two-layer ReLU network trained by the convex program and by gradient descent.
 
 Layout and widget wiring only: results come from ``explorer_cache`` (cached engine calls), pictures
-from ``engine.figures``. Every sidebar setting is bound to a URL query parameter, so a view can be
-shared by its address.
+from ``engine.figures``, the settings from the shared sidebar (``explorer_sidebar``), whose every
+setting is bound to a URL query parameter, so a view can be shared by its address.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from datasets import DATASET_NAMES, dataset_task
 from engine import figures
-from engine.convex import EXACT_MAX_N, MAX_SAMPLED_PATTERNS
-from engine.losses import LOSS_NAMES
-from engine.sgd import OPTIMIZERS
+from engine.convex import EXACT_MAX_N
 from explorer_cache import DataKey, get_dataset, run_convex, run_sgd
-
-BETAS = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
-LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
-BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
-INIT_SCALES = (0.01, 0.1, 0.3, 1.0, 2.0, 5.0)
-DEFAULT_N = 30  # the exact program solves in about a second at this size
-QP = "query-params"
+from explorer_sidebar import settings
 
 CAPTION_BOUNDARY = (
     "f(x) over the plane: blue where f > 0 (predicts +1), red where f < 0 (predicts −1); the black line is "
@@ -46,111 +37,9 @@ CAPTION_OBJECTIVE = (
 )
 
 
-def _fmt_number(v: float) -> str:
-    """Compact label for log-scale choices (1e-3, 0.3, 1)."""
-    return f"{v:g}"
-
-
-def sidebar() -> dict:
-    """Draw the sidebar controls and return the settings they give."""
-    sb = st.sidebar
-    sb.header("Data")
-    name = sb.selectbox("Data set", DATASET_NAMES, index=0, key="data", bind=QP)
-    task = dataset_task(name)
-    n = sb.slider("Training points n", 10, 400, DEFAULT_N, step=5, key="n", bind=QP)
-    noise = sb.slider("Noise", 0.0, 1.0, 0.1, step=0.05, key="noise", bind=QP)
-    data_seed = sb.number_input("Data seed", 0, 100_000, 0, step=1, key="dseed", bind=QP)
-
-    sb.header("Objective")
-    if task == "regression" and st.session_state.get("loss", "squared") != "squared":
-        st.session_state["loss"] = "squared"
-    loss = sb.radio(
-        "Loss",
-        LOSS_NAMES,
-        index=0,
-        horizontal=True,
-        key="loss",
-        bind=QP,
-        disabled=task == "regression",
-        help="Mean over the points: squared (f − y)²/2, hinge (1 − y f)₊, logistic log(1 + e^(−y f)).",
-    )
-    if task == "regression":
-        sb.caption("Regression data: only the squared loss applies (hinge and logistic need ±1 labels).")
-    beta = sb.select_slider(
-        "Weight decay β",
-        BETAS,
-        value=1e-3,
-        format_func=_fmt_number,
-        key="beta",
-        bind=QP,
-        help="J = mean loss + β/2·(‖W‖² + ‖α‖²); the bias column of W is regularised too.",
-    )
-
-    sb.header("Convex program")
-    exact_ok = n <= EXACT_MAX_N
-    if not exact_ok and st.session_state.get("patterns", "exact") != "sampled":
-        st.session_state["patterns"] = "sampled"
-    mode = sb.radio(
-        "Activation patterns",
-        ("exact", "sampled"),
-        index=0,
-        horizontal=True,
-        key="patterns",
-        bind=QP,
-        disabled=not exact_ok,
-    )
-    if not exact_ok:
-        sb.caption(f"Exact patterns are available for n ≤ {EXACT_MAX_N}; sampling instead.")
-    n_patterns = pattern_seed = None
-    if mode == "sampled":
-        n_patterns = sb.slider(
-            "Sampled patterns (Gaussian draws)", 10, MAX_SAMPLED_PATTERNS, 200, step=10, key="P", bind=QP
-        )
-        pattern_seed = sb.number_input("Pattern seed", 0, 100_000, 0, step=1, key="pseed", bind=QP)
-
-    sb.header("Gradient training")
-    optimizer = sb.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index("adam"), key="opt", bind=QP)
-    width = sb.slider("Width m (neurons)", 1, 200, 50, key="width", bind=QP)
-    lr = sb.select_slider(
-        "Learning rate", LEARNING_RATES, value=1e-2, format_func=_fmt_number, key="lr", bind=QP
-    )
-    epochs = sb.slider("Epochs", 10, 3000, 500, step=10, key="epochs", bind=QP)
-    batch_size = sb.select_slider(
-        "Batch size",
-        BATCH_SIZES,
-        value=16,
-        key="batch",
-        bind=QP,
-        disabled=optimizer == "gd",
-        help="Ignored by full-batch gradient descent (gd).",
-    )
-    init_scale = sb.select_slider(
-        "Initial weight scale", INIT_SCALES, value=1.0, format_func=_fmt_number, key="init", bind=QP
-    )
-    seed = sb.number_input("Training seed", 0, 100_000, 0, step=1, key="seed", bind=QP)
-    sb.caption("Every setting is in the page address: copy it to share this view.")
-    return dict(
-        data=DataKey(name, int(n), float(noise), int(data_seed)),
-        task=task,
-        loss="squared" if task == "regression" else loss,
-        beta=float(beta),
-        patterns="exact" if mode == "exact" else int(n_patterns),  # type: ignore[arg-type]
-        pattern_seed=int(pattern_seed or 0),
-        sgd=dict(
-            optimizer=optimizer,
-            width=int(width),
-            lr=float(lr),
-            epochs=int(epochs),
-            batch_size=int(batch_size),
-            init_scale=float(init_scale),
-            seed=int(seed),
-        ),
-    )
-
-
 def main() -> None:
     """The Playground page."""
-    s = sidebar()
+    s = settings()
     st.title("Playground")
     st.caption(
         "One two-layer ReLU network f(x) = Σⱼ αⱼ·relu(wⱼ·(x, 1)), one objective J, trained two ways: by the "

@@ -101,3 +101,34 @@ def test_playground_in_chromium(server: str) -> None:
             assert page.get_by_text("Convex global optimum").count() >= 1
         finally:
             browser.close()
+
+
+def test_patterns_and_solvers_pages_in_chromium(server: str) -> None:
+    """Open the Patterns page by its address first (a fresh server), then move to Solvers by the menu:
+    both draw their charts without an exception, and the sidebar choices travel in the URL."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(server + "/patterns?data=xor&n=10&epochs=20", wait_until="domcontentloaded")
+            page.wait_for_function(
+                f"document.querySelectorAll('{CHART} .js-plotly-plot').length >= 3", timeout=90_000
+            )
+            assert page.locator(EXCEPTION).count() == 0
+            assert page.get_by_role("heading", name="Patterns").count() >= 1
+            page.locator('[data-testid="stSidebarNav"]').get_by_text("Solvers").click()
+            page.wait_for_function(
+                "document.querySelector('h1') && document.querySelector('h1').innerText.includes('Solvers')",
+                timeout=30_000,
+            )
+            page.wait_for_function(
+                f"document.querySelectorAll('{CHART} .js-plotly-plot').length >= 1", timeout=90_000
+            )
+            assert page.locator(EXCEPTION).count() == 0
+            assert "data=xor" in page.url and "n=10" in page.url
+            thumb = page.locator('[data-testid="stSidebar"] [data-testid="stSliderThumbValue"]').first
+            assert thumb.inner_text().strip() == "10"  # the n slider kept its value
+        finally:
+            browser.close()

@@ -235,3 +235,12 @@ def test_race_figure_marks_gaps_at_or_below_zero() -> None:
     table = fsol.race_table(res)
     assert table.loc["SCP", "status"] == "the hinge loss is not supported"
     assert table.loc["CVXPY", "iterations"] == "one call"
+
+
+def test_curve_counts_keep_the_work_bounded() -> None:
+    from engine.approximation import CURVE_BUDGET, DEFAULT_COUNTS, curve_counts
+
+    assert curve_counts(30) == DEFAULT_COUNTS  # small data: the whole grid
+    big = curve_counts(400)
+    assert big and all(400 * c <= CURVE_BUDGET for c in big)
+    assert curve_counts(400, 1000)[-1] == 1000  # the count the user looks at is always on the curve

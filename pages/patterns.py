@@ -1,0 +1,129 @@
+"""Patterns: the activation patterns of the data, exact against sampled, and what sampling costs.
+
+Layout and widget wiring only: results from ``explorer_cache``, pictures from ``engine.figures_solvers``,
+data and objective from the shared sidebar (``explorer_sidebar``).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine import figures
+from engine import figures_solvers as fsol
+from engine.approximation import CURVE_BUDGET, DEFAULT_COUNTS, curve_counts
+from explorer_cache import DataKey, get_approximation, get_certified_optimum, get_coverage, get_dataset
+from explorer_sidebar import QP, settings
+
+CAPTION_PLANE = (
+    "The data plane. Each grey line is g·(x, 1) = 0 for one sampled direction g (the first draw of each "
+    "distinct pattern); its pattern is the set of points on the side marked by the red tick."
+)
+CAPTION_SPHERE = (
+    "The space of neuron directions w = (w₁, w₂, w₃) on the unit sphere (w₃ is the bias), as two "
+    "hemisphere discs in orthographic projection, both seen from above, so w and −w sit at mirrored "
+    "points. Training point k is the great circle z_k·w = 0 with z_k = (x_k, 1); the cells between the "
+    "circles are the exact patterns: green where a sampled direction (dot) landed, orange where none did. "
+    "Gaussian draws land in large cells first, so the orange area is small even when many cells are missed."
+)
+CAPTION_CURVE = (
+    "The optimum of the sampled program (first P draws of one seeded sequence, so the pattern sets are "
+    "nested and the curve can only go down) against P, on a log axis, with the exact program's optimum "
+    "as the dashed line; bottom: the gap on a log scale (gaps ≤ 0 are drawn as triangles at the floor, "
+    "value on hover). Numbers: exact patterns hit; a filled marker means the sample holds the pattern of "
+    "every neuron of the global optimum, so the sampled program reaches it."
+)
+
+
+def main() -> None:
+    """The Patterns page."""
+    s = settings()
+    st.title("Patterns")
+    st.caption(
+        "A hidden ReLU neuron w splits the training points into those with w·(x, 1) ≥ 0 (on) and the rest: "
+        "its activation pattern. The convex program has one pair of variables per pattern; the exact "
+        "program uses every pattern, the sampled one only those hit by random Gaussian directions."
+    )
+    draws = st.select_slider(
+        "Sampled directions P (Gaussian draws)",
+        DEFAULT_COUNTS,
+        value=200,
+        key="draws",
+        bind=QP,
+        help="The first P draws of one sequence (pattern seed from the sidebar); duplicates removed.",
+    )
+    key: DataKey = s["data"]
+    with st.spinner("Drawing the data set…"):
+        data = get_dataset(key)
+    if not data.ok:
+        st.error(f"Data set: {data.error}")
+        return
+    ds = data.value
+    with st.spinner(f"Sampling {draws} directions and counting the exact patterns…"):
+        coverage = get_coverage(key, draws=int(draws), seed=s["pattern_seed"])
+    if not coverage.ok:
+        st.error(f"Patterns: {coverage.error}")
+        return
+    cov = coverage.value
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Exact patterns (cells, n(n−1)+2 in general position)", f"{cov.exact_count:,}")
+    m2.metric(f"Hit by {cov.draws} draws", f"{cov.hits:,}")
+    m3.metric("Share of the exact patterns", f"{cov.fraction:.1%}")
+
+    left, right = st.columns([1, 1.5], gap="medium")
+    with left:
+        st.plotly_chart(
+            fsol.arrangement_plane_figure(
+                ds.X,
+                ds.y,
+                cov.sampled.directions,
+                title=f"Data plane: lines of the {cov.hits} sampled patterns",
+                task=s["task"],
+                bounds=figures.plot_bounds(ds.X),
+            ),
+            key="plane",
+        )
+        st.caption(CAPTION_PLANE)
+    with right:
+        st.plotly_chart(
+            fsol.direction_sphere_figure(ds.X, cov, title="Direction sphere: exact cells vs samples"),
+            key="sphere",
+        )
+        st.caption(CAPTION_SPHERE)
+
+    st.subheader("How many patterns does the sampled program need?")
+    counts = curve_counts(key.n, int(draws))
+    with st.spinner(f"Solving the exact program and {len(counts)} sampled programs (n = {key.n})…"):
+        curve = get_approximation(key, loss=s["loss"], beta=s["beta"], seed=s["pattern_seed"], counts=counts)
+    if not curve.ok:
+        st.error(f"Approximation curve: {curve.error}")
+        return
+    c = curve.value
+    if c.optimum is None:
+        reference = get_certified_optimum(key, loss=s["loss"], beta=s["beta"])
+        st.warning(f"No global optimum to compare with ({reference.error}); the curve has no limit line.")
+    else:
+        status = "certified global optimum" if c.certified else "optimum of the exact program (not certified)"
+        full = [
+            p for p, h in zip(c.counts, c.support_held, strict=True) if h is not None and h >= c.support_size
+        ]
+        reach = (
+            f"the samples hold all {c.support_size} of its neurons' patterns from P = {full[0]} draws on"
+            if full
+            else f"no sample on the grid holds all {c.support_size} of its neurons' patterns"
+        )
+        st.info(f"{status.capitalize()}: J* = {c.optimum:.6g}; {reach}.")
+    for note in sorted({e for e in c.errors if e}):
+        st.caption(f"Note: {note}")
+    if len(counts) < len(DEFAULT_COUNTS):
+        st.caption(
+            f"At n = {key.n} the curve stops at {counts[-1]} draws (n × P ≤ {CURVE_BUDGET:,} keeps it "
+            "quick); move the slider up to extend it."
+        )
+    st.plotly_chart(
+        fsol.approximation_figure(c, current=int(draws), title="Sampled program optimum vs draws P"),
+        key="curve",
+    )
+    st.caption(CAPTION_CURVE)
+
+
+main()
