@@ -54,6 +54,8 @@ _ON_PLANE_TOL = 1e-10
 _BLOCK_ENTRIES = 4_000_000
 # Work budget of the default curve: draw counts with n * draws above this are left out (unless asked for).
 CURVE_BUDGET = 100_000
+# Relative gap under which a sampled optimum counts as the global one (as the certificate's tolerance).
+REACHED_TOLERANCE = 1e-6
 # Relative distance under which a training point counts as lying on a neuron's line.
 _ON_NEURON_TOL = 1e-7
 
@@ -157,8 +159,8 @@ class ApproximationCurve:
     Entry i is about the first ``counts[i]`` draws of one seeded Gaussian sequence (nested pattern
     sets): ``patterns[i]`` distinct non-empty patterns, ``objective[i]`` the program's optimum C (nan
     when the solve failed, with the reason in ``errors[i]``), ``support_held[i]`` how many of the
-    ``support_size`` neurons of the reference optimum have their pattern among them (all: the sampled
-    optimum is the global one).
+    ``support_size`` neurons of the reference network have their pattern among them (all: the sampled
+    optimum is the global one; the converse fails, as the optimal network is rarely unique).
     ``optimum`` / ``lower_bound`` / ``certified`` describe the reference (None without one).
     ``errors[i]`` also carries a solver's note when it returned a value.
     """
@@ -176,6 +178,17 @@ class ApproximationCurve:
     certified: bool = False
     support_size: int = 0
     time_s: list[float] = field(default_factory=list)
+
+    def reached(self, tol: float = REACHED_TOLERANCE) -> list[bool]:
+        """Whether each sampled optimum is within ``tol`` (relative) of the reference optimum."""
+        if self.optimum is None:
+            return [False] * len(self.counts)
+        scale = max(1.0, abs(self.optimum))
+        return [bool(math.isfinite(J) and J - self.optimum <= tol * scale) for J in self.objective]
+
+    def first_reached(self, tol: float = REACHED_TOLERANCE) -> int | None:
+        """The smallest draw count on the curve whose sampled optimum reaches the reference optimum."""
+        return next((c for c, ok in zip(self.counts, self.reached(tol), strict=True) if ok), None)
 
 
 def approximation_curve(

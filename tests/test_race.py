@@ -135,13 +135,18 @@ def test_race_traces_are_finite_and_above_the_bound(race: RaceResult) -> None:
     assert race.certified
     assert [t.solver for t in race.traces] == list(race_module.RACE_SOLVERS)
     for t in race.traces:
+        if t.solver == "colgen" and not race_module.colgen_available():
+            assert "not available" in t.error
+            continue
         assert t.ok, (t.solver, t.error)
         assert np.all(np.isfinite(t.objective)) and np.all(np.isfinite(t.time_s)), t.solver
         assert np.all(t.time_s >= 0.0)
         # every route's objective is J of a real network: never below the certified lower bound
         assert np.all(t.objective >= race.lower_bound - _rel(race.lower_bound)), t.solver
     colgen = race.trace("colgen")
-    assert colgen.final_objective - race.optimum >= -_rel(race.optimum)
+    if colgen.ok:  # column generation solves the exact program: its gap is >= 0 up to round-off
+        assert np.all(colgen.objective - race.optimum >= -_rel(race.optimum))
+        assert colgen.lower_bound is None or np.all(colgen.lower_bound <= race.optimum + _rel(race.optimum))
     # the sampled program's optimum is an upper bound on the global optimum
     assert race.trace("cvxpy").final_objective >= race.optimum - _rel(race.optimum)
     assert race.trace("admm").final_objective >= race.optimum - _rel(race.optimum)
