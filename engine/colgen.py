@@ -1,28 +1,52 @@
-"""Column generation for the exact convex program of 2-D data (DESIGN.md section 3).
+"""Certified column generation for the exact convex program of 2-D data (DESIGN.md section 3).
 
-Solve the program on a working set of patterns, price the restricted dual point exactly over the unit
-sphere, add the patterns of the most violating directions, repeat until the certificate closes the
-gap. The restricted solver is a parameter, so faster first-order solvers can slot in later.
+Solve the program on a small working set of patterns, price the restricted dual point exactly over the
+unit sphere (engine/pricing.py: a sweep along every great circle, O(n^2 log n)), add the patterns of
+the directions that violate the dual constraint ``|lambda . relu(Z w)| <= beta``, repeat until the
+dual bound certifies the recovered network (relative gap <= tol). Every pattern the exact program has
+is available to the pricing, so the end point is the exact program's optimum without building its
+n(n - 1) + 2 patterns.
+
+The restricted solver is a parameter. The default is :func:`engine.solvers.reduced.solve_reduced`
+(the program with each cone cut to its facets, solved by Clarabel directly), with a facet cache that
+carries over between rounds. Dual points: lambda = grad L(f) of the recovered network (exact for the
+squared and logistic losses) and, when the restricted solver returns one, its multiplier of yhat (the
+hinge loss is not differentiable at margin 1, where the multiplier is the right subgradient).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.certificate import DEFAULT_TOLERANCE, certify, violating_directions
+from engine.certificate import DEFAULT_TOLERANCE, best_dual_bound, certify
 from engine.losses import get_loss
 from engine.network import lift
-from engine.patterns import pattern_keys, sample_patterns
-from engine.recovery import recover_network
+from engine.patterns import PatternSet, pattern_keys, sample_patterns
+from engine.pricing import sphere_price
+from engine.recovery import NEURON_REL_THRESHOLD, recover_network
 from engine.results import Certificate
 
-# (X, y, D, loss, beta) -> (U, V, dual point or None, status)
+__all__ = ["ColumnGenerationResult", "RestrictedSolver", "column_generation", "orient_dual"]
+
+# (X, y, D, directions, loss, beta) -> (U, V, dual point or None, status)
 RestrictedSolver = Callable[
-    [np.ndarray, np.ndarray, np.ndarray, str, float], tuple[np.ndarray, np.ndarray, np.ndarray | None, str]
+    [np.ndarray, np.ndarray, np.ndarray, np.ndarray, str, float],
+    tuple[np.ndarray, np.ndarray, np.ndarray | None, str],
 ]
+
+# Initial working set: this many Gaussian draws (then distinct non-empty patterns).
+INITIAL_DRAWS = 40
+# Violating patterns added per round (the most violating distinct ones).
+ADD_PER_ROUND = 25
+# Interior-point tolerance of the restricted solves (looser ones leave tiny weights on every
+# pattern, so none is ever dropped from the working set, and the sets grow).
+_TIGHT_TOL = 1e-10
+# A working pattern with zero weight in this many consecutive restricted solutions is dropped.
+DROP_AFTER = 3
 
 
 @dataclass
@@ -30,10 +54,12 @@ class ColumnGenerationResult:
     U: np.ndarray
     V: np.ndarray
     D: np.ndarray  # the final working set (n x P)
+    directions: np.ndarray  # P x 3, a direction inside each working pattern's cone
     duals: list[np.ndarray]  # dual points worth certifying with
     certificate: Certificate
     rounds: int
-    status: str
+    status: str  # "certified", "stalled", "max_rounds", "time_limit" or the restricted solver's
+    history: dict[str, list] = field(default_factory=dict)  # round, objective, lower_bound, patterns, time_s
 
 
 def orient_dual(lam: np.ndarray, f: np.ndarray, y: np.ndarray, loss: str) -> np.ndarray:
@@ -45,48 +71,133 @@ def orient_dual(lam: np.ndarray, f: np.ndarray, y: np.ndarray, loss: str) -> np.
     return lam if score >= 0.0 else -lam
 
 
+def _default_solvers(accuracy: dict[str, float]) -> tuple[RestrictedSolver, RestrictedSolver]:
+    """The reduced-program solver sharing one facet cache, and its variant that returns a dual point.
+
+    ``accuracy["tol"]`` is read at every call: early rounds, far from the optimum, need only a
+    rough restricted solution (fewer interior-point iterations).
+    """
+    from engine.solvers.reduced import solve_reduced
+
+    cache: dict = {}
+
+    def solve(X, y, D, directions, loss, beta, want_dual=False):
+        tol = accuracy["tol"]
+        settings = {
+            "tol_gap_abs": tol,
+            "tol_gap_rel": tol,
+            "tol_feas": tol,
+            "tol_ktratio": min(1e-6, 1e2 * tol),
+        }
+        return solve_reduced(
+            X,
+            y,
+            D,
+            loss=loss,
+            beta=beta,
+            directions=directions,
+            facet_cache=cache,
+            want_dual=want_dual,
+            settings=settings,
+        )
+
+    def solve_with_dual(X, y, D, directions, loss, beta):
+        return solve(X, y, D, directions, loss, beta, want_dual=True)
+
+    return solve, solve_with_dual
+
+
 def column_generation(
     X: np.ndarray,
     y: np.ndarray,
     *,
     loss: str,
     beta: float,
-    restricted_solver: RestrictedSolver,
-    initial_draws: int | None = None,
+    restricted_solver: RestrictedSolver | None = None,
+    initial: PatternSet | None = None,
+    initial_draws: int = INITIAL_DRAWS,
     seed: int = 0,
-    add_per_round: int = 10,
-    max_rounds: int = 60,
+    add_per_round: int = ADD_PER_ROUND,
+    max_rounds: int = 100,
     tol: float = DEFAULT_TOLERANCE,
+    time_limit: float | None = None,
 ) -> ColumnGenerationResult:
-    """Grow a working set of patterns until the recovered network is certified (or nothing violates)."""
+    """Grow a working set of patterns until the recovered network is certified (or nothing violates).
+
+    ``initial`` (e.g. the working set of an earlier run with another beta: a warm start) replaces the
+    ``initial_draws`` seeded Gaussian draws. ``time_limit`` (seconds) stops between rounds.
+    """
+    start = time.perf_counter()
+    if X.shape[1] != 2:
+        raise ValueError("column generation with exact pricing needs 2-D data")
+    accuracy = {"tol": _TIGHT_TOL}
+    solve, solve_final = (restricted_solver, None) if restricted_solver else _default_solvers(accuracy)
+    final_try = False
+    loss_obj = get_loss(loss)
     Z = lift(X)
-    draws = initial_draws if initial_draws is not None else max(10, 2 * len(y))
-    D = sample_patterns(X, draws, seed).D
+    pset = initial if initial is not None else sample_patterns(X, max(1, initial_draws), seed)
+    D, dirs = pset.D, pset.directions
     keys = pattern_keys(D)
-    status, rounds = "max_rounds", 0
+    idle = np.zeros(D.shape[1], dtype=int)  # rounds in a row a working pattern had zero weight
+    history: dict[str, list] = {"round": [], "objective": [], "lower_bound": [], "patterns": [], "time_s": []}
+    status, rounds, best_bound = "max_rounds", 0, -np.inf
+    U = V = None
+    duals: list[np.ndarray] = []
     while rounds < max_rounds:
         rounds += 1
-        U, V, lam, solver_status = restricted_solver(X, y, D, loss, beta)
+        U, V, lam, solver_status = solve(X, y, D, dirs, loss, beta)
         network = recover_network(U, V)
-        f = np.sum(D * (Z @ (U - V)), axis=1)
-        duals = [get_loss(loss).mean_gradient(f, y)]
+        f = network.predict(X)
+        J = network.objective(X, y, loss, beta)
+        duals = [loss_obj.mean_gradient(f, y)]
         if lam is not None:
-            duals.append(orient_dual(lam, f, y, loss))
-        cert = certify(X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=duals[1:])
-        if cert.certified:
-            status = "certified"
-            break
-        new_cols = []
+            duals.insert(0, orient_dual(lam, f, y, loss))
+        new_cols, new_dirs = [], []
         for lam_k in duals:
-            lam_k = get_loss(loss).project_to_domain(lam_k, y)
-            for w in violating_directions(X, lam_k, beta * (1.0 + 1e-9), add_per_round):
+            lam_k = loss_obj.project_to_domain(lam_k, y)
+            sp = sphere_price(Z, lam_k, threshold=beta * (1.0 + 1e-9), k=4 * add_per_round)
+            bound, _ = best_dual_bound(lam_k, y, loss_obj, beta, sp.value)
+            best_bound = max(best_bound, bound)
+            for w in sp.candidates:
+                if len(new_cols) >= add_per_round:
+                    break
                 col = (Z @ w) >= 0.0
-                key = pattern_keys(col[:, None]).pop()
+                key = np.packbits(col).tobytes()
                 if col.any() and key not in keys:
                     keys.add(key)
                     new_cols.append(col)
+                    new_dirs.append(w)
+        history["round"].append(rounds)
+        history["objective"].append(J)
+        history["lower_bound"].append(best_bound)
+        history["patterns"].append(int(D.shape[1]))
+        history["time_s"].append(time.perf_counter() - start)
+        gap = (J - best_bound) / max(1.0, abs(J))
+        if gap <= tol:
+            status = "certified"
+            break
         if not new_cols:
+            if not final_try and solve_final is not None:
+                final_try = True  # nothing new to add: re-solve once for the solver's own dual point
+                solve = solve_final
+                continue
             status = "stalled" if solver_status == "optimal" else solver_status
             break
-        D = np.hstack([D, np.array(new_cols).T])
-    return ColumnGenerationResult(U, V, D, duals, cert, rounds, status)
+        if time_limit is not None and time.perf_counter() - start > time_limit:
+            status = "time_limit"
+            break
+        # keep the working set small: patterns unused for DROP_AFTER rounds leave it (pricing can
+        # bring them back)
+        size = np.maximum(np.linalg.norm(U, axis=0), np.linalg.norm(V, axis=0))
+        idle = np.where(size > NEURON_REL_THRESHOLD * max(float(size.max(initial=0.0)), 1e-300), 0, idle + 1)
+        keep = idle < DROP_AFTER
+        for col in D[:, ~keep].T:
+            keys.discard(np.packbits(col).tobytes())
+        D = np.hstack([D[:, keep], np.array(new_cols).T])
+        dirs = np.vstack([dirs[keep], np.array(new_dirs)])
+        idle = np.concatenate([idle[keep], np.zeros(len(new_cols), dtype=int)])
+    network = recover_network(U, V)
+    cert = certify(X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=duals)
+    if cert.certified:
+        status = "certified"
+    return ColumnGenerationResult(U, V, D, dirs, duals, cert, rounds, status, history)

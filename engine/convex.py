@@ -14,6 +14,7 @@ gives (v_i / sqrt||v_i||, -sqrt||v_i||); then J(recovered) = C.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import cvxpy as cp
 import numpy as np
@@ -25,14 +26,17 @@ from engine.patterns import PatternSet, exact_patterns, sample_patterns
 from engine.recovery import NEURON_REL_THRESHOLD, convex_objective, merge_neurons, recover_network
 from engine.results import ConvexResult
 from engine.solvers.admm import admm_solve
+from engine.solvers.reduced import solve_reduced
 from engine.solvers.scp import scp_solve
 from engine.validation import validate_problem
 
 __all__ = [
+    "COLGEN_MAX_N",
     "EXACT_MAX_N",
     "MAX_SAMPLED_PATTERNS",
     "NEURON_REL_THRESHOLD",
     "SOLVERS",
+    "SOLVER_HELP",
     "build_patterns",
     "convex_objective",
     "recover_network",
@@ -40,13 +44,23 @@ __all__ = [
     "solve_cvxpy",
 ]
 
-SOLVERS = ("cvxpy", "admm", "scp")
+SOLVERS = ("cvxpy", "admm", "scp", "colgen", "reduced", "auto")
+SOLVER_HELP = {
+    "cvxpy": "reference: CVXPY + Clarabel on the whole program (SCS if Clarabel fails)",
+    "admm": "ADMM (Bai et al. Alg. 3.1), n x n Woodbury solve",
+    "scp": "sampled convex program: fixed sampled directions, l1 output weights (FISTA)",
+    "colgen": "certified column generation on the exact program (2-D data)",
+    "reduced": "Clarabel called directly on the program with each cone cut to its facets",
+    "auto": "fastest certified route: colgen for exact patterns, reduced for sampled ones",
+}
 # ADMM settings used by solve_convex (relative accuracy about 10x the tolerance; see solvers/admm.py).
 _ADMM_TOL = 1e-7
 _ADMM_MAX_ITER = 20_000
 # Largest training-set size for which the reference solver (CVXPY + Clarabel) handles the exact
-# program, n(n-1)+2 patterns, within a few seconds. Faster solvers lift this cap.
+# program, n(n-1)+2 patterns, within a few seconds (also the cap for ADMM on the exact program).
 EXACT_MAX_N = 40
+# Largest training-set size for column generation on the exact program (its pricing is O(n^2 log n)).
+COLGEN_MAX_N = 2000
 # Largest number of sampled patterns the reference solver is asked to handle.
 MAX_SAMPLED_PATTERNS = 2000
 # SCS is the fallback when Clarabel fails; bounded so the app never waits long.
@@ -124,16 +138,6 @@ def _solve_with_fallback(
             raise RuntimeError(f"{first}; SCS failed too") from first
 
 
-def _restricted_solve(
-    X: np.ndarray, y: np.ndarray, D: np.ndarray, loss: str, beta: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
-    """Restricted solve for column generation: tight Clarabel, SCS if Clarabel fails."""
-    try:
-        return solve_cvxpy(X, y, D, loss, beta, options=_POLISH_OPTIONS)
-    except RuntimeError:
-        return _solve_with_fallback(X, y, D, loss, beta)
-
-
 def _polish(
     X: np.ndarray,
     y: np.ndarray,
@@ -143,9 +147,12 @@ def _polish(
     status: str,
     loss: str,
     beta: float,
+    resolve: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray | None, str]],
     support_threshold: float = 1e-4,
 ) -> tuple[np.ndarray, np.ndarray, str, np.ndarray | None]:
     """Re-solve on the patterns an interior-point solution actually uses.
+
+    ``resolve(D_u, D_v)`` solves the program with the patterns D_u for the u_i and D_v for the v_i.
 
     An interior-point solution spreads tiny nonzero groups over every pattern; together they shift
     yhat. The program restricted to the support (groups above ``support_threshold`` of the largest)
@@ -163,9 +170,7 @@ def _polish(
         su = np.flatnonzero(norms_u > support_threshold * top)
         sv = np.flatnonzero(norms_v > support_threshold * top)
         try:
-            Us, Vs, lam, status_s = solve_cvxpy(
-                X, y, D[:, su], loss, beta, options=_POLISH_OPTIONS, D_v=D[:, sv]
-            )
+            Us, Vs, lam, status_s = resolve(D[:, su], D[:, sv])
         except RuntimeError:
             break
         U, V = np.zeros_like(U), np.zeros_like(V)
@@ -208,6 +213,69 @@ def _solve_scp(
     )
 
 
+def _check_request(X: np.ndarray, loss: str, patterns: str | int, solver: str) -> None:
+    """Reject solver / pattern combinations that cannot work, with a message saying what to do."""
+    if solver not in SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    n = X.shape[0]
+    if patterns == "exact":
+        if X.shape[1] != 2:
+            raise ValueError("exact patterns need 2-D data; give a number of sampled patterns instead")
+        if solver in ("cvxpy", "admm", "reduced") and n > EXACT_MAX_N:
+            raise ValueError(
+                f"the exact program is limited to n <= {EXACT_MAX_N} points with the {solver} solver "
+                f"(n = {n}); use --solver colgen (certified, n <= {COLGEN_MAX_N}) or sampled patterns"
+            )
+        if solver in ("colgen", "auto") and n > COLGEN_MAX_N:
+            raise ValueError(f"column generation is limited to n <= {COLGEN_MAX_N} points (n = {n})")
+        if solver == "scp":
+            raise ValueError("SCP samples its first-layer directions: give a number of sampled patterns")
+    elif solver == "colgen":
+        raise ValueError("column generation solves the exact program: use patterns 'exact'")
+    if solver == "admm" and loss != "squared":
+        raise ValueError("the ADMM solver handles the squared loss only so far; use the cvxpy solver")
+
+
+def _solve_colgen(
+    X: np.ndarray, y: np.ndarray, loss: str, beta: float, tol: float, start: float
+) -> ConvexResult:
+    """Certified column generation on the exact program (engine/colgen.py) as a ConvexResult."""
+    cg = column_generation(X, y, loss=loss, beta=beta, tol=tol)
+    network = merge_neurons(recover_network(cg.U, cg.V), X)
+    certificate = certify(X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=cg.duals)
+    message = f"column generation: {cg.D.shape[1]} patterns in the working set, {cg.rounds} rounds"
+    if not certificate.certified:
+        message += f"; stopped uncertified ({cg.status}), relative gap {certificate.relative_gap:.1e}"
+    return ConvexResult(
+        network=network,
+        objective=certificate.objective,
+        convex_objective=convex_objective(X, y, cg.D, cg.U, cg.V, loss, beta),
+        certificate=certificate,
+        patterns=expected_pattern_count(X),
+        pattern_mode="exact",
+        solver="colgen",
+        time_s=time.perf_counter() - start,
+        status="optimal" if certificate.certified else cg.status,
+        U=cg.U,
+        V=cg.V,
+        D=cg.D,
+        message=message,
+        history=cg.history,
+    )
+
+
+def expected_pattern_count(X: np.ndarray) -> int:
+    """Number of non-empty exact patterns of 2-D X (enumerated when small, else n(n-1)+1 if general).
+
+    Column generation never lists them all; for n > EXACT_MAX_N the count assumes general position
+    (distinct points, no three collinear), and is then exact only for such data.
+    """
+    if X.shape[0] <= EXACT_MAX_N:
+        return exact_patterns(X, include_empty=False).count
+    m = np.unique(X, axis=0).shape[0]
+    return m * (m - 1) + 1
+
+
 def solve_convex(
     X: np.ndarray,
     y: np.ndarray,
@@ -221,34 +289,34 @@ def solve_convex(
 ) -> ConvexResult:
     """Solve the convex program, recover the network and certify it against the dual bound.
 
-    ``patterns`` is ``"exact"`` (2-D data, n <= EXACT_MAX_N for the reference solver) or a number of
-    Gaussian draws. ``objective`` of the result is J of the recovered network on (X, y).
+    ``patterns`` is ``"exact"`` (2-D data) or a number of Gaussian draws. ``solver`` is one of
+    :data:`SOLVERS` (see :data:`SOLVER_HELP`); the exact program is limited to n <= EXACT_MAX_N for
+    the cvxpy, admm and reduced solvers and to n <= COLGEN_MAX_N for colgen / auto. ``objective`` of
+    the result is J of the recovered network on (X, y).
     """
     X, y = validate_problem(X, y, loss, beta)
-    if solver not in SOLVERS:
-        raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
-    if patterns == "exact":
-        if X.shape[1] != 2:
-            raise ValueError("exact patterns need 2-D data; give a number of sampled patterns instead")
-        if X.shape[0] > EXACT_MAX_N:
-            raise ValueError(
-                f"the exact program is limited to n <= {EXACT_MAX_N} points with the reference "
-                f"solver (n = {X.shape[0]}); use sampled patterns"
-            )
-    if solver == "scp" and patterns == "exact":
-        raise ValueError("SCP samples its first-layer directions: give a number of sampled patterns")
-    if solver == "admm" and loss != "squared":
-        raise ValueError("the ADMM solver handles the squared loss only so far; use the cvxpy solver")
+    _check_request(X, loss, patterns, solver)
+    if solver == "auto":
+        solver = "colgen" if patterns == "exact" else "reduced"
     start = time.perf_counter()
-    pset = build_patterns(X, patterns, pattern_seed)
+    if solver == "colgen":
+        return _solve_colgen(X, y, loss, beta, tol, start)
     if solver == "scp":
         return _solve_scp(X, y, loss, beta, int(patterns), pattern_seed, tol, start)
+    pset = build_patterns(X, patterns, pattern_seed)
     message = ""
+    facet_cache: dict = {}
+    history: dict[str, list] = {}
     try:
         if solver == "admm":
             res = admm_solve(X, y, pset.D, beta=beta, tol=_ADMM_TOL, max_iter=_ADMM_MAX_ITER)
             U, V, lam = res.U, res.V, None
             status = "optimal" if res.converged else "max_iter"
+            history = res.history
+        elif solver == "reduced":
+            U, V, lam, status = solve_reduced(
+                X, y, pset.D, loss=loss, beta=beta, directions=pset.directions, facet_cache=facet_cache
+            )
         elif pset.exact:  # Clarabel on the whole program, or column generation when it fails
             U, V, lam, status = solve_cvxpy(X, y, pset.D, loss, beta)
         else:
@@ -257,7 +325,7 @@ def solve_convex(
     except RuntimeError:
         if not pset.exact or solver != "cvxpy":
             raise
-        cg = column_generation(X, y, loss=loss, beta=beta, restricted_solver=_restricted_solve, tol=tol)
+        cg = column_generation(X, y, loss=loss, beta=beta, tol=tol)
         U, V, D, lam, status = cg.U, cg.V, cg.D, None, "optimal" if cg.status == "certified" else cg.status
         message = (
             f"Clarabel failed on the full program; column generation used {D.shape[1]} of the "
@@ -268,13 +336,25 @@ def solve_convex(
         if status != "optimal":
             message = f"ADMM stopped after {res.iterations} iterations without meeting its tolerance"
     else:
-        U, V, status, lam_polished = _polish(X, y, D, U, V, status, loss, beta)
+        if solver == "reduced":
+
+            def resolve(Du, Dv):
+                return solve_reduced(X, y, Du, loss=loss, beta=beta, D_v=Dv, facet_cache=facet_cache)
+
+        else:
+
+            def resolve(Du, Dv):
+                return solve_cvxpy(X, y, Du, loss, beta, options=_POLISH_OPTIONS, D_v=Dv)
+
+        U, V, status, lam_polished = _polish(X, y, D, U, V, status, loss, beta, resolve)
     duals = [d for lam_k in (lam, lam_polished) if lam_k is not None for d in (lam_k, -lam_k)]
     network = merge_neurons(recover_network(U, V), X)
     elapsed = time.perf_counter() - start
     certificate = certify(X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=duals)
     if status not in ("optimal",) and not message:
-        message = f"the reference solver stopped with status {status!r}"
+        message = f"the {solver} solver stopped with status {status!r}"
+    if not history:
+        history = {"iteration": [1], "objective": [certificate.objective], "time_s": [elapsed]}
     return ConvexResult(
         network=network,
         objective=certificate.objective,
@@ -289,4 +369,5 @@ def solve_convex(
         V=V,
         D=D,
         message=message,
+        history=history,
     )

@@ -52,6 +52,17 @@ class Loss:
         # d/df log(1+exp(-y f)) = -y * sigmoid(-y f)
         return -y * _sigmoid(-y * f)
 
+    def second_derivative(self, f: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Per-sample ``d^2 l / df^2`` (hinge: 0 away from its kink, where it is undefined)."""
+        f = np.asarray(f, dtype=float)
+        y = np.asarray(y, dtype=float)
+        if self.name == "squared":
+            return np.ones_like(f)
+        if self.name == "hinge":
+            return np.zeros_like(f)
+        s = _sigmoid(-y * f)
+        return s * (1.0 - s) * y**2
+
     def mean(self, f: np.ndarray, y: np.ndarray) -> float:
         """The training loss ``L(f) = (1/n) sum_k l(f_k, y_k)``."""
         return float(np.mean(self.value(f, y)))

@@ -1,0 +1,378 @@
+"""The convex program with each pattern's cone cut down to its facets, solved by Clarabel directly.
+
+The program of DESIGN.md section 3 constrains every u_i by n linear inequalities
+``(2 D_i - I) Z u_i >= 0``, one per training point: 2nP rows in all, which is what makes the reference
+solve (CVXPY + Clarabel) slow. Most of them are redundant. The cone
+``K_i = {u : a_k . u >= 0 for all k}`` with ``a_k = (2 d_ik - 1) z_k`` is cut out by its facets only,
+and the facets are the extreme rays of the dual cone ``cone(a_1..a_n)``: with a direction g inside
+K_i (``a_k . g > 0``), they are the vertices of the convex hull of the central projections
+``a_k / (a_k . g)`` onto the hyperplane ``g . x = 1`` (a 2-D hull for 2-D data: a cell of the
+arrangement has a handful of edges). The reduced program has the **same feasible set and optimum**;
+it has a few rows per pattern instead of n.
+
+The reduced program is handed to Clarabel without a modelling layer (no CVXPY compile step):
+
+* squared:  min (1/(2n)) ||r||^2 + beta sum_j t_j,  r = F w - y;
+* hinge:    min (1/n) sum xi + beta sum_j t_j,  xi >= 0,  xi_k >= 1 - y_k (F w)_k;
+* logistic: min (1/n) sum xi + beta sum_j t_j,  exp(-xi_k) + exp(-y_k (F w)_k - xi_k) <= 1
+  (two exponential cones per point, the standard conic form of the softplus);
+
+with ``||w_j|| <= t_j`` (second-order cones) and the facet rows ``a_k . w_j >= 0`` for every block j.
+A block is one neuron variable: ``u_i`` (sign +1) or ``v_i`` (sign -1) of pattern i, so the u's and
+v's may use different pattern sets (as in the re-solve on a support). ``F`` has the columns
+``sign_j D_j Z`` (n x p per block). The dual point returned for the certificate is the multiplier of
+``yhat`` (hinge: ``-y_k mu_k`` from the margin rows); for squared and logistic the certificate's own
+``grad L`` is exact, so none is returned.
+"""
+
+from __future__ import annotations
+
+import clarabel
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+from scipy.spatial import ConvexHull, QhullError
+
+from engine.losses import Loss, get_loss
+from engine.network import lift
+
+__all__ = ["FacetCache", "cone_facets", "solve_reduced"]
+
+# Clarabel tolerances: objectives can be ~1e-3, and the certificate wants 1e-6 relative or better.
+_SETTINGS = {
+    "tol_gap_abs": 1e-10,
+    "tol_gap_rel": 1e-10,
+    "tol_feas": 1e-10,
+    "tol_ktratio": 1e-8,
+    "max_iter": 200,
+}
+# A direction counts as strictly inside a cone when every normalised constraint exceeds this.
+_INTERIOR_MARGIN = 1e-9
+
+FacetCache = dict[tuple[bytes, bool], np.ndarray]
+
+
+def _interior_direction(A: np.ndarray, hint: np.ndarray | None) -> np.ndarray | None:
+    """A direction g with ``A g > 0`` (rows of A normalised), or None if the cone has no interior."""
+    An = A / np.linalg.norm(A, axis=1, keepdims=True)
+    if hint is not None and np.min(An @ hint) > _INTERIOR_MARGIN * np.linalg.norm(hint):
+        return hint
+    p = A.shape[1]
+    # max t  s.t.  An u >= t, -1 <= u <= 1
+    res = linprog(
+        np.r_[np.zeros(p), -1.0],
+        A_ub=np.hstack([-An, np.ones((An.shape[0], 1))]),
+        b_ub=np.zeros(An.shape[0]),
+        bounds=[(-1.0, 1.0)] * p + [(None, 1.0)],
+        method="highs",
+    )
+    if res.status != 0 or -res.fun <= _INTERIOR_MARGIN:
+        return None
+    return res.x[:p]
+
+
+def cone_facets(Z: np.ndarray, pattern: np.ndarray, direction: np.ndarray | None = None) -> np.ndarray:
+    """Indices k of the non-redundant rows of ``(2 d_k - 1) z_k . u >= 0`` (the cone's facets).
+
+    ``direction`` is a hint for a point inside the cone (e.g. the direction that generated the
+    pattern). Falls back to all rows when the cone has no interior or the hull is degenerate.
+    """
+    A = np.where(pattern[:, None], Z, -Z)
+    everything = np.arange(A.shape[0])
+    g = _interior_direction(A, direction)
+    if g is None:
+        return everything
+    g = g / np.linalg.norm(g)
+    B = A / (A @ g)[:, None]  # central projection onto g . x = 1
+    Q = np.linalg.svd(g[None, :])[2][1:].T  # p x (p-1) orthonormal basis of g's complement
+    coords = B @ Q
+    if coords.shape[1] == 1:
+        return np.unique([int(np.argmin(coords[:, 0])), int(np.argmax(coords[:, 0]))])
+    try:
+        return np.sort(ConvexHull(coords).vertices)
+    except (QhullError, ValueError):
+        return everything
+
+
+def _facets_for(
+    Z: np.ndarray, D: np.ndarray, directions: np.ndarray | None, cache: FacetCache | None
+) -> list[np.ndarray]:
+    out = []
+    for i, key in enumerate(_column_keys(D)):
+        ck = (key, True)
+        if cache is not None and ck in cache:
+            out.append(cache[ck])
+            continue
+        facets = cone_facets(Z, D[:, i], None if directions is None else directions[i])
+        if cache is not None:
+            cache[ck] = facets
+        out.append(facets)
+    return out
+
+
+def _column_keys(D: np.ndarray) -> list[bytes]:
+    packed = np.packbits(np.asarray(D, dtype=bool).T, axis=1)
+    return [row.tobytes() for row in packed]
+
+
+def solve_reduced(
+    X: np.ndarray,
+    y: np.ndarray,
+    D: np.ndarray,
+    *,
+    loss: str,
+    beta: float,
+    D_v: np.ndarray | None = None,
+    directions: np.ndarray | None = None,
+    directions_v: np.ndarray | None = None,
+    facet_cache: FacetCache | None = None,
+    settings: dict | None = None,
+    want_dual: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
+    """Solve the convex program on patterns D (u_i) and D_v (v_i; default D): (U, V, lambda, status).
+
+    ``want_dual`` keeps ``r = F w - y`` as a variable for the squared loss, so that its multiplier
+    (dual feasible to Clarabel's tolerance) is returned as lambda.
+
+    ``directions`` (P x p) are optional points inside the pattern cones (they speed up the facet
+    search); ``facet_cache`` (a dict) keeps the facets of patterns across calls (column generation).
+    Raises RuntimeError when Clarabel fails.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float).reshape(-1)
+    Z = lift(X)
+    n, p = Z.shape
+    D = np.asarray(D, dtype=bool)
+    Dv = D if D_v is None else np.asarray(D_v, dtype=bool)
+    dirs_v = directions if D_v is None else directions_v
+    if D.shape[1] + Dv.shape[1] == 0:
+        raise ValueError("the program needs at least one pattern")
+    facets = _facets_for(Z, D, directions, facet_cache) + _facets_for(Z, Dv, dirs_v, facet_cache)
+    Dall = np.hstack([D, Dv])
+    sign = np.r_[np.ones(D.shape[1]), -np.ones(Dv.shape[1])]
+    B = Dall.shape[1]
+    nw = p * B  # block j's weights are x[p j : p j + p]; its norm bound t_j is x[nw + j]
+    # F (n x nw): column block j is sign_j D_j Z
+    rows, blocks = np.nonzero(Dall)
+    F = sp.csc_matrix(
+        (
+            (Z[rows] * sign[blocks, None]).ravel(),
+            (np.repeat(rows, p), (blocks[:, None] * p + np.arange(p)).ravel()),
+        ),
+        shape=(n, nw),
+    )
+    # facet rows: a_k . w_j >= 0  ->  s = -(-a_k) . w_j in the nonnegative cone
+    f_rows, f_cols, f_vals = [], [], []
+    r = 0
+    for j, fac in enumerate(facets):
+        A = np.where(Dall[fac, j][:, None], Z[fac], -Z[fac])
+        f_rows.append(np.repeat(np.arange(r, r + fac.size), p))
+        f_cols.append(np.tile(np.arange(p * j, p * j + p), fac.size))
+        f_vals.append(-A.ravel())
+        r += fac.size
+    n_facet = r
+    # second-order cones (t_j, w_j)
+    soc_rows = np.arange(B * (p + 1)).reshape(B, p + 1)
+    soc_cols = np.hstack([nw + np.arange(B)[:, None], p * np.arange(B)[:, None] + np.arange(p)])
+    dense_quadratic = loss == "squared" and nw <= n and not want_dual
+    if loss == "squared":
+        # small programs on many points: (1/(2n)) ||F w - y||^2 = (1/2) w' (F'F / n) w - (F'y / n)' w + const
+        # keeps the n data rows out of the KKT system; otherwise r = F w - y with (1/(2n)) ||r||^2
+        n_loss = 0 if dense_quadratic else n
+    elif loss == "hinge":
+        n_loss = n  # xi
+    elif loss == "logistic":
+        n_loss = 3 * n  # xi, a1, a2
+    else:
+        raise ValueError(f"unknown loss {loss!r}")
+    nx = nw + B + n_loss
+    L0 = nw + B  # first loss variable
+    eye_n = sp.identity(n, format="csc")
+    pad = sp.csc_matrix((n, B))
+    q = np.r_[np.zeros(nw), beta * np.ones(B), np.zeros(n_loss)]
+    Pm = sp.csc_matrix((nx, nx))
+    facet_block = sp.csc_matrix(
+        (np.concatenate(f_vals), (np.concatenate(f_rows), np.concatenate(f_cols))), shape=(n_facet, nx)
+    )
+    soc_block = sp.csc_matrix(
+        (-np.ones(soc_rows.size), (soc_rows.ravel(), soc_cols.ravel())), shape=(soc_rows.size, nx)
+    )
+    cones: list = []
+    blocks_A, blocks_b = [], []
+    lam_rows = None
+    if dense_quadratic:
+        FtF = (F.T @ F).toarray() / n
+        Pm = sp.csc_matrix(np.block([[FtF, np.zeros((nw, B))], [np.zeros((B, nw + B))]]))
+        q[:nw] = -(F.T @ y) / n
+        blocks_A.append(facet_block)
+        blocks_b.append(np.zeros(n_facet))
+        cones.append(clarabel.NonnegativeConeT(n_facet))
+    elif loss == "squared":
+        Pm = sp.csc_matrix((np.full(n, 1.0 / n), (np.arange(L0, nx), np.arange(L0, nx))), shape=(nx, nx))
+        blocks_A.append(sp.hstack([-F, pad, eye_n]))
+        blocks_b.append(-y)
+        lam_rows = (0, n)
+        cones.append(clarabel.ZeroConeT(n))
+        blocks_A.append(facet_block)
+        blocks_b.append(np.zeros(n_facet))
+        cones.append(clarabel.NonnegativeConeT(n_facet))
+    elif loss == "hinge":
+        q[L0:] = 1.0 / n
+        Yf = sp.diags(y) @ F
+        blocks_A.append(sp.hstack([sp.csc_matrix((n, nw + B)), -eye_n]))  # xi >= 0
+        blocks_b.append(np.zeros(n))
+        blocks_A.append(sp.hstack([-Yf, pad, -eye_n]))  # xi + y F w - 1 >= 0
+        blocks_b.append(-np.ones(n))
+        lam_rows = (n, 2 * n)
+        blocks_A.append(facet_block)
+        blocks_b.append(np.zeros(n_facet))
+        cones.append(clarabel.NonnegativeConeT(2 * n + n_facet))
+    else:
+        q[L0 : L0 + n] = 1.0 / n
+        zeros_w = sp.csc_matrix((n, nw + B))
+        blocks_A.append(sp.hstack([zeros_w, sp.csc_matrix((n, n)), eye_n, eye_n]))  # 1 - a1 - a2 >= 0
+        blocks_b.append(np.ones(n))
+        blocks_A.append(facet_block)
+        blocks_b.append(np.zeros(n_facet))
+        cones.append(clarabel.NonnegativeConeT(n + n_facet))
+    blocks_A.append(soc_block)
+    blocks_b.append(np.zeros(soc_rows.size))
+    cones += [clarabel.SecondOrderConeT(p + 1)] * B
+    if loss == "logistic":
+        # point k: (-xi_k, 1, a1_k) and (-y_k (F w)_k - xi_k, 1, a2_k) in the exponential cone,
+        # s = b - A x with rows 3k, 3k + 1, 3k + 2 of each cone block
+        k = np.arange(n)
+        Yf = (sp.diags(y) @ F).tocoo()
+        b_exp = np.zeros(3 * n)
+        b_exp[3 * k + 1] = 1.0
+        first = sp.csc_matrix(
+            (np.r_[np.ones(n), -np.ones(n)], (np.r_[3 * k, 3 * k + 2], np.r_[L0 + k, L0 + n + k])),
+            shape=(3 * n, nx),
+        )
+        second = sp.csc_matrix(
+            (
+                np.r_[Yf.data, np.ones(n), -np.ones(n)],
+                (np.r_[3 * Yf.row, 3 * k, 3 * k + 2], np.r_[Yf.col, L0 + k, L0 + 2 * n + k]),
+            ),
+            shape=(3 * n, nx),
+        )
+        blocks_A += [first, second]
+        blocks_b += [b_exp, b_exp]
+        cones += [clarabel.ExponentialConeT()] * (2 * n)
+    A = sp.vstack(
+        [sp.csc_matrix(blk) if blk.shape[1] == nx else _pad_cols(blk, nx) for blk in blocks_A]
+    ).tocsc()
+    b = np.concatenate(blocks_b)
+    options = clarabel.DefaultSettings()
+    options.verbose = False
+    for key, value in {**_SETTINGS, **(settings or {})}.items():
+        setattr(options, key, value)
+    solution = clarabel.DefaultSolver(sp.triu(Pm).tocsc(), q, A, b, cones, options).solve()
+    status = str(solution.status)
+    if "Solved" not in status:
+        raise RuntimeError(f"Clarabel (reduced program) stopped with status {status}")
+    x = np.asarray(solution.x)
+    W = x[:nw].reshape(B, p).T
+    if loss != "hinge":
+        W = newton_polish(Z, y, Dall, sign, W, facets, get_loss(loss), beta)
+    U, V = W[:, : D.shape[1]], W[:, D.shape[1] :]
+    lam = None
+    if lam_rows is not None:
+        z = np.asarray(solution.z)[lam_rows[0] : lam_rows[1]]
+        lam = -y * z if loss == "hinge" else z
+    return U.copy(), V.copy(), lam, "optimal" if status == "Solved" else "optimal_inaccurate"
+
+
+def newton_polish(
+    Z: np.ndarray,
+    y: np.ndarray,
+    Dall: np.ndarray,
+    sign: np.ndarray,
+    W: np.ndarray,
+    facets: list[np.ndarray],
+    loss: Loss,
+    beta: float,
+    max_steps: int = 30,
+) -> np.ndarray:
+    """Newton's method on the support of an interior-point solution, with its active facets fixed.
+
+    Interior-point solutions are accurate in the objective but not in ``yhat`` (the certificate's
+    dual point ``grad L(yhat)`` needs more). On the support (blocks with ``||w_j|| > 1e-6 max``) with
+    the facets that are tight at w_j kept tight (``w_j = N_j theta_j``, N_j an orthonormal basis of
+    their null space), the problem ``L(sum_j F_j N_j theta_j) + beta sum_j ||theta_j||`` is smooth
+    (squared, logistic), so a few damped Newton steps reach round-off. The result is kept only if
+    it lowers the objective, keeps every facet constraint and no block collapses to zero.
+    """
+    n, p = Z.shape
+    norms = np.linalg.norm(W, axis=0)
+    top = float(norms.max(initial=0.0))
+    if top == 0.0:
+        return W
+    support = np.flatnonzero(norms > 1e-6 * top)
+    bases, cols = [], []
+    for j in support:
+        A = np.where(Dall[facets[j], j][:, None], Z[facets[j]], -Z[facets[j]])
+        A = A / np.linalg.norm(A, axis=1, keepdims=True)
+        tight = A[A @ W[:, j] <= 1e-7 * norms[j]]
+        if tight.shape[0]:
+            _, sv, vt = np.linalg.svd(tight)
+            rank = int(np.sum(sv > 1e-9 * sv[0]))
+            N = vt[rank:].T
+        else:
+            N = np.eye(p)
+        if N.shape[1] == 0:
+            return W  # a support block pinned to zero by its facets: leave the solution alone
+        bases.append(N)
+        cols.append((Dall[:, j, None] * Z * sign[j]) @ N)
+    G = np.hstack(cols)
+    sizes = [N.shape[1] for N in bases]
+    splits = np.cumsum(sizes)[:-1]
+    theta = np.concatenate([N.T @ W[:, j] for N, j in zip(bases, support, strict=True)])
+
+    def objective(th: np.ndarray) -> float:
+        return loss.mean(G @ th, y) + beta * sum(float(np.linalg.norm(t)) for t in np.split(th, splits))
+
+    best = objective(theta)
+    start_value = best
+    for _ in range(max_steps):
+        f = G @ theta
+        blocks = np.split(theta, splits)
+        grad = G.T @ loss.mean_gradient(f, y)
+        hess = (G.T * (loss.second_derivative(f, y) / n)) @ G
+        offset = 0
+        for t in blocks:
+            r = float(np.linalg.norm(t))
+            k = t.size
+            grad[offset : offset + k] += beta * t / r
+            hess[offset : offset + k, offset : offset + k] += beta * (np.eye(k) - np.outer(t, t) / r**2) / r
+            offset += k
+        # blocks that share a direction (neighbouring cells meeting at the neuron's ray) make the
+        # Hessian singular along weight exchanges between them, where the objective is flat:
+        # take the minimum-norm step
+        step = np.linalg.lstsq(hess, grad, rcond=1e-13)[0]
+        t_step, improved = 1.0, False
+        while t_step > 1e-6:
+            trial = theta - t_step * step
+            value = objective(trial)
+            if value < best:
+                theta, best, improved = trial, value, True
+                break
+            t_step /= 2.0
+        if not improved or float(np.linalg.norm(t_step * step)) <= 1e-15 * float(np.linalg.norm(theta)):
+            break
+    if not best < start_value:
+        return W
+    out = np.zeros_like(W)
+    for N, j, t in zip(bases, support, np.split(theta, splits), strict=True):
+        w = N @ t
+        A = np.where(Dall[facets[j], j][:, None], Z[facets[j]], -Z[facets[j]])
+        if np.min(A @ w) < -1e-12 * np.linalg.norm(w) * np.max(np.linalg.norm(A, axis=1)):
+            return W
+        out[:, j] = w
+    return out
+
+
+def _pad_cols(block: sp.spmatrix, nx: int) -> sp.csc_matrix:
+    block = sp.csc_matrix(block)
+    block.resize((block.shape[0], nx))
+    return block
