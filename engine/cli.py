@@ -130,7 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="'exact' (all patterns, 2-D data) or a number of sampled patterns (default exact)",
     )
     cvx.add_argument("--pattern-seed", type=int, metavar="K", help="seed of the pattern sampler (default 0)")
-    cvx.add_argument("--solver", help="convex solver, one of engine.convex.SOLVERS (default cvxpy)")
+    cvx.add_argument(
+        "--solver",
+        metavar="admm|scp|colgen|cvxpy|reduced|auto",
+        help="convex solver (default cvxpy): admm = ADMM (Bai et al.); scp = sampled convex program; "
+        "colgen = certified column generation on the exact program (2-D, n <= 2000); cvxpy = the "
+        "reference CVXPY + Clarabel; reduced = Clarabel on the facet-reduced program; auto = the "
+        "fastest certified route (colgen for exact patterns, reduced for sampled ones)",
+    )
 
     sgd = p.add_argument_group("sgd method")
     sgd.add_argument("--optimizer", choices=OPTIMIZERS, help="gradient method (default adam)")

@@ -232,15 +232,27 @@ def _check_request(X: np.ndarray, loss: str, patterns: str | int, solver: str) -
             raise ValueError("SCP samples its first-layer directions: give a number of sampled patterns")
     elif solver == "colgen":
         raise ValueError("column generation solves the exact program: use patterns 'exact'")
-    if solver == "admm" and loss != "squared":
-        raise ValueError("the ADMM solver handles the squared loss only so far; use the cvxpy solver")
 
 
 def _solve_colgen(
-    X: np.ndarray, y: np.ndarray, loss: str, beta: float, tol: float, start: float
+    X: np.ndarray,
+    y: np.ndarray,
+    loss: str,
+    beta: float,
+    tol: float,
+    start: float,
+    warm_start: ConvexResult | None = None,
 ) -> ConvexResult:
-    """Certified column generation on the exact program (engine/colgen.py) as a ConvexResult."""
-    cg = column_generation(X, y, loss=loss, beta=beta, tol=tol)
+    """Certified column generation on the exact program (engine/colgen.py) as a ConvexResult.
+
+    A ``warm_start`` (an earlier colgen result on the same data, e.g. with another beta) seeds the
+    working set with its patterns.
+    """
+    initial = None
+    if warm_start is not None and warm_start.D.shape[0] == X.shape[0] and warm_start.D.shape[1] > 0:
+        hint = np.where(np.linalg.norm(warm_start.U, axis=0) > 0.0, warm_start.U, warm_start.V).T
+        initial = PatternSet(warm_start.D, hint, exact=False)
+    cg = column_generation(X, y, loss=loss, beta=beta, tol=tol, initial=initial)
     network = merge_neurons(recover_network(cg.U, cg.V), X)
     certificate = certify(X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=cg.duals)
     message = f"column generation: {cg.D.shape[1]} patterns in the working set, {cg.rounds} rounds"
@@ -286,8 +298,12 @@ def solve_convex(
     pattern_seed: int = 0,
     solver: str = "cvxpy",
     tol: float = DEFAULT_TOLERANCE,
+    warm_start: ConvexResult | None = None,
 ) -> ConvexResult:
     """Solve the convex program, recover the network and certify it against the dual bound.
+
+    ``warm_start`` is an earlier result on the same data (beta or the pattern count may differ):
+    column generation starts from its working set. The other solvers ignore it.
 
     ``patterns`` is ``"exact"`` (2-D data) or a number of Gaussian draws. ``solver`` is one of
     :data:`SOLVERS` (see :data:`SOLVER_HELP`); the exact program is limited to n <= EXACT_MAX_N for
@@ -300,7 +316,7 @@ def solve_convex(
         solver = "colgen" if patterns == "exact" else "reduced"
     start = time.perf_counter()
     if solver == "colgen":
-        return _solve_colgen(X, y, loss, beta, tol, start)
+        return _solve_colgen(X, y, loss, beta, tol, start, warm_start)
     if solver == "scp":
         return _solve_scp(X, y, loss, beta, int(patterns), pattern_seed, tol, start)
     pset = build_patterns(X, patterns, pattern_seed)
@@ -309,7 +325,7 @@ def solve_convex(
     history: dict[str, list] = {}
     try:
         if solver == "admm":
-            res = admm_solve(X, y, pset.D, beta=beta, tol=_ADMM_TOL, max_iter=_ADMM_MAX_ITER)
+            res = admm_solve(X, y, pset.D, beta=beta, loss=loss, tol=_ADMM_TOL, max_iter=_ADMM_MAX_ITER)
             U, V, lam = res.U, res.V, None
             status = "optimal" if res.converged else "max_iter"
             history = res.history

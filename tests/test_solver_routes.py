@@ -37,11 +37,21 @@ def test_scp_route_is_a_real_relu_network_above_the_global_optimum(loss: str) ->
     assert scp.certificate.lower_bound <= exact.objective + 1e-9
 
 
+@pytest.mark.parametrize("loss", ["hinge", "logistic"])
+def test_admm_route_handles_every_loss(loss: str) -> None:
+    X, y = problem()
+    ref = solve_convex(X, y, loss=loss, beta=1e-2, patterns=40, pattern_seed=1, solver="cvxpy")
+    admm = solve_convex(X, y, loss=loss, beta=1e-2, patterns=40, pattern_seed=1, solver="admm")
+    assert admm.objective == pytest.approx(ref.objective, rel=1e-3)
+    assert admm.history["objective"] and np.all(np.isfinite(admm.history["objective"]))
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"solver": "scp", "patterns": "exact"}, "SCP samples"),
-        ({"solver": "admm", "loss": "hinge", "patterns": 20}, "squared loss only"),
+        ({"solver": "colgen", "patterns": 20}, "exact program"),
+        ({"solver": "bogus", "patterns": 20}, "unknown solver"),
     ],
 )
 def test_unsupported_combinations_are_refused_clearly(kwargs: dict, message: str) -> None:
