@@ -303,7 +303,7 @@ def direction_sphere_figure(
         )
     sub = (
         f"{coverage.exact_count} exact patterns (cells); {coverage.draws} draws hit {coverage.hits} "
-        f"of them ({coverage.fraction:.0%})"
+        f"of them ({coverage.fraction:.1%})"
     )
     fig.update_layout(
         title=_title(f"{title}<br><sup>{sub}</sup>"),
@@ -593,6 +593,21 @@ def race_figure(race: RaceResult, *, title: str = "Solver race") -> go.Figure:
                         row=1,
                         col=col,
                     )
+    for trace in race.traces:  # a route without a trace keeps its legend entry, with the reason
+        if not trace.ok:
+            reason = trace.error if len(trace.error) <= 90 else trace.error[:89] + "…"
+            fig.add_trace(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="lines",
+                    name=f"{trace.label}: no trace ({reason})",
+                    line=dict(color=SOLVER_COLOURS.get(trace.solver, "#333333"), width=2, dash="dot"),
+                    legendgroup=trace.solver,
+                ),
+                row=1,
+                col=2,
+            )
     positive = np.concatenate([v[v > 0] for v in values.values()])
     y_title = "gap J − J*" if optimum is not None else "objective J (no optimum to compare with)"
     fig.update_yaxes(

@@ -70,7 +70,8 @@ def main() -> None:
         )
     else:
         st.info(
-            f"Reference J* = {race.optimum:.6g}: the exact program's value ({race.optimum_solver}), not certified"
+            f"Reference J* = {race.optimum:.6g}: the exact program's value ({race.optimum_solver}), "
+            "not certified"
             + (f" (dual lower bound {race.lower_bound:.6g})." if race.lower_bound is not None else ".")
         )
     for trace in race.traces:

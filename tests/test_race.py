@@ -237,6 +237,7 @@ def test_race_figure_marks_gaps_at_or_below_zero() -> None:
     # CVXPY (no iteration count) only in the time panel
     cvx = [t for t in fig.data if t.name and t.name.startswith("CVXPY")]
     assert len(cvx) == 1 and cvx[0].xaxis == "x2"
+    assert any("SCP: no trace (the hinge loss is not supported)" == t.name for t in fig.data)
     table = fsol.race_table(res)
     assert table.loc["SCP", "status"] == "the hinge loss is not supported"
     assert table.loc["CVXPY", "iterations"] == "one call"
