@@ -54,10 +54,24 @@ other, rescaling the scaled duals. Over-relaxation (default 1.6) replaces u, G u
 alpha u + (1 - alpha) w, alpha G u + (1 - alpha) s and alpha F u + (1 - alpha) q in the w, s, q and
 dual steps.
 
-**Penalties** (:func:`default_rho`; measured as iterations until the recovered network's J is within
-1e-4 of the CVXPY optimum on the same patterns, over-relaxation 1.6, see the function's docstring):
-squared rho = beta / 5; hinge and logistic rho = beta / 5 as well and rho_q = 1 / n (the mean loss'
-scale: the prox parameter tau = 1 / (n rho_q) is then 1, one margin unit).
+**Penalties** (:func:`default_rho`): squared and hinge rho = beta / 5, logistic rho = min(beta / 5,
+5 beta^2); rho_q = 1 / n (the mean loss' scale: the prox parameter tau = 1 / (n rho_q) is then one
+margin unit, and K = (n rho) I + B is the squared loss' matrix). Measured as the first logged
+iteration (every 10) with J(recovered) within 1e-4 of the optimum of the same sampled program, as
+rho = a beta and rho_q = c / n ("-": not within the budget):
+
+- squared (earlier measurement): a = 1/3 .. 1/10 fastest on two moons n = 200 and random problems.
+- hinge, two moons n = 200, 271 patterns, beta = 1e-3 (15,000 iterations): a = 0.02: -, 0.05: -,
+  0.2: 11,910, 0.5: 11,570; c = 0.1: 13,500. Two moons n = 100, beta = 1e-2: a = 0.05: -, 0.2: 8,190
+  (c = 0.1: 7,730), 1: -. Random n = 12..20: a = 0.2 .. 0.5 best (380 .. 2,230 iterations).
+- logistic, two moons n = 200, beta = 1e-3 (reference SCS at 1e-9: Clarabel stops "optimal_inaccurate"
+  0.7 % above the optimum here): a = 0.005: 2,120, 0.01: 1,790, 0.02: 4,950, 0.05: 11,470, 0.2: -,
+  1: -; c = 0.1 or 10 no better than 1. beta = 1e-2: a = 0.05: 3,480, 0.1: -, 0.2: - (6,000
+  iterations); n = 100, beta = 1e-2: 0.05: 2,860, 0.1: 5,530, 0.2: -. Random n = 12..20 at beta =
+  0.01 .. 0.1: a = 0.1 .. 0.5 best (140 .. 600 iterations), 0.05 within 2 .. 5x of that.
+
+The hinge is the slowest (its optimum is degenerate: many margins sit exactly at 1); residual
+balancing (``adaptive_rho``) was worse for all three losses.
 
 **Reported objective.** The network is recovered from the w iterate (sparse, exact group norms) with
 :func:`engine.recovery.recover_network` and its J (with the run's loss) on the data is reported. While
@@ -139,16 +153,20 @@ class AdmmResult:
 def default_rho(Z: np.ndarray, beta: float, loss: str = "squared") -> tuple[float, float | None]:
     """The default penalties (rho, rho_q): rho for u = w and G u = s, rho_q for F u = q (None: squared).
 
-    Chosen by experiment (iterations until J(recovered) is within 1e-4 of the CVXPY optimum, over-
-    relaxation 1.6). Squared loss: on two moons (n = 200, 271 sampled patterns) and random problems
-    with n = 8..20, a fixed rho of beta / 3 to beta / 10 was fastest; residual balancing drove rho up
-    (the cone residual G u - s dominates) and slowed the objective down, most at small beta.
-    Hinge and logistic: see the module docstring.
+    squared and hinge: rho = beta / 5; logistic: rho = min(beta / 5, 5 beta^2); rho_q = 1 / n.
+    Chosen by experiment: iterations until J(recovered) stays within 1e-4 of the reference optimum on
+    the same patterns (over-relaxation 1.6, residual balancing off), on two moons (n = 100 with 162
+    sampled patterns, n = 200 with 271) at beta = 1e-2 and 1e-3 and on random problems (n = 12..20,
+    40 draws) at beta = 1e-3..0.1; the numbers are in the module docstring. Residual balancing drove
+    rho up (the cone residual G u - s dominates) and slowed every loss down.
     """
     n = Z.shape[0]
+    beta = float(beta)
     if loss == "squared":
-        return float(beta) / 5.0, None
-    return float(beta) / 5.0, 1.0 / n
+        return beta / 5.0, None
+    if loss == "logistic":
+        return min(beta / 5.0, 5.0 * beta**2), 1.0 / n
+    return beta / 5.0, 1.0 / n
 
 
 def loss_prox(loss: Loss, v: np.ndarray, y: np.ndarray, tau: float) -> np.ndarray:
