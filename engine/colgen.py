@@ -25,16 +25,17 @@ import numpy as np
 from engine.certificate import DEFAULT_TOLERANCE, best_dual_bound, certify
 from engine.losses import get_loss
 from engine.network import lift
-from engine.patterns import PatternSet, pattern_keys, sample_patterns
+from engine.patterns import PatternSet, sample_patterns
 from engine.pricing import sphere_price
 from engine.recovery import NEURON_REL_THRESHOLD, recover_network
 from engine.results import Certificate
 
 __all__ = ["ColumnGenerationResult", "RestrictedSolver", "column_generation", "orient_dual"]
 
-# (X, y, D, directions, loss, beta) -> (U, V, dual point or None, status)
+# (X, y, D_u, D_v, directions_u, directions_v, loss, beta) -> (U, V, dual point or None, status):
+# the program with patterns D_u for the u_i (output weight > 0) and D_v for the v_i
 RestrictedSolver = Callable[
-    [np.ndarray, np.ndarray, np.ndarray, np.ndarray, str, float],
+    [np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, str, float],
     tuple[np.ndarray, np.ndarray, np.ndarray | None, str],
 ]
 
@@ -72,16 +73,12 @@ def orient_dual(lam: np.ndarray, f: np.ndarray, y: np.ndarray, loss: str) -> np.
 
 
 def _default_solvers(accuracy: dict[str, float]) -> tuple[RestrictedSolver, RestrictedSolver]:
-    """The reduced-program solver sharing one facet cache, and its variant that returns a dual point.
-
-    ``accuracy["tol"]`` is read at every call: early rounds, far from the optimum, need only a
-    rough restricted solution (fewer interior-point iterations).
-    """
+    """The reduced-program solver sharing one facet cache, and its variant that returns a dual point."""
     from engine.solvers.reduced import solve_reduced
 
     cache: dict = {}
 
-    def solve(X, y, D, directions, loss, beta, want_dual=False):
+    def solve(X, y, Du, Dv, dirs_u, dirs_v, loss, beta, want_dual=False):
         tol = accuracy["tol"]
         settings = {
             "tol_gap_abs": tol,
@@ -92,19 +89,34 @@ def _default_solvers(accuracy: dict[str, float]) -> tuple[RestrictedSolver, Rest
         return solve_reduced(
             X,
             y,
-            D,
+            Du,
             loss=loss,
             beta=beta,
-            directions=directions,
+            D_v=Dv,
+            directions=dirs_u,
+            directions_v=dirs_v,
             facet_cache=cache,
             want_dual=want_dual,
             settings=settings,
         )
 
-    def solve_with_dual(X, y, D, directions, loss, beta):
-        return solve(X, y, D, directions, loss, beta, want_dual=True)
+    def solve_with_dual(X, y, Du, Dv, dirs_u, dirs_v, loss, beta):
+        return solve(X, y, Du, Dv, dirs_u, dirs_v, loss, beta, want_dual=True)
 
     return solve, solve_with_dual
+
+
+def _inside_hint(Z: np.ndarray, w: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """A direction near w strictly inside the cone of pattern ``col`` (w may sit on its boundary)."""
+    s = np.where(col, 1.0, -1.0)
+    zn = Z / np.linalg.norm(Z, axis=1, keepdims=True)
+    margin = s * (zn @ w)
+    tight = margin <= 1e-9
+    if not tight.any():
+        return w
+    others = margin[~tight]
+    eps = 0.25 * float(others.min()) if others.size else 1e-3
+    return w + eps * (s[tight, None] * zn[tight]).sum(axis=0) / max(1, int(tight.sum()))
 
 
 def column_generation(
@@ -122,10 +134,14 @@ def column_generation(
     tol: float = DEFAULT_TOLERANCE,
     time_limit: float | None = None,
 ) -> ColumnGenerationResult:
-    """Grow a working set of patterns until the recovered network is certified (or nothing violates).
+    """Grow a working set of neuron blocks until the recovered network is certified.
 
+    The working set holds blocks (pattern, sign): u-blocks (output weight > 0) and v-blocks (< 0)
+    separately, so a pattern only ever needs the sign that helps. A direction w violating the dual
+    constraint with ``g(w) = lambda . relu(Z w) < -beta`` gets a u-block, ``> beta`` a v-block (lambda
+    oriented as grad L). Blocks unused for DROP_AFTER rounds leave (pricing can bring them back).
     ``initial`` (e.g. the working set of an earlier run with another beta: a warm start) replaces the
-    ``initial_draws`` seeded Gaussian draws. ``time_limit`` (seconds) stops between rounds.
+    ``initial_draws`` seeded Gaussian draws (both signs). ``time_limit`` (seconds) stops between rounds.
     """
     start = time.perf_counter()
     if X.shape[1] != 2:
@@ -136,37 +152,43 @@ def column_generation(
     loss_obj = get_loss(loss)
     Z = lift(X)
     pset = initial if initial is not None else sample_patterns(X, max(1, initial_draws), seed)
-    D, dirs = pset.D, pset.directions
-    keys = pattern_keys(D)
-    idle = np.zeros(D.shape[1], dtype=int)  # rounds in a row a working pattern had zero weight
+    # blocks: pattern columns, signs (+1: u, -1: v), interior hints; both signs to start with
+    D = np.hstack([pset.D, pset.D])
+    sign = np.r_[np.ones(pset.count), -np.ones(pset.count)]
+    dirs = np.vstack([pset.directions, pset.directions])
+    keys = {(np.packbits(c).tobytes(), s) for c, s in zip(D.T, sign, strict=True)}
+    idle = np.zeros(D.shape[1], dtype=int)  # rounds in a row a block had zero weight
     history: dict[str, list] = {"round": [], "objective": [], "lower_bound": [], "patterns": [], "time_s": []}
     status, rounds, best_bound = "max_rounds", 0, -np.inf
-    U = V = None
     duals: list[np.ndarray] = []
     while rounds < max_rounds:
         rounds += 1
-        U, V, lam, solver_status = solve(X, y, D, dirs, loss, beta)
-        network = recover_network(U, V)
+        pos = sign > 0
+        Uu, Vv, lam, solver_status = solve(X, y, D[:, pos], D[:, ~pos], dirs[pos], dirs[~pos], loss, beta)
+        Wb = np.zeros((Z.shape[1], D.shape[1]))
+        Wb[:, pos], Wb[:, ~pos] = Uu, Vv
+        network = recover_network(Uu, Vv)
         f = network.predict(X)
         J = network.objective(X, y, loss, beta)
         duals = [loss_obj.mean_gradient(f, y)]
-        if lam is not None:
+        if lam is not None:  # the solver's multiplier: the right subgradient for the hinge loss
             duals.insert(0, orient_dual(lam, f, y, loss))
-        new_cols, new_dirs = [], []
-        for lam_k in duals:
-            lam_k = loss_obj.project_to_domain(lam_k, y)
-            sp = sphere_price(Z, lam_k, threshold=beta * (1.0 + 1e-9), k=4 * add_per_round)
-            bound, _ = best_dual_bound(lam_k, y, loss_obj, beta, sp.value)
-            best_bound = max(best_bound, bound)
-            for w in sp.candidates:
-                if len(new_cols) >= add_per_round:
-                    break
-                col = (Z @ w) >= 0.0
-                key = np.packbits(col).tobytes()
-                if col.any() and key not in keys:
-                    keys.add(key)
-                    new_cols.append(col)
-                    new_dirs.append(w)
+        lam_k = loss_obj.project_to_domain(duals[0], y)
+        sp = sphere_price(Z, lam_k, threshold=beta * (1.0 + 1e-9), k=4 * add_per_round)
+        bound, _ = best_dual_bound(lam_k, y, loss_obj, beta, sp.value)
+        best_bound = max(best_bound, bound)
+        new_cols, new_signs, new_dirs = [], [], []
+        for w, g in zip(sp.candidates, sp.candidate_values, strict=True):
+            if len(new_cols) >= add_per_round:
+                break
+            col = (Z @ w) >= 0.0
+            block_sign = 1.0 if g < 0.0 else -1.0
+            key = (np.packbits(col).tobytes(), block_sign)
+            if col.any() and key not in keys:
+                keys.add(key)
+                new_cols.append(col)
+                new_signs.append(block_sign)
+                new_dirs.append(_inside_hint(Z, w, col))
         history["round"].append(rounds)
         history["objective"].append(J)
         history["lower_bound"].append(best_bound)
@@ -186,18 +208,23 @@ def column_generation(
         if time_limit is not None and time.perf_counter() - start > time_limit:
             status = "time_limit"
             break
-        # keep the working set small: patterns unused for DROP_AFTER rounds leave it (pricing can
-        # bring them back)
-        size = np.maximum(np.linalg.norm(U, axis=0), np.linalg.norm(V, axis=0))
+        size = np.linalg.norm(Wb, axis=0)
         idle = np.where(size > NEURON_REL_THRESHOLD * max(float(size.max(initial=0.0)), 1e-300), 0, idle + 1)
         keep = idle < DROP_AFTER
-        for col in D[:, ~keep].T:
-            keys.discard(np.packbits(col).tobytes())
+        for col, s in zip(D[:, ~keep].T, sign[~keep], strict=True):
+            keys.discard((np.packbits(col).tobytes(), s))
         D = np.hstack([D[:, keep], np.array(new_cols).T])
+        sign = np.r_[sign[keep], new_signs]
         dirs = np.vstack([dirs[keep], np.array(new_dirs)])
         idle = np.concatenate([idle[keep], np.zeros(len(new_cols), dtype=int)])
+    # one pattern matrix for both: u-blocks then v-blocks, zero where a block has the other sign
+    pos = sign > 0
+    D = np.hstack([D[:, pos], D[:, ~pos]])
+    U = np.hstack([Uu, np.zeros_like(Vv)])
+    V = np.hstack([np.zeros_like(Uu), Vv])
     network = recover_network(U, V)
     cert = certify(X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=duals)
     if cert.certified:
         status = "certified"
+    dirs = np.vstack([dirs[pos], dirs[~pos]])
     return ColumnGenerationResult(U, V, D, dirs, duals, cert, rounds, status, history)

@@ -87,9 +87,9 @@ def test_custom_restricted_solver_is_used() -> None:
     X, y = _problem(3, 10, "squared")
     calls = []
 
-    def reference(X, y, D, directions, loss, beta):
-        calls.append(D.shape[1])
-        return solve_cvxpy(X, y, D, loss, beta, options={"tol_gap_abs": 1e-11, "tol_gap_rel": 1e-10})
+    def reference(X, y, Du, Dv, dirs_u, dirs_v, loss, beta):
+        calls.append(Du.shape[1] + Dv.shape[1])
+        return solve_cvxpy(X, y, Du, loss, beta, options={"tol_gap_abs": 1e-11, "tol_gap_rel": 1e-10}, D_v=Dv)
 
     cg = column_generation(X, y, loss="squared", beta=1e-2, restricted_solver=reference)
     assert cg.status == "certified" and len(calls) == cg.rounds
