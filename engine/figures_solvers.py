@@ -426,6 +426,7 @@ def approximation_figure(
             marker=dict(size=10, symbol=symbols[ok], color="#1f77b4", line=dict(width=2, color="#1f77b4")),
             text=[f"{h}" for h in np.asarray(curve.hits)[ok]],
             textposition="top right",
+            cliponaxis=False,
             textfont=dict(size=10, color="#555"),
             customdata=custom[ok],
             hovertemplate=(

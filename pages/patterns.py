@@ -111,6 +111,13 @@ def main() -> None:
             else f"the sampled program stays above it up to P = {c.counts[-1]} draws "
             f"(gap {c.objective[-1] - c.optimum:.2e})"
         )
+        held = c.support_held[c.counts.index(int(draws))] if int(draws) in c.counts else None
+        if held is not None:
+            reach += (
+                f". At P = {draws} the sample holds the patterns of {held} of the {c.support_size} neurons "
+                "of the optimal network found (optimal networks are rarely unique, so the sampled program "
+                "can reach J* without all of them)"
+            )
         st.info(f"{status.capitalize()}: J* = {c.optimum:.6g}; {reach}.")
     for note in sorted({e for e in c.errors if e}):
         st.caption(f"Note: {note}")
