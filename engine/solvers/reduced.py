@@ -347,9 +347,13 @@ def newton_polish(
             hess[offset : offset + k, offset : offset + k] += beta * (np.eye(k) - np.outer(t, t) / r**2) / r
             offset += k
         # blocks that share a direction (neighbouring cells meeting at the neuron's ray) make the
-        # Hessian singular along weight exchanges between them, where the objective is flat:
-        # take the minimum-norm step
-        step = np.linalg.lstsq(hess, grad, rcond=1e-13)[0]
+        # Hessian singular along weight exchanges between them, where the objective is flat: a tiny
+        # ridge picks a step that does not move along them
+        ridge = 1e-12 * float(np.trace(hess)) / hess.shape[0]
+        try:
+            step = np.linalg.solve(hess + ridge * np.eye(hess.shape[0]), grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(hess, grad, rcond=1e-13)[0]
         t_step, improved = 1.0, False
         while t_step > 1e-6:
             trial = theta - t_step * step
