@@ -14,9 +14,15 @@ from explorer_sidebar import sidebar
 st.set_page_config(page_title="ReLU Convexity Explorer", page_icon="📐", layout="wide")
 
 PAGES = [
-    st.Page("pages/playground.py", title="Playground", icon="🧪", url_path="playground", default=True),
-    st.Page("pages/patterns.py", title="Patterns", icon="🕸️", url_path="patterns"),
-    st.Page("pages/solvers.py", title="Solvers", icon="🏁", url_path="solvers"),
+    st.Page(
+        "pages/playground.py",
+        title="Playground",
+        icon=":material/science:",
+        url_path="playground",
+        default=True,
+    ),
+    st.Page("pages/patterns.py", title="Patterns", icon=":material/grid_on:", url_path="patterns"),
+    st.Page("pages/solvers.py", title="Solvers", icon=":material/speed:", url_path="solvers"),
 ]
 
 page = st.navigation(PAGES)
