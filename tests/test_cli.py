@@ -55,6 +55,27 @@ def test_convex_hinge_json(capsys):
     assert isinstance(rec["certified"], bool)
 
 
+@pytest.mark.parametrize("loss", ["squared", "hinge"])
+def test_auto_solver_certifies_beyond_the_reference_cap(capsys, loss):
+    rec = run_json(capsys, ["--dataset", "moons", "--n", "60", "--loss", loss, "--solver", "auto"])
+    assert rec["solver"] == "colgen" and rec["pattern_mode"] == "exact"
+    assert rec["certified"] is True
+    # the certificate's relative gap: (J - bound) / max(1, |J|) <= 1e-6
+    assert 0.0 <= rec["objective"] - rec["lower_bound"] <= 1e-6 * max(1.0, rec["objective"])
+
+
+def test_every_solver_name_runs(capsys):
+    objectives = {}
+    for solver in ("cvxpy", "reduced", "admm", "auto"):
+        rec = run_json(capsys, [*SMALL, "--patterns", "30", "--solver", solver])
+        objectives[solver] = rec["objective"]
+    assert objectives["reduced"] == pytest.approx(objectives["cvxpy"], rel=1e-6)
+    assert objectives["auto"] == pytest.approx(objectives["cvxpy"], rel=1e-6)
+    assert objectives["admm"] == pytest.approx(objectives["cvxpy"], rel=1e-3)
+    rec = run_json(capsys, [*SMALL, "--patterns", "30", "--solver", "scp"])
+    assert rec["objective"] >= objectives["cvxpy"] - 1e-9  # SCP restricts the sampled program further
+
+
 def test_convex_sampled_patterns_json(capsys):
     rec = run_json(capsys, [*SMALL, "--patterns", "30", "--pattern-seed", "3"])
     assert 1 <= rec["patterns"] <= 30
@@ -169,6 +190,7 @@ BAD_CASES = {
     "sgd option with convex": ["train", *SMALL, "--width", "10"],
     "convex option with sgd": ["train", *SMALL, "--method", "sgd", "--patterns", "10"],
     "exact beyond cap": ["train", "--dataset", "moons", "--n", "200"],
+    "colgen with sampled patterns": ["train", *SMALL, "--patterns", "10", "--solver", "colgen"],
     "no data": ["train", "--loss", "squared"],
     "both data sources": ["train", "--dataset", "moons", "--data", "x.csv"],
     "test fraction with dataset": ["train", *SMALL, "--test-fraction", "0.2"],
