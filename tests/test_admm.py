@@ -128,21 +128,17 @@ def _check_history(result, shrink=1e-3):
     assert history["dual_residual"][-1] < shrink * max(history["dual_residual"][:5])
 
 
-@settings(max_examples=4, deadline=None)
-@given(
-    seed=st.integers(0, 10_000),
-    n=st.integers(8, 14),
-    beta=st.sampled_from([0.1, 0.03]),
-    loss=st.sampled_from(["squared", "hinge", "logistic"]),
-)
-def test_admm_matches_reference_on_random_problems(seed, n, beta, loss):
+@pytest.mark.parametrize("loss", ["squared", "hinge", "logistic"])
+@settings(max_examples=3, deadline=None, derandomize=True)  # derandomized: a fixed, varied sample
+@given(seed=st.integers(0, 10_000), n=st.integers(8, 14), beta=st.sampled_from([0.1, 0.03]))
+def test_admm_matches_reference_on_random_problems(loss, seed, n, beta):
     """Recovered objective within 1e-6 (squared) / 1e-4 (hinge, logistic) of CVXPY on the same patterns."""
     X, y = _problem(seed, n)
     D = sample_patterns(X, 30, seed).D
     reference = _reference_objective(X, y, D, beta, loss)
     rel = 1e-6 if loss == "squared" else 1e-4
     result = admm_solve(
-        X, y, D, beta=beta, loss=loss, max_iter=20000, tol=1e-9 if loss == "squared" else 1e-8
+        X, y, D, beta=beta, loss=loss, max_iter=20000, tol=1e-9 if loss == "squared" else 1e-7
     )
     J = recover_network(result.U, result.V).objective(X, y, loss, beta)
     assert abs(J - reference) <= rel * abs(reference)
