@@ -46,6 +46,8 @@ ADD_PER_ROUND = 25
 # Interior-point tolerance of the restricted solves (looser ones leave tiny weights on every
 # pattern, so none is ever dropped from the working set, and the sets grow).
 _TIGHT_TOL = 1e-10
+# Also add, every round, the cells across the tight walls of the neurons in use.
+NEIGHBOURS = True
 # Cheap pricing: random starting directions, and the violation (relative to beta) it must find to
 # skip the exact sweep in a round.
 _POOL_SIZE = 2000
@@ -121,6 +123,34 @@ def _inside_hint(Z: np.ndarray, w: np.ndarray, col: np.ndarray) -> np.ndarray:
     others = margin[~tight]
     eps = 0.25 * float(others.min()) if others.size else 1e-3
     return w + eps * (s[tight, None] * zn[tight]).sum(axis=0) / max(1, int(tight.sum()))
+
+
+def _neighbour_blocks(
+    Z: np.ndarray, D: np.ndarray, sign: np.ndarray, Wb: np.ndarray
+) -> list[tuple[np.ndarray, float, np.ndarray]]:
+    """Blocks for the cells across the tight walls of the neurons in use.
+
+    A neuron pressed against a wall ``z_k . w = 0`` of its cell (the constraint binds) would move
+    on into the neighbouring cell, whose pattern differs in point k (and its duplicates) only.
+    """
+    size = np.linalg.norm(Wb, axis=0)
+    top = float(size.max(initial=0.0))
+    out = []
+    if top == 0.0:
+        return out
+    zn = Z / np.linalg.norm(Z, axis=1, keepdims=True)
+    used = np.flatnonzero(size > NEURON_REL_THRESHOLD * top)
+    for j in used[np.argsort(-size[used])]:  # the heaviest neurons first
+        w = Wb[:, j] / size[j]
+        s = np.where(D[:, j], 1.0, -1.0)
+        margin = s * (zn @ w)
+        for k in np.flatnonzero(margin <= 1e-7):
+            same = np.all(Z == Z[k], axis=1)
+            col = D[:, j].copy()
+            col[same] = ~col[same]
+            if col.any():
+                out.append((col, float(sign[j]), w - 1e-6 * s[k] * zn[k]))
+    return out
 
 
 def column_generation(
@@ -204,6 +234,16 @@ def column_generation(
                 new_cols.append(col)
                 new_signs.append(block_sign)
                 new_dirs.append(_inside_hint(Z, w, col))
+        if NEIGHBOURS:
+            added = 0
+            for col, block_sign, hint in _neighbour_blocks(Z, D, sign, Wb):
+                key = (np.packbits(col).tobytes(), block_sign)
+                if key not in keys and added < add_per_round:
+                    added += 1
+                    keys.add(key)
+                    new_cols.append(col)
+                    new_signs.append(block_sign)
+                    new_dirs.append(hint)
         history["round"].append(rounds)
         history["objective"].append(J)
         history["lower_bound"].append(best_bound if np.isfinite(best_bound) else float("nan"))
