@@ -268,3 +268,21 @@ def test_invalid_arguments():
     if other.shape[1] != D.shape[1]:
         with pytest.raises(ValueError, match="warm start"):
             admm_solve(X, y, other, beta=0.1, warm_start=previous)
+
+
+def test_warm_start_when_the_pattern_count_grows() -> None:
+    """Sampled sets of one seed are nested; more draws start from the run with fewer."""
+    from datasets import make_dataset
+    from engine.patterns import sample_patterns
+
+    d = make_dataset("moons", 40, 0.1, 0)
+    small, large = sample_patterns(d.X, 60, 0), sample_patterns(d.X, 120, 0)
+    P = small.count
+    assert np.array_equal(large.D[:, :P], small.D)  # nested
+    first = admm_solve(d.X, d.y, small.D, beta=1e-2, tol=1e-8, max_iter=20_000)
+    state = first.state.with_more_patterns(large.count - P)
+    cold = admm_solve(d.X, d.y, large.D, beta=1e-2, tol=1e-8, max_iter=20_000)
+    warm = admm_solve(d.X, d.y, large.D, beta=1e-2, tol=1e-8, max_iter=20_000, warm_start=state)
+    assert warm.converged and cold.converged
+    assert warm.history["objective"][-1] == pytest.approx(cold.history["objective"][-1], rel=1e-5)
+    assert warm.iterations < cold.iterations

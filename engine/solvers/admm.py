@@ -139,6 +139,35 @@ class AdmmState:
     mu: np.ndarray | None = None  # n (scaled dual of F u = q)
     rho_q: float | None = None
 
+    def with_more_patterns(self, extra: int) -> AdmmState:
+        """The same iterate on a pattern set with ``extra`` more patterns appended (weights zero).
+
+        Sampled pattern sets of one seed are nested (the distinct patterns of the first k draws come
+        first), so a run with more draws can start from a run with fewer: a warm start when only the
+        pattern count grows.
+        """
+        if extra < 0:
+            raise ValueError("a warm start can only add patterns")
+        P = self.u.shape[1] // 2
+
+        def pad(a: np.ndarray) -> np.ndarray:
+            z = np.zeros((a.shape[0], extra))
+            return np.hstack([a[:, :P], z, a[:, P:], z])
+
+        return AdmmState(
+            u=pad(self.u),
+            w=pad(self.w),
+            s=pad(self.s),
+            lam=pad(self.lam),
+            nu=pad(self.nu),
+            rho=self.rho,
+            beta=self.beta,
+            loss=self.loss,
+            q=self.q,
+            mu=self.mu,
+            rho_q=self.rho_q,
+        )
+
 
 @dataclass
 class AdmmResult:
