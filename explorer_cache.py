@@ -91,7 +91,13 @@ def run_convex(
     assert data.value is not None
     try:
         result = solve_convex(
-            data.value.X, data.value.y, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed
+            data.value.X,
+            data.value.y,
+            loss=loss,
+            beta=beta,
+            patterns=patterns,
+            pattern_seed=pattern_seed,
+            solver="auto",  # certified column generation (exact), the facet-reduced program (sampled)
         )
     except ENGINE_ERRORS as exc:
         return Outcome(error=_message(exc))

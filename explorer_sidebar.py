@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from datasets import DATASET_NAMES, dataset_task
-from engine.convex import EXACT_MAX_N, MAX_SAMPLED_PATTERNS
+from engine.convex import MAX_SAMPLED_PATTERNS
 from engine.losses import LOSS_NAMES
 from engine.sgd import OPTIMIZERS
 from explorer_cache import DataKey
@@ -23,7 +23,13 @@ BETAS = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 INIT_SCALES = (0.01, 0.1, 0.3, 1.0, 2.0, 5.0)
-DEFAULT_N = 30  # the exact program solves in about a second at this size
+# Largest n for which the pages solve the exact program (certified column generation: a few seconds
+# at most); above it they sample patterns.
+PAGE_EXACT_MAX_N = 100
+# Largest n for which the pages solve the exact program (certified column generation: a few seconds
+# at most); above it they sample patterns.
+PAGE_EXACT_MAX_N = 100
+DEFAULT_N = 30  # the exact program solves in well under a second at this size
 QP = "query-params"
 
 _STATE_KEY = "_explorer_settings"
@@ -70,7 +76,7 @@ def sidebar() -> dict:
     )
 
     sb.header("Convex program")
-    exact_ok = n <= EXACT_MAX_N
+    exact_ok = n <= PAGE_EXACT_MAX_N
     if not exact_ok and st.session_state.get("patterns", "exact") != "sampled":
         st.session_state["patterns"] = "sampled"
     mode = sb.radio(
@@ -83,7 +89,7 @@ def sidebar() -> dict:
         disabled=not exact_ok,
     )
     if not exact_ok:
-        sb.caption(f"Exact patterns are available for n ≤ {EXACT_MAX_N}; sampling instead.")
+        sb.caption(f"Exact patterns are available for n ≤ {PAGE_EXACT_MAX_N}; sampling instead.")
     n_patterns = pattern_seed = None
     if mode == "sampled":
         n_patterns = sb.slider(

@@ -10,9 +10,8 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import figures
-from engine.convex import EXACT_MAX_N
 from explorer_cache import DataKey, get_dataset, run_convex, run_sgd
-from explorer_sidebar import settings
+from explorer_sidebar import PAGE_EXACT_MAX_N, settings
 
 CAPTION_BOUNDARY = (
     "f(x) over the plane: blue where f > 0 (predicts +1), red where f < 0 (predicts −1); the black line is "
@@ -47,9 +46,9 @@ def main() -> None:
         "gradient method from a random start."
     )
     st.caption(
-        f"ℹ️ The exact convex program is capped at n ≤ {EXACT_MAX_N} until the faster solvers (ADMM, column "
-        "generation) land. Above that the convex side uses sampled patterns: its value is then only an upper "
-        "bound on the global optimum, unless the dual certificate holds."
+        f"ℹ️ The exact convex program (certified column generation) is used up to n ≤ {PAGE_EXACT_MAX_N}. "
+        "Above that the convex side uses sampled patterns: its value is then only an upper bound on the "
+        "global optimum, unless the dual certificate holds."
     )
     verdict_box = st.empty()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.convex import EXACT_MAX_N
+from explorer_sidebar import PAGE_EXACT_MAX_N
 
 TIMEOUT = 60  # seconds per script run; the exact convex program takes a few seconds at most
 
@@ -49,7 +49,7 @@ def test_default_page_renders(app_path: str) -> None:
     # two decision boundaries, two activation-region figures, one objective figure
     assert _charts(at) == 5
     # the exact-program cap is stated, and a verdict is given
-    assert f"n ≤ {EXACT_MAX_N}" in _texts(at.caption)
+    assert f"n ≤ {PAGE_EXACT_MAX_N}" in _texts(at.caption)
     assert "ertified" in _texts(at.success) + _texts(at.info) + _texts(at.warning)
     assert len(at.table) == 1
     table = at.table[0].value
@@ -61,7 +61,7 @@ def test_default_page_renders(app_path: str) -> None:
     "widgets",
     [
         {"data": "circles", "loss": "hinge", "opt": "sgd", "n": 20},
-        {"data": "xor", "n": EXACT_MAX_N + 20, "P": 40, "opt": "momentum", "epochs": 100},
+        {"data": "xor", "n": PAGE_EXACT_MAX_N + 20, "P": 40, "opt": "momentum", "epochs": 100},
         {"data": "regression", "opt": "gd", "epochs": 100, "width": 10},
         {"data": "gaussians", "patterns": "sampled", "P": 30, "loss": "squared", "beta": 1e-2},
     ],
@@ -81,7 +81,7 @@ def test_changed_widgets_render(app_path: str, widgets: dict) -> None:
     assert not at.error, _texts(at.error)
     assert _charts(at) == 5
     assert len(at.table) == 1
-    if widgets.get("n", 0) > EXACT_MAX_N or widgets.get("patterns") == "sampled":
+    if widgets.get("n", 0) > PAGE_EXACT_MAX_N or widgets.get("patterns") == "sampled":
         assert _widget(at, "patterns").value == "sampled"
         assert "sampled patterns" in at.table[0].value.loc["method"].iloc[0]
     if widgets.get("data") == "regression":

@@ -113,8 +113,18 @@ def _reference_steps(optimizer: str, init: TwoLayerReLU, X, y, lr: float, mu: fl
 def test_update_rules_match_reference(optimizer):
     X, y = _xor(25, seed=2)
     init = init_network(2, 6, 1.0, seed=9)
-    res = train_sgd(X, y, loss="logistic", beta=0.01, optimizer=optimizer, lr=0.05, momentum=0.8,
-                    init=init, epochs=4, batch_size=100)  # one full batch per epoch
+    res = train_sgd(
+        X,
+        y,
+        loss="logistic",
+        beta=0.01,
+        optimizer=optimizer,
+        lr=0.05,
+        momentum=0.8,
+        init=init,
+        epochs=4,
+        batch_size=100,
+    )  # one full batch per epoch
     W, a = _reference_steps(optimizer, init, X, y, 0.05, 0.8, 4)
     np.testing.assert_allclose(res.network.W, W, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(res.network.alpha, a, rtol=1e-9, atol=1e-12)
@@ -177,8 +187,19 @@ def test_history_logging_schedule():
     assert steps[1:-1] == list(range(7, total, 7))
     assert res.history.epoch[-1] == 10.0
     h = res.history
-    assert len({len(h.step), len(h.epoch), len(h.objective), len(h.train_accuracy),
-                len(h.test_accuracy), len(h.time_s)}) == 1
+    assert (
+        len(
+            {
+                len(h.step),
+                len(h.epoch),
+                len(h.objective),
+                len(h.train_accuracy),
+                len(h.test_accuracy),
+                len(h.time_s),
+            }
+        )
+        == 1
+    )
     assert all(np.isnan(h.test_accuracy))
     assert np.all(np.diff(h.time_s) >= 0)
     # default: about 200 log points
