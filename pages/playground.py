@@ -82,12 +82,15 @@ def main() -> None:
     bounds = figures.plot_bounds(ds.X)
     boundary_caption = CAPTION_BOUNDARY_REGRESSION if s["task"] == "regression" else CAPTION_BOUNDARY
     # One row of columns per kind of figure, so the two sides stay aligned whatever notes they show.
-    cvx_notes = [f"Convex solver: {cres.message}"] if cres is not None and cres.message else []
+    # (text, is a warning): a solver's report on a clean run (e.g. column generation's rounds) is a caption
+    cvx_notes = []
+    if cres is not None and cres.message:
+        cvx_notes.append((f"Convex solver: {cres.message}", cres.status != "optimal"))
     sgd_notes = []
     if tres is not None and tres.diverged:
-        sgd_notes.append(f"Training diverged: {tres.message}")
+        sgd_notes.append((f"Training diverged: {tres.message}", True))
     elif run is not None and run.certificate_error:
-        sgd_notes.append(f"Could not certify the SGD network: {run.certificate_error}")
+        sgd_notes.append((f"Could not certify the SGD network: {run.certificate_error}", True))
     certified = "certified" if cres is not None and cres.certified else "not certified"
     convex_header = "Convex global optimum"
     if cres is not None and not cres.certified:
@@ -112,8 +115,11 @@ def main() -> None:
             st.subheader(header)
             if result is None:
                 st.error(f"{short}: {error}")
-            for note in notes:
-                st.warning(note)
+            for note, is_warning in notes:
+                if is_warning:
+                    st.warning(note)
+                else:
+                    st.caption(note)
         if result is not None:
             with col:
                 st.plotly_chart(
