@@ -9,6 +9,7 @@ is pickleable (dataclasses of numpy arrays), as ``st.cache_data`` requires.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
@@ -71,6 +72,18 @@ def _message(exc: Exception) -> str:
     return text.splitlines()[0] if len(text) > 400 else text
 
 
+def _on_dataset(key: DataKey, compute: Callable[[Dataset], T]) -> Outcome[T]:
+    """``compute(data set of key)`` as an Outcome: the data set's error, the engine's error or the value."""
+    data = get_dataset(key)
+    if not data.ok:
+        return Outcome(error=data.error)
+    assert data.value is not None
+    try:
+        return Outcome(compute(data.value))
+    except ENGINE_ERRORS as exc:
+        return Outcome(error=_message(exc))
+
+
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def get_dataset(key: DataKey) -> Outcome[Dataset]:
     """The data set for ``key``."""
@@ -84,24 +97,14 @@ def get_dataset(key: DataKey) -> Outcome[Dataset]:
 def run_convex(
     key: DataKey, *, loss: str, beta: float, patterns: str | int, pattern_seed: int
 ) -> Outcome[ConvexResult]:
-    """Solve the convex program on the data set of ``key``."""
-    data = get_dataset(key)
-    if not data.ok:
-        return Outcome(error=data.error)
-    assert data.value is not None
-    try:
-        result = solve_convex(
-            data.value.X,
-            data.value.y,
-            loss=loss,
-            beta=beta,
-            patterns=patterns,
-            pattern_seed=pattern_seed,
-            solver="auto",  # certified column generation (exact), the facet-reduced program (sampled)
-        )
-    except ENGINE_ERRORS as exc:
-        return Outcome(error=_message(exc))
-    return Outcome(result)
+    """Solve the convex program on the data set of ``key`` (solver ``auto``: certified column
+    generation for the exact program, the facet-reduced program for sampled patterns)."""
+    return _on_dataset(
+        key,
+        lambda ds: solve_convex(
+            ds.X, ds.y, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed, solver="auto"
+        ),
+    )
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
@@ -128,27 +131,13 @@ def run_sgd(key: DataKey, *, loss: str, beta: float, **settings: Any) -> Outcome
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def get_certified_optimum(key: DataKey, *, loss: str, beta: float) -> Outcome[ConvexResult]:
     """The certified global optimum (exact program) on the data set of ``key``."""
-    data = get_dataset(key)
-    if not data.ok:
-        return Outcome(error=data.error)
-    assert data.value is not None
-    try:
-        return Outcome(certified_optimum(data.value.X, data.value.y, loss=loss, beta=beta))
-    except ENGINE_ERRORS as exc:
-        return Outcome(error=_message(exc))
+    return _on_dataset(key, lambda ds: certified_optimum(ds.X, ds.y, loss=loss, beta=beta))
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def get_coverage(key: DataKey, *, draws: int, seed: int) -> Outcome[PatternCoverage]:
     """The patterns ``draws`` seeded Gaussian directions hit, against the exact pattern count."""
-    data = get_dataset(key)
-    if not data.ok:
-        return Outcome(error=data.error)
-    assert data.value is not None
-    try:
-        return Outcome(pattern_coverage(data.value.X, draws, seed))
-    except ENGINE_ERRORS as exc:
-        return Outcome(error=_message(exc))
+    return _on_dataset(key, lambda ds: pattern_coverage(ds.X, draws, seed))
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
@@ -156,24 +145,13 @@ def get_approximation(
     key: DataKey, *, loss: str, beta: float, seed: int, counts: tuple[int, ...]
 ) -> Outcome[ApproximationCurve]:
     """The sampled program's optimum for each draw count in ``counts``, against the certified optimum."""
-    data = get_dataset(key)
-    if not data.ok:
-        return Outcome(error=data.error)
-    assert data.value is not None
     reference = get_certified_optimum(key, loss=loss, beta=beta)
-    try:
-        curve = approximation_curve(
-            data.value.X,
-            data.value.y,
-            loss=loss,
-            beta=beta,
-            counts=counts,
-            pattern_seed=seed,
-            reference=reference.value,
-        )
-    except ENGINE_ERRORS as exc:
-        return Outcome(error=_message(exc))
-    return Outcome(curve)
+    return _on_dataset(
+        key,
+        lambda ds: approximation_curve(
+            ds.X, ds.y, loss=loss, beta=beta, counts=counts, pattern_seed=seed, reference=reference.value
+        ),
+    )
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
@@ -181,16 +159,13 @@ def get_race(
     key: DataKey, *, loss: str, beta: float, patterns: int, pattern_seed: int, sgd: dict[str, Any]
 ) -> Outcome[RaceResult]:
     """The solver race on the data set of ``key``; reuses the cached optimum and SGD run."""
-    data = get_dataset(key)
-    if not data.ok:
-        return Outcome(error=data.error)
-    assert data.value is not None
     reference = get_certified_optimum(key, loss=loss, beta=beta)
     sgd_run = run_sgd(key, loss=loss, beta=beta, **sgd)
-    try:
-        race = run_race(
-            data.value.X,
-            data.value.y,
+    return _on_dataset(
+        key,
+        lambda ds: run_race(
+            ds.X,
+            ds.y,
             loss=loss,
             beta=beta,
             patterns=patterns,
@@ -199,7 +174,5 @@ def get_race(
             reference=reference.value,
             reference_error=reference.error or "",
             sgd_result=sgd_run.value.result if sgd_run.ok and sgd_run.value is not None else None,
-        )
-    except ENGINE_ERRORS as exc:
-        return Outcome(error=_message(exc))
-    return Outcome(race)
+        ),
+    )
