@@ -253,8 +253,20 @@ def _solve_colgen(
         hint = np.where(np.linalg.norm(warm_start.U, axis=0) > 0.0, warm_start.U, warm_start.V).T
         initial = PatternSet(warm_start.D, hint, exact=False)
     cg = column_generation(X, y, loss=loss, beta=beta, tol=tol, initial=initial)
-    network = merge_neurons(recover_network(cg.U, cg.V), X)
-    certificate = certify(X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=cg.duals)
+    # the clean network: re-solved on its support (no tiny weights), unless that is worse than the
+    # network of every block the loop certified
+    facet_cache: dict = {}
+
+    def resolve(Du, Dv):
+        return solve_reduced(X, y, Du, loss=loss, beta=beta, D_v=Dv, facet_cache=facet_cache)
+
+    U, V, _, lam = _polish(X, y, cg.D, cg.U, cg.V, "optimal", loss, beta, resolve)
+    duals = list(cg.duals) + ([lam, -lam] if lam is not None else [])
+    clean = merge_neurons(recover_network(U, V), X)
+    every = merge_neurons(recover_network(cg.U, cg.V, 1e-12), X)
+    j_clean, j_every = clean.objective(X, y, loss, beta), every.objective(X, y, loss, beta)
+    network = clean if j_clean <= j_every + 0.1 * tol * abs(j_every) else every
+    certificate = certify(X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=duals)
     message = f"column generation: {cg.D.shape[1]} patterns in the working set, {cg.rounds} rounds"
     if not certificate.certified:
         message += f"; stopped uncertified ({cg.status}), relative gap {certificate.relative_gap:.1e}"
@@ -367,6 +379,8 @@ def solve_convex(
     network = merge_neurons(recover_network(U, V), X)
     elapsed = time.perf_counter() - start
     certificate = certify(X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=duals)
+    if status == "optimal_inaccurate" and certificate.certified:
+        status = "optimal"  # the certificate proves what the solver could not confirm
     if status not in ("optimal",) and not message:
         message = f"the {solver} solver stopped with status {status!r}"
     if not history:
