@@ -46,6 +46,8 @@ ADD_PER_ROUND = 25
 # Interior-point tolerance of the restricted solves (looser ones leave tiny weights on every
 # pattern, so none is ever dropped from the working set, and the sets grow).
 _TIGHT_TOL = 1e-10
+# Hinge loss: the restricted programs keep the loss terms of the points with margin below 1 + this.
+_MARGIN_BAND = 0.5
 # The loop judges the restricted solution by the network of *all* its blocks: an interior-point
 # solution of the (LP-like) hinge program spreads tiny weights whose sum still moves predictions at
 # margin 1, so dropping them (the usual recovery threshold) would make J look worse than C.
@@ -83,10 +85,19 @@ def orient_dual(lam: np.ndarray, f: np.ndarray, y: np.ndarray, loss: str) -> np.
 
 
 def _default_solvers(accuracy: dict[str, float]) -> tuple[RestrictedSolver, RestrictedSolver]:
-    """The reduced-program solver sharing one facet cache, and its variant that returns a dual point."""
+    """The reduced-program solver sharing one facet cache, and its variant that returns a dual point.
+
+    For the hinge loss the restricted program keeps the loss terms of the points near or inside the
+    margin only (``loss_points``; the cone constraints still involve every point): a point whose
+    margin is >= 1 at the solution has hinge term 0 and multiplier 0 either way. After each solve
+    the points that the solution puts inside the margin but were left out are added and the program
+    is solved again, so the answer is that of the whole program. The set starts from the points
+    within ``_MARGIN_BAND`` of the margin at the previous round's solution.
+    """
     from engine.solvers.reduced import solve_reduced
 
     cache: dict = {}
+    state: dict[str, np.ndarray] = {}
 
     def solve(X, y, Du, Dv, dirs_u, dirs_v, loss, beta, want_dual=False):
         tol = accuracy["tol"]
@@ -96,19 +107,36 @@ def _default_solvers(accuracy: dict[str, float]) -> tuple[RestrictedSolver, Rest
             "tol_feas": tol,
             "tol_ktratio": min(1e-6, 1e2 * tol),
         }
-        return solve_reduced(
-            X,
-            y,
-            Du,
-            loss=loss,
-            beta=beta,
-            D_v=Dv,
-            directions=dirs_u,
-            directions_v=dirs_v,
-            facet_cache=cache,
-            want_dual=want_dual,
-            settings=settings,
-        )
+
+        def run(points):
+            return solve_reduced(
+                X,
+                y,
+                Du,
+                loss=loss,
+                beta=beta,
+                D_v=Dv,
+                directions=dirs_u,
+                directions_v=dirs_v,
+                facet_cache=cache,
+                want_dual=want_dual,
+                settings=settings,
+                loss_points=points,
+            )
+
+        if loss != "hinge":
+            return run(None)
+        Z = lift(X)
+        inside = state.get("inside", np.ones(len(y), dtype=bool))
+        while True:
+            U, V, lam, status = run(np.flatnonzero(inside))
+            margin = y * (np.sum(Du * (Z @ U), axis=1) - np.sum(Dv * (Z @ V), axis=1))
+            missing = ~inside & (margin < 1.0 - 1e-9)
+            if not missing.any():
+                break
+            inside = inside | (margin < 1.0 + _MARGIN_BAND)
+        state["inside"] = margin < 1.0 + _MARGIN_BAND
+        return U, V, lam, status
 
     def solve_with_dual(X, y, Du, Dv, dirs_u, dirs_v, loss, beta):
         return solve(X, y, Du, Dv, dirs_u, dirs_v, loss, beta, want_dual=True)

@@ -128,8 +128,14 @@ def solve_reduced(
     facet_cache: FacetCache | None = None,
     settings: dict | None = None,
     want_dual: bool = False,
+    loss_points: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
     """Solve the convex program on patterns D (u_i) and D_v (v_i; default D): (U, V, lambda, status).
+
+    ``loss_points`` (hinge only; indices) keeps the loss terms of these points only, each still
+    weighted 1/n. Points left out must have margin >= 1 at the solution for it to be the solution of
+    the whole program (their hinge term is then 0): the caller checks and adds the ones that do not.
+    The cone constraints always involve every point.
 
     ``want_dual`` keeps ``r = F w - y`` as a variable for the squared loss, so that its multiplier
     (dual feasible to Clarabel's tolerance) is returned as lambda.
@@ -180,7 +186,8 @@ def solve_reduced(
         # keeps the n data rows out of the KKT system; otherwise r = F w - y with (1/(2n)) ||r||^2
         n_loss = 0 if dense_quadratic else n
     elif loss == "hinge":
-        n_loss = n  # xi
+        S = np.arange(n) if loss_points is None else np.asarray(loss_points, dtype=int)
+        n_loss = S.size  # xi of the points whose loss is kept
     elif loss == "logistic":
         n_loss = 3 * n  # xi, a1, a2
     else:
@@ -218,15 +225,17 @@ def solve_reduced(
         cones.append(clarabel.NonnegativeConeT(n_facet))
     elif loss == "hinge":
         q[L0:] = 1.0 / n
-        Yf = sp.diags(y) @ F
-        blocks_A.append(sp.hstack([sp.csc_matrix((n, nw + B)), -eye_n]))  # xi >= 0
-        blocks_b.append(np.zeros(n))
-        blocks_A.append(sp.hstack([-Yf, pad, -eye_n]))  # xi + y F w - 1 >= 0
-        blocks_b.append(-np.ones(n))
-        lam_rows = (n, 2 * n)
+        nS = S.size
+        Yf = sp.diags(y[S]) @ F[S]
+        eye_s = sp.identity(nS, format="csc")
+        blocks_A.append(sp.hstack([sp.csc_matrix((nS, nw + B)), -eye_s]))  # xi >= 0
+        blocks_b.append(np.zeros(nS))
+        blocks_A.append(sp.hstack([-Yf, sp.csc_matrix((nS, B)), -eye_s]))  # xi + y F w - 1 >= 0
+        blocks_b.append(-np.ones(nS))
+        lam_rows = (nS, 2 * nS)
         blocks_A.append(facet_block)
         blocks_b.append(np.zeros(n_facet))
-        cones.append(clarabel.NonnegativeConeT(2 * n + n_facet))
+        cones.append(clarabel.NonnegativeConeT(2 * nS + n_facet))
     else:
         q[L0 : L0 + n] = 1.0 / n
         zeros_w = sp.csc_matrix((n, nw + B))
@@ -279,7 +288,11 @@ def solve_reduced(
     lam = None
     if lam_rows is not None:
         z = np.asarray(solution.z)[lam_rows[0] : lam_rows[1]]
-        lam = -y * z if loss == "hinge" else z
+        if loss == "hinge":
+            lam = np.zeros(n)
+            lam[S] = -y[S] * z
+        else:
+            lam = z
     return U.copy(), V.copy(), lam, "optimal" if status == "Solved" else "optimal_inaccurate"
 
 
