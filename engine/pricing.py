@@ -273,6 +273,8 @@ def heuristic_candidates(
     O(n^2 log n) for the exact sweep; column generation uses it while it finds clear violations and
     falls back to the exact sweep otherwise.
     """
+    nonzero = lam != 0.0  # g depends on the points with lambda_k != 0 only (hinge: few of them)
+    Z, lam = Z[nonzero], lam[nonzero]
     W = starts / np.linalg.norm(starts, axis=1, keepdims=True)
     g = np.maximum(W @ Z.T, 0.0) @ lam
     W = W[np.argsort(-np.abs(g))[: 4 * k]]
