@@ -97,8 +97,8 @@ def get_dataset(key: DataKey) -> Outcome[Dataset]:
 def run_convex(
     key: DataKey, *, loss: str, beta: float, patterns: str | int, pattern_seed: int
 ) -> Outcome[ConvexResult]:
-    """Solve the convex program on the data set of ``key`` (solver ``auto``: certified column
-    generation for the exact program, the facet-reduced program for sampled patterns)."""
+    """Solve the convex program on the data set of ``key`` (solver ``auto``: column generation,
+    certified on the exact program, over the sampled patterns otherwise)."""
     return _on_dataset(
         key,
         lambda ds: solve_convex(

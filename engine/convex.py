@@ -28,6 +28,7 @@ from engine.results import ConvexResult
 from engine.solvers.admm import admm_solve
 from engine.solvers.reduced import solve_reduced
 from engine.solvers.scp import scp_solve
+from engine.solvers.working_set import solve_on_working_set
 from engine.validation import validate_problem
 
 __all__ = [
@@ -49,9 +50,10 @@ SOLVER_HELP = {
     "cvxpy": "reference: CVXPY + Clarabel on the whole program (SCS if Clarabel fails)",
     "admm": "ADMM (Bai et al. Alg. 3.1), n x n Woodbury solve",
     "scp": "sampled convex program: fixed sampled directions, l1 output weights (FISTA)",
-    "colgen": "certified column generation on the exact program (2-D data)",
+    "colgen": "column generation: a working set of patterns, priced over all of them (exact program: "
+    "the whole unit sphere, certified, 2-D data; sampled program: the sampled patterns)",
     "reduced": "Clarabel called directly on the program with each cone cut to its facets",
-    "auto": "fastest certified route: colgen for exact patterns, reduced for sampled ones",
+    "auto": "the fastest route: column generation, for exact and sampled patterns alike",
 }
 # ADMM settings used by solve_convex (relative accuracy about 10x the tolerance; see solvers/admm.py).
 _ADMM_TOL = 1e-7
@@ -230,8 +232,6 @@ def _check_request(X: np.ndarray, loss: str, patterns: str | int, solver: str) -
             raise ValueError(f"column generation is limited to n <= {COLGEN_MAX_N} points (n = {n})")
         if solver == "scp":
             raise ValueError("SCP samples its first-layer directions: give a number of sampled patterns")
-    elif solver == "colgen":
-        raise ValueError("column generation solves the exact program: use patterns 'exact'")
 
 
 def _solve_colgen(
@@ -325,9 +325,9 @@ def solve_convex(
     X, y = validate_problem(X, y, loss, beta)
     _check_request(X, loss, patterns, solver)
     if solver == "auto":
-        solver = "colgen" if patterns == "exact" else "reduced"
+        solver = "colgen"
     start = time.perf_counter()
-    if solver == "colgen":
+    if solver == "colgen" and patterns == "exact":
         return _solve_colgen(X, y, loss, beta, tol, start, warm_start)
     if solver == "scp":
         return _solve_scp(X, y, loss, beta, int(patterns), pattern_seed, tol, start)
@@ -345,6 +345,10 @@ def solve_convex(
             U, V, lam, status = solve_reduced(
                 X, y, pset.D, loss=loss, beta=beta, directions=pset.directions, facet_cache=facet_cache
             )
+        elif solver == "colgen":  # sampled patterns: a working set of them, priced over all of them
+            ws = solve_on_working_set(X, y, pset.D, pset.directions, loss=loss, beta=beta)
+            U, V, lam, history = ws.U, ws.V, ws.lam, ws.history
+            status = ws.status
         elif pset.exact:  # Clarabel on the whole program, or column generation when it fails
             U, V, lam, status = solve_cvxpy(X, y, pset.D, loss, beta)
         else:
@@ -364,7 +368,7 @@ def solve_convex(
         if status != "optimal":
             message = f"ADMM stopped after {res.iterations} iterations without meeting its tolerance"
     else:
-        if solver == "reduced":
+        if solver in ("reduced", "colgen"):
 
             def resolve(Du, Dv):
                 return solve_reduced(X, y, Du, loss=loss, beta=beta, D_v=Dv, facet_cache=facet_cache)

@@ -190,7 +190,6 @@ BAD_CASES = {
     "sgd option with convex": ["train", *SMALL, "--width", "10"],
     "convex option with sgd": ["train", *SMALL, "--method", "sgd", "--patterns", "10"],
     "exact beyond cap": ["train", "--dataset", "moons", "--n", "200"],
-    "colgen with sampled patterns": ["train", *SMALL, "--patterns", "10", "--solver", "colgen"],
     "no data": ["train", "--loss", "squared"],
     "both data sources": ["train", "--dataset", "moons", "--data", "x.csv"],
     "test fraction with dataset": ["train", *SMALL, "--test-fraction", "0.2"],

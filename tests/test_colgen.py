@@ -142,7 +142,35 @@ def test_route_checks() -> None:
     X, y = _problem(0, 50, "squared")
     with pytest.raises(ValueError, match="colgen"):
         solve_convex(X, y, patterns="exact", solver="cvxpy")
-    with pytest.raises(ValueError, match="exact program"):
-        solve_convex(X, y, patterns=30, solver="colgen")
     res = solve_convex(X, y, patterns=30, solver="auto")
-    assert res.solver == "reduced" and res.pattern_mode == "sampled"
+    assert res.solver == "colgen" and res.pattern_mode == "sampled"
+
+
+@pytest.mark.parametrize("loss", ["squared", "hinge", "logistic"])
+def test_working_set_solves_the_whole_sampled_program(loss: str) -> None:
+    """Column generation over a sampled set = the sampled program (CVXPY), with a small working set."""
+    d = make_dataset("moons", 60, 0.15, 3)
+    beta = 1e-3
+    ref = solve_convex(d.X, d.y, loss=loss, beta=beta, patterns=150, pattern_seed=2, solver="cvxpy")
+    cg = solve_convex(d.X, d.y, loss=loss, beta=beta, patterns=150, pattern_seed=2, solver="colgen")
+    assert cg.pattern_mode == "sampled" and cg.patterns == ref.patterns
+    assert cg.objective == pytest.approx(ref.objective, rel=TOLERANCE[loss])
+    assert cg.status == "optimal"
+    assert max(cg.history["blocks"]) < 2 * cg.patterns  # never the whole program
+    assert cg.history["violation"][-1] == 0.0
+
+
+def test_cone_projection_norm_matches_a_qp() -> None:
+    import cvxpy as cp
+
+    from engine.solvers.working_set import cone_projection_norm
+
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        g = rng.standard_normal(3)
+        A = rng.standard_normal((6, 3))
+        A = np.where((A @ g)[:, None] >= 0, A, -A)  # a cone with g inside
+        c = rng.standard_normal(3)
+        u = cp.Variable(3)
+        cp.Problem(cp.Minimize(cp.sum_squares(u - c)), [A @ u >= 0]).solve()
+        assert cone_projection_norm(A, c) == pytest.approx(float(np.linalg.norm(u.value)), abs=1e-6)

@@ -50,7 +50,6 @@ def test_admm_route_handles_every_loss(loss: str) -> None:
     ("kwargs", "message"),
     [
         ({"solver": "scp", "patterns": "exact"}, "SCP samples"),
-        ({"solver": "colgen", "patterns": 20}, "exact program"),
         ({"solver": "bogus", "patterns": 20}, "unknown solver"),
     ],
 )
