@@ -1,0 +1,34 @@
+"""``python -m benchmarks <name> [--quick] [--out DIR]``: run a benchmark and write its markdown table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from benchmarks import BENCHMARKS, run_benchmark
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Benchmarks: " + "; ".join(f"{k}: {v}" for k, v in BENCHMARKS.items()),
+    )
+    parser.add_argument("name", choices=[*BENCHMARKS, "all"], help="which benchmark to run")
+    parser.add_argument("--quick", action="store_true", help="a tiny grid that runs in seconds")
+    parser.add_argument("--out", default=None, help="directory for <name>.md (default: benchmarks/results)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    args = parser.parse_args(argv)
+    names = list(BENCHMARKS) if args.name == "all" else [args.name]
+    for name in names:
+        sub_argv = [name] + (["--quick"] if args.quick else [])
+        if args.out:
+            sub_argv += ["--out", args.out]
+        path = run_benchmark(name, quick=args.quick, out_dir=args.out, argv=sub_argv, verbose=not args.quiet)
+        print(path.read_text(encoding="utf-8"))
+        print(f"written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

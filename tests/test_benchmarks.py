@@ -1,0 +1,125 @@
+"""Smoke test of the benchmark suite: every benchmark's quick mode writes a well-formed table."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from benchmarks import BENCHMARKS, run_benchmark
+from benchmarks.__main__ import main
+
+# cells that say why a solver did not run (or stopped) rather than giving a time
+_NOTES = ("skipped", "n/a", "not available", "failed", "—")
+
+
+def _tables(text: str) -> list[list[list[str]]]:
+    """The markdown tables of a report: header row first, separator row dropped."""
+    tables, current = [], []
+    for line in text.splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if not all(set(c) <= {"-"} for c in cells):
+                current.append(cells)
+        elif current:
+            tables.append(current)
+            current = []
+    if current:
+        tables.append(current)
+    return tables
+
+
+def _numbers(cell: str) -> list[float]:
+    return [float(x) for x in re.findall(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?", cell)]
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> dict[str, str]:
+    out = tmp_path_factory.mktemp("bench")
+    texts = {}
+    for name in BENCHMARKS:
+        path = run_benchmark(name, quick=True, out_dir=out, argv=[name, "--quick"], verbose=False)
+        assert path == Path(out) / f"{name}.md"
+        texts[name] = path.read_text(encoding="utf-8")
+    return texts
+
+
+@pytest.mark.parametrize("name", list(BENCHMARKS))
+def test_header_names_date_machine_and_command(reports, name):
+    text = reports[name]
+    for key in ("- date: ", "- machine: ", "- software: ", "numpy", "cvxpy", "clarabel", "logical CPUs"):
+        assert key in text
+    assert f"- command: `python -m benchmarks {name} --quick`" in text
+
+
+def test_solvers_table(reports):
+    from benchmarks import solvers
+
+    tables = _tables(reports["solvers"])
+    main_table = tables[0]
+    header, rows = main_table[0], main_table[1:]
+    assert header[:6] == ["data", "n", "patterns", "P", "loss", "J_best (by)"]
+    for competitor in solvers.COMPETITORS:
+        assert competitor in header
+    assert header[-2:] == ["fastest @1e-6", "Clarabel / fastest"]
+    g = solvers.QUICK
+    assert len(rows) == len(g.datasets) * len(g.ns) * len(g.draws) * len(g.losses)
+    ran = 0
+    for row in rows:
+        assert math.isfinite(_numbers(row[5])[0])  # J_best
+        for cell in row[6 : 6 + len(solvers.COMPETITORS)]:
+            if cell.startswith(_NOTES) or cell.startswith(">"):
+                continue
+            parts = cell.split(" / ")
+            assert len(parts) == len(solvers.LEVELS), cell
+            for part in parts:
+                if part in ("not reached",) or part.startswith(">"):
+                    continue
+                (t,) = _numbers(part)
+                assert math.isfinite(t) and t >= 0.0
+                ran += 1
+    assert ran > 0  # at least Clarabel ran on the small programs
+    # exact-program and SCP tables, and the issue targets
+    assert any(t[0][0] == "data" and "certified at 1e-08" in t[0] for t in tables)
+    scp = next(t for t in tables if "SCP" in t[0])
+    assert len(scp) - 1 == len(g.datasets) * len(g.ns) * sum(d != "exact" for d in g.draws) * len(g.losses)
+    for row in scp[1:]:
+        assert math.isfinite(float(row[5]))
+    assert "## Issue targets" in reports["solvers"]
+
+
+def test_sgd_table(reports):
+    from benchmarks import sgd
+
+    (table,) = _tables(reports["sgd"])
+    header, rows = table[0], table[1:]
+    assert header[:6] == ["data", "n", "loss", "J* (how)", "convex time (s)", "optimizer"]
+    g = sgd.QUICK
+    assert len(rows) == len(g.datasets) * len(g.ns) * len(g.losses) * len(g.learning_rates)
+    for row in rows:
+        assert math.isfinite(_numbers(row[3])[0]) and _numbers(row[3])[0] > 0.0  # J*
+        assert row[5] in g.learning_rates
+        assert math.isfinite(float(row[9].rstrip(" %")))  # best gap
+        if not row[7].startswith("never"):
+            assert math.isfinite(float(row[7]))
+
+
+def test_admm_scaling_table(reports):
+    from benchmarks import admm_scaling
+
+    (table,) = _tables(reports["admm_scaling"])
+    header, rows = table[0], table[1:]
+    assert header[:3] == ["n", "P", "squared: per iteration (ms)"]
+    assert [int(r[0]) for r in rows] == list(admm_scaling.QUICK.ns)
+    for row in rows:
+        assert float(row[2]) > 0.0 and math.isfinite(float(row[2]))
+    assert re.search(r"- squared: slope -?\d+\.\d\d", reports["admm_scaling"])
+
+
+def test_unknown_benchmark_is_rejected():
+    with pytest.raises(SystemExit):
+        main(["nonsense"])
+    with pytest.raises(ValueError):
+        run_benchmark("nonsense")
