@@ -11,8 +11,9 @@ builds) and the exact pattern set, beta = 1e-3, squared and hinge loss, the comp
 * ADMM (``engine.solvers.admm.admm_solve``; its iteration count is sized from a 20-iteration probe to
   fit the time limit; a loss it does not support is reported as "n/a (loss)");
 * the fast routes of ``engine.convex.solve_convex``: ``reduced`` (interior point on the facet-reduced
-  program) and ``colgen`` (certified column generation, exact program only); reported as "not
-  available" while ``solve_convex`` does not know them.
+  program) and ``colgen`` (column generation: certified on the exact program; on a sampled set, a
+  working set priced over the set); reported as "not available" while ``solve_convex`` does not
+  know them, "n/a: ..." where it rejects the program.
 
 Relative accuracy of a run is ``(J - J_best) / |J_best|`` with J the objective of the recovered ReLU
 network and J_best the best final objective any competitor reached on that program (for the exact
@@ -403,11 +404,8 @@ def run_program(grid: Grid, dataset: str, n: int, draws: int | str, loss: str, l
         )
     log(f"  ADMM: {cells['ADMM'].note or 'ran'}")
     for name in ("reduced", "colgen"):
-        if name == "colgen" and not exact:
-            cells[name] = Cell(note="n/a (exact only)")
-        else:
-            limit = grid.colgen_limit if name == "colgen" else grid.engine_limit
-            cells[name] = measure(lambda s=name: _route_run(X, y, loss, draws, s), limit, None, grid.repeats)
+        limit = grid.colgen_limit if name == "colgen" else grid.engine_limit
+        cells[name] = measure(lambda s=name: _route_run(X, y, loss, draws, s), limit, None, grid.repeats)
         log(f"  {name}: {cells[name].note or 'ran'}")
     prog = Program(dataset, n, draws, loss, P, cells)
     summarize(prog)
