@@ -244,16 +244,10 @@ def _route_run(X, y, loss, patterns, solver) -> dict:
 
 def lasso_cvxpy(A: np.ndarray, y: np.ndarray, loss: str, beta: float) -> np.ndarray:
     """The SCP program ``min_a L(A a) + beta ||a||_1`` (mean loss) with CVXPY + Clarabel: the reference."""
-    n, P = A.shape
-    a = cp.Variable(P)
-    f = A @ a
-    if loss == "squared":
-        data = cp.sum_squares(f - y) / (2 * n)
-    elif loss == "hinge":
-        data = cp.sum(cp.pos(1 - cp.multiply(y, f))) / n
-    else:
-        data = cp.sum(cp.logistic(-cp.multiply(y, f))) / n
-    problem = cp.Problem(cp.Minimize(data + beta * cp.norm1(a)))
+    from engine.convex import cvxpy_mean_loss
+
+    a = cp.Variable(A.shape[1])
+    problem = cp.Problem(cp.Minimize(cvxpy_mean_loss(A @ a, y, loss) + beta * cp.norm1(a)))
     problem.solve(solver="CLARABEL")
     if a.value is None:
         raise RuntimeError(f"Clarabel returned no solution (status {problem.status})")

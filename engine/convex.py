@@ -81,6 +81,16 @@ def build_patterns(X: np.ndarray, patterns: str | int, pattern_seed: int = 0) ->
     return sample_patterns(X, count, pattern_seed)
 
 
+def cvxpy_mean_loss(f: cp.Expression, y: np.ndarray, loss: str) -> cp.Expression:
+    """The mean loss (DESIGN.md section 2) of the predictions ``f`` as a CVXPY expression."""
+    n = len(y)
+    if loss == "squared":
+        return cp.sum_squares(f - y) / (2 * n)
+    if loss == "hinge":
+        return cp.sum(cp.pos(1 - cp.multiply(y, f))) / n
+    return cp.sum(cp.logistic(-cp.multiply(y, f))) / n
+
+
 def solve_cvxpy(
     X: np.ndarray,
     y: np.ndarray,
@@ -106,12 +116,7 @@ def solve_cvxpy(
     f = cp.Variable(n)
     ZU, ZV = Z @ U, Z @ V
     link = f == cp.sum(cp.multiply(Du, ZU), axis=1) - cp.sum(cp.multiply(Dv, ZV), axis=1)
-    if loss == "squared":
-        data = cp.sum_squares(f - y) / (2 * n)
-    elif loss == "hinge":
-        data = cp.sum(cp.pos(1 - cp.multiply(y, f))) / n
-    else:
-        data = cp.sum(cp.logistic(-cp.multiply(y, f))) / n
+    data = cvxpy_mean_loss(f, y, loss)
     reg = cp.sum(cp.norm(U, 2, axis=0)) + cp.sum(cp.norm(V, 2, axis=0))
     problem = cp.Problem(
         cp.Minimize(data + beta * reg),
