@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 
+from engine.attacks import AdversarialSpec, AttackResult, pgd
 from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU, lift
 from engine.results import TrainHistory, TrainResult
@@ -195,6 +196,53 @@ def _accuracy(f: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.where(f >= 0.0, 1.0, -1.0) == y))
 
 
+def _pgd_batch(
+    X: np.ndarray,
+    y: np.ndarray,
+    P: np.ndarray,
+    loss: Loss,
+    spec: AdversarialSpec,
+    rng: np.random.Generator,
+) -> AttackResult:
+    """PGD on the rows of X against the packed weights P, maximising ``loss`` (see engine.attacks)."""
+    net = TwoLayerReLU(W=P[:-1].T, alpha=P[-1])
+    return pgd(
+        net,
+        X,
+        y,
+        float(spec.eps),
+        spec.norm,
+        steps=int(spec.steps),
+        step_size=spec.step_size,
+        restarts=int(spec.restarts),
+        seed=rng,
+        loss=loss.name,
+    )
+
+
+def _robust_summary(
+    X: np.ndarray, y: np.ndarray, P: np.ndarray, loss: Loss, beta: float, spec: AdversarialSpec, seed: int
+) -> dict:
+    """The spec plus the robust objective and robust train accuracy of the packed weights P."""
+    out = {
+        "eps": float(spec.eps),
+        "norm": spec.norm,
+        "steps": int(spec.steps),
+        "restarts": int(spec.restarts),
+        "step_size": spec.step_size,
+    }
+    with np.errstate(all="ignore"):
+        if not np.all(np.isfinite(P)):
+            return out | {"robust_objective": float("nan"), "robust_train_accuracy": float("nan")}
+        res = _pgd_batch(X, y, P, loss, spec, np.random.default_rng([seed, 3]))
+        net = TwoLayerReLU(W=P[:-1].T, alpha=P[-1])
+        out["robust_objective"] = loss.mean(net.predict(res.X_adv), y) + _penalty(P, beta)
+        out["robust_train_accuracy"] = (
+            float(1.0 - np.mean(res.success)) if is_classification_labels(y) else float("nan")
+        )
+    return out
+
+
 def train_sgd(
     X: np.ndarray,
     y: np.ndarray,
@@ -214,6 +262,7 @@ def train_sgd(
     log_every: int | None = None,
     init: TwoLayerReLU | None = None,
     max_steps: int | None = None,
+    adversarial: AdversarialSpec | None = None,
 ) -> TrainResult:
     """Train ``TwoLayerReLU`` on J with a gradient method; never raises on divergence.
 
@@ -228,6 +277,13 @@ def train_sgd(
 
     Divergence: if a weight or J becomes NaN/inf, or J > 1e6 max(1, J_0), training stops with
     ``diverged=True``, a message naming the step, and the last iterate that passed the checks.
+
+    Adversarial training (Madry et al.): with ``adversarial`` (an :class:`AdversarialSpec` with eps > 0)
+    every (mini)batch is replaced by its PGD perturbation against the current weights, maximising the
+    training loss inside the eps-ball (data units, bias never perturbed), before the gradient step; the
+    attack's random starts come from the stream ``default_rng([seed, 2])``. The history still logs the
+    clean J and accuracies; ``settings["adversarial"]`` records the spec and, at the returned network, the
+    robust objective (mean loss at the PGD points + penalty) and robust train accuracy.
     """
     _validate(optimizer, lr, width, epochs, batch_size, init_scale, beta, momentum, log_every, max_steps)
     loss_obj = get_loss(loss)
@@ -273,6 +329,8 @@ def train_sgd(
 
     Z = lift(X)
     rng = np.random.default_rng([seed, 1])
+    attack = adversarial is not None and float(adversarial.eps) > 0.0
+    adv_rng = np.random.default_rng([seed, 2])
     history = TrainHistory()
     start = time.perf_counter()
     mu = float(momentum)
@@ -322,10 +380,13 @@ def train_sgd(
                     order = rng.permutation(n)
                 idx = order[pos * bs : (pos + 1) * bs]
                 Zb, yb = Z[idx], y[idx]
+            if attack:
+                Zb = lift(_pgd_batch(Zb[:, :-1], yb, theta, loss_obj, adversarial, adv_rng).X_adv)
             batch_loss, grad = _loss_and_grad(Zb, yb, theta, loss_obj, beta, ws)
             batch_J = batch_loss + _penalty(theta, beta)  # NaN for non-finite weights
             if step > 0 and bad(batch_J):  # confirm on the full training set
-                J_full = batch_J if full_batch else _objective(Z, y, theta, loss_obj, beta, ws)[0]
+                clean_batch = full_batch and not attack  # the batch J is then J itself
+                J_full = batch_J if clean_batch else _objective(Z, y, theta, loss_obj, beta, ws)[0]
                 if bad(J_full):
                     diverged, message = True, diverged_message(step, J_full)
                     break
@@ -388,6 +449,8 @@ def train_sgd(
         "n": int(n),
         "init": "given" if init is not None else "random",
     }
+    if adversarial is not None:
+        settings["adversarial"] = _robust_summary(X, y, theta, loss_obj, beta, adversarial, seed)
     if not diverged:
         message = f"{optimizer}: {total} steps ({int(epochs)} epochs), objective {J_final:.6g}"
     return TrainResult(
