@@ -106,3 +106,19 @@ def test_bad_arguments() -> None:
         solve_robust_cvxpy(X, y, eps=0.1, norm="1")
     with pytest.raises(ValueError, match="eps"):
         solve_robust_cvxpy(X, y, eps=-0.1)
+
+
+@pytest.mark.parametrize("norm", ["inf", "2"])
+def test_pgd_never_beats_the_robust_terms(norm: str) -> None:
+    """The loss of the recovered network at a strong PGD perturbation <= the program's robust term."""
+    from engine.attacks import pgd
+
+    X, y = _data(n=20, seed=4)
+    eps = 0.15
+    res = solve_robust_cvxpy(X, y, loss="hinge", beta=1e-2, eps=eps, norm=norm, patterns="exact")
+    net = res.network
+    g = _input_gradient(net, X)
+    slopes = np.linalg.norm(g, ord=dual_norm(norm), axis=1)
+    terms = np.maximum(0.0, 1.0 - y * net.predict(X) + eps * slopes)
+    attack = pgd(net, X, y, eps, norm, steps=40, restarts=5, seed=0, loss="hinge")
+    assert np.all(get_loss("hinge").value(net.predict(attack.X_adv), y) <= terms + 1e-9)
