@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import cvxpy as cp
 import numpy as np
 
+from engine.attacks import input_gradient
 from engine.convex import build_patterns
 from engine.losses import get_loss
 from engine.network import TwoLayerReLU, lift
@@ -119,9 +120,7 @@ def network_robust_objective(
     Uses the slope of f at each training point; for a network whose neurons change sign inside a
     ball this is not the worst case (use the exact 2-D certificate instead).
     """
-    active = (lift(X) @ network.W.T) > 0.0
-    slopes_vec = (active * network.alpha) @ network.W[:, :-1]
-    slopes = np.linalg.norm(slopes_vec, ord=dual_norm(norm), axis=1)
+    slopes = np.linalg.norm(input_gradient(network, X), ord=dual_norm(norm), axis=1)
     terms = robust_terms(network.predict(X), slopes, y, loss, eps)
     return float(np.mean(terms) + beta / 2 * (np.sum(network.W**2) + np.sum(network.alpha**2)))
 

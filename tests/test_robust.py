@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from datasets import make_dataset
+from engine.attacks import input_gradient
 from engine.convex import solve_cvxpy
 from engine.losses import get_loss
 from engine.network import lift
@@ -17,11 +18,6 @@ from engine.robust import dual_norm, robust_objective_linear, solve_robust_cvxpy
 def _data(n: int = 16, seed: int = 0):
     d = make_dataset("moons", n, 0.15, seed)
     return d.X, d.y
-
-
-def _input_gradient(network, X: np.ndarray) -> np.ndarray:
-    active = (lift(X) @ network.W.T) > 0.0  # n x m
-    return (active * network.alpha) @ network.W[:, :-1]
 
 
 def _worst_perturbation(g: np.ndarray, y: np.ndarray, eps: float, norm: str) -> np.ndarray:
@@ -64,7 +60,7 @@ def test_robust_terms_are_the_worst_loss_of_the_recovered_network(loss: str, nor
     assert res.objective >= res.nominal_objective - 1e-9
     assert res.nominal_objective > standard + 1e-4  # robustness costs nominal objective at this eps
     # the network is linear on every ball: the worst case is at the closed-form perturbation
-    g = _input_gradient(net, X)
+    g = input_gradient(net, X)
     worst = X + _worst_perturbation(g, y, eps, norm)
     slopes = np.linalg.norm(g, ord=dual_norm(norm), axis=1)
     margin = y * net.predict(X)
@@ -117,7 +113,7 @@ def test_pgd_never_beats_the_robust_terms(norm: str) -> None:
     eps = 0.15
     res = solve_robust_cvxpy(X, y, loss="hinge", beta=1e-2, eps=eps, norm=norm, patterns="exact")
     net = res.network
-    g = _input_gradient(net, X)
+    g = input_gradient(net, X)
     slopes = np.linalg.norm(g, ord=dual_norm(norm), axis=1)
     terms = np.maximum(0.0, 1.0 - y * net.predict(X) + eps * slopes)
     attack = pgd(net, X, y, eps, norm, steps=40, restarts=5, seed=0, loss="hinge")
