@@ -261,3 +261,35 @@ def robust_radius(
         lo[idx[pos]] = mid[pos]
         hi[idx[~pos]] = mid[~pos]
     return lo
+
+
+def robust_objective_exact(
+    network: TwoLayerReLU,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    loss: str,
+    beta: float,
+    eps: float,
+    norm: str = "inf",
+) -> float:
+    """Exact ``mean_k max_{||delta|| <= eps} l(f(x_k + delta), y_k) + (beta/2) ||theta||^2``.
+
+    Hinge and logistic losses fall as the margin rises, so the worst loss is at the minimum margin;
+    the squared loss is worst at the smallest or the largest value of f on the ball (the minimum
+    margins with labels +1 and -1).
+    """
+    from engine.losses import get_loss
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    lo = get_loss(loss)
+    if loss == "squared":
+        f_min, _ = min_margin(network, X, np.ones_like(y), eps, norm)
+        f_max = -min_margin(network, X, -np.ones_like(y), eps, norm)[0]
+        worst = 0.5 * np.maximum((y - f_min) ** 2, (f_max - y) ** 2)
+    else:
+        margins, _ = min_margin(network, X, y, eps, norm)
+        worst = lo.value(margins, np.ones_like(margins))  # l depends on y f only
+    reg = 0.5 * beta * (float(np.sum(network.W**2)) + float(np.sum(network.alpha**2)))
+    return float(np.mean(worst) + reg)

@@ -52,3 +52,18 @@ def test_robust_program_margins_are_exact(norm: str) -> None:
     slopes = np.linalg.norm(input_gradient(net, d.X), ord=dual_norm(norm), axis=1)
     exact, _ = min_margin(net, d.X, d.y, eps, norm)
     np.testing.assert_allclose(exact, d.y * net.predict(d.X) - eps * slopes, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "logistic", "squared"])
+def test_exact_robust_objective(loss: str) -> None:
+    """Exact worst-case objective: equals the robust program's value on its network, above PGD's loss."""
+    from engine.robust_certificate import robust_objective_exact
+
+    d = make_dataset("moons", 16, 0.15, 1)
+    eps = 0.2
+    res = solve_robust_cvxpy(d.X, d.y, loss=loss, beta=1e-2, eps=eps, norm="inf", patterns="exact")
+    exact = robust_objective_exact(res.network, d.X, d.y, loss=loss, beta=1e-2, eps=eps, norm="inf")
+    assert exact == pytest.approx(res.objective, rel=1e-6)
+    assert exact >= res.network.objective(d.X, d.y, loss, 1e-2)
+    at_zero = robust_objective_exact(res.network, d.X, d.y, loss=loss, beta=1e-2, eps=0.0, norm="inf")
+    assert at_zero == pytest.approx(res.network.objective(d.X, d.y, loss, 1e-2), rel=1e-12)
