@@ -8,6 +8,13 @@ data unless ``--test-fraction F`` splits off a test part (split seeded by ``--se
 shuffles; ``--init-seed`` gives SGD its own seed instead. The objective is the mean loss plus
 ``beta/2`` times the squared weights, bias included (DESIGN.md section 2).
 
+``--eps E --norm inf|2`` trains robustly: ``--method convex`` solves the convex robust program
+(engine/robust.py), ``--method sgd`` trains with PGD adversarial examples (``--pgd-steps``,
+``--pgd-restarts``). The reported ``objective`` is then the robust objective (for 2-D data the exact
+worst case over the balls, engine/robust_certificate.py; for the convex program this is the upper
+bound it certifies) and ``nominal_objective`` is J; ``certified_accuracy`` is the fraction of training
+points whose whole ball is classified correctly.
+
 ``--json`` prints one JSON object (NaN written as null). For ``--method sgd`` the lower bound, gap
 and ``certified`` come from the dual certificate of the SGD network (engine.certificate.certify),
 so they say how far SGD is from the global optimum. Errors print one line ``error: ...`` on stderr
@@ -47,6 +54,8 @@ SGD_DEFAULTS: dict[str, Any] = {
     "init_scale": 1.0,
     "momentum": 0.9,
     "init_seed": None,
+    "pgd_steps": 10,
+    "pgd_restarts": 0,
 }
 CONVEX_DEFAULTS: dict[str, Any] = {"patterns": "exact", "pattern_seed": 0, "solver": "cvxpy"}
 
@@ -123,6 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"relative gap that counts as certified (default {DEFAULT_TOL:g})",
     )
 
+    model.add_argument(
+        "--eps",
+        type=float,
+        default=0.0,
+        help="train robustly against perturbations of this radius (data units; default 0): convex = "
+        "the robust program, sgd = PGD adversarial training; the objective is then the robust one",
+    )
+    model.add_argument(
+        "--norm", choices=("inf", "2"), default="inf", help="perturbation ball: l_inf box or l2 disc"
+    )
+
     cvx = p.add_argument_group("convex method")
     cvx.add_argument(
         "--patterns",
@@ -149,6 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     sgd.add_argument("--momentum", type=float, help="momentum mu of heavy-ball and Nesterov (default 0.9)")
     sgd.add_argument(
         "--init-seed", type=int, help="seed of SGD's initial weights and shuffles (default --seed)"
+    )
+    sgd.add_argument("--pgd-steps", type=int, help="PGD steps of adversarial training (default 10)")
+    sgd.add_argument(
+        "--pgd-restarts", type=int, help="PGD random restarts of adversarial training (default 0)"
     )
 
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
@@ -184,6 +208,8 @@ def _check_args(args: argparse.Namespace) -> None:
         raise CLIError("--beta must be >= 0", 2)
     if not (math.isfinite(args.tol) and args.tol > 0):
         raise CLIError("--tol must be > 0", 2)
+    if not (math.isfinite(args.eps) and args.eps >= 0):
+        raise CLIError("--eps must be >= 0", 2)
 
     own, other = (SGD_DEFAULTS, CONVEX_DEFAULTS) if args.method == "sgd" else (CONVEX_DEFAULTS, SGD_DEFAULTS)
     for attr in other:
@@ -227,6 +253,8 @@ def _check_sgd_args(args: argparse.Namespace) -> None:
         ("batch_size", args.batch_size >= 1, ">= 1"),
         ("init_scale", math.isfinite(args.init_scale) and args.init_scale >= 0, ">= 0"),
         ("momentum", math.isfinite(args.momentum) and 0 <= args.momentum < 1, "in [0, 1)"),
+        ("pgd_steps", args.pgd_steps >= 1, ">= 1"),
+        ("pgd_restarts", args.pgd_restarts >= 0, ">= 0"),
     ]
     for attr, ok, rule in rules:
         if not ok:
@@ -270,8 +298,63 @@ def _load_data(args: argparse.Namespace) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- training
 
 
+def _run_robust_convex(args: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any]:
+    """The convex robust program (engine/robust.py): its objective is the robust one, an upper bound."""
+    from engine.robust import solve_robust_cvxpy
+
+    if args.solver not in ("cvxpy", "auto"):
+        raise CLIError(
+            "the robust program (--eps > 0) is solved by the reference solver: use --solver cvxpy", 2
+        )
+    res = solve_robust_cvxpy(
+        data["X"],
+        data["y"],
+        loss=args.loss,
+        beta=args.beta,
+        eps=args.eps,
+        norm=args.norm,
+        patterns=args.patterns,
+        pattern_seed=args.pattern_seed,
+    )
+    return {
+        "network": res.network,
+        "objective": res.objective,
+        "nominal_objective": res.nominal_objective,
+        "lower_bound": None,
+        "gap": None,
+        "relative_gap": None,
+        "certified": False,
+        "time_s": res.time_s,
+        "solver": "robust:cvxpy",
+        "patterns": int(res.patterns),
+        "pattern_mode": res.pattern_mode,
+        "status": res.status,
+        "message": "robust program: the objective is the network's worst-case objective over the "
+        f"{args.norm}-ball of radius {args.eps:g}, an upper bound on the best robust objective",
+    }
+
+
+def _robust_report(args: argparse.Namespace, data: dict[str, Any], net: TwoLayerReLU) -> dict[str, Any]:
+    """Exact robust objective and certified accuracy (2-D data) of a network at --eps / --norm."""
+    if data["X"].shape[1] != 2:
+        return {"certified_accuracy": None}
+    from engine.robust_certificate import certified_accuracy, robust_objective_exact
+
+    out: dict[str, Any] = {
+        "robust_objective": robust_objective_exact(
+            net, data["X"], data["y"], loss=args.loss, beta=args.beta, eps=args.eps, norm=args.norm
+        )
+    }
+    if data["task"] == "classification" and is_classification_labels(data["y"]):
+        out["certified_accuracy"] = certified_accuracy(net, data["X"], data["y"], args.eps, args.norm)
+    return out
+
+
 def _run_convex(args: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any]:
     from engine.convex import solve_convex
+
+    if args.eps > 0:
+        return _run_robust_convex(args, data)
 
     res = solve_convex(
         data["X"],
@@ -303,7 +386,12 @@ def _run_convex(args: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any
 
 
 def _run_sgd(args: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any]:
+    from engine.attacks import AdversarialSpec
     from engine.certificate import certify
+
+    adversarial = None
+    if args.eps > 0:
+        adversarial = AdversarialSpec(args.eps, args.norm, steps=args.pgd_steps, restarts=args.pgd_restarts)
 
     res = train_sgd(
         data["X"],
@@ -320,6 +408,7 @@ def _run_sgd(args: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any]:
         momentum=args.momentum,
         X_test=data["X_test"],
         y_test=data["y_test"],
+        adversarial=adversarial,
     )
     out: dict[str, Any] = {
         "network": res.network,
@@ -335,6 +424,12 @@ def _run_sgd(args: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any]:
         "message": res.message,
         "settings": res.settings,
     }
+    if adversarial is not None:  # the global-optimality certificate is about the nominal program
+        out["nominal_objective"] = res.objective
+        if data["X"].shape[1] != 2:
+            out["objective"] = res.settings["adversarial"]["robust_objective"]  # a PGD estimate
+            out["message"] = "robust objective estimated by PGD (exact only for 2-D data)"
+        return out
     t = time.perf_counter()
     cert = certify(data["X"], data["y"], res.network, loss=args.loss, beta=args.beta, tol=args.tol)
     out["certificate_time_s"] = time.perf_counter() - t
@@ -379,6 +474,12 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
     data = _load_data(args)
     out = _run_convex(args, data) if args.method == "convex" else _run_sgd(args, data)
     net: TwoLayerReLU = out.pop("network")
+    out.setdefault("nominal_objective", out["objective"])
+    if args.eps > 0:
+        robust = _robust_report(args, data, net)
+        if "robust_objective" in robust:  # exact (2-D): the objective of a robust run
+            out["objective"] = robust.pop("robust_objective")
+        out.update(robust)
     record: dict[str, Any] = {
         "method": args.method,
         "dataset": data["name"],
@@ -387,6 +488,8 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
         "n_test": 0 if data["y_test"] is None else int(len(data["y_test"])),
         "loss": args.loss,
         "beta": args.beta,
+        "eps": args.eps,
+        "norm": args.norm,
         "seed": args.seed,
         **out,
         "neurons": net.active_neurons(),
@@ -413,7 +516,14 @@ def _summary(r: dict[str, Any]) -> str:
         f"{head} on {r['dataset']} ({r['task']}), n={r['n']}, {r['loss']} loss, beta={r['beta']:g}",
         f"  objective J     {_fmt(r['objective'])}",
     ]
-    if r["lower_bound"] is None:
+    if r["eps"] > 0:
+        lines[-1] = f"  robust J        {_fmt(r['objective'])}   (eps {r['eps']:g}, {r['norm']}-ball)"
+        lines.append(f"  nominal J       {_fmt(r['nominal_objective'])}")
+        if r.get("certified_accuracy") is not None:
+            lines.append(f"  certified acc.  {100 * r['certified_accuracy']:.1f}% of training points")
+    if r["eps"] > 0:
+        pass  # the dual certificate is about the nominal program; a robust run reports the above
+    elif r["lower_bound"] is None:
         lines.append("  lower bound     n/a (no exact certificate)")
     else:
         lines.append(

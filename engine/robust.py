@@ -34,7 +34,7 @@ import cvxpy as cp
 import numpy as np
 
 from engine.attacks import input_gradient
-from engine.convex import build_patterns
+from engine.convex import EXACT_MAX_N, build_patterns
 from engine.losses import get_loss
 from engine.network import TwoLayerReLU, lift
 from engine.recovery import merge_neurons, recover_network
@@ -142,6 +142,11 @@ def solve_robust_cvxpy(
     if not (np.isfinite(eps) and eps >= 0.0):
         raise ValueError(f"eps must be a number >= 0 (got {eps})")
     q = dual_norm(norm)
+    if patterns == "exact" and X.shape[0] > EXACT_MAX_N:
+        raise ValueError(
+            f"the exact robust program is limited to n <= {EXACT_MAX_N} points with the reference solver "
+            f"(n = {X.shape[0]}); use sampled patterns"
+        )
     pset = build_patterns(X, patterns, pattern_seed)
     D = pset.D
     Z = lift(X)

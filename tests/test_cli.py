@@ -76,6 +76,24 @@ def test_every_solver_name_runs(capsys):
     assert rec["objective"] >= objectives["cvxpy"] - 1e-9  # SCP restricts the sampled program further
 
 
+@pytest.mark.parametrize("norm", ["inf", "2"])
+def test_robust_convex_json(capsys, norm):
+    rec = run_json(capsys, [*SMALL, "--loss", "hinge", "--eps", "0.2", "--norm", norm])
+    assert rec["eps"] == 0.2 and rec["norm"] == norm and rec["solver"] == "robust:cvxpy"
+    assert rec["objective"] >= rec["nominal_objective"] - 1e-12  # the robust objective
+    assert 0.0 <= rec["certified_accuracy"] <= 1.0
+    plain = run_json(capsys, [*SMALL, "--loss", "hinge"])
+    assert plain["eps"] == 0.0 and plain["nominal_objective"] == plain["objective"]
+    assert rec["nominal_objective"] >= plain["objective"] - 1e-9  # the global optimum is below
+
+
+def test_adversarial_sgd_json(capsys):
+    rec = run_json(capsys, [*SMALL, *FAST_SGD, "--loss", "hinge", "--eps", "0.3", "--pgd-steps", "3"])
+    assert rec["objective"] >= rec["nominal_objective"] - 1e-12
+    assert rec["settings"]["adversarial"]["eps"] == 0.3
+    assert rec["lower_bound"] is None and rec["certified"] is False
+
+
 def test_convex_sampled_patterns_json(capsys):
     rec = run_json(capsys, [*SMALL, "--patterns", "30", "--pattern-seed", "3"])
     assert 1 <= rec["patterns"] <= 30
@@ -190,6 +208,11 @@ BAD_CASES = {
     "sgd option with convex": ["train", *SMALL, "--width", "10"],
     "convex option with sgd": ["train", *SMALL, "--method", "sgd", "--patterns", "10"],
     "exact beyond cap": ["train", "--dataset", "moons", "--n", "200"],
+    "negative eps": ["train", *SMALL, "--eps", "-0.1"],
+    "bad norm": ["train", *SMALL, "--eps", "0.1", "--norm", "1"],
+    "pgd option with convex": ["train", *SMALL, "--pgd-steps", "3"],
+    "robust with another solver": ["train", *SMALL, "--eps", "0.1", "--solver", "admm", "--patterns", "20"],
+    "zero pgd steps": ["train", *SMALL, *FAST_SGD, "--eps", "0.1", "--pgd-steps", "0"],
     "no data": ["train", "--loss", "squared"],
     "both data sources": ["train", "--dataset", "moons", "--data", "x.csv"],
     "test fraction with dataset": ["train", *SMALL, "--test-fraction", "0.2"],
