@@ -93,6 +93,28 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train one network and report its objective J, a certified lower bound and accuracy.",
         allow_abbrev=False,
     )
+    _add_train_arguments(p)
+    c = sub.add_parser(
+        "certify",
+        help="clean, PGD and certified accuracy of a network at one or more radii",
+        description="Clean, PGD-attacked and exactly certified (2-D) accuracy of a network at the given "
+        "radii: the network from a JSON file written by `train --json` (--network), or trained on the "
+        "spot with the train options.",
+        allow_abbrev=False,
+    )
+    _add_train_arguments(c)
+    cert = c.add_argument_group("certify")
+    cert.add_argument("--network", metavar="FILE.json", help="a network written by `train --json`")
+    cert.add_argument(
+        "--radii", type=float, nargs="+", required=True, metavar="E", help="perturbation radii (data units)"
+    )
+    cert.add_argument("--attack-steps", type=int, default=50, help="PGD steps of the attack (default 50)")
+    cert.add_argument("--attack-restarts", type=int, default=5, help="PGD random restarts (default 5)")
+    return parser
+
+
+def _add_train_arguments(p: argparse.ArgumentParser) -> None:
+    """The data, objective and method options of ``train`` (``certify`` trains with them too)."""
     data = p.add_argument_group("data")
     data.add_argument("--dataset", metavar="NAME", help="generated data set (see datasets.DATASET_NAMES)")
     data.add_argument("--n", type=int, help=f"number of training points (default {DEFAULT_N})")
@@ -176,7 +198,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
-    return parser
 
 
 # ----------------------------------------------------------------------------- argument checks
@@ -501,6 +522,98 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
     return record
 
 
+def _load_network(path: str, d: int) -> TwoLayerReLU:
+    """The network of a JSON record written by ``train --json`` (one-line errors for bad files)."""
+    if not os.path.isfile(path):
+        raise CLIError(f"--network: no such file {path!r}")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            record = json.load(fh)
+        net = TwoLayerReLU.from_dict(record["network"] if "network" in record else record)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CLIError(
+            f"--network: {path!r} is not a network written by `train --json` ({_one_line(exc)})"
+        ) from None
+    if net.W.ndim != 2 or net.W.shape[1] != d + 1 or net.alpha.shape != (net.W.shape[0],):
+        raise CLIError(f"--network: the network in {path!r} does not fit {d}-D data (W must be m x {d + 1})")
+    if not (np.all(np.isfinite(net.W)) and np.all(np.isfinite(net.alpha))):
+        raise CLIError(f"--network: the network in {path!r} has non-finite weights")
+    return net
+
+
+def _certify(args: argparse.Namespace) -> dict[str, Any]:
+    """Clean, PGD and certified accuracy of one network at each radius, on the training and test sets."""
+    from engine.attacks import pgd
+
+    if args.attack_steps < 1 or args.attack_restarts < 0:
+        raise CLIError("--attack-steps must be >= 1 and --attack-restarts >= 0", 2)
+    if any(not (math.isfinite(r) and r >= 0) for r in args.radii):
+        raise CLIError("--radii must be numbers >= 0", 2)
+    data = _load_data(args)
+    if data["task"] != "classification" or not is_classification_labels(data["y"]):
+        raise CLIError("certify needs classification data with labels -1/+1")
+    if args.network is not None:
+        net = _load_network(args.network, data["X"].shape[1])
+        source = args.network
+    else:
+        net = (_run_convex(args, data) if args.method == "convex" else _run_sgd(args, data))["network"]
+        source = f"trained here ({args.method})"
+    exact = data["X"].shape[1] == 2
+    rows = []
+    for split, X, y in (("train", data["X"], data["y"]), ("test", data["X_test"], data["y_test"])):
+        if X is None or len(y) == 0:
+            continue
+        for eps in args.radii:
+            attack = pgd(
+                net,
+                X,
+                y,
+                eps,
+                args.norm,
+                steps=args.attack_steps,
+                restarts=args.attack_restarts,
+                seed=args.seed,
+            )
+            row = {
+                "split": split,
+                "eps": eps,
+                "clean_accuracy": accuracy(net, X, y),
+                "pgd_accuracy": float(np.mean(~attack.success)),
+                "certified_accuracy": None,
+            }
+            if exact:
+                from engine.robust_certificate import certified_accuracy
+
+                row["certified_accuracy"] = certified_accuracy(net, X, y, eps, args.norm)
+            rows.append(row)
+    return {
+        "command": "certify",
+        "network_source": source,
+        "dataset": data["name"],
+        "n": int(len(data["y"])),
+        "norm": args.norm,
+        "attack": {"steps": args.attack_steps, "restarts": args.attack_restarts, "seed": args.seed},
+        "exact_certificate": exact,
+        "rows": rows,
+        "network": net.to_dict(),
+    }
+
+
+def _certify_summary(r: dict[str, Any]) -> str:
+    lines = [
+        f"network: {r['network_source']}; data {r['dataset']} (n={r['n']}); {r['norm']}-ball; "
+        f"PGD {r['attack']['steps']} steps, {r['attack']['restarts']} restarts",
+        "  split   eps        clean    PGD      certified",
+    ]
+    for row in r["rows"]:
+        cert = "n/a" if row["certified_accuracy"] is None else f"{100 * row['certified_accuracy']:.1f}%"
+        lines.append(
+            f"  {row['split']:<7} {row['eps']:<10.4g} {100 * row['clean_accuracy']:.1f}%   "
+            f"{100 * row['pgd_accuracy']:.1f}%   {cert}"
+        )
+    return "\n".join(lines)
+
+
 def _fmt(value: float | None, spec: str = ".6g") -> str:
     return "n/a" if value is None else format(value, spec)
 
@@ -549,9 +662,9 @@ def main(argv: list[str] | None = None) -> int:
         except SystemExit as stop:  # --help
             return int(stop.code or 0)
         if args.command is None:
-            raise CLIError("a command is required: train (see python -m engine --help)", 2)
+            raise CLIError("a command is required: train or certify (see python -m engine --help)", 2)
         _check_args(args)
-        record = _train(args)
+        record = _certify(args) if args.command == "certify" else _train(args)
     except CLIError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.status
@@ -563,7 +676,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: internal error ({type(err).__name__}): {_one_line(err)}", file=sys.stderr)
         return 1
-    text = json.dumps(_jsonable(record), allow_nan=False) if args.json else _summary(record)
+    summary = _certify_summary if args.command == "certify" else _summary
+    text = json.dumps(_jsonable(record), allow_nan=False) if args.json else summary(record)
     try:
         print(text, flush=True)
     except BrokenPipeError:  # e.g. piped into `head`: quietly stop writing

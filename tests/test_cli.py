@@ -287,3 +287,39 @@ def test_subprocess_json():
     ):
         assert key in rec
     assert rec["solver"] == "sgd:adam"
+
+
+def test_certify_a_saved_network(capsys, tmp_path):
+    rec = run_json(capsys, [*SMALL, *FAST_SGD, "--loss", "hinge"])
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(rec))
+    code = main(["certify", *SMALL, "--network", str(path), "--radii", "0", "0.2", "0.5", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["network"] == rec["network"] and out["exact_certificate"] is True
+    rows = out["rows"]
+    assert [(r["split"], r["eps"]) for r in rows] == [
+        (s, e) for s in ("train", "test") for e in (0.0, 0.2, 0.5)
+    ]
+    for r in rows:
+        assert r["certified_accuracy"] <= r["pgd_accuracy"] <= r["clean_accuracy"]  # attacks never beat it
+    assert rows[0]["pgd_accuracy"] == rows[0]["certified_accuracy"] == rows[0]["clean_accuracy"]
+    assert rows[0]["clean_accuracy"] == rec["train_accuracy"]
+
+
+def test_certify_trains_on_the_spot(capsys):
+    code = main(["certify", *SMALL, "--loss", "hinge", "--eps", "0.2", "--radii", "0.2", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["network_source"].startswith("trained here")
+    assert out["rows"][0]["certified_accuracy"] >= 0.9  # the robust program certifies its own radius
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("not json", "not a network"), ('{"network": {"W": [[1, 2]], "alpha": [1]}}', "does not fit")],
+)
+def test_certify_bad_network_file(capsys, tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    code = main(["certify", *SMALL, "--network", str(path), "--radii", "0.1"])
+    err = capsys.readouterr().err
+    assert code != 0 and message in err and len(err.strip().splitlines()) == 1
