@@ -53,7 +53,7 @@ SOLVER_HELP = {
     "colgen": "column generation: a working set of patterns, priced over all of them (exact program: "
     "the whole unit sphere, certified, 2-D data; sampled program: the sampled patterns)",
     "reduced": "Clarabel called directly on the program with each cone cut to its facets",
-    "auto": "the fastest route: column generation, for exact and sampled patterns alike",
+    "auto": "the fastest route: column generation (2-D data, exact or sampled), else the reference",
 }
 # ADMM settings used by solve_convex (relative accuracy about 10x the tolerance; see solvers/admm.py).
 _ADMM_TOL = 1e-7
@@ -237,6 +237,8 @@ def _check_request(X: np.ndarray, loss: str, patterns: str | int, solver: str) -
             raise ValueError(f"column generation is limited to n <= {COLGEN_MAX_N} points (n = {n})")
         if solver == "scp":
             raise ValueError("SCP samples its first-layer directions: give a number of sampled patterns")
+    if solver == "colgen" and X.shape[1] != 2:
+        raise ValueError("column generation needs 2-D data (its pricing works on 2-D pattern cones)")
 
 
 def _solve_colgen(
@@ -329,8 +331,8 @@ def solve_convex(
     """
     X, y = validate_problem(X, y, loss, beta)
     _check_request(X, loss, patterns, solver)
-    if solver == "auto":
-        solver = "colgen"
+    if solver == "auto":  # column generation prices over 2-D cones; the reference solver elsewhere
+        solver = "colgen" if X.shape[1] == 2 else "cvxpy"
     start = time.perf_counter()
     if solver == "colgen" and patterns == "exact":
         return _solve_colgen(X, y, loss, beta, tol, start, warm_start)

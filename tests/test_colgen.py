@@ -144,6 +144,10 @@ def test_route_checks() -> None:
         solve_convex(X, y, patterns="exact", solver="cvxpy")
     res = solve_convex(X, y, patterns=30, solver="auto")
     assert res.solver == "colgen" and res.pattern_mode == "sampled"
+    X4 = np.random.default_rng(1).standard_normal((20, 4))
+    with pytest.raises(ValueError, match="2-D"):
+        solve_convex(X4, X4[:, 0], patterns=30, solver="colgen")
+    assert solve_convex(X4, X4[:, 0], patterns=30, solver="auto").solver == "cvxpy"  # any d works
 
 
 @pytest.mark.parametrize("loss", ["squared", "hinge", "logistic"])
