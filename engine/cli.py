@@ -176,9 +176,9 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
         "--solver",
         metavar="admm|scp|colgen|cvxpy|reduced|auto",
         help="convex solver (default cvxpy): admm = ADMM (Bai et al.); scp = sampled convex program; "
-        "colgen = certified column generation on the exact program (2-D, n <= 2000); cvxpy = the "
-        "reference CVXPY + Clarabel; reduced = Clarabel on the facet-reduced program; auto = the "
-        "fastest certified route (colgen for exact patterns, reduced for sampled ones)",
+        "colgen = column generation (2-D; certified on the exact program, n <= 2000; exact on a "
+        "sampled one); cvxpy = the reference CVXPY + Clarabel; reduced = Clarabel on the facet-reduced "
+        "program; auto = colgen for 2-D data, else cvxpy",
     )
 
     sgd = p.add_argument_group("sgd method")
