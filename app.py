@@ -23,6 +23,7 @@ PAGES = [
     ),
     st.Page("pages/patterns.py", title="Patterns", icon=":material/grid_on:", url_path="patterns"),
     st.Page("pages/solvers.py", title="Solvers", icon=":material/speed:", url_path="solvers"),
+    st.Page("pages/adversarial.py", title="Adversarial", icon=":material/shield:", url_path="adversarial"),
 ]
 
 page = st.navigation(PAGES)

@@ -17,10 +17,13 @@ import streamlit as st
 
 from datasets import DataError, make_dataset
 from engine.approximation import ApproximationCurve, PatternCoverage, approximation_curve, pattern_coverage
+from engine.attacks import AdversarialSpec
 from engine.certificate import certify
 from engine.convex import solve_convex
+from engine.figures_adversarial import AccuracyCurves, accuracy_curves
 from engine.race import RaceResult, certified_optimum, run_race
 from engine.results import Certificate, ConvexResult, TrainResult
+from engine.robust import RobustResult, solve_robust_cvxpy
 from engine.sgd import train_sgd
 
 if TYPE_CHECKING:
@@ -175,4 +178,107 @@ def get_race(
             reference_error=reference.error or "",
             sgd_result=sgd_run.value.result if sgd_run.ok and sgd_run.value is not None else None,
         ),
+    )
+
+
+ROBUST_EXACT_MAX_N = 40  # the robust program uses exact patterns up to this n, sampled draws above
+ROBUST_DRAWS = 200
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def run_robust(
+    key: DataKey, *, loss: str, beta: float, eps: float, norm: str, pattern_seed: int = 0
+) -> Outcome[RobustResult]:
+    """The convex robust program (``solve_robust_cvxpy``) at radius ``eps``: exact patterns for
+    n <= ROBUST_EXACT_MAX_N, ROBUST_DRAWS sampled Gaussian draws above."""
+    patterns: str | int = "exact" if key.n <= ROBUST_EXACT_MAX_N else ROBUST_DRAWS
+    return _on_dataset(
+        key,
+        lambda ds: solve_robust_cvxpy(
+            ds.X, ds.y, loss=loss, beta=beta, eps=eps, norm=norm, patterns=patterns, pattern_seed=pattern_seed
+        ),
+    )
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def run_pgd_sgd(
+    key: DataKey, *, loss: str, beta: float, eps: float, norm: str, steps: int = 10, **settings: Any
+) -> Outcome[TrainResult]:
+    """PGD adversarial training (``train_sgd(..., adversarial=AdversarialSpec(eps, norm, steps))``)."""
+    return _on_dataset(
+        key,
+        lambda ds: train_sgd(
+            ds.X,
+            ds.y,
+            loss=loss,
+            beta=beta,
+            X_test=ds.X_test,
+            y_test=ds.y_test,
+            adversarial=AdversarialSpec(eps, norm, steps=steps),
+            **settings,
+        ),
+    )
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_accuracy_curves(
+    key: DataKey,
+    *,
+    loss: str,
+    beta: float,
+    train_eps: float,
+    norm: str,
+    patterns: str | int,
+    pattern_seed: int,
+    sgd: dict[str, Any],
+    points: str,
+    radii: tuple[float, ...],
+) -> Outcome[AccuracyCurves]:
+    """Clean, PGD and certified accuracy against eps of the three networks of the Adversarial page
+    (standard convex, robust convex and PGD-trained SGD, from the cached runs above), on the training
+    (``points="train"``) or the test points."""
+    nets = adversarial_networks(
+        key,
+        loss=loss,
+        beta=beta,
+        train_eps=train_eps,
+        norm=norm,
+        patterns=patterns,
+        pattern_seed=pattern_seed,
+        sgd=sgd,
+    )
+    if not nets.ok:
+        return Outcome(error=nets.error)
+
+    def compute(ds: Dataset) -> AccuracyCurves:
+        X, y = (ds.X, ds.y) if points == "train" or ds.X_test is None else (ds.X_test, ds.y_test)
+        return accuracy_curves(nets.value, X, y, radii, norm)
+
+    return _on_dataset(key, compute)
+
+
+def adversarial_networks(
+    key: DataKey,
+    *,
+    loss: str,
+    beta: float,
+    train_eps: float,
+    norm: str,
+    patterns: str | int,
+    pattern_seed: int,
+    sgd: dict[str, Any],
+) -> Outcome[dict]:
+    """The three networks of the Adversarial page by name (cached runs), or the first error."""
+    convex = run_convex(key, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed)
+    robust = run_robust(key, loss=loss, beta=beta, eps=train_eps, norm=norm, pattern_seed=pattern_seed)
+    trained = run_pgd_sgd(key, loss=loss, beta=beta, eps=train_eps, norm=norm, **sgd)
+    for label, out in (("standard convex", convex), ("robust convex", robust), ("PGD-trained SGD", trained)):
+        if not out.ok:
+            return Outcome(error=f"{label}: {out.error}")
+    return Outcome(
+        {
+            "standard convex": convex.value.network,
+            "robust convex": robust.value.network,
+            "PGD-trained SGD": trained.value.network,
+        }
     )

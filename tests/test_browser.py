@@ -132,3 +132,25 @@ def test_patterns_and_solvers_pages_in_chromium(server: str) -> None:
             assert thumb.inner_text().strip() == "10"  # the n slider kept its value
         finally:
             browser.close()
+
+
+def test_adversarial_page_in_chromium(server: str) -> None:
+    """The Adversarial page, opened by its address on a fresh server, draws its four charts (three
+    boundaries with balls and the accuracy curves) without an exception."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(
+                server + "/adversarial?data=xor&n=10&epochs=20&loss=hinge&arrows=true",
+                wait_until="domcontentloaded",
+            )
+            page.wait_for_function(
+                f"document.querySelectorAll('{CHART} .js-plotly-plot').length >= 4", timeout=90_000
+            )
+            assert page.locator(EXCEPTION).count() == 0
+            assert page.get_by_role("heading", name="Adversarial").count() >= 1
+        finally:
+            browser.close()

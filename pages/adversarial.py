@@ -1,0 +1,205 @@
+"""Adversarial: standard convex, robust convex and PGD-trained networks under eps-ball perturbations.
+
+Layout and widget wiring only: the networks come from ``explorer_cache`` (``run_convex``, ``run_robust``,
+``run_pgd_sgd``), statuses and figures from ``engine.figures_adversarial``. Training is keyed by the
+training radius ``train_eps`` (and the norm) only; the display radius ``eps`` lives in a fragment, so
+moving it redraws the balls and the tables without retraining.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from engine import figures_adversarial as fadv
+from engine.figures import plot_bounds
+from engine.robust_certificate import robust_objective_exact
+from explorer_cache import (
+    DataKey,
+    adversarial_networks,
+    get_accuracy_curves,
+    get_dataset,
+    run_robust,
+)
+from explorer_sidebar import QP, settings
+
+EPS_MAX = 1.0
+EPS_STEP = 0.01
+N_RADII = 10
+RADII = tuple(float(r) for r in np.round(np.linspace(0.0, EPS_MAX, N_RADII + 1), 4))
+NORM_LABELS = {"inf": "ℓ∞ (box)", "2": "ℓ2 (disc)"}
+POINT_LABELS = {"train": "training points", "test": "test points"}
+
+CAPTION_BALLS = (
+    "Each network's decision boundary (f = 0, black) with a ball of radius ε around every point, coloured "
+    "by its status: green certified robust (exact 2-D certificate: y f > 0 on the whole ball), orange "
+    "broken by a PGD attack, purple broken only by the exact search (PGD missed it), grey misclassified."
+)
+CAPTION_CURVES = (
+    "Accuracy against the radius ε for the three networks: clean (dotted, does not depend on ε), under "
+    "PGD (dashed: an upper bound on the true robust accuracy) and certified (solid: exact, a lower bound "
+    "that here is tight). The dotted vertical line marks the current ε."
+)
+CAPTION_TABLE = (
+    "Robust objective: the exact worst-case objective over the ε_train balls of each network. For the "
+    "robust convex network it equals the robust program's value, which is an **upper bound** on the best "
+    "robust objective over all networks (the program only searches networks whose activation patterns are "
+    "constant on every ball). Nominal J: the unperturbed objective."
+)
+
+
+@st.fragment
+def _view(nets: dict, key: DataKey, ctx: dict) -> None:
+    """Everything that depends on the display radius eps: redrawn alone when eps moves."""
+    c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="bottom")
+    eps = c1.slider(
+        "Display radius ε (data units)",
+        0.0,
+        EPS_MAX,
+        0.1,
+        step=EPS_STEP,
+        key="eps",
+        bind=QP,
+        help="Only redraws: the networks are trained at ε_train above.",
+    )
+    points = c2.radio(
+        "Points",
+        tuple(POINT_LABELS),
+        captions=("training set", "held-out test set"),
+        horizontal=True,
+        key="points",
+        bind=QP,
+    )
+    arrows = c3.toggle("Show PGD perturbations", value=False, key="arrows", bind=QP)
+    ds = get_dataset(key).value
+    X, y = (ds.X, ds.y) if points == "train" or ds.X_test is None else (ds.X_test, ds.y_test)
+    norm = ctx["norm"]
+    bounds = plot_bounds(np.vstack([ds.X] + ([ds.X_test] if ds.X_test is not None else [])), pad=0.06)
+    statuses = {name: fadv.point_status(net, X, y, eps, norm) for name, net in nets.items()}
+    cols = st.columns(len(nets), gap="small")
+    for col, (name, net) in zip(cols, nets.items(), strict=True):
+        with col:
+            fig = fadv.adversarial_figure(
+                net, X, y, statuses[name], title=f"{name} (ε = {eps:g})", bounds=bounds, arrows=arrows
+            )
+            st.plotly_chart(fig, key=f"adv_{name}")
+    st.caption(CAPTION_BALLS + (" Arrows: each point's PGD perturbation." if arrows else ""))
+
+    curves = get_accuracy_curves(
+        key,
+        loss=ctx["loss"],
+        beta=ctx["beta"],
+        train_eps=ctx["train_eps"],
+        norm=norm,
+        patterns=ctx["patterns"],
+        pattern_seed=ctx["pattern_seed"],
+        sgd=ctx["sgd"],
+        points=points,
+        radii=RADII,
+    )
+    if curves.ok:
+        st.plotly_chart(
+            fadv.accuracy_figure(
+                curves.value,
+                eps=eps,
+                title=f"Accuracy against ε on the {POINT_LABELS[points]} ({NORM_LABELS[norm]})",
+            ),
+            key="adv_curves",
+        )
+        st.caption(CAPTION_CURVES)
+    else:
+        st.error(f"Accuracy curves: {curves.error}")
+
+    table = pd.DataFrame(
+        {
+            name: {
+                f"robust objective (ε_train = {ctx['train_eps']:g})": f"{ctx['robust_J'][name]:.5g}",
+                "nominal J": f"{ctx['nominal_J'][name]:.5g}",
+                f"certified accuracy at ε = {eps:g}": f"{statuses[name].certified_accuracy:.1%}",
+                f"PGD accuracy at ε = {eps:g}": f"{statuses[name].pgd_accuracy:.1%}",
+                "clean accuracy": f"{statuses[name].clean_accuracy:.1%}",
+            }
+            for name in nets
+        }
+    )
+    st.table(table)
+    st.caption(CAPTION_TABLE + f" Accuracies on the {POINT_LABELS[points]}.")
+
+
+def main() -> None:
+    """The Adversarial page."""
+    s = settings()
+    st.title("Adversarial")
+    st.caption(
+        "Every point may be moved anywhere inside a ball of radius ε. Three networks side by side: the "
+        "standard convex optimum, the convex robust program's network and SGD with PGD adversarial training, "
+        "both trained at ε_train."
+    )
+    if s["task"] == "regression":
+        st.warning(
+            "This page needs classification labels (±1): robustness here means keeping the sign of f on the "
+            "whole ball. Pick a classification data set in the sidebar."
+        )
+        return
+    loss = s["loss"]
+    if loss == "squared":
+        st.info(
+            "This page needs a classification loss: the sidebar's loss is squared, so it trains with the "
+            "**hinge** loss instead. Choose hinge or logistic in the sidebar to set it yourself."
+        )
+        loss = "hinge"
+    c1, c2 = st.columns([3, 4], vertical_alignment="bottom")
+    train_eps = c1.slider(
+        "Train at radius ε_train (data units)",
+        0.0,
+        EPS_MAX,
+        0.1,
+        step=EPS_STEP,
+        key="train_eps",
+        bind=QP,
+        help="The radius the robust convex program and PGD training use. Changing it retrains.",
+    )
+    norm = c2.radio(
+        "Perturbation norm",
+        tuple(NORM_LABELS),
+        captions=("ℓ∞ box", "ℓ2 disc"),
+        horizontal=True,
+        key="norm",
+        bind=QP,
+    )
+    key: DataKey = s["data"]
+    common = dict(loss=loss, beta=s["beta"], patterns=s["patterns"], pattern_seed=s["pattern_seed"])
+    opt = s["sgd"]["optimizer"]
+    with st.spinner(
+        f"Training standard convex, robust convex and PGD-{opt} networks (ε_train = {train_eps:g})…"
+    ):
+        nets = adversarial_networks(key, train_eps=float(train_eps), norm=norm, sgd=s["sgd"], **common)
+    if not nets.ok:
+        st.error(nets.error)
+        return
+    ds = get_dataset(key).value
+    robust = run_robust(
+        key, loss=loss, beta=s["beta"], eps=float(train_eps), norm=norm, pattern_seed=s["pattern_seed"]
+    )
+    st.caption(
+        f"Robust convex program: {robust.value.patterns} {robust.value.pattern_mode} patterns, "
+        f"solved in {robust.value.time_s:.2f} s (status {robust.value.status})."
+    )
+    ctx = dict(
+        common,
+        train_eps=float(train_eps),
+        norm=norm,
+        sgd=s["sgd"],
+        robust_J={
+            name: robust_objective_exact(
+                net, ds.X, ds.y, loss=loss, beta=s["beta"], eps=float(train_eps), norm=norm
+            )
+            for name, net in nets.value.items()
+        },
+        nominal_J={name: net.objective(ds.X, ds.y, loss, s["beta"]) for name, net in nets.value.items()},
+    )
+    _view(nets.value, key, ctx)
+
+
+main()
