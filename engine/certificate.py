@@ -21,20 +21,11 @@ from scipy.optimize import minimize_scalar
 
 from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU, lift
-from engine.pricing import sphere_price
+from engine.pricing import ridge_values, sphere_price
 from engine.results import Certificate
 
 DEFAULT_TOLERANCE = 1e-6  # relative gap under which the optimum counts as certified
 _BLOCK_ENTRIES = 4_000_000
-
-
-def ridge_values(Z: np.ndarray, lam: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """``g(w) = lambda . relu(Z w)`` for every row w of W (blocked to bound memory)."""
-    out = np.empty(W.shape[0])
-    block = max(1, _BLOCK_ENTRIES // max(1, Z.shape[0]))
-    for s in range(0, W.shape[0], block):
-        out[s : s + block] = np.maximum(Z @ W[s : s + block].T, 0.0).T @ lam
-    return out
 
 
 def _normalise(W: np.ndarray) -> np.ndarray:

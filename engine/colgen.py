@@ -43,9 +43,6 @@ RestrictedSolver = Callable[
 INITIAL_DRAWS = 40
 # Violating patterns added per round (the most violating distinct ones).
 ADD_PER_ROUND = 25
-# Interior-point tolerance of the restricted solves (looser ones leave tiny weights on every
-# pattern, so none is ever dropped from the working set, and the sets grow).
-_TIGHT_TOL = 1e-10
 # Hinge loss: the restricted programs keep the loss terms of the points with margin below 1 + this.
 _MARGIN_BAND = 0.5
 # The loop judges the restricted solution by the network of *all* its blocks: an interior-point
@@ -84,7 +81,7 @@ def orient_dual(lam: np.ndarray, f: np.ndarray, y: np.ndarray, loss: str) -> np.
     return lam if score >= 0.0 else -lam
 
 
-def _default_solvers(accuracy: dict[str, float]) -> tuple[RestrictedSolver, RestrictedSolver]:
+def default_restricted_solvers() -> tuple[RestrictedSolver, RestrictedSolver]:
     """The reduced-program solver sharing one facet cache, and its variant that returns a dual point.
 
     For the hinge loss the restricted program keeps the loss terms of the points near or inside the
@@ -100,13 +97,6 @@ def _default_solvers(accuracy: dict[str, float]) -> tuple[RestrictedSolver, Rest
     state: dict[str, np.ndarray] = {}
 
     def solve(X, y, Du, Dv, dirs_u, dirs_v, loss, beta, want_dual=False):
-        tol = accuracy["tol"]
-        settings = {
-            "tol_gap_abs": tol,
-            "tol_gap_rel": tol,
-            "tol_feas": tol,
-            "tol_ktratio": min(1e-6, 1e2 * tol),
-        }
 
         def run(points):
             return solve_reduced(
@@ -120,7 +110,6 @@ def _default_solvers(accuracy: dict[str, float]) -> tuple[RestrictedSolver, Rest
                 directions_v=dirs_v,
                 facet_cache=cache,
                 want_dual=want_dual,
-                settings=settings,
                 loss_points=points,
             )
 
@@ -212,8 +201,7 @@ def column_generation(
     start = time.perf_counter()
     if X.shape[1] != 2:
         raise ValueError("column generation with exact pricing needs 2-D data")
-    accuracy = {"tol": _TIGHT_TOL}
-    solve, solve_final = (restricted_solver, None) if restricted_solver else _default_solvers(accuracy)
+    solve, solve_final = (restricted_solver, None) if restricted_solver else default_restricted_solvers()
     final_try = False
     loss_obj = get_loss(loss)
     Z = lift(X)

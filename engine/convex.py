@@ -241,6 +241,17 @@ def _check_request(X: np.ndarray, loss: str, patterns: str | int, solver: str) -
         raise ValueError("column generation needs 2-D data (its pricing works on 2-D pattern cones)")
 
 
+def _reduced_resolver(
+    X: np.ndarray, y: np.ndarray, loss: str, beta: float, facet_cache: dict
+) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray | None, str]]:
+    """``resolve(D_u, D_v)`` for :func:`_polish` by the facet-reduced program (facets cached)."""
+
+    def resolve(Du: np.ndarray, Dv: np.ndarray):
+        return solve_reduced(X, y, Du, loss=loss, beta=beta, D_v=Dv, facet_cache=facet_cache)
+
+    return resolve
+
+
 def _solve_colgen(
     X: np.ndarray,
     y: np.ndarray,
@@ -262,11 +273,7 @@ def _solve_colgen(
     cg = column_generation(X, y, loss=loss, beta=beta, tol=tol, initial=initial)
     # the clean network: re-solved on its support (no tiny weights), unless that is worse than the
     # network of every block the loop certified
-    facet_cache: dict = {}
-
-    def resolve(Du, Dv):
-        return solve_reduced(X, y, Du, loss=loss, beta=beta, D_v=Dv, facet_cache=facet_cache)
-
+    resolve = _reduced_resolver(X, y, loss, beta, {})
     U, V, _, lam = _polish(X, y, cg.D, cg.U, cg.V, "optimal", loss, beta, resolve)
     duals = list(cg.duals) + ([lam, -lam] if lam is not None else [])
     clean = merge_neurons(recover_network(U, V), X)
@@ -376,10 +383,7 @@ def solve_convex(
             message = f"ADMM stopped after {res.iterations} iterations without meeting its tolerance"
     else:
         if solver in ("reduced", "colgen"):
-
-            def resolve(Du, Dv):
-                return solve_reduced(X, y, Du, loss=loss, beta=beta, D_v=Dv, facet_cache=facet_cache)
-
+            resolve = _reduced_resolver(X, y, loss, beta, facet_cache)
         else:
 
             def resolve(Du, Dv):

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["SpherePrice", "heuristic_candidates", "sphere_price"]
+__all__ = ["SpherePrice", "heuristic_candidates", "ridge_values", "sphere_price"]
 
 _BLOCK_ENTRIES = 1_500_000  # arcs per sweep block (several float arrays of this size)
 _CELL_BLOCK = 4096  # cell stationary directions evaluated per block
@@ -57,9 +57,13 @@ def _merge_duplicates(Z: np.ndarray, lam: np.ndarray) -> tuple[np.ndarray, np.nd
     return Zu[keep], lam_u[keep]
 
 
-def _g(Z: np.ndarray, lam: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """g(w) for every row w of W."""
-    return np.maximum(W @ Z.T, 0.0) @ lam
+def ridge_values(Z: np.ndarray, lam: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """``g(w) = lambda . relu(Z w)`` for every row w of W (blocked to bound memory)."""
+    out = np.empty(W.shape[0])
+    block = max(1, _BLOCK_ENTRIES // max(1, Z.shape[0]))
+    for s in range(0, W.shape[0], block):
+        out[s : s + block] = np.maximum(Z @ W[s : s + block].T, 0.0).T @ lam
+    return out
 
 
 def _plane_bases(Zb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -208,9 +212,7 @@ def _best_cells(
     if dirs.shape[0] == 0:
         return np.zeros((0, 3)), np.zeros(0)
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-    vals = np.concatenate(
-        [_g(Z, lam, dirs[s : s + _CELL_BLOCK]) for s in range(0, dirs.shape[0], _CELL_BLOCK)]
-    )
+    vals = ridge_values(Z, lam, dirs)
     good = np.abs(vals) > low
     return dirs[good], vals[good]
 
@@ -276,15 +278,13 @@ def heuristic_candidates(
     nonzero = lam != 0.0  # g depends on the points with lambda_k != 0 only (hinge: few of them)
     Z, lam = Z[nonzero], lam[nonzero]
     W = starts / np.linalg.norm(starts, axis=1, keepdims=True)
-    g = np.maximum(W @ Z.T, 0.0) @ lam
-    W = W[np.argsort(-np.abs(g))[: 4 * k]]
+    W = W[np.argsort(-np.abs(ridge_values(Z, lam, W)))[: 4 * k]]
     for _ in range(steps):
         on = (W @ Z.T) > 0.0
-        g = np.maximum(W @ Z.T, 0.0) @ lam
-        C = (on * lam) @ Z * np.where(g >= 0.0, 1.0, -1.0)[:, None]
+        C = (on * lam) @ Z * np.where(ridge_values(Z, lam, W) >= 0.0, 1.0, -1.0)[:, None]
         norms = np.linalg.norm(C, axis=1, keepdims=True)
         W = np.where(norms > 0.0, C / np.maximum(norms, 1e-300), W)
-    g = np.maximum(W @ Z.T, 0.0) @ lam
+    g = ridge_values(Z, lam, W)
     keep = np.abs(g) > threshold
     W, g = W[keep], g[keep]
     order = np.argsort(-np.abs(g))[:k]

@@ -38,7 +38,8 @@ from engine.network import lift
 
 __all__ = ["FacetCache", "cone_facets", "solve_reduced"]
 
-# Clarabel tolerances: objectives can be ~1e-3, and the certificate wants 1e-6 relative or better.
+# Clarabel tolerances: objectives can be ~1e-3, and the certificate wants 1e-6 relative or better
+# (looser ones leave tiny weights on every pattern, so column generation never drops any).
 _SETTINGS = {
     "tol_gap_abs": 1e-10,
     "tol_gap_rel": 1e-10,

@@ -121,7 +121,7 @@ def solve_on_working_set(
     max_rounds: int = 60,
 ) -> WorkingSetResult:
     """Solve the program on the patterns D (n x P, with interior ``directions``) via a working set."""
-    from engine.colgen import RestrictedSolver, _default_solvers  # one restricted solver for both
+    from engine.colgen import RestrictedSolver, default_restricted_solvers  # one restricted solver for both
 
     start = time.perf_counter()
     X = np.asarray(X, dtype=float)
@@ -129,7 +129,7 @@ def solve_on_working_set(
     Z = lift(X)
     p, P = Z.shape[1], D.shape[1]
     loss_obj = get_loss(loss)
-    solve: RestrictedSolver = _default_solvers({"tol": 1e-10})[0]
+    solve: RestrictedSolver = default_restricted_solvers()[0]
     facets: dict[int, np.ndarray] = {}
 
     def facets_of(i: int) -> np.ndarray:
