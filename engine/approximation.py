@@ -28,7 +28,7 @@ import numpy as np
 from engine import convex
 from engine.convex import MAX_SAMPLED_PATTERNS, solve_convex
 from engine.network import lift
-from engine.patterns import PatternSet, sample_patterns
+from engine.patterns import PatternSet, count_exact_patterns, sample_patterns
 from engine.recovery import NEURON_REL_THRESHOLD
 from engine.results import ConvexResult
 from engine.validation import validate_problem
@@ -49,9 +49,6 @@ __all__ = [
 DEFAULT_COUNTS: tuple[int, ...] = tuple(
     c for c in (10, 20, 50, 100, 200, 500, 1000, 2000) if c <= MAX_SAMPLED_PATTERNS
 )
-# Relative tolerance deciding that a plane passes through a vertex (as in engine.patterns).
-_ON_PLANE_TOL = 1e-10
-_BLOCK_ENTRIES = 4_000_000
 # Work budget of the default curve: draw counts with n * draws above this are left out (unless asked for).
 CURVE_BUDGET = 100_000
 # Relative gap under which a sampled optimum counts as the global one (as the certificate's tolerance).
@@ -69,30 +66,6 @@ def curve_counts(n: int, draws: int | None = None, budget: int = CURVE_BUDGET) -
 def curve_solver() -> str:
     """The solver of the sampled programs: the fast reduced interior-point route when the engine has it."""
     return "reduced" if "reduced" in getattr(convex, "SOLVERS", ()) else "cvxpy"
-
-
-def count_exact_patterns(X: np.ndarray) -> int:
-    """The number of activation patterns of 2-D data, empty one included (= ``exact_patterns(X).count``)."""
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
-        raise ValueError("counting the exact patterns needs 2-D data (a non-empty n x 2 array)")
-    Z = np.unique(lift(X), axis=0)
-    m = Z.shape[0]
-    if m == 1:
-        return 2
-    norms = np.linalg.norm(Z, axis=1)
-    j_idx, k_idx = np.triu_indices(m, k=1)
-    total = 0.0
-    block = max(1, _BLOCK_ENTRIES // m)
-    for start in range(0, len(j_idx), block):
-        j, k = j_idx[start : start + block], k_idx[start : start + block]
-        V = np.cross(Z[j], Z[k])
-        on = np.abs(Z @ V.T) <= _ON_PLANE_TOL * norms[:, None] * np.linalg.norm(V, axis=1)[None, :]
-        cols = np.arange(len(j))
-        on[j, cols] = True
-        on[k, cols] = True
-        total += float(np.sum(4.0 / on.sum(axis=0)))
-    return int(round(2.0 + total))
 
 
 @dataclass

@@ -220,6 +220,30 @@ def _cells_around_vertex(Z: np.ndarray, v: np.ndarray, on: np.ndarray) -> tuple[
     return np.hstack(cells), np.vstack(dirs)
 
 
+def count_exact_patterns(X: np.ndarray) -> int:
+    """The number of activation patterns of 2-D data, empty one included (= ``exact_patterns(X).count``)."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
+        raise ValueError("counting the exact patterns needs 2-D data (a non-empty n x 2 array)")
+    Z = np.unique(lift(X), axis=0)
+    m = Z.shape[0]
+    if m == 1:
+        return 2
+    norms = np.linalg.norm(Z, axis=1)
+    j_idx, k_idx = np.triu_indices(m, k=1)
+    total = 0.0
+    block = max(1, _BLOCK_ENTRIES // m)
+    for start in range(0, len(j_idx), block):
+        j, k = j_idx[start : start + block], k_idx[start : start + block]
+        V = np.cross(Z[j], Z[k])
+        on = np.abs(Z @ V.T) <= _ON_PLANE_TOL * norms[:, None] * np.linalg.norm(V, axis=1)[None, :]
+        cols = np.arange(len(j))
+        on[j, cols] = True
+        on[k, cols] = True
+        total += float(np.sum(4.0 / on.sum(axis=0)))
+    return int(round(2.0 + total))
+
+
 def expected_exact_count(n_general_position: int) -> int:
     """n(n-1)+2: the number of patterns (empty included) of n 2-D points in general position."""
     return n_general_position * (n_general_position - 1) + 2
