@@ -321,13 +321,16 @@ def _load_data(args: argparse.Namespace) -> dict[str, Any]:
 
 def _run_robust_convex(args: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any]:
     """The convex robust program (engine/robust.py): its objective is the robust one, an upper bound."""
-    from engine.robust import solve_robust_cvxpy
+    from engine.robust import ROBUST_SOLVERS, solve_robust
 
-    if args.solver not in ("cvxpy", "auto"):
+    solver = "reduced" if args.solver == "auto" else args.solver
+    if solver not in ROBUST_SOLVERS:
         raise CLIError(
-            "the robust program (--eps > 0) is solved by the reference solver: use --solver cvxpy", 2
+            f"the robust program (--eps > 0) is solved by {', '.join(ROBUST_SOLVERS)} or auto (= reduced), "
+            f"not --solver {args.solver}",
+            2,
         )
-    res = solve_robust_cvxpy(
+    res = solve_robust(
         data["X"],
         data["y"],
         loss=args.loss,
@@ -336,6 +339,7 @@ def _run_robust_convex(args: argparse.Namespace, data: dict[str, Any]) -> dict[s
         norm=args.norm,
         patterns=args.patterns,
         pattern_seed=args.pattern_seed,
+        solver=solver,
     )
     return {
         "network": res.network,
@@ -346,7 +350,7 @@ def _run_robust_convex(args: argparse.Namespace, data: dict[str, Any]) -> dict[s
         "relative_gap": None,
         "certified": False,
         "time_s": res.time_s,
-        "solver": "robust:cvxpy",
+        "solver": f"robust:{solver}",
         "patterns": int(res.patterns),
         "pattern_mode": res.pattern_mode,
         "status": res.status,

@@ -76,6 +76,8 @@ class TrainHistory:
     train_accuracy: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)  # nan when there is no test set
     time_s: list[float] = field(default_factory=list)  # wall time since the start of training
+    # adversarial training only (else empty): PGD accuracy on the training set under the training attack
+    robust_accuracy: list[float] = field(default_factory=list)
 
 
 @dataclass

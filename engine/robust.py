@@ -27,6 +27,7 @@ standard program.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -42,10 +43,13 @@ from engine.validation import validate_problem
 
 __all__ = [
     "NORMS",
+    "ROBUST_SOLVERS",
+    "ROBUST_SOLVER_HELP",
     "RobustResult",
     "dual_norm",
     "network_robust_objective",
     "robust_objective_linear",
+    "solve_robust",
     "solve_robust_cvxpy",
 ]
 
@@ -77,6 +81,7 @@ class RobustResult:
     U: np.ndarray
     V: np.ndarray
     D: np.ndarray
+    solver: str = "cvxpy"
 
 
 def robust_terms(yhat: np.ndarray, slopes: np.ndarray, y: np.ndarray, loss: str, eps: float) -> np.ndarray:
@@ -125,7 +130,30 @@ def network_robust_objective(
     return float(np.mean(terms) + beta / 2 * (np.sum(network.W**2) + np.sum(network.alpha**2)))
 
 
-def solve_robust_cvxpy(
+ROBUST_SOLVERS = ("reduced", "cvxpy", "admm")
+ROBUST_SOLVER_HELP = {
+    "reduced": "Clarabel called directly on the program with each pattern's cone cut to its facets "
+    "(engine/solvers/robust_reduced.py)",
+    "cvxpy": "reference: CVXPY + Clarabel on the whole program (SCS if Clarabel fails)",
+    "admm": "first-order: ADMM with the robust cone projection and the robust loss prox "
+    "(engine/solvers/robust_admm.py)",
+}
+
+
+def _check_robust_request(X: np.ndarray, eps: float, norm: str, patterns: str | int, solver: str) -> None:
+    dual_norm(norm)
+    if solver not in ROBUST_SOLVERS:
+        raise ValueError(f"unknown robust solver {solver!r}; choose one of {', '.join(ROBUST_SOLVERS)}")
+    if not (np.isfinite(eps) and eps >= 0.0):
+        raise ValueError(f"eps must be a number >= 0 (got {eps})")
+    if patterns == "exact" and X.shape[0] > EXACT_MAX_N:
+        raise ValueError(
+            f"the exact robust program is limited to n <= {EXACT_MAX_N} points "
+            f"(n = {X.shape[0]}); use sampled patterns"
+        )
+
+
+def solve_robust(
     X: np.ndarray,
     y: np.ndarray,
     *,
@@ -135,20 +163,61 @@ def solve_robust_cvxpy(
     norm: str = "inf",
     patterns: str | int = "exact",
     pattern_seed: int = 0,
+    solver: str = "reduced",
 ) -> RobustResult:
-    """Solve the robust program with CVXPY + Clarabel (the reference) and recover its network."""
+    """Solve the robust program on the exact (2-D, n <= EXACT_MAX_N) or sampled patterns and recover its
+    network. ``solver``: 'reduced' (default, fast and exact), 'cvxpy' (the reference) or 'admm'
+    (first-order, to about 1e-4 relative)."""
     start = time.perf_counter()
     X, y = validate_problem(X, y, loss, beta)
-    if not (np.isfinite(eps) and eps >= 0.0):
-        raise ValueError(f"eps must be a number >= 0 (got {eps})")
-    q = dual_norm(norm)
-    if patterns == "exact" and X.shape[0] > EXACT_MAX_N:
-        raise ValueError(
-            f"the exact robust program is limited to n <= {EXACT_MAX_N} points with the reference solver "
-            f"(n = {X.shape[0]}); use sampled patterns"
-        )
+    _check_robust_request(X, eps, norm, patterns, solver)
     pset = build_patterns(X, patterns, pattern_seed)
     D = pset.D
+    if solver == "cvxpy":
+        U, V, status = _solve_cvxpy_program(X, y, D, loss=loss, beta=beta, eps=eps, norm=norm)
+    elif solver == "reduced":
+        from engine.solvers.robust_reduced import solve_robust_reduced
+
+        try:
+            U, V, status = solve_robust_reduced(
+                X, y, D, loss=loss, beta=beta, eps=eps, norm=norm, directions=pset.directions
+            )
+        except RuntimeError as exc:  # Clarabel can stall on exponential cones: the reference takes over
+            U, V, status = _solve_cvxpy_program(X, y, D, loss=loss, beta=beta, eps=eps, norm=norm)
+            status = f"{status} (reference solver; the reduced program failed: {exc})"
+    else:
+        from engine.solvers.robust_admm import robust_admm_solve
+
+        res = robust_admm_solve(X, y, D, loss=loss, beta=beta, eps=eps, norm=norm)
+        U, V = res.U, res.V
+        status = "optimal" if res.converged else f"not converged: {res.message}"
+    network = merge_neurons(recover_network(U, V), X)
+    return RobustResult(
+        network=network,
+        objective=network_robust_objective(network, X, y, loss=loss, beta=beta, eps=eps, norm=norm),
+        nominal_objective=network.objective(X, y, get_loss(loss), beta),
+        eps=float(eps),
+        norm=norm,
+        patterns=int(D.shape[1]),
+        pattern_mode="exact" if pset.exact else "sampled",
+        status=status,
+        time_s=time.perf_counter() - start,
+        U=U,
+        V=V,
+        D=D,
+        solver=solver,
+    )
+
+
+# The reference route, kept under its own name for tests and scripts.
+solve_robust_cvxpy = functools.partial(solve_robust, solver="cvxpy")
+
+
+def _solve_cvxpy_program(
+    X: np.ndarray, y: np.ndarray, D: np.ndarray, *, loss: str, beta: float, eps: float, norm: str
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """The robust program on patterns D as one CVXPY problem (Clarabel, SCS fallback): (U, V, status)."""
+    q = dual_norm(norm)
     Z = lift(X)
     n, p = Z.shape
     d = p - 1
@@ -184,20 +253,4 @@ def solve_robust_cvxpy(
             raise RuntimeError(f"the reference solvers failed on the robust program: {exc}") from exc
     if U.value is None:
         raise RuntimeError(f"the reference solver returned no solution (status {problem.status})")
-    Uv, Vv = np.asarray(U.value), np.asarray(V.value)
-    network = merge_neurons(recover_network(Uv, Vv), X)
-    objective = network_robust_objective(network, X, y, loss=loss, beta=beta, eps=eps, norm=norm)
-    return RobustResult(
-        network=network,
-        objective=objective,
-        nominal_objective=network.objective(X, y, get_loss(loss), beta),
-        eps=float(eps),
-        norm=norm,
-        patterns=int(P),
-        pattern_mode="exact" if pset.exact else "sampled",
-        status=str(problem.status),
-        time_s=time.perf_counter() - start,
-        U=Uv,
-        V=Vv,
-        D=D,
-    )
+    return np.asarray(U.value), np.asarray(V.value), str(problem.status)

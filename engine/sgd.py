@@ -282,8 +282,10 @@ def train_sgd(
     every (mini)batch is replaced by its PGD perturbation against the current weights, maximising the
     training loss inside the eps-ball (data units, bias never perturbed), before the gradient step; the
     attack's random starts come from the stream ``default_rng([seed, 2])``. The history still logs the
-    clean J and accuracies; ``settings["adversarial"]`` records the spec and, at the returned network, the
-    robust objective (mean loss at the PGD points + penalty) and robust train accuracy.
+    clean J and accuracies and, in ``robust_accuracy``, the PGD accuracy on the training set under the
+    training attack at every logged step (stream ``[seed, 4]``); ``settings["adversarial"]`` records
+    the spec and, at the returned network, the robust objective (mean loss at the PGD points + penalty)
+    and robust train accuracy.
     """
     _validate(optimizer, lr, width, epochs, batch_size, init_scale, beta, momentum, log_every, max_steps)
     loss_obj = get_loss(loss)
@@ -331,6 +333,7 @@ def train_sgd(
     rng = np.random.default_rng([seed, 1])
     attack = adversarial is not None and float(adversarial.eps) > 0.0
     adv_rng = np.random.default_rng([seed, 2])
+    log_rng = np.random.default_rng([seed, 4])
     history = TrainHistory()
     start = time.perf_counter()
     mu = float(momentum)
@@ -354,6 +357,11 @@ def train_sgd(
             else:
                 history.test_accuracy.append(float("nan"))
             history.time_s.append(time.perf_counter() - start)
+            if attack:  # the training attack on the whole training set, from its own random stream
+                robust = _pgd_batch(X, y, th, loss_obj, adversarial, log_rng)
+                history.robust_accuracy.append(
+                    float(1.0 - np.mean(robust.success)) if classification else float("nan")
+                )
             return J
 
         J0 = log(0, theta)

@@ -143,6 +143,10 @@ def test_adversarial_training_raises_pgd_accuracy_on_moons() -> None:
     # the standard history fields are all still there, one entry per logged step
     h = robust.history
     assert len(h.step) == len(h.objective) == len(h.train_accuracy) == len(h.test_accuracy) == len(h.time_s)
+    # robust accuracy is logged at every step: never above the clean accuracy, and it rises in training
+    assert len(h.robust_accuracy) == len(h.step) and plain.history.robust_accuracy == []
+    assert all(r <= c + 1e-12 for r, c in zip(h.robust_accuracy, h.train_accuracy, strict=True))
+    assert h.robust_accuracy[-1] >= h.robust_accuracy[0] + 0.2
 
 
 def test_adversarial_eps_zero_matches_standard_training() -> None:

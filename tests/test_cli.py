@@ -85,6 +85,14 @@ def test_robust_convex_json(capsys, norm):
     plain = run_json(capsys, [*SMALL, "--loss", "hinge"])
     assert plain["eps"] == 0.0 and plain["nominal_objective"] == plain["objective"]
     assert rec["nominal_objective"] >= plain["objective"] - 1e-9  # the global optimum is below
+    fast = run_json(capsys, [*SMALL, "--loss", "hinge", "--eps", "0.2", "--norm", norm, "--solver", "auto"])
+    assert fast["solver"] == "robust:reduced"
+    assert fast["objective"] == pytest.approx(rec["objective"], rel=1e-4)
+
+
+def test_robust_program_refuses_solvers_without_a_robust_version(capsys):
+    assert main(["train", *SMALL, "--eps", "0.2", "--solver", "colgen"]) == 2
+    assert "robust program" in capsys.readouterr().err
 
 
 def test_adversarial_sgd_json(capsys):

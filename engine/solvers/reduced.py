@@ -36,11 +36,11 @@ from scipy.spatial import ConvexHull, QhullError
 from engine.losses import Loss, get_loss
 from engine.network import lift
 
-__all__ = ["FacetCache", "cone_facets", "solve_reduced"]
+__all__ = ["CLARABEL_SETTINGS", "FacetCache", "cone_facets", "facets_for", "solve_reduced"]
 
 # Clarabel tolerances: objectives can be ~1e-3, and the certificate wants 1e-6 relative or better
 # (looser ones leave tiny weights on every pattern, so column generation never drops any).
-_SETTINGS = {
+CLARABEL_SETTINGS = {
     "tol_gap_abs": 1e-10,
     "tol_gap_rel": 1e-10,
     "tol_feas": 1e-10,
@@ -99,7 +99,7 @@ def cone_facets(Z: np.ndarray, pattern: np.ndarray, direction: np.ndarray | None
         return everything
 
 
-def _facets_for(
+def facets_for(
     Z: np.ndarray, D: np.ndarray, directions: np.ndarray | None, cache: FacetCache | None
 ) -> list[np.ndarray]:
     out = []
@@ -158,7 +158,7 @@ def solve_reduced(
     dirs_v = directions if D_v is None else directions_v
     if D.shape[1] + Dv.shape[1] == 0:
         raise ValueError("the program needs at least one pattern")
-    facets = _facets_for(Z, D, directions, facet_cache) + _facets_for(Z, Dv, dirs_v, facet_cache)
+    facets = facets_for(Z, D, directions, facet_cache) + facets_for(Z, Dv, dirs_v, facet_cache)
     Dall = np.hstack([D, Dv])
     sign = np.r_[np.ones(D.shape[1]), -np.ones(Dv.shape[1])]
     B = Dall.shape[1]
@@ -279,7 +279,7 @@ def solve_reduced(
     b = np.concatenate(blocks_b)
     options = clarabel.DefaultSettings()
     options.verbose = False
-    for key, value in {**_SETTINGS, **(settings or {})}.items():
+    for key, value in {**CLARABEL_SETTINGS, **(settings or {})}.items():
         setattr(options, key, value)
     solution = clarabel.DefaultSolver(sp.triu(Pm).tocsc(), q, A, b, cones, options).solve()
     status = str(solution.status)
