@@ -26,9 +26,6 @@ INIT_SCALES = (0.01, 0.1, 0.3, 1.0, 2.0, 5.0)
 # Largest n for which the pages solve the exact program (certified column generation: a few seconds
 # at most); above it they sample patterns.
 PAGE_EXACT_MAX_N = 100
-# Largest n for which the pages solve the exact program (certified column generation: a few seconds
-# at most); above it they sample patterns.
-PAGE_EXACT_MAX_N = 100
 DEFAULT_N = 30  # the exact program solves in well under a second at this size
 QP = "query-params"
 

@@ -12,6 +12,7 @@ BENCHMARKS = {
     "solvers": "convex solvers on identical programs: time to 1e-4 / 1e-6 vs CVXPY + Clarabel / SCS",
     "sgd": "Adam and SGD: time to within 1 % of the certified global optimum",
     "admm_scaling": "ADMM time per iteration against n, with the fitted log-log slope",
+    "robust": "the convex robust program: CVXPY reference vs reduced (Clarabel direct) vs ADMM",
 }
 
 __all__ = ["BENCHMARKS", "run_benchmark"]
@@ -25,6 +26,8 @@ def run_benchmark(name: str, *, quick: bool = False, out_dir=None, argv=None, ve
         from benchmarks import sgd as module
     elif name == "admm_scaling":
         from benchmarks import admm_scaling as module
+    elif name == "robust":
+        from benchmarks import robust as module
     else:
         raise ValueError(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARKS)}")
     return module.run(quick=quick, out_dir=out_dir, argv=argv, verbose=verbose)
