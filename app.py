@@ -24,6 +24,8 @@ PAGES = [
     st.Page("pages/patterns.py", title="Patterns", icon=":material/grid_on:", url_path="patterns"),
     st.Page("pages/solvers.py", title="Solvers", icon=":material/speed:", url_path="solvers"),
     st.Page("pages/adversarial.py", title="Adversarial", icon=":material/shield:", url_path="adversarial"),
+    st.Page("pages/landscape.py", title="Landscape", icon=":material/landscape:", url_path="landscape"),
+    st.Page("pages/dynamics.py", title="Dynamics", icon=":material/timeline:", url_path="dynamics"),
 ]
 
 page = st.navigation(PAGES)
