@@ -1,0 +1,40 @@
+"""Page sections with their own preset buttons (the Landscape and Dynamics pages).
+
+A page with several sections computes one at a time: :func:`section_picker` draws the choice (bound to
+the address) and its header; :func:`preset_button` sets a section's telling configuration by widget key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from explorer_sidebar import QP
+
+__all__ = ["preset_button", "section_picker"]
+
+
+def _apply(values: dict[str, Any]) -> None:
+    """Preset callback: set the widgets' values before the rerun draws them."""
+    st.session_state.update(values)
+
+
+def preset_button(container: Any, key: str, values: dict[str, Any], help_text: str) -> None:
+    """A "Preset" button in ``container`` that sets the widgets named in ``values`` (by key)."""
+    container.button("Preset", key=key, on_click=_apply, args=(values,), help=help_text)
+
+
+def section_picker(sections: dict[str, str], key: str) -> str:
+    """A horizontal choice of section (bound to the query parameter ``key``) and its header."""
+    section = st.radio(
+        "Section",
+        tuple(sections),
+        format_func=sections.get,
+        horizontal=True,
+        key=key,
+        bind=QP,
+        label_visibility="collapsed",
+    )
+    st.header(sections[section])
+    return section

@@ -1,0 +1,258 @@
+"""Landscape: where gradient training ends on the non-convex objective, against the certified optimum.
+
+Layout and widget wiring only: runs come from ``explorer_cache_phenomena`` (``engine.landscape``), the
+optimum from ``explorer_cache.get_certified_optimum``, figures from ``engine.figures_landscape`` and
+``engine.figures``. Data set, loss, beta and the gradient settings are the shared sidebar's; each
+section adds its own controls and a preset button. One section is computed at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from engine import figures_landscape as fland
+from engine.figures import decision_boundary_figure, plot_bounds
+from engine.landscape import RECOVERY_ANGLE_DEG, sweep_widths
+from explorer_cache import DataKey, get_certified_optimum, get_dataset
+from explorer_cache_phenomena import get_multistart, get_teacher_student, get_width_sweep
+from explorer_sections import preset_button, section_picker
+from explorer_sidebar import QP, settings
+
+SECTIONS = {
+    "spurious": "Spurious minima",
+    "width": "Width vs m*",
+    "teacher": "Teacher–student",
+}
+NEAR_OPTIMUM = 0.01  # a run "reaches" J* when (J - J*) / J* is below this
+
+EXPLAIN_SPURIOUS = (
+    "Gradient training of J from different random starts ends at different points; the convex program "
+    "gives the certified global optimum J*, so every end point above it is measurably suboptimal. "
+    "*Analytic study of families of spurious minima in two-layer ReLU networks* shows such spurious "
+    "minima exist in families and look, by their Hessian, like the global one."
+)
+EXPLAIN_WIDTH = (
+    "The convex program's optimum uses m* neurons, and with all activation patterns every width m ≥ m* "
+    "has the same global minimum J* (*Pilanci & Ergen, Neural Networks are Convex Regularizers*). "
+    "Below m* even the best run must stay above J*; above it, the gap left is the optimizer's, not the "
+    "model's."
+)
+EXPLAIN_TEACHER = (
+    "Data labelled by a random teacher network; students of the sidebar's width are trained by gradient "
+    "descent from many seeds, and each teacher neuron is matched to the closest student neuron by "
+    "direction. *Akiyama & Suzuki* (teacher-student learnability) show gradient-trained students recover "
+    "the teacher's neurons; the spurious-minima study shows when they do not."
+)
+
+CAPTION_MULTISTART = (
+    "Every random start's final objective, as its gap J − J* to the certified optimum (log scale), sorted. "
+    "Flat steps are runs that ended at the same point; a long upper tail is spurious end points. Hover a "
+    "point for its seed; pick a run below the chart to see its decision boundary."
+)
+CAPTION_WIDTH = (
+    "Best and median final gap J − J* over the seeds at each width (log-log); the dotted line is m*, the "
+    "number of neurons of the convex optimum."
+)
+CAPTION_TEACHER = (
+    "Left: the teacher's function f(x) (the regression target) with the training points. Right: each "
+    "student run's final gap to J* against its worst teacher-neuron angle (the largest, over teacher "
+    "neurons, of the angle to the closest student neuron with the same output sign; lifted weight vectors "
+    f"(w, b), so the bias counts). Below {RECOVERY_ANGLE_DEG:g}° every teacher neuron is recovered."
+)
+
+PRESETS = {
+    "spurious": {"ls_runs": 60, "width": 4, "opt": "adam", "lr": 0.01, "epochs": 500, "batch": 32},
+    "width": {"ls_width_runs": 4, "opt": "adam", "lr": 0.01, "epochs": 1000, "batch": 32},
+    "teacher": {"ls_t_width": 2, "ls_t_n": 60, "ls_t_noise": 0.0, "ls_t_runs": 20, "width": 8, "beta": 1e-4},
+}
+PRESET_HELP = {
+    "spurious": "60 starts of a narrow network (m = 4, Adam, full batch): most end far above J*.",
+    "width": "Adam on the full batch for 1000 epochs, 4 seeds per width: the gap closes at m*.",
+    "teacher": "A 2-neuron teacher, 60 noise-free points, students of width 8, small β.",
+}
+
+
+def _preset(col, section: str) -> None:
+    preset_button(col, f"ls_preset_{section}", PRESETS[section], PRESET_HELP[section])
+
+
+def _optimum(s: dict) -> tuple[float | None, object]:
+    """The certified optimum's J and network (or a warning and None)."""
+    out = get_certified_optimum(s["data"], loss=s["loss"], beta=s["beta"])
+    if not out.ok:
+        st.warning(f"No certified optimum: {out.error}. The charts show the objective J itself.")
+        return None, None
+    return out.value.objective, out.value
+
+
+def _spurious(s: dict) -> None:
+    key: DataKey = s["data"]
+    c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
+    runs = c1.slider(
+        "Random starts",
+        10,
+        200,
+        20,
+        step=5,
+        key="ls_runs",
+        bind=QP,
+        help="Seeds from the sidebar's training seed on; all other settings are the sidebar's.",
+    )
+    _preset(c2, "spurious")
+    J_star, optimum = _optimum(s)
+    opt = s["sgd"]["optimizer"]
+    with st.spinner(f"Training {runs} networks by {opt} (width {s['sgd']['width']})…"):
+        out = get_multistart(key, loss=s["loss"], beta=s["beta"], runs=int(runs), sgd=s["sgd"])
+    if not out.ok:
+        st.error(f"Multi-start training: {out.error}")
+        return
+    ms = out.value
+    finite = np.isfinite(ms.objectives)
+    order = [int(i) for i in np.argsort(np.where(finite, ms.objectives, np.inf)) if finite[i]]
+    if not order:
+        st.error("Every run diverged: lower the learning rate in the sidebar.")
+        return
+    if st.session_state.get("ls_pick") not in order:  # first visit, or fewer runs than before
+        st.session_state["ls_pick"] = order[0]
+    fig = fland.multistart_figure(
+        ms,
+        J_star,
+        selected=st.session_state["ls_pick"],
+        title=f"Final objective of {runs} random starts ({opt}, {s['loss']} loss)",
+    )
+    st.plotly_chart(fig, key="ls_multistart")
+    st.caption(CAPTION_MULTISTART)
+    if J_star is not None:
+        gaps = ms.objectives[finite] - J_star
+        near = float(np.mean(gaps <= NEAR_OPTIMUM * max(abs(J_star), 1e-12)))
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Runs within 1% of J*", f"{near:.0%}")
+        m2.metric("Best gap J − J*", f"{float(np.min(gaps)):.2e}")
+        m3.metric("Worst gap J − J*", f"{float(np.max(gaps)):.2e}")
+    run = st.selectbox(
+        "Show the decision boundary of run",
+        order,
+        key="ls_pick",
+        format_func=lambda i: f"#{order.index(i) + 1} (seed {ms.seeds[i]}): J = {ms.objectives[i]:.5g}",
+        help="Runs sorted by final objective; #1 is the best.",
+    )
+    ds = get_dataset(key).value
+    bounds = plot_bounds(ds.X)
+    left, right = st.columns(2)
+    left.plotly_chart(
+        decision_boundary_figure(
+            ms.networks[run],
+            ds.X,
+            ds.y,
+            task=s["task"],
+            bounds=bounds,
+            title=f"Run #{order.index(run) + 1} (seed {ms.seeds[run]}): J = {ms.objectives[run]:.5g}",
+        ),
+        key="ls_run_boundary",
+    )
+    if optimum is not None:
+        right.plotly_chart(
+            decision_boundary_figure(
+                optimum.network,
+                ds.X,
+                ds.y,
+                task=s["task"],
+                bounds=bounds,
+                title=f"Certified optimum: J* = {J_star:.5g} ({optimum.network.active_neurons()} neurons)",
+            ),
+            key="ls_opt_boundary",
+        )
+
+
+def _width(s: dict) -> None:
+    c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
+    runs = c1.slider(
+        "Seeds per width",
+        1,
+        10,
+        2,
+        key="ls_width_runs",
+        bind=QP,
+        help="The best of these runs is the curve; the sidebar's width is not used here.",
+    )
+    _preset(c2, "width")
+    J_star, optimum = _optimum(s)
+    m_star = optimum.network.active_neurons() if optimum is not None else None
+    widths = tuple(sweep_widths(m_star or s["sgd"]["width"]))
+    with st.spinner(f"Training {len(widths)} widths × {runs} seeds…"):
+        out = get_width_sweep(
+            s["data"], loss=s["loss"], beta=s["beta"], widths=widths, runs=int(runs), sgd=s["sgd"]
+        )
+    if not out.ok:
+        st.error(f"Width sweep: {out.error}")
+        return
+    title = f"Best objective against width ({s['sgd']['optimizer']}, {s['sgd']['epochs']} epochs)"
+    st.plotly_chart(fland.width_sweep_figure(out.value, J_star, m_star, title=title), key="ls_width")
+    st.caption(CAPTION_WIDTH + f" Widths tried: {', '.join(map(str, widths))}.")
+
+
+def _teacher(s: dict) -> None:
+    c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
+    k = c1.slider("Teacher neurons", 1, 8, 3, key="ls_t_width", bind=QP)
+    n = c2.slider("Points n", 20, 100, 40, step=5, key="ls_t_n", bind=QP)
+    noise = c3.slider("Target noise (std)", 0.0, 0.5, 0.05, step=0.05, key="ls_t_noise", bind=QP)
+    runs = c4.slider("Student runs", 5, 50, 10, step=5, key="ls_t_runs", bind=QP)
+    _preset(c5, "teacher")
+    seed = int(s["data"].seed)
+    with st.spinner(f"Training {runs} students and solving the convex program…"):
+        out = get_teacher_student(
+            teacher_width=int(k),
+            n=int(n),
+            noise=float(noise),
+            seed=seed,
+            runs=int(runs),
+            beta=s["beta"],
+            sgd=s["sgd"],
+        )
+    if not out.ok:
+        st.error(f"Teacher–student: {out.error}")
+        return
+    view = out.value
+    J_star = view.optimum.objective if view.optimum is not None else None
+    if view.optimum is None:
+        st.warning(f"No certified optimum: {view.optimum_error}.")
+    st.caption(
+        f"Teacher: {k} unit-norm neurons with output weights ±1 (seed = the sidebar's data seed {seed}); "
+        f"x ~ N(0, I₂); targets y = f_teacher(x) + noise; squared loss, β = {s['beta']:g}; students of width "
+        f"{s['sgd']['width']} by {s['sgd']['optimizer']}."
+    )
+    left, right = st.columns([2, 3])
+    left.plotly_chart(
+        decision_boundary_figure(
+            view.result.teacher, view.X, view.y, task="regression", title=f"Teacher f(x), {k} neurons"
+        ),
+        key="ls_teacher",
+    )
+    right.plotly_chart(
+        fland.teacher_student_figure(
+            view.result, J_star, view.optimum_angle, title="Do students find the teacher?"
+        ),
+        key="ls_students",
+    )
+    st.caption(CAPTION_TEACHER)
+    m1, m2 = st.columns(2)
+    m1.metric("Runs recovering every teacher neuron", f"{view.result.recovery_rate:.0%}")
+    if view.optimum_angle is not None:
+        m2.metric("Convex optimum: worst teacher-neuron angle", f"{view.optimum_angle:.1f}°")
+
+
+def main() -> None:
+    """The Landscape page."""
+    s = settings()
+    st.title("Landscape")
+    st.caption(
+        "Where gradient training of the non-convex objective J ends, measured against the certified global "
+        "optimum J* of the convex program. Data set, loss, β and the training settings are the sidebar's."
+    )
+    section = section_picker(SECTIONS, "ls_section")
+    st.markdown({"spurious": EXPLAIN_SPURIOUS, "width": EXPLAIN_WIDTH, "teacher": EXPLAIN_TEACHER}[section])
+    {"spurious": _spurious, "width": _width, "teacher": _teacher}[section](s)
+
+
+main()
