@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer_sidebar import sidebar
+from explorer_sidebar import finish, sidebar
 
 st.set_page_config(page_title="ReLU Convexity Explorer", page_icon="📐", layout="wide")
 
@@ -29,5 +29,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+top = st.container()  # notices about the address and preset notes, filled once the page has run
 sidebar()
 page.run()
+finish(top)

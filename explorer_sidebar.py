@@ -11,13 +11,16 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+import explorer_widgets as w
 from datasets import DATASET_NAMES, dataset_task
 from engine.convex import MAX_SAMPLED_PATTERNS
 from engine.losses import LOSS_NAMES
 from engine.sgd import OPTIMIZERS
 from explorer_cache import DataKey
+from explorer_presets import PRESETS
+from explorer_widgets import QP  # noqa: F401 - pages import it from here
 
-__all__ = ["fmt_number", "settings", "sidebar"]
+__all__ = ["finish", "fmt_number", "settings", "sidebar"]
 
 BETAS = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
@@ -27,9 +30,60 @@ INIT_SCALES = (0.01, 0.1, 0.3, 1.0, 2.0, 5.0)
 # at most); above it they sample patterns.
 PAGE_EXACT_MAX_N = 100
 DEFAULT_N = 30  # the exact program solves in well under a second at this size
-QP = "query-params"
 
 _STATE_KEY = "_explorer_settings"
+_SHARE_SLOT = "_share_slot"  # the sidebar container that finish() fills
+_GOTO = "_preset_page"  # page a preset asked for
+_PRESET_NOTE = "_preset_note"  # what the preset shows, displayed once on its page
+
+
+def _apply_preset(index: int) -> None:
+    preset = PRESETS[index]
+    w.apply_values(preset.values)
+    st.session_state[_GOTO] = preset.page
+    st.session_state[_PRESET_NOTE] = f"**{preset.title}**: {preset.what}"
+
+
+def _presets(sb) -> None:
+    """One button per preset; a click sets its values and opens its page."""
+    with sb.expander("Presets", icon=":material/bolt:"):
+        for i, preset in enumerate(PRESETS):
+            st.button(
+                preset.title,
+                key=f"_preset_{i}",
+                help=preset.what,
+                on_click=_apply_preset,
+                args=(i,),
+                width="stretch",
+            )
+    page = st.session_state.pop(_GOTO, None)
+    if page is not None:
+        st.switch_page(f"pages/{page}.py", query_params={})  # the controls write the address anew
+
+
+def finish(top) -> None:
+    """After the page ran: the address notices and the preset's note in ``top`` (a container at the top of
+    the page), and the share box at the bottom of the sidebar (every control of the page is known now)."""
+    w.show_notices(top)
+    note = st.session_state.pop(_PRESET_NOTE, None)
+    if note:
+        top.info(note, icon=":material/bolt:")
+    slot = st.session_state.pop(_SHARE_SLOT, None)
+    if slot is None:
+        return
+    with slot.expander("Share this view", icon=":material/link:"):
+        st.caption("This address reproduces the view, every setting included (copy button on the right):")
+        st.code(w.share_link(), language=None, wrap_lines=True)
+        st.markdown("**Classroom link**")
+        keys = sorted(w.LABELS, key=lambda k: w.LABELS[k])
+        hide = st.multiselect(
+            "Hide these controls", keys, format_func=lambda k: w.LABELS[k], key="_classroom_hide"
+        )
+        quiet = st.checkbox("Hide the explanations", value=True, key="_classroom_quiet")
+        extra = {"hide": ",".join(sorted(hide))} if hide else {}
+        if quiet:
+            extra["classroom"] = "1"
+        st.code(w.share_link(extra), language=None, wrap_lines=True)
 
 
 def fmt_number(v: float) -> str:
@@ -40,35 +94,36 @@ def fmt_number(v: float) -> str:
 def sidebar() -> dict:
     """Draw the sidebar controls and return the settings they give."""
     sb = st.sidebar
+    _presets(sb)
     sb.header("Data")
-    name = sb.selectbox("Data set", DATASET_NAMES, index=0, key="data", bind=QP)
+    name = w.selectbox(sb, "Data set", DATASET_NAMES, DATASET_NAMES[0], key="data")
     task = dataset_task(name)
-    n = sb.slider("Training points n", 10, 400, DEFAULT_N, step=5, key="n", bind=QP)
-    noise = sb.slider("Noise", 0.0, 1.0, 0.1, step=0.05, key="noise", bind=QP)
-    data_seed = sb.number_input("Data seed", 0, 100_000, 0, step=1, key="dseed", bind=QP)
+    n = w.slider(sb, "Training points n", 10, 400, DEFAULT_N, step=5, key="n")
+    noise = w.slider(sb, "Noise", 0.0, 1.0, 0.1, step=0.05, key="noise")
+    data_seed = w.number_input(sb, "Data seed", 0, 100_000, 0, key="dseed")
 
     sb.header("Objective")
     if task == "regression" and st.session_state.get("loss", "squared") != "squared":
         st.session_state["loss"] = "squared"
-    loss = sb.radio(
+    loss = w.radio(
+        sb,
         "Loss",
         LOSS_NAMES,
-        index=0,
+        LOSS_NAMES[0],
         horizontal=True,
         key="loss",
-        bind=QP,
         disabled=task == "regression",
         help="Mean over the points: squared (f − y)²/2, hinge (1 − y f)₊, logistic log(1 + e^(−y f)).",
     )
     if task == "regression":
-        sb.caption("Regression data: only the squared loss applies (hinge and logistic need ±1 labels).")
-    beta = sb.select_slider(
+        w.explain("Regression data: only the squared loss applies (hinge and logistic need ±1 labels).", sb)
+    beta = w.select_slider(
+        sb,
         "Weight decay β",
         BETAS,
-        value=1e-3,
+        1e-3,
         format_func=fmt_number,
         key="beta",
-        bind=QP,
         help="J = mean loss + β/2·(‖W‖² + ‖α‖²); the bias column of W is regularised too.",
     )
 
@@ -76,45 +131,43 @@ def sidebar() -> dict:
     exact_ok = n <= PAGE_EXACT_MAX_N
     if not exact_ok and st.session_state.get("patterns", "exact") != "sampled":
         st.session_state["patterns"] = "sampled"
-    mode = sb.radio(
+    mode = w.radio(
+        sb,
         "Activation patterns",
         ("exact", "sampled"),
-        index=0,
+        "exact",
         horizontal=True,
         key="patterns",
-        bind=QP,
         disabled=not exact_ok,
     )
     if not exact_ok:
-        sb.caption(f"Exact patterns are available for n ≤ {PAGE_EXACT_MAX_N}; sampling instead.")
+        w.explain(f"Exact patterns are available for n ≤ {PAGE_EXACT_MAX_N}; sampling instead.", sb)
     n_patterns = pattern_seed = None
     if mode == "sampled":
-        n_patterns = sb.slider(
-            "Sampled patterns (Gaussian draws)", 10, MAX_SAMPLED_PATTERNS, 200, step=10, key="P", bind=QP
+        n_patterns = w.slider(
+            sb, "Sampled patterns (Gaussian draws)", 10, MAX_SAMPLED_PATTERNS, 200, step=10, key="P"
         )
-        pattern_seed = sb.number_input("Pattern seed", 0, 100_000, 0, step=1, key="pseed", bind=QP)
+        pattern_seed = w.number_input(sb, "Pattern seed", 0, 100_000, 0, key="pseed")
 
     sb.header("Gradient training")
-    optimizer = sb.selectbox("Optimizer", OPTIMIZERS, index=OPTIMIZERS.index("adam"), key="opt", bind=QP)
-    width = sb.slider("Width m (neurons)", 1, 200, 50, key="width", bind=QP)
-    lr = sb.select_slider(
-        "Learning rate", LEARNING_RATES, value=1e-2, format_func=fmt_number, key="lr", bind=QP
-    )
-    epochs = sb.slider("Epochs", 10, 3000, 500, step=10, key="epochs", bind=QP)
-    batch_size = sb.select_slider(
+    optimizer = w.selectbox(sb, "Optimizer", OPTIMIZERS, "adam", key="opt")
+    width = w.slider(sb, "Width m (neurons)", 1, 200, 50, key="width")
+    lr = w.select_slider(sb, "Learning rate", LEARNING_RATES, 1e-2, format_func=fmt_number, key="lr")
+    epochs = w.slider(sb, "Epochs", 10, 3000, 500, step=10, key="epochs")
+    batch_size = w.select_slider(
+        sb,
         "Batch size",
         BATCH_SIZES,
-        value=16,
+        16,
         key="batch",
-        bind=QP,
         disabled=optimizer == "gd",
         help="Ignored by full-batch gradient descent (gd).",
     )
-    init_scale = sb.select_slider(
-        "Initial weight scale", INIT_SCALES, value=1.0, format_func=fmt_number, key="init", bind=QP
+    init_scale = w.select_slider(
+        sb, "Initial weight scale", INIT_SCALES, 1.0, format_func=fmt_number, key="init"
     )
-    seed = sb.number_input("Training seed", 0, 100_000, 0, step=1, key="seed", bind=QP)
-    sb.caption("Every setting is in the page address: copy it to share this view.")
+    seed = w.number_input(sb, "Training seed", 0, 100_000, 0, key="seed")
+    st.session_state[_SHARE_SLOT] = sb.container()
     result = dict(
         data=DataKey(name, int(n), float(noise), int(data_seed)),
         task=task,

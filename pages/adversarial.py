@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import explorer_widgets as w
 from engine import figures_adversarial as fadv
 from engine.figures import plot_bounds
 from engine.robust_certificate import robust_objective_exact
@@ -22,7 +23,7 @@ from explorer_cache import (
     get_dataset,
     run_robust,
 )
-from explorer_sidebar import QP, settings
+from explorer_sidebar import settings
 
 EPS_MAX = 1.0
 EPS_STEP = 0.01
@@ -53,25 +54,26 @@ CAPTION_TABLE = (
 def _view(nets: dict, key: DataKey, ctx: dict) -> None:
     """Everything that depends on the display radius eps: redrawn alone when eps moves."""
     c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="bottom")
-    eps = c1.slider(
+    eps = w.slider(
+        c1,
         "Display radius ε (data units)",
         0.0,
         EPS_MAX,
         0.1,
         step=EPS_STEP,
         key="eps",
-        bind=QP,
         help="Only redraws: the networks are trained at ε_train above.",
     )
-    points = c2.radio(
+    points = w.radio(
+        c2,
         "Points",
         tuple(POINT_LABELS),
+        "train",
         captions=("training set", "held-out test set"),
         horizontal=True,
         key="points",
-        bind=QP,
     )
-    arrows = c3.toggle("Show PGD perturbations", value=False, key="arrows", bind=QP)
+    arrows = w.toggle(c3, "Show PGD perturbations", False, key="arrows")
     ds = get_dataset(key).value
     X, y = (ds.X, ds.y) if points == "train" or ds.X_test is None else (ds.X_test, ds.y_test)
     norm = ctx["norm"]
@@ -84,7 +86,7 @@ def _view(nets: dict, key: DataKey, ctx: dict) -> None:
                 net, X, y, statuses[name], title=f"{name} (ε = {eps:g})", bounds=bounds, arrows=arrows
             )
             st.plotly_chart(fig, key=f"adv_{name}")
-    st.caption(CAPTION_BALLS + (" Arrows: each point's PGD perturbation." if arrows else ""))
+    w.explain(CAPTION_BALLS + (" Arrows: each point's PGD perturbation." if arrows else ""))
 
     curves = get_accuracy_curves(
         key,
@@ -107,7 +109,7 @@ def _view(nets: dict, key: DataKey, ctx: dict) -> None:
             ),
             key="adv_curves",
         )
-        st.caption(CAPTION_CURVES)
+        w.explain(CAPTION_CURVES)
     else:
         st.error(f"Accuracy curves: {curves.error}")
 
@@ -124,14 +126,14 @@ def _view(nets: dict, key: DataKey, ctx: dict) -> None:
         }
     )
     st.table(table)
-    st.caption(CAPTION_TABLE + f" Accuracies on the {POINT_LABELS[points]}.")
+    w.explain(CAPTION_TABLE + f" Accuracies on the {POINT_LABELS[points]}.")
 
 
 def main() -> None:
     """The Adversarial page."""
     s = settings()
     st.title("Adversarial")
-    st.caption(
+    w.explain(
         "Every point may be moved anywhere inside a ball of radius ε. Three networks side by side: the "
         "standard convex optimum, the convex robust program's network and SGD with PGD adversarial training, "
         "both trained at ε_train."
@@ -150,23 +152,24 @@ def main() -> None:
         )
         loss = "hinge"
     c1, c2 = st.columns([3, 4], vertical_alignment="bottom")
-    train_eps = c1.slider(
+    train_eps = w.slider(
+        c1,
         "Train at radius ε_train (data units)",
         0.0,
         EPS_MAX,
         0.1,
         step=EPS_STEP,
         key="train_eps",
-        bind=QP,
         help="The radius the robust convex program and PGD training use. Changing it retrains.",
     )
-    norm = c2.radio(
+    norm = w.radio(
+        c2,
         "Perturbation norm",
         tuple(NORM_LABELS),
+        "inf",
         captions=("ℓ∞ box", "ℓ2 disc"),
         horizontal=True,
         key="norm",
-        bind=QP,
     )
     key: DataKey = s["data"]
     common = dict(loss=loss, beta=s["beta"], patterns=s["patterns"], pattern_seed=s["pattern_seed"])

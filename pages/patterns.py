@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+import explorer_widgets as w
 from engine import figures
 from engine import figures_solvers as fsol
 from engine.approximation import CURVE_BUDGET, DEFAULT_COUNTS, curve_counts
 from explorer_cache import DataKey, get_approximation, get_certified_optimum, get_coverage, get_dataset
-from explorer_sidebar import QP, settings
+from explorer_sidebar import settings
 
 CAPTION_PLANE = (
     "The data plane. Each grey line is g·(x, 1) = 0 for one sampled direction g (the first draw of each "
@@ -38,17 +39,17 @@ def main() -> None:
     """The Patterns page."""
     s = settings()
     st.title("Patterns")
-    st.caption(
+    w.explain(
         "A hidden ReLU neuron w splits the training points into those with w·(x, 1) ≥ 0 (on) and the rest: "
         "its activation pattern. The convex program has one pair of variables per pattern; the exact "
         "program uses every pattern, the sampled one only those hit by random Gaussian directions."
     )
-    draws = st.select_slider(
+    draws = w.select_slider(
+        st,
         "Sampled directions P (Gaussian draws)",
         DEFAULT_COUNTS,
-        value=200,
+        200,
         key="draws",
-        bind=QP,
         help="The first P draws of one sequence (pattern seed from the sidebar); duplicates removed.",
     )
     key: DataKey = s["data"]
@@ -82,13 +83,13 @@ def main() -> None:
             ),
             key="plane",
         )
-        st.caption(CAPTION_PLANE)
+        w.explain(CAPTION_PLANE)
     with right:
         st.plotly_chart(
             fsol.direction_sphere_figure(ds.X, cov, title="Direction sphere: exact cells vs samples"),
             key="sphere",
         )
-        st.caption(CAPTION_SPHERE)
+        w.explain(CAPTION_SPHERE)
 
     st.subheader("How many patterns does the sampled program need?")
     counts = curve_counts(key.n, int(draws))
@@ -130,7 +131,7 @@ def main() -> None:
         fsol.approximation_figure(c, current=int(draws), title="Sampled program optimum vs draws P"),
         key="curve",
     )
-    st.caption(CAPTION_CURVE)
+    w.explain(CAPTION_CURVE)
 
 
 main()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+import explorer_widgets as w
 from engine import figures
 from explorer_cache import DataKey, get_dataset, run_convex, run_sgd
 from explorer_sidebar import PAGE_EXACT_MAX_N, settings
@@ -40,12 +41,12 @@ def main() -> None:
     """The Playground page."""
     s = settings()
     st.title("Playground")
-    st.caption(
+    w.explain(
         "One two-layer ReLU network f(x) = Σⱼ αⱼ·relu(wⱼ·(x, 1)), one objective J, trained two ways: by the "
         "convex reformulation (Pilanci & Ergen), whose dual bound certifies the global optimum, and by a "
         "gradient method from a random start."
     )
-    st.caption(
+    w.explain(
         f"ℹ️ The exact convex program (certified column generation) is used up to n ≤ {PAGE_EXACT_MAX_N}. "
         "Above that the convex side uses sampled patterns: its value is then only an upper bound on the "
         "global optimum, unless the dual certificate holds."
@@ -128,7 +129,7 @@ def main() -> None:
                     ),
                     key=f"{short}_boundary",
                 )
-    st.caption(boundary_caption)
+    w.explain(boundary_caption)
     regions_row = st.columns(2, gap="medium")
     for (_, short, _, result, _, _), col in zip(sides, regions_row, strict=True):
         if result is not None:
@@ -139,7 +140,7 @@ def main() -> None:
                     ),
                     key=f"{short}_regions",
                 )
-    st.caption(CAPTION_REGIONS)
+    w.explain(CAPTION_REGIONS)
 
     st.subheader("Objective during training")
     if tres is None:
@@ -160,7 +161,7 @@ def main() -> None:
             ),
             key="objective",
         )
-        st.caption(CAPTION_OBJECTIVE)
+        w.explain(CAPTION_OBJECTIVE)
 
     st.subheader("Numbers")
     table = figures.numbers_table(
@@ -175,7 +176,7 @@ def main() -> None:
         sgd_label=f"SGD ({opt_name})",
     )
     st.table(table)
-    st.caption(
+    w.explain(
         "Dual lower bound: a value no network of any width can beat (Fenchel dual, exact pricing in 2-D); "
         "certified = J within a relative 1e-6 of it. Each column's bound comes from its own network's dual "
         "point. Accuracies on the training set and on a fresh test set from the same generator."

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+import explorer_widgets as w
 from engine import figures_solvers as fsol
 from engine.approximation import DEFAULT_COUNTS
 from explorer_cache import DataKey, get_race
-from explorer_sidebar import QP, settings
+from explorer_sidebar import settings
 
 CAPTION_RACE = (
     "The gap J − J* between each route's network and the certified global optimum J*, against the "
@@ -33,16 +34,16 @@ def main() -> None:
     """The Solvers page."""
     s = settings()
     st.title("Solvers")
-    st.caption(
+    w.explain(
         "Every route ends with a real two-layer ReLU network, so all are measured by the same objective J "
         "against the same certified global optimum J*."
     )
-    draws = st.select_slider(
+    draws = w.select_slider(
+        st,
         "Sampled directions P for ADMM, CVXPY and SCP (Gaussian draws)",
         DEFAULT_COUNTS,
-        value=200,
+        200,
         key="race_draws",
-        bind=QP,
         help="Duplicated patterns are removed; the pattern seed is the sidebar's.",
     )
     key: DataKey = s["data"]
@@ -82,10 +83,10 @@ def main() -> None:
     st.plotly_chart(
         fsol.race_figure(race, title=f"Race to the optimum ({s['loss']} loss, β = {s['beta']:g})"), key="race"
     )
-    st.caption(CAPTION_RACE)
+    w.explain(CAPTION_RACE)
     st.markdown(ROUTES)
     st.table(fsol.race_table(race))
-    st.caption("Final objective of each route, its gap to J*, its iterations and its wall time.")
+    w.explain("Final objective of each route, its gap to J*, its iterations and its wall time.")
 
 
 main()

@@ -123,3 +123,18 @@ def test_unknown_benchmark_is_rejected():
         main(["nonsense"])
     with pytest.raises(ValueError):
         run_benchmark("nonsense")
+
+
+def test_robust_table(reports):
+    from benchmarks import robust
+
+    (table,) = _tables(reports["robust"])
+    header, rows = table[0], table[1:]
+    assert header == ["n", "patterns", "P", "ball", "loss", *robust.COMPETITORS, "cvxpy / reduced"]
+    g = robust.QUICK
+    assert len(rows) == len(g.cases) * len(g.norms) * len(g.losses)
+    for row in rows:
+        for cell in row[5:7]:  # the reference and the reduced solver always finish on these sizes
+            seconds, diff = _numbers(cell)
+            assert seconds >= 0.0 and abs(diff) <= 1e-3  # relative to the best of the three
+        assert _numbers(row[-1])[0] > 0.0
