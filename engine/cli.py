@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cert.add_argument("--attack-steps", type=int, default=50, help="PGD steps of the attack (default 50)")
     cert.add_argument("--attack-restarts", type=int, default=5, help="PGD random restarts (default 5)")
+    from engine.sweep import add_sweep_parser  # `sweep`: a grid of train runs into one CSV
+
+    add_sweep_parser(sub)
     return parser
 
 
@@ -666,7 +669,11 @@ def main(argv: list[str] | None = None) -> int:
         except SystemExit as stop:  # --help
             return int(stop.code or 0)
         if args.command is None:
-            raise CLIError("a command is required: train or certify (see python -m engine --help)", 2)
+            raise CLIError("a command is required: train, certify or sweep (see python -m engine --help)", 2)
+        if args.command == "sweep":
+            from engine.sweep import sweep_command
+
+            return sweep_command(args)
         _check_args(args)
         record = _certify(args) if args.command == "certify" else _train(args)
     except CLIError as err:
