@@ -447,11 +447,22 @@ def activation_regions_figure(
     lx: list[float] = []
     ly: list[float] = []
     lt: list[str] = []
+    hl: list[str | None] = []
     segments = [(int(j), _segment_in_box(network.W[j], bounds)) for j in live]
     segments = [(j, seg) for j, seg in segments if seg is not None]
+    fires = sub.activation_pattern(X).sum(axis=0) if X.size and len(live) else np.zeros(len(live), int)
+    fires_of = {int(j): int(c) for j, c in zip(live, fires, strict=True)}
+    info = {}
     for j, (p, q) in segments:
-        xl += [p[0], q[0], None]
-        yl += [p[1], q[1], None]
+        w, a = network.W[j], float(network.alpha[j])
+        info[j] = (
+            f"neuron {j + 1}: w = ({w[0]:.3g}, {w[1]:.3g}), bias {w[2]:.3g}, α = {a:.3g}"
+            f"<br>on for {fires_of.get(j, 0)} of {len(X)} training points"
+        )
+        t = np.linspace(0.0, 1.0, _LINE_HOVER_POINTS)  # points along the line carry its hover text
+        xl += [*(p[0] + t * (q[0] - p[0])).tolist(), None]
+        yl += [*(p[1] + t * (q[1] - p[1])).tolist(), None]
+        hl += [info[j]] * _LINE_HOVER_POINTS + [None]
         lt.append(str(j + 1))
     for pos in _label_positions([seg for _, seg in segments], bounds, X):
         lx.append(float(pos[0]))
@@ -464,7 +475,8 @@ def activation_regions_figure(
                 mode="lines",
                 line=dict(color=LINE_COLOUR, width=1.5),
                 name=f"neuron lines wⱼ·(x,1) = 0 ({len(lt)} cross the view)",
-                hoverinfo="skip",
+                text=hl,
+                hovertemplate="%{text}<extra></extra>",
             )
         )
         fig.add_trace(
@@ -481,7 +493,8 @@ def activation_regions_figure(
                     color="rgba(255,255,255,0.9)",
                     line=dict(width=1, color=LINE_COLOUR),
                 ),
-                hoverinfo="skip",  # the number is on the label; hovering the region says more
+                hovertext=[info[j] for j, _ in segments],
+                hovertemplate="%{hovertext}<extra></extra>",
                 showlegend=False,
             )
         )
@@ -514,6 +527,10 @@ def activation_regions_figure(
     _base_layout(fig, full_title, bounds)
     fig.update_layout(margin=dict(l=10, r=10, t=65, b=75))
     return fig
+
+
+# Points per neuron line that carry its hover text (plotly hovers on a line's points, not between them).
+_LINE_HOVER_POINTS = 24
 
 
 def _label_positions(

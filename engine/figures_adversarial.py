@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from engine.attacks import pgd
 from engine.figures import Bounds, decision_boundary_figure
 from engine.network import TwoLayerReLU
-from engine.robust_certificate import certified_robust
+from engine.robust_certificate import margin_tolerance, min_margin
 
 __all__ = [
     "STATUSES",
@@ -36,6 +36,7 @@ __all__ = [
     "ball_outlines",
     "ball_traces",
     "point_status",
+    "status_hover_trace",
 ]
 
 # status -> (legend label, colour)
@@ -58,6 +59,7 @@ class PointStatus:
     X_adv: np.ndarray  # n x 2 PGD points
     eps: float
     norm: str
+    worst_margin: np.ndarray | None = None  # exact min of y f over each ball (n,)
 
     def fraction(self, *statuses: str) -> float:
         return float(np.mean(np.isin(self.status, statuses))) if self.status.size else float("nan")
@@ -90,12 +92,15 @@ def point_status(
     y = np.asarray(y, dtype=float).reshape(-1)
     clean_ok = network.classify(X) == y
     attack = pgd(network, X, y, float(eps), norm, steps=steps, seed=seed, loss="margin")
-    certified = certified_robust(network, X, y, float(eps), norm) & clean_ok
+    worst = min_margin(network, X, y, float(eps), norm)[0]
+    certified = (worst > margin_tolerance(network, X, float(eps))) & clean_ok
     status = np.full(X.shape[0], "exact", dtype=object)
     status[certified] = "certified"
     status[attack.success & clean_ok] = "attack"
     status[~clean_ok] = "misclassified"
-    return PointStatus(status=status.astype(str), X_adv=attack.X_adv, eps=float(eps), norm=norm)
+    return PointStatus(
+        status=status.astype(str), X_adv=attack.X_adv, eps=float(eps), norm=norm, worst_margin=worst
+    )
 
 
 def ball_outlines(X: np.ndarray, eps: float, norm: str = "inf") -> tuple[list, list]:
@@ -197,7 +202,35 @@ def adversarial_figure(
     fig.add_traces(ball_traces(np.asarray(X, dtype=float), status))
     if arrows and status.eps > 0:
         fig.add_trace(arrow_trace(X, status.X_adv))
+    fig.add_trace(status_hover_trace(network, X, y, status))
     return fig
+
+
+def status_hover_trace(
+    network: TwoLayerReLU, X: np.ndarray, y: np.ndarray, status: PointStatus
+) -> go.Scatter:
+    """Invisible markers on the points whose hover says the point's status at this radius: its label,
+    margin y f(x) and the exact worst margin over its ball (the certificate's number)."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float).reshape(-1)
+    margin = y * network.predict(X)
+    worst = status.worst_margin if status.worst_margin is not None else np.full(len(y), np.nan)
+    labels = np.array([STATUSES[k][0].removeprefix("ball: ") for k in status.status], dtype=object)
+    custom = np.column_stack([np.arange(1, len(y) + 1), y, margin, worst, labels]).astype(object)
+    return go.Scatter(
+        x=X[:, 0],
+        y=X[:, 1],
+        mode="markers",
+        marker=dict(size=14, color="rgba(0,0,0,0)"),
+        customdata=custom,
+        hovertemplate=(
+            "point %{customdata[0]} (label %{customdata[1]:+.0f})<br>margin y·f(x) = %{customdata[2]:.3f}"
+            f"<br>worst margin over the ball (ε = {status.eps:g}) = %{{customdata[3]:.3f}}"
+            "<br>%{customdata[4]}<extra></extra>"
+        ),
+        showlegend=False,
+        name="point status",
+    )
 
 
 @dataclass

@@ -23,6 +23,7 @@ from explorer_cache import (
     get_dataset,
     run_robust,
 )
+from explorer_formulas import formulas
 from explorer_sidebar import settings
 
 EPS_MAX = 1.0
@@ -138,6 +139,7 @@ def main() -> None:
         "standard convex optimum, the convex robust program's network and SGD with PGD adversarial training, "
         "both trained at ε_train."
     )
+    formulas("adversarial")
     if s["task"] == "regression":
         st.warning(
             "This page needs classification labels (±1): robustness here means keeping the sign of f on the "

@@ -13,6 +13,7 @@ from engine import figures
 from engine import figures_solvers as fsol
 from engine.approximation import CURVE_BUDGET, DEFAULT_COUNTS, curve_counts
 from explorer_cache import DataKey, get_approximation, get_certified_optimum, get_coverage, get_dataset
+from explorer_formulas import formulas
 from explorer_sidebar import settings
 
 CAPTION_PLANE = (
@@ -44,6 +45,7 @@ def main() -> None:
         "its activation pattern. The convex program has one pair of variables per pattern; the exact "
         "program uses every pattern, the sampled one only those hit by random Gaussian directions."
     )
+    formulas("patterns")
     draws = w.select_slider(
         st,
         "Sampled directions P (Gaussian draws)",

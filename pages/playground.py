@@ -12,6 +12,7 @@ import streamlit as st
 import explorer_widgets as w
 from engine import figures
 from explorer_cache import DataKey, get_dataset, run_convex, run_sgd
+from explorer_formulas import formulas
 from explorer_sidebar import PAGE_EXACT_MAX_N, settings
 
 CAPTION_BOUNDARY = (
@@ -46,6 +47,7 @@ def main() -> None:
         "convex reformulation (Pilanci & Ergen), whose dual bound certifies the global optimum, and by a "
         "gradient method from a random start."
     )
+    formulas("playground")
     w.explain(
         f"ℹ️ The exact convex program (certified column generation) is used up to n ≤ {PAGE_EXACT_MAX_N}. "
         "Above that the convex side uses sampled patterns: its value is then only an upper bound on the "

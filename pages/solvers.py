@@ -12,6 +12,7 @@ import explorer_widgets as w
 from engine import figures_solvers as fsol
 from engine.approximation import DEFAULT_COUNTS
 from explorer_cache import DataKey, get_race
+from explorer_formulas import formulas
 from explorer_sidebar import settings
 
 CAPTION_RACE = (
@@ -38,6 +39,7 @@ def main() -> None:
         "Every route ends with a real two-layer ReLU network, so all are measured by the same objective J "
         "against the same certified global optimum J*."
     )
+    formulas("solvers")
     draws = w.select_slider(
         st,
         "Sampled directions P for ADMM, CVXPY and SCP (Gaussian draws)",
