@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 from engine.dynamics import MomentumCurve, SharpnessTrace, SingularValueTrace, XORTrace
 from engine.figures import _message_figure, gap_floor
 from engine.figures_landscape import _layout as _landscape_layout
+from engine.figures_landscape import reference_line
 from engine.figures_solvers import _gap_series
 
 __all__ = [
@@ -71,16 +72,19 @@ def sharpness_figure(traces: Sequence[SharpnessTrace], *, title: str) -> go.Figu
                 row=1,
                 col=col,
             )
+    last = max((t.step[-1] for t in traces if t.step), default=1)
     for lr in rates:
         for col in (1, 2):
-            fig.add_hline(
-                y=2.0 / lr,
-                line=dict(color=colour[lr], dash="dot", width=1.5),
-                annotation_text=f"2/η = {2.0 / lr:g}",
-                annotation_position="top left",
-                annotation_font=dict(size=10, color=colour[lr]),
+            reference_line(
+                fig,
+                [0, last],
+                [2.0 / lr, 2.0 / lr],
+                f"2/η = {2.0 / lr:g} (η = {lr:g})",
+                colour[lr],
                 row=1,
                 col=col,
+                showlegend=col == 1,
+                width=1.5,
             )
     _layout(fig, f"{title}<br><sup>solid: GD, dashed: SGD; dotted: the stability threshold 2/η</sup>")
     fig.update_yaxes(type="log", exponentformat="power", **_GRID)
@@ -143,19 +147,23 @@ def xor_figure(trace: XORTrace, *, level: float, title: str) -> go.Figure:
     )
     fit = trace.fit_step()
     if fit is not None:
-        fig.add_vline(
-            x=max(fit, 0.7),
-            line=dict(color="#1f77b4", dash="dot", width=1),
-            annotation_text=f"all labels fitted (step {fit})",
-            annotation_position="top left",
+        reference_line(
+            fig,
+            [max(fit, 0.7)] * 2,
+            [0, 1.04],
+            f"all training labels fitted (step {fit})",
+            "#1f77b4",
+            width=1,
         )
     late = trace.generalise_step(level)
     if late is not None:
-        fig.add_vline(
-            x=max(late, 0.7),
-            line=dict(color="#2ca02c", dash="dot", width=1),
-            annotation_text=f"test ≥ {level:.0%} (step {late})",
-            annotation_position="top right",
+        reference_line(
+            fig,
+            [max(late, 0.7)] * 2,
+            [0, 1.04],
+            f"test accuracy ≥ {level:.0%} (step {late})",
+            "#2ca02c",
+            width=1,
         )
     _layout(fig, title)
     fig.update_xaxes(
@@ -190,7 +198,9 @@ def momentum_figure(curves: Sequence[MomentumCurve], optimum: float | None, *, t
             x_label="step",
         )
     sub = f"certified optimum J* = {optimum:.6g}" if optimum is not None else "no optimum: the objective J"
-    _layout(fig, f"{title}<br><sup>{sub}; gaps ≤ 0 as triangles at {floor:.0e}</sup>")
+    if any(np.any(g[np.isfinite(g)] <= 0) for g in gaps):
+        sub += f"; gaps ≤ 0 as triangles at {floor:.0e}"
+    _layout(fig, f"{title}<br><sup>{sub}</sup>")
     fig.update_xaxes(title_text="full-batch step", type="log", **_GRID)
     fig.update_yaxes(
         title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **_GRID
@@ -212,8 +222,10 @@ def singular_values_figure(traces: Sequence[SingularValueTrace], *, top: int, ti
     )
     for col, t in enumerate(traces, start=1):
         S = t.matrix()
-        for k in range(min(top, S.shape[1] if S.size else 0)):
-            name = f"σ{k + 1}"
+        count = min(top, S.shape[1] if S.size else 0)
+        for k in range(count):
+            lead = k < 2  # sigma_1 and sigma_2 in colour, the rest as one grey legend entry
+            name = f"σ{k + 1}" if lead or count == 3 else f"σ3 … σ{count}"
             fig.add_trace(
                 go.Scatter(
                     x=t.step,
@@ -221,11 +233,9 @@ def singular_values_figure(traces: Sequence[SingularValueTrace], *, top: int, ti
                     mode="lines",
                     name=name,
                     legendgroup=name,
-                    showlegend=col == 1,
-                    line=dict(
-                        color=PALETTE[k % len(PALETTE)] if k < 2 else "#aaaaaa", width=2 if k < 2 else 1
-                    ),
-                    hovertemplate=f"{name}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
+                    showlegend=col == 1 and k <= 2,
+                    line=dict(color=PALETTE[k] if lead else "#aaaaaa", width=2 if lead else 1),
+                    hovertemplate=f"σ{k + 1}<br>step %{{x}}<br>%{{y:.4g}}<extra></extra>",
                 ),
                 row=1,
                 col=col,

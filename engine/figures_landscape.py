@@ -20,7 +20,7 @@ from engine.figures import GAP_BELOW_COLOUR, _log_ticks, _message_figure, gap_fl
 from engine.figures_solvers import _gap_series, _title
 from engine.landscape import MultiStart, TeacherStudent, WidthSweep
 
-__all__ = ["multistart_figure", "teacher_student_figure", "width_sweep_figure"]
+__all__ = ["multistart_figure", "reference_line", "teacher_student_figure", "width_sweep_figure"]
 
 RUN_COLOUR = "#1f77b4"
 SELECTED_COLOUR = "#d62728"
@@ -41,6 +41,39 @@ def _layout(fig: go.Figure, title: str, height: int = _HEIGHT, top: int = 60) ->
         plot_bgcolor="white",
         legend=dict(orientation="h", yanchor="top", y=-0.18, x=0.0, font=dict(size=11)),
         hoverlabel=dict(font_size=12),
+    )
+
+
+def reference_line(
+    fig: go.Figure,
+    x: list[float],
+    y: list[float],
+    name: str,
+    colour: str,
+    *,
+    row: int | None = None,
+    col: int | None = None,
+    showlegend: bool = True,
+    width: float = 2.0,
+) -> None:
+    """A dotted reference line through the points (x, y), named in the legend.
+
+    A trace rather than ``add_hline``/``add_vline``: on log axes Plotly places those shapes' annotations
+    in log coordinates, which stretches the autorange by decades.
+    """
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            name=name,
+            legendgroup=name,
+            showlegend=showlegend,
+            line=dict(color=colour, dash="dot", width=width),
+            hovertemplate=f"{name}<extra></extra>",
+        ),
+        row=row,
+        col=col,
     )
 
 
@@ -89,7 +122,7 @@ def multistart_figure(ms: MultiStart, optimum: float | None, *, selected: int, t
                 x=[rank[pos]],
                 y=[max(gap[pos], floor)],
                 mode="markers",
-                name=f"selected run {selected}",
+                name=f"selected: #{pos + 1} (seed {ms.seeds[selected]})",
                 marker=dict(color="rgba(0,0,0,0)", size=16, line=dict(width=2.5, color=SELECTED_COLOUR)),
                 hoverinfo="skip",
             )
@@ -97,7 +130,9 @@ def multistart_figure(ms: MultiStart, optimum: float | None, *, selected: int, t
     diverged = int(np.sum(~ok))
     sub = f"{len(order)} runs" + (f", {diverged} diverged (left out)" if diverged else "")
     if optimum is not None:
-        sub += f"; certified optimum J* = {optimum:.6g}; gaps ≤ 0 drawn as triangles at {floor:.0e}"
+        sub += f"; certified optimum J* = {optimum:.6g}"
+        if not np.all(positive):
+            sub += f"; gaps ≤ 0 drawn as triangles at {floor:.0e}"
     _layout(fig, f"{title}<br><sup>{sub}</sup>")
     fig.update_xaxes(title_text="run, sorted by final objective", **_GRID)
     fig.update_yaxes(
@@ -140,14 +175,22 @@ def width_sweep_figure(
             x_label="width m",
         )
     if m_star:
-        fig.add_vline(
-            x=m_star,
-            line=dict(color=OPTIMUM_COLOUR, dash="dot", width=2),
-            annotation_text=f"m* = {m_star}",
-            annotation_position="top right",
+        values = np.concatenate([best, median])
+        values = np.where(values > 0, values, floor)
+        span = [float(np.nanmin(values)), float(np.nanmax(values))]
+        reference_line(
+            fig,
+            [m_star, m_star],
+            span,
+            f"m* = {m_star} (neurons of the optimum)",
+            OPTIMUM_COLOUR,
+            row=1,
+            col=1,
         )
     sub = "gap to the certified optimum J*" if optimum is not None else "objective J (no optimum)"
-    _layout(fig, f"{title}<br><sup>{sub}; gaps ≤ 0 as triangles at {floor:.0e}</sup>")
+    if np.any(best <= 0) or np.any(median <= 0):
+        sub += f"; gaps ≤ 0 as triangles at {floor:.0e}"
+    _layout(fig, f"{title}<br><sup>{sub}</sup>")
     fig.update_xaxes(title_text="width m (neurons)", type="log", **_GRID)
     fig.update_yaxes(
         title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **_GRID
@@ -198,16 +241,23 @@ def teacher_student_figure(
                 hovertemplate="convex optimum<br>worst angle %{y:.1f}°<extra></extra>",
             )
         )
-    fig.add_hline(
-        y=threshold,
-        line=dict(color="#555555", dash="dot"),
-        annotation_text=f"recovery threshold {threshold:g}°",
-        annotation_position="top left",
+    gaps = np.concatenate([np.maximum(gap[ok], floor), [floor]])  # the optimum's star sits at the floor
+    reference_line(
+        fig,
+        [float(np.min(gaps)), float(np.max(gaps))],
+        [threshold, threshold],
+        f"recovery threshold {threshold:g}°",
+        "#555555",
+        width=1.5,
     )
     sub = f"teacher with {ts.teacher.width} neurons; {ts.recovery_rate:.0%} of the runs recover all of them"
     _layout(fig, f"{title}<br><sup>{sub}</sup>")
     fig.update_xaxes(
-        title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **_GRID
+        title_text="J − J*" if optimum is not None else "J",
+        type="log",
+        exponentformat="power",
+        dtick="D2",
+        **_GRID,
     )
     fig.update_yaxes(title_text="worst teacher-neuron angle (degrees)", rangemode="tozero", **_GRID)
     return fig
