@@ -95,3 +95,25 @@ def test_singular_values_shrink_with_weight_decay() -> None:
     assert free.matrix().shape == (6, 10)
     assert decay.effective_rank() < free.effective_rank()
     assert np.array_equal(free.singular_values[0], decay.singular_values[0])  # same start
+
+
+def test_dynamics_figures(data) -> None:
+    from engine import figures_dynamics as fdyn
+
+    runs = [
+        track_sharpness(data.X, data.y, optimizer=o, lr=0.05, width=6, steps=10, points=2, probes=2)
+        for o in ("gd", "sgd")
+    ]
+    fig = fdyn.sharpness_figure(runs, title="t")
+    assert sum(1 for t in fig.data if t.name.startswith("2/η = 40")) == 2  # one per panel
+    table = fdyn.sharpness_table(runs)
+    assert list(table.index) == ["GD η = 0.05", "SGD η = 0.05"] and "tr(H)" in table.columns
+    xor = train_xor(make_xor_clusters(20, 50, mu=8.0, seed=0, n_test=20), width=4, steps=10)
+    assert len(fdyn.xor_figure(xor, level=0.9, title="t").data) >= 3
+    t = teacher_network(10, 2, seed=0)
+    X, y = teacher_data(t, 30, seed=1)
+    svs = [singular_value_trace(X, y, beta=b, width=8, steps=20, points=2) for b in (0.0, 0.01)]
+    fig = fdyn.singular_values_figure(svs, top=8, title="t")
+    assert [t.name for t in fig.data if t.showlegend] == ["σ1", "σ2", "σ3 … σ8"]
+    curves = momentum_race(data.X, data.y, steps=10, width=4)
+    assert len(fdyn.momentum_figure(curves, None, title="t").data) >= 4

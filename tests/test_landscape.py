@@ -87,3 +87,22 @@ def test_teacher_student_recovery_rate() -> None:
     ts = teacher_student(X, y, t, runs=3, width=8, beta=1e-4, **SGD)
     assert len(ts.alignments) == 3 and ts.worst_angles.shape == (3,)
     assert 0.0 <= ts.recovery_rate <= 1.0
+
+
+def test_landscape_figures(data) -> None:
+    from engine import figures_landscape as fland
+
+    ms = multistart(data.X, data.y, runs=3, width=6, **SGD)
+    J_star = float(np.nanmin(ms.objectives)) - 1e-3
+    fig = fland.multistart_figure(ms, J_star, selected=ms.best(), title="t")
+    assert [t.name.startswith("selected") for t in fig.data] == [False, True]
+    sweep = width_sweep(data.X, data.y, [1, 4, 8], runs=1, **SGD)
+    fig = fland.width_sweep_figure(sweep, J_star, 4, title="t")
+    m_line = next(t for t in fig.data if t.name.startswith("m* = 4"))
+    assert list(m_line.x) == [4, 4]
+    assert fig.layout.xaxis.range is None  # no shape stretches the log axis
+    t = teacher_network(2, 2, seed=0)
+    X, y = teacher_data(t, 20, seed=1)
+    ts = teacher_student(X, y, t, runs=2, width=6, **SGD)
+    fig = fland.teacher_student_figure(ts, float(np.nanmin(ts.runs.objectives)) - 1e-3, 3.0, title="t")
+    assert any("convex optimum" in (tr.name or "") for tr in fig.data)
