@@ -154,3 +154,26 @@ def test_adversarial_page_in_chromium(server: str) -> None:
             assert page.get_by_role("heading", name="Adversarial").count() >= 1
         finally:
             browser.close()
+
+
+def test_landscape_and_dynamics_pages_in_chromium(server: str) -> None:
+    """The Landscape and Dynamics pages, opened by their addresses (small settings), draw their charts
+    without an exception."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            for path, heading, charts in (
+                ("/landscape?n=10&epochs=20&ls_runs=10", "Landscape", 3),
+                ("/dynamics?n=10&dy_steps=100", "Dynamics", 1),
+            ):
+                page.goto(server + path, wait_until="domcontentloaded")
+                page.wait_for_function(
+                    f"document.querySelectorAll('{CHART} .js-plotly-plot').length >= {charts}", timeout=90_000
+                )
+                assert page.locator(EXCEPTION).count() == 0, path
+                assert page.get_by_role("heading", name=heading).count() >= 1
+        finally:
+            browser.close()
