@@ -273,7 +273,8 @@ def _backend(backend: str | None, jobs: int, scheduler: str | None) -> Iterator[
                 get_client()  # a client the caller already connected
             except ValueError:
                 workers = jobs if jobs > 0 else None
-                cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1))
+                local = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+                cluster = stack.enter_context(local)
                 stack.enter_context(Client(cluster))
         with parallel_config(backend="dask", n_jobs=jobs):
             yield
