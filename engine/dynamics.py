@@ -25,7 +25,7 @@ import numpy as np
 
 from engine.hessian import HessianOperator, hutchinson_trace, sharpness
 from engine.network import TwoLayerReLU, accuracy
-from engine.sgd import init_network, train_sgd
+from engine.sgd import init_network, is_classification_labels, train_sgd
 
 __all__ = [
     "MomentumCurve",
@@ -138,6 +138,7 @@ def track_sharpness(
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     out = SharpnessTrace(label=f"{optimizer.upper()} η = {lr:g}", lr=float(lr), optimizer=optimizer)
+    labels = is_classification_labels(y)  # accuracies only for +-1 labels (nan for regression)
 
     def visit(step: int, net: TwoLayerReLU) -> None:
         op = HessianOperator(net, X, y, loss, beta)
@@ -145,8 +146,10 @@ def track_sharpness(
         out.objective.append(net.objective(X, y, loss, beta))
         out.lambda_max.append(sharpness(op, seed=seed))
         out.trace.append(hutchinson_trace(op, probes=probes, seed=seed)[0])
-        out.train_accuracy.append(accuracy(net, X, y))
-        out.test_accuracy.append(accuracy(net, X_test, y_test) if X_test is not None else float("nan"))
+        out.train_accuracy.append(accuracy(net, X, y) if labels else float("nan"))
+        out.test_accuracy.append(
+            accuracy(net, X_test, y_test) if labels and X_test is not None else float("nan")
+        )
         out.norm_sq.append(2.0 * net.regulariser())
 
     plan = dict(loss=loss, beta=beta, optimizer=optimizer, lr=lr, batch_size=batch_size, seed=seed)

@@ -79,7 +79,7 @@ def sharpness_figure(traces: Sequence[SharpnessTrace], *, title: str) -> go.Figu
                 fig,
                 [0, last],
                 [2.0 / lr, 2.0 / lr],
-                f"2/η = {2.0 / lr:g} (η = {lr:g})",
+                f"2/η = {2.0 / lr:.4g} (η = {lr:g})",
                 colour[lr],
                 row=1,
                 col=col,
@@ -104,7 +104,7 @@ def sharpness_table(traces: Sequence[SharpnessTrace]) -> pd.DataFrame:
             "tr(H)": f"{t.trace[-1]:.4g}",
             "2/η": f"{t.threshold:.4g}",
             "‖W‖² + ‖α‖²": f"{t.norm_sq[-1]:.4g}",
-            "train accuracy": f"{t.train_accuracy[-1]:.1%}",
+            "train accuracy": f"{t.train_accuracy[-1]:.1%}" if np.isfinite(t.train_accuracy[-1]) else "—",
             "test accuracy": f"{t.test_accuracy[-1]:.1%}" if np.isfinite(t.test_accuracy[-1]) else "—",
             "status": "diverged" if t.message else f"{t.step[-1]} steps",
         }

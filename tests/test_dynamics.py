@@ -105,7 +105,7 @@ def test_dynamics_figures(data) -> None:
         for o in ("gd", "sgd")
     ]
     fig = fdyn.sharpness_figure(runs, title="t")
-    assert sum(1 for t in fig.data if t.name.startswith("2/η = 40")) == 2  # one per panel
+    assert sum(1 for t in fig.data if t.name.startswith("2/η = 40 ")) == 2  # one per panel
     table = fdyn.sharpness_table(runs)
     assert list(table.index) == ["GD η = 0.05", "SGD η = 0.05"] and "tr(H)" in table.columns
     xor = train_xor(make_xor_clusters(20, 50, mu=8.0, seed=0, n_test=20), width=4, steps=10)
