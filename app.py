@@ -26,6 +26,7 @@ PAGES = [
     st.Page("pages/adversarial.py", title="Adversarial", icon=":material/shield:", url_path="adversarial"),
     st.Page("pages/landscape.py", title="Landscape", icon=":material/landscape:", url_path="landscape"),
     st.Page("pages/dynamics.py", title="Dynamics", icon=":material/timeline:", url_path="dynamics"),
+    st.Page("pages/data.py", title="Data", icon=":material/edit_note:", url_path="data"),
 ]
 
 page = st.navigation(PAGES)

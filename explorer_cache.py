@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 import streamlit as st
 
 from datasets import DataError, make_dataset
+from datasets.points import dataset_from_points
 from engine.approximation import ApproximationCurve, PatternCoverage, approximation_curve, pattern_coverage
 from engine.attacks import AdversarialSpec
 from engine.certificate import certify
@@ -36,6 +37,7 @@ T = TypeVar("T")
 ENGINE_ERRORS: tuple[type[Exception], ...] = (DataError, ValueError, RuntimeError, ArithmeticError)
 
 N_TEST = 200  # test points drawn next to the training set (test accuracy)
+CUSTOM = "custom"  # DataKey.name of the user's own points (Data page); they are in DataKey.points
 _CACHE_ENTRIES = 64
 
 
@@ -52,13 +54,19 @@ class Outcome(Generic[T]):
 
 
 class DataKey(NamedTuple):
-    """Everything that determines a data set."""
+    """Everything that determines a data set.
+
+    For the user's own points (``name == CUSTOM``) the points themselves are the key: ``points`` holds
+    them as ``(x1, x2, y)`` float tuples (hashable, so the caches key on the content), ``n`` is their
+    number and the other fields are unused; such a data set has no test part.
+    """
 
     name: str
     n: int
     noise: float
     seed: int
     n_test: int = N_TEST
+    points: tuple = ()
 
 
 @dataclass
@@ -89,8 +97,10 @@ def _on_dataset(key: DataKey, compute: Callable[[Dataset], T]) -> Outcome[T]:
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def get_dataset(key: DataKey) -> Outcome[Dataset]:
-    """The data set for ``key``."""
+    """The data set for ``key`` (the user's own points for ``key.name == CUSTOM``)."""
     try:
+        if key.name == CUSTOM:
+            return Outcome(dataset_from_points(key.points))
         return Outcome(make_dataset(key.name, key.n, noise=key.noise, seed=key.seed, n_test=key.n_test))
     except ENGINE_ERRORS as exc:
         return Outcome(error=_message(exc))

@@ -11,12 +11,14 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+import explorer_own_data as own
 import explorer_widgets as w
 from datasets import DATASET_NAMES, dataset_task
+from datasets.points import points_task
 from engine.convex import MAX_SAMPLED_PATTERNS
 from engine.losses import LOSS_NAMES
 from engine.sgd import OPTIMIZERS
-from explorer_cache import DataKey
+from explorer_cache import CUSTOM, DataKey
 from explorer_presets import PRESETS
 from explorer_widgets import QP  # noqa: F401 - pages import it from here
 
@@ -73,6 +75,12 @@ def finish(top) -> None:
         return
     with slot.expander("Share this view", icon=":material/link:"):
         st.caption("This address reproduces the view, every setting included (copy button on the right):")
+        if st.session_state.get("data") == CUSTOM:
+            st.warning(
+                "Your own points cannot travel in a link: whoever opens it gets an empty data set. Send "
+                "them the points as a CSV file (Data page, Export) to upload there.",
+                icon=":material/link_off:",
+            )
         st.code(w.share_link(), language=None, wrap_lines=True)
         st.markdown("**Classroom link**")
         keys = sorted(w.LABELS, key=lambda k: w.LABELS[k])
@@ -96,11 +104,27 @@ def sidebar() -> dict:
     sb = st.sidebar
     _presets(sb)
     sb.header("Data")
-    name = w.selectbox(sb, "Data set", DATASET_NAMES, DATASET_NAMES[0], key="data")
-    task = dataset_task(name)
-    n = w.slider(sb, "Training points n", 10, 400, DEFAULT_N, step=5, key="n")
-    noise = w.slider(sb, "Noise", 0.0, 1.0, 0.1, step=0.05, key="noise")
-    data_seed = w.number_input(sb, "Data seed", 0, 100_000, 0, key="dseed")
+    name = w.selectbox(
+        sb,
+        "Data set",
+        (*DATASET_NAMES, CUSTOM),
+        DATASET_NAMES[0],
+        key="data",
+        format_func=own.format_data_name,
+        help="The last choice trains on your own points, made on the Data page (click, table or CSV).",
+    )
+    custom = name == CUSTOM
+    points = own.points() if custom else ()
+    task = points_task(points) if custom else dataset_task(name)
+    n = w.slider(sb, "Training points n", 10, 400, DEFAULT_N, step=5, key="n", disabled=custom)
+    noise = w.slider(sb, "Noise", 0.0, 1.0, 0.1, step=0.05, key="noise", disabled=custom)
+    data_seed = w.number_input(sb, "Data seed", 0, 100_000, 0, key="dseed", disabled=custom)
+    if custom:
+        w.explain(f"Your own {len(points)} points (Data page): n, noise and seed do not apply.", sb)
+        data = DataKey(CUSTOM, len(points), 0.0, 0, 0, points)
+    else:
+        data = DataKey(name, int(n), float(noise), int(data_seed))
+        st.session_state[own.LAST_GENERATED] = data
 
     sb.header("Objective")
     if task == "regression" and st.session_state.get("loss", "squared") != "squared":
@@ -128,7 +152,7 @@ def sidebar() -> dict:
     )
 
     sb.header("Convex program")
-    exact_ok = n <= PAGE_EXACT_MAX_N
+    exact_ok = data.n <= PAGE_EXACT_MAX_N
     if not exact_ok and st.session_state.get("patterns", "exact") != "sampled":
         st.session_state["patterns"] = "sampled"
     mode = w.radio(
@@ -169,7 +193,7 @@ def sidebar() -> dict:
     seed = w.number_input(sb, "Training seed", 0, 100_000, 0, key="seed")
     st.session_state[_SHARE_SLOT] = sb.container()
     result = dict(
-        data=DataKey(name, int(n), float(noise), int(data_seed)),
+        data=data,
         task=task,
         loss="squared" if task == "regression" else loss,
         beta=float(beta),

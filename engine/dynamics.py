@@ -17,6 +17,7 @@ Everything is deterministic from its seeds.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -239,6 +240,16 @@ class XORTrace:
         return test_at_fit < level - gap and self.flipped_fit[self.step.index(late)] >= 0.5
 
 
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """One BLAS thread for the many small products of :func:`train_xor` (threads cost more than they
+    save at these sizes, many times more on a busy machine); a no-op without ``threadpoolctl``."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def log_steps(steps: int, points: int = 60) -> list[int]:
     """Logged steps for :func:`train_xor`: 0, 1, 2, ... then geometrically spaced up to ``steps``."""
     steps = int(steps)
@@ -275,7 +286,7 @@ def train_xor(
     a = np.where(np.arange(width) % 2 == 0, 1.0, -1.0) / math.sqrt(width)
     logged = set(log_steps(steps))
     out = XORTrace()
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"), _one_blas_thread():
         for t in range(steps + 1):
             pre = X @ W.T
             f = np.maximum(pre, 0.0) @ a

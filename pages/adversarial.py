@@ -23,6 +23,7 @@ from explorer_cache import (
     get_dataset,
     run_robust,
 )
+from explorer_exports import figure_exports, network_exports, table_exports
 from explorer_formulas import formulas
 from explorer_sidebar import settings
 
@@ -87,6 +88,7 @@ def _view(nets: dict, key: DataKey, ctx: dict) -> None:
                 net, X, y, statuses[name], title=f"{name} (ε = {eps:g})", bounds=bounds, arrows=arrows
             )
             st.plotly_chart(fig, key=f"adv_{name}")
+            figure_exports(fig, f"adversarial {name}")
     w.explain(CAPTION_BALLS + (" Arrows: each point's PGD perturbation." if arrows else ""))
 
     curves = get_accuracy_curves(
@@ -102,14 +104,10 @@ def _view(nets: dict, key: DataKey, ctx: dict) -> None:
         radii=RADII,
     )
     if curves.ok:
-        st.plotly_chart(
-            fadv.accuracy_figure(
-                curves.value,
-                eps=eps,
-                title=f"Accuracy against ε on the {POINT_LABELS[points]} ({NORM_LABELS[norm]})",
-            ),
-            key="adv_curves",
-        )
+        title = f"Accuracy against ε on the {POINT_LABELS[points]} ({NORM_LABELS[norm]})"
+        fig = fadv.accuracy_figure(curves.value, eps=eps, title=title)
+        st.plotly_chart(fig, key="adv_curves")
+        figure_exports(fig, "accuracy against eps")
         w.explain(CAPTION_CURVES)
     else:
         st.error(f"Accuracy curves: {curves.error}")
@@ -127,6 +125,14 @@ def _view(nets: dict, key: DataKey, ctx: dict) -> None:
         }
     )
     st.table(table)
+    e1, e2, _ = st.columns([1, 1, 4])
+    table_exports(table, "adversarial table", where=e1)
+    network_exports(
+        {name: (net, ctx["robust_J"][name]) for name, net in nets.items()},
+        settings={**ctx["settings"], "eps_train": ctx["train_eps"], "norm": norm},
+        where=e2,
+        key="adv",
+    )
     w.explain(CAPTION_TABLE + f" Accuracies on the {POINT_LABELS[points]}.")
 
 
@@ -193,6 +199,7 @@ def main() -> None:
     )
     ctx = dict(
         common,
+        settings={**s, "loss": loss},
         train_eps=float(train_eps),
         norm=norm,
         sgd=s["sgd"],

@@ -13,6 +13,7 @@ from engine import figures
 from engine import figures_solvers as fsol
 from engine.approximation import CURVE_BUDGET, DEFAULT_COUNTS, curve_counts
 from explorer_cache import DataKey, get_approximation, get_certified_optimum, get_coverage, get_dataset
+from explorer_exports import figure_exports
 from explorer_formulas import formulas
 from explorer_sidebar import settings
 
@@ -74,23 +75,21 @@ def main() -> None:
 
     left, right = st.columns([1, 1.5], gap="medium")
     with left:
-        st.plotly_chart(
-            fsol.arrangement_plane_figure(
-                ds.X,
-                ds.y,
-                cov.sampled.directions,
-                title=f"Data plane: lines of the {cov.hits} sampled patterns",
-                task=s["task"],
-                bounds=figures.plot_bounds(ds.X),
-            ),
-            key="plane",
+        fig = fsol.arrangement_plane_figure(
+            ds.X,
+            ds.y,
+            cov.sampled.directions,
+            title=f"Data plane: lines of the {cov.hits} sampled patterns",
+            task=s["task"],
+            bounds=figures.plot_bounds(ds.X),
         )
+        st.plotly_chart(fig, key="plane")
+        figure_exports(fig, "pattern lines")
         w.explain(CAPTION_PLANE)
     with right:
-        st.plotly_chart(
-            fsol.direction_sphere_figure(ds.X, cov, title="Direction sphere: exact cells vs samples"),
-            key="sphere",
-        )
+        fig = fsol.direction_sphere_figure(ds.X, cov, title="Direction sphere: exact cells vs samples")
+        st.plotly_chart(fig, key="sphere")
+        figure_exports(fig, "direction sphere")
         w.explain(CAPTION_SPHERE)
 
     st.subheader("How many patterns does the sampled program need?")
@@ -129,10 +128,9 @@ def main() -> None:
             f"At n = {key.n} the curve stops at {counts[-1]} draws (n × P ≤ {CURVE_BUDGET:,} keeps it "
             "quick); move the slider up to extend it."
         )
-    st.plotly_chart(
-        fsol.approximation_figure(c, current=int(draws), title="Sampled program optimum vs draws P"),
-        key="curve",
-    )
+    fig = fsol.approximation_figure(c, current=int(draws), title="Sampled program optimum vs draws P")
+    st.plotly_chart(fig, key="curve")
+    figure_exports(fig, "sampled optimum vs draws")
     w.explain(CAPTION_CURVE)
 
 

@@ -12,6 +12,7 @@ import streamlit as st
 import explorer_widgets as w
 from engine import figures
 from explorer_cache import DataKey, get_dataset, run_convex, run_sgd
+from explorer_exports import data_exports, figure_exports, network_exports, table_exports
 from explorer_formulas import formulas
 from explorer_sidebar import PAGE_EXACT_MAX_N, settings
 
@@ -125,23 +126,21 @@ def main() -> None:
                     st.caption(note)
         if result is not None:
             with col:
-                st.plotly_chart(
-                    figures.decision_boundary_figure(
-                        result.network, ds.X, ds.y, title=f"{short}: {what}", task=s["task"], bounds=bounds
-                    ),
-                    key=f"{short}_boundary",
+                fig = figures.decision_boundary_figure(
+                    result.network, ds.X, ds.y, title=f"{short}: {what}", task=s["task"], bounds=bounds
                 )
+                st.plotly_chart(fig, key=f"{short}_boundary")
+                figure_exports(fig, f"{short} boundary")
     w.explain(boundary_caption)
     regions_row = st.columns(2, gap="medium")
     for (_, short, _, result, _, _), col in zip(sides, regions_row, strict=True):
         if result is not None:
             with col:
-                st.plotly_chart(
-                    figures.activation_regions_figure(
-                        result.network, ds.X, y=ds.y, title=f"{short}: activation regions", bounds=bounds
-                    ),
-                    key=f"{short}_regions",
+                fig = figures.activation_regions_figure(
+                    result.network, ds.X, y=ds.y, title=f"{short}: activation regions", bounds=bounds
                 )
+                st.plotly_chart(fig, key=f"{short}_regions")
+                figure_exports(fig, f"{short} regions")
     w.explain(CAPTION_REGIONS)
 
     st.subheader("Objective during training")
@@ -152,17 +151,16 @@ def main() -> None:
         detail = ""
         if cres is not None:
             detail = f"{cres.pattern_mode} patterns, P = {cres.patterns}"
-        st.plotly_chart(
-            figures.objective_figure(
-                tres.history,
-                optimum=optimum,
-                optimum_label=detail,
-                certified=bool(cres is not None and cres.certified),
-                lower_bound=cres.lower_bound if cres is not None else None,
-                title=f"{opt_name}: objective J vs step",
-            ),
-            key="objective",
+        fig = figures.objective_figure(
+            tres.history,
+            optimum=optimum,
+            optimum_label=detail,
+            certified=bool(cres is not None and cres.certified),
+            lower_bound=cres.lower_bound if cres is not None else None,
+            title=f"{opt_name}: objective J vs step",
         )
+        st.plotly_chart(fig, key="objective")
+        figure_exports(fig, "objective")
         w.explain(CAPTION_OBJECTIVE)
 
     st.subheader("Numbers")
@@ -178,6 +176,16 @@ def main() -> None:
         sgd_label=f"SGD ({opt_name})",
     )
     st.table(table)
+    trained = {
+        label: (result.network, result.objective)
+        for label, result in (("convex", cres), (f"SGD ({opt_name})", tres))
+        if result is not None
+    }
+    e1, e2, e3, _ = st.columns([1, 1, 1, 3])
+    table_exports(table, "numbers", where=e1)
+    if trained:
+        network_exports(trained, settings=s, where=e2)
+    data_exports(ds, f"data-{key.name}", where=e3)
     w.explain(
         "Dual lower bound: a value no network of any width can beat (Fenchel dual, exact pricing in 2-D); "
         "certified = J within a relative 1e-6 of it. Each column's bound comes from its own network's dual "

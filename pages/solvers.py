@@ -12,6 +12,7 @@ import explorer_widgets as w
 from engine import figures_solvers as fsol
 from engine.approximation import DEFAULT_COUNTS
 from explorer_cache import DataKey, get_race
+from explorer_exports import figure_exports, table_exports
 from explorer_formulas import formulas
 from explorer_sidebar import settings
 
@@ -82,12 +83,14 @@ def main() -> None:
             st.warning(f"{trace.label}: {trace.error}")
         elif trace.note:
             st.caption(f"{trace.label}: {trace.note}")
-    st.plotly_chart(
-        fsol.race_figure(race, title=f"Race to the optimum ({s['loss']} loss, β = {s['beta']:g})"), key="race"
-    )
+    fig = fsol.race_figure(race, title=f"Race to the optimum ({s['loss']} loss, β = {s['beta']:g})")
+    st.plotly_chart(fig, key="race")
+    figure_exports(fig, "solver race")
     w.explain(CAPTION_RACE)
     st.markdown(ROUTES)
-    st.table(fsol.race_table(race))
+    table = fsol.race_table(race)
+    st.table(table)
+    table_exports(table, "solver race table")
     w.explain("Final objective of each route, its gap to J*, its iterations and its wall time.")
 
 

@@ -1,0 +1,82 @@
+"""The Data page's figure: the user's own points over an invisible grid of clickable markers.
+
+A click on a Plotly chart selects the nearest *marker*, so a dense grid of transparent markers (the
+first trace, ``GRID_CURVE``) turns a click anywhere into a point with known coordinates. No Streamlit
+here: the page wires the selection event (``st.plotly_chart(..., on_select="rerun")``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+
+from engine.figures import _base_layout, _label_traces
+
+__all__ = ["GRID_CURVE", "GRID_STEPS", "MIN_HALF_WIDTH", "click_box", "points_figure"]
+
+GRID_CURVE = 0  # index of the click grid among the figure's traces
+GRID_STEPS = 60  # grid intervals per axis: a click lands on a grid of (2 R / GRID_STEPS) steps
+MIN_HALF_WIDTH = 3.0  # the box is at least [-3, 3]^2, a little wider than the generated data sets
+_HEIGHT = 560
+
+
+def click_box(X: np.ndarray) -> float:
+    """Half-width R of the square box [-R, R]^2 shown: MIN_HALF_WIDTH, or the next whole number that
+    leaves a 10% margin around every point (so the grid and the view stay put while points are added)."""
+    X = np.asarray(X, dtype=float).reshape(-1, 2)
+    largest = float(np.abs(X).max()) if X.size else 0.0
+    return max(MIN_HALF_WIDTH, float(math.ceil(1.1 * largest)))
+
+
+def points_figure(
+    X: np.ndarray, y: np.ndarray, *, task: str = "classification", title: str = ""
+) -> go.Figure:
+    """The points (X, y) over the clickable grid of the box ``click_box(X)``; trace ``GRID_CURVE`` is
+    the grid (transparent, no hover), the others are the points (by class, or coloured by target)."""
+    X = np.asarray(X, dtype=float).reshape(-1, 2)
+    y = np.asarray(y, dtype=float).reshape(-1)
+    half = click_box(X)
+    ticks = np.round(np.linspace(-half, half, GRID_STEPS + 1), 6)
+    gx, gy = np.meshgrid(ticks, ticks)
+    fig = go.Figure(
+        go.Scatter(
+            x=gx.ravel(),
+            y=gy.ravel(),
+            mode="markers",
+            marker=dict(size=9, color="rgba(0,0,0,0)", opacity=0.0),
+            hoverinfo="none",
+            showlegend=False,
+            name="click grid",
+        )
+    )
+    index = np.arange(1, X.shape[0] + 1)
+    if task == "classification":
+        hover = "point %{customdata}<br>x₁ = %{x:.3g}, x₂ = %{y:.3g}<extra></extra>"
+        for trace in _label_traces(X, y, index, hover, size=11):
+            fig.add_trace(trace)
+    elif X.shape[0]:
+        fig.add_trace(
+            go.Scatter(
+                x=X[:, 0],
+                y=X[:, 1],
+                mode="markers",
+                name=f"target y ({X.shape[0]})",
+                marker=dict(
+                    size=11,
+                    color=y,
+                    colorscale="RdBu",
+                    showscale=True,
+                    colorbar=dict(title="y", thickness=12),
+                    line=dict(width=1, color="#333"),
+                ),
+                customdata=np.column_stack([index, y]),
+                hovertemplate="point %{customdata[0]}: y = %{customdata[1]:.3g}<extra></extra>",
+            )
+        )
+    _base_layout(fig, title, (-half, half, -half, half))
+    fig.update_layout(height=_HEIGHT, clickmode="event+select", dragmode="pan", uirevision=f"box{half}")
+    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", zeroline=True, zerolinecolor="#cccccc")
+    fig.update_yaxes(showgrid=True, gridcolor="#eeeeee", zeroline=True, zerolinecolor="#cccccc")
+    return fig

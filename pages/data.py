@@ -1,0 +1,199 @@
+"""Data: make your own training set by clicking on the plane, editing a table or uploading a CSV file.
+
+Layout and widget wiring only: the points live in the session (``explorer_own_data``), the data set is
+built and validated by ``explorer_cache.get_dataset`` (``datasets.points``), the figure comes from
+``engine.figures_data``. Choosing "your data" in the sidebar makes every page train on these points.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import explorer_own_data as own
+import explorer_widgets as w
+from datasets import DataError, load_csv
+from datasets.points import as_points, points_from_dataset
+from engine.figures_data import GRID_STEPS, click_box, points_figure
+from explorer_cache import CUSTOM, DataKey, get_dataset
+from explorer_exports import data_exports, figure_exports
+from explorer_sidebar import settings
+
+MAX_UPLOAD_BYTES = 1_000_000  # 5000 rows of x1,x2,y take about 150 kB
+CLICK_ACTIONS = {"plus": "add +1", "minus": "add −1", "remove": "remove a point"}
+_UPLOAD_NOTE = "_own_upload_note"  # (file id, level, message) of the last upload
+
+
+def _use_custom() -> None:
+    st.session_state["data"] = CUSTOM
+
+
+def _from_generated() -> None:
+    key = st.session_state.get(own.LAST_GENERATED) or DataKey("moons", 30, 0.1, 0)
+    data = get_dataset(key)
+    if data.ok and data.value is not None:
+        own.replace(points_from_dataset(data.value))
+
+
+def _on_upload() -> None:
+    """Load the uploaded CSV; on any problem keep the points and remember the message to show."""
+    upload = st.session_state.get("_own_upload")
+    if upload is None:
+        st.session_state.pop(_UPLOAD_NOTE, None)
+        return
+    file_id = getattr(upload, "file_id", upload.name)
+    if upload.size > MAX_UPLOAD_BYTES:
+        note = (
+            "error",
+            f"{upload.name} is {upload.size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:g} MB. "
+            "Your previous points are kept.",
+        )
+    else:
+        try:
+            dataset = load_csv(upload)
+        except DataError as exc:
+            note = ("error", f"Could not load {upload.name}: {exc} Your previous points are kept.")
+        else:
+            own.replace(points_from_dataset(dataset))
+            extra = f" {dataset.notes}" if dataset.notes else ""
+            note = ("success", f"Loaded {dataset.n} points ({dataset.task}) from {upload.name}.{extra}")
+    st.session_state[_UPLOAD_NOTE] = (file_id, *note)
+
+
+def _apply_click(x1: float, x2: float, action: str, step: float) -> str | None:
+    if action == "remove":
+        return own.remove_nearest(x1, x2, within=3 * step)
+    return own.add_point(x1, x2, 1.0 if action == "plus" else -1.0)
+
+
+def _table(current: tuple) -> None:
+    """The points as an editable table; a valid edit replaces the points, an invalid one is refused."""
+    frame = pd.DataFrame(list(current), columns=["x1", "x2", "y"], dtype=float)
+    column = st.column_config.NumberColumn
+    edited = st.data_editor(
+        frame,
+        num_rows="dynamic",
+        key=f"_own_editor_{own.version()}",
+        width="stretch",
+        height=320,
+        column_config={
+            "x1": column("x₁", format="%.4g", required=True),
+            "x2": column("x₂", format="%.4g", required=True),
+            "y": column("y (label ±1 or target)", format="%.4g", required=True),
+        },
+    )
+    if edited.equals(frame):
+        return
+    try:
+        cells = edited[["x1", "x2", "y"]].astype(object)
+        new = as_points(cells.where(cells.notna(), None).itertuples(index=False, name=None))  # NaN: empty
+    except DataError as exc:
+        st.error(f"Table not applied: {exc} Your points stay as they were until every cell holds a number.")
+        return
+    own.replace(new)
+    st.rerun()
+
+
+def main() -> None:
+    """The Data page."""
+    s = settings()
+    st.title("Data")
+    w.explain(
+        "Make your own training set: click on the plane to add points, edit the table, or upload a CSV "
+        "file (columns x1, x2, y). Then choose “your data” as the data set in the sidebar and every page "
+        "trains on these points. Labels ±1 (or 0/1) make a classification set, other numbers a regression "
+        "set."
+    )
+    current = own.points()
+    key = DataKey(CUSTOM, len(current), 0.0, 0, 0, current)
+    data = get_dataset(key)
+    in_use = s["data"].name == CUSTOM
+    if in_use:
+        st.success(f"Every page trains on these {len(current)} points.", icon=":material/check_circle:")
+    else:
+        c1, c2 = st.columns([3, 1], vertical_alignment="center")
+        c1.info(f"The pages use the generated data set “{s['data'].name}”; your points below are kept.")
+        c2.button(
+            "Use my points",
+            on_click=_use_custom,
+            icon=":material/input:",
+            type="primary",
+            disabled=not data.ok,
+        )
+    if not data.ok:
+        st.warning(f"Not usable yet: {data.error}")
+    elif data.value is not None and data.value.notes:
+        st.caption(f"Data: {data.value.notes}")
+
+    left, right = st.columns([3, 2], gap="medium")
+    with right:
+        action = w.radio(
+            st,
+            "Click on the plane to",
+            tuple(CLICK_ACTIONS),
+            "plus",
+            format_func=CLICK_ACTIONS.__getitem__,
+            horizontal=True,
+            key="click",
+        )
+        b1, b2, b3 = st.columns(3)
+        b1.button(
+            "Undo", on_click=own.undo, disabled=not own.can_undo(), icon=":material/undo:", width="stretch"
+        )
+        b2.button(
+            "Clear", on_click=own.clear, disabled=not current, icon=":material/delete:", width="stretch"
+        )
+        b3.button(
+            "Generated set",
+            on_click=_from_generated,
+            icon=":material/content_copy:",
+            width="stretch",
+            help="Copy the training points of the generated data set last chosen in the sidebar.",
+        )
+        st.file_uploader(
+            f"Upload a CSV file (x1, x2, y; at most {MAX_UPLOAD_BYTES // 1000} kB)",
+            type=["csv", "txt"],
+            key="_own_upload",
+            on_change=_on_upload,
+        )
+        note = st.session_state.get(_UPLOAD_NOTE)
+        upload = st.session_state.get("_own_upload")
+        if note is not None and upload is not None and getattr(upload, "file_id", upload.name) == note[0]:
+            getattr(st, note[1])(note[2])
+        if data.ok and data.value is not None:
+            data_exports(data.value, "my-points", label="Download the points (CSV)")
+
+    with left:
+        X = [(p[0], p[1]) for p in current]
+        y = [p[2] for p in current]
+        task = data.value.task if data.ok and data.value is not None else "classification"
+        fig = points_figure(X, y, task=task, title=f"Your training points ({len(current)})")
+        step = 2 * click_box(X) / GRID_STEPS
+        event = st.plotly_chart(
+            fig,
+            key=f"_own_plot_{own.version()}",
+            on_select="rerun",
+            selection_mode="points",
+            config={"displayModeBar": True},
+        )
+        click = st.session_state.pop(own.PENDING_CLICK, None) or own.click_from_event(event)
+        if click is not None:
+            problem = _apply_click(click[0], click[1], action, step)
+            if problem:
+                st.warning(problem)
+            else:
+                st.rerun()
+        w.explain(
+            f"A click lands on the nearest point of a grid of step {step:g}. Circles: label +1, crosses: "
+            "label −1. Drag to pan, scroll or use the toolbar to zoom."
+        )
+        figure_exports(fig, "my-points-figure")
+
+    st.subheader("Table")
+    _table(current)
+    w.explain(
+        "Edit a cell, add a row at the bottom, or select rows and delete them; invalid entries are refused."
+    )
+
+
+main()
