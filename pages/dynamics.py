@@ -55,7 +55,8 @@ CAPTIONS = {
     "stability": (
         "Largest Hessian eigenvalue λ_max (Lanczos on exact Hessian-vector products) and the Hessian trace "
         "(Hutchinson, 20 Rademacher probes) of J along each run, log scale; each learning rate's 2/η is the "
-        "dotted line in its colour. GD runs that climb to their line hover at the edge of stability. The "
+        "dotted line in its colour. A run that starts sharper than its 2/η cannot stay: it is thrown out and "
+        "settles at a flatter point below its line (with a smaller weight norm). The "
         "table says where each run ended: flatness, parameter norm, train and test accuracy."
     ),
     "xor": (

@@ -77,8 +77,8 @@ PRESETS = {
 }
 PRESET_HELP = {
     "spurious": "60 starts of a narrow network (m = 4, Adam, full batch): most end far above J*.",
-    "width": "Two Gaussian blobs (n = 30, β = 1e-3; m* = 4), Adam on the full batch for 2000 epochs, 4 seeds "
-    "per width: the gap drops by orders of magnitude between m = 3 and m = 8.",
+    "width": "Two Gaussian blobs (n = 30, β = 1e-3), whose optimum needs few neurons; Adam on the full "
+    "batch for 2000 epochs, 4 seeds per width: the gap falls by orders of magnitude around m*.",
     "teacher": "A 3-neuron teacher, 60 noise-free points, narrow students (width 6), β = 1e-4: most students "
     "miss a teacher neuron, the convex optimum finds all three.",
 }
