@@ -82,3 +82,20 @@ def test_dynamics_preset_and_empty_choice(dynamics: AppTest) -> None:
     assert at.multiselect(key="dy_lrs").value == [0.01, 0.1] and at.slider(key="dy_steps").value == 1500
     at.multiselect(key="dy_lrs").set_value([]).run()
     assert not at.exception and "Pick at least one" in _texts(at.warning)
+
+
+def test_other_losses_and_regression(dynamics: AppTest, landscape: AppTest) -> None:
+    """Hinge loss on the stability section (no loss curvature: said so), regression data on the
+    spurious-minima section (boundaries drawn as regression heatmaps)."""
+    at = dynamics
+    at.radio(key="dy_section").set_value("stability").run()
+    at.multiselect(key="dy_lrs").set_value([0.03])
+    _widget(at, "loss").set_value("hinge").run()
+    _check(at, "Dynamics")
+    assert "no curvature" in _texts(at.info)
+    _widget(at, "loss").set_value("squared").run()
+    at = landscape
+    at.radio(key="ls_section").set_value("spurious").run()
+    _widget(at, "data").set_value("regression").run()
+    _check(at, "Landscape")
+    assert len(at.get("plotly_chart")) == 3
