@@ -99,11 +99,13 @@ class _ConvexFit:
     """Training by the convex program (engine.convex.solve_convex)."""
 
     def _resolve_patterns(self, n: int, d: int) -> str | int:
-        """``"auto"``: exact for 2-D data with n <= AUTO_EXACT_MAX_N, else DEFAULT_SAMPLED_PATTERNS draws."""
+        """``"auto"``: exact for 2-D data with n <= AUTO_EXACT_MAX_N (not for SCP), else
+        DEFAULT_SAMPLED_PATTERNS draws."""
         patterns = self.patterns
         if isinstance(patterns, str):
-            if patterns == "auto":
-                return "exact" if d == 2 and n <= AUTO_EXACT_MAX_N else DEFAULT_SAMPLED_PATTERNS
+            if patterns == "auto":  # SCP samples its own directions: never the exact program
+                exact = d == 2 and n <= AUTO_EXACT_MAX_N and self.solver != "scp"
+                return "exact" if exact else DEFAULT_SAMPLED_PATTERNS
             if patterns == "exact":
                 return patterns
         elif isinstance(patterns, int | np.integer) and not isinstance(patterns, bool) and patterns >= 1:
@@ -125,7 +127,7 @@ class _ConvexFit:
         )
         if result.status != "optimal":
             message = result.message or f"the convex solver stopped with status {result.status!r}"
-            warnings.warn(message, ConvergenceWarning, stacklevel=3)
+            warnings.warn(message, ConvergenceWarning, stacklevel=5)
         return result
 
     def _set_extra(self, results: list, single: bool) -> None:
@@ -143,7 +145,7 @@ class _SGDFit:
         settings = {name: getattr(self, name) for name in _SGD_SETTINGS}
         result = train_sgd(X, y, loss=loss, seed=seed, **settings)
         if result.diverged:
-            warnings.warn(result.message, ConvergenceWarning, stacklevel=3)
+            warnings.warn(result.message, ConvergenceWarning, stacklevel=5)
         return result
 
     def _set_extra(self, results: list, single: bool) -> None:
@@ -176,11 +178,6 @@ class _NetworkEstimator(BaseEstimator):
         check_is_fitted(self, "networks_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return np.column_stack([net.predict(X) for net in self.networks_])
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags
 
 
 class _ReLUClassifier(ClassifierMixin, _NetworkEstimator):

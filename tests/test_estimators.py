@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -13,6 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from datasets import make_dataset
 from engine.convex import solve_convex
 from engine.estimators import (
+    DEFAULT_SAMPLED_PATTERNS,
     ConvexReLUClassifier,
     ConvexReLURegressor,
     SGDReLUClassifier,
@@ -165,3 +167,15 @@ def test_bad_parameters_fail_at_fit_with_a_clear_message(estimator, message):
     y = np.tile([0, 1], 6)
     with pytest.raises(ValueError, match=message):
         estimator.fit(X, y)
+
+
+def test_auto_patterns_and_divergence_warning(moons):
+    X, y, _, _ = moons
+    assert ConvexReLUClassifier()._resolve_patterns(40, 2) == "exact"  # certified: small 2-D data
+    assert ConvexReLUClassifier()._resolve_patterns(41, 2) == DEFAULT_SAMPLED_PATTERNS
+    assert ConvexReLUClassifier()._resolve_patterns(10, 3) == DEFAULT_SAMPLED_PATTERNS
+    scp = ConvexReLUClassifier(solver="scp").fit(X, y)  # SCP samples its directions even for n <= 40
+    assert scp.result_.pattern_mode == "sampled" and scp.result_.solver == "scp"
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        net = SGDReLUClassifier(lr=1e6, epochs=3).fit(X, y).network_
+    assert np.all(np.isfinite(net.W))  # the last good iterate
