@@ -85,6 +85,13 @@ def test_failed_runs_are_rows_and_parallel_runs_keep_grid_order():
     pd.testing.assert_series_equal(table["objective"], again["objective"])
 
 
+def test_loky_processes_give_the_sequential_table():
+    grid = {**SMALL, "method": "sgd", "seed": [0, 1]}  # SGD only: the worker processes start quickly
+    parallel, sequential = run_sweep(grid, jobs=2), run_sweep(grid)
+    assert list(parallel["status"]) == ["ok", "ok"]
+    pd.testing.assert_series_equal(parallel["objective"], sequential["objective"])
+
+
 def test_dask_backend_on_a_local_cluster():
     distributed = pytest.importorskip("distributed")
     grid = {**SMALL, "n_test": 0, "method": ["convex", "sgd"]}
