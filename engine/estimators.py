@@ -66,6 +66,8 @@ AUTO_EXACT_MAX_N = 40
 #: ``patterns="auto"``: the number of Gaussian pattern draws otherwise.
 DEFAULT_SAMPLED_PATTERNS = 30
 _CLASSIFIER_LOSSES = tuple(LOSS_NAMES)
+# Fitted attributes of one network: set by two-class (and regression) fits only.
+_SINGLE_ATTRIBUTES = ("result_", "network_", "W_", "alpha_", "objective_", "history_", "certificate_")
 # The SGD estimators' parameters that train_sgd takes under the same name.
 _SGD_SETTINGS = ("beta", "optimizer", "width", "lr", "epochs", "batch_size", "init_scale", "momentum")
 
@@ -163,6 +165,8 @@ class _NetworkEstimator(BaseEstimator):
         self.networks_ = [r.network for r in results]
         self.objectives_ = [float(r.objective) for r in results]
         single = len(results) == 1
+        for name in _SINGLE_ATTRIBUTES:  # a K-class refit must not keep a two-class fit's network
+            self.__dict__.pop(name, None)
         if single:
             r = results[0]
             self.result_ = r

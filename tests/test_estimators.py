@@ -88,10 +88,12 @@ def test_one_vs_rest_on_three_classes():
     centres = np.array([[-2.0, 0.0], [2.0, 0.0], [0.0, 2.5]])
     labels = np.repeat(["a", "b", "c"], 12)
     X = centres[np.repeat(np.arange(3), 12)] + 0.4 * rng.standard_normal((36, 2))
-    clf = ConvexReLUClassifier(loss="logistic", beta=1e-3).fit(X, labels)
+    clf = ConvexReLUClassifier(loss="logistic", beta=1e-3).fit(X, labels == "a")
+    assert hasattr(clf, "network_") and hasattr(clf, "certificate_")
+    clf.fit(X, labels)  # refit on three classes
     assert list(clf.classes_) == ["a", "b", "c"]
     assert len(clf.networks_) == 3 and len(clf.certificates_) == 3
-    assert not hasattr(clf, "network_")  # the singular attributes belong to two-class fits
+    assert not hasattr(clf, "network_") and not hasattr(clf, "certificate_")  # two-class fits only
     F = clf.decision_function(X)
     assert F.shape == (36, 3)
     for k, name in enumerate(clf.classes_):  # network k is the binary fit of class k against the rest
