@@ -39,6 +39,7 @@ from engine.network import TwoLayerReLU, lift
 
 __all__ = [
     "HessianOperator",
+    "flatness",
     "hessian_matrix",
     "hutchinson_trace",
     "pack",
@@ -204,3 +205,18 @@ def hutchinson_trace(op: HessianOperator, *, probes: int = 30, seed: int = 0) ->
     samples = np.einsum("ij,ij->j", V, op(V))
     err = float(np.std(samples, ddof=1) / math.sqrt(probes)) if probes > 1 else 0.0
     return float(np.mean(samples)), err
+
+
+def flatness(
+    network: TwoLayerReLU,
+    X: np.ndarray,
+    y: np.ndarray,
+    loss: str,
+    beta: float,
+    *,
+    probes: int = 30,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """``(lambda_max(H), tr(H))`` of J at ``network``: Lanczos and Hutchinson (``probes`` vectors)."""
+    op = HessianOperator(network, X, y, loss, beta)
+    return sharpness(op, seed=seed), hutchinson_trace(op, probes=probes, seed=seed)[0]

@@ -13,6 +13,7 @@ import streamlit as st
 
 from engine import figures_landscape as fland
 from engine.figures import decision_boundary_figure, plot_bounds
+from engine.hessian import flatness
 from engine.landscape import RECOVERY_ANGLE_DEG, sweep_widths
 from explorer_cache import DataKey, get_certified_optimum, get_dataset
 from explorer_cache_phenomena import get_multistart, get_teacher_student, get_width_sweep
@@ -48,7 +49,12 @@ EXPLAIN_TEACHER = (
 CAPTION_MULTISTART = (
     "Every random start's final objective, as its gap J − J* to the certified optimum (log scale), sorted. "
     "Flat steps are runs that ended at the same point; a long upper tail is spurious end points. Hover a "
-    "point for its seed; pick a run below the chart to see its decision boundary."
+    "point for its seed; click it, or pick a run below the chart, to see its decision boundary."
+)
+CAPTION_FLATNESS = (
+    "Sharpness of J at the two end points: the largest Hessian eigenvalue (Lanczos on exact Hessian-vector "
+    "products) and the Hessian trace (Hutchinson). A spurious end point is a (near-)stationary point whose "
+    "curvature is often of the same size as the optimum's: by its Hessian alone it is hard to tell apart."
 )
 CAPTION_WIDTH = (
     "Best and median final gap J − J* over the seeds at each width (log-log); the dotted line is m*, the "
@@ -88,6 +94,18 @@ def _preset(col, section: str) -> None:
     preset_button(col, f"ls_preset_{section}", PRESETS[section], PRESET_HELP[section])
 
 
+def _clicked_run(state: object) -> int | None:
+    """The run index of the point clicked in the multi-start chart (its first customdata entry)."""
+    try:
+        points = state["selection"]["points"]  # type: ignore[index]
+        if not points:
+            return None
+        data = points[0]["customdata"]  # a list, or a dict keyed "0", "1", ... as the browser sends it
+        return int(data["0"] if isinstance(data, dict) else data[0])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
 def _optimum(s: dict) -> tuple[float | None, object]:
     """The certified optimum's J and network (or a warning and None)."""
     out = get_certified_optimum(s["data"], loss=s["loss"], beta=s["beta"])
@@ -124,6 +142,12 @@ def _spurious(s: dict) -> None:
     if not order:
         st.error("Every run diverged: lower the learning rate in the sidebar.")
         return
+    clicked = _clicked_run(st.session_state.get("ls_multistart"))
+    if clicked is None:  # no point selected (or the selection was cleared by a redraw)
+        st.session_state.pop("_ls_last_click", None)
+    elif clicked != st.session_state.get("_ls_last_click"):  # a new click on a point picks its run
+        st.session_state["_ls_last_click"] = clicked
+        st.session_state["ls_pick"] = clicked
     if st.session_state.get("ls_pick") not in order:  # first visit, or fewer runs than before
         st.session_state["ls_pick"] = order[0]
     fig = fland.multistart_figure(
@@ -132,7 +156,7 @@ def _spurious(s: dict) -> None:
         selected=st.session_state["ls_pick"],
         title=f"Final objective of {runs} random starts ({opt}, {s['loss']} loss)",
     )
-    st.plotly_chart(fig, key="ls_multistart")
+    st.plotly_chart(fig, key="ls_multistart", on_select="rerun", selection_mode="points")
     st.caption(CAPTION_MULTISTART)
     if J_star is not None:
         rel = (ms.objectives[finite] - J_star) / max(abs(J_star), 1e-12)
@@ -173,6 +197,12 @@ def _spurious(s: dict) -> None:
             ),
             key="ls_opt_boundary",
         )
+        run_flat = flatness(ms.networks[run], ds.X, ds.y, s["loss"], s["beta"])
+        opt_flat = flatness(optimum.network, ds.X, ds.y, s["loss"], s["beta"])
+        f1, f2 = st.columns(2)
+        f1.metric("λ_max(H): this run / the optimum", f"{run_flat[0]:.4g} / {opt_flat[0]:.4g}")
+        f2.metric("tr(H): this run / the optimum", f"{run_flat[1]:.4g} / {opt_flat[1]:.4g}")
+        st.caption(CAPTION_FLATNESS)
 
 
 def _width(s: dict) -> None:

@@ -175,5 +175,9 @@ def test_landscape_and_dynamics_pages_in_chromium(server: str) -> None:
                 )
                 assert page.locator(EXCEPTION).count() == 0, path
                 assert page.get_by_role("heading", name=heading).count() >= 1
+                if heading == "Landscape":  # a click on the sixth-best run shows its decision boundary
+                    chart = page.locator(CHART).first
+                    chart.locator(".scatterlayer .trace").first.locator("path.point").nth(5).click(force=True)
+                    page.get_by_text("Run #6 (seed").first.wait_for(timeout=60_000)
         finally:
             browser.close()

@@ -8,6 +8,7 @@ import pytest
 
 from engine.hessian import (
     HessianOperator,
+    flatness,
     hessian_matrix,
     hutchinson_trace,
     pack,
@@ -106,3 +107,10 @@ def test_operator_rejects_bad_input() -> None:
         HessianOperator(net, X, y, "squared", -1.0)
     with pytest.raises(ValueError, match="entries"):
         HessianOperator(net, X, y, "squared", 0.0)(np.zeros(2))
+
+
+def test_flatness_is_sharpness_and_trace() -> None:
+    net, X, y = _problem()
+    lam, tr = flatness(net, X, y, "squared", 0.01, probes=5, seed=2)
+    op = HessianOperator(net, X, y, "squared", 0.01)
+    assert lam == pytest.approx(sharpness(op, seed=2)) and tr == hutchinson_trace(op, probes=5, seed=2)[0]
