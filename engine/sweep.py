@@ -42,28 +42,30 @@ if TYPE_CHECKING:  # pandas and joblib are imported when a sweep runs (the comma
 
 __all__ = ["BACKENDS", "COLUMNS", "GRID_DEFAULTS", "expand_grid", "run_one", "run_sweep"]
 
-#: Every grid key and its default (the defaults of ``python -m engine train``, solver auto).
-GRID_DEFAULTS: dict[str, Any] = {
-    "dataset": "moons",
-    "n": 40,
-    "noise": 0.1,
-    "n_test": None,  # None: as many test points as training points (n)
-    "seed": 0,
-    "method": "convex",
-    "loss": "squared",
-    "beta": 1e-3,
-    "eps": 0.0,
-    "norm": "inf",
-    "patterns": "exact",
-    "solver": "auto",
-    "optimizer": "adam",
-    "width": 50,
-    "lr": 1e-2,
-    "epochs": 200,
-    "batch_size": 32,
-    "pgd_steps": 10,
-    "attack_steps": 20,
+# Every grid key: its default (those of ``python -m engine train``, solver auto) and what it sets.
+_GRID: dict[str, tuple[Any, str]] = {
+    "dataset": ("moons", "generated data sets (datasets.DATASET_NAMES)"),
+    "n": (40, "training points"),
+    "noise": (0.1, "noise level of the generator"),
+    "n_test": (None, "test points, 0 for none (evaluation then on the training set)"),  # None: n
+    "seed": (0, "seeds of the data, SGD's start and shuffles, and the pattern sampler"),
+    "method": ("convex", "convex and/or sgd"),
+    "loss": ("squared", "squared, hinge or logistic"),
+    "beta": (1e-3, "weight decay beta of J"),
+    "eps": (0.0, "perturbation radii, data units (0: standard training; > 0: robust program / PGD training)"),
+    "norm": ("inf", "perturbation ball: inf or 2"),
+    "patterns": ("exact", "convex: 'exact' or a number of sampled patterns"),
+    "solver": ("auto", "convex solver (engine.convex.SOLVERS)"),
+    "optimizer": ("adam", "sgd: gd, sgd, momentum, nesterov or adam"),
+    "width": (50, "sgd: hidden neurons"),
+    "lr": (1e-2, "sgd: learning rate"),
+    "epochs": (200, "sgd: passes over the data"),
+    "batch_size": (32, "sgd: minibatch size"),
+    "pgd_steps": (10, "sgd with eps > 0: PGD steps of adversarial training"),
+    "attack_steps": (20, "PGD steps of the evaluation attack at eps"),
 }
+#: Every grid key and its default (n_test None: as many test points as training points).
+GRID_DEFAULTS: dict[str, Any] = {key: default for key, (default, _) in _GRID.items()}
 _CONVEX_ONLY = ("patterns", "solver")
 _SGD_ONLY = ("optimizer", "width", "lr", "epochs", "batch_size", "pgd_steps")
 _RESULTS = (
@@ -339,7 +341,7 @@ def add_sweep_parser(sub: Any) -> None:
         allow_abbrev=False,
     )
     grid = p.add_argument_group("grid (each option takes one or more values)")
-    for key, default in GRID_DEFAULTS.items():
+    for key, (default, text) in _GRID.items():
         shown = "n" if key == "n_test" else default
         grid.add_argument(
             f"--{key.replace('_', '-')}",
@@ -347,7 +349,7 @@ def add_sweep_parser(sub: Any) -> None:
             nargs="+",
             type=_grid_value,
             metavar="V",
-            help=f"default {shown}",
+            help=f"{text} (default {shown})",
         )
     run = p.add_argument_group("running")
     run.add_argument(
