@@ -229,15 +229,39 @@ class XORTrace:
         """First logged step with test accuracy >= ``level``."""
         return next((s for s, a in zip(self.step, self.test_accuracy, strict=True) if a >= level), None)
 
-    def late_generalisation(self, level: float = 0.9, gap: float = 0.1) -> bool:
-        """Grokking seen: the training set was fitted while test accuracy was still below
-        ``level - gap``, and test accuracy reached ``level`` later, with the noise still fitted."""
-        fit = self.fit_step()
-        late = self.generalise_step(level)
-        if fit is None or late is None or late <= fit:
-            return False
+    def verdict(self, level: float = 0.9, gap: float = 0.1) -> tuple[bool, str]:
+        """Whether late generalisation (grokking) was seen, and one sentence saying why or why not.
+
+        Seen when every training label (flipped ones included) is fitted while test accuracy is still
+        below ``level - gap``, and test accuracy reaches ``level`` at a later step with the flipped labels
+        still fitted (at least half of them; the condition is void without flipped labels).
+        """
+        fit, late = self.fit_step(), self.generalise_step(level)
+        if fit is None:
+            return False, "the network never fits every training label"
         test_at_fit = self.test_accuracy[self.step.index(fit)]
-        return test_at_fit < level - gap and self.flipped_fit[self.step.index(late)] >= 0.5
+        if late is None:
+            return False, f"test accuracy never reaches {level:.0%} within {self.step[-1]} steps"
+        if late <= fit or test_at_fit >= level - gap:
+            return (
+                False,
+                f"test accuracy is already {test_at_fit:.0%} when the training set is fitted (step {fit})",
+            )
+        noise = self.flipped_fit[self.step.index(late)]
+        if not math.isnan(noise) and noise < 0.5:
+            return (
+                False,
+                f"by step {late} (test accuracy {level:.0%}) the flipped labels are no longer fitted",
+            )
+        return True, (
+            f"every training label (the flipped ones too) is fitted at step {fit} while test accuracy is "
+            f"{test_at_fit:.0%}; test accuracy reaches {level:.0%} only at step {late}"
+            + ("" if math.isnan(noise) else ", the noise still fitted")
+        )
+
+    def late_generalisation(self, level: float = 0.9, gap: float = 0.1) -> bool:
+        """Grokking seen (see :meth:`verdict`)."""
+        return self.verdict(level, gap)[0]
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager:

@@ -190,20 +190,10 @@ def _xor(s: dict) -> None:
     title = f"XOR clusters: n = {n}, d = {d}, ‖μ‖ = {mu:g}, {flip:.0%} flipped (data seed {seed})"
     st.plotly_chart(fdyn.xor_figure(trace, level=GENERALISATION_LEVEL, title=title), key="dy_xor")
     st.caption(CAPTIONS["xor"] + " 500 clean test points.")
-    fit, late = trace.fit_step(), trace.generalise_step(GENERALISATION_LEVEL)
-    if trace.late_generalisation(GENERALISATION_LEVEL):
-        st.success(
-            f"Benign overfitting, then late generalisation: every training label (the flipped ones too) is "
-            f"fitted at step {fit} while test accuracy is {trace.test_accuracy[trace.step.index(fit)]:.0%}; "
-            f"test accuracy reaches {GENERALISATION_LEVEL:.0%} only at step {late}, noise still fitted."
-        )
+    seen, why = trace.verdict(GENERALISATION_LEVEL)
+    if seen:
+        st.success(f"Benign overfitting, then late generalisation: {why}.")
     else:
-        if fit is None:
-            why = "the network never fits every training label"
-        elif late is None:
-            why = f"test accuracy never reaches {GENERALISATION_LEVEL:.0%} within {steps} steps"
-        else:
-            why = f"test accuracy is already high when the training set is fitted (step {fit})"
         st.info(
             f"No late generalisation for these settings: {why}. Try the preset, more steps, or a larger "
             "dimension d relative to n (memorising the noise needs d ≫ n)."

@@ -117,3 +117,19 @@ def test_dynamics_figures(data) -> None:
     assert [t.name for t in fig.data if t.showlegend] == ["σ1", "σ2", "σ3 … σ8"]
     curves = momentum_race(data.X, data.y, steps=10, width=4)
     assert len(fdyn.momentum_figure(curves, None, title="t").data) >= 4
+
+
+def test_xor_verdict_reasons() -> None:
+    from engine.dynamics import XORTrace
+
+    def trace(train, test, flipped):
+        return XORTrace(step=[0, 1, 10, 100], train_accuracy=train, test_accuracy=test, flipped_fit=flipped)
+
+    nan = float("nan")
+    seen, why = trace([0.5, 1, 1, 1], [0.5, 0.55, 0.7, 0.95], [0.5, 1, 1, 1]).verdict(0.9)
+    assert seen and "step 1" in why and "step 100" in why and "noise still fitted" in why
+    assert trace([0.5, 1, 1, 1], [0.5, 0.55, 0.7, 0.95], [nan] * 4).verdict(0.9)[0]  # no flipped labels
+    assert "never fits" in trace([0.5, 0.9, 0.9, 0.9], [0.5] * 4, [0.5] * 4).verdict(0.9)[1]
+    assert "never reaches 90%" in trace([0.5, 1, 1, 1], [0.5, 0.6, 0.7, 0.8], [1] * 4).verdict(0.9)[1]
+    assert "already 85%" in trace([0.5, 1, 1, 1], [0.5, 0.85, 0.9, 0.95], [1] * 4).verdict(0.9)[1]
+    assert "no longer fitted" in trace([0.5, 1, 1, 1], [0.5, 0.55, 0.7, 0.95], [1, 1, 1, 0]).verdict(0.9)[1]
