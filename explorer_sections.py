@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from explorer_sidebar import QP
+import explorer_widgets as w
 
 __all__ = ["preset_button", "section_picker"]
 
@@ -27,13 +27,14 @@ def preset_button(container: Any, key: str, values: dict[str, Any], help_text: s
 
 def section_picker(sections: dict[str, str], key: str) -> str:
     """A horizontal choice of section (bound to the query parameter ``key``) and its header."""
-    section = st.radio(
+    section = w.radio(
+        st,
         "Section",
         tuple(sections),
+        tuple(sections)[0],
         format_func=sections.get,
         horizontal=True,
         key=key,
-        bind=QP,
         label_visibility="collapsed",
     )
     st.header(sections[section])

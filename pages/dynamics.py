@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+import explorer_widgets as w
 from engine import figures_dynamics as fdyn
 from explorer_cache import get_certified_optimum
 from explorer_cache_phenomena import get_momentum, get_sharpness, get_singular_values, get_xor
 from explorer_sections import preset_button, section_picker
-from explorer_sidebar import BETAS, QP, fmt_number, settings
+from explorer_sidebar import BETAS, fmt_number, settings
 
 SECTIONS = {
     "stability": "Dynamical stability",
@@ -113,8 +114,8 @@ def _stability(s: dict) -> None:
     lrs = c2.multiselect(
         "Learning rates η", STEP_SIZES, default=[0.03, 0.1], key="dy_lrs", format_func=fmt_number
     )
-    steps = c3.slider("Steps", 100, 3000, 500, step=100, key="dy_steps", bind=QP)
-    batch = c4.select_slider("SGD batch size", (1, 2, 4, 8, 16, 32), value=8, key="dy_batch", bind=QP)
+    steps = w.slider(c3, "Steps", 100, 3000, 500, step=100, key="dy_steps")
+    batch = w.select_slider(c4, "SGD batch size", (1, 2, 4, 8, 16, 32), 8, key="dy_batch")
     _preset(c5, "stability")
     if s["loss"] == "hinge":
         st.info("The hinge loss has no curvature (l'' = 0): its Hessian holds only the cross terms and β.")
@@ -158,19 +159,15 @@ def _stability(s: dict) -> None:
 
 def _xor(s: dict) -> None:
     r1 = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
-    n = r1[0].slider("Points n", 20, 200, 40, step=10, key="dy_x_n", bind=QP)
-    d = r1[1].select_slider(
-        "Dimension d", (50, 100, 200, 500, 800, 1000, 2000), value=500, key="dy_x_d", bind=QP
-    )
-    mu = r1[2].slider("Cluster mean norm ‖μ‖", 2.0, 30.0, 9.0, step=1.0, key="dy_x_mu", bind=QP)
-    flip = r1[3].slider("Flipped labels", 0.0, 0.3, 0.1, step=0.05, key="dy_x_flip", bind=QP)
+    n = w.slider(r1[0], "Points n", 20, 200, 40, step=10, key="dy_x_n")
+    d = w.select_slider(r1[1], "Dimension d", (50, 100, 200, 500, 800, 1000, 2000), 500, key="dy_x_d")
+    mu = w.slider(r1[2], "Cluster mean norm ‖μ‖", 2.0, 30.0, 9.0, step=1.0, key="dy_x_mu")
+    flip = w.slider(r1[3], "Flipped labels", 0.0, 0.3, 0.1, step=0.05, key="dy_x_flip")
     _preset(r1[4], "xor")
     r2 = st.columns([2, 2, 2, 3])
-    lr = r2[0].select_slider(
-        "Step size", STEP_SIZES, value=1.0, key="dy_x_lr", bind=QP, format_func=fmt_number
-    )
-    steps = r2[1].slider("Steps", 50, 3000, 300, step=50, key="dy_x_steps", bind=QP)
-    width = r2[2].slider("Width m", 10, 100, 40, step=10, key="dy_x_width", bind=QP)
+    lr = w.select_slider(r2[0], "Step size", STEP_SIZES, 1.0, key="dy_x_lr", format_func=fmt_number)
+    steps = w.slider(r2[1], "Steps", 50, 3000, 300, step=50, key="dy_x_steps")
+    width = w.slider(r2[2], "Width m", 10, 100, 40, step=10, key="dy_x_width")
     seed = int(s["data"].seed)
     with st.spinner(f"Gradient descent on {n} XOR points in {d} dimensions…"):
         out = get_xor(
@@ -202,19 +199,12 @@ def _xor(s: dict) -> None:
 
 def _momentum(s: dict) -> None:
     c = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
-    lr = c[0].select_slider(
-        "Step size (GD, heavy ball, Nesterov)",
-        STEP_SIZES,
-        value=0.03,
-        key="dy_m_lr",
-        bind=QP,
-        format_func=fmt_number,
+    lr = w.select_slider(
+        c[0], "Step size (GD, heavy ball, Nesterov)", STEP_SIZES, 0.03, key="dy_m_lr", format_func=fmt_number
     )
-    adam = c[1].select_slider(
-        "Adam step size", STEP_SIZES, value=0.01, key="dy_m_adam", bind=QP, format_func=fmt_number
-    )
-    steps = c[2].slider("Steps", 100, 5000, 1000, step=100, key="dy_m_steps", bind=QP)
-    mu = c[3].slider("Momentum μ", 0.0, 0.99, 0.9, step=0.01, key="dy_m_mu", bind=QP)
+    adam = w.select_slider(c[1], "Adam step size", STEP_SIZES, 0.01, key="dy_m_adam", format_func=fmt_number)
+    steps = w.slider(c[2], "Steps", 100, 5000, 1000, step=100, key="dy_m_steps")
+    mu = w.slider(c[3], "Momentum μ", 0.0, 0.99, 0.9, step=0.01, key="dy_m_mu")
     _preset(c[4], "momentum")
     opt = get_certified_optimum(s["data"], loss=s["loss"], beta=s["beta"])
     if not opt.ok:
@@ -249,24 +239,17 @@ def _momentum(s: dict) -> None:
 
 def _lowrank(s: dict) -> None:
     r1 = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
-    d = r1[0].slider("Input dimension d", 10, 20, 12, key="dy_r_d", bind=QP)
-    k = r1[1].slider("Teacher neurons", 1, 5, 2, key="dy_r_k", bind=QP)
-    beta = r1[2].select_slider(
-        "Weight decay β (right panel)",
-        BETAS[4:],
-        value=1e-2,
-        key="dy_r_beta",
-        bind=QP,
-        format_func=fmt_number,
+    d = w.slider(r1[0], "Input dimension d", 10, 20, 12, key="dy_r_d")
+    k = w.slider(r1[1], "Teacher neurons", 1, 5, 2, key="dy_r_k")
+    beta = w.select_slider(
+        r1[2], "Weight decay β (right panel)", BETAS[4:], 1e-2, key="dy_r_beta", format_func=fmt_number
     )
-    lr = r1[3].select_slider(
-        "SGD step size", STEP_SIZES[:7], value=0.1, key="dy_r_lr", bind=QP, format_func=fmt_number
-    )
+    lr = w.select_slider(r1[3], "SGD step size", STEP_SIZES[:7], 0.1, key="dy_r_lr", format_func=fmt_number)
     _preset(r1[4], "lowrank")
     r2 = st.columns([2, 2, 2, 3])
-    steps = r2[0].slider("Steps", 500, 10000, 3000, step=500, key="dy_r_steps", bind=QP)
-    n = r2[1].slider("Points n", 50, 400, 200, step=50, key="dy_r_n", bind=QP)
-    width = r2[2].slider("Student width m", 8, 64, 32, step=8, key="dy_r_width", bind=QP)
+    steps = w.slider(r2[0], "Steps", 500, 10000, 3000, step=500, key="dy_r_steps")
+    n = w.slider(r2[1], "Points n", 50, 400, 200, step=50, key="dy_r_n")
+    width = w.slider(r2[2], "Student width m", 8, 64, 32, step=8, key="dy_r_width")
     seed = int(s["sgd"]["seed"])
     with st.spinner("SGD with and without weight decay…"):
         out = get_singular_values(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+import explorer_widgets as w
 from engine import figures_landscape as fland
 from engine.figures import decision_boundary_figure, plot_bounds
 from engine.hessian import flatness
@@ -18,7 +19,7 @@ from engine.landscape import RECOVERY_ANGLE_DEG, sweep_widths
 from explorer_cache import DataKey, get_certified_optimum, get_dataset
 from explorer_cache_phenomena import get_multistart, get_teacher_student, get_width_sweep
 from explorer_sections import preset_button, section_picker
-from explorer_sidebar import QP, settings
+from explorer_sidebar import settings
 
 SECTIONS = {
     "spurious": "Spurious minima",
@@ -118,14 +119,14 @@ def _optimum(s: dict) -> tuple[float | None, object]:
 def _spurious(s: dict) -> None:
     key: DataKey = s["data"]
     c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
-    runs = c1.slider(
+    runs = w.slider(
+        c1,
         "Random starts",
         10,
         200,
         20,
         step=5,
         key="ls_runs",
-        bind=QP,
         help="Seeds from the sidebar's training seed on; all other settings are the sidebar's.",
     )
     _preset(c2, "spurious")
@@ -207,13 +208,13 @@ def _spurious(s: dict) -> None:
 
 def _width(s: dict) -> None:
     c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
-    runs = c1.slider(
+    runs = w.slider(
+        c1,
         "Seeds per width",
         1,
         10,
         2,
         key="ls_width_runs",
-        bind=QP,
         help="The best of these runs is the curve; the sidebar's width is not used here.",
     )
     _preset(c2, "width")
@@ -234,10 +235,10 @@ def _width(s: dict) -> None:
 
 def _teacher(s: dict) -> None:
     c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
-    k = c1.slider("Teacher neurons", 1, 8, 3, key="ls_t_width", bind=QP)
-    n = c2.slider("Points n", 20, 100, 40, step=5, key="ls_t_n", bind=QP)
-    noise = c3.slider("Target noise (std)", 0.0, 0.5, 0.0, step=0.05, key="ls_t_noise", bind=QP)
-    runs = c4.slider("Student runs", 5, 50, 10, step=5, key="ls_t_runs", bind=QP)
+    k = w.slider(c1, "Teacher neurons", 1, 8, 3, key="ls_t_width")
+    n = w.slider(c2, "Points n", 20, 100, 40, step=5, key="ls_t_n")
+    noise = w.slider(c3, "Target noise (std)", 0.0, 0.5, 0.0, step=0.05, key="ls_t_noise")
+    runs = w.slider(c4, "Student runs", 5, 50, 10, step=5, key="ls_t_runs")
     _preset(c5, "teacher")
     seed = int(s["data"].seed)
     with st.spinner(f"Training {runs} students and solving the convex program…"):

@@ -219,7 +219,7 @@ BAD_CASES = {
     "negative eps": ["train", *SMALL, "--eps", "-0.1"],
     "bad norm": ["train", *SMALL, "--eps", "0.1", "--norm", "1"],
     "pgd option with convex": ["train", *SMALL, "--pgd-steps", "3"],
-    "robust with another solver": ["train", *SMALL, "--eps", "0.1", "--solver", "admm", "--patterns", "20"],
+    "robust with another solver": ["train", *SMALL, "--eps", "0.1", "--solver", "scp", "--patterns", "20"],
     "zero pgd steps": ["train", *SMALL, *FAST_SGD, "--eps", "0.1", "--pgd-steps", "0"],
     "no data": ["train", "--loss", "squared"],
     "both data sources": ["train", "--dataset", "moons", "--data", "x.csv"],
