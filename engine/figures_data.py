@@ -14,10 +14,11 @@ import plotly.graph_objects as go
 
 from engine.figures import _base_layout, _label_traces
 
-__all__ = ["GRID_CURVE", "GRID_STEPS", "MIN_HALF_WIDTH", "click_box", "points_figure"]
+__all__ = ["GRID_CURVE", "MIN_HALF_WIDTH", "click_box", "grid_step", "points_figure"]
 
 GRID_CURVE = 0  # index of the click grid among the figure's traces
-GRID_STEPS = 60  # grid intervals per axis: a click lands on a grid of (2 R / GRID_STEPS) steps
+MAX_GRID_STEPS = 80  # at most this many grid intervals per axis (81 x 81 invisible markers)
+NICE_STEPS = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0)
 MIN_HALF_WIDTH = 3.0  # the box is at least [-3, 3]^2, a little wider than the generated data sets
 _HEIGHT = 560
 
@@ -30,6 +31,16 @@ def click_box(X: np.ndarray) -> float:
     return max(MIN_HALF_WIDTH, float(math.ceil(1.1 * largest)))
 
 
+def grid_step(half: float) -> float:
+    """The spacing of the click grid on [-half, half]^2: the smallest round step giving at most
+    MAX_GRID_STEPS intervals per axis (0.1 for the default box), so clicked points get round coordinates."""
+    wanted = 2.0 * half / MAX_GRID_STEPS
+    for step in NICE_STEPS:
+        if step >= wanted:
+            return step
+    return float(10 ** math.ceil(math.log10(wanted)))
+
+
 def points_figure(
     X: np.ndarray, y: np.ndarray, *, task: str = "classification", title: str = ""
 ) -> go.Figure:
@@ -38,7 +49,9 @@ def points_figure(
     X = np.asarray(X, dtype=float).reshape(-1, 2)
     y = np.asarray(y, dtype=float).reshape(-1)
     half = click_box(X)
-    ticks = np.round(np.linspace(-half, half, GRID_STEPS + 1), 6)
+    step = grid_step(half)
+    count = math.floor(half / step + 1e-9)
+    ticks = np.round(np.arange(-count, count + 1) * step, 6)
     gx, gy = np.meshgrid(ticks, ticks)
     fig = go.Figure(
         go.Scatter(

@@ -14,7 +14,7 @@ import explorer_own_data as own
 import explorer_widgets as w
 from datasets import DataError, load_csv
 from datasets.points import as_points, points_from_dataset
-from engine.figures_data import GRID_STEPS, click_box, points_figure
+from engine.figures_data import click_box, grid_step, points_figure
 from explorer_cache import CUSTOM, DataKey, get_dataset
 from explorer_exports import data_exports, figure_exports
 from explorer_sidebar import settings
@@ -28,9 +28,13 @@ def _use_custom() -> None:
     st.session_state["data"] = CUSTOM
 
 
+def _generated_key() -> DataKey:
+    """The generated data set last chosen in the sidebar (the default one before any)."""
+    return st.session_state.get(own.LAST_GENERATED) or DataKey("moons", 30, 0.1, 0)
+
+
 def _from_generated() -> None:
-    key = st.session_state.get(own.LAST_GENERATED) or DataKey("moons", 30, 0.1, 0)
-    data = get_dataset(key)
+    data = get_dataset(_generated_key())
     if data.ok and data.value is not None:
         own.replace(points_from_dataset(data.value))
 
@@ -120,7 +124,12 @@ def main() -> None:
             type="primary",
             disabled=not data.ok,
         )
-    if not data.ok:
+    if not current:
+        st.info(
+            "No points yet: click on the plane, upload a CSV file or start from a copy of a generated set.",
+            icon=":material/touch_app:",
+        )
+    elif not data.ok:
         st.warning(f"Not usable yet: {data.error}")
     elif data.value is not None and data.value.notes:
         st.caption(f"Data: {data.value.notes}")
@@ -136,25 +145,29 @@ def main() -> None:
             horizontal=True,
             key="click",
         )
-        b1, b2, b3 = st.columns(3)
+        b1, b2 = st.columns(2)
         b1.button(
             "Undo", on_click=own.undo, disabled=not own.can_undo(), icon=":material/undo:", width="stretch"
         )
         b2.button(
             "Clear", on_click=own.clear, disabled=not current, icon=":material/delete:", width="stretch"
         )
-        b3.button(
-            "Generated set",
+        generated = _generated_key()
+        st.button(
+            f"Start from a copy of “{generated.name}” (n = {generated.n})",
+            key="_own_generated",
             on_click=_from_generated,
             icon=":material/content_copy:",
             width="stretch",
-            help="Copy the training points of the generated data set last chosen in the sidebar.",
+            help="Replace your points by the training points of the generated data set last chosen in the "
+            "sidebar (undoable).",
         )
         st.file_uploader(
-            f"Upload a CSV file (x1, x2, y; at most {MAX_UPLOAD_BYTES // 1000} kB)",
+            "Upload a CSV file with the columns x1, x2, y",
             type=["csv", "txt"],
             key="_own_upload",
             on_change=_on_upload,
+            max_upload_size=MAX_UPLOAD_BYTES // 1_000_000,
         )
         note = st.session_state.get(_UPLOAD_NOTE)
         upload = st.session_state.get("_own_upload")
@@ -168,7 +181,7 @@ def main() -> None:
         y = [p[2] for p in current]
         task = data.value.task if data.ok and data.value is not None else "classification"
         fig = points_figure(X, y, task=task, title=f"Your training points ({len(current)})")
-        step = 2 * click_box(X) / GRID_STEPS
+        step = grid_step(click_box(X))
         event = st.plotly_chart(
             fig,
             key=f"_own_plot_{own.version()}",
