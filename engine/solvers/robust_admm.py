@@ -72,14 +72,18 @@ only up to the primal residual. Every nonzero block of the final w is replaced b
 projection onto its own robust cone {x: (2 D_j - I) Z x >= eps ||x[:d]||_*}, computed by cutting
 planes (||v||_* = max over the dual-norm subgradients g of g . v: signs for l1, unit vectors for l2)
 and NNLS on the polyhedral outer approximation {a_k . x >= 0}, x = w + A^T lambda, lambda = NNLS(A^T, -w),
-until the true constraint holds to 1e-12 (relative to ||x||). The move is of the order of the
+until the true constraint holds to 1e-11 (relative to ||x||; for l1 with d <= 8 all 2^d sign
+vectors at once, exact). The move is of the order of the
 final violation, so U, V satisfy the constraints (to rounding) and the recovered network's robust
 objective is robust_objective_linear(U, V).
 
-**History** (every 50 iterations and at the end): ``iteration``, ``objective`` (robust_objective_linear
-at the w iterate, before the repair, so possibly slightly infeasible), ``violation`` (the largest cone
-violation of w, max_jk (eps ||w_j[:d]||_* - ((2 D_j - I) Z w_j)_k)_+, in units of z . w),
-``primal_residual``, ``dual_residual``, ``time_s`` (seconds since the start).
+**History** (every 50 iterations and at the end), a list of dicts: ``iteration``; ``objective``,
+robust_objective_linear at the feasible (repaired, as above) w iterate: the robust objective of a real
+network, an upper bound on the program's optimum up to the repair's rounding; ``objective_w``, the
+same at the raw w iterate (possibly infeasible, so possibly below the optimum); ``violation``, the
+largest cone violation of the raw w, max_jk (eps ||w_j[:d]||_* - ((2 D_j - I) Z w_j)_k)_+ (units of
+z . w); ``primal_residual``, ``dual_residual``; ``time_s`` (seconds since the start, logging
+included).
 """
 
 from __future__ import annotations
@@ -101,13 +105,14 @@ from engine.validation import validate_problem
 __all__ = ["RobustAdmmResult", "project_robust_cone", "repair_block", "robust_admm_solve", "robust_loss_prox"]
 
 _LOG_EVERY = 50
-_RHO_SCALE = 1.0
+# Default penalties: rho = _RHO_SCALE[loss] * beta, rho_q = _RHO_Q_SCALE / n.
+_RHO_SCALE = {"squared": 3.0, "hinge": 1.0, "logistic": 1.0}
 _RHO_Q_SCALE = 1.0
 _GAMMA = 1.0
 _KAPPA = 1.0
 _RELAXATION = 1.6
 # Cutting-plane repair of the returned blocks: relative accuracy and number of rounds.
-_REPAIR_TOL = 1e-12
+_REPAIR_TOL = 1e-11
 _REPAIR_ROUNDS = 50
 
 
@@ -340,28 +345,53 @@ def _violation(Z: np.ndarray, S2: np.ndarray, W: np.ndarray, eps: float, q: int)
 def repair_block(Zs: np.ndarray, w: np.ndarray, eps: float, norm: str) -> np.ndarray:
     """The Euclidean projection of ``w`` onto {x: Zs x >= eps ||x[:d]||_*} (Zs = (2 D_j - I) Z).
 
-    Cutting planes on ||v||_* = max_g g . v and NNLS (module docstring); to 1e-12 relative.
+    ||v||_* = max_g g . v over the dual-norm subgradients g: for l1 all 2^d sign vectors at once
+    (d <= 8; exact, one NNLS), for l2 (and l1 in more dimensions) cutting planes at the current
+    point's subgradient, to 1e-11 relative (module docstring).
     """
     q = robust_program.dual_norm(norm)
     d = Zs.shape[1] - 1
-
-    def cut(v: np.ndarray) -> np.ndarray:
-        if q == 1:
-            return np.where(v[:d] >= 0.0, 1.0, -1.0)
-        nv = np.linalg.norm(v[:d])
-        return v[:d] / nv if nv > 0.0 else np.zeros(d)
-
-    cuts = [cut(w)]
+    if eps == 0.0:
+        cuts = np.zeros((1, d))
+    elif q == 1 and d <= 8:
+        cuts = np.array(np.meshgrid(*([[-1.0, 1.0]] * d), indexing="ij")).reshape(d, -1).T
+    else:
+        cuts = _cut(w[:d], q)[None]
     x = w
     for _ in range(_REPAIR_ROUNDS):
-        rows = np.vstack([Zs - eps * np.append(g, 0.0)[None] for g in cuts])
+        rows = (Zs[None] - eps * np.pad(cuts, ((0, 0), (0, 1)))[:, None, :]).reshape(-1, d + 1)
         lam, _ = nnls(rows.T, -w)
         x = w + rows.T @ lam
+        if np.linalg.norm(x) <= _REPAIR_TOL * np.linalg.norm(w):
+            return np.zeros_like(w)  # w lies in the polar cone: the projection is 0 (up to rounding)
         gap = eps * np.linalg.norm(x[:d], ord=q) - np.min(Zs @ x)
-        if gap <= _REPAIR_TOL * max(np.linalg.norm(x), 1e-300) or eps == 0.0:
+        if gap <= _REPAIR_TOL * np.linalg.norm(x):
             break
-        cuts.append(cut(x))
+        cuts = np.vstack([cuts, _cut(x[:d], q)])
     return x
+
+
+def _cut(v: np.ndarray, q: int) -> np.ndarray:
+    """A subgradient g of ||.||_q at v with ||g||_(dual) = 1, so g . v = ||v||_q (q = 1 or 2)."""
+    if q == 1:
+        return np.where(v >= 0.0, 1.0, -1.0)
+    nv = np.linalg.norm(v)
+    return v / nv if nv > 0.0 else np.zeros_like(v)
+
+
+def _feasible(Z: np.ndarray, S2: np.ndarray, W: np.ndarray, eps: float, norm: str) -> np.ndarray:
+    """``W`` (p x 2P) with every violating block replaced by its projection on its robust cone."""
+    q = robust_program.dual_norm(norm)
+    W = W.copy()
+    for j in np.flatnonzero(np.linalg.norm(W, axis=0) > 0.0):
+        if _violation(Z, S2[:, j : j + 1], W[:, j : j + 1], eps, q) > 0.0:
+            W[:, j] = repair_block(S2[:, j : j + 1] * Z, W[:, j], eps, norm)
+    return W
+
+
+def _sum_sq(*arrays: np.ndarray) -> float:
+    """The sum of the squares of all entries of all arrays."""
+    return float(sum(np.vdot(a, a) for a in arrays))
 
 
 def robust_admm_solve(
@@ -400,7 +430,7 @@ def robust_admm_solve(
     P = D.shape[1]
     eps = float(eps)
     gamma, kappa = (_GAMMA, _KAPPA) if eps > 0.0 else (0.0, 0.0)
-    rho = float(_RHO_SCALE * beta if rho is None else rho)
+    rho = float(_RHO_SCALE[loss] * beta if rho is None else rho)
     if not (np.isfinite(rho) and rho > 0.0):
         raise ValueError("rho must be a positive number")
     rho_q = _RHO_Q_SCALE / n
@@ -426,14 +456,16 @@ def robust_admm_solve(
     history: list[dict] = []
 
     def log(k: int, r_norm: float, d_norm: float) -> None:
-        U, V = w[:, :P], w[:, P:]
-        objective = robust_program.robust_objective_linear(
-            X, y, D, U, V, loss=loss, beta=beta, eps=eps, norm=norm
-        )
+        W = _feasible(Z, ops.S2, w, eps, norm)
         history.append(
             {
                 "iteration": k,
-                "objective": objective,
+                "objective": robust_program.robust_objective_linear(
+                    X, y, D, W[:, :P], W[:, P:], loss=loss, beta=beta, eps=eps, norm=norm
+                ),
+                "objective_w": robust_program.robust_objective_linear(
+                    X, y, D, w[:, :P], w[:, P:], loss=loss, beta=beta, eps=eps, norm=norm
+                ),
                 "violation": _violation(Z, ops.S2, w, eps, q_ord),
                 "primal_residual": r_norm,
                 "dual_residual": d_norm,
@@ -468,19 +500,17 @@ def robust_admm_solve(
         mu = mu + f_hat - o
         if not check:
             continue
-        pri_sq = np.sum((x - w) ** 2) + np.sum((Gs - s) ** 2) + np.sum((Gt - t) ** 2) + np.sum((Fx - o) ** 2)
-        dual_sq = (
-            np.sum((w - w_prev) ** 2)
-            + np.sum(ops.apply_gt(s - s_prev, t - t_prev) ** 2)
-            + (rho_q / rho) ** 2 * np.sum(ops.apply_ft(o - o_prev) ** 2)
+        r_norm = float(np.sqrt(_sum_sq(x - w, Gs - s, Gt - t, Fx - o)))
+        d_norm = rho * float(
+            np.sqrt(
+                _sum_sq(w - w_prev, ops.apply_gt(s - s_prev, t - t_prev))
+                + (rho_q / rho) ** 2 * _sum_sq(ops.apply_ft(o - o_prev))
+            )
         )
-        out_sq = np.sum(x**2) + np.sum(Gs**2) + np.sum(Gt**2) + np.sum(Fx**2)
-        in_sq = np.sum(w**2) + np.sum(s**2) + np.sum(t**2) + np.sum(o**2)
-        dual_vec = rho * (lam + ops.apply_gt(nu_s, nu_t)) + rho_q * ops.apply_ft(mu)
-        r_norm = float(np.sqrt(pri_sq))
-        d_norm = rho * float(np.sqrt(dual_sq))
-        eps_pri = tol * (dim_pri * abs_pri + float(np.sqrt(max(out_sq, in_sq))))
-        eps_dual = tol * (dim_dual * abs_dual + float(np.linalg.norm(dual_vec)))
+        scale_pri = np.sqrt(max(_sum_sq(x, Gs, Gt, Fx), _sum_sq(w, s, t, o)))
+        scale_dual = np.linalg.norm(rho * (lam + ops.apply_gt(nu_s, nu_t)) + rho_q * ops.apply_ft(mu))
+        eps_pri = tol * (dim_pri * abs_pri + float(scale_pri))
+        eps_dual = tol * (dim_dual * abs_dual + float(scale_dual))
         if k == 1 or k % _LOG_EVERY == 0:
             log(k, r_norm, d_norm)
         if r_norm <= eps_pri and d_norm <= eps_dual:
@@ -495,11 +525,7 @@ def robust_admm_solve(
             break
     if not history or history[-1]["iteration"] != k:
         log(k, r_norm, d_norm)
-    W = w.copy()
-    for j in np.flatnonzero(np.linalg.norm(W, axis=0) > 0.0):
-        Zs = ops.S2[:, j : j + 1] * Z
-        if _violation(Z, ops.S2[:, j : j + 1], W[:, j : j + 1], eps, q_ord) > 0.0:
-            W[:, j] = repair_block(Zs, W[:, j], eps, norm)
+    W = _feasible(Z, ops.S2, w, eps, norm)
     return RobustAdmmResult(
         U=W[:, :P], V=W[:, P:], iterations=k, converged=converged, history=history, message=message
     )
