@@ -20,7 +20,7 @@ from explorer_exports import data_exports, figure_exports
 from explorer_sidebar import settings
 
 MAX_UPLOAD_BYTES = 1_000_000  # 5000 rows of x1,x2,y take about 150 kB
-CLICK_ACTIONS = {"plus": "add +1", "minus": "add −1", "remove": "remove a point"}
+CLICK_ACTIONS = {"plus": "add +1", "minus": "add −1", "target": "add target y", "remove": "remove a point"}
 _UPLOAD_NOTE = "_own_upload_note"  # (file id, level, message) of the last upload
 
 
@@ -64,10 +64,11 @@ def _on_upload() -> None:
     st.session_state[_UPLOAD_NOTE] = (file_id, *note)
 
 
-def _apply_click(x1: float, x2: float, action: str, step: float) -> str | None:
+def _apply_click(x1: float, x2: float, action: str, step: float, target: float) -> str | None:
     if action == "remove":
         return own.remove_nearest(x1, x2, within=3 * step)
-    return own.add_point(x1, x2, 1.0 if action == "plus" else -1.0)
+    label = {"plus": 1.0, "minus": -1.0}.get(action, target)
+    return own.add_point(x1, x2, label)
 
 
 def _table(current: tuple) -> None:
@@ -145,6 +146,17 @@ def main() -> None:
             horizontal=True,
             key="click",
         )
+        target = 0.0
+        if action == "target":
+            target = st.number_input(
+                "Target y of a clicked point",
+                min_value=-1000.0,
+                max_value=1000.0,
+                value=0.5,
+                step=0.1,
+                key="_own_target",
+                help="Targets other than ±1 (and 0/1) make a regression data set: the squared loss applies.",
+            )
         b1, b2 = st.columns(2)
         b1.button(
             "Undo", on_click=own.undo, disabled=not own.can_undo(), icon=":material/undo:", width="stretch"
@@ -191,7 +203,7 @@ def main() -> None:
         )
         click = st.session_state.pop(own.PENDING_CLICK, None) or own.click_from_event(event)
         if click is not None:
-            problem = _apply_click(click[0], click[1], action, step)
+            problem = _apply_click(click[0], click[1], action, step, float(target))
             if problem:
                 st.warning(problem)
             else:

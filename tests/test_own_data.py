@@ -148,6 +148,21 @@ def test_clicks_undo_and_clear(app_path: str) -> None:
     assert not at.exception
 
 
+def test_clicked_targets_make_a_regression_set(app_path: str) -> None:
+    at = _data_page(app_path)
+    at.radio(key="click").set_value("target").run()
+    for i, xy in enumerate(((0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0), (0.5, 0.5))):
+        at.number_input(key="_own_target").set_value(0.1 * i)
+        at.session_state[own.PENDING_CLICK] = xy
+        at.run()
+    assert [p[2] for p in _points(at)] == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4])
+    _button(at, "Use my points").click().run()
+    assert _widget(at, "loss").disabled and _widget(at, "loss").value == "squared"
+    at.switch_page("pages/playground.py").run()
+    assert not at.exception and not at.error, _texts(at.error)
+    assert "train RMSE" in at.table[0].value.index
+
+
 def test_one_class_data_gives_a_clear_message_on_the_playground(app_path: str) -> None:
     at = _data_page(app_path)
     for xy in ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)):
