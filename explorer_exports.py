@@ -171,20 +171,25 @@ def network_exports(
     networks: Mapping[str, tuple[TwoLayerReLU, float | None]],
     *,
     settings: Mapping[str, Any],
+    extras: Mapping[str, Mapping[str, Any]] | None = None,
     where: Any = None,
     label: str = "Export networks",
     key: str = "net",
 ) -> None:
-    """An export popover with one JSON download per network (``name -> (network, objective J)``)."""
+    """An export popover with one JSON download per network (``name -> (network, objective J)``);
+    ``extras[name]`` adds fields to that network's record."""
     import streamlit as st
 
     box = _popover(where or st, label)
     for name, (network, objective) in networks.items():
         base = slug(name)
+        extra = (extras or {}).get(name)
         _button(
             box,
             f"{name} (JSON)",
-            lambda n=network, o=objective, nm=name: network_json(n, name=nm, settings=settings, objective=o),
+            lambda n=network, o=objective, nm=name, e=extra: network_json(
+                n, name=nm, settings=settings, objective=o, extra=e
+            ),
             f"{base}-network.json",
             "application/json",
             f"_x_{key}_{base}_json",

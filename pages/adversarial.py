@@ -125,12 +125,13 @@ def _view(nets: dict, key: DataKey, ctx: dict) -> None:
         }
     )
     st.table(table)
-    e1, e2, _ = st.columns([1, 1, 4])
-    table_exports(table, "adversarial table", where=e1)
+    row = st.container(horizontal=True)
+    table_exports(table, "adversarial table", where=row)
     network_exports(
-        {name: (net, ctx["robust_J"][name]) for name, net in nets.items()},
+        {name: (net, ctx["nominal_J"][name]) for name, net in nets.items()},
         settings={**ctx["settings"], "eps_train": ctx["train_eps"], "norm": norm},
-        where=e2,
+        extras={name: {"robust_objective": ctx["robust_J"][name]} for name in nets},
+        where=row,
         key="adv",
     )
     w.explain(CAPTION_TABLE + f" Accuracies on the {POINT_LABELS[points]}.")

@@ -181,11 +181,11 @@ def main() -> None:
         for label, result in (("convex", cres), (f"SGD ({opt_name})", tres))
         if result is not None
     }
-    e1, e2, e3, _ = st.columns([1, 1, 1, 3])
-    table_exports(table, "numbers", where=e1)
+    row = st.container(horizontal=True)
+    table_exports(table, "numbers", where=row)
     if trained:
-        network_exports(trained, settings=s, where=e2)
-    data_exports(ds, f"data-{key.name}", where=e3)
+        network_exports(trained, settings=s, where=row)
+    data_exports(ds, f"data-{key.name}", where=row)
     w.explain(
         "Dual lower bound: a value no network of any width can beat (Fenchel dual, exact pricing in 2-D); "
         "certified = J within a relative 1e-6 of it. Each column's bound comes from its own network's dual "

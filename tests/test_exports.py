@@ -89,3 +89,25 @@ def test_figure_png_is_a_png_or_none(dataset) -> None:
 def test_slug() -> None:
     assert ex.slug("SGD (adam) boundary") == "sgd-adam-boundary"
     assert ex.slug("ε ε") == "export"
+
+
+def _export_script() -> None:
+    import plotly.graph_objects as go
+
+    import explorer_exports as ex
+
+    fig = go.Figure(go.Scatter(x=[0, 1], y=[1, 0]))
+    ex.figure_exports(fig, "line")
+
+
+@pytest.mark.parametrize("available", [True, False])
+def test_figure_export_menu(monkeypatch, available: bool) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setattr(ex, "png_available", lambda: available)
+    at = AppTest.from_function(_export_script).run()
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == (["Interactive HTML", "PNG image"] if available else ["Interactive HTML"])
+    captions = " ".join(c.value for c in at.caption)
+    assert ("camera button" in captions) != available
