@@ -14,7 +14,6 @@ from typing import Any
 
 import streamlit as st
 
-from datasets import MAX_POINTS
 from datasets.points import Point
 from explorer_cache import CUSTOM
 
@@ -22,6 +21,7 @@ __all__ = [
     "CUSTOM",
     "CUSTOM_LABEL",
     "LAST_GENERATED",
+    "MAX_OWN_POINTS",
     "PENDING_CLICK",
     "add_point",
     "can_undo",
@@ -42,6 +42,7 @@ _VERSION = "_own_version"
 LAST_GENERATED = "_own_last_generated"  # the DataKey of the last generated data set the sidebar gave
 PENDING_CLICK = "_own_pending_click"  # (x1, x2) of a click not yet applied (set by the Data page, tests)
 UNDO_DEPTH = 50
+MAX_OWN_POINTS = 400  # the largest n the sidebar offers for generated sets: the pages stay quick
 
 
 def format_data_name(name: str) -> str:
@@ -80,8 +81,8 @@ def replace(new: tuple[Point, ...]) -> None:
 def add_point(x1: float, x2: float, label: float) -> str | None:
     """Append one point; the reason it was not added (the size limit), else None."""
     current = points()
-    if len(current) >= MAX_POINTS:
-        return f"The data set already has the maximum of {MAX_POINTS} points."
+    if len(current) >= MAX_OWN_POINTS:
+        return f"Your data set already has the maximum of {MAX_OWN_POINTS} points."
     replace((*current, (float(x1), float(x2), float(label))))
     return None
 

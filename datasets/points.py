@@ -44,15 +44,15 @@ def _value(raw: object, row: int, column: str) -> float:
     return value
 
 
-def as_points(rows: Iterable[Sequence[object]]) -> tuple[Point, ...]:
+def as_points(rows: Iterable[Sequence[object]], max_points: int = MAX_POINTS) -> tuple[Point, ...]:
     """Validated ``(x1, x2, y)`` float tuples from rows of three cells (numbers or numeric strings).
 
-    Raises :class:`DataError` naming the first bad point (1-based) and column; at most ``MAX_POINTS``.
+    Raises :class:`DataError` naming the first bad point (1-based) and column; at most ``max_points``.
     """
     points: list[Point] = []
     for row_number, row in enumerate(rows, start=1):
-        if row_number > MAX_POINTS:
-            raise DataError(f"More than {MAX_POINTS} points; the limit is {MAX_POINTS}.")
+        if row_number > max_points:
+            raise DataError(f"More than {max_points} points; the limit is {max_points}.")
         cells = list(row)
         if len(cells) != 3:
             raise DataError(f"Point {row_number} has {len(cells)} values; each point needs x1, x2 and y.")

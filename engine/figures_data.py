@@ -89,6 +89,16 @@ def points_figure(
             )
         )
     _base_layout(fig, title, (-half, half, -half, half))
+    if not X.shape[0]:
+        fig.add_annotation(
+            text="click anywhere to add a point",
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            font=dict(size=15, color="#888888"),
+        )
     fig.update_layout(height=_HEIGHT, clickmode="event+select", dragmode="pan", uirevision=f"box{half}")
     fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", zeroline=True, zerolinecolor="#cccccc")
     fig.update_yaxes(showgrid=True, gridcolor="#eeeeee", zeroline=True, zerolinecolor="#cccccc")

@@ -20,7 +20,7 @@ from explorer_exports import data_exports, figure_exports
 from explorer_sidebar import settings
 
 MAX_UPLOAD_BYTES = 1_000_000  # 5000 rows of x1,x2,y take about 150 kB
-CLICK_ACTIONS = {"plus": "add +1", "minus": "add −1", "target": "add target y", "remove": "remove a point"}
+CLICK_ACTIONS = {"plus": "add +1", "minus": "add −1", "target": "add y", "remove": "remove"}
 _UPLOAD_NOTE = "_own_upload_note"  # (file id, level, message) of the last upload
 
 
@@ -54,7 +54,7 @@ def _on_upload() -> None:
         )
     else:
         try:
-            dataset = load_csv(upload)
+            dataset = load_csv(upload, max_rows=own.MAX_OWN_POINTS)
         except DataError as exc:
             note = ("error", f"Could not load {upload.name}: {exc} Your previous points are kept.")
         else:
@@ -91,7 +91,8 @@ def _table(current: tuple) -> None:
         return
     try:
         cells = edited[["x1", "x2", "y"]].astype(object)
-        new = as_points(cells.where(cells.notna(), None).itertuples(index=False, name=None))  # NaN: empty
+        rows = cells.where(cells.notna(), None).itertuples(index=False, name=None)  # NaN: an empty cell
+        new = as_points(rows, max_points=own.MAX_OWN_POINTS)
     except DataError as exc:
         st.error(f"Table not applied: {exc} Your points stay as they were until every cell holds a number.")
         return
@@ -175,7 +176,7 @@ def main() -> None:
             "sidebar (undoable).",
         )
         st.file_uploader(
-            "Upload a CSV file with the columns x1, x2, y",
+            f"Upload a CSV file with the columns x1, x2, y (at most {own.MAX_OWN_POINTS} rows)",
             type=["csv", "txt"],
             key="_own_upload",
             on_change=_on_upload,
