@@ -7,6 +7,7 @@ when the button is clicked, ``on_click="ignore"``), so nothing heavy runs on a r
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -119,8 +120,10 @@ def figure_png(figure: go.Figure, *, scale: float = _PNG_SCALE) -> bytes | None:
     return image if isinstance(image, bytes) and image.startswith(PNG_SIGNATURE) else None
 
 
+@functools.cache
 def png_available() -> bool:
-    """Whether kaleido and a Chromium browser are there to render PNGs (a quick look, no rendering)."""
+    """Whether kaleido and a Chromium browser are there to render PNGs (a quick look, no rendering;
+    looked up once per process)."""
     try:
         import kaleido  # noqa: F401
         from choreographer.browsers.chromium import Chromium
