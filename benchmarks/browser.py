@@ -1,0 +1,176 @@
+"""Driving the app in a real browser: the Streamlit server, Debian's Chromium and slider moves.
+
+Shared by the browser test (tests/test_browser.py) and the slider timing benchmark
+(benchmarks/slider_timing.py). Needs the Python package ``playwright`` and ``/usr/bin/chromium``
+(``apt-get install -y chromium``); no browser download is involved.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CHART",
+    "CHROMIUM",
+    "EXCEPTION",
+    "chart_signature",
+    "chromium",
+    "move_slider",
+    "settle",
+    "slider_value",
+    "streamlit_server",
+    "wait_for_change",
+]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parent.parent
+CHART = '[data-testid="stPlotlyChart"]'
+EXCEPTION = '[data-testid="stException"]'
+RUNNING = '[data-testid="stStatusWidget"]'  # Streamlit's "Running..." indicator
+SKELETON = '[data-testid="stSkeleton"]'
+VIEWPORT = {"width": 1440, "height": 1000}
+
+# One string per Plotly chart: the length and a 32-bit hash of its figure's JSON (data and layout),
+# computed in the page so that polling does not ship megabytes of heatmap values to Python.
+_SIGNATURE_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map((el) => {
+  const s = JSON.stringify([el.data, el.layout]);
+  let h = 0;
+  for (let i = 0; i < s.length; i++) { h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0; }
+  return s.length + ':' + h;
+}).join(',')"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def streamlit_server(app: str = "app.py", timeout_s: float = 60.0) -> Iterator[str]:
+    """``streamlit run app`` headless on a free local port; yields its base URL, stops it afterwards.
+
+    Raises RuntimeError (with the server's output) if it exits or is not healthy within ``timeout_s``.
+    """
+    port = _free_port()
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{out}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not become healthy within {timeout_s:g} s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+@contextmanager
+def chromium(playwright: Any) -> Iterator[Any]:
+    """Debian's Chromium, headless, launched through Playwright; closed afterwards."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+def _busy(page: Any) -> bool:
+    return page.locator(RUNNING).count() > 0 or page.locator(SKELETON).count() > 0
+
+
+def settle(page: Any, timeout_s: float = 120.0, quiet_s: float = 1.0, charts: int = 0) -> float:
+    """Wait until the app has stopped running for ``quiet_s`` seconds with at least ``charts`` Plotly
+    charts drawn; returns the seconds from the call until it went quiet. TimeoutError if it never does."""
+    start = time.monotonic()
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_s * 1000)
+    calm_since = None
+    while time.monotonic() - start < timeout_s:
+        if _busy(page) or page.locator(f"{CHART} .main-svg").count() < charts:
+            calm_since = None
+        elif calm_since is None:
+            calm_since = time.monotonic()
+        elif time.monotonic() - calm_since >= quiet_s:
+            return calm_since - start
+        time.sleep(0.05)
+    raise TimeoutError(f"the page did not settle within {timeout_s:g} s")
+
+
+def chart_signature(page: Any) -> str:
+    """A short string that changes whenever any Plotly figure on the page changes."""
+    return str(page.evaluate(_SIGNATURE_JS))
+
+
+def _slider(page: Any, label: str) -> Any:
+    """The thumb of the slider (or select slider) whose label starts with ``label``."""
+    box = page.locator('[data-testid="stSlider"]').filter(has=page.get_by_text(label, exact=False))
+    return box.first.get_by_role("slider")
+
+
+def slider_value(page: Any, label: str) -> str:
+    """The value a slider shows on its thumb."""
+    return str(_slider(page, label).get_attribute("aria-valuetext") or _slider(page, label).inner_text())
+
+
+def move_slider(page: Any, label: str, key: str = "ArrowRight") -> None:
+    """Move a slider one step with the keyboard (focus its thumb, press ``key``)."""
+    thumb = _slider(page, label)
+    thumb.focus()
+    thumb.press(key)
+
+
+def wait_for_change(page: Any, before: str, timeout_s: float = 60.0, quiet_s: float = 0.0) -> float:
+    """Seconds until the charts differ from the signature ``before`` and the app is idle (held for
+    ``quiet_s`` seconds, not counted). TimeoutError if that does not happen within ``timeout_s``."""
+    start = time.monotonic()
+    done_at = None
+    while time.monotonic() - start < timeout_s:
+        if not _busy(page) and chart_signature(page) != before:
+            done_at = done_at or time.monotonic()
+            if time.monotonic() - done_at >= quiet_s and not _busy(page):
+                return done_at - start
+        else:
+            done_at = None
+        time.sleep(0.02)
+    raise TimeoutError(f"the charts did not change within {timeout_s:g} s")
