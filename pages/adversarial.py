@@ -78,6 +78,8 @@ def _view(nets: dict, key: DataKey, ctx: dict) -> None:
     arrows = w.toggle(c3, "Show PGD perturbations", False, key="arrows")
     ds = get_dataset(key).value
     X, y = (ds.X, ds.y) if points == "train" or ds.X_test is None else (ds.X_test, ds.y_test)
+    if points == "test" and ds.X_test is None:
+        st.caption("This data set (your own points) has no test part: the training points are shown.")
     norm = ctx["norm"]
     bounds = plot_bounds(np.vstack([ds.X] + ([ds.X_test] if ds.X_test is not None else [])), pad=0.06)
     statuses = {name: fadv.point_status(net, X, y, eps, norm) for name, net in nets.items()}
