@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from explorer_url import clean_bool, clean_choice, clean_number, parse_hidden
 
@@ -99,7 +100,27 @@ def _first_look(
         return
     value, note = clean(str(raw))
     state[key] = value
+    if note:
+        _correct_initial_address(key, fmt(value))
     _notice(note)
+
+
+def _correct_initial_address(key: str, text: str) -> None:
+    """Make Streamlit seed the control with the cleaned value.
+
+    A bound control takes its first value from the address the session started with wherever Streamlit
+    can parse it, over ``st.session_state``: an off-step 12 on a step-5 slider would stay 12, and
+    ``-inf`` in a whole-number box even raises inside Streamlit. That start address is an internal of
+    Streamlit 1.67 (``QueryParams._initial_query_params``); if it is not there the control falls back to
+    Streamlit's own handling.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    with ctx.session_state.query_params() as params:
+        initial = getattr(params, "_initial_query_params", None)
+        if isinstance(initial, dict) and key in initial:
+            initial[key] = [text]
 
 
 def _current(key: str, default: Any) -> Any:
