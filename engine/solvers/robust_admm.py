@@ -99,6 +99,21 @@ vectors at once, exact). The move is of the order of the
 final violation, so U, V satisfy the constraints (to rounding) and the recovered network's robust
 objective is robust_objective_linear(U, V).
 
+**Measured** (one shared, loaded CPU; tol 1e-6, max_iter 20,000; random two-class data as in the
+tests, eps = 0.1, sampled patterns; "1e-4" is the first logged iteration whose feasible objective is
+within 1e-4 of Clarabel's; ADMM times include the interior LPs):
+
+- n = 15, 13 patterns, l_inf, beta = 0.01: squared 1e-4 at 400 iterations (0.13 s), converged at
+  1,090 (0.32 s); hinge 1,900 (0.52 s) / 8,880 (2.4 s); logistic 1,100 (0.44 s) / 4,760 (1.9 s);
+  CVXPY (Clarabel) 0.02 - 0.03 s.
+- n = 60, 48 patterns, beta = 0.01, l_inf: squared 700 (0.38 s) / 3,160 (1.2 s), CVXPY 3.1 s; hinge
+  1,550 (0.68 s), 3.8e-5 above after 20,000 (7.2 s), CVXPY 0.24 s; logistic 850 (0.49 s), 1.7e-6
+  above after 20,000 (12 s), CVXPY 0.19 s. l2: squared 700 (0.39 s) / 4,530 (1.7 s), CVXPY 4.0 s;
+  hinge 1,300 (0.55 s), CVXPY 0.17 s; logistic 5,700 (3.0 s), CVXPY 0.16 s (rho = beta instead:
+  1,150, converged at 7,460).
+- 30 random problems of the tests' kind (n = 8..15, beta 0.01..0.1, eps 0..0.1, both norms, all
+  losses): all converged, all within 1.3e-5 of Clarabel (most within 1e-7).
+
 **History** (every 50 iterations and at the end), a list of dicts: ``iteration``; ``objective``,
 robust_objective_linear at the feasible (repaired, as above) w iterate: the robust objective of a real
 network, an upper bound on the program's optimum up to the repair's rounding; ``objective_w``, the
@@ -124,7 +139,14 @@ from engine.network import lift
 from engine.solvers.admm import _ABS_WEIGHT, _CHECK_EVERY, _group_soft_threshold, loss_prox
 from engine.validation import validate_problem
 
-__all__ = ["RobustAdmmResult", "project_robust_cone", "repair_block", "robust_admm_solve", "robust_loss_prox"]
+__all__ = [
+    "RobustAdmmResult",
+    "has_interior",
+    "project_robust_cone",
+    "repair_block",
+    "robust_admm_solve",
+    "robust_loss_prox",
+]
 
 _LOG_EVERY = 50
 # Default penalties (module docstring): rho_q = _RHO_Q_SCALE / n and rho from _default_rho.
