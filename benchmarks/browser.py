@@ -153,17 +153,30 @@ def slider_value(page: Any, label: str) -> str:
     return str(_slider(page, label).get_attribute("aria-valuetext") or _slider(page, label).inner_text())
 
 
-def move_slider(page: Any, label: str, key: str = "ArrowRight") -> None:
-    """Move a slider one step with the keyboard (focus its thumb, press ``key``)."""
-    thumb = _slider(page, label)
-    thumb.focus()
-    thumb.press(key)
+def move_slider(page: Any, label: str, key: str = "ArrowRight", tries: int = 3) -> float:
+    """Move a slider one step with the keyboard (focus its thumb, press ``key``) and return the
+    ``time.monotonic()`` of the press that moved it. A press the page drops (the thumb was redrawn under
+    the focus just then) is repeated, up to ``tries`` presses; RuntimeError if none moved it."""
+    before = slider_value(page, label)
+    for _ in range(tries):
+        thumb = _slider(page, label)
+        thumb.focus()
+        pressed = time.monotonic()
+        thumb.press(key)
+        while time.monotonic() - pressed < 1.0:
+            if slider_value(page, label) != before:
+                return pressed
+            time.sleep(0.02)
+    raise RuntimeError(f"the slider {label!r} did not move from {before} after {tries} presses of {key}")
 
 
-def wait_for_change(page: Any, before: str, timeout_s: float = 60.0, quiet_s: float = 0.0) -> float:
-    """Seconds until the charts differ from the signature ``before`` and the app is idle (held for
-    ``quiet_s`` seconds, not counted). TimeoutError if that does not happen within ``timeout_s``."""
-    start = time.monotonic()
+def wait_for_change(
+    page: Any, before: str, timeout_s: float = 60.0, quiet_s: float = 0.0, since: float | None = None
+) -> float:
+    """Seconds (from ``since``, a ``time.monotonic()`` reading, or from the call) until the charts differ
+    from the signature ``before`` and the app is idle (held for ``quiet_s`` seconds, not counted).
+    TimeoutError if that does not happen within ``timeout_s``."""
+    start = time.monotonic() if since is None else since
     done_at = None
     while time.monotonic() - start < timeout_s:
         if not _busy(page) and chart_signature(page) != before:
@@ -173,4 +186,6 @@ def wait_for_change(page: Any, before: str, timeout_s: float = 60.0, quiet_s: fl
         else:
             done_at = None
         time.sleep(0.02)
-    raise TimeoutError(f"the charts did not change within {timeout_s:g} s")
+    changed = "changed" if chart_signature(page) != before else "did not change"
+    busy = "still running" if _busy(page) else "idle"
+    raise TimeoutError(f"no redraw within {timeout_s:g} s (the charts {changed}, the app is {busy})")

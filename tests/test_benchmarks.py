@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 
@@ -138,3 +139,21 @@ def test_robust_table(reports):
             seconds, diff = _numbers(cell)
             assert seconds >= 0.0 and abs(diff) <= 1e-3  # relative to the best of the three
         assert _numbers(row[-1])[0] > 0.0
+
+
+def test_slider_timing_table(reports):
+    from benchmarks import slider_timing
+
+    text = reports["slider_timing"]
+    if "Skipped:" in text and not os.environ.get("CI"):
+        pytest.skip("Chromium is not installed here (the browser test fails in CI instead)")
+    (table,) = _tables(text)
+    header, rows = table[0], table[1:]
+    assert header[0] == "slider" and header[-2:] == ["target", "verdict"]
+    assert [r[0] for r in rows] == list(slider_timing.QUICK.sliders)
+    for row in rows:
+        assert row[2].count("→") == 2 * slider_timing.QUICK.repeats  # the value moved and came back
+        for cell in row[3:6]:  # first load, cache misses, cache hits
+            seconds = _numbers(cell)[0]
+            assert math.isfinite(seconds) and seconds > 0.0
+        assert row[-1] in ("met", "missed")

@@ -66,10 +66,12 @@ SIDEBAR = '[data-testid="stSidebar"]'
 
 
 def _registered_pages() -> list[tuple[str, str]]:
-    """(URL path, title) of every page app.py registers, in order."""
+    """(URL path, title) of every page app.py registers, in order. The default page is served at the
+    root: its own url_path answers "Page not found" (Streamlit), so its path is ""."""
     text = (ROOT / "app.py").read_text(encoding="utf-8")
-    pages = re.findall(r'st\.Page\(\s*"pages/\w+\.py",\s*title="([^"]+)".*?url_path="(\w+)"', text, re.S)
-    return [(path, title) for title, path in pages]
+    page = r'st\.Page\(\s*"pages/\w+\.py",\s*title="([^"]+)"(.*?)url_path="(\w+)"(.*?)\)'
+    pages = re.findall(page, text, re.S)
+    return [("" if "default=True" in a + b else path, title) for title, a, path, b in pages]
 
 
 def _open(browser, url: str, charts: int = 1):
@@ -90,7 +92,7 @@ def test_every_registered_page_loads_without_an_exception(server: str) -> None:
     from playwright.sync_api import sync_playwright
 
     pages = _registered_pages()
-    assert len(pages) >= 7 and pages[0][0] == "playground"
+    assert len(pages) >= 7 and pages[0] == ("", "Playground")
     order = pages[1:] + pages[:1]  # the default page last: the first visit is a page's own address
     with sync_playwright() as p, chromium(p) as browser:
         page = browser.new_context(viewport=VIEWPORT).new_page()
@@ -100,6 +102,7 @@ def test_every_registered_page_loads_without_an_exception(server: str) -> None:
             assert page.locator(EXCEPTION).count() == 0, (path, page.locator(EXCEPTION).first.inner_text())
             assert page.get_by_role("heading", name=title).count() >= 1, path
             assert page.locator(CHART).count() >= 1, path
+            assert page.get_by_text("Page not found").count() == 0, path
         nav = page.locator('[data-testid="stSidebarNav"] a')
         assert nav.count() == len(pages)
 
@@ -229,7 +232,7 @@ def test_shared_link_reproduces_the_numbers(server: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p, chromium(p) as browser:
-        first = _open(browser, f"{server}/playground?data=xor&n=15&epochs=30&opt=sgd&beta=0.01&width=12", 4)
+        first = _open(browser, f"{server}/?data=xor&n=15&epochs=30&opt=sgd&beta=0.01&width=12", 4)
         first.locator(f"{SIDEBAR} summary").filter(has_text="Share this view").click()
         code = first.locator(f'{SIDEBAR} [data-testid="stCode"] code').first
         code.wait_for(timeout=30_000)
@@ -237,7 +240,8 @@ def test_shared_link_reproduces_the_numbers(server: str) -> None:
         assert link.startswith(server) and "data=xor" in link and "opt=sgd" in link, link
         second = _open(browser, link, 4)
         assert second.locator(EXCEPTION).count() == 0
-        assert "page address" not in second.locator("body").inner_text()  # the link is valid as it is
+        body = second.locator("body").inner_text()
+        assert "page address" not in body and "Page not found" not in body  # the link is valid as it is
         assert _numbers(second) == _numbers(first)
         assert slider_value(second, "Training points n") == "15"
 
@@ -251,7 +255,7 @@ def test_sessions_opened_at_once_keep_their_own_settings(server: str) -> None:
     with sync_playwright() as p, chromium(p) as browser:
         pages = [browser.new_context(viewport=VIEWPORT).new_page() for _ in settings]
         for page, query in zip(pages, settings, strict=True):
-            page.goto(f"{server}/playground?{query}&epochs=20&opt=momentum", wait_until="commit")
+            page.goto(f"{server}/?{query}&epochs=20&opt=momentum", wait_until="commit")
         for page in pages:
             settle(page, charts=4)
         tables = [_numbers(page) for page in pages]
