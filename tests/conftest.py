@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# scikit-learn's estimator checks include one that runs the estimators with array-API dispatch on
+# NumPy inputs; it needs SciPy's array-API mode, which must be switched on before SciPy is imported
+# (and is harmless for NumPy arrays). Without it that check skips itself.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import pytest
 from hypothesis import settings
