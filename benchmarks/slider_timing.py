@@ -185,6 +185,13 @@ def report_lines(timings: list[Timing], grid: Grid, quick: bool, wall_s: float, 
     lines += table(header, rows)
     lines += ["", "What each move makes the page do:", ""]
     lines += [f"- {t.slider.name}: {t.slider.work}." for t in timings]
+    lines += [
+        "",
+        "Reading the table: a cache hit computes nothing new, so its time is the floor of a redraw (the "
+        "script rerun or fragment, the figures rebuilt and sent, Plotly drawing them in headless Chromium "
+        "with software rendering); a cache miss minus a cache hit is roughly the computation the new "
+        "value needs.",
+    ]
     return lines
 
 
