@@ -127,8 +127,8 @@ def sidebar() -> dict:
         st.session_state[own.LAST_GENERATED] = data
 
     sb.header("Objective")
-    if task == "regression" and st.session_state.get("loss", "squared") != "squared":
-        st.session_state["loss"] = "squared"
+    if task == "regression":
+        w.override("loss", "squared", "regression data takes only the squared loss")
     loss = w.radio(
         sb,
         "Loss",

@@ -17,13 +17,14 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["clean_bool", "clean_choice", "clean_number", "parse_hidden"]
+__all__ = ["clean_bool", "clean_choice", "clean_number", "parse_hidden", "shown"]
 
 # Longest query value that is even looked at (a URL can carry megabytes).
 MAX_RAW_LENGTH = 64
 
 
-def _shown(raw: str) -> str:
+def shown(raw: str) -> str:
+    """A query value as quoted in a notice (long ones cut)."""
     text = raw if len(raw) <= 24 else raw[:21] + "..."
     return repr(text)
 
@@ -56,7 +57,7 @@ def clean_number(
     value = _to_float(raw)
     cast: Callable[[float], float | int] = (lambda v: int(round(v))) if integer else float
     if value is None:
-        return cast(default), f"{key}={_shown(raw)} is not a number: using the default {cast(default)}"
+        return cast(default), f"{key}={shown(raw)} is not a number: using the default {cast(default)}"
     clean = min(max(value, lo), hi)
     if step:
         k = round((clean - lo) / step)
@@ -70,7 +71,7 @@ def clean_number(
         why = f"is outside {cast(lo)}..{cast(hi)}"
     else:
         why = f"is not on the control's steps of {step:g}" if step else "is not allowed"
-    return clean, f"{key}={_shown(raw)} {why}: using {clean}"
+    return clean, f"{key}={shown(raw)} {why}: using {clean}"
 
 
 def clean_choice(
@@ -97,9 +98,9 @@ def clean_choice(
             best = min(options, key=lambda o: abs(o - value))
         if best == value:
             return best, None
-        return best, f"{key}={_shown(raw)} is not one of the choices: using the nearest, {format_func(best)}"
+        return best, f"{key}={shown(raw)} is not one of the choices: using the nearest, {format_func(best)}"
     choices = ", ".join(format_func(o) for o in options[:8]) + (", ..." if len(options) > 8 else "")
-    return default, f"{key}={_shown(raw)} is not one of {choices}: using {format_func(default)}"
+    return default, f"{key}={shown(raw)} is not one of {choices}: using {format_func(default)}"
 
 
 def clean_bool(raw: str, *, key: str, default: bool) -> tuple[bool, str | None]:
@@ -109,7 +110,7 @@ def clean_bool(raw: str, *, key: str, default: bool) -> tuple[bool, str | None]:
         return True, None
     if word in ("false", "0", "no", "off"):
         return False, None
-    return default, f"{key}={_shown(raw)} is not true or false: using {str(default).lower()}"
+    return default, f"{key}={shown(raw)} is not true or false: using {str(default).lower()}"
 
 
 def parse_hidden(raw: str | None) -> tuple[frozenset[str], str | None]:
@@ -121,5 +122,5 @@ def parse_hidden(raw: str | None) -> tuple[frozenset[str], str | None]:
     bad = [k for k in keys if k not in good]
     note = None
     if bad:
-        note = f"hide= has names that are not control keys ({', '.join(_shown(b) for b in bad[:5])}): ignored"
+        note = f"hide= has names that are not control keys ({', '.join(shown(b) for b in bad[:5])}): ignored"
     return good, note

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from explorer_url import clean_bool, clean_choice, clean_number, parse_hidden
+from explorer_url import clean_bool, clean_choice, clean_number, parse_hidden, shown
 
 __all__ = [
     "DEFAULTS",
@@ -32,6 +32,7 @@ __all__ = [
     "explain",
     "is_hidden",
     "number_input",
+    "override",
     "radio",
     "select_slider",
     "selectbox",
@@ -121,6 +122,21 @@ def _correct_initial_address(key: str, text: str) -> None:
         initial = getattr(params, "_initial_query_params", None)
         if isinstance(initial, dict) and key in initial:
             initial[key] = [text]
+
+
+def override(key: str, value: Any, reason: str) -> None:
+    """Pin a control to ``value`` whatever the address says (e.g. the loss of regression data); a
+    different value in the address is reported with ``reason``. Call before the control is drawn."""
+    state = st.session_state
+    checked = state.setdefault(_CHECKED, set())
+    if key not in checked:
+        checked.add(key)
+        raw = st.query_params.get(key)
+        if raw is not None and str(raw).strip().lower() != str(value).lower():
+            _notice(f"{key}={shown(str(raw))} does not apply ({reason}): using {value}")
+        _correct_initial_address(key, str(value))
+    if state.get(key) != value:
+        state[key] = value
 
 
 def _current(key: str, default: Any) -> Any:

@@ -213,14 +213,20 @@ def run_race(
                 )
                 _fill_history(trace, res.history, "iteration")
                 if not res.converged:
-                    trace.note = f"stopped after {res.iterations} iterations (budget)"
+                    trace.note = (
+                        f"did not reach its tolerance {ADMM_TOL:g} within the budget of {res.iterations} "
+                        "iterations: its curve ends at the last iterate's network"
+                    )
             elif solver == "scp":
                 res_scp = scp_solve(
                     X, y, loss=loss, beta=beta, patterns=int(patterns), seed=int(pattern_seed)
                 )
                 _fill_history(trace, res_scp.history, "iteration")
                 if not res_scp.converged:
-                    trace.note = f"stopped after {res_scp.iterations} iterations (budget)"
+                    trace.note = (
+                        f"did not converge within the budget of {res_scp.iterations} iterations: "
+                        "its curve ends at the last iterate's network"
+                    )
             elif solver == "cvxpy":
                 res_cvx = solve_convex(
                     X, y, loss=loss, beta=beta, patterns=int(patterns), pattern_seed=int(pattern_seed)

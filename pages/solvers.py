@@ -82,7 +82,7 @@ def main() -> None:
         if trace.error:
             st.warning(f"{trace.label}: {trace.error}")
         elif trace.note:
-            st.caption(f"{trace.label}: {trace.note}")
+            st.info(f"{trace.label}: {trace.note}", icon=":material/hourglass_bottom:")
     fig = fsol.race_figure(race, title=f"Race to the optimum ({s['loss']} loss, β = {s['beta']:g})")
     st.plotly_chart(fig, key="race")
     figure_exports(fig, "solver race")

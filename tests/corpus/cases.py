@@ -4,7 +4,8 @@ Each :class:`Case` opens one page with the given address parameters (controls at
 ranges, or combinations that cannot work) and lists the messages the page must show. A message is
 ``(where, fragment)``: ``where`` is an element kind of Streamlit's AppTest (``warning``, ``error``,
 ``info``, ``success``, ``caption``), ``table`` (the row labels and cells of the page's tables) or
-``control`` (``"key=value"``: the control with that key shows that value).
+``control`` (``"key=value"``: the control with that key shows that value) or ``notice`` (the box
+listing the address values that were adjusted).
 ``tests/test_bad_inputs.py`` runs every case headless and also checks that no exception is shown.
 """
 
@@ -119,7 +120,14 @@ CASES: tuple[Case, ...] = (
         "regression-with-hinge",
         "playground",
         dict(n="10", epochs="20", data="regression", loss="hinge"),
-        (("caption", "Regression data: only the squared loss applies"), ("table", "train RMSE")),
+        (
+            ("caption", "Regression data: only the squared loss applies"),
+            ("table", "train RMSE"),
+            (
+                "notice",
+                "loss='hinge' does not apply (regression data takes only the squared loss): using squared",
+            ),
+        ),
         "a classification loss asked for on regression targets",
         kind="combination",
     ),
@@ -127,11 +135,9 @@ CASES: tuple[Case, ...] = (
         "regression-with-hinge-control",
         "playground",
         dict(n="10", epochs="20", data="regression", loss="hinge"),
-        (("control", "loss=squared"),),
+        (("control", "loss=squared"), ("notice", "loss='hinge' does not apply")),
         "the same link: the (disabled) Loss control shows the loss the page trains with",
         kind="combination",
-        known_bug="explorer_sidebar forces the squared loss for regression data before the Loss control "
-        "reads the address, so the control shows hinge while the page trains with squared",
     ),
     Case(
         "own-data-empty",
@@ -155,7 +161,7 @@ CASES: tuple[Case, ...] = (
         "solver-budget",
         "solvers",
         dict(n="10", epochs="20"),
-        (("caption", "ADMM: stopped after 3000 iterations (budget)"),),
+        (("info", "ADMM: did not reach its tolerance 1e-08 within the budget of 3000 iterations"),),
         "the race's ADMM runs to a 1e-8 tolerance and stops at its iteration budget first",
         kind="solver",
     ),
@@ -175,7 +181,7 @@ CASES: tuple[Case, ...] = (
         "solvers-sgd-diverges",
         "solvers",
         dict(n="10", epochs="20", opt="sgd", lr="1", init="5"),
-        (("caption", "diverged:"),),
+        (("info", "diverged:"),),
         "the same diverging run in the solver race",
         kind="divergence",
     ),
