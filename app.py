@@ -13,12 +13,13 @@ from explorer_sidebar import finish, sidebar
 
 st.set_page_config(page_title="ReLU Convexity Explorer", page_icon="📐", layout="wide")
 
+DEFAULT_PAGE_SLUG = "playground"
 PAGES = [
     st.Page(
         "pages/playground.py",
         title="Playground",
         icon=":material/science:",
-        url_path="playground",
+        url_path=DEFAULT_PAGE_SLUG,
         default=True,
     ),
     st.Page("pages/patterns.py", title="Patterns", icon=":material/grid_on:", url_path="patterns"),
@@ -30,6 +31,9 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+# The default page answers at the app's root only (Streamlit ignores its url_path, and its own address
+# shows "Page not found" first): links to it use the root.
+st.session_state["_default_page_slug"] = DEFAULT_PAGE_SLUG if page.url_path == "" else None
 top = st.container()  # notices about the address and preset notes, filled once the page has run
 sidebar()
 page.run()

@@ -271,4 +271,7 @@ def share_link(extra: dict[str, str] | None = None) -> str:
         params["hide"] = ",".join(sorted(hidden))
     params.update(extra or {})
     base = st.context.url or ""
+    slug = state.get("_default_page_slug")
+    if slug and base.rstrip("/").endswith("/" + slug):
+        base = base.rstrip("/")[: -len(slug)]  # .../playground -> .../ (the default page; see app.py)
     return f"{base}?{urlencode(params)}" if params else base
