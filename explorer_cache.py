@@ -21,7 +21,7 @@ from engine.approximation import ApproximationCurve, PatternCoverage, approximat
 from engine.attacks import AdversarialSpec
 from engine.certificate import certify
 from engine.convex import solve_convex
-from engine.figures_adversarial import AccuracyCurves, accuracy_curves
+from engine.figures_adversarial import AccuracyCurves, PointStatus, accuracy_curves, point_status
 from engine.race import RaceResult, certified_optimum, run_race
 from engine.results import Certificate, ConvexResult, TrainResult
 from engine.robust import RobustResult, solve_robust
@@ -304,3 +304,10 @@ def adversarial_networks(
             "PGD-trained SGD": trained.value.network,
         }
     )
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_point_statuses(nets: dict[str, Any], X: Any, y: Any, eps: float, norm: str) -> dict[str, PointStatus]:
+    """Every point's status at radius ``eps`` for each network (PGD and the exact certificate), cached
+    so that moving the Adversarial page's display radius back to a value shown before only redraws."""
+    return {name: point_status(net, X, y, eps, norm) for name, net in nets.items()}

@@ -21,6 +21,7 @@ from explorer_cache import (
     adversarial_networks,
     get_accuracy_curves,
     get_dataset,
+    get_point_statuses,
     run_robust,
 )
 from explorer_exports import figure_exports, network_exports, table_exports
@@ -29,6 +30,8 @@ from explorer_sidebar import settings
 
 EPS_MAX = 1.0
 EPS_STEP = 0.01
+# Heatmap resolution of the three panels (redrawn on every ε move: 90 x 90 keeps the figures light).
+PANEL_GRID = 90
 N_RADII = 10
 RADII = tuple(float(r) for r in np.round(np.linspace(0.0, EPS_MAX, N_RADII + 1), 4))
 NORM_LABELS = {"inf": "ℓ∞ (box)", "2": "ℓ2 (disc)"}
@@ -82,12 +85,19 @@ def _view(nets: dict, key: DataKey, ctx: dict) -> None:
         st.caption("This data set (your own points) has no test part: the training points are shown.")
     norm = ctx["norm"]
     bounds = plot_bounds(np.vstack([ds.X] + ([ds.X_test] if ds.X_test is not None else [])), pad=0.06)
-    statuses = {name: fadv.point_status(net, X, y, eps, norm) for name, net in nets.items()}
+    statuses = get_point_statuses(nets, X, y, float(eps), norm)
     cols = st.columns(len(nets), gap="small")
     for col, (name, net) in zip(cols, nets.items(), strict=True):
         with col:
             fig = fadv.adversarial_figure(
-                net, X, y, statuses[name], title=f"{name} (ε = {eps:g})", bounds=bounds, arrows=arrows
+                net,
+                X,
+                y,
+                statuses[name],
+                title=f"{name} (ε = {eps:g})",
+                bounds=bounds,
+                arrows=arrows,
+                grid=PANEL_GRID,
             )
             st.plotly_chart(fig, key=f"adv_{name}")
             figure_exports(fig, f"adversarial {name}")
