@@ -13,13 +13,13 @@ from explorer_sidebar import finish, sidebar
 
 st.set_page_config(page_title="ReLU Convexity Explorer", page_icon="📐", layout="wide")
 
-DEFAULT_PAGE_SLUG = "playground"
+DEFAULT_PAGE_SLUG = "playground"  # the default page's url_path below
 PAGES = [
     st.Page(
         "pages/playground.py",
         title="Playground",
         icon=":material/science:",
-        url_path=DEFAULT_PAGE_SLUG,
+        url_path="playground",
         default=True,
     ),
     st.Page("pages/patterns.py", title="Patterns", icon=":material/grid_on:", url_path="patterns"),
