@@ -941,7 +941,7 @@ def verdict(
         return (
             "success",
             f"Certified: SGD is {diff:.1e} above the global optimum J* = {opt:.6g} "
-            f"({diff / max(1.0, abs(opt)):.1%} relative).",
+            + (f"({diff / abs(opt):.1%} of J*)." if opt != 0.0 else "(J* = 0)."),
         )
     cert = convex_result.certificate
     bound = f" the dual lower bound is {cert.lower_bound:.6g}" if cert is not None and cert.exact else ""
