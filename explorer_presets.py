@@ -38,16 +38,17 @@ PRESETS: tuple[Preset, ...] = (
         },
     ),
     Preset(
-        "Wide Adam finds the optimum",
+        "Wide Adam comes close",
         "playground",
-        "With 200 neurons and Adam the gradient side comes close to the certified optimum on two moons.",
+        "With 200 neurons Adam at step 0.003 ends within about 5 % of the certified optimum on two moons "
+        "(the verdict gives the exact gap); narrow networks stay far above it.",
         {
             "data": "moons",
             "n": 40,
             "loss": "squared",
             "beta": 1e-3,
             "opt": "adam",
-            "lr": 1e-2,
+            "lr": 3e-3,
             "width": 200,
             "epochs": 2000,
         },
@@ -68,15 +69,16 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         "Robust vs standard",
         "adversarial",
-        "At ε = 0.15 the standard optimum is broken on many points that the robust convex network keeps.",
+        "On noisy moons at ε = 0.35 the robust convex network is certified on more training points than the "
+        "standard optimum (green balls; the accuracy curves below compare every radius).",
         {
             "data": "moons",
             "n": 40,
-            "noise": 0.2,
+            "noise": 0.3,
             "loss": "hinge",
             "beta": 1e-3,
-            "train_eps": 0.15,
-            "eps": 0.15,
+            "train_eps": 0.35,
+            "eps": 0.35,
             "norm": "inf",
         },
     ),
