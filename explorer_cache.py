@@ -83,27 +83,29 @@ def _message(exc: Exception) -> str:
     return text.splitlines()[0] if len(text) > 400 else text
 
 
+def guard(compute: Callable[[], T]) -> Outcome[T]:
+    """``Outcome(compute())``, or the one-line message of an engine error."""
+    try:
+        return Outcome(compute())
+    except ENGINE_ERRORS as exc:
+        return Outcome(error=_message(exc))
+
+
 def _on_dataset(key: DataKey, compute: Callable[[Dataset], T]) -> Outcome[T]:
     """``compute(data set of key)`` as an Outcome: the data set's error, the engine's error or the value."""
     data = get_dataset(key)
     if not data.ok:
         return Outcome(error=data.error)
     assert data.value is not None
-    try:
-        return Outcome(compute(data.value))
-    except ENGINE_ERRORS as exc:
-        return Outcome(error=_message(exc))
+    return guard(lambda: compute(data.value))
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def get_dataset(key: DataKey) -> Outcome[Dataset]:
     """The data set for ``key`` (the user's own points for ``key.name == CUSTOM``)."""
-    try:
-        if key.name == CUSTOM:
-            return Outcome(dataset_from_points(key.points))
-        return Outcome(make_dataset(key.name, key.n, noise=key.noise, seed=key.seed, n_test=key.n_test))
-    except ENGINE_ERRORS as exc:
-        return Outcome(error=_message(exc))
+    if key.name == CUSTOM:
+        return guard(lambda: dataset_from_points(key.points))
+    return guard(lambda: make_dataset(key.name, key.n, noise=key.noise, seed=key.seed, n_test=key.n_test))
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
@@ -128,10 +130,12 @@ def run_sgd(key: DataKey, *, loss: str, beta: float, **settings: Any) -> Outcome
         return Outcome(error=data.error)
     ds = data.value
     assert ds is not None
-    try:
-        result = train_sgd(ds.X, ds.y, loss=loss, beta=beta, X_test=ds.X_test, y_test=ds.y_test, **settings)
-    except ENGINE_ERRORS as exc:
-        return Outcome(error=_message(exc))
+    trained = guard(
+        lambda: train_sgd(ds.X, ds.y, loss=loss, beta=beta, X_test=ds.X_test, y_test=ds.y_test, **settings)
+    )
+    if not trained.ok:
+        return Outcome(error=trained.error)
+    result = trained.value
     certificate, cert_error = None, None
     if not result.diverged:
         try:

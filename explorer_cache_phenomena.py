@@ -36,17 +36,9 @@ from engine.landscape import (
 )
 from engine.race import certified_optimum
 from engine.results import ConvexResult
-from explorer_cache import ENGINE_ERRORS, DataKey, Outcome, _message, _on_dataset
+from explorer_cache import ENGINE_ERRORS, DataKey, Outcome, _message, _on_dataset, guard
 
 _ENTRIES = 32
-
-
-def _guard(compute: Any) -> Outcome:
-    """``Outcome(compute())``, or the message of an engine error."""
-    try:
-        return Outcome(compute())
-    except ENGINE_ERRORS as exc:
-        return Outcome(error=_message(exc))
 
 
 def _train_settings(sgd: dict[str, Any]) -> dict[str, Any]:
@@ -120,7 +112,7 @@ def get_teacher_student(
             error = _message(exc)
         return TeacherStudentView(X, y, result, optimum, error, angle)
 
-    return _guard(compute)
+    return guard(compute)
 
 
 @st.cache_data(max_entries=_ENTRIES, show_spinner=False)
@@ -139,7 +131,7 @@ def get_xor(
     *, n: int, d: int, mu: float, flip: float, seed: int, width: int, lr: float, steps: int
 ) -> Outcome[XORTrace]:
     """Gradient descent on XOR clusters (data seed ``seed``, initialisation seed ``seed + 1``)."""
-    return _guard(
+    return guard(
         lambda: train_xor(
             make_xor_clusters(n, d, mu=mu, flip=flip, seed=seed),
             width=width,
@@ -167,4 +159,4 @@ def get_singular_values(
         X, y = teacher_data(teacher, n, seed=seed + 1)
         return [singular_value_trace(X, y, beta=b, seed=seed, **settings) for b in betas]
 
-    return _guard(compute)
+    return guard(compute)

@@ -15,14 +15,16 @@ import explorer_widgets as w
 __all__ = ["preset_button", "section_picker"]
 
 
-def _apply(values: dict[str, Any]) -> None:
-    """Preset callback: set the widgets' values before the rerun draws them."""
-    st.session_state.update(values)
-
-
 def preset_button(container: Any, key: str, values: dict[str, Any], help_text: str) -> None:
     """A "Preset" button in ``container`` that sets the widgets named in ``values`` (by key)."""
-    container.button("Preset", key=key, on_click=_apply, args=(values,), help=help_text)
+    container.button(
+        "Preset",
+        key=key,
+        on_click=w.apply_values,
+        args=(values,),
+        kwargs={"reset_others": False},
+        help=help_text,
+    )
 
 
 def section_picker(sections: dict[str, str], key: str) -> str:

@@ -228,13 +228,14 @@ def toggle(where: Any, label: str, default: bool, *, key: str, **kw) -> bool:
     return where.toggle(label, value=default, key=key, bind=QP, **kw)
 
 
-def apply_values(values: dict[str, Any]) -> None:
-    """Set controls (for a preset): every known control back to its default, then ``values``; the
-    address no longer overrides them. Call from a widget callback (before the controls are drawn)."""
+def apply_values(values: dict[str, Any], *, reset_others: bool = True) -> None:
+    """Set controls (for a preset): with ``reset_others`` every known control goes back to its default
+    first, then ``values``; the address no longer overrides them. Call from a widget callback (before
+    the controls are drawn)."""
     state = st.session_state
     checked = state.setdefault(_CHECKED, set())
-    for key, default in {**DEFAULTS, **values}.items():
-        state[key] = values.get(key, default)
+    for key, value in ({**DEFAULTS, **values} if reset_others else values).items():
+        state[key] = value
         checked.add(key)
 
 
