@@ -32,7 +32,9 @@ import clarabel
 import numpy as np
 import scipy.sparse as sp
 
+from engine.losses import get_loss
 from engine.network import lift
+from engine.robust import dual_norm
 from engine.solvers.reduced import CLARABEL_SETTINGS, FacetCache, facets_for
 
 __all__ = ["solve_robust_reduced"]
@@ -90,16 +92,13 @@ def solve_robust_reduced(
     D = np.asarray(D, dtype=bool)
     if D.shape[1] == 0:
         raise ValueError("the program needs at least one pattern")
-    if norm not in ("inf", "2"):
-        raise ValueError(f"norm must be 'inf' or '2' (got {norm!r})")
-    if loss not in ("hinge", "squared", "logistic"):
-        raise ValueError(f"unknown loss {loss!r}")
+    l1 = dual_norm(norm) == 1  # raises for another norm
+    get_loss(loss)  # raises for an unknown loss
     facets = facets_for(Z, D, directions, facet_cache)
     facets = facets + facets
     Dall = np.hstack([D, D])
     sign = np.r_[np.ones(D.shape[1]), -np.ones(D.shape[1])]
     B = Dall.shape[1]
-    l1 = norm == "inf"
 
     # variable layout
     nw = p * B
