@@ -20,7 +20,6 @@ from engine.losses import LOSS_NAMES
 from engine.sgd import OPTIMIZERS
 from explorer_cache import CUSTOM, DataKey
 from explorer_presets import PRESETS
-from explorer_widgets import QP  # noqa: F401 - pages import it from here
 
 __all__ = ["finish", "fmt_number", "settings", "sidebar"]
 
@@ -153,8 +152,8 @@ def sidebar() -> dict:
 
     sb.header("Convex program")
     exact_ok = data.n <= PAGE_EXACT_MAX_N
-    if not exact_ok and st.session_state.get("patterns", "exact") != "sampled":
-        st.session_state["patterns"] = "sampled"
+    if not exact_ok:
+        w.override("patterns", "sampled", None)  # the caption below says why
     mode = w.radio(
         sb,
         "Activation patterns",

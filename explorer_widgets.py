@@ -124,15 +124,16 @@ def _correct_initial_address(key: str, text: str) -> None:
             initial[key] = [text]
 
 
-def override(key: str, value: Any, reason: str) -> None:
+def override(key: str, value: Any, reason: str | None) -> None:
     """Pin a control to ``value`` whatever the address says (e.g. the loss of regression data); a
-    different value in the address is reported with ``reason``. Call before the control is drawn."""
+    different value in the address is reported with ``reason`` (None: the page explains it itself).
+    Call before the control is drawn."""
     state = st.session_state
     checked = state.setdefault(_CHECKED, set())
     if key not in checked:
         checked.add(key)
         raw = st.query_params.get(key)
-        if raw is not None and str(raw).strip().lower() != str(value).lower():
+        if reason and raw is not None and str(raw).strip().lower() != str(value).lower():
             _notice(f"{key}={shown(str(raw))} does not apply ({reason}): using {value}")
         _correct_initial_address(key, str(value))
     if state.get(key) != value:
