@@ -1,7 +1,7 @@
 """ReLU Convexity Explorer: the Streamlit entry point (page registry, shared sidebar, page config).
 
 Start with ``streamlit run app.py``. Pages live in ``pages/``; they do layout and widget wiring only,
-the numerics are in ``engine/``. The sidebar (``explorer_sidebar``) is drawn here, before the page
+the numerics are in ``engine/``. The sidebar (``explorer.sidebar``) is drawn here, before the page
 runs, so its choices stay put when the user moves between pages.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer_sidebar import finish, sidebar
+from explorer.sidebar import finish, sidebar
 
 st.set_page_config(page_title="ReLU Convexity Explorer", page_icon="📐", layout="wide")
 

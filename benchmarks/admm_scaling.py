@@ -50,7 +50,7 @@ QUICK = Grid(ns=(40, 80, 160), draws=50, iterations=30, repeats=3, limit_s=60.0)
 
 
 def _admm_timing(X, y, D, loss: str, iterations: int) -> dict:
-    from engine.solvers.admm import admm_solve
+    from engine.convex.solvers.admm import admm_solve
 
     res = admm_solve(X, y, D, beta=BETA, loss=loss, max_iter=iterations, tol=1e-30, log_every=iterations)
     times = res.history["time_s"]

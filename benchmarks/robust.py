@@ -6,8 +6,8 @@ same patterns D (``engine.robust.solve_robust``):
 
 * ``cvxpy``: the reference, CVXPY + Clarabel on all 2nP norm-cone rows;
 * ``reduced``: Clarabel called directly with every pattern's cone cut to its facets
-  (engine/solvers/robust_reduced.py);
-* ``admm``: the first-order solver (engine/solvers/robust_admm.py), where it is available.
+  (engine/robust/solvers/reduced.py);
+* ``admm``: the first-order solver (engine/robust/solvers/admm.py), where it is available.
 
 Each cell is the median wall time over the repeats (the whole call: patterns, facets, solve, recovery)
 and the relative difference of the recovered network's robust objective from the best of the three
@@ -66,7 +66,7 @@ QUICK = Grid(cases=((12, "exact"), (30, 20)), norms=("inf",), losses=("hinge",),
 
 
 def _solve(X, y, loss: str, norm: str, patterns, solver: str) -> dict:
-    from engine.robust import solve_robust
+    from engine.robust.program import solve_robust
 
     start = time.perf_counter()
     res = solve_robust(X, y, loss=loss, beta=BETA, eps=EPS, norm=norm, patterns=patterns, solver=solver)

@@ -6,7 +6,7 @@ For two moons and spirals (noise 0.1, seed 0), n in {100, 200}, squared and hing
   solver="colgen")`` (certified column generation); while that route is not available, from
   ``solver="cvxpy"`` on the exact program when n <= ``engine.convex.EXACT_MAX_N``, else from the
   best sampled program (an upper bound, marked as such);
-* ``engine.sgd.train_sgd`` with Adam and plain minibatch SGD, width 50, batch 32, init seed 0, a few
+* ``engine.gradient.sgd.train_sgd`` with Adam and plain minibatch SGD, width 50, batch 32, init seed 0, a few
   learning rates each; the time of the first logged step whose J is within 1 % of J*, for the best
   learning rate (the fastest to 1 %, else the one that came closest), with the best gap reached.
 """
@@ -65,7 +65,7 @@ QUICK = Grid(
 
 
 def _reference(X, y, loss: str, patterns, solver: str) -> dict:
-    from engine.convex import solve_convex
+    from engine.convex.program import solve_convex
 
     r = solve_convex(X, y, loss=loss, beta=BETA, patterns=patterns, solver=solver)  # default tolerance
     return {
@@ -80,7 +80,7 @@ def _reference(X, y, loss: str, patterns, solver: str) -> dict:
 
 def reference(X, y, loss: str, grid: Grid) -> tuple[dict | None, str]:
     """The best available global optimum: (result dict or None, how it was obtained / why not)."""
-    from engine.convex import EXACT_MAX_N
+    from engine.convex.program import EXACT_MAX_N
 
     out = guarded(partial(_reference, X, y, loss, "exact", "colgen"), grid.reference_limit)
     if out.kind == "ok":
@@ -97,7 +97,7 @@ def reference(X, y, loss: str, grid: Grid) -> tuple[dict | None, str]:
 
 
 def _train(X, y, loss: str, optimizer: str, lr: float, epochs: int) -> dict:
-    from engine.sgd import train_sgd
+    from engine.gradient.sgd import train_sgd
 
     r = train_sgd(
         X,

@@ -8,7 +8,7 @@ builds) and the exact pattern set, beta = 1e-3, squared and hinge loss, the comp
 * CVXPY + Clarabel and CVXPY + SCS (``engine.convex.solve_cvxpy``, Clarabel with its default
   tolerances, SCS with eps 1e-9), with a time limit (Clarabel ``time_limit``, SCS ``time_limit_secs``)
   and skipped when the program has too many constraint rows (2 n P);
-* ADMM (``engine.solvers.admm.admm_solve``; its iteration count is sized from a 20-iteration probe to
+* ADMM (``engine.convex.solvers.admm.admm_solve``; its iteration count is sized from a 20-iteration probe to
   fit the time limit; a loss it does not support is reported as "n/a (loss)");
 * the fast routes of ``engine.convex.solve_convex``: ``reduced`` (interior point on the facet-reduced
   program) and ``colgen`` (column generation: certified on the exact program; on a sampled set, a
@@ -23,7 +23,7 @@ total time (modelling included) if its final J is within the level. Runs shorter
 repeated three times and the median reported. The fastest engine solver (ADMM, reduced, colgen) is set
 against Clarabel.
 
-SCP (``engine.solvers.scp.scp_solve``) solves its own program (fixed sampled unit directions,
+SCP (``engine.convex.solvers.scp.scp_solve``) solves its own program (fixed sampled unit directions,
 l1-penalised output weights): it is compared in a second table against CVXPY + Clarabel on that same
 lasso-type program (:func:`lasso_cvxpy`).
 """
@@ -169,8 +169,8 @@ class Cell:
 
 
 def _cvxpy_run(X, y, D, loss, solver, options) -> dict:
-    from engine.convex import solve_cvxpy
-    from engine.recovery import recover_network
+    from engine.convex.program import solve_cvxpy
+    from engine.convex.recovery import recover_network
 
     start = time.perf_counter()
     U, V, _, status = solve_cvxpy(X, y, D, loss, BETA, solver=solver, options=options)
@@ -186,7 +186,7 @@ def _cvxpy_run(X, y, D, loss, solver, options) -> dict:
 
 
 def _admm_run(X, y, D, loss, limit) -> dict:
-    from engine.solvers.admm import admm_solve
+    from engine.convex.solvers.admm import admm_solve
 
     probe = admm_solve(X, y, D, beta=BETA, loss=loss, max_iter=20, tol=1e-30, log_every=20)
     per_iteration = max(probe.time_s / 20.0, 1e-6)
@@ -205,7 +205,7 @@ def _admm_run(X, y, D, loss, limit) -> dict:
 
 
 def _route_run(X, y, loss, patterns, solver) -> dict:
-    from engine.convex import solve_convex
+    from engine.convex.program import solve_convex
 
     r = solve_convex(
         X, y, loss=loss, beta=BETA, patterns=patterns, pattern_seed=SEED, solver=solver, tol=ROUTE_TOL
@@ -244,7 +244,7 @@ def _route_run(X, y, loss, patterns, solver) -> dict:
 
 def lasso_cvxpy(A: np.ndarray, y: np.ndarray, loss: str, beta: float) -> np.ndarray:
     """The SCP program ``min_a L(A a) + beta ||a||_1`` (mean loss) with CVXPY + Clarabel: the reference."""
-    from engine.convex import cvxpy_mean_loss
+    from engine.convex.program import cvxpy_mean_loss
 
     a = cp.Variable(A.shape[1])
     problem = cp.Problem(cp.Minimize(cvxpy_mean_loss(A @ a, y, loss) + beta * cp.norm1(a)))
@@ -255,7 +255,7 @@ def lasso_cvxpy(A: np.ndarray, y: np.ndarray, loss: str, beta: float) -> np.ndar
 
 
 def _scp_run(X, y, loss, draws) -> dict:
-    from engine.solvers.scp import scp_solve
+    from engine.convex.solvers.scp import scp_solve
 
     res = scp_solve(X, y, loss=loss, beta=BETA, patterns=draws, seed=SEED)  # its default tolerances
     times = [float(t) for t in res.history["time_s"]]
@@ -273,7 +273,7 @@ def _scp_run(X, y, loss, draws) -> dict:
 
 
 def _lasso_run(X, y, loss, directions) -> dict:
-    from engine.solvers.scp import scp_features, scp_objective
+    from engine.convex.solvers.scp import scp_features, scp_objective
 
     start = time.perf_counter()
     A = scp_features(X, directions)

@@ -6,7 +6,8 @@
 
 either globally through the convex program (:class:`ConvexReLUClassifier`,
 :class:`ConvexReLURegressor`, via :func:`engine.convex.solve_convex`) or by gradient training from a
-random start (:class:`SGDReLUClassifier`, :class:`SGDReLURegressor`, via :func:`engine.sgd.train_sgd`).
+random start (:class:`SGDReLUClassifier`, :class:`SGDReLURegressor`, via
+:func:`engine.gradient.sgd.train_sgd`).
 ``beta`` is in the units of J: it is not rescaled by n, and the inputs are not standardised (put a
 ``StandardScaler`` in front of the estimator in a ``Pipeline`` for data that are not of order 1).
 
@@ -115,7 +116,7 @@ class _ConvexFit:
         raise ValueError(f"patterns must be 'auto', 'exact' or a positive whole number (got {patterns!r})")
 
     def _train(self, X: np.ndarray, y: np.ndarray, loss: str, seed: int):
-        from engine.convex import solve_convex  # cvxpy is slow to import: only when fitting
+        from engine.convex.program import solve_convex  # cvxpy is slow to import: only when fitting
 
         result = solve_convex(
             X,
@@ -139,10 +140,10 @@ class _ConvexFit:
 
 
 class _SGDFit:
-    """Gradient training from a random start (engine.sgd.train_sgd)."""
+    """Gradient training from a random start (engine.gradient.sgd.train_sgd)."""
 
     def _train(self, X: np.ndarray, y: np.ndarray, loss: str, seed: int):
-        from engine.sgd import train_sgd
+        from engine.gradient.sgd import train_sgd
 
         settings = {name: getattr(self, name) for name in _SGD_SETTINGS}
         result = train_sgd(X, y, loss=loss, seed=seed, **settings)
@@ -292,7 +293,7 @@ class ConvexReLURegressor(_ConvexFit, _ReLURegressor):
 
 
 class SGDReLUClassifier(_SGDFit, _ReLUClassifier):
-    """Two-layer ReLU classifier trained by a gradient method on J (engine.sgd.train_sgd).
+    """Two-layer ReLU classifier trained by a gradient method on J (engine.gradient.sgd.train_sgd).
 
     Parameters: ``loss``, ``beta >= 0``, ``optimizer`` (gd, sgd, momentum, nesterov, adam), ``width``
     (hidden neurons), ``lr`` (learning rate), ``epochs``, ``batch_size``, ``init_scale`` (scale of the

@@ -9,7 +9,7 @@ For every radius eps (l_inf box by default, data units) it trains the convex rob
 each at that eps, and evaluates on a test set at the same eps: clean accuracy, accuracy under a PGD
 attack (an upper bound on the robust accuracy) and the exactly certified accuracy (2-D data: the
 fraction of points whose whole eps-ball is classified correctly, a lower bound). Values are means
-over the seeds. The sweep is engine.sweep.run_sweep, the same as ``python -m engine sweep``.
+over the seeds. The sweep is engine.cli.sweep.run_sweep, the same as ``python -m engine sweep``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ except ImportError:  # run from a checkout
 
 import plotly.express as px
 
-from engine.sweep import run_sweep
+from engine.cli.sweep import run_sweep
 
 METRICS = {"clean_accuracy": "clean", "pgd_accuracy": "PGD", "certified_accuracy": "certified"}
 

@@ -1,7 +1,7 @@
 """Adversarial: standard convex, robust convex and PGD-trained networks under eps-ball perturbations.
 
-Layout and widget wiring only: the networks come from ``explorer_cache`` (``run_convex``, ``run_robust``,
-``run_pgd_sgd``), statuses and figures from ``engine.figures_adversarial``. Training is keyed by the
+Layout and widget wiring only: the networks come from ``explorer.cache`` (``run_convex``, ``run_robust``,
+``run_pgd_sgd``), statuses and figures from ``engine.figures.adversarial``. Training is keyed by the
 training radius ``train_eps`` (and the norm) only; the display radius ``eps`` lives in a fragment, so
 moving it redraws the balls and the tables without retraining.
 """
@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-import explorer_widgets as w
-from engine import figures_adversarial as fadv
-from engine.figures import plot_bounds
-from engine.robust_certificate import robust_objective_exact
-from explorer_cache import (
+from engine.figures import adversarial as fadv
+from engine.figures.playground import plot_bounds
+from engine.robust.certificate import robust_objective_exact
+from explorer import widgets as w
+from explorer.cache import (
     DataKey,
     adversarial_networks,
     get_accuracy_curves,
@@ -24,9 +24,9 @@ from explorer_cache import (
     get_point_statuses,
     run_robust,
 )
-from explorer_exports import figure_exports, network_exports, table_exports
-from explorer_formulas import formulas
-from explorer_sidebar import settings
+from explorer.exports import figure_exports, network_exports, table_exports
+from explorer.formulas import formulas
+from explorer.sidebar import settings
 
 EPS_MAX = 1.0
 EPS_STEP = 0.01

@@ -1,8 +1,8 @@
 """Data: make your own training set by clicking on the plane, editing a table or uploading a CSV file.
 
-Layout and widget wiring only: the points live in the session (``explorer_own_data``), the data set is
-built and validated by ``explorer_cache.get_dataset`` (``datasets.points``), the figure comes from
-``engine.figures_data``. Choosing "your data" in the sidebar makes every page train on these points.
+Layout and widget wiring only: the points live in the session (``explorer.own_data``), the data set is
+built and validated by ``explorer.cache.get_dataset`` (``datasets.points``), the figure comes from
+``engine.figures.data``. Choosing "your data" in the sidebar makes every page train on these points.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-import explorer_own_data as own
-import explorer_widgets as w
 from datasets import DataError, load_csv
 from datasets.points import as_points, points_from_dataset
-from engine.figures_data import click_box, grid_step, points_figure
-from explorer_cache import CUSTOM, DataKey, get_dataset
-from explorer_exports import data_exports, figure_exports
-from explorer_sidebar import settings
+from engine.figures.data import click_box, grid_step, points_figure
+from explorer import own_data as own
+from explorer import widgets as w
+from explorer.cache import CUSTOM, DataKey, get_dataset
+from explorer.exports import data_exports, figure_exports
+from explorer.sidebar import settings
 
 MAX_UPLOAD_BYTES = 1_000_000  # 5000 rows of x1,x2,y take about 150 kB
 CLICK_ACTIONS = {"plus": "add +1", "minus": "add −1", "target": "add y", "remove": "remove"}

@@ -1,7 +1,7 @@
 """Dynamics: how gradient training moves: sharpness vs 2/eta, benign overfitting, momentum, low rank.
 
-Layout and widget wiring only: runs come from ``explorer_cache_phenomena`` (``engine.dynamics``), the
-optimum from ``explorer_cache.get_certified_optimum``, figures from ``engine.figures_dynamics``. Each
+Layout and widget wiring only: runs come from ``explorer.cache_studies`` (``engine.studies.dynamics``), the
+optimum from ``explorer.cache.get_certified_optimum``, figures from ``engine.figures.dynamics``. Each
 section has its own controls and a preset button; one section is computed at a time.
 """
 
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-import explorer_widgets as w
-from engine import figures_dynamics as fdyn
-from explorer_cache import get_certified_optimum
-from explorer_cache_phenomena import get_momentum, get_sharpness, get_singular_values, get_xor
-from explorer_sections import preset_button, section_picker
-from explorer_sidebar import BETAS, fmt_number, settings
+from engine.figures import dynamics as fdyn
+from explorer import widgets as w
+from explorer.cache import get_certified_optimum
+from explorer.cache_studies import get_momentum, get_sharpness, get_singular_values, get_xor
+from explorer.sections import preset_button, section_picker
+from explorer.sidebar import BETAS, fmt_number, settings
 
 SECTIONS = {
     "stability": "Dynamical stability",

@@ -1,7 +1,7 @@
 """Landscape: where gradient training ends on the non-convex objective, against the certified optimum.
 
-Layout and widget wiring only: runs come from ``explorer_cache_phenomena`` (``engine.landscape``), the
-optimum from ``explorer_cache.get_certified_optimum``, figures from ``engine.figures_landscape`` and
+Layout and widget wiring only: runs come from ``explorer.cache_studies`` (``engine.studies.landscape``), the
+optimum from ``explorer.cache.get_certified_optimum``, figures from ``engine.figures.landscape`` and
 ``engine.figures``. Data set, loss, beta and the gradient settings are the shared sidebar's; each
 section adds its own controls and a preset button. One section is computed at a time.
 """
@@ -11,15 +11,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-import explorer_widgets as w
-from engine import figures_landscape as fland
-from engine.figures import decision_boundary_figure, plot_bounds
-from engine.hessian import flatness
-from engine.landscape import RECOVERY_ANGLE_DEG, sweep_widths
-from explorer_cache import DataKey, get_certified_optimum, get_dataset
-from explorer_cache_phenomena import get_multistart, get_teacher_student, get_width_sweep
-from explorer_sections import preset_button, section_picker
-from explorer_sidebar import settings
+from engine.figures.playground import decision_boundary_figure, plot_bounds
+from engine.figures import landscape as fland
+from engine.gradient.hessian import flatness
+from engine.studies.landscape import RECOVERY_ANGLE_DEG, sweep_widths
+from explorer import widgets as w
+from explorer.cache import DataKey, get_certified_optimum, get_dataset
+from explorer.cache_studies import get_multistart, get_teacher_student, get_width_sweep
+from explorer.sections import preset_button, section_picker
+from explorer.sidebar import settings
 
 SECTIONS = {
     "spurious": "Spurious minima",

@@ -1,21 +1,21 @@
 """Patterns: the activation patterns of the data, exact against sampled, and what sampling costs.
 
-Layout and widget wiring only: results from ``explorer_cache``, pictures from ``engine.figures_solvers``,
-data and objective from the shared sidebar (``explorer_sidebar``).
+Layout and widget wiring only: results from ``explorer.cache``, pictures from ``engine.figures.solvers``,
+data and objective from the shared sidebar (``explorer.sidebar``).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-import explorer_widgets as w
-from engine import figures
-from engine import figures_solvers as fsol
-from engine.approximation import CURVE_BUDGET, DEFAULT_COUNTS, curve_counts
-from explorer_cache import DataKey, get_approximation, get_certified_optimum, get_coverage, get_dataset
-from explorer_exports import figure_exports
-from explorer_formulas import formulas
-from explorer_sidebar import settings
+from engine.figures import playground as figures
+from engine.figures import solvers as fsol
+from engine.studies.approximation import CURVE_BUDGET, DEFAULT_COUNTS, curve_counts
+from explorer import widgets as w
+from explorer.cache import DataKey, get_approximation, get_certified_optimum, get_coverage, get_dataset
+from explorer.exports import figure_exports
+from explorer.formulas import formulas
+from explorer.sidebar import settings
 
 CAPTION_PLANE = (
     "The data plane. Each grey line is g·(x, 1) = 0 for one sampled direction g (the first draw of each "

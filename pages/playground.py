@@ -1,7 +1,7 @@
 """Playground: the same two-layer ReLU network trained by the convex program and by gradient descent.
 
-Layout and widget wiring only: results come from ``explorer_cache`` (cached engine calls), pictures
-from ``engine.figures``, the settings from the shared sidebar (``explorer_sidebar``), whose every
+Layout and widget wiring only: results come from ``explorer.cache`` (cached engine calls), pictures
+from ``engine.figures``, the settings from the shared sidebar (``explorer.sidebar``), whose every
 setting is bound to a URL query parameter, so a view can be shared by its address.
 """
 
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-import explorer_widgets as w
-from engine import figures
-from explorer_cache import DataKey, get_dataset, run_convex, run_sgd
-from explorer_exports import data_exports, figure_exports, network_exports, table_exports
-from explorer_formulas import formulas
-from explorer_sidebar import PAGE_EXACT_MAX_N, settings
+from engine.figures import playground as figures
+from explorer import widgets as w
+from explorer.cache import DataKey, get_dataset, run_convex, run_sgd
+from explorer.exports import data_exports, figure_exports, network_exports, table_exports
+from explorer.formulas import formulas
+from explorer.sidebar import PAGE_EXACT_MAX_N, settings
 
 CAPTION_BOUNDARY = (
     "f(x) over the plane: blue where f > 0 (predicts +1), red where f < 0 (predicts −1); the black line is "

@@ -1,20 +1,20 @@
 """Solvers: a race of ADMM, SCP, column generation, CVXPY and SGD to the certified global optimum.
 
-Layout and widget wiring only: the race comes from ``explorer_cache.get_race`` (``engine.race``), the
-figure from ``engine.figures_solvers``, data, objective and SGD settings from the shared sidebar.
+Layout and widget wiring only: the race comes from ``explorer.cache.get_race`` (``engine.studies.race``), the
+figure from ``engine.figures.solvers``, data, objective and SGD settings from the shared sidebar.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-import explorer_widgets as w
-from engine import figures_solvers as fsol
-from engine.approximation import DEFAULT_COUNTS
-from explorer_cache import DataKey, get_race
-from explorer_exports import figure_exports, table_exports
-from explorer_formulas import formulas
-from explorer_sidebar import settings
+from engine.figures import solvers as fsol
+from engine.studies.approximation import DEFAULT_COUNTS
+from explorer import widgets as w
+from explorer.cache import DataKey, get_race
+from explorer.exports import figure_exports, table_exports
+from explorer.formulas import formulas
+from explorer.sidebar import settings
 
 CAPTION_RACE = (
     "The gap J − J* between each route's network and the certified global optimum J*, against the "

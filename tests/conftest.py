@@ -21,6 +21,20 @@ settings.load_profile("deterministic")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Markers by folder: tests/app/ runs pages in AppTest, tests/browser/ drives Chromium. The fast layer
+# is ``pytest -m "not app and not browser and not slow"``.
+_FOLDER_MARKERS = {"app": "app", "browser": "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test by the folder it lives in (``tests/<folder>/...``)."""
+    for item in items:
+        parts = Path(str(item.fspath)).resolve().relative_to(ROOT / "tests").parts
+        marker = _FOLDER_MARKERS.get(parts[0]) if len(parts) > 1 else None
+        if marker:
+            item.add_marker(getattr(pytest.mark, marker))
+
+
 @pytest.fixture(scope="session")
 def app_path() -> str:
     """Path of the Streamlit entry point ``app.py``."""

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from engine.cli.commands import main
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DIST = "relu-convexity-explorer"
 
 

@@ -1,0 +1,387 @@
+"""Reproducible sweeps: one training run per point of a grid, in parallel, as one tidy table.
+
+A grid maps parameter names to a value or a list of values; the runs are the Cartesian product
+(``GRID_DEFAULTS`` fills what the grid leaves out). Every run is exactly the command line's
+``python -m engine train`` with those settings (the same checks, data, solver routes and reported
+numbers: ``objective`` is J, or the robust objective when eps > 0, with ``nominal_objective`` = J),
+plus an evaluation at the run's radius eps on the evaluation split (the test set when there is one,
+else the training set):
+
+* ``clean_accuracy``: fraction of correct signs;
+* ``pgd_accuracy``: accuracy under the margin PGD attack at eps (``attack_steps`` steps, an upper bound
+  on the robust accuracy; equal to the clean accuracy at eps = 0);
+* ``certified_accuracy``: the exact 2-D certificate (engine/robust/certificate.py): points whose whole
+  eps-ball is classified correctly (empty for d != 2).
+
+Keys that do not apply to a method are dropped from its runs (``patterns`` and ``solver`` for SGD; the
+optimizer settings for the convex program), so an SGD run is not repeated per pattern count. The
+``seed`` seeds the data, SGD's initial weights and shuffles, and the pattern sampler. A run that fails
+becomes a row with ``status = "error"`` and the one-line message in ``error``; a bad grid value is
+rejected before anything runs (ValueError, one line).
+
+Parallelism is joblib's: ``backend`` None / "loky" (processes on this machine), "threading", "dask"
+(a ``distributed`` cluster: the client already connected, else one at ``scheduler``, else a local
+cluster started for the sweep) or "ray" (``ray.util.joblib``; needs ray installed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pandas and joblib are imported when a sweep runs (the command line starts faster)
+    import pandas as pd
+
+__all__ = ["BACKENDS", "COLUMNS", "GRID_DEFAULTS", "expand_grid", "run_one", "run_sweep"]
+
+# Every grid key: its default (those of ``python -m engine train``, solver auto) and what it sets.
+_GRID: dict[str, tuple[Any, str]] = {
+    "dataset": ("moons", "generated data sets (datasets.DATASET_NAMES)"),
+    "n": (40, "training points"),
+    "noise": (0.1, "noise level of the generator"),
+    "n_test": (None, "test points, 0 for none (evaluation then on the training set)"),  # None: n
+    "seed": (0, "seeds of the data, SGD's start and shuffles, and the pattern sampler"),
+    "method": ("convex", "convex and/or sgd"),
+    "loss": ("squared", "squared, hinge or logistic"),
+    "beta": (1e-3, "weight decay beta of J"),
+    "eps": (0.0, "perturbation radii, data units (0: standard training; > 0: robust program / PGD training)"),
+    "norm": ("inf", "perturbation ball: inf or 2"),
+    "patterns": ("exact", "convex: 'exact' or a number of sampled patterns"),
+    "solver": ("auto", "convex solver (engine.convex.SOLVERS)"),
+    "optimizer": ("adam", "sgd: gd, sgd, momentum, nesterov or adam"),
+    "width": (50, "sgd: hidden neurons"),
+    "lr": (1e-2, "sgd: learning rate"),
+    "epochs": (200, "sgd: passes over the data"),
+    "batch_size": (32, "sgd: minibatch size"),
+    "pgd_steps": (10, "sgd with eps > 0: PGD steps of adversarial training"),
+    "attack_steps": (20, "PGD steps of the evaluation attack at eps"),
+}
+#: Every grid key and its default (n_test None: as many test points as training points).
+GRID_DEFAULTS: dict[str, Any] = {key: default for key, (default, _) in _GRID.items()}
+_CONVEX_ONLY = ("patterns", "solver")
+_SGD_ONLY = ("optimizer", "width", "lr", "epochs", "batch_size", "pgd_steps")
+_RESULTS = (
+    "status",
+    "error",
+    "objective",
+    "nominal_objective",
+    "lower_bound",
+    "gap",
+    "certified",
+    "neurons",
+    "train_accuracy",
+    "test_accuracy",
+    "eval_split",
+    "clean_accuracy",
+    "pgd_accuracy",
+    "certified_accuracy",
+    "train_time_s",
+    "time_s",
+)
+# What a run takes over from the `train --json` record.
+_TRAIN_REPORT = _RESULTS[2:10]
+#: The columns of the sweep table, in order: the run number, every grid key, then the results.
+COLUMNS: tuple[str, ...] = ("run", *GRID_DEFAULTS, *_RESULTS)
+# Column types of the table (nullable: a key that does not apply to a method, or a result that a run
+# lacks, stays missing); the other columns are text.
+_DTYPES = {
+    **dict.fromkeys(("run", "n", "n_test", "seed", "width", "epochs", "batch_size"), "Int64"),
+    **dict.fromkeys(("pgd_steps", "attack_steps", "neurons"), "Int64"),
+    **dict.fromkeys(
+        ("noise", "beta", "eps", "lr", "objective", "nominal_objective", "lower_bound"), "Float64"
+    ),
+    **dict.fromkeys(("gap", "train_accuracy", "test_accuracy", "clean_accuracy", "pgd_accuracy"), "Float64"),
+    **dict.fromkeys(("certified_accuracy", "train_time_s", "time_s"), "Float64"),
+    "certified": "boolean",
+}
+BACKENDS = ("loky", "threading", "multiprocessing", "dask", "ray")
+
+
+def _as_list(key: str, value: Any) -> list:
+    values = list(value) if isinstance(value, list | tuple | np.ndarray) else [value]
+    if not values:
+        raise ValueError(f"grid: {key} has no values")
+    return values
+
+
+def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The runs of a grid (a dict of value or list of values per key), in grid order, duplicates dropped."""
+    unknown = sorted(set(grid) - set(GRID_DEFAULTS))
+    if unknown:
+        raise ValueError(
+            f"grid: unknown key(s) {', '.join(unknown)}; the keys are {', '.join(GRID_DEFAULTS)}"
+        )
+    axes = {key: _as_list(key, grid.get(key, default)) for key, default in GRID_DEFAULTS.items()}
+    runs, seen = [], set()
+    for values in itertools.product(*axes.values()):
+        run = dict(zip(axes, values, strict=True))
+        for key in _SGD_ONLY if run["method"] == "convex" else _CONVEX_ONLY:
+            run[key] = None  # does not apply to this method
+        if run["n_test"] is None:
+            run["n_test"] = run["n"]
+        signature = tuple(repr(v) for v in run.values())
+        if signature not in seen:
+            seen.add(signature)
+            runs.append(run)
+    for i, run in enumerate(runs):
+        try:
+            _prepare(run)
+        except ValueError as err:
+            raise ValueError(f"grid: {_one_line(err)} (run {i + 1}: {_describe(run)})") from None
+    return runs
+
+
+def _describe(run: Mapping[str, Any]) -> str:
+    """The settings of a run that differ from the defaults (n_test: from n), as ``key=value, ...``."""
+    defaults = GRID_DEFAULTS | {"n_test": run.get("n")}
+    return ", ".join(f"{k}={v}" for k, v in run.items() if v is not None and v != defaults[k])
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def _train_argv(run: Mapping[str, Any]) -> list[str]:
+    """``python -m engine train`` arguments of one run (--json output, pattern seed = seed)."""
+    argv = ["train", "--json"]
+    for key in ("dataset", "n", "noise", "n_test", "seed", "method", "loss", "beta", "eps", "norm"):
+        argv += [f"--{key.replace('_', '-')}", str(run[key])]
+    if run["method"] == "convex":
+        argv += ["--patterns", str(run["patterns"]), "--solver", str(run["solver"])]
+        argv += ["--pattern-seed", str(run["seed"])]
+    elif run["method"] == "sgd":
+        for key in _SGD_ONLY:
+            argv += [f"--{key.replace('_', '-')}", str(run[key])]
+    return argv
+
+
+def _prepare(run: Mapping[str, Any]):
+    """Parse and check a run as the command line does and load its data: (args, data). ValueError if bad."""
+    from engine.cli.commands import CLIError, _check_args, _load_data, build_parser
+
+    if run["method"] not in ("convex", "sgd"):
+        raise ValueError(f"unknown method {run['method']!r}; choose convex or sgd")
+    try:
+        steps = int(run["attack_steps"])
+    except (TypeError, ValueError):
+        steps = 0
+    if steps < 1:
+        raise ValueError(f"attack_steps must be a whole number >= 1 (got {run['attack_steps']!r})")
+    try:
+        args = build_parser().parse_args(_train_argv(run))
+        _check_args(args)
+        return args, _load_data(args)
+    except CLIError as err:
+        # the command line's messages name flags (--pattern-seed): name the grid key instead
+        raise ValueError(
+            re.sub(r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", "_"), str(err))
+        ) from None
+
+
+def _evaluate(network, data: dict[str, Any], eps: float, norm: str, steps: int, seed: int) -> dict:
+    """Clean, PGD and (2-D) certified accuracy at radius eps on the test set, else the training set."""
+    from engine.attacks import pgd_accuracy
+    from engine.gradient.sgd import is_classification_labels
+    from engine.network import accuracy
+    from engine.robust.certificate import certified_accuracy
+
+    split = "test" if data["X_test"] is not None else "train"
+    X, y = (data["X_test"], data["y_test"]) if split == "test" else (data["X"], data["y"])
+    out: dict[str, Any] = {"eval_split": split}
+    if data["task"] != "classification" or not is_classification_labels(y):
+        return out
+    out["clean_accuracy"] = accuracy(network, X, y)
+    out["pgd_accuracy"] = (
+        pgd_accuracy(network, X, y, eps, norm, steps=steps, seed=seed) if eps > 0 else out["clean_accuracy"]
+    )
+    if X.shape[1] == 2:
+        out["certified_accuracy"] = certified_accuracy(network, X, y, eps, norm)
+    return out
+
+
+def run_one(run: Mapping[str, Any]) -> dict[str, Any]:
+    """One run of the grid: its parameters and results (never raises: errors become a row)."""
+    from engine.cli.commands import _train
+    from engine.network import TwoLayerReLU
+
+    start = time.perf_counter()
+    row: dict[str, Any] = dict(run)
+    try:
+        args, data = _prepare(run)
+        record = _train(args)
+        network = TwoLayerReLU.from_dict(record["network"])
+        row.update({key: record.get(key) for key in _TRAIN_REPORT})
+        row["train_time_s"] = record["time_s"]
+        evaluation = _evaluate(network, data, float(args.eps), args.norm, int(run["attack_steps"]), args.seed)
+        row.update(evaluation, status="ok", error="")
+    except Exception as err:  # a failed run is a row of the table, not the end of the sweep
+        row.update(status="error", error=f"{type(err).__name__}: {_one_line(err)}")
+    row["time_s"] = time.perf_counter() - start
+    return row
+
+
+def _indexed(i: int, run: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+    return i, run_one(run)
+
+
+def print_progress(done: int, total: int, errors: int) -> None:
+    """The default progress report on stderr: one line rewritten in place on a terminal, else a line
+    at every tenth of the runs."""
+    line = f"sweep: {done}/{total} runs done ({errors} failed)"
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + line + ("\n" if done == total else ""))
+    elif done == total or done % max(1, total // 10) == 0:
+        sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def _backend(backend: str | None, jobs: int, scheduler: str | None) -> Iterator[None]:
+    """joblib's parallel_config for ``backend``; for dask, a distributed client for the sweep."""
+    from joblib import parallel_config
+
+    if backend is None or backend in ("loky", "threading", "multiprocessing"):
+        with parallel_config(backend=backend or "loky", n_jobs=jobs):
+            yield
+        return
+    if backend == "ray":
+        try:
+            from ray.util.joblib import register_ray
+        except ImportError:
+            raise ValueError("the ray backend needs ray installed (pip install 'ray[default]')") from None
+        register_ray()
+        with parallel_config(backend="ray", n_jobs=jobs):
+            yield
+        return
+    if backend != "dask":
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    try:
+        from distributed import Client, LocalCluster, get_client
+    except ImportError:
+        raise ValueError("the dask backend needs dask installed (pip install 'dask[distributed]')") from None
+    with contextlib.ExitStack() as stack:
+        if scheduler is not None:
+            stack.enter_context(Client(scheduler))
+        else:
+            try:
+                get_client()  # a client the caller already connected
+            except ValueError:
+                workers = jobs if jobs > 0 else None
+                local = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+                cluster = stack.enter_context(local)
+                stack.enter_context(Client(cluster))
+        with parallel_config(backend="dask", n_jobs=jobs):
+            yield
+
+
+def run_sweep(
+    grid: Mapping[str, Any],
+    *,
+    jobs: int = 1,
+    backend: str | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, int, int], None] | bool = False,
+) -> pd.DataFrame:
+    """Run every point of ``grid`` (see :func:`expand_grid`) and return one row per run (:data:`COLUMNS`).
+
+    ``jobs`` parallel workers (-1: all cores or all cluster workers); ``backend`` one of :data:`BACKENDS`
+    (default loky); ``scheduler`` a dask scheduler address; ``progress`` True for a line on stderr
+    or a callable ``(done, total, failed)``. Rows come in grid order whatever order the runs end in.
+    """
+    import pandas as pd
+    from joblib import Parallel, delayed
+
+    if not isinstance(jobs, int) or jobs == 0 or jobs < -1:
+        raise ValueError(f"jobs must be a positive whole number or -1 (got {jobs!r})")
+    runs = expand_grid(grid)
+    report = print_progress if progress is True else (progress or None)
+    rows: list[dict[str, Any] | None] = [None] * len(runs)
+    failed = 0
+    with _backend(backend, jobs, scheduler):
+        results = Parallel(return_as="generator_unordered")(
+            delayed(_indexed)(i, r) for i, r in enumerate(runs)
+        )
+        for done, (i, row) in enumerate(results, start=1):
+            rows[i] = row | {"run": i}
+            failed += row["status"] != "ok"
+            if report is not None:
+                report(done, len(runs), failed)
+    return pd.DataFrame(rows, columns=list(COLUMNS)).astype(_DTYPES)
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def _grid_value(text: str) -> Any:
+    """A command-line grid value: a whole number, a real number, or text."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def add_sweep_parser(sub: Any) -> None:
+    """The ``sweep`` subcommand on the command line's subparsers (engine/cli/commands.py)."""
+    p = sub.add_parser(
+        "sweep",
+        help="train over a grid (data sets x beta x patterns x eps x seeds x methods) into one CSV",
+        description="Run `train` for every point of a grid, in parallel, and write one tidy CSV: a row per "
+        "run with its settings, objective, nominal objective, certificate, clean / PGD / certified accuracy "
+        "at eps, times and status. Every grid option takes one or more values.",
+        allow_abbrev=False,
+    )
+    grid = p.add_argument_group("grid (each option takes one or more values)")
+    for key, (default, text) in _GRID.items():
+        shown = "n" if key == "n_test" else default
+        grid.add_argument(
+            f"--{key.replace('_', '-')}",
+            dest=key,
+            nargs="+",
+            type=_grid_value,
+            metavar="V",
+            help=f"{text} (default {shown})",
+        )
+    run = p.add_argument_group("running")
+    run.add_argument(
+        "--jobs", type=int, default=1, help="parallel runs (-1: every core or worker; default 1)"
+    )
+    run.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="joblib backend (default loky: processes here; dask / ray: a cluster)",
+    )
+    run.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler address, e.g. tcp://host:8786")
+    run.add_argument("--out", default="-", metavar="FILE.csv", help="the CSV file (default: standard output)")
+    run.add_argument("--quiet", action="store_true", help="no progress line on standard error")
+
+
+def sweep_command(args: Any) -> int:
+    """Run ``python -m engine sweep``: 0 when every run succeeded, 1 when some failed (the CSV has them)."""
+    from engine.cli.commands import CLIError
+
+    grid = {key: getattr(args, key) for key in GRID_DEFAULTS if getattr(args, key) is not None}
+    if args.scheduler is not None and args.backend != "dask":
+        raise CLIError("--scheduler goes with --backend dask", 2)
+    if args.out != "-" and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
+        raise CLIError(f"--out: no such directory for {args.out!r}", 2)
+    try:
+        table = run_sweep(
+            grid, jobs=args.jobs, backend=args.backend, scheduler=args.scheduler, progress=not args.quiet
+        )
+    except ValueError as err:  # a bad grid value, backend or job count
+        raise CLIError(_one_line(err), 2) from None
+    table.to_csv(sys.stdout if args.out == "-" else args.out, index=False)
+    failed = int((table["status"] != "ok").sum())
+    if args.out != "-" and not args.quiet:
+        print(f"sweep: {len(table)} runs ({failed} failed) written to {args.out}", file=sys.stderr)
+    return 1 if failed else 0

@@ -1,0 +1,307 @@
+"""Certified column generation for the exact convex program of 2-D data (DESIGN.md section 3).
+
+Solve the program on a small working set of patterns, price the restricted dual point exactly over the
+unit sphere (engine/convex/pricing.py: a sweep along every great circle, O(n^2 log n)), add the patterns of
+the directions that violate the dual constraint ``|lambda . relu(Z w)| <= beta``, repeat until the
+dual bound certifies the recovered network (relative gap <= tol). Every pattern the exact program has
+is available to the pricing, so the end point is the exact program's optimum without building its
+n(n - 1) + 2 patterns.
+
+The restricted solver is a parameter. The default is :func:`engine.convex.solvers.reduced.solve_reduced`
+(the program with each cone cut to its facets, solved by Clarabel directly), with a facet cache that
+carries over between rounds. Dual points: lambda = grad L(f) of the recovered network (exact for the
+squared and logistic losses) and, when the restricted solver returns one, its multiplier of yhat (the
+hinge loss is not differentiable at margin 1, where the multiplier is the right subgradient).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.convex.certificate import DEFAULT_TOLERANCE, best_dual_bound, certify
+from engine.convex.pricing import heuristic_candidates, sphere_price
+from engine.convex.recovery import NEURON_REL_THRESHOLD, recover_network
+from engine.losses import get_loss
+from engine.network import lift
+from engine.patterns import PatternSet, sample_patterns
+from engine.results import Certificate
+
+__all__ = ["ColumnGenerationResult", "RestrictedSolver", "column_generation", "orient_dual"]
+
+# (X, y, D_u, D_v, directions_u, directions_v, loss, beta) -> (U, V, dual point or None, status):
+# the program with patterns D_u for the u_i (output weight > 0) and D_v for the v_i
+RestrictedSolver = Callable[
+    [np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, str, float],
+    tuple[np.ndarray, np.ndarray, np.ndarray | None, str],
+]
+
+# Initial working set: this many Gaussian draws (then distinct non-empty patterns).
+INITIAL_DRAWS = 40
+# Violating patterns added per round (the most violating distinct ones).
+ADD_PER_ROUND = 25
+# Hinge loss: the restricted programs keep the loss terms of the points with margin below 1 + this.
+_MARGIN_BAND = 0.5
+# The loop judges the restricted solution by the network of *all* its blocks: an interior-point
+# solution of the (LP-like) hinge program spreads tiny weights whose sum still moves predictions at
+# margin 1, so dropping them (the usual recovery threshold) would make J look worse than C.
+_EVERY_BLOCK = 1e-12
+# Also add, every round, the cells across the tight walls of the neurons in use.
+NEIGHBOURS = True
+# Cheap pricing: random starting directions, and the violation (relative to beta) it must find to
+# skip the exact sweep in a round.
+_POOL_SIZE = 2000
+_HEURISTIC_MARGIN = 1e-3
+# A working pattern with zero weight in this many consecutive restricted solutions is dropped.
+DROP_AFTER = 3
+
+
+@dataclass
+class ColumnGenerationResult:
+    U: np.ndarray
+    V: np.ndarray
+    D: np.ndarray  # the final working set (n x P)
+    directions: np.ndarray  # P x 3, a direction inside each working pattern's cone
+    duals: list[np.ndarray]  # dual points worth certifying with
+    certificate: Certificate
+    rounds: int
+    status: str  # "certified", "stalled", "max_rounds", "time_limit" or the restricted solver's
+    history: dict[str, list] = field(default_factory=dict)  # round, objective, lower_bound, patterns, time_s
+
+
+def orient_dual(lam: np.ndarray, f: np.ndarray, y: np.ndarray, loss: str) -> np.ndarray:
+    """Give a solver's multiplier the sign of grad L(f) (for hinge/logistic: inside the domain)."""
+    grad = get_loss(loss).mean_gradient(f, y)
+    score = float(lam @ grad)
+    if loss != "squared" and abs(score) <= 1e-14:
+        score = -float(lam @ y)  # the conjugate's domain needs lam_k y_k <= 0
+    return lam if score >= 0.0 else -lam
+
+
+def default_restricted_solvers() -> tuple[RestrictedSolver, RestrictedSolver]:
+    """The reduced-program solver sharing one facet cache, and its variant that returns a dual point.
+
+    For the hinge loss the restricted program keeps the loss terms of the points near or inside the
+    margin only (``loss_points``; the cone constraints still involve every point): a point whose
+    margin is >= 1 at the solution has hinge term 0 and multiplier 0 either way. After each solve
+    the points that the solution puts inside the margin but were left out are added and the program
+    is solved again, so the answer is that of the whole program. The set starts from the points
+    within ``_MARGIN_BAND`` of the margin at the previous round's solution.
+    """
+    from engine.convex.solvers.reduced import solve_reduced
+
+    cache: dict = {}
+    state: dict[str, np.ndarray] = {}
+
+    def solve(X, y, Du, Dv, dirs_u, dirs_v, loss, beta, want_dual=False):
+
+        def run(points):
+            return solve_reduced(
+                X,
+                y,
+                Du,
+                loss=loss,
+                beta=beta,
+                D_v=Dv,
+                directions=dirs_u,
+                directions_v=dirs_v,
+                facet_cache=cache,
+                want_dual=want_dual,
+                loss_points=points,
+            )
+
+        if loss != "hinge":
+            return run(None)
+        Z = lift(X)
+        inside = state.get("inside", np.ones(len(y), dtype=bool))
+        while True:
+            U, V, lam, status = run(np.flatnonzero(inside))
+            margin = y * (np.sum(Du * (Z @ U), axis=1) - np.sum(Dv * (Z @ V), axis=1))
+            missing = ~inside & (margin < 1.0 - 1e-9)
+            if not missing.any():
+                break
+            inside = inside | (margin < 1.0 + _MARGIN_BAND)
+        state["inside"] = margin < 1.0 + _MARGIN_BAND
+        return U, V, lam, status
+
+    def solve_with_dual(X, y, Du, Dv, dirs_u, dirs_v, loss, beta):
+        return solve(X, y, Du, Dv, dirs_u, dirs_v, loss, beta, want_dual=True)
+
+    return solve, solve_with_dual
+
+
+def _inside_hint(Z: np.ndarray, w: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """A direction near w strictly inside the cone of pattern ``col`` (w may sit on its boundary)."""
+    s = np.where(col, 1.0, -1.0)
+    zn = Z / np.linalg.norm(Z, axis=1, keepdims=True)
+    margin = s * (zn @ w)
+    tight = margin <= 1e-9
+    if not tight.any():
+        return w
+    others = margin[~tight]
+    eps = 0.25 * float(others.min()) if others.size else 1e-3
+    return w + eps * (s[tight, None] * zn[tight]).sum(axis=0) / max(1, int(tight.sum()))
+
+
+def _neighbour_blocks(
+    Z: np.ndarray, D: np.ndarray, sign: np.ndarray, Wb: np.ndarray
+) -> list[tuple[np.ndarray, float, np.ndarray]]:
+    """Blocks for the cells across the tight walls of the neurons in use.
+
+    A neuron pressed against a wall ``z_k . w = 0`` of its cell (the constraint binds) would move
+    on into the neighbouring cell, whose pattern differs in point k (and its duplicates) only.
+    """
+    size = np.linalg.norm(Wb, axis=0)
+    top = float(size.max(initial=0.0))
+    out = []
+    if top == 0.0:
+        return out
+    zn = Z / np.linalg.norm(Z, axis=1, keepdims=True)
+    used = np.flatnonzero(size > NEURON_REL_THRESHOLD * top)
+    for j in used[np.argsort(-size[used])]:  # the heaviest neurons first
+        w = Wb[:, j] / size[j]
+        s = np.where(D[:, j], 1.0, -1.0)
+        margin = s * (zn @ w)
+        for k in np.flatnonzero(margin <= 1e-7):
+            same = np.all(Z == Z[k], axis=1)
+            col = D[:, j].copy()
+            col[same] = ~col[same]
+            if col.any():
+                out.append((col, float(sign[j]), w - 1e-6 * s[k] * zn[k]))
+    return out
+
+
+def column_generation(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    loss: str,
+    beta: float,
+    restricted_solver: RestrictedSolver | None = None,
+    initial: PatternSet | None = None,
+    initial_draws: int = INITIAL_DRAWS,
+    seed: int = 0,
+    add_per_round: int = ADD_PER_ROUND,
+    max_rounds: int = 100,
+    tol: float = DEFAULT_TOLERANCE,
+    time_limit: float | None = None,
+) -> ColumnGenerationResult:
+    """Grow a working set of neuron blocks until the recovered network is certified.
+
+    The working set holds blocks (pattern, sign): u-blocks (output weight > 0) and v-blocks (< 0)
+    separately, so a pattern only ever needs the sign that helps. A direction w violating the dual
+    constraint with ``g(w) = lambda . relu(Z w) < -beta`` gets a u-block, ``> beta`` a v-block (lambda
+    oriented as grad L). Blocks unused for DROP_AFTER rounds leave (pricing can bring them back).
+    ``initial`` (e.g. the working set of an earlier run with another beta: a warm start) replaces the
+    ``initial_draws`` seeded Gaussian draws (both signs). ``time_limit`` (seconds) stops between rounds.
+    """
+    start = time.perf_counter()
+    if X.shape[1] != 2:
+        raise ValueError("column generation with exact pricing needs 2-D data")
+    solve, solve_final = (restricted_solver, None) if restricted_solver else default_restricted_solvers()
+    final_try = False
+    loss_obj = get_loss(loss)
+    Z = lift(X)
+    pset = initial if initial is not None else sample_patterns(X, max(1, initial_draws), seed)
+    # blocks: pattern columns, signs (+1: u, -1: v), interior hints; both signs to start with
+    D = np.hstack([pset.D, pset.D])
+    sign = np.r_[np.ones(pset.count), -np.ones(pset.count)]
+    dirs = np.vstack([pset.directions, pset.directions])
+    keys = {(np.packbits(c).tobytes(), s) for c, s in zip(D.T, sign, strict=True)}
+    idle = np.zeros(D.shape[1], dtype=int)  # rounds in a row a block had zero weight
+    history: dict[str, list] = {"round": [], "objective": [], "lower_bound": [], "patterns": [], "time_s": []}
+    status, rounds, best_bound = "max_rounds", 0, -np.inf
+    duals: list[np.ndarray] = []
+    pool = np.random.default_rng(seed).standard_normal((_POOL_SIZE, Z.shape[1]))
+    exact_rounds = 0
+    while rounds < max_rounds:
+        rounds += 1
+        pos = sign > 0
+        Uu, Vv, lam, solver_status = solve(X, y, D[:, pos], D[:, ~pos], dirs[pos], dirs[~pos], loss, beta)
+        Wb = np.zeros((Z.shape[1], D.shape[1]))
+        Wb[:, pos], Wb[:, ~pos] = Uu, Vv
+        network = recover_network(Uu, Vv, rel_threshold=_EVERY_BLOCK)
+        f = network.predict(X)
+        J = network.objective(X, y, loss, beta)
+        duals = [loss_obj.mean_gradient(f, y)]
+        if lam is not None:  # the solver's multiplier: the right subgradient for the hinge loss
+            duals.insert(0, orient_dual(lam, f, y, loss))
+        lam_k = loss_obj.project_to_domain(duals[0], y)
+        # cheap pricing first (current neurons and a fixed random pool, moved to their cells'
+        # stationary directions); the exact sweep only when that finds no clear violation
+        starts = np.vstack([network.W, pool]) if network.width else pool
+        cand, cand_g = heuristic_candidates(
+            Z, lam_k, starts, threshold=beta * (1.0 + _HEURISTIC_MARGIN), k=4 * add_per_round
+        )
+        if cand_g.size == 0:
+            sp = sphere_price(Z, lam_k, threshold=beta * (1.0 + 1e-9), k=4 * add_per_round)
+            bound, _ = best_dual_bound(lam_k, y, loss_obj, beta, sp.value)
+            best_bound = max(best_bound, bound)
+            exact_rounds += 1
+            cand, cand_g = sp.candidates, sp.candidate_values
+        new_cols, new_signs, new_dirs = [], [], []
+        for w, g in zip(cand, cand_g, strict=True):
+            if len(new_cols) >= add_per_round:
+                break
+            col = (Z @ w) >= 0.0
+            block_sign = 1.0 if g < 0.0 else -1.0
+            key = (np.packbits(col).tobytes(), block_sign)
+            if col.any() and key not in keys:
+                keys.add(key)
+                new_cols.append(col)
+                new_signs.append(block_sign)
+                new_dirs.append(_inside_hint(Z, w, col))
+        if NEIGHBOURS:
+            added = 0
+            for col, block_sign, hint in _neighbour_blocks(Z, D, sign, Wb):
+                key = (np.packbits(col).tobytes(), block_sign)
+                if key not in keys and added < add_per_round:
+                    added += 1
+                    keys.add(key)
+                    new_cols.append(col)
+                    new_signs.append(block_sign)
+                    new_dirs.append(hint)
+        history["round"].append(rounds)
+        history["objective"].append(J)
+        history["lower_bound"].append(best_bound if np.isfinite(best_bound) else float("nan"))
+        history["patterns"].append(int(D.shape[1]))
+        history["time_s"].append(time.perf_counter() - start)
+        # stop on the gap relative to J itself (stricter than the certificate's max(1, |J|) when
+        # |J| < 1), so that the optimum is also accurate to tol relative
+        gap = (J - best_bound) / max(abs(J), 1e-300)
+        if gap <= tol:
+            status = "certified"
+            break
+        if not new_cols:
+            if not final_try and solve_final is not None:
+                final_try = True  # nothing new to add: re-solve once for the solver's own dual point
+                solve = solve_final
+                continue
+            status = "stalled" if solver_status == "optimal" else solver_status
+            break
+        if time_limit is not None and time.perf_counter() - start > time_limit:
+            status = "time_limit"
+            break
+        size = np.linalg.norm(Wb, axis=0)
+        idle = np.where(size > NEURON_REL_THRESHOLD * max(float(size.max(initial=0.0)), 1e-300), 0, idle + 1)
+        keep = idle < DROP_AFTER
+        for col, s in zip(D[:, ~keep].T, sign[~keep], strict=True):
+            keys.discard((np.packbits(col).tobytes(), s))
+        D = np.hstack([D[:, keep], np.array(new_cols).T])
+        sign = np.r_[sign[keep], new_signs]
+        dirs = np.vstack([dirs[keep], np.array(new_dirs)])
+        idle = np.concatenate([idle[keep], np.zeros(len(new_cols), dtype=int)])
+    # one pattern matrix for both: u-blocks then v-blocks, zero where a block has the other sign
+    pos = sign > 0
+    D = np.hstack([D[:, pos], D[:, ~pos]])
+    U = np.hstack([Uu, np.zeros_like(Vv)])
+    V = np.hstack([np.zeros_like(Uu), Vv])
+    network = recover_network(U, V, rel_threshold=_EVERY_BLOCK)
+    cert = certify(X, y, network, loss=loss, beta=beta, tol=tol, extra_duals=duals)
+    if cert.certified:
+        status = "certified"
+    dirs = np.vstack([dirs[pos], dirs[~pos]])
+    return ColumnGenerationResult(U, V, D, dirs, duals, cert, rounds, status, history)

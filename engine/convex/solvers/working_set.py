@@ -1,0 +1,184 @@
+"""A given (e.g. sampled) pattern set solved through a small working set of its patterns.
+
+The sampled program has 2P neuron blocks, but its optimum uses few of them. Solve the program on a
+working subset of blocks (:func:`engine.convex.solvers.reduced.solve_reduced`, through the same wrapper as
+column generation), then *price every block of the full set*: with lambda = grad L(yhat) (or the
+hinge multiplier) and ``c_i = sum_k d_ik lambda_k z_k``, block u_i (output weight > 0) can lower
+the objective exactly when ``max {-c_i . u : u in K_i, ||u|| <= 1} > beta`` and block v_i when
+``max {c_i . u : ...} > beta``, where K_i is the pattern's cone. That maximum is ``||Proj_K(+-c_i)||``:
+it equals ``||c_i||`` when ``+-c_i`` lies in K_i (checked against all n constraints at once) and is
+otherwise found by projecting onto the cone cut to its facets (interior, a facet, an edge or the
+apex: the closest feasible candidate). Blocks that violate are added, unused ones leave, until no
+block of the full set violates by more than ``tol`` relative: the restricted solution is then
+optimal for the whole given program (dual feasible for every block, and optimal on its own set).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.convex.recovery import NEURON_REL_THRESHOLD
+from engine.convex.solvers.reduced import cone_facets
+from engine.losses import get_loss
+from engine.network import lift
+
+__all__ = ["WorkingSetResult", "cone_projection_norm", "solve_on_working_set"]
+
+INITIAL_PATTERNS = 30  # the first working set: this many patterns of the set, both signs
+ADD_PER_ROUND = 40  # violating blocks added per round (largest violation first)
+DROP_AFTER = 3  # a block unused in this many consecutive restricted solutions leaves
+_CHUNK = 64  # patterns priced per vectorised chunk
+
+
+@dataclass
+class WorkingSetResult:
+    U: np.ndarray  # p x P (zero outside the final working set)
+    V: np.ndarray  # p x P
+    lam: np.ndarray | None  # the restricted solver's dual point (hinge), else None
+    status: str  # "optimal" (no block violates) or "max_rounds"
+    rounds: int
+    history: dict[str, list] = field(default_factory=dict)  # round, objective, blocks, violation, time_s
+
+
+def cone_projection_norm(A: np.ndarray, c: np.ndarray) -> float:
+    """``||Proj_K(c)||`` for the cone ``K = {u : A u >= 0}`` in R^3 given by its facet rows A.
+
+    ``max {c . u : u in K, ||u|| <= 1}`` equals this norm. The projection lies in the cone's interior,
+    in the relative interior of a facet, on an edge (two facets) or at the apex; it is the feasible
+    one of these candidates closest to c.
+    """
+    An = A / np.linalg.norm(A, axis=1, keepdims=True)
+    slack = 1e-12 * max(1.0, float(np.linalg.norm(c)))
+    if np.all(An @ c >= -slack):
+        return float(np.linalg.norm(c))
+    planes = c[None, :] - (An @ c)[:, None] * An  # onto the plane of one facet
+    i, j = np.triu_indices(An.shape[0], k=1)
+    R = np.cross(An[i], An[j])  # edge rays (either sign)
+    norms = np.linalg.norm(R, axis=1)
+    R = R[norms > 1e-14] / norms[norms > 1e-14, None]
+    R = np.vstack([R, -R])
+    R = R[np.all(R @ An.T >= -1e-12, axis=1)]  # rays of the cone
+    edges = np.maximum(R @ c, 0.0)[:, None] * R
+    C = np.vstack([np.zeros((1, 3)), planes, edges])
+    C = C[np.all(C @ An.T >= -slack, axis=1)]
+    best = C[np.argmin(np.linalg.norm(C - c, axis=1))]
+    return float(np.linalg.norm(best))
+
+
+def _violating_blocks(Z, D, lam, facets_of, threshold, limit, skip):
+    """Up to ``limit`` blocks (value, pattern i, sign) with value > threshold, not in ``skip``.
+
+    The value of u_i is ``max {-c_i . u : u in K_i, ||u|| <= 1}``, of v_i the same with +c_i; both
+    are at most ``||c_i||``, so patterns are taken largest ``||c_i||`` first, a chunk at a time, and
+    the search stops once ``limit`` violators are found (all candidates are checked otherwise, so an
+    empty answer is exact).
+    """
+    C_all = (D * lam[:, None]).T @ Z  # P x p: c_i
+    norms_all = np.linalg.norm(C_all, axis=1)
+    order = np.argsort(-norms_all)
+    order = order[norms_all[order] > threshold]
+    znorm = np.linalg.norm(Z, axis=1)[:, None]
+    found: list[tuple[float, int, float]] = []
+    for start in range(0, order.size, _CHUNK):
+        idx = order[start : start + _CHUNK]
+        C, norms = C_all[idx], norms_all[idx]
+        S = np.where(D[:, idx], 1.0, -1.0)
+        margins = S * (Z @ C.T)  # n x chunk: +c_i inside K_i iff all >= 0
+        tol = 1e-12 * norms[None, :] * znorm
+        inside = {1.0: np.all(margins >= -tol, axis=0), -1.0: np.all(-margins >= -tol, axis=0)}
+        for j, i in enumerate(idx):
+            A = None
+            for block_sign, c_sign in ((1.0, -1.0), (-1.0, 1.0)):  # u-block: -c_i, v-block: +c_i
+                if (int(i), block_sign) in skip:
+                    continue
+                if inside[c_sign][j]:
+                    value = norms[j]
+                else:
+                    if A is None:
+                        fac = facets_of(int(i))
+                        A = np.where(D[fac, i][:, None], Z[fac], -Z[fac])
+                    value = cone_projection_norm(A, c_sign * C[j])
+                if value > threshold:
+                    found.append((float(value), int(i), block_sign))
+        if len(found) >= limit:
+            break
+    found.sort(reverse=True)
+    return found[:limit]
+
+
+def solve_on_working_set(
+    X: np.ndarray,
+    y: np.ndarray,
+    D: np.ndarray,
+    directions: np.ndarray,
+    *,
+    loss: str,
+    beta: float,
+    tol: float = 1e-7,
+    max_rounds: int = 60,
+) -> WorkingSetResult:
+    """Solve the program on the patterns D (n x P, with interior ``directions``) via a working set."""
+    from engine.convex.colgen import (  # one restricted solver for both
+        RestrictedSolver,
+        default_restricted_solvers,
+    )
+
+    start = time.perf_counter()
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    Z = lift(X)
+    p, P = Z.shape[1], D.shape[1]
+    loss_obj = get_loss(loss)
+    solve: RestrictedSolver = default_restricted_solvers()[0]
+    facets: dict[int, np.ndarray] = {}
+
+    def facets_of(i: int) -> np.ndarray:
+        if i not in facets:
+            facets[i] = cone_facets(Z, D[:, i], directions[i])
+        return facets[i]
+
+    first = np.arange(min(P, INITIAL_PATTERNS))
+    blocks = {(int(i), s) for i in first for s in (1.0, -1.0)}
+    idle: dict[tuple[int, float], int] = dict.fromkeys(blocks, 0)
+    history: dict[str, list] = {"round": [], "objective": [], "blocks": [], "violation": [], "time_s": []}
+    status, rounds = "max_rounds", 0
+    U, V, lam = np.zeros((p, P)), np.zeros((p, P)), None
+    while rounds < max_rounds:
+        rounds += 1
+        iu = sorted(i for i, s in blocks if s > 0)
+        iv = sorted(i for i, s in blocks if s < 0)
+        Uw, Vw, lam, _ = solve(X, y, D[:, iu], D[:, iv], directions[iu], directions[iv], loss, beta)
+        U, V = np.zeros((p, P)), np.zeros((p, P))
+        U[:, iu], V[:, iv] = Uw, Vw
+        yhat = np.sum(D * (Z @ (U - V)), axis=1)
+        grad = loss_obj.mean_gradient(yhat, y)
+        # the hinge multiplier (-y_k mu_k, mu_k >= 0) picks the right subgradient at margin 1
+        dual = lam if (loss == "hinge" and lam is not None) else grad
+        viol = _violating_blocks(Z, D, dual, facets_of, beta * (1.0 + tol), ADD_PER_ROUND, blocks)
+        objective = loss_obj.mean(yhat, y) + beta * float(
+            np.sum(np.linalg.norm(U, axis=0) + np.linalg.norm(V, axis=0))
+        )
+        history["round"].append(rounds)
+        history["objective"].append(objective)
+        history["blocks"].append(len(blocks))
+        history["violation"].append(float(viol[0][0] / beta - 1.0) if viol else 0.0)
+        history["time_s"].append(time.perf_counter() - start)
+        if not viol:
+            status = "optimal"
+            break
+        sizes = {(i, 1.0): np.linalg.norm(U[:, i]) for i in iu} | {
+            (i, -1.0): np.linalg.norm(V[:, i]) for i in iv
+        }
+        top = max(sizes.values(), default=0.0)
+        for b, size in sizes.items():
+            idle[b] = 0 if size > NEURON_REL_THRESHOLD * max(top, 1e-300) else idle[b] + 1
+            if idle[b] >= DROP_AFTER:
+                blocks.discard(b)
+                del idle[b]
+        for _, i, s in viol:
+            blocks.add((i, s))
+            idle[(i, s)] = 0
+    return WorkingSetResult(U=U, V=V, lam=lam, status=status, rounds=rounds, history=history)

@@ -1,0 +1,1 @@
+"""Plotly figure builders, by subject. They take engine results and only draw."""

@@ -1,0 +1,319 @@
+"""Plotly builders for the Adversarial page: perturbation balls by status, PGD arrows, accuracy vs eps.
+
+No Streamlit here. Each point gets one status at a radius eps (data units, ``norm`` ``"inf"`` box or
+``"2"`` disc), from the exact 2-D certificate (:func:`engine.robust.certificate.min_margin`) and a PGD
+attack (:func:`engine.attacks.pgd`):
+
+* ``misclassified``: ``y f(x) <= 0`` at the point itself;
+* ``attack``: PGD finds a point of the ball with ``y f <= 0``;
+* ``exact``: PGD misses, but the exact search finds a point of the ball with ``y f <= 0``;
+* ``certified``: ``y f > 0`` on the whole ball (exact certificate).
+
+Every status is drawn as ONE Scatter trace: the ball outlines of its points, separated by ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from engine.attacks import pgd
+from engine.figures.playground import Bounds, decision_boundary_figure
+from engine.network import TwoLayerReLU
+from engine.robust.certificate import margin_tolerance, min_margin
+
+__all__ = [
+    "STATUSES",
+    "AccuracyCurves",
+    "PointStatus",
+    "accuracy_curves",
+    "accuracy_figure",
+    "adversarial_figure",
+    "arrow_trace",
+    "ball_outlines",
+    "ball_traces",
+    "point_status",
+    "status_hover_trace",
+]
+
+# status -> (legend label, colour)
+STATUSES: dict[str, tuple[str, str]] = {
+    "certified": ("ball: certified robust", "#1a9850"),
+    "attack": ("ball: attack found (PGD)", "#f28e2b"),
+    "exact": ("ball: broken, PGD missed (exact)", "#8e44ad"),
+    "misclassified": ("ball: misclassified", "#555555"),
+}
+ARROW_COLOUR = "#000000"
+PGD_STEPS = 20
+_CIRCLE_POINTS = 32
+
+
+@dataclass
+class PointStatus:
+    """Per-point status at one radius, with the PGD points (for arrows)."""
+
+    status: np.ndarray  # n strings, keys of STATUSES
+    X_adv: np.ndarray  # n x 2 PGD points
+    eps: float
+    norm: str
+    worst_margin: np.ndarray | None = None  # exact min of y f over each ball (n,)
+
+    def fraction(self, *statuses: str) -> float:
+        return float(np.mean(np.isin(self.status, statuses))) if self.status.size else float("nan")
+
+    @property
+    def clean_accuracy(self) -> float:
+        return 1.0 - self.fraction("misclassified")
+
+    @property
+    def pgd_accuracy(self) -> float:
+        return 1.0 - self.fraction("misclassified", "attack")
+
+    @property
+    def certified_accuracy(self) -> float:
+        return self.fraction("certified")
+
+
+def point_status(
+    network: TwoLayerReLU,
+    X: np.ndarray,
+    y: np.ndarray,
+    eps: float,
+    norm: str = "inf",
+    *,
+    steps: int = PGD_STEPS,
+    seed: int = 0,
+) -> PointStatus:
+    """The status of every point at radius ``eps`` (see the module docstring)."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float).reshape(-1)
+    clean_ok = network.classify(X) == y
+    attack = pgd(network, X, y, float(eps), norm, steps=steps, seed=seed, loss="margin")
+    worst = min_margin(network, X, y, float(eps), norm)[0]
+    certified = (worst > margin_tolerance(network, X, float(eps))) & clean_ok
+    status = np.full(X.shape[0], "exact", dtype=object)
+    status[certified] = "certified"
+    status[attack.success & clean_ok] = "attack"
+    status[~clean_ok] = "misclassified"
+    return PointStatus(
+        status=status.astype(str), X_adv=attack.X_adv, eps=float(eps), norm=norm, worst_margin=worst
+    )
+
+
+def ball_outlines(X: np.ndarray, eps: float, norm: str = "inf") -> tuple[list, list]:
+    """x and y lists of the outlines of the balls of radius eps around X, separated by None."""
+    X = np.asarray(X, dtype=float).reshape(-1, 2)
+    if norm == "inf":
+        shape = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1], [-1, -1]], dtype=float)
+    elif norm == "2":
+        t = np.linspace(0.0, 2.0 * np.pi, _CIRCLE_POINTS + 1)
+        shape = np.column_stack([np.cos(t), np.sin(t)])
+    else:
+        raise ValueError(f"norm must be 'inf' or '2' (got {norm!r})")
+    pts = X[:, None, :] + float(eps) * shape[None]  # n x k x 2
+    xs: list = []
+    ys: list = []
+    for k in range(X.shape[0]):
+        xs.extend(pts[k, :, 0].tolist() + [None])
+        ys.extend(pts[k, :, 1].tolist() + [None])
+    return xs, ys
+
+
+def ball_traces(X: np.ndarray, status: PointStatus) -> list[go.Scatter]:
+    """One outline trace per status, empty ones included so that panels side by side get the same
+    legend (ball radius ``status.eps``, or a marker ring at eps = 0)."""
+    traces = []
+    for key, (label, colour) in STATUSES.items():
+        mask = status.status == key
+        name = f"{label} ({int(mask.sum())})"
+        if not np.any(mask):  # [None]: plotly keeps a legend entry only for a trace with data
+            trace = go.Scatter(
+                x=[None], y=[None], mode="lines", name=name, line=dict(color=colour, width=1.6)
+            )
+        elif status.eps > 0:
+            xs, ys = ball_outlines(X[mask], status.eps, status.norm)
+            trace = go.Scatter(
+                x=xs, y=ys, mode="lines", name=name, line=dict(color=colour, width=1.6), hoverinfo="skip"
+            )
+        else:  # no ball to draw: ring the points instead
+            trace = go.Scatter(
+                x=X[mask, 0],
+                y=X[mask, 1],
+                mode="markers",
+                name=name,
+                marker=dict(size=15, symbol="circle-open", color=colour, line=dict(width=2)),
+                hoverinfo="skip",
+            )
+        trace.meta = dict(status=key)
+        traces.append(trace)
+    return traces
+
+
+def arrow_trace(X: np.ndarray, X_adv: np.ndarray, *, min_length: float = 1e-12) -> go.Scatter:
+    """One trace of arrows from each point to its PGD point (points PGD did not move are left out)."""
+    X = np.asarray(X, dtype=float)
+    X_adv = np.asarray(X_adv, dtype=float)
+    moved = np.linalg.norm(X_adv - X, axis=1) > min_length
+    xs: list = []
+    ys: list = []
+    sizes: list = []
+    for a, b in zip(X[moved], X_adv[moved], strict=True):
+        xs.extend([float(a[0]), float(b[0]), None])
+        ys.extend([float(a[1]), float(b[1]), None])
+        sizes.extend([0, 9, 0])
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="lines+markers",
+        name=f"PGD perturbation ({int(moved.sum())})",
+        line=dict(color=ARROW_COLOUR, width=1.2),
+        marker=dict(symbol="arrow", angleref="previous", size=sizes, color=ARROW_COLOUR),
+        hoverinfo="skip",
+        meta=dict(status="arrows"),
+    )
+
+
+def adversarial_figure(
+    network: TwoLayerReLU,
+    X: np.ndarray,
+    y: np.ndarray,
+    status: PointStatus,
+    *,
+    title: str,
+    bounds: Bounds | None = None,
+    arrows: bool = False,
+    grid: int = 120,
+) -> go.Figure:
+    """The decision boundary of ``network`` with every point's ball coloured by its status."""
+    fig = decision_boundary_figure(network, X, y, title=title, bounds=bounds, grid=grid)
+    if not fig.data:  # a message figure (non-finite network)
+        return fig
+    fig.update_traces(showscale=False, selector=dict(type="heatmap"))  # three panels: no room for a bar
+    fig.update_layout(height=480, margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_layout(legend=dict(yref="paper", y=-0.3, yanchor="top"))
+    # The status legend covers the boundary figure's own misclassified rings: keep the legends of
+    # panels side by side identical, so their plots get the same size.
+    for trace in fig.data:
+        if (trace.name or "").startswith("misclassified"):
+            trace.showlegend = False
+    fig.add_traces(ball_traces(np.asarray(X, dtype=float), status))
+    if arrows and status.eps > 0:
+        fig.add_trace(arrow_trace(X, status.X_adv))
+    fig.add_trace(status_hover_trace(network, X, y, status))
+    return fig
+
+
+def status_hover_trace(
+    network: TwoLayerReLU, X: np.ndarray, y: np.ndarray, status: PointStatus
+) -> go.Scatter:
+    """Invisible markers on the points whose hover says the point's status at this radius: its label,
+    margin y f(x) and the exact worst margin over its ball (the certificate's number)."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float).reshape(-1)
+    margin = y * network.predict(X)
+    worst = status.worst_margin if status.worst_margin is not None else np.full(len(y), np.nan)
+    labels = np.array([STATUSES[k][0].removeprefix("ball: ") for k in status.status], dtype=object)
+    custom = np.column_stack([np.arange(1, len(y) + 1), y, margin, worst, labels]).astype(object)
+    return go.Scatter(
+        x=X[:, 0],
+        y=X[:, 1],
+        mode="markers",
+        marker=dict(size=14, color="rgba(0,0,0,0)"),
+        customdata=custom,
+        hovertemplate=(
+            "point %{customdata[0]} (label %{customdata[1]:+.0f})<br>margin y·f(x) = %{customdata[2]:.3f}"
+            f"<br>worst margin over the ball (ε = {status.eps:g}) = %{{customdata[3]:.3f}}"
+            "<br>%{customdata[4]}<extra></extra>"
+        ),
+        showlegend=False,
+        name="point status",
+    )
+
+
+@dataclass
+class AccuracyCurves:
+    """Clean, PGD and certified accuracy of several networks on a grid of radii."""
+
+    radii: np.ndarray
+    clean: dict[str, float]
+    pgd: dict[str, np.ndarray]
+    certified: dict[str, np.ndarray]
+    norm: str
+
+
+def accuracy_curves(
+    networks: Mapping[str, TwoLayerReLU],
+    X: np.ndarray,
+    y: np.ndarray,
+    radii: Sequence[float],
+    norm: str = "inf",
+) -> AccuracyCurves:
+    """Every network's accuracies at every radius (PGD with :data:`PGD_STEPS` steps, exact certificate)."""
+    radii = np.asarray(radii, dtype=float)
+    clean, pgd_acc, cert = {}, {}, {}
+    for name, net in networks.items():
+        rows = [point_status(net, X, y, float(r), norm) for r in radii]
+        clean[name] = rows[0].clean_accuracy if rows else float("nan")
+        pgd_acc[name] = np.array([r.pgd_accuracy for r in rows])
+        cert[name] = np.array([r.certified_accuracy for r in rows])
+    return AccuracyCurves(radii=radii, clean=clean, pgd=pgd_acc, certified=cert, norm=norm)
+
+
+_NET_COLOURS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd")
+
+
+def accuracy_figure(curves: AccuracyCurves, *, eps: float, title: str) -> go.Figure:
+    """Clean (dotted), PGD (dashed) and certified (solid) accuracy against eps, one colour per network."""
+    fig = go.Figure()
+    r = curves.radii
+    for i, name in enumerate(curves.pgd):
+        colour = _NET_COLOURS[i % len(_NET_COLOURS)]
+        fig.add_trace(
+            go.Scatter(
+                x=[r[0], r[-1]],
+                y=[curves.clean[name]] * 2,
+                mode="lines",
+                name=f"{name}: clean",
+                line=dict(color=colour, dash="dot", width=1.5),
+                legendgroup=name,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=r,
+                y=curves.pgd[name],
+                mode="lines+markers",
+                name=f"{name}: PGD",
+                line=dict(color=colour, dash="dash", width=2),
+                marker=dict(size=6, symbol="diamond-open"),
+                legendgroup=name,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=r,
+                y=curves.certified[name],
+                mode="lines+markers",
+                name=f"{name}: certified",
+                line=dict(color=colour, width=2.5),
+                marker=dict(size=6),
+                legendgroup=name,
+            )
+        )
+    fig.add_vline(x=float(eps), line=dict(color="#111111", width=1.5, dash="dot"))
+    fig.add_annotation(x=float(eps), y=1.04, yref="y", text=f"ε = {eps:g}", showarrow=False, xanchor="left")
+    ball = "ℓ∞ box" if curves.norm == "inf" else "ℓ2 disc"
+    fig.update_layout(
+        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=15)),
+        height=430,
+        margin=dict(l=10, r=10, t=50, b=10),
+        plot_bgcolor="white",
+        legend=dict(font=dict(size=11)),
+        hovermode="x unified",
+    )
+    fig.update_xaxes(title_text=f"radius ε ({ball}, data units)", showgrid=True, gridcolor="#eeeeee")
+    fig.update_yaxes(title_text="accuracy", range=[-0.02, 1.08], showgrid=True, gridcolor="#eeeeee")
+    return fig

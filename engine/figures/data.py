@@ -1,0 +1,105 @@
+"""The Data page's figure: the user's own points over an invisible grid of clickable markers.
+
+A click on a Plotly chart selects the nearest *marker*, so a dense grid of transparent markers (the
+first trace, ``GRID_CURVE``) turns a click anywhere into a point with known coordinates. No Streamlit
+here: the page wires the selection event (``st.plotly_chart(..., on_select="rerun")``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+
+from engine.figures.playground import _base_layout, _label_traces
+
+__all__ = ["GRID_CURVE", "MIN_HALF_WIDTH", "click_box", "grid_step", "points_figure"]
+
+GRID_CURVE = 0  # index of the click grid among the figure's traces
+MAX_GRID_STEPS = 80  # at most this many grid intervals per axis (81 x 81 invisible markers)
+NICE_STEPS = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0)
+MIN_HALF_WIDTH = 3.0  # the box is at least [-3, 3]^2, a little wider than the generated data sets
+_HEIGHT = 560
+
+
+def click_box(X: np.ndarray) -> float:
+    """Half-width R of the square box [-R, R]^2 shown: MIN_HALF_WIDTH, or the next whole number that
+    leaves a 10% margin around every point (so the grid and the view stay put while points are added)."""
+    X = np.asarray(X, dtype=float).reshape(-1, 2)
+    largest = float(np.abs(X).max()) if X.size else 0.0
+    return max(MIN_HALF_WIDTH, float(math.ceil(1.1 * largest)))
+
+
+def grid_step(half: float) -> float:
+    """The spacing of the click grid on [-half, half]^2: the smallest round step giving at most
+    MAX_GRID_STEPS intervals per axis (0.1 for the default box), so clicked points get round coordinates."""
+    wanted = 2.0 * half / MAX_GRID_STEPS
+    for step in NICE_STEPS:
+        if step >= wanted:
+            return step
+    return float(10 ** math.ceil(math.log10(wanted)))
+
+
+def points_figure(
+    X: np.ndarray, y: np.ndarray, *, task: str = "classification", title: str = ""
+) -> go.Figure:
+    """The points (X, y) over the clickable grid of the box ``click_box(X)``; trace ``GRID_CURVE`` is
+    the grid (transparent, no hover), the others are the points (by class, or coloured by target)."""
+    X = np.asarray(X, dtype=float).reshape(-1, 2)
+    y = np.asarray(y, dtype=float).reshape(-1)
+    half = click_box(X)
+    step = grid_step(half)
+    count = math.floor(half / step + 1e-9)
+    ticks = np.round(np.arange(-count, count + 1) * step, 6)
+    gx, gy = np.meshgrid(ticks, ticks)
+    fig = go.Figure(
+        go.Scatter(
+            x=gx.ravel(),
+            y=gy.ravel(),
+            mode="markers",
+            marker=dict(size=9, color="rgba(0,0,0,0)", opacity=0.0),
+            hoverinfo="none",
+            showlegend=False,
+            name="click grid",
+        )
+    )
+    index = np.arange(1, X.shape[0] + 1)
+    if task == "classification":
+        hover = "point %{customdata}<br>x₁ = %{x:.3g}, x₂ = %{y:.3g}<extra></extra>"
+        for trace in _label_traces(X, y, index, hover, size=11):
+            fig.add_trace(trace)
+    elif X.shape[0]:
+        fig.add_trace(
+            go.Scatter(
+                x=X[:, 0],
+                y=X[:, 1],
+                mode="markers",
+                name=f"target y ({X.shape[0]})",
+                marker=dict(
+                    size=11,
+                    color=y,
+                    colorscale="RdBu",
+                    showscale=True,
+                    colorbar=dict(title="y", thickness=12),
+                    line=dict(width=1, color="#333"),
+                ),
+                customdata=np.column_stack([index, y]),
+                hovertemplate="point %{customdata[0]}: y = %{customdata[1]:.3g}<extra></extra>",
+            )
+        )
+    _base_layout(fig, title, (-half, half, -half, half))
+    if not X.shape[0]:
+        fig.add_annotation(
+            text="click anywhere to add a point",
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            font=dict(size=15, color="#888888"),
+        )
+    fig.update_layout(height=_HEIGHT, clickmode="event+select", dragmode="pan", uirevision=f"box{half}")
+    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", zeroline=True, zerolinecolor="#cccccc")
+    fig.update_yaxes(showgrid=True, gridcolor="#eeeeee", zeroline=True, zerolinecolor="#cccccc")
+    return fig

@@ -1,0 +1,322 @@
+"""Cached wrappers around the engine for the Streamlit pages.
+
+Each helper is keyed by plain settings (names, numbers), rebuilds what it needs from them and returns
+an :class:`Outcome`: the engine's result, or the one-line message of the error the engine raised
+(invalid settings, a failed solver). Errors are returned rather than raised so that they are cached
+too and a page can show them with ``st.error`` while it renders everything else. Everything returned
+is pickleable (dataclasses of numpy arrays), as ``st.cache_data`` requires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+
+import streamlit as st
+
+from datasets import DataError, make_dataset
+from datasets.points import dataset_from_points
+from engine.attacks import AdversarialSpec
+from engine.convex.certificate import certify
+from engine.convex.program import solve_convex
+from engine.figures.adversarial import AccuracyCurves, PointStatus, accuracy_curves, point_status
+from engine.gradient.sgd import train_sgd
+from engine.results import Certificate, ConvexResult, TrainResult
+from engine.robust.program import RobustResult, solve_robust
+from engine.studies.approximation import (
+    ApproximationCurve,
+    PatternCoverage,
+    approximation_curve,
+    pattern_coverage,
+)
+from engine.studies.race import RaceResult, certified_optimum, run_race
+
+if TYPE_CHECKING:
+    from datasets.base import Dataset
+
+T = TypeVar("T")
+
+# Errors the engine raises for settings it rejects or problems it cannot solve; anything else is a bug
+# and is left to surface.
+ENGINE_ERRORS: tuple[type[Exception], ...] = (DataError, ValueError, RuntimeError, ArithmeticError)
+
+N_TEST = 200  # test points drawn next to the training set (test accuracy)
+CUSTOM = "custom"  # DataKey.name of the user's own points (Data page); they are in DataKey.points
+_CACHE_ENTRIES = 64
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """A result or the message of the error that prevented it."""
+
+    value: T | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.value is not None
+
+
+class DataKey(NamedTuple):
+    """Everything that determines a data set.
+
+    For the user's own points (``name == CUSTOM``) the points themselves are the key: ``points`` holds
+    them as ``(x1, x2, y)`` float tuples (hashable, so the caches key on the content), ``n`` is their
+    number and the other fields are unused; such a data set has no test part.
+    """
+
+    name: str
+    n: int
+    noise: float
+    seed: int
+    n_test: int = N_TEST
+    points: tuple = ()
+
+
+@dataclass
+class SGDRun:
+    """A gradient-training run and the dual certificate of its final network (None if not computable)."""
+
+    result: TrainResult
+    certificate: Certificate | None
+    certificate_error: str | None = None
+
+
+def _message(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0] if len(text) > 400 else text
+
+
+def guard(compute: Callable[[], T]) -> Outcome[T]:
+    """``Outcome(compute())``, or the one-line message of an engine error."""
+    try:
+        return Outcome(compute())
+    except ENGINE_ERRORS as exc:
+        return Outcome(error=_message(exc))
+
+
+def _on_dataset(key: DataKey, compute: Callable[[Dataset], T]) -> Outcome[T]:
+    """``compute(data set of key)`` as an Outcome: the data set's error, the engine's error or the value."""
+    data = get_dataset(key)
+    if not data.ok:
+        return Outcome(error=data.error)
+    assert data.value is not None
+    return guard(lambda: compute(data.value))
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_dataset(key: DataKey) -> Outcome[Dataset]:
+    """The data set for ``key`` (the user's own points for ``key.name == CUSTOM``)."""
+    if key.name == CUSTOM:
+        return guard(lambda: dataset_from_points(key.points))
+    return guard(lambda: make_dataset(key.name, key.n, noise=key.noise, seed=key.seed, n_test=key.n_test))
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def run_convex(
+    key: DataKey, *, loss: str, beta: float, patterns: str | int, pattern_seed: int
+) -> Outcome[ConvexResult]:
+    """Solve the convex program on the data set of ``key`` (solver ``auto``: column generation,
+    certified on the exact program, over the sampled patterns otherwise)."""
+    return _on_dataset(
+        key,
+        lambda ds: solve_convex(
+            ds.X, ds.y, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed, solver="auto"
+        ),
+    )
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def run_sgd(key: DataKey, *, loss: str, beta: float, **settings: Any) -> Outcome[SGDRun]:
+    """Train by ``train_sgd(..., **settings)`` on the data set of ``key`` and certify the result."""
+    data = get_dataset(key)
+    if not data.ok:
+        return Outcome(error=data.error)
+    ds = data.value
+    assert ds is not None
+    trained = guard(
+        lambda: train_sgd(ds.X, ds.y, loss=loss, beta=beta, X_test=ds.X_test, y_test=ds.y_test, **settings)
+    )
+    if not trained.ok:
+        return Outcome(error=trained.error)
+    result = trained.value
+    certificate, cert_error = None, None
+    if not result.diverged:
+        try:
+            certificate = certify(ds.X, ds.y, result.network, loss=loss, beta=beta)
+        except ENGINE_ERRORS as exc:
+            cert_error = _message(exc)
+    return Outcome(SGDRun(result, certificate, cert_error))
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_certified_optimum(key: DataKey, *, loss: str, beta: float) -> Outcome[ConvexResult]:
+    """The certified global optimum (exact program) on the data set of ``key``."""
+    return _on_dataset(key, lambda ds: certified_optimum(ds.X, ds.y, loss=loss, beta=beta))
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_coverage(key: DataKey, *, draws: int, seed: int) -> Outcome[PatternCoverage]:
+    """The patterns ``draws`` seeded Gaussian directions hit, against the exact pattern count."""
+    return _on_dataset(key, lambda ds: pattern_coverage(ds.X, draws, seed))
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_approximation(
+    key: DataKey, *, loss: str, beta: float, seed: int, counts: tuple[int, ...]
+) -> Outcome[ApproximationCurve]:
+    """The sampled program's optimum for each draw count in ``counts``, against the certified optimum."""
+    reference = get_certified_optimum(key, loss=loss, beta=beta)
+    return _on_dataset(
+        key,
+        lambda ds: approximation_curve(
+            ds.X, ds.y, loss=loss, beta=beta, counts=counts, pattern_seed=seed, reference=reference.value
+        ),
+    )
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_race(
+    key: DataKey, *, loss: str, beta: float, patterns: int, pattern_seed: int, sgd: dict[str, Any]
+) -> Outcome[RaceResult]:
+    """The solver race on the data set of ``key``; reuses the cached optimum and SGD run."""
+    reference = get_certified_optimum(key, loss=loss, beta=beta)
+    sgd_run = run_sgd(key, loss=loss, beta=beta, **sgd)
+    return _on_dataset(
+        key,
+        lambda ds: run_race(
+            ds.X,
+            ds.y,
+            loss=loss,
+            beta=beta,
+            patterns=patterns,
+            pattern_seed=pattern_seed,
+            sgd=sgd,
+            reference=reference.value,
+            reference_error=reference.error or "",
+            sgd_result=sgd_run.value.result if sgd_run.ok and sgd_run.value is not None else None,
+        ),
+    )
+
+
+# The robust program uses the exact patterns up to this n (n(n-1)+2 of them; about 0.4 s at n = 20,
+# 5 s at n = 40 with the reduced solver) and ROBUST_DRAWS sampled draws above (about 1 s at n = 100).
+# Sampling loses little here: cells too thin to hold a line eps away from every point carry no
+# robust neuron, and the wide cells are the ones the draws hit.
+ROBUST_EXACT_MAX_N = 20
+ROBUST_DRAWS = 200
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def run_robust(
+    key: DataKey, *, loss: str, beta: float, eps: float, norm: str, pattern_seed: int = 0
+) -> Outcome[RobustResult]:
+    """The convex robust program (``solve_robust``, reduced solver) at radius ``eps``: exact patterns for
+    n <= ROBUST_EXACT_MAX_N, ROBUST_DRAWS sampled Gaussian draws above."""
+    patterns: str | int = "exact" if key.n <= ROBUST_EXACT_MAX_N else ROBUST_DRAWS
+    return _on_dataset(
+        key,
+        lambda ds: solve_robust(
+            ds.X,
+            ds.y,
+            loss=loss,
+            beta=beta,
+            eps=eps,
+            norm=norm,
+            patterns=patterns,
+            pattern_seed=pattern_seed,
+            solver="reduced",
+        ),
+    )
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def run_pgd_sgd(
+    key: DataKey, *, loss: str, beta: float, eps: float, norm: str, steps: int = 10, **settings: Any
+) -> Outcome[TrainResult]:
+    """PGD adversarial training (``train_sgd(..., adversarial=AdversarialSpec(eps, norm, steps))``)."""
+    return _on_dataset(
+        key,
+        lambda ds: train_sgd(
+            ds.X,
+            ds.y,
+            loss=loss,
+            beta=beta,
+            X_test=ds.X_test,
+            y_test=ds.y_test,
+            adversarial=AdversarialSpec(eps, norm, steps=steps),
+            **settings,
+        ),
+    )
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_accuracy_curves(
+    key: DataKey,
+    *,
+    loss: str,
+    beta: float,
+    train_eps: float,
+    norm: str,
+    patterns: str | int,
+    pattern_seed: int,
+    sgd: dict[str, Any],
+    points: str,
+    radii: tuple[float, ...],
+) -> Outcome[AccuracyCurves]:
+    """Clean, PGD and certified accuracy against eps of the three networks of the Adversarial page
+    (standard convex, robust convex and PGD-trained SGD, from the cached runs above), on the training
+    (``points="train"``) or the test points."""
+    nets = adversarial_networks(
+        key,
+        loss=loss,
+        beta=beta,
+        train_eps=train_eps,
+        norm=norm,
+        patterns=patterns,
+        pattern_seed=pattern_seed,
+        sgd=sgd,
+    )
+    if not nets.ok:
+        return Outcome(error=nets.error)
+
+    def compute(ds: Dataset) -> AccuracyCurves:
+        X, y = (ds.X, ds.y) if points == "train" or ds.X_test is None else (ds.X_test, ds.y_test)
+        return accuracy_curves(nets.value, X, y, radii, norm)
+
+    return _on_dataset(key, compute)
+
+
+def adversarial_networks(
+    key: DataKey,
+    *,
+    loss: str,
+    beta: float,
+    train_eps: float,
+    norm: str,
+    patterns: str | int,
+    pattern_seed: int,
+    sgd: dict[str, Any],
+) -> Outcome[dict]:
+    """The three networks of the Adversarial page by name (cached runs), or the first error."""
+    convex = run_convex(key, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed)
+    robust = run_robust(key, loss=loss, beta=beta, eps=train_eps, norm=norm, pattern_seed=pattern_seed)
+    trained = run_pgd_sgd(key, loss=loss, beta=beta, eps=train_eps, norm=norm, **sgd)
+    for label, out in (("standard convex", convex), ("robust convex", robust), ("PGD-trained SGD", trained)):
+        if not out.ok:
+            return Outcome(error=f"{label}: {out.error}")
+    return Outcome(
+        {
+            "standard convex": convex.value.network,
+            "robust convex": robust.value.network,
+            "PGD-trained SGD": trained.value.network,
+        }
+    )
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_point_statuses(nets: dict[str, Any], X: Any, y: Any, eps: float, norm: str) -> dict[str, PointStatus]:
+    """Every point's status at radius ``eps`` for each network (PGD and the exact certificate), cached
+    so that moving the Adversarial page's display radius back to a value shown before only redraws."""
+    return {name: point_status(net, X, y, eps, norm) for name, net in nets.items()}

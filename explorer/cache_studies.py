@@ -1,0 +1,163 @@
+"""Cached engine calls of the Landscape and Dynamics pages (``engine.studies.landscape``,
+``engine.studies.dynamics``).
+
+Same contract as :mod:`explorer.cache`: keyed by plain settings, every helper returns an
+:class:`~explorer.cache.Outcome` (the value, or the one-line message of the engine's error, cached too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from engine.results import ConvexResult
+from engine.studies.dynamics import (
+    MomentumCurve,
+    SharpnessTrace,
+    SingularValueTrace,
+    XORTrace,
+    make_xor_clusters,
+    momentum_race,
+    singular_value_trace,
+    track_sharpness,
+    train_xor,
+)
+from engine.studies.landscape import (
+    MultiStart,
+    TeacherStudent,
+    WidthSweep,
+    multistart,
+    neuron_alignment,
+    teacher_data,
+    teacher_network,
+    teacher_student,
+    width_sweep,
+)
+from engine.studies.race import certified_optimum
+from explorer.cache import ENGINE_ERRORS, DataKey, Outcome, _message, _on_dataset, guard
+
+_ENTRIES = 32
+
+
+def _train_settings(sgd: dict[str, Any]) -> dict[str, Any]:
+    """The sidebar's gradient settings without the seed (multi-start runs pick their own)."""
+    return {k: v for k, v in sgd.items() if k != "seed"}
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_multistart(
+    key: DataKey, *, loss: str, beta: float, runs: int, sgd: dict[str, Any]
+) -> Outcome[MultiStart]:
+    """``runs`` random starts with the sidebar's settings, seeds from the sidebar's training seed on."""
+    return _on_dataset(
+        key,
+        lambda ds: multistart(
+            ds.X, ds.y, runs=runs, seed=sgd["seed"], loss=loss, beta=beta, **_train_settings(sgd)
+        ),
+    )
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_width_sweep(
+    key: DataKey, *, loss: str, beta: float, widths: tuple[int, ...], runs: int, sgd: dict[str, Any]
+) -> Outcome[WidthSweep]:
+    """Best and median final J over ``runs`` seeds at each width."""
+    return _on_dataset(
+        key,
+        lambda ds: width_sweep(
+            ds.X, ds.y, widths, runs=runs, seed=sgd["seed"], loss=loss, beta=beta, **_train_settings(sgd)
+        ),
+    )
+
+
+@dataclass
+class TeacherStudentView:
+    """Teacher data (2-D), the student runs, the certified optimum and its alignment with the teacher."""
+
+    X: np.ndarray
+    y: np.ndarray
+    result: TeacherStudent
+    optimum: ConvexResult | None
+    optimum_error: str
+    optimum_angle: float | None
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_teacher_student(
+    *,
+    teacher_width: int,
+    n: int,
+    noise: float,
+    seed: int,
+    runs: int,
+    beta: float,
+    sgd: dict[str, Any],
+) -> Outcome[TeacherStudentView]:
+    """A 2-D teacher of ``teacher_width`` neurons (seed ``seed``), ``n`` regression targets (seed
+    ``seed + 1``), students by multi-start SGD (squared loss) and the certified convex optimum."""
+
+    def compute() -> TeacherStudentView:
+        teacher = teacher_network(2, teacher_width, seed)
+        X, y = teacher_data(teacher, n, seed=seed + 1, noise=noise)
+        result = teacher_student(
+            X, y, teacher, runs=runs, seed=sgd["seed"], loss="squared", beta=beta, **_train_settings(sgd)
+        )
+        optimum, error, angle = None, "", None
+        try:
+            optimum = certified_optimum(X, y, loss="squared", beta=beta)
+            angle = float(np.max(neuron_alignment(optimum.network, teacher).angle_deg))
+        except ENGINE_ERRORS as exc:
+            error = _message(exc)
+        return TeacherStudentView(X, y, result, optimum, error, angle)
+
+    return guard(compute)
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_sharpness(key: DataKey, *, loss: str, beta: float, **settings: Any) -> Outcome[SharpnessTrace]:
+    """``track_sharpness(**settings)`` on the data set of ``key`` (test points for the test accuracy)."""
+    return _on_dataset(
+        key,
+        lambda ds: track_sharpness(
+            ds.X, ds.y, loss=loss, beta=beta, X_test=ds.X_test, y_test=ds.y_test, **settings
+        ),
+    )
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_xor(
+    *, n: int, d: int, mu: float, flip: float, seed: int, width: int, lr: float, steps: int
+) -> Outcome[XORTrace]:
+    """Gradient descent on XOR clusters (data seed ``seed``, initialisation seed ``seed + 1``)."""
+    return guard(
+        lambda: train_xor(
+            make_xor_clusters(n, d, mu=mu, flip=flip, seed=seed),
+            width=width,
+            lr=lr,
+            steps=steps,
+            seed=seed + 1,
+        )
+    )
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_momentum(key: DataKey, *, loss: str, beta: float, **settings: Any) -> Outcome[list[MomentumCurve]]:
+    """``momentum_race(**settings)`` on the data set of ``key``."""
+    return _on_dataset(key, lambda ds: momentum_race(ds.X, ds.y, loss=loss, beta=beta, **settings))
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_singular_values(
+    *, d: int, teacher_width: int, n: int, seed: int, betas: tuple[float, ...], **settings: Any
+) -> Outcome[list[SingularValueTrace]]:
+    """Singular values of W during SGD on d-dimensional teacher data, one run per weight decay."""
+
+    def compute() -> list[SingularValueTrace]:
+        teacher = teacher_network(d, teacher_width, seed)
+        X, y = teacher_data(teacher, n, seed=seed + 1)
+        return [singular_value_trace(X, y, beta=b, seed=seed, **settings) for b in betas]
+
+    return guard(compute)

@@ -1,0 +1,101 @@
+"""AppTest (headless Streamlit) checks of the Playground: it renders without exceptions, with the
+default settings and with changed widgets, and shows its figures, verdict and numbers."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from explorer.sidebar import PAGE_EXACT_MAX_N
+from tests.app.helpers import texts, widget
+
+TIMEOUT = 60  # seconds per script run; the exact convex program takes a few seconds at most
+
+
+def _run(app_path: str, **widgets: object) -> AppTest:
+    """Run the app once with defaults, then set the widgets given by key and rerun."""
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    if widgets:
+        for key, value in widgets.items():
+            widget(at, key).set_value(value)
+        at.run()
+    return at
+
+
+def _charts(at: AppTest) -> int:
+    return len(at.get("plotly_chart"))
+
+
+def test_default_page_renders(app_path: str) -> None:
+    at = _run(app_path)
+    assert not at.exception
+    assert not at.error, texts(at.error)
+    assert at.title[0].value == "Playground"
+    subheaders = texts(at.subheader)
+    assert "Convex global optimum" in subheaders and "SGD (adam)" in subheaders
+    # two decision boundaries, two activation-region figures, one objective figure
+    assert _charts(at) == 5
+    # the exact-program cap is stated, and a verdict is given
+    assert f"n ≤ {PAGE_EXACT_MAX_N}" in texts(at.caption)
+    assert "ertified" in texts(at.success) + texts(at.info) + texts(at.warning)
+    assert len(at.table) == 1
+    table = at.table[0].value
+    assert "objective J" in table.index and "certified globally optimal" in table.index
+    assert len(at.caption) >= 5
+
+
+@pytest.mark.parametrize(
+    "widgets",
+    [
+        {"data": "circles", "loss": "hinge", "opt": "sgd", "n": 20},
+        {"data": "xor", "n": PAGE_EXACT_MAX_N + 20, "P": 40, "opt": "momentum", "epochs": 100},
+        {"data": "regression", "opt": "gd", "epochs": 100, "width": 10},
+        {"data": "gaussians", "patterns": "sampled", "P": 30, "loss": "squared", "beta": 1e-2},
+    ],
+    ids=["circles-hinge-sgd", "xor-sampled-above-cap", "regression-gd", "gaussians-sampled"],
+)
+def test_changed_widgets_render(app_path: str, widgets: dict) -> None:
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT).run()
+    for key, value in widgets.items():
+        if key == "P":
+            continue  # only exists once sampled patterns are chosen
+        widget(at, key).set_value(value)
+    at.run()
+    if "P" in widgets:
+        widget(at, "P").set_value(widgets["P"])
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, texts(at.error)
+    assert _charts(at) == 5
+    assert len(at.table) == 1
+    if widgets.get("n", 0) > PAGE_EXACT_MAX_N or widgets.get("patterns") == "sampled":
+        assert widget(at, "patterns").value == "sampled"
+        assert "sampled patterns" in at.table[0].value.loc["method"].iloc[0]
+    if widgets.get("data") == "regression":
+        assert widget(at, "loss").value == "squared"
+        assert "train RMSE" in at.table[0].value.index
+    expected = f"SGD ({widgets.get('opt', 'adam')})"
+    assert expected in texts(at.subheader)
+
+
+def test_diverged_training_warns_and_page_still_renders(app_path: str) -> None:
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT).run()
+    widget(at, "opt").set_value("gd")
+    widget(at, "lr").set_value(1.0)
+    widget(at, "init").set_value(5.0)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "diverged" in texts(at.warning)
+    # the convex side is unaffected
+    assert _charts(at) >= 3
+
+
+def test_settings_come_from_the_url(app_path: str) -> None:
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT)
+    at.query_params["data"] = "xor"
+    at.query_params["opt"] = "nesterov"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert widget(at, "data").value == "xor"
+    assert "SGD (nesterov)" in texts(at.subheader)
