@@ -12,44 +12,6 @@ API is re-exported here (imported on first use); the families live in subpackage
 * ``cli``: ``python -m engine`` (train, certify, sweep); ``estimators``: scikit-learn estimators.
 """
 
-from __future__ import annotations
-
 from engine._exports import lazy_exports
 
-_EXPORTS = {
-    "TwoLayerReLU": "engine.network",
-    "lift": "engine.network",
-    "accuracy": "engine.network",
-    "Loss": "engine.losses",
-    "LOSS_NAMES": "engine.losses",
-    "get_loss": "engine.losses",
-    "PatternSet": "engine.patterns",
-    "exact_patterns": "engine.patterns",
-    "sample_patterns": "engine.patterns",
-    "count_exact_patterns": "engine.patterns",
-    "AdversarialSpec": "engine.attacks",
-    "fgsm": "engine.attacks",
-    "pgd": "engine.attacks",
-    "pgd_accuracy": "engine.attacks",
-    "Certificate": "engine.results",
-    "ConvexResult": "engine.results",
-    "TrainHistory": "engine.results",
-    "TrainResult": "engine.results",
-    "solve_convex": "engine.convex.program",
-    "SOLVERS": "engine.convex.program",
-    "certify": "engine.convex.certificate",
-    "solve_robust": "engine.robust.program",
-    "RobustResult": "engine.robust.program",
-    "certified_accuracy": "engine.robust.certificate",
-    "min_margin": "engine.robust.certificate",
-    "robust_objective_exact": "engine.robust.certificate",
-    "train_sgd": "engine.gradient.sgd",
-    "OPTIMIZERS": "engine.gradient.sgd",
-    "ConvexReLUClassifier": "engine.estimators",
-    "ConvexReLURegressor": "engine.estimators",
-    "SGDReLUClassifier": "engine.estimators",
-    "SGDReLURegressor": "engine.estimators",
-    "run_sweep": "engine.cli.sweep",
-}
-__all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+__getattr__, __dir__, __all__ = lazy_exports(__name__)

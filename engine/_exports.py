@@ -1,9 +1,9 @@
-"""Lazy public names for the engine's package ``__init__`` files (PEP 562).
+"""The engine's public API, and lazy names for its package ``__init__`` files (PEP 562).
 
-A package lists its public names and the module each lives in; a name is imported on first use. So
-``import engine`` or ``from engine.convex.pricing import sphere_price`` does not import CVXPY (about a
-second) unless a convex solver is actually used, and a package never imports its own modules at load
-time (no import cycle through an ``__init__``).
+Each package's public names are listed once, in :data:`PUBLIC_API`, with the module each lives in; a
+name is imported on first use. So ``import engine`` or ``from engine.convex.pricing import
+sphere_price`` does not import CVXPY (about a second) unless a convex solver is actually used, and a
+package never imports its own modules at load time (no import cycle through an ``__init__``).
 """
 
 from __future__ import annotations
@@ -13,11 +13,94 @@ import importlib.util
 from collections.abc import Callable
 from typing import Any
 
+# package -> {module: public names it provides}
+PUBLIC_API: dict[str, dict[str, tuple[str, ...]]] = {
+    "engine": {
+        "engine.network": ("TwoLayerReLU", "lift", "accuracy"),
+        "engine.losses": ("Loss", "LOSS_NAMES", "get_loss"),
+        "engine.patterns": ("PatternSet", "exact_patterns", "sample_patterns", "count_exact_patterns"),
+        "engine.attacks": ("AdversarialSpec", "fgsm", "pgd", "pgd_accuracy"),
+        "engine.results": ("Certificate", "ConvexResult", "TrainHistory", "TrainResult"),
+        "engine.convex.program": ("solve_convex", "SOLVERS"),
+        "engine.convex.certificate": ("certify",),
+        "engine.robust.program": ("solve_robust", "RobustResult"),
+        "engine.robust.certificate": ("certified_accuracy", "min_margin", "robust_objective_exact"),
+        "engine.gradient.sgd": ("train_sgd", "OPTIMIZERS"),
+        "engine.estimators": (
+            "ConvexReLUClassifier",
+            "ConvexReLURegressor",
+            "SGDReLUClassifier",
+            "SGDReLURegressor",
+        ),
+        "engine.cli.sweep": ("run_sweep",),
+    },
+    "engine.convex": {
+        "engine.convex.program": (
+            "solve_convex",
+            "solve_cvxpy",
+            "build_patterns",
+            "SOLVERS",
+            "SOLVER_HELP",
+            "EXACT_MAX_N",
+            "COLGEN_MAX_N",
+            "MAX_SAMPLED_PATTERNS",
+        ),
+        "engine.convex.certificate": ("certify", "DEFAULT_TOLERANCE"),
+        "engine.convex.recovery": (
+            "recover_network",
+            "merge_neurons",
+            "convex_objective",
+            "NEURON_REL_THRESHOLD",
+        ),
+        "engine.convex.colgen": ("column_generation",),
+    },
+    "engine.convex.solvers": {
+        "engine.convex.solvers.admm": ("admm_solve",),
+        "engine.convex.solvers.reduced": ("solve_reduced",),
+        "engine.convex.solvers.scp": ("scp_solve",),
+        "engine.convex.solvers.working_set": ("solve_on_working_set",),
+    },
+    "engine.robust": {
+        "engine.robust.program": (
+            "solve_robust",
+            "solve_robust_cvxpy",
+            "RobustResult",
+            "ROBUST_SOLVERS",
+            "NORMS",
+            "dual_norm",
+        ),
+        "engine.robust.certificate": (
+            "certified_accuracy",
+            "certified_robust",
+            "min_margin",
+            "robust_objective_exact",
+            "robust_radius",
+        ),
+    },
+    "engine.robust.solvers": {
+        "engine.robust.solvers.reduced": ("solve_robust_reduced",),
+        "engine.robust.solvers.admm": ("robust_admm_solve",),
+    },
+    "engine.gradient": {
+        "engine.gradient.sgd": ("train_sgd", "init_network", "OPTIMIZERS"),
+        "engine.gradient.hessian": ("HessianOperator", "sharpness", "hutchinson_trace", "flatness"),
+    },
+    "engine.studies": {
+        "engine.studies.race": ("run_race", "certified_optimum", "RaceResult"),
+        "engine.studies.approximation": ("approximation_curve", "pattern_coverage"),
+        "engine.studies.landscape": ("multistart", "width_sweep", "teacher_student"),
+        "engine.studies.dynamics": ("track_sharpness", "train_xor", "momentum_race", "singular_value_trace"),
+    },
+    "engine.cli": {
+        "engine.cli.commands": ("main", "build_parser"),
+        "engine.cli.sweep": ("run_sweep",),
+    },
+}
 
-def lazy_exports(
-    package: str, exports: dict[str, str]
-) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """``(__getattr__, __dir__)`` for ``package`` whose public name ``k`` lives in module ``exports[k]``."""
+
+def lazy_exports(package: str) -> tuple[Callable[[str], Any], Callable[[], list[str]], list[str]]:
+    """``(__getattr__, __dir__, __all__)`` for ``package``, from its entry in :data:`PUBLIC_API`."""
+    exports = {name: module for module, names in PUBLIC_API[package].items() for name in names}
 
     def getattr_(name: str) -> Any:
         module = exports.get(name)
@@ -30,4 +113,4 @@ def lazy_exports(
     def dir_() -> list[str]:
         return sorted(exports)
 
-    return getattr_, dir_
+    return getattr_, dir_, sorted(exports)

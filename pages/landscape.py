@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from engine.figures.playground import decision_boundary_figure, plot_bounds
 from engine.figures import landscape as fland
+from engine.figures.playground import decision_boundary_figure, plot_bounds
 from engine.gradient.hessian import flatness
 from engine.studies.landscape import RECOVERY_ANGLE_DEG, sweep_widths
 from explorer import widgets as w

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.convex.program import MAX_SAMPLED_PATTERNS, solve_convex
 from engine.convex import program as convex
+from engine.convex.program import MAX_SAMPLED_PATTERNS, solve_convex
 from engine.convex.recovery import NEURON_REL_THRESHOLD
 from engine.network import lift
 from engine.patterns import PatternSet, count_exact_patterns, sample_patterns

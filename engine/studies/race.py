@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from engine.convex.program import EXACT_MAX_N, build_patterns, solve_convex
 from engine.convex import program as convex
+from engine.convex.program import EXACT_MAX_N, build_patterns, solve_convex
 from engine.convex.solvers.admm import admm_solve
 from engine.convex.solvers.scp import scp_solve
 from engine.gradient.sgd import train_sgd
