@@ -2,7 +2,7 @@
 
 Everything is deterministic from a seed; every rejection is a :class:`DataError` (a ``ValueError``) whose
 message is one sentence for the user. Features are ``n x 2`` in data units, labels ``-1.0``/``+1.0``
-(classification) or real (regression), following DESIGN.md section 2.
+(classification) or real (regression), following docs/design.md §2.
 """
 
 from datasets.base import FEATURE_BOUND, MAX_POINTS, MIN_POINTS, DataError, Dataset

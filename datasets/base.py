@@ -1,6 +1,6 @@
 """The :class:`Dataset` container, the :class:`DataError` exception and shared validation helpers.
 
-Conventions (DESIGN.md section 2): features ``X`` are ``n x 2`` floats in data units, labels ``y`` are
+Conventions (docs/design.md §2): features ``X`` are ``n x 2`` floats in data units, labels ``y`` are
 exactly ``-1.0`` / ``+1.0`` for classification and real numbers for regression.
 """
 

@@ -1,4 +1,4 @@
-"""Gradient attacks on a two-layer ReLU network: input gradient, FGSM and PGD (DESIGN.md sections 2, 4).
+"""Gradient attacks on a two-layer ReLU network: input gradient, FGSM and PGD (docs/design.md §2, §5).
 
 Conventions: the attacker moves the input ``x`` (data units) inside a ball of radius ``eps`` around each
 point, ``||x' - x||_inf <= eps`` (``norm="inf"``) or ``||x' - x||_2 <= eps`` (``norm="2"``); the bias

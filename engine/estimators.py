@@ -1,6 +1,6 @@
 """scikit-learn estimators: the two-layer ReLU network trained by its convex program or by gradients.
 
-``f(x) = sum_j alpha_j relu(w_j . (x, 1))`` is fitted to the objective of DESIGN.md section 2,
+``f(x) = sum_j alpha_j relu(w_j . (x, 1))`` is fitted to the objective of docs/design.md §2,
 
     J(W, alpha) = (1/n) sum_k l(f(x_k), y_k) + (beta/2) (||W||_F^2 + ||alpha||^2),
 

@@ -1,4 +1,4 @@
-"""Per-sample losses l(f, y) and the conjugate of their mean (DESIGN.md section 2 and 3).
+"""Per-sample losses l(f, y) and the conjugate of their mean (docs/design.md §2 and §3).
 
 Conventions: the training loss is always the **mean** over the n points,
 ``L(yhat) = (1/n) sum_k l(yhat_k, y_k)``;
@@ -29,6 +29,13 @@ class Loss:
     """A per-sample loss ``l(f, y)``: value, derivative in ``f`` and the conjugate of its mean."""
 
     name: str
+
+    def __post_init__(self) -> None:
+        if self.name not in LOSS_NAMES:
+            raise ValueError(f"unknown loss {self.name!r}; choose one of {', '.join(LOSS_NAMES)}")
+
+    def __str__(self) -> str:
+        return self.name
 
     def value(self, f: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Per-sample loss values ``l(f_k, y_k)``."""
@@ -125,8 +132,15 @@ def _xlogx(a: np.ndarray) -> np.ndarray:
         return np.where(a > 0.0, a * np.log(np.where(a > 0.0, a, 1.0)), 0.0)
 
 
-def get_loss(name: str) -> Loss:
-    """The loss called ``name`` (one of ``LOSS_NAMES``); a ValueError names the choices otherwise."""
-    if name not in LOSS_NAMES:
-        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSS_NAMES)}")
-    return Loss(name)
+def get_loss(loss: Loss | str) -> Loss:
+    """The loss called ``loss`` (one of ``LOSS_NAMES``), or ``loss`` itself if it is a :class:`Loss`.
+
+    Entry points (``solve_convex``, ``solve_robust``, ``train_sgd``, ``certify``, the estimators, the
+    command line) resolve the loss once with this; everything below them takes the :class:`Loss`.
+    A ValueError names the choices for an unknown name.
+    """
+    if isinstance(loss, Loss):
+        return loss
+    if loss not in LOSS_NAMES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSS_NAMES)}")
+    return Loss(loss)

@@ -1,4 +1,4 @@
-"""The two-layer ReLU network and its training objective J (DESIGN.md section 2).
+"""The two-layer ReLU network and its training objective J (docs/design.md §2).
 
 ``f(x) = sum_j alpha_j relu(w_j . z)`` with the lifted input ``z = (x, 1)``; ``W`` is ``m x (d+1)``
 (last column = bias), ``alpha`` has length ``m``. The objective is

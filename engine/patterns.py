@@ -1,4 +1,4 @@
-"""Activation patterns ``d = 1[Z w >= 0]`` of lifted data (DESIGN.md section 3).
+"""Activation patterns ``d = 1[Z w >= 0]`` of lifted data (docs/design.md §3).
 
 * ``exact_patterns`` lists every pattern of 2-D data exactly. The lifted points z_k = (x_k, 1) are the
   normals of a central arrangement of planes in R^3; its cells are the patterns. Every cell has a

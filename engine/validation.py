@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.losses import LOSS_NAMES
+from engine.losses import Loss, get_loss
 
 
-def validate_problem(X: np.ndarray, y: np.ndarray, loss: str, beta: float) -> tuple[np.ndarray, np.ndarray]:
-    """Check shapes, finiteness, labels and beta; raise ValueError with a one-sentence message."""
+def validate_problem(
+    X: np.ndarray, y: np.ndarray, loss: Loss | str, beta: float
+) -> tuple[np.ndarray, np.ndarray, Loss]:
+    """Check shapes, finiteness, labels and beta once, at an entry point: ``(X, y, the Loss)``.
+
+    Raises ValueError with a one-sentence message. What it returns is what the internals take.
+    """
+    loss = get_loss(loss)
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float).reshape(-1)
-    if loss not in LOSS_NAMES:
-        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSS_NAMES)}")
     if X.ndim != 2 or X.shape[0] != y.shape[0]:
         raise ValueError("X must be an n x d array with one label per row")
     if X.shape[0] < 2:
@@ -21,6 +25,6 @@ def validate_problem(X: np.ndarray, y: np.ndarray, loss: str, beta: float) -> tu
         raise ValueError("the data contain NaN or infinite values")
     if not (np.isfinite(beta) and beta > 0.0):
         raise ValueError("beta must be a positive number")
-    if loss != "squared" and not np.all(np.isin(y, (-1.0, 1.0))):
+    if loss.is_classification() and not np.all(np.isin(y, (-1.0, 1.0))):
         raise ValueError(f"the {loss} loss needs labels -1/+1; use the squared loss for regression targets")
-    return X, y
+    return X, y, loss

@@ -1,4 +1,4 @@
-"""The key formulas of each page, typeset with ``st.latex`` in a collapsed expander (DESIGN.md 2-4)."""
+"""The key formulas of each page, typeset with ``st.latex`` in a collapsed expander (docs/design.md §2-5)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ data unless ``--test-fraction F`` splits off a test part (split seeded by ``--se
 
 ``--seed`` seeds the data generator, the CSV split and, for SGD, the initial weights and minibatch
 shuffles; ``--init-seed`` gives SGD its own seed instead. The objective is the mean loss plus
-``beta/2`` times the squared weights, bias included (DESIGN.md section 2).
+``beta/2`` times the squared weights, bias included (docs/design.md §2).
 
 ``--eps E --norm inf|2`` trains robustly: ``--method convex`` solves the convex robust program
 (engine/robust/program.py), ``--method sgd`` trains with PGD adversarial examples (``--pgd-steps``,

@@ -1,4 +1,4 @@
-"""Dual lower bound on the global optimum of J and the certificate of optimality (DESIGN.md section 3).
+"""Dual lower bound on the global optimum of J and the certificate of optimality (docs/design.md §3).
 
 By Fenchel duality, for every lambda with ``max_{||w||<=1} |lambda . relu(Z w)| <= beta``:
 

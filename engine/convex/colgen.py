@@ -1,4 +1,4 @@
-"""Certified column generation for the exact convex program of 2-D data (DESIGN.md section 3).
+"""Certified column generation for the exact convex program of 2-D data (docs/design.md §3).
 
 Solve the program on a small working set of patterns, price the restricted dual point exactly over the
 unit sphere (engine/convex/pricing.py: a sweep along every great circle, O(n^2 log n)), add the patterns of

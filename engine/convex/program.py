@@ -1,6 +1,6 @@
 """The convex program of a two-layer ReLU network, its reference solver and network recovery.
 
-For patterns D_1..D_P and variables u_i, v_i in R^(d+1) (DESIGN.md section 3):
+For patterns D_1..D_P and variables u_i, v_i in R^(d+1) (docs/design.md §3):
 
     C(u, v) = L(yhat) + beta * sum_i (||u_i||_2 + ||v_i||_2),   yhat = sum_i D_i Z (u_i - v_i),
     subject to (2 D_i - I) Z u_i >= 0 and (2 D_i - I) Z v_i >= 0.
@@ -84,7 +84,7 @@ def build_patterns(X: np.ndarray, patterns: str | int, pattern_seed: int = 0) ->
 
 
 def cvxpy_mean_loss(f: cp.Expression, y: np.ndarray, loss: str) -> cp.Expression:
-    """The mean loss (DESIGN.md section 2) of the predictions ``f`` as a CVXPY expression."""
+    """The mean loss (docs/design.md §2) of the predictions ``f`` as a CVXPY expression."""
     n = len(y)
     if loss == "squared":
         return cp.sum_squares(f - y) / (2 * n)
@@ -338,7 +338,7 @@ def solve_convex(
     the cvxpy, admm and reduced solvers and to n <= COLGEN_MAX_N for colgen / auto. ``objective`` of
     the result is J of the recovered network on (X, y).
     """
-    X, y = validate_problem(X, y, loss, beta)
+    X, y, _ = validate_problem(X, y, loss, beta)
     _check_request(X, loss, patterns, solver)
     if solver == "auto":  # column generation prices over 2-D cones; the reference solver elsewhere
         solver = "colgen" if X.shape[1] == 2 else "cvxpy"

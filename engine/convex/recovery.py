@@ -1,4 +1,4 @@
-"""Recovery of a ReLU network from a convex solution, and the convex objective C (DESIGN.md section 3).
+"""Recovery of a ReLU network from a convex solution, and the convex objective C (docs/design.md §3).
 
 Each nonzero u_i gives the neuron (u_i / sqrt||u_i||, +sqrt||u_i||), each nonzero v_i gives
 (v_i / sqrt||v_i||, -sqrt||v_i||). When the cone constraints hold, J(recovered) = C(u, v) exactly.

@@ -1,4 +1,4 @@
-"""Gradient training of the non-convex two-layer ReLU network (DESIGN.md section 2).
+"""Gradient training of the non-convex two-layer ReLU network (docs/design.md §2).
 
 Every optimizer minimises the same objective as :meth:`TwoLayerReLU.objective`,
 

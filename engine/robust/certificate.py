@@ -1,4 +1,4 @@
-"""Exact 2-D robustness certificate for any two-layer ReLU network (DESIGN.md section 4).
+"""Exact 2-D robustness certificate for any two-layer ReLU network (docs/design.md §5).
 
 ``f(x) = sum_j alpha_j relu(a_j . x + b_j)`` (``w_j = (a_j, b_j)``, bias never perturbed) is linear on
 every cell of the arrangement of the neuron lines ``a_j . x + b_j = 0``. Hence the minimum of the

@@ -1,4 +1,4 @@
-"""The convex robust (adversarial) training program (DESIGN.md section 4; Bai et al., section 4).
+"""The convex robust (adversarial) training program (docs/design.md §5; Bai et al., section 4).
 
 Every input x_k may be moved by delta with ``||delta|| <= eps`` (l_inf or l2 ball, data units; the
 bias coordinate of z = (x, 1) is never perturbed). Freeze every pattern over the whole ball:
@@ -18,7 +18,7 @@ loss terms are
     squared   (|yhat_k - y_k| + eps ||g_k||_*)^2 / 2,
 
 and the program is ``min (1/n) sum_k robust term_k + beta sum_i (||u_i|| + ||v_i||)`` under the frozen
-pattern constraints. For the recovered network (recovery as in DESIGN.md section 3) each robust term
+pattern constraints. For the recovered network (recovery as in docs/design.md §3) each robust term
 is exactly the worst loss of that network over the ball, so the program's value is the true robust
 objective of a real network: an **upper bound** on the best robust objective over all networks (the
 program only searches networks whose patterns are constant on every ball). With eps = 0 it is the
@@ -169,7 +169,7 @@ def solve_robust(
     network. ``solver``: 'reduced' (default, fast and exact), 'cvxpy' (the reference) or 'admm'
     (first-order, to about 1e-4 relative)."""
     start = time.perf_counter()
-    X, y = validate_problem(X, y, loss, beta)
+    X, y, _ = validate_problem(X, y, loss, beta)
     _check_robust_request(X, eps, norm, patterns, solver)
     pset = build_patterns(X, patterns, pattern_seed)
     D = pset.D

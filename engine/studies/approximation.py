@@ -181,7 +181,7 @@ def approximation_curve(
     non-increasing and never below the global optimum. A failed solve gives nan and a message instead
     of raising. The solver is :func:`curve_solver`'s; see :func:`curve_counts` for a budgeted grid.
     """
-    X, y = validate_problem(X, y, loss, beta)
+    X, y, _ = validate_problem(X, y, loss, beta)
     counts = sorted({int(c) for c in counts})
     if not counts or counts[0] < 1:
         raise ValueError("the draw counts must be positive integers")

@@ -120,7 +120,7 @@ def colgen_available() -> bool:
 
 def certified_optimum(X: np.ndarray, y: np.ndarray, *, loss: str, beta: float) -> ConvexResult:
     """The global optimum of the exact program: column generation, else CVXPY for n <= EXACT_MAX_N."""
-    X, y = validate_problem(X, y, loss, beta)
+    X, y, _ = validate_problem(X, y, loss, beta)
     if colgen_available():
         return solve_convex(X, y, loss=loss, beta=beta, patterns="exact", solver="colgen")
     if X.shape[0] <= EXACT_MAX_N:
@@ -191,7 +191,7 @@ def run_race(
     result of :func:`certified_optimum`) and ``sgd_result`` reuse earlier runs instead of solving again;
     ``reference_error`` (why an earlier attempt found no optimum) skips computing the reference.
     """
-    X, y = validate_problem(X, y, loss, beta)
+    X, y, _ = validate_problem(X, y, loss, beta)
     unknown = set(solvers) - set(RACE_SOLVERS)
     if unknown:
         raise ValueError(f"unknown race routes {sorted(unknown)}; choose from {', '.join(RACE_SOLVERS)}")

@@ -1,7 +1,7 @@
 """ADMM for the convex program (Bai, Gautam & Sojoudi, arXiv 2201.01965, Alg. 3.1), for every loss.
 
-The program (DESIGN.md section 3) over u = (u_1..u_P, v_1..v_P), each block in R^p (p = d + 1), with
-the mean loss L(f) = (1/n) sum_k l(f_k, y_k) (squared, hinge or logistic, DESIGN.md section 2):
+The program (docs/design.md §3) over u = (u_1..u_P, v_1..v_P), each block in R^p (p = d + 1), with
+the mean loss L(f) = (1/n) sum_k l(f_k, y_k) (squared, hinge or logistic, docs/design.md §2):
 
     min_u  L(F u) + beta * sum_j ||w_j||_2    s.t.  u = w,  G u = s,  s >= 0,
 

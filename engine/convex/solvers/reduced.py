@@ -1,6 +1,6 @@
 """The convex program with each pattern's cone cut down to its facets, solved by Clarabel directly.
 
-The program of DESIGN.md section 3 constrains every u_i by n linear inequalities
+The program of docs/design.md §3 constrains every u_i by n linear inequalities
 ``(2 D_i - I) Z u_i >= 0``, one per training point: 2nP rows in all, which is what makes the reference
 solve (CVXPY + Clarabel) slow. Most of them are redundant. The cone
 ``K_i = {u : a_k . u >= 0 for all k}`` with ``a_k = (2 d_ik - 1) z_k`` is cut out by its facets only,

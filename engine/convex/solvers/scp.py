@@ -1,6 +1,6 @@
 """Sampled convex program (SCP): fixed sampled first-layer directions, l1-penalised output weights.
 
-This module implements the SCP variant of DESIGN.md section 4 that **fixes sampled first-layer
+This module implements the SCP variant of docs/design.md §4 that **fixes sampled first-layer
 directions and fits the output weights with an l1 penalty** (not the "gated ReLU" variant).
 
 Construction. Draw ``patterns`` Gaussian directions g in R^(d+1) (seeded), keep the first direction of
@@ -109,7 +109,7 @@ def scp_objective(A: np.ndarray, a: np.ndarray, y: np.ndarray, loss: str, beta: 
 
 
 def _validate(X, y, loss, beta, patterns, max_iter, tol, log_every) -> tuple[np.ndarray, np.ndarray]:
-    X, y = validate_problem(X, y, loss, beta)  # data, labels and beta, as for every solver
+    X, y, _ = validate_problem(X, y, loss, beta)  # data, labels and beta, as for every solver
     if isinstance(patterns, bool) or not isinstance(patterns, int | np.integer) or patterns < 1:
         raise ValueError("patterns (the number of sampled directions) must be an integer >= 1")
     if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:

@@ -1,6 +1,6 @@
 """ADMM for the convex robust (adversarial) training program of :mod:`engine.robust`, every loss.
 
-The program (DESIGN.md section 4, :mod:`engine.robust`) over the blocks x_j in R^p (p = d + 1; the
+The program (docs/design.md §5, :mod:`engine.robust`) over the blocks x_j in R^p (p = d + 1; the
 u_i are blocks 1..P, the v_i blocks P+1..2P, block j has pattern D_j and sign sgn_j = +1 / -1):
 
     min  (1/n) sum_k g(phi_k(q_k, r_k)) + beta sum_j ||x_j||_2
@@ -505,7 +505,7 @@ def robust_admm_solve(
     ``time_limit_s`` seconds. U, V are feasible (module docstring).
     """
     start = time.perf_counter()
-    X, y = validate_problem(X, y, loss, beta)
+    X, y, _ = validate_problem(X, y, loss, beta)
     q_ord = robust_program.dual_norm(norm)
     if not (np.isfinite(eps) and eps >= 0.0):
         raise ValueError(f"eps must be a number >= 0 (got {eps})")
