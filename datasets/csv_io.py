@@ -40,6 +40,12 @@ def load_csv(source: Any, *, max_rows: int = MAX_POINTS, task: str | None = None
         raise DataError(f"The task must be 'classification', 'regression' or None, not {task!r}.")
     text, name = _read_text(source)
     X, y = _parse(text, max_rows)
+    return checked_dataset(X, y, name=name, task=task)
+
+
+def checked_dataset(X: np.ndarray, y: np.ndarray, *, name: str, task: str | None = None) -> Dataset:
+    """A :class:`Dataset` from parsed points: labels checked (0/1 mapped to -1/+1 for classification,
+    ``task=None`` infers the task), with notes on mapped labels, duplicate points and the feature range."""
     y, task, label_note = _labels(y, task)
     notes = [note for note in (label_note, _duplicate_note(X, y, task), _range_note(X)) if note]
     return Dataset(X=X, y=y, name=name, task=task, notes=" ".join(notes))

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from datasets.base import MAX_POINTS, MIN_POINTS, DataError, Dataset
-from datasets.csv_io import MAX_ABS_VALUE, _duplicate_note, _labels, _range_note
+from datasets.csv_io import MAX_ABS_VALUE, checked_dataset
 
 __all__ = ["Point", "as_points", "dataset_from_points", "points_from_dataset", "points_task"]
 
@@ -80,10 +80,7 @@ def dataset_from_points(points: Sequence[Point], name: str = "custom") -> Datase
             f"{MIN_POINTS} are needed (add points on the Data page)."
         )
     data = np.array(checked, dtype=float)
-    X, raw = data[:, :2], data[:, 2]
-    y, task, label_note = _labels(raw, None)
-    notes = [note for note in (label_note, _duplicate_note(X, y, task), _range_note(X)) if note]
-    return Dataset(X=X, y=y, name=name, task=task, notes=" ".join(notes))
+    return checked_dataset(data[:, :2], data[:, 2], name=name)
 
 
 def points_from_dataset(dataset: Dataset) -> tuple[Point, ...]:
