@@ -12,6 +12,9 @@ import pytest
 from benchmarks import BENCHMARKS, run_benchmark
 from benchmarks.__main__ import main
 
+# Every benchmark's quick mode runs once for the module (about 30 s, a browser included): not fast.
+pytestmark = pytest.mark.slow
+
 # cells that say why a solver did not run (or stopped) rather than giving a time
 _NOTES = ("skipped", "n/a", "not available", "failed", "—")
 
