@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU
 
 _BLOCK_ENTRIES = 2_000_000  # bound on (points x candidates x neurons) per evaluation block
@@ -268,7 +269,7 @@ def robust_objective_exact(
     X: np.ndarray,
     y: np.ndarray,
     *,
-    loss: str,
+    loss: Loss | str,
     beta: float,
     eps: float,
     norm: str = "inf",
@@ -277,19 +278,17 @@ def robust_objective_exact(
 
     Hinge and logistic losses fall as the margin rises, so the worst loss is at the minimum margin;
     the squared loss is worst at the smallest or the largest value of f on the ball (the minimum
-    margins with labels +1 and -1).
+    margins with labels +1 and -1). ``loss`` is a :class:`~engine.losses.Loss` or its name.
     """
-    from engine.losses import get_loss
-
+    loss = get_loss(loss)
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    lo = get_loss(loss)
-    if loss == "squared":
+    if loss.name == "squared":
         f_min, _ = min_margin(network, X, np.ones_like(y), eps, norm)
         f_max = -min_margin(network, X, -np.ones_like(y), eps, norm)[0]
         worst = 0.5 * np.maximum((y - f_min) ** 2, (f_max - y) ** 2)
     else:
         margins, _ = min_margin(network, X, y, eps, norm)
-        worst = lo.value(margins, np.ones_like(margins))  # l depends on y f only
+        worst = loss.value(margins, np.ones_like(margins))  # l depends on y f only
     reg = 0.5 * beta * (float(np.sum(network.W**2)) + float(np.sum(network.alpha**2)))
     return float(np.mean(worst) + reg)

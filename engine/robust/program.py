@@ -23,24 +23,37 @@ is exactly the worst loss of that network over the ball, so the program's value 
 objective of a real network: an **upper bound** on the best robust objective over all networks (the
 program only searches networks whose patterns are constant on every ball). With eps = 0 it is the
 standard program.
+
+Where the parts live: the robust terms and objectives live in :mod:`engine.robust.terms`; the solvers, their
+request and solution records and the one registry (with its fallback rule) in
+:mod:`engine.robust.solvers`. This module is the entry point: it checks the request once, resolves the
+loss, builds the patterns, asks the registry and recovers the network.
 """
 
 from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import cvxpy as cp
 import numpy as np
 
-from engine.attacks import input_gradient
 from engine.convex.program import EXACT_MAX_N, build_patterns
 from engine.convex.recovery import merge_neurons, recover_network
-from engine.losses import get_loss
-from engine.network import TwoLayerReLU, lift
+from engine.losses import Loss
+from engine.network import TwoLayerReLU
+from engine.robust.solvers.base import RobustProblem
+from engine.robust.solvers.registry import (
+    ROBUST_SOLVER_HELP,
+    ROBUST_SOLVERS,
+    get_robust_solver,
+    solve_robust_problem,
+)
+from engine.robust.terms import NORMS, dual_norm, network_robust_objective, robust_objective_linear
 from engine.validation import validate_problem
 
+# NORMS, dual_norm, robust_objective_linear (engine.robust.terms) and ROBUST_SOLVERS, ROBUST_SOLVER_HELP
+# (engine.robust.solvers.registry) are defined there and re-exported here for the public API.
 __all__ = [
     "NORMS",
     "ROBUST_SOLVERS",
@@ -52,17 +65,6 @@ __all__ = [
     "solve_robust",
     "solve_robust_cvxpy",
 ]
-
-NORMS = ("inf", "2")
-
-
-def dual_norm(norm: str) -> float:
-    """The order of the dual norm: l_inf ball -> l1, l2 ball -> l2."""
-    if norm == "inf":
-        return 1
-    if norm == "2":
-        return 2
-    raise ValueError(f"norm must be 'inf' or '2' (got {norm!r})")
 
 
 @dataclass
@@ -76,74 +78,21 @@ class RobustResult:
     norm: str
     patterns: int
     pattern_mode: str
-    status: str
+    status: str  # the solver's status; after a fallback it names the solver that took over
     time_s: float
     U: np.ndarray
     V: np.ndarray
     D: np.ndarray
-    solver: str = "cvxpy"
-
-
-def robust_terms(yhat: np.ndarray, slopes: np.ndarray, y: np.ndarray, loss: str, eps: float) -> np.ndarray:
-    """The robust loss term of every point from predictions, local slopes ``eps ||g_k||_*`` and labels."""
-    if loss == "hinge":
-        return np.maximum(0.0, 1.0 - y * yhat + eps * slopes)
-    if loss == "logistic":
-        return np.logaddexp(0.0, -y * yhat + eps * slopes)
-    if loss == "squared":
-        return 0.5 * (np.abs(yhat - y) + eps * slopes) ** 2
-    raise ValueError(f"unknown loss {loss!r}")
-
-
-def robust_objective_linear(
-    X: np.ndarray,
-    y: np.ndarray,
-    D: np.ndarray,
-    U: np.ndarray,
-    V: np.ndarray,
-    *,
-    loss: str,
-    beta: float,
-    eps: float,
-    norm: str,
-) -> float:
-    """The robust program's objective at (U, V) (constraints not checked)."""
-    Z = lift(X)
-    d = X.shape[1]
-    yhat = np.sum(D * (Z @ (U - V)), axis=1)
-    G = D.astype(float) @ (U[:d] - V[:d]).T  # n x d local slopes
-    slopes = np.linalg.norm(G, ord=dual_norm(norm), axis=1)
-    reg = np.sum(np.linalg.norm(U, axis=0)) + np.sum(np.linalg.norm(V, axis=0))
-    return float(np.mean(robust_terms(yhat, slopes, y, loss, eps)) + beta * reg)
-
-
-def network_robust_objective(
-    network: TwoLayerReLU, X: np.ndarray, y: np.ndarray, *, loss: str, beta: float, eps: float, norm: str
-) -> float:
-    """The robust objective of a network that is linear on every ball (as the program's networks are).
-
-    Uses the slope of f at each training point; for a network whose neurons change sign inside a
-    ball this is not the worst case (use the exact 2-D certificate instead).
-    """
-    slopes = np.linalg.norm(input_gradient(network, X), ord=dual_norm(norm), axis=1)
-    terms = robust_terms(network.predict(X), slopes, y, loss, eps)
-    return float(np.mean(terms) + beta / 2 * (np.sum(network.W**2) + np.sum(network.alpha**2)))
-
-
-ROBUST_SOLVERS = ("reduced", "cvxpy", "admm")
-ROBUST_SOLVER_HELP = {
-    "reduced": "Clarabel called directly on the program with each pattern's cone cut to its facets "
-    "(engine/robust/solvers/reduced.py)",
-    "cvxpy": "reference: CVXPY + Clarabel on the whole program (SCS if Clarabel fails)",
-    "admm": "first-order: ADMM with the robust cone projection and the robust loss prox "
-    "(engine/robust/solvers/admm.py)",
-}
+    solver: str = "cvxpy"  # the solver asked for (see status for a fallback)
+    message: str = ""  # the solver's own account of its run
+    # logged iterates of an iterative solver (admm), else empty; keys in engine/robust/solvers/admm.py
+    history: list[dict] = field(default_factory=list)
 
 
 def _check_robust_request(X: np.ndarray, eps: float, norm: str, patterns: str | int, solver: str) -> None:
+    """What the robust program needs beyond validate_problem: norm, solver, radius, exact-pattern size."""
     dual_norm(norm)
-    if solver not in ROBUST_SOLVERS:
-        raise ValueError(f"unknown robust solver {solver!r}; choose one of {', '.join(ROBUST_SOLVERS)}")
+    get_robust_solver(solver)
     if not (np.isfinite(eps) and eps >= 0.0):
         raise ValueError(f"eps must be a number >= 0 (got {eps})")
     if patterns == "exact" and X.shape[0] > EXACT_MAX_N:
@@ -157,7 +106,7 @@ def solve_robust(
     X: np.ndarray,
     y: np.ndarray,
     *,
-    loss: str = "hinge",
+    loss: Loss | str = "hinge",
     beta: float = 1e-3,
     eps: float = 0.1,
     norm: str = "inf",
@@ -167,90 +116,35 @@ def solve_robust(
 ) -> RobustResult:
     """Solve the robust program on the exact (2-D, n <= EXACT_MAX_N) or sampled patterns and recover its
     network. ``solver``: 'reduced' (default, fast and exact), 'cvxpy' (the reference) or 'admm'
-    (first-order, to about 1e-4 relative)."""
+    (first-order, to about 1e-4 relative); see engine.robust.solvers.registry. When the reduced solver
+    fails, the reference takes over and the status says so."""
     start = time.perf_counter()
-    X, y, _ = validate_problem(X, y, loss, beta)
+    X, y, loss = validate_problem(X, y, loss, beta)
     _check_robust_request(X, eps, norm, patterns, solver)
     pset = build_patterns(X, patterns, pattern_seed)
-    D = pset.D
-    if solver == "cvxpy":
-        U, V, status = _solve_cvxpy_program(X, y, D, loss=loss, beta=beta, eps=eps, norm=norm)
-    elif solver == "reduced":
-        from engine.robust.solvers.reduced import solve_robust_reduced
-
-        try:
-            U, V, status = solve_robust_reduced(
-                X, y, D, loss=loss, beta=beta, eps=eps, norm=norm, directions=pset.directions
-            )
-        except RuntimeError as exc:  # Clarabel can stall on exponential cones: the reference takes over
-            U, V, status = _solve_cvxpy_program(X, y, D, loss=loss, beta=beta, eps=eps, norm=norm)
-            status = f"{status} (reference solver; the reduced program failed: {exc})"
-    else:
-        from engine.robust.solvers.admm import robust_admm_solve
-
-        res = robust_admm_solve(X, y, D, loss=loss, beta=beta, eps=eps, norm=norm)
-        U, V = res.U, res.V
-        status = "optimal" if res.converged else f"not converged: {res.message}"
-    network = merge_neurons(recover_network(U, V), X)
+    problem = RobustProblem(
+        X=X, y=y, D=pset.D, loss=loss, beta=beta, eps=float(eps), norm=norm, directions=pset.directions
+    )
+    solution = solve_robust_problem(solver, problem)
+    network = merge_neurons(recover_network(solution.U, solution.V), X)
     return RobustResult(
         network=network,
         objective=network_robust_objective(network, X, y, loss=loss, beta=beta, eps=eps, norm=norm),
-        nominal_objective=network.objective(X, y, get_loss(loss), beta),
+        nominal_objective=network.objective(X, y, loss, beta),
         eps=float(eps),
         norm=norm,
-        patterns=int(D.shape[1]),
+        patterns=int(pset.D.shape[1]),
         pattern_mode="exact" if pset.exact else "sampled",
-        status=status,
+        status=solution.status,
         time_s=time.perf_counter() - start,
-        U=U,
-        V=V,
-        D=D,
+        U=solution.U,
+        V=solution.V,
+        D=pset.D,
         solver=solver,
+        message=solution.message,
+        history=solution.history,
     )
 
 
 # The reference route, kept under its own name for tests and scripts.
 solve_robust_cvxpy = functools.partial(solve_robust, solver="cvxpy")
-
-
-def _solve_cvxpy_program(
-    X: np.ndarray, y: np.ndarray, D: np.ndarray, *, loss: str, beta: float, eps: float, norm: str
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """The robust program on patterns D as one CVXPY problem (Clarabel, SCS fallback): (U, V, status)."""
-    q = dual_norm(norm)
-    Z = lift(X)
-    n, p = Z.shape
-    d = p - 1
-    P = D.shape[1]
-    Df = D.astype(float)
-    S = 2.0 * Df - 1.0
-    U = cp.Variable((p, P))
-    V = cp.Variable((p, P))
-    yhat = cp.sum(cp.multiply(Df, Z @ U), axis=1) - cp.sum(cp.multiply(Df, Z @ V), axis=1)
-    G = Df @ (U[:d, :] - V[:d, :]).T  # n x d
-    slopes = cp.norm(G, q, axis=1)
-    ones = np.ones((n, 1))
-    constraints = [
-        cp.multiply(S, Z @ U) >= eps * ones @ cp.reshape(cp.norm(U[:d, :], q, axis=0), (1, P), order="C"),
-        cp.multiply(S, Z @ V) >= eps * ones @ cp.reshape(cp.norm(V[:d, :], q, axis=0), (1, P), order="C"),
-    ]
-    if loss == "hinge":
-        data = cp.sum(cp.pos(1 - cp.multiply(y, yhat) + eps * slopes)) / n
-    elif loss == "logistic":
-        data = cp.sum(cp.logistic(-cp.multiply(y, yhat) + eps * slopes)) / n
-    else:  # squared: t >= |yhat - y| + eps slope, t >= 0; the objective increases in t
-        t = cp.Variable(n, nonneg=True)
-        constraints.append(t >= cp.abs(yhat - y) + eps * slopes)
-        data = cp.sum_squares(t) / (2 * n)
-    reg = cp.sum(cp.norm(U, 2, axis=0)) + cp.sum(cp.norm(V, 2, axis=0))
-    problem = cp.Problem(cp.Minimize(data + beta * reg), constraints)
-    try:
-        problem.solve(solver="CLARABEL")
-    except cp.error.SolverError:
-        try:  # Clarabel fails on some logistic programs (exponential cones); SCS is the fallback
-            problem.solve(solver="SCS", eps=1e-8, max_iters=20_000)
-        except cp.error.SolverError as exc:
-            raise RuntimeError(f"the reference solvers failed on the robust program: {exc}") from exc
-    if U.value is None:
-        raise RuntimeError(f"the reference solver returned no solution (status {problem.status})")
-    return np.asarray(U.value), np.asarray(V.value), str(problem.status)

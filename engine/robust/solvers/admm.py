@@ -129,21 +129,20 @@ included).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 from scipy.optimize import linprog, nnls
 from scipy.special import expit
 
-import engine.robust.program as robust_program
 from engine.convex.solvers.admm import _ABS_WEIGHT, _CHECK_EVERY, _group_soft_threshold, loss_prox
-from engine.losses import get_loss
+from engine.losses import Loss
 from engine.network import lift
-from engine.validation import validate_problem
+from engine.robust.solvers.base import RobustProblem, RobustSolution, RobustSolver
+from engine.robust.terms import dual_norm, robust_objective_linear
 
 __all__ = [
-    "RobustAdmmResult",
+    "ADMM_SOLVER",
     "has_interior",
     "project_robust_cone",
     "repair_block",
@@ -165,18 +164,6 @@ _REPAIR_ROUNDS = 50
 _INTERIOR_TOL = 1e-9
 
 
-@dataclass
-class RobustAdmmResult:
-    """A robust ADMM solution: ``U``, ``V`` (p x P, feasible, see the module docstring) and its run."""
-
-    U: np.ndarray
-    V: np.ndarray
-    iterations: int = 0
-    converged: bool = False
-    history: list[dict] = field(default_factory=list)
-    message: str = ""
-
-
 def _ball_level(A: np.ndarray, counts: np.ndarray, R: np.ndarray) -> np.ndarray:
     """The l1-ball projection's soft-threshold level max(0, max_m (A_m - R) / m).
 
@@ -195,7 +182,7 @@ def project_robust_cone(
     ``s0`` is n x B, ``t0`` d x B (B blocks); ||.||_* is l1 (norm 'inf') or l2 (norm '2'). Exact, see
     the module docstring; eps = 0 gives s = max(s0, 0), t = t0.
     """
-    q = robust_program.dual_norm(norm)
+    q = dual_norm(norm)
     if eps == 0.0:
         return np.maximum(s0, 0.0), t0.copy()
     n = s0.shape[0]
@@ -246,7 +233,7 @@ def robust_loss_prox(
     a_r: np.ndarray,
     y: np.ndarray,
     *,
-    loss: str,
+    loss: Loss,
     eps: float,
     norm: str,
     tau: float | np.ndarray,
@@ -258,7 +245,7 @@ def robust_loss_prox(
     """
     n, d = a_r.shape
     tau = np.broadcast_to(np.asarray(tau, dtype=float), (n,))
-    q_ord = robust_program.dual_norm(norm)
+    q_ord = dual_norm(norm)
     # psi(theta) = c0 - lin * theta + sum_i wts_i (bps_i - theta)_+  (piecewise linear, decreasing)
     if eps > 0.0:
         if q_ord == 1:
@@ -268,12 +255,12 @@ def robust_loss_prox(
         wts = [np.full(bps[0].shape, eps * eps)]
     else:
         bps, wts = [np.zeros((n, 0))], [np.zeros((n, 0))]
-    if loss == "squared":
+    if loss.name == "squared":
         c0, lin = np.zeros(n), 0.0
         bps.append(np.abs(a_q - y)[:, None])
         wts.append(np.ones((n, 1)))
     else:
-        c0, lin = (1.0 if loss == "hinge" else 0.0) - y * a_q, 1.0
+        c0, lin = (1.0 if loss.name == "hinge" else 0.0) - y * a_q, 1.0
     b = np.hstack(bps)
     wt = np.hstack(wts)
 
@@ -286,9 +273,9 @@ def robust_loss_prox(
 
     grid = np.hstack([np.zeros((n, 1)), np.sort(b, axis=1)])  # 0 and the breakpoints
     psi_grid = psi(grid)
-    if loss == "hinge":
+    if loss.name == "hinge":
         H = -psi_grid
-    elif loss == "squared":
+    elif loss.name == "squared":
         H = grid - tau[:, None] * psi_grid
     else:
         H = grid - tau[:, None] * expit(psi_grid)
@@ -299,17 +286,17 @@ def robust_loss_prox(
     p0 = psi_grid[rows, J]
     slope = lin + np.sum(wt * (b > th0[:, None]), axis=1)  # -psi' on the segment
     alpha = p0 + slope * th0  # psi(theta) = alpha - slope * theta on the segment
-    if loss == "hinge":
+    if loss.name == "hinge":
         theta = np.where(p0 > 0.0, th0 + p0 / slope, th0)
         theta = np.where(psi_grid[:, 0] <= 0.0, 0.0, np.minimum(theta, tau))
-    elif loss == "squared":
+    elif loss.name == "squared":
         theta = tau * alpha / (1.0 + tau * slope)
     else:  # t = psi solves t = alpha - slope tau sigmoid(t): the logistic prox in the margin -t
-        margin = loss_prox(get_loss("logistic"), -alpha, np.ones(n), tau * slope)
+        margin = loss_prox(loss, -alpha, np.ones(n), tau * slope)
         theta = tau * expit(-margin)
-    if loss != "hinge":
+    if loss.name != "hinge":
         theta = np.clip(theta, th0, th1)
-    if loss == "squared":
+    if loss.name == "squared":
         dev = a_q - y
         q = y + np.sign(dev) * np.maximum(np.abs(dev) - theta, 0.0)
     else:
@@ -398,7 +385,7 @@ def repair_block(Zs: np.ndarray, w: np.ndarray, eps: float, norm: str) -> np.nda
     (d <= 8; exact, one NNLS), for l2 (and l1 in more dimensions) cutting planes at the current
     point's subgradient, to 1e-11 relative (module docstring).
     """
-    q = robust_program.dual_norm(norm)
+    q = dual_norm(norm)
     d = Zs.shape[1] - 1
     if eps == 0.0:
         cuts = np.zeros((1, d))
@@ -428,11 +415,11 @@ def _cut(v: np.ndarray, q: int) -> np.ndarray:
     return v / nv if nv > 0.0 else np.zeros_like(v)
 
 
-def _default_rho(loss: str, beta: float) -> float:
+def _default_rho(loss: Loss, beta: float) -> float:
     """rho = 3 beta (squared), beta (hinge), min(beta, 20 beta^2) (logistic); module docstring."""
-    if loss == "squared":
+    if loss.name == "squared":
         return 3.0 * beta
-    if loss == "logistic":
+    if loss.name == "logistic":
         return min(beta, 20.0 * beta**2)
     return beta
 
@@ -445,7 +432,7 @@ def has_interior(Zs: np.ndarray, eps: float, norm: str) -> bool:
     the LP's cone contains the true one, so m <= 0 proves an empty interior, and a point with a
     positive true margin proves an interior point (after 30 rounds without either: True).
     """
-    q = robust_program.dual_norm(norm)
+    q = dual_norm(norm)
     d = Zs.shape[1] - 1
     thr = _INTERIOR_TOL * max(float(np.abs(Zs).max()), 1e-300)
     if q == 1 and d <= 8:
@@ -470,7 +457,7 @@ def has_interior(Zs: np.ndarray, eps: float, norm: str) -> bool:
 
 def _feasible(Z: np.ndarray, S2: np.ndarray, W: np.ndarray, eps: float, norm: str) -> np.ndarray:
     """``W`` (p x 2P) with every violating block replaced by its projection on its robust cone."""
-    q = robust_program.dual_norm(norm)
+    q = dual_norm(norm)
     W = W.copy()
     for j in np.flatnonzero(np.linalg.norm(W, axis=0) > 0.0):
         if _violation(Z, S2[:, j : j + 1], W[:, j : j + 1], eps, q) > 0.0:
@@ -488,7 +475,7 @@ def robust_admm_solve(
     y: np.ndarray,
     D: np.ndarray,
     *,
-    loss: str,
+    loss: Loss,
     beta: float,
     eps: float,
     norm: str,
@@ -496,19 +483,17 @@ def robust_admm_solve(
     tol: float = 1e-6,
     max_iter: int = 20000,
     time_limit_s: float | None = None,
-) -> RobustAdmmResult:
+) -> RobustSolution:
     """Solve the robust program on patterns ``D`` (n x P boolean) by ADMM (module docstring).
 
     ``rho`` (for x = w and G x = (s, t)) defaults to 3 beta (squared), beta (hinge) or
     min(beta, 20 beta^2) (logistic); the loss split's rho_q is 1 / n. ``tol`` is
     the relative residual tolerance; the run also stops after ``max_iter`` iterations or
-    ``time_limit_s`` seconds. U, V are feasible (module docstring).
+    ``time_limit_s`` seconds. U, V are feasible (module docstring); the status is 'optimal' when the
+    residuals met ``tol``, else 'not converged: ' and the message.
     """
     start = time.perf_counter()
-    X, y, _ = validate_problem(X, y, loss, beta)
-    q_ord = robust_program.dual_norm(norm)
-    if not (np.isfinite(eps) and eps >= 0.0):
-        raise ValueError(f"eps must be a number >= 0 (got {eps})")
+    q_ord = dual_norm(norm)
     if max_iter < 1:
         raise ValueError("max_iter must be at least 1")
     D = np.asarray(D, dtype=bool)
@@ -543,7 +528,7 @@ def robust_admm_solve(
     o, mu = np.zeros((n, p)), np.zeros((n, p))
 
     grad0 = np.zeros((n, p))
-    grad0[:, d] = get_loss(loss).mean_gradient(np.zeros(n), y)
+    grad0[:, d] = loss.mean_gradient(np.zeros(n), y)
     abs_dual = _ABS_WEIGHT * float(np.linalg.norm(ops.apply_ft(grad0))) + 1e-300
     abs_pri = abs_dual / rho
     dim_pri = np.sqrt(x.size + s.size + t.size + o.size)
@@ -556,10 +541,10 @@ def robust_admm_solve(
         history.append(
             {
                 "iteration": k,
-                "objective": robust_program.robust_objective_linear(
+                "objective": robust_objective_linear(
                     X, y, D, W[:, :P], W[:, P:], loss=loss, beta=beta, eps=eps, norm=norm
                 ),
-                "objective_w": robust_program.robust_objective_linear(
+                "objective_w": robust_objective_linear(
                     X, y, D, w[:, :P], w[:, P:], loss=loss, beta=beta, eps=eps, norm=norm
                 ),
                 "violation": _violation(Z, ops.S2, w, eps, q_ord),
@@ -626,4 +611,33 @@ def robust_admm_solve(
     U[:, keep], V[:, keep] = W[:, :P], W[:, P:]
     if P < P_all:
         message += f"; {P_all - P} of {P_all} patterns have a robust cone without interior (weights 0)"
-    return RobustAdmmResult(U=U, V=V, iterations=k, converged=converged, history=history, message=message)
+    return RobustSolution(
+        U=U,
+        V=V,
+        status="optimal" if converged else f"not converged: {message}",
+        message=message,
+        iterations=k,
+        history=history,
+    )
+
+
+def _solve(problem: RobustProblem) -> RobustSolution:
+    return robust_admm_solve(
+        problem.X,
+        problem.y,
+        problem.D,
+        loss=problem.loss,
+        beta=problem.beta,
+        eps=problem.eps,
+        norm=problem.norm,
+    )
+
+
+ADMM_SOLVER = RobustSolver(
+    name="admm",
+    help="first-order: ADMM with the robust cone projection and the robust loss prox "
+    "(engine/robust/solvers/admm.py)",
+    limits="first-order: to about 1e-4 relative (tol 1e-6, at most 20,000 iterations); fast on large n "
+    "with few patterns that keep a robust cone",
+    solve=_solve,
+)

@@ -1,13 +1,14 @@
 """The convex robust program (engine/robust/program.py) with facet-reduced cones, solved by Clarabel directly.
 
-The program of :mod:`engine.robust` has, for every neuron block w_j (u_i or v_i) and every point k, the
-frozen-pattern constraint ``a_k . w_j >= eps ||w_j[:d]||_*`` with ``a_k = (2 d_kj - 1) z_k``: 2nP
-norm-cone rows, which is what makes the CVXPY reference slow. Most are redundant, and the rows kept by
-the standard program's facet reduction (:func:`engine.convex.solvers.reduced.cone_facets`, the extreme rays
-of ``cone(a_1..a_n)``) imply all the others here as well: if ``a_k = sum_l lambda_l a_l`` with
-``lambda >= 0``, the bias coordinate gives ``sum_l lambda_l s_l = s_k = +-1`` (``s = 2 d - 1``), so
-``sum_l lambda_l >= 1`` and ``a_k . w = sum_l lambda_l a_l . w >= eps ||w[:d]||_* sum_l lambda_l
->= eps ||w[:d]||_*``. The reduced program therefore has the **same feasible set and optimum**.
+The robust program (:class:`engine.robust.solvers.base.RobustProblem`) has, for every neuron block w_j
+(u_i or v_i) and every point k, the frozen-pattern constraint ``a_k . w_j >= eps ||w_j[:d]||_*`` with
+``a_k = (2 d_kj - 1) z_k``: 2nP norm-cone rows, which is what makes the CVXPY reference slow. Most are
+redundant, and the rows kept by the standard program's facet reduction
+(:func:`engine.convex.solvers.reduced.cone_facets`, the extreme rays of ``cone(a_1..a_n)``) imply all the
+others here as well: if ``a_k = sum_l lambda_l a_l`` with ``lambda >= 0``, the bias coordinate gives
+``sum_l lambda_l s_l = s_k = +-1`` (``s = 2 d - 1``), so ``sum_l lambda_l >= 1`` and ``a_k . w =
+sum_l lambda_l a_l . w >= eps ||w[:d]||_* sum_l lambda_l >= eps ||w[:d]||_*``. The reduced program
+therefore has the **same feasible set and optimum**.
 
 Conic form handed to Clarabel (no modelling layer), with one norm bound per block and per point:
 
@@ -33,11 +34,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from engine.convex.solvers.reduced import CLARABEL_SETTINGS, FacetCache, facets_for
-from engine.losses import get_loss
+from engine.losses import Loss
 from engine.network import lift
-from engine.robust.program import dual_norm
+from engine.robust.solvers.base import RobustProblem, RobustSolution, RobustSolver
+from engine.robust.terms import dual_norm
 
-__all__ = ["solve_robust_reduced"]
+__all__ = ["REDUCED_SOLVER", "solve_robust_reduced"]
 
 
 @dataclass
@@ -71,21 +73,19 @@ def solve_robust_reduced(
     y: np.ndarray,
     D: np.ndarray,
     *,
-    loss: str,
+    loss: Loss,
     beta: float,
     eps: float,
     norm: str,
     directions: np.ndarray | None = None,
     facet_cache: FacetCache | None = None,
-) -> tuple[np.ndarray, np.ndarray, str]:
-    """Solve the robust program on patterns D (for u_i and v_i): (U, V, status).
+) -> RobustSolution:
+    """Solve the robust program on patterns D (n x P boolean, for u_i and v_i).
 
     ``norm`` is the ball's norm, 'inf' or '2' (its dual: l1 or l2); ``eps >= 0`` its radius in data
     units. ``directions`` (P x p) are optional points inside the pattern cones (speed up the facet
     search). Raises RuntimeError when Clarabel fails.
     """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float).reshape(-1)
     Z = lift(X)
     n, p = Z.shape
     d = p - 1
@@ -93,7 +93,6 @@ def solve_robust_reduced(
     if D.shape[1] == 0:
         raise ValueError("the program needs at least one pattern")
     l1 = dual_norm(norm) == 1  # raises for another norm
-    get_loss(loss)  # raises for an unknown loss
     facets = facets_for(Z, D, directions, facet_cache)
     facets = facets + facets
     Dall = np.hstack([D, D])
@@ -106,7 +105,7 @@ def solve_robust_reduced(
     o_e = o_sig + n  # l1 only: B d block magnitudes, then n d slope magnitudes
     n_e = (B + n) * d if l1 else 0
     o_loss = o_e + n_e
-    n_loss = {"hinge": n, "squared": n, "logistic": 3 * n}[loss]
+    n_loss = 3 * n if loss.name == "logistic" else n
     nx = o_loss + n_loss
 
     # yhat = F w (n x nw) and the slopes G w (n d x nw, row k d + l)
@@ -142,7 +141,7 @@ def solve_robust_reduced(
     # the data-dependent loss rows: hinge / squared as linear rows in (yhat, sigma, loss variables)
     Fc = F.tocoo()
     k = np.arange(n)
-    if loss == "hinge":  # xi >= 0;  xi - 1 + y yhat - eps sigma >= 0
+    if loss.name == "hinge":  # xi >= 0;  xi - 1 + y yhat - eps sigma >= 0
         cons.add(k, o_loss + k, np.ones(n), np.zeros(n), [])
         Yf = (sp.diags(y) @ F).tocoo()
         cons.add(
@@ -152,7 +151,7 @@ def solve_robust_reduced(
             -np.ones(n),
             [nonneg(2 * n)],
         )
-    elif loss == "squared":  # tau -+ (yhat - y) - eps sigma >= 0
+    elif loss.name == "squared":  # tau -+ (yhat - y) - eps sigma >= 0
         for s in (1.0, -1.0):
             cons.add(
                 np.r_[Fc.row, k, k],
@@ -222,7 +221,7 @@ def solve_robust_reduced(
         np.zeros(B * (p + 1)),
         [clarabel.SecondOrderConeT(p + 1)] * B,
     )
-    if loss == "logistic":
+    if loss.name == "logistic":
         # (-xi_k, 1, a1_k) and (-y_k yhat_k + eps sigma_k - xi_k, 1, a2_k) in the exponential cone
         ones = np.zeros(3 * n)
         ones[3 * k + 1] = 1.0
@@ -245,7 +244,7 @@ def solve_robust_reduced(
 
     q = np.zeros(nx)
     q[o_t : o_t + B] = beta
-    if loss == "squared":
+    if loss.name == "squared":
         Pm = sp.csc_matrix((np.full(n, 1.0 / n), (o_loss + k, o_loss + k)), shape=(nx, nx))
     else:
         q[o_loss : o_loss + n] = 1.0 / n
@@ -261,4 +260,34 @@ def solve_robust_reduced(
         raise RuntimeError(f"Clarabel (reduced robust program) stopped with status {status}")
     W = np.asarray(solution.x)[:nw].reshape(B, p).T
     P = D.shape[1]
-    return W[:, :P].copy(), W[:, P:].copy(), "optimal" if status == "Solved" else "optimal_inaccurate"
+    return RobustSolution(
+        U=W[:, :P].copy(),
+        V=W[:, P:].copy(),
+        status="optimal" if status == "Solved" else "optimal_inaccurate",
+        message=f"Clarabel (reduced robust program): {status}",
+        iterations=int(solution.iterations),
+    )
+
+
+def _solve(problem: RobustProblem) -> RobustSolution:
+    return solve_robust_reduced(
+        problem.X,
+        problem.y,
+        problem.D,
+        loss=problem.loss,
+        beta=problem.beta,
+        eps=problem.eps,
+        norm=problem.norm,
+        directions=problem.directions,
+    )
+
+
+REDUCED_SOLVER = RobustSolver(
+    name="reduced",
+    help="Clarabel called directly on the program with each pattern's cone cut to its facets "
+    "(engine/robust/solvers/reduced.py)",
+    limits="exact (same optimum as the reference); Clarabel can stall on logistic programs "
+    "(exponential cones): then the next solver, the reference, takes over",
+    solve=_solve,
+    falls_back=True,
+)

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from engine.convex.program import build_patterns, solve_cvxpy
 from engine.convex.recovery import recover_network
+from engine.losses import get_loss
 from engine.network import lift
-from engine.robust.program import dual_norm, robust_objective_linear, robust_terms, solve_robust_cvxpy
+from engine.robust.program import solve_robust_cvxpy
 from engine.robust.solvers.admm import (
     _RobustOperators,
     has_interior,
@@ -22,6 +23,7 @@ from engine.robust.solvers.admm import (
     robust_admm_solve,
     robust_loss_prox,
 )
+from engine.robust.terms import dual_norm, robust_objective_linear, robust_terms
 from tests.engine.helpers import noisy_xor
 
 _FEW = settings(max_examples=6, deadline=None)
@@ -91,7 +93,7 @@ def _prox_reference(a_q, a_r, y, loss, eps, norm, tau):
 def _prox_objective(q, r, a_q, a_r, y, loss, eps, norm, tau):
     """Per point: tau * robust term + ((q - a_q)^2 + ||r - a_r||^2) / 2."""
     slope = np.linalg.norm(r, ord=dual_norm(norm), axis=1)
-    term = robust_terms(q, slope, y, loss, eps)
+    term = robust_terms(q, slope, y, get_loss(loss), eps)
     return tau * term + ((q - a_q) ** 2 + np.sum((r - a_r) ** 2, axis=1)) / 2
 
 
@@ -109,7 +111,7 @@ def test_loss_prox_matches_direct_minimisation(seed, loss, norm, eps, tau):
     y = np.where(rng.random(n) < 0.5, -1.0, 1.0)
     a_q = 2.0 * rng.standard_normal(n)
     a_r = 2.0 * rng.standard_normal((n, d))
-    q, r = robust_loss_prox(a_q, a_r, y, loss=loss, eps=eps, norm=norm, tau=tau)
+    q, r = robust_loss_prox(a_q, a_r, y, loss=get_loss(loss), eps=eps, norm=norm, tau=tau)
     q_ref, r_ref = _prox_reference(a_q, a_r, y, loss, eps, norm, tau)
     # the prox objective is 1-strongly convex: no point may do worse than the reference's, and both
     # lie close (Clarabel's exponential cone is accurate to about 1e-5 only)
@@ -204,7 +206,7 @@ def test_admm_matches_cvxpy_on_the_same_patterns(loss, data):
     D = build_patterns(X, P, seed).D
     ref = solve_robust_cvxpy(X, y, loss=loss, beta=beta, eps=eps, norm=norm, patterns=P, pattern_seed=seed)
     assert np.array_equal(ref.D, D)
-    kw = dict(loss=loss, beta=beta, eps=eps, norm=norm)
+    kw = dict(loss=get_loss(loss), beta=beta, eps=eps, norm=norm)
     f_ref = robust_objective_linear(X, y, D, ref.U, ref.V, **kw)
     res = robust_admm_solve(X, y, D, **kw)
     f = robust_objective_linear(X, y, D, res.U, res.V, **kw)
@@ -218,7 +220,7 @@ def test_admm_matches_cvxpy_on_the_same_patterns(loss, data):
 def test_time_limit_and_max_iter_stop_the_run():
     X, y = noisy_xor(2, 12)
     D = build_patterns(X, 10, 0).D
-    kw = dict(loss="hinge", beta=0.01, eps=0.1, norm="2")
+    kw = dict(loss=get_loss("hinge"), beta=0.01, eps=0.1, norm="2")
     res = robust_admm_solve(X, y, D, max_iter=30, **kw)
     assert res.iterations == 30 and not res.converged and "max_iter" in res.message
     assert _cone_violation(X, D, res.U, res.V, 0.1, "2") <= 1e-9  # feasible at any stop
@@ -231,12 +233,15 @@ def test_eps_zero_is_the_standard_program(loss):
     X, y = noisy_xor(5, 12)
     D = build_patterns(X, 12, 0).D
     beta = 0.03
-    res = robust_admm_solve(X, y, D, loss=loss, beta=beta, eps=0.0, norm="inf")
+    res = robust_admm_solve(X, y, D, loss=get_loss(loss), beta=beta, eps=0.0, norm="inf")
     U, V, _, _ = solve_cvxpy(X, y, D, loss, beta)
     f_ref = recover_network(U, V).objective(X, y, loss, beta)
     f = recover_network(res.U, res.V).objective(X, y, loss, beta)
     assert abs(f - f_ref) <= 1e-4 * abs(f_ref)
     assert (
-        abs(robust_objective_linear(X, y, D, res.U, res.V, loss=loss, beta=beta, eps=0.0, norm="2") - f)
+        abs(
+            robust_objective_linear(X, y, D, res.U, res.V, loss=get_loss(loss), beta=beta, eps=0.0, norm="2")
+            - f
+        )
         <= 1e-9
     )

@@ -11,7 +11,8 @@ from engine.attacks import pgd
 from engine.gradient.sgd import train_sgd
 from engine.network import TwoLayerReLU
 from engine.robust.certificate import certified_robust, min_margin
-from engine.robust.program import dual_norm, solve_robust_cvxpy
+from engine.robust.program import solve_robust_cvxpy
+from engine.robust.terms import dual_norm
 
 
 @pytest.mark.parametrize("norm", ["inf", "2"])

@@ -12,7 +12,8 @@ from engine.convex.program import solve_cvxpy
 from engine.convex.recovery import convex_objective
 from engine.losses import get_loss
 from engine.network import lift
-from engine.robust.program import dual_norm, robust_objective_linear, solve_robust_cvxpy
+from engine.robust.program import solve_robust_cvxpy
+from engine.robust.terms import dual_norm, robust_objective_linear
 
 
 def _data(n: int = 16, seed: int = 0):
@@ -34,7 +35,9 @@ def test_eps_zero_is_the_standard_program(loss: str) -> None:
     X, y = _data()
     res = solve_robust_cvxpy(X, y, loss=loss, beta=1e-2, eps=0.0, patterns="exact")
     U, V, _, _ = solve_cvxpy(X, y, res.D, loss, 1e-2)
-    program = robust_objective_linear(X, y, res.D, res.U, res.V, loss=loss, beta=1e-2, eps=0.0, norm="inf")
+    program = robust_objective_linear(
+        X, y, res.D, res.U, res.V, loss=get_loss(loss), beta=1e-2, eps=0.0, norm="inf"
+    )
     assert program == pytest.approx(convex_objective(X, y, res.D, U, V, loss, 1e-2), rel=1e-6)
     assert res.objective == pytest.approx(program, rel=1e-4)  # the recovered network (tiny weights dropped)
     assert res.objective == pytest.approx(res.nominal_objective, rel=1e-5)
@@ -90,7 +93,7 @@ def test_squared_loss_robust_term() -> None:
     X, y = _data(seed=2)
     res = solve_robust_cvxpy(X, y, loss="squared", beta=1e-2, eps=0.05, norm="inf", patterns=80)
     again = robust_objective_linear(
-        X, y, res.D, res.U, res.V, loss="squared", beta=1e-2, eps=0.05, norm="inf"
+        X, y, res.D, res.U, res.V, loss=get_loss("squared"), beta=1e-2, eps=0.05, norm="inf"
     )
     assert again == pytest.approx(res.objective, rel=1e-5)  # the network's value is the program's
     assert res.objective > res.nominal_objective

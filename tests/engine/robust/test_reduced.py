@@ -8,9 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.convex.program import build_patterns, solve_convex
+from engine.losses import get_loss
 from engine.network import lift
-from engine.robust.program import dual_norm, robust_objective_linear, solve_robust
+from engine.robust.program import solve_robust
 from engine.robust.solvers.reduced import solve_robust_reduced
+from engine.robust.terms import dual_norm, robust_objective_linear
 
 
 def _problem(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +46,7 @@ def test_reduced_robust_program_matches_reference(seed, loss, norm, eps, beta):
     ref = solve_robust(X, y, solver="cvxpy", **kw)
     fast = solve_robust(X, y, solver="reduced", **kw)
     assert np.array_equal(ref.D, fast.D)
-    obj = dict(loss=loss, beta=beta, eps=eps, norm=norm)
+    obj = dict(loss=get_loss(loss), beta=beta, eps=eps, norm=norm)
     j_ref = robust_objective_linear(X, y, ref.D, ref.U, ref.V, **obj)
     j_fast = robust_objective_linear(X, y, fast.D, fast.U, fast.V, **obj)
     assert j_fast == pytest.approx(j_ref, rel=1e-4)
@@ -79,17 +81,21 @@ def test_larger_radius_never_lowers_the_value():
     """The robust feasible set shrinks and every term grows with eps: the value is nondecreasing."""
     X, y = _problem(11, 20)
     D = build_patterns(X, 30, 0).D
+    hinge = get_loss("hinge")
     values = []
     for eps in (0.0, 0.05, 0.1, 0.2):
-        U, V, _ = solve_robust_reduced(X, y, D, loss="hinge", beta=1e-2, eps=eps, norm="inf")
-        values.append(robust_objective_linear(X, y, D, U, V, loss="hinge", beta=1e-2, eps=eps, norm="inf"))
+        sol = solve_robust_reduced(X, y, D, loss=hinge, beta=1e-2, eps=eps, norm="inf")
+        values.append(
+            robust_objective_linear(X, y, D, sol.U, sol.V, loss=hinge, beta=1e-2, eps=eps, norm="inf")
+        )
     assert all(b >= a - 1e-7 for a, b in zip(values, values[1:], strict=False))
 
 
 def test_bad_requests_are_refused():
     X, y = _problem(0, 10)
+    D = build_patterns(X, 5, 0).D
     with pytest.raises(ValueError, match="norm"):
-        solve_robust_reduced(X, y, build_patterns(X, 5, 0).D, loss="hinge", beta=1e-2, eps=0.1, norm="1")
+        solve_robust_reduced(X, y, D, loss=get_loss("hinge"), beta=1e-2, eps=0.1, norm="1")
     with pytest.raises(ValueError, match="robust solver"):
         solve_robust(X, y, solver="nope")
     with pytest.raises(ValueError, match="eps"):
