@@ -28,6 +28,7 @@ __all__ = [
     "SOLVERS",
     "SOLVER_HELP",
     "get_solver",
+    "make_registry",
     "route",
     "select_solver",
 ]
@@ -50,7 +51,7 @@ def _whole_program_limit(name: str) -> str:
     )
 
 
-def _registry(*entries: ConvexSolver) -> Mapping[str, ConvexSolver]:
+def make_registry(*entries: ConvexSolver) -> Mapping[str, ConvexSolver]:
     """The entries by name (read-only), refusing a name given twice or taken by ``auto``."""
     table: dict[str, ConvexSolver] = {}
     for entry in entries:
@@ -60,7 +61,7 @@ def _registry(*entries: ConvexSolver) -> Mapping[str, ConvexSolver]:
     return MappingProxyType(table)
 
 
-REGISTRY: Mapping[str, ConvexSolver] = _registry(
+REGISTRY: Mapping[str, ConvexSolver] = make_registry(
     ConvexSolver(
         name="cvxpy",
         help="reference: CVXPY + Clarabel on the whole program (SCS if Clarabel fails)",
