@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from engine.convex.colgen import solve_program as solve_colgen
-from engine.convex.solvers.admm import solve_program as solve_admm
+from engine.convex.colgen import solve_program as colgen_program
+from engine.convex.solvers.admm import solve_program as admm_program
 from engine.convex.solvers.base import ConvexRequest, ConvexSolver
-from engine.convex.solvers.reduced import solve_program as solve_reduced
-from engine.convex.solvers.reference import solve_program as solve_reference
-from engine.convex.solvers.scp import solve_program as solve_scp
+from engine.convex.solvers.reduced import solve_program as reduced_program
+from engine.convex.solvers.reference import solve_program as reference_program
+from engine.convex.solvers.scp import solve_program as scp_program
 
 __all__ = [
     "AUTO",
@@ -65,21 +65,21 @@ REGISTRY: Mapping[str, ConvexSolver] = make_registry(
     ConvexSolver(
         name="cvxpy",
         help="reference: CVXPY + Clarabel on the whole program (SCS if Clarabel fails)",
-        solve=solve_reference,
+        solve=reference_program,
         exact_max_n=EXACT_MAX_N,
         limit_refusal=_whole_program_limit("cvxpy"),
     ),
     ConvexSolver(
         name="admm",
         help="ADMM (Bai et al. Alg. 3.1), n x n Woodbury solve",
-        solve=solve_admm,
+        solve=admm_program,
         exact_max_n=EXACT_MAX_N,
         limit_refusal=_whole_program_limit("admm"),
     ),
     ConvexSolver(
         name="scp",
         help="sampled convex program: fixed sampled directions, l1 output weights (FISTA)",
-        solve=solve_scp,
+        solve=scp_program,
         programs=("sampled",),
         program_refusal="SCP samples its first-layer directions: give a number of sampled patterns",
     ),
@@ -87,7 +87,7 @@ REGISTRY: Mapping[str, ConvexSolver] = make_registry(
         name="colgen",
         help="column generation: a working set of patterns, priced over all of them (exact program: "
         "the whole unit sphere, certified, 2-D data; sampled program: the sampled patterns)",
-        solve=solve_colgen,
+        solve=colgen_program,
         exact_max_n=COLGEN_MAX_N,
         needs_2d=True,
         limit_refusal="column generation is limited to n <= {limit} points (n = {n})",
@@ -96,7 +96,7 @@ REGISTRY: Mapping[str, ConvexSolver] = make_registry(
     ConvexSolver(
         name="reduced",
         help="Clarabel called directly on the program with each cone cut to its facets",
-        solve=solve_reduced,
+        solve=reduced_program,
         exact_max_n=EXACT_MAX_N,
         limit_refusal=_whole_program_limit("reduced"),
     ),
