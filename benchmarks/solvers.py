@@ -169,8 +169,8 @@ class Cell:
 
 
 def _cvxpy_run(X, y, D, loss, solver, options) -> dict:
-    from engine.convex.program import solve_cvxpy
     from engine.convex.recovery import recover_network
+    from engine.convex.solvers.reference import solve_cvxpy
 
     start = time.perf_counter()
     U, V, _, status = solve_cvxpy(X, y, D, loss, BETA, solver=solver, options=options)
@@ -244,7 +244,7 @@ def _route_run(X, y, loss, patterns, solver) -> dict:
 
 def lasso_cvxpy(A: np.ndarray, y: np.ndarray, loss: str, beta: float) -> np.ndarray:
     """The SCP program ``min_a L(A a) + beta ||a||_1`` (mean loss) with CVXPY + Clarabel: the reference."""
-    from engine.convex.program import cvxpy_mean_loss
+    from engine.convex.solvers.reference import cvxpy_mean_loss
 
     a = cp.Variable(A.shape[1])
     problem = cp.Problem(cp.Minimize(cvxpy_mean_loss(A @ a, y, loss) + beta * cp.norm1(a)))

@@ -11,7 +11,8 @@ What the attack maximises (``loss``):
   way (the margin direction also moves where the hinge is flat);
 * ``"squared"``: it maximises ``(f(x) - y)^2 / 2`` (regression, or squared-loss training on +-1 labels).
 
-``loss=None`` picks ``"margin"`` for +-1 labels and ``"squared"`` otherwise.
+``loss=None`` picks ``"margin"`` for +-1 labels and ``"squared"`` otherwise; a training loss may also
+be given as its :class:`engine.losses.Loss`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.losses import LOSS_NAMES, get_loss
+from engine.losses import LOSS_NAMES, Loss
 from engine.network import TwoLayerReLU, accuracy, lift
 
 NORMS = ("inf", "2")
@@ -57,8 +58,9 @@ class AttackResult:
     """Outcome of an attack on n points.
 
     ``X_adv`` n x d perturbed inputs (inside the ball); ``margins`` ``y f(X_adv)`` (None unless the labels
-    are +-1); ``losses`` the per-point attacked quantity at ``X_adv`` (``-margin`` for ``"margin"``, else
-    ``l(f, y)``); ``success`` misclassified at ``X_adv`` (all False for non +-1 labels).
+    are +-1); ``losses`` the per-point attacked quantity at ``X_adv`` (``-margin`` for ``"margin"``,
+    ``"hinge"`` and ``"logistic"``, ``(f - y)^2 / 2`` for ``"squared"``); ``success`` misclassified at
+    ``X_adv`` (all False for non +-1 labels); ``loss`` the attack loss' name.
     """
 
     X_adv: np.ndarray
@@ -85,7 +87,7 @@ def _is_pm1(y: np.ndarray) -> bool:
     return bool(y.size > 0 and np.all((y == 1.0) | (y == -1.0)))
 
 
-def _prepare(network: TwoLayerReLU, X: np.ndarray, y: np.ndarray, loss: str | None):
+def _prepare(network: TwoLayerReLU, X: np.ndarray, y: np.ndarray, loss: Loss | str | None):
     X = np.asarray(X, dtype=float)
     if X.ndim == 1:
         X = X[None, :]
@@ -95,6 +97,8 @@ def _prepare(network: TwoLayerReLU, X: np.ndarray, y: np.ndarray, loss: str | No
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} entries")
     pm1 = _is_pm1(y)
+    if isinstance(loss, Loss):
+        loss = loss.name
     if loss is None:
         loss = "margin" if pm1 else "squared"
     if loss not in ATTACK_LOSSES:
@@ -161,9 +165,8 @@ def _random_in_ball(rng: np.random.Generator, shape: tuple[int, int], eps: float
 def _result(
     network: TwoLayerReLU, X_adv: np.ndarray, y: np.ndarray, pm1: bool, loss: str, eps: float, norm: str
 ) -> AttackResult:
-    values, _ = _value_and_direction(network, X_adv, y, loss)
+    losses, _ = _value_and_direction(network, X_adv, y, loss)
     margins = y * network.predict(X_adv) if pm1 else None
-    losses = values if loss != "squared" else get_loss("squared").value(network.predict(X_adv), y)
     success = network.classify(X_adv) != y if pm1 else np.zeros(len(y), dtype=bool)
     return AttackResult(X_adv, margins, losses, success, float(eps), norm, loss)
 
@@ -174,7 +177,7 @@ def fgsm(
     y: np.ndarray,
     eps: float,
     norm: str = "inf",
-    loss: str | None = None,
+    loss: Loss | str | None = None,
 ) -> AttackResult:
     """One step of size eps along the steepest ascent direction of the attacked loss.
 
@@ -202,7 +205,7 @@ def pgd(
     step_size: float | None = None,
     restarts: int = 0,
     seed: int | np.random.Generator | None = 0,
-    loss: str | None = None,
+    loss: Loss | str | None = None,
 ) -> AttackResult:
     """Projected gradient ascent of the attacked loss inside the eps-ball around each point.
 

@@ -50,7 +50,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from engine.losses import LOSS_NAMES
+from engine.losses import LOSS_NAMES, Loss, get_loss
 
 __all__ = [
     "AUTO_EXACT_MAX_N",
@@ -89,10 +89,11 @@ def _engine_seed(random_state: Any) -> int:
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
-def _check_loss(loss: Any) -> str:
+def _check_loss(loss: Any) -> Loss:
+    """The estimator's ``loss`` parameter (a name) as the Loss the training back ends take."""
     if loss not in _CLASSIFIER_LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(_CLASSIFIER_LOSSES)}")
-    return str(loss)
+    return get_loss(loss)
 
 
 # ----------------------------------------------------------------------------- training back ends
@@ -115,7 +116,7 @@ class _ConvexFit:
             return int(patterns)
         raise ValueError(f"patterns must be 'auto', 'exact' or a positive whole number (got {patterns!r})")
 
-    def _train(self, X: np.ndarray, y: np.ndarray, loss: str, seed: int):
+    def _train(self, X: np.ndarray, y: np.ndarray, loss: Loss, seed: int):
         from engine.convex.program import solve_convex  # cvxpy is slow to import: only when fitting
 
         result = solve_convex(
@@ -142,7 +143,7 @@ class _ConvexFit:
 class _SGDFit:
     """Gradient training from a random start (engine.gradient.sgd.train_sgd)."""
 
-    def _train(self, X: np.ndarray, y: np.ndarray, loss: str, seed: int):
+    def _train(self, X: np.ndarray, y: np.ndarray, loss: Loss, seed: int):
         from engine.gradient.sgd import train_sgd
 
         settings = {name: getattr(self, name) for name in _SGD_SETTINGS}
@@ -158,7 +159,7 @@ class _SGDFit:
 class _NetworkEstimator(BaseEstimator):
     """Shared fitting and prediction code: one network per binary problem (or regression)."""
 
-    def _fit_problems(self, X: np.ndarray, targets: list[np.ndarray], loss: str) -> None:
+    def _fit_problems(self, X: np.ndarray, targets: list[np.ndarray], loss: Loss) -> None:
         """Train one network per target vector and store the fitted attributes."""
         seed = _engine_seed(self.random_state)
         results = [self._train(X, t, loss, seed) for t in targets]
@@ -242,7 +243,7 @@ class _ReLURegressor(RegressorMixin, _NetworkEstimator):
     def fit(self, X: Any, y: Any):
         """Fit one network to real targets y."""
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, ensure_min_samples=2)
-        self._fit_problems(X, [np.asarray(y, dtype=float)], "squared")
+        self._fit_problems(X, [np.asarray(y, dtype=float)], get_loss("squared"))
         return self
 
     def predict(self, X: Any) -> np.ndarray:

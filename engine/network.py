@@ -70,14 +70,13 @@ class TwoLayerReLU:
 
     def objective(self, X: np.ndarray, y: np.ndarray, loss: Loss | str, beta: float) -> float:
         """The training objective J on (X, y)."""
-        loss = get_loss(loss) if isinstance(loss, str) else loss
-        return loss.mean(self.predict(X), y) + beta * self.regulariser()
+        return get_loss(loss).mean(self.predict(X), y) + beta * self.regulariser()
 
     def gradients(
         self, X: np.ndarray, y: np.ndarray, loss: Loss | str, beta: float
     ) -> tuple[np.ndarray, np.ndarray]:
         """Gradient of J: ``(dJ/dW, dJ/dalpha)``, with relu'(0) taken as 0."""
-        loss = get_loss(loss) if isinstance(loss, str) else loss
+        loss = get_loss(loss)
         Z = lift(X)
         pre = Z @ self.W.T
         act = np.maximum(pre, 0.0)

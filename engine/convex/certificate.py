@@ -138,7 +138,7 @@ def certify(
     ``certified`` means exact pricing (2-D data) and ``(J - bound) / max(1, |J|) <= tol``: the network
     is then a global minimiser of J up to ``tol`` (for every width).
     """
-    loss = get_loss(loss) if isinstance(loss, str) else loss
+    loss = get_loss(loss)
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     f = network.predict(X)

@@ -7,44 +7,50 @@ dual bound certifies the recovered network (relative gap <= tol). Every pattern 
 is available to the pricing, so the end point is the exact program's optimum without building its
 n(n - 1) + 2 patterns.
 
-The restricted solver is a parameter. The default is :func:`engine.convex.solvers.reduced.solve_reduced`
-(the program with each cone cut to its facets, solved by Clarabel directly), with a facet cache that
-carries over between rounds. Dual points: lambda = grad L(f) of the recovered network (exact for the
-squared and logistic losses) and, when the restricted solver returns one, its multiplier of yhat (the
-hinge loss is not differentiable at margin 1, where the multiplier is the right subgradient).
+The restricted solver is a parameter. The default (engine/convex/solvers/restricted.py) is
+:func:`engine.convex.solvers.reduced.solve_reduced` (the program with each cone cut to its facets,
+solved by Clarabel directly), with a facet cache that carries over between rounds. Dual points:
+lambda = grad L(f) of the recovered network (exact for the squared and logistic losses) and, when
+the restricted solver returns one, its multiplier of yhat (the hinge loss is not differentiable at
+margin 1, where the multiplier is the right subgradient).
+
+The ``colgen`` entry of the solver registry (:func:`solve_program`) runs this loop on the exact
+program and, on a sampled program, the working set of engine/convex/solvers/working_set.py (a working
+set of the sampled patterns, priced over all of them).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from engine.convex.certificate import DEFAULT_TOLERANCE, best_dual_bound, certify
+from engine.convex.polish import polish_on_support
 from engine.convex.pricing import heuristic_candidates, sphere_price
-from engine.convex.recovery import NEURON_REL_THRESHOLD, recover_network
-from engine.losses import get_loss
+from engine.convex.recovery import NEURON_REL_THRESHOLD, merge_neurons, recover_network
+from engine.convex.solvers.base import ConvexRequest, Solution, dual_pair
+from engine.convex.solvers.reduced import support_resolver
+from engine.convex.solvers.restricted import RestrictedSolver, default_restricted_solvers
+from engine.convex.solvers.working_set import solve_on_working_set
+from engine.losses import Loss, get_loss
 from engine.network import lift
-from engine.patterns import PatternSet, sample_patterns
+from engine.patterns import PatternSet, expected_pattern_count, sample_patterns
 from engine.results import Certificate
 
-__all__ = ["ColumnGenerationResult", "RestrictedSolver", "column_generation", "orient_dual"]
-
-# (X, y, D_u, D_v, directions_u, directions_v, loss, beta) -> (U, V, dual point or None, status):
-# the program with patterns D_u for the u_i (output weight > 0) and D_v for the v_i
-RestrictedSolver = Callable[
-    [np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, str, float],
-    tuple[np.ndarray, np.ndarray, np.ndarray | None, str],
+__all__ = [
+    "ColumnGenerationResult",
+    "RestrictedSolver",
+    "column_generation",
+    "orient_dual",
+    "solve_program",
 ]
 
 # Initial working set: this many Gaussian draws (then distinct non-empty patterns).
 INITIAL_DRAWS = 40
 # Violating patterns added per round (the most violating distinct ones).
 ADD_PER_ROUND = 25
-# Hinge loss: the restricted programs keep the loss terms of the points with margin below 1 + this.
-_MARGIN_BAND = 0.5
 # The loop judges the restricted solution by the network of *all* its blocks: an interior-point
 # solution of the (LP-like) hinge program spreads tiny weights whose sum still moves predictions at
 # margin 1, so dropping them (the usual recovery threshold) would make J look worse than C.
@@ -72,65 +78,13 @@ class ColumnGenerationResult:
     history: dict[str, list] = field(default_factory=dict)  # round, objective, lower_bound, patterns, time_s
 
 
-def orient_dual(lam: np.ndarray, f: np.ndarray, y: np.ndarray, loss: str) -> np.ndarray:
+def orient_dual(lam: np.ndarray, f: np.ndarray, y: np.ndarray, loss: Loss) -> np.ndarray:
     """Give a solver's multiplier the sign of grad L(f) (for hinge/logistic: inside the domain)."""
-    grad = get_loss(loss).mean_gradient(f, y)
+    grad = loss.mean_gradient(f, y)
     score = float(lam @ grad)
-    if loss != "squared" and abs(score) <= 1e-14:
+    if loss.name != "squared" and abs(score) <= 1e-14:
         score = -float(lam @ y)  # the conjugate's domain needs lam_k y_k <= 0
     return lam if score >= 0.0 else -lam
-
-
-def default_restricted_solvers() -> tuple[RestrictedSolver, RestrictedSolver]:
-    """The reduced-program solver sharing one facet cache, and its variant that returns a dual point.
-
-    For the hinge loss the restricted program keeps the loss terms of the points near or inside the
-    margin only (``loss_points``; the cone constraints still involve every point): a point whose
-    margin is >= 1 at the solution has hinge term 0 and multiplier 0 either way. After each solve
-    the points that the solution puts inside the margin but were left out are added and the program
-    is solved again, so the answer is that of the whole program. The set starts from the points
-    within ``_MARGIN_BAND`` of the margin at the previous round's solution.
-    """
-    from engine.convex.solvers.reduced import solve_reduced
-
-    cache: dict = {}
-    state: dict[str, np.ndarray] = {}
-
-    def solve(X, y, Du, Dv, dirs_u, dirs_v, loss, beta, want_dual=False):
-
-        def run(points):
-            return solve_reduced(
-                X,
-                y,
-                Du,
-                loss=loss,
-                beta=beta,
-                D_v=Dv,
-                directions=dirs_u,
-                directions_v=dirs_v,
-                facet_cache=cache,
-                want_dual=want_dual,
-                loss_points=points,
-            )
-
-        if loss != "hinge":
-            return run(None)
-        Z = lift(X)
-        inside = state.get("inside", np.ones(len(y), dtype=bool))
-        while True:
-            U, V, lam, status = run(np.flatnonzero(inside))
-            margin = y * (np.sum(Du * (Z @ U), axis=1) - np.sum(Dv * (Z @ V), axis=1))
-            missing = ~inside & (margin < 1.0 - 1e-9)
-            if not missing.any():
-                break
-            inside = inside | (margin < 1.0 + _MARGIN_BAND)
-        state["inside"] = margin < 1.0 + _MARGIN_BAND
-        return U, V, lam, status
-
-    def solve_with_dual(X, y, Du, Dv, dirs_u, dirs_v, loss, beta):
-        return solve(X, y, Du, Dv, dirs_u, dirs_v, loss, beta, want_dual=True)
-
-    return solve, solve_with_dual
 
 
 def _inside_hint(Z: np.ndarray, w: np.ndarray, col: np.ndarray) -> np.ndarray:
@@ -178,7 +132,7 @@ def column_generation(
     X: np.ndarray,
     y: np.ndarray,
     *,
-    loss: str,
+    loss: Loss | str,
     beta: float,
     restricted_solver: RestrictedSolver | None = None,
     initial: PatternSet | None = None,
@@ -197,13 +151,14 @@ def column_generation(
     oriented as grad L). Blocks unused for DROP_AFTER rounds leave (pricing can bring them back).
     ``initial`` (e.g. the working set of an earlier run with another beta: a warm start) replaces the
     ``initial_draws`` seeded Gaussian draws (both signs). ``time_limit`` (seconds) stops between rounds.
+    A ``restricted_solver`` is called with the :class:`engine.losses.Loss`.
     """
+    loss = get_loss(loss)
     start = time.perf_counter()
     if X.shape[1] != 2:
         raise ValueError("column generation with exact pricing needs 2-D data")
     solve, solve_final = (restricted_solver, None) if restricted_solver else default_restricted_solvers()
     final_try = False
-    loss_obj = get_loss(loss)
     Z = lift(X)
     pset = initial if initial is not None else sample_patterns(X, max(1, initial_draws), seed)
     # blocks: pattern columns, signs (+1: u, -1: v), interior hints; both signs to start with
@@ -226,10 +181,10 @@ def column_generation(
         network = recover_network(Uu, Vv, rel_threshold=_EVERY_BLOCK)
         f = network.predict(X)
         J = network.objective(X, y, loss, beta)
-        duals = [loss_obj.mean_gradient(f, y)]
+        duals = [loss.mean_gradient(f, y)]
         if lam is not None:  # the solver's multiplier: the right subgradient for the hinge loss
             duals.insert(0, orient_dual(lam, f, y, loss))
-        lam_k = loss_obj.project_to_domain(duals[0], y)
+        lam_k = loss.project_to_domain(duals[0], y)
         # cheap pricing first (current neurons and a fixed random pool, moved to their cells'
         # stationary directions); the exact sweep only when that finds no clear violation
         starts = np.vstack([network.W, pool]) if network.width else pool
@@ -238,7 +193,7 @@ def column_generation(
         )
         if cand_g.size == 0:
             sp = sphere_price(Z, lam_k, threshold=beta * (1.0 + 1e-9), k=4 * add_per_round)
-            bound, _ = best_dual_bound(lam_k, y, loss_obj, beta, sp.value)
+            bound, _ = best_dual_bound(lam_k, y, loss, beta, sp.value)
             best_bound = max(best_bound, bound)
             exact_rounds += 1
             cand, cand_g = sp.candidates, sp.candidate_values
@@ -305,3 +260,56 @@ def column_generation(
         status = "certified"
     dirs = np.vstack([dirs[pos], dirs[~pos]])
     return ColumnGenerationResult(U, V, D, dirs, duals, cert, rounds, status, history)
+
+
+def solve_program(request: ConvexRequest) -> Solution:
+    """The ``colgen`` entry: column generation on the exact program, a working set on a sampled one."""
+    if request.exact:
+        return _solve_exact(request)
+    X, y, loss, beta = request.X, request.y, request.loss, request.beta
+    pset = request.pattern_set
+    ws = solve_on_working_set(X, y, pset.D, pset.directions, loss=loss, beta=beta)
+    return Solution(
+        U=ws.U,
+        V=ws.V,
+        D=pset.D,
+        status=ws.status,
+        program_size=pset.count,
+        duals=dual_pair(ws.lam),
+        history=ws.history,
+        polish=support_resolver(X, y, loss, beta),
+    )
+
+
+def _solve_exact(request: ConvexRequest) -> Solution:
+    """Certified column generation on the exact program, with its own clean network.
+
+    A ``warm_start`` (an earlier colgen result on the same data, e.g. with another beta) seeds the
+    working set with its patterns. The network is the loop's solution re-solved on its support (no
+    tiny weights), unless that is worse than the network of every block the loop certified.
+    """
+    X, y, loss, beta, tol = request.X, request.y, request.loss, request.beta, request.tol
+    warm = request.warm_start
+    initial = None
+    if warm is not None and warm.D.shape[0] == X.shape[0] and warm.D.shape[1] > 0:
+        hint = np.where(np.linalg.norm(warm.U, axis=0) > 0.0, warm.U, warm.V).T
+        initial = PatternSet(warm.D, hint, exact=False)
+    cg = column_generation(X, y, loss=loss, beta=beta, tol=tol, initial=initial)
+    resolve = support_resolver(X, y, loss, beta)
+    U, V, _, lam = polish_on_support(X, y, cg.D, cg.U, cg.V, "optimal", loss, beta, resolve)
+    clean = merge_neurons(recover_network(U, V), X)
+    every = merge_neurons(recover_network(cg.U, cg.V, _EVERY_BLOCK), X)
+    j_clean, j_every = clean.objective(X, y, loss, beta), every.objective(X, y, loss, beta)
+    network = clean if j_clean <= j_every + 0.1 * tol * abs(j_every) else every
+    return Solution(
+        U=cg.U,
+        V=cg.V,
+        D=cg.D,
+        status=cg.status,
+        program_size=expected_pattern_count(X),
+        duals=(*cg.duals, *dual_pair(lam)),
+        history=cg.history,
+        message=f"column generation: {cg.D.shape[1]} patterns in the working set, {cg.rounds} rounds",
+        network=network,
+        certificate_decides=True,
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.losses import get_loss
+from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU, lift
 
 # A u_i or v_i counts as a neuron when its norm exceeds this fraction of the largest one.
@@ -16,7 +16,7 @@ NEURON_REL_THRESHOLD = 1e-6
 
 
 def convex_objective(
-    X: np.ndarray, y: np.ndarray, D: np.ndarray, U: np.ndarray, V: np.ndarray, loss: str, beta: float
+    X: np.ndarray, y: np.ndarray, D: np.ndarray, U: np.ndarray, V: np.ndarray, loss: Loss | str, beta: float
 ) -> float:
     """``C(u, v)`` for columns u_i = U[:, i], v_i = V[:, i] of the patterns D (constraints not checked)."""
     Z = lift(X)

@@ -73,7 +73,7 @@ class HessianOperator:
     """
 
     def __init__(self, network: TwoLayerReLU, X: np.ndarray, y: np.ndarray, loss: Loss | str, beta: float):
-        loss = get_loss(loss) if isinstance(loss, str) else loss
+        loss = get_loss(loss)
         X = np.asarray(X, dtype=float)
         y = np.asarray(y, dtype=float).reshape(-1)
         if X.ndim != 2 or X.shape[0] != y.shape[0] or X.shape[0] == 0:
@@ -211,7 +211,7 @@ def flatness(
     network: TwoLayerReLU,
     X: np.ndarray,
     y: np.ndarray,
-    loss: str,
+    loss: Loss | str,
     beta: float,
     *,
     probes: int = 30,

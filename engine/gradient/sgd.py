@@ -216,7 +216,7 @@ def _pgd_batch(
         step_size=spec.step_size,
         restarts=int(spec.restarts),
         seed=rng,
-        loss=loss.name,
+        loss=loss,
     )
 
 
@@ -247,7 +247,7 @@ def train_sgd(
     X: np.ndarray,
     y: np.ndarray,
     *,
-    loss: str = "squared",
+    loss: Loss | str = "squared",
     beta: float = 1e-3,
     optimizer: str = "adam",
     width: int = 50,
@@ -288,7 +288,7 @@ def train_sgd(
     and robust train accuracy.
     """
     _validate(optimizer, lr, width, epochs, batch_size, init_scale, beta, momentum, log_every, max_steps)
-    loss_obj = get_loss(loss)
+    loss = get_loss(loss)
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float).reshape(-1)
     if X.ndim != 2 or X.shape[0] == 0:
@@ -298,8 +298,8 @@ def train_sgd(
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
         raise ValueError("X and y must be finite")
     classification = is_classification_labels(y)
-    if loss_obj.is_classification() and not classification:
-        raise ValueError(f"loss {loss!r} needs labels in {{-1, +1}}")
+    if loss.is_classification() and not classification:
+        raise ValueError(f"loss {loss.name!r} needs labels in {{-1, +1}}")
     has_test = X_test is not None and y_test is not None and len(np.asarray(y_test)) > 0
     if (X_test is None) != (y_test is None):
         raise ValueError("give both X_test and y_test or neither")
@@ -347,7 +347,7 @@ def train_sgd(
 
         def log(step: int, th: np.ndarray, Jf: tuple | None = None) -> float:
             """Append one history row for the iterate ``th``; ``Jf`` = its (J, f) if already known."""
-            J, f = _objective(Z, y, th, loss_obj, beta, ws) if Jf is None else Jf
+            J, f = _objective(Z, y, th, loss, beta, ws) if Jf is None else Jf
             history.step.append(step)
             history.epoch.append(step / steps_per_epoch)
             history.objective.append(J)
@@ -358,7 +358,7 @@ def train_sgd(
                 history.test_accuracy.append(float("nan"))
             history.time_s.append(time.perf_counter() - start)
             if attack:  # the training attack on the whole training set, from its own random stream
-                robust = _pgd_batch(X, y, th, loss_obj, adversarial, log_rng)
+                robust = _pgd_batch(X, y, th, loss, adversarial, log_rng)
                 history.robust_accuracy.append(
                     float(1.0 - np.mean(robust.success)) if classification else float("nan")
                 )
@@ -389,12 +389,12 @@ def train_sgd(
                 idx = order[pos * bs : (pos + 1) * bs]
                 Zb, yb = Z[idx], y[idx]
             if attack:
-                Zb = lift(_pgd_batch(Zb[:, :-1], yb, theta, loss_obj, adversarial, adv_rng).X_adv)
-            batch_loss, grad = _loss_and_grad(Zb, yb, theta, loss_obj, beta, ws)
+                Zb = lift(_pgd_batch(Zb[:, :-1], yb, theta, loss, adversarial, adv_rng).X_adv)
+            batch_loss, grad = _loss_and_grad(Zb, yb, theta, loss, beta, ws)
             batch_J = batch_loss + _penalty(theta, beta)  # NaN for non-finite weights
             if step > 0 and bad(batch_J):  # confirm on the full training set
                 clean_batch = full_batch and not attack  # the batch J is then J itself
-                J_full = batch_J if clean_batch else _objective(Z, y, theta, loss_obj, beta, ws)[0]
+                J_full = batch_J if clean_batch else _objective(Z, y, theta, loss, beta, ws)[0]
                 if bad(J_full):
                     diverged, message = True, diverged_message(step, J_full)
                     break
@@ -419,7 +419,7 @@ def train_sgd(
                 c2 = 1.0 - ADAM_BETA2**step
                 theta = theta - (lr / c1) * buf / (np.sqrt(sec / c2) + ADAM_EPS)
             if step % every == 0 or step == total:
-                J_full, f_full = _objective(Z, y, theta, loss_obj, beta, ws)
+                J_full, f_full = _objective(Z, y, theta, loss, beta, ws)
                 if bad(J_full):
                     diverged, message = True, diverged_message(step, J_full)
                     break
@@ -429,10 +429,10 @@ def train_sgd(
 
         if diverged:
             theta = good
-            J_final = _objective(Z, y, theta, loss_obj, beta, ws)[0]
+            J_final = _objective(Z, y, theta, loss, beta, ws)[0]
             if bad(J_final):  # the last batch-checked iterate was itself bad: fall back to the last log
                 theta, good_step = logged, logged_step
-                J_final = _objective(Z, y, theta, loss_obj, beta, ws)[0]
+                J_final = _objective(Z, y, theta, loss, beta, ws)[0]
             if history.step[-1] != good_step:
                 log(good_step, theta)
         else:
@@ -440,7 +440,7 @@ def train_sgd(
 
     elapsed = time.perf_counter() - start
     settings = {
-        "loss": loss_obj.name,
+        "loss": loss.name,
         "beta": float(beta),
         "optimizer": optimizer,
         "width": int(width_used),
@@ -458,7 +458,7 @@ def train_sgd(
         "init": "given" if init is not None else "random",
     }
     if adversarial is not None:
-        settings["adversarial"] = _robust_summary(X, y, theta, loss_obj, beta, adversarial, seed)
+        settings["adversarial"] = _robust_summary(X, y, theta, loss, beta, adversarial, seed)
     if not diverged:
         message = f"{optimizer}: {total} steps ({int(epochs)} epochs), objective {J_final:.6g}"
     return TrainResult(

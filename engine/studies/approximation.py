@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.convex import program as convex
-from engine.convex.program import MAX_SAMPLED_PATTERNS, solve_convex
+from engine.convex.program import solve_convex
 from engine.convex.recovery import NEURON_REL_THRESHOLD
+from engine.convex.solvers.registry import REGISTRY
+from engine.losses import Loss
 from engine.network import lift
-from engine.patterns import PatternSet, count_exact_patterns, sample_patterns
+from engine.patterns import MAX_SAMPLED_PATTERNS, PatternSet, count_exact_patterns, sample_patterns
 from engine.results import ConvexResult
 from engine.validation import validate_problem
 
@@ -64,8 +65,8 @@ def curve_counts(n: int, draws: int | None = None, budget: int = CURVE_BUDGET) -
 
 
 def curve_solver() -> str:
-    """The solver of the sampled programs: the fast reduced interior-point route when the engine has it."""
-    return "reduced" if "reduced" in getattr(convex, "SOLVERS", ()) else "cvxpy"
+    """The solver of the sampled programs: the fast reduced interior-point route when the registry has it."""
+    return "reduced" if "reduced" in REGISTRY else "cvxpy"
 
 
 @dataclass
@@ -168,7 +169,7 @@ def approximation_curve(
     X: np.ndarray,
     y: np.ndarray,
     *,
-    loss: str,
+    loss: Loss | str,
     beta: float,
     counts: Sequence[int] = DEFAULT_COUNTS,
     pattern_seed: int = 0,
@@ -181,7 +182,7 @@ def approximation_curve(
     non-increasing and never below the global optimum. A failed solve gives nan and a message instead
     of raising. The solver is :func:`curve_solver`'s; see :func:`curve_counts` for a budgeted grid.
     """
-    X, y, _ = validate_problem(X, y, loss, beta)
+    X, y, loss = validate_problem(X, y, loss, beta)
     counts = sorted({int(c) for c in counts})
     if not counts or counts[0] < 1:
         raise ValueError("the draw counts must be positive integers")

@@ -26,6 +26,7 @@ import numpy as np
 
 from engine.gradient.hessian import HessianOperator, hutchinson_trace, sharpness
 from engine.gradient.sgd import init_network, is_classification_labels, train_sgd
+from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU, accuracy
 
 __all__ = [
@@ -116,7 +117,7 @@ def track_sharpness(
     X: np.ndarray,
     y: np.ndarray,
     *,
-    loss: str = "squared",
+    loss: Loss | str = "squared",
     beta: float = 1e-3,
     optimizer: str = "gd",
     lr: float = 0.1,
@@ -136,6 +137,7 @@ def track_sharpness(
     The initial network is ``init_network(d, width, init_scale, seed)`` (the same for GD and SGD).
     A diverged run keeps its checkpoints so far and says so in ``message``.
     """
+    loss = get_loss(loss)
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     out = SharpnessTrace(label=f"{optimizer.upper()} η = {lr:g}", lr=float(lr), optimizer=optimizer)
@@ -354,7 +356,7 @@ def momentum_race(
     lr: float = 0.1,
     adam_lr: float = 0.01,
     steps: int = 500,
-    loss: str = "squared",
+    loss: Loss | str = "squared",
     beta: float = 1e-3,
     width: int = 50,
     init_scale: float = 1.0,
@@ -424,7 +426,7 @@ def singular_value_trace(
     y: np.ndarray,
     *,
     beta: float,
-    loss: str = "squared",
+    loss: Loss | str = "squared",
     optimizer: str = "sgd",
     lr: float = 0.05,
     width: int = 32,
@@ -436,6 +438,7 @@ def singular_value_trace(
 ) -> SingularValueTrace:
     """Train (GD/SGD, ``train_sgd`` in chunks) and record the singular values of the ``m x d`` input
     weights (bias column left out) at ``points`` checkpoints. Same seed, same start for every beta."""
+    loss = get_loss(loss)
     X = np.asarray(X, dtype=float)
     out = SingularValueTrace(beta=float(beta))
     d = X.shape[1]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.gradient.sgd import train_sgd
+from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU
 from engine.results import TrainResult
 
@@ -71,7 +72,7 @@ def multistart(
     *,
     runs: int = 30,
     seed: int = 0,
-    loss: str = "squared",
+    loss: Loss | str = "squared",
     beta: float = 1e-3,
     **sgd,
 ) -> MultiStart:
@@ -80,6 +81,7 @@ def multistart(
     ``sgd`` holds train_sgd's keywords (optimizer, width, lr, epochs, batch_size, init_scale, ...); its
     ``seed`` is replaced by each run's seed. Cost: ``runs`` times one training run.
     """
+    loss = get_loss(loss)
     runs = int(runs)
     if not 1 <= runs <= MAX_RUNS:
         raise ValueError(f"runs must be between 1 and {MAX_RUNS} (got {runs})")
@@ -95,7 +97,7 @@ def multistart(
         train_accuracy=acc,
         networks=[r.network for r in results],
         diverged=np.array([r.diverged for r in results]),
-        settings=dict(sgd, loss=loss, beta=beta, runs=runs, seed=seed),
+        settings=dict(sgd, loss=loss.name, beta=beta, runs=runs, seed=seed),
     )
 
 
@@ -125,7 +127,7 @@ def width_sweep(
     *,
     runs: int = 3,
     seed: int = 0,
-    loss: str = "squared",
+    loss: Loss | str = "squared",
     beta: float = 1e-3,
     **sgd,
 ) -> WidthSweep:
@@ -277,7 +279,7 @@ def teacher_student(
     *,
     runs: int = 20,
     seed: int = 0,
-    loss: str = "squared",
+    loss: Loss | str = "squared",
     beta: float = 1e-3,
     threshold_deg: float = RECOVERY_ANGLE_DEG,
     **sgd,

@@ -26,11 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from engine.convex import program as convex
-from engine.convex.program import EXACT_MAX_N, build_patterns, solve_convex
+from engine.convex.program import solve_convex
 from engine.convex.solvers.admm import admm_solve
+from engine.convex.solvers.registry import EXACT_MAX_N, REGISTRY
 from engine.convex.solvers.scp import scp_solve
 from engine.gradient.sgd import train_sgd
+from engine.losses import Loss
+from engine.patterns import build_patterns
 from engine.results import ConvexResult, TrainResult
 from engine.validation import validate_problem
 
@@ -114,13 +116,13 @@ class RaceResult:
 
 
 def colgen_available() -> bool:
-    """Whether :func:`engine.convex.solve_convex` offers certified column generation (``solver="colgen"``)."""
-    return "colgen" in getattr(convex, "SOLVERS", ())
+    """Whether the convex solver registry offers certified column generation (``solver="colgen"``)."""
+    return "colgen" in REGISTRY
 
 
-def certified_optimum(X: np.ndarray, y: np.ndarray, *, loss: str, beta: float) -> ConvexResult:
+def certified_optimum(X: np.ndarray, y: np.ndarray, *, loss: Loss | str, beta: float) -> ConvexResult:
     """The global optimum of the exact program: column generation, else CVXPY for n <= EXACT_MAX_N."""
-    X, y, _ = validate_problem(X, y, loss, beta)
+    X, y, loss = validate_problem(X, y, loss, beta)
     if colgen_available():
         return solve_convex(X, y, loss=loss, beta=beta, patterns="exact", solver="colgen")
     if X.shape[0] <= EXACT_MAX_N:
@@ -173,7 +175,7 @@ def run_race(
     X: np.ndarray,
     y: np.ndarray,
     *,
-    loss: str,
+    loss: Loss | str,
     beta: float,
     patterns: int,
     pattern_seed: int = 0,
@@ -191,7 +193,7 @@ def run_race(
     result of :func:`certified_optimum`) and ``sgd_result`` reuse earlier runs instead of solving again;
     ``reference_error`` (why an earlier attempt found no optimum) skips computing the reference.
     """
-    X, y, _ = validate_problem(X, y, loss, beta)
+    X, y, loss = validate_problem(X, y, loss, beta)
     unknown = set(solvers) - set(RACE_SOLVERS)
     if unknown:
         raise ValueError(f"unknown race routes {sorted(unknown)}; choose from {', '.join(RACE_SOLVERS)}")

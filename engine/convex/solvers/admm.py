@@ -96,10 +96,21 @@ from scipy.special import expit
 
 from engine.convex.certificate import best_dual_bound, price
 from engine.convex.recovery import recover_network
+from engine.convex.solvers.base import ConvexRequest, Solution
 from engine.losses import Loss, get_loss
 from engine.network import lift
 
-__all__ = ["AdmmResult", "AdmmState", "admm_solve", "default_rho", "loss_prox"]
+__all__ = [
+    "ABS_WEIGHT",
+    "CHECK_EVERY",
+    "AdmmResult",
+    "AdmmState",
+    "admm_solve",
+    "default_rho",
+    "group_soft_threshold",
+    "loss_prox",
+    "solve_program",
+]
 
 # Residual balancing: adapt rho when one residual exceeds the other by this factor ...
 _BALANCE_RATIO = 10.0
@@ -109,10 +120,15 @@ _BALANCE_MAX_CHANGES = 50
 # ... and keeps it within this factor of its initial value.
 _RHO_RANGE = 1e3
 # Residuals (stopping test, balancing) are computed every this many iterations (they cost about as
-# much as the iteration itself).
-_CHECK_EVERY = 10
+# much as the iteration itself). Public: the robust ADMM checks on the same schedule.
+CHECK_EVERY = 10
+_CHECK_EVERY = CHECK_EVERY  # the earlier private name (engine/robust imports it)
 # Weight of the absolute part of the stopping tolerances (relative to the problem's scale).
-_ABS_WEIGHT = 1e-3
+ABS_WEIGHT = 1e-3
+_ABS_WEIGHT = ABS_WEIGHT  # the earlier private name (engine/robust imports it)
+# ADMM settings of the ``admm`` solver entry (solve_convex): relative accuracy about 10x the tolerance.
+PROGRAM_TOL = 1e-7
+PROGRAM_MAX_ITER = 20_000
 # Logistic prox: Newton steps until they are below this (in margin units) or this many steps.
 _PROX_TOL = 1e-13
 _PROX_MAX_STEPS = 50
@@ -183,7 +199,7 @@ class AdmmResult:
     time_s: float = 0.0
 
 
-def default_rho(Z: np.ndarray, beta: float, loss: str = "squared") -> tuple[float, float | None]:
+def default_rho(Z: np.ndarray, beta: float, loss: Loss | str = "squared") -> tuple[float, float | None]:
     """The default penalties (rho, rho_q): rho for u = w and G u = s, rho_q for F u = q (None: squared).
 
     squared and hinge: rho = beta / 5; logistic: rho = min(beta / 5, 5 beta^2); rho_q = 1 / n.
@@ -195,9 +211,10 @@ def default_rho(Z: np.ndarray, beta: float, loss: str = "squared") -> tuple[floa
     """
     n = Z.shape[0]
     beta = float(beta)
-    if loss == "squared":
+    name = get_loss(loss).name
+    if name == "squared":
         return beta / 5.0, None
-    if loss == "logistic":
+    if name == "logistic":
         return min(beta / 5.0, 5.0 * beta**2), 1.0 / n
     return beta / 5.0, 1.0 / n
 
@@ -289,14 +306,18 @@ class _Operators:
         return Q - self.M @ self.apply_ft(t) / rho
 
 
-def _group_soft_threshold(X: np.ndarray, tau: float) -> np.ndarray:
+def group_soft_threshold(X: np.ndarray, tau: float) -> np.ndarray:
+    """The prox of ``tau * sum_j ||x_j||_2`` over the columns x_j of X: each shrunk by tau towards 0."""
     norms = np.linalg.norm(X, axis=0)
     scale = np.maximum(0.0, 1.0 - tau / np.maximum(norms, 1e-300))
     return X * scale[None, :]
 
 
+_group_soft_threshold = group_soft_threshold  # the earlier private name (engine/robust imports it)
+
+
 def _initial_state(
-    state: AdmmState | None, n: int, p: int, P: int, loss: str, beta: float, rho: float, rho_q: float | None
+    state: AdmmState | None, n: int, p: int, P: int, loss: Loss, beta: float, rho: float, rho_q: float | None
 ):
     """(u, w, s, lam, nu, q, mu) from a warm start (checked and rescaled) or zeros."""
     split = rho_q is not None
@@ -313,7 +334,7 @@ def _initial_state(
         )
     if state.u.shape != (p, 2 * P) or state.s.shape != (n, 2 * P):
         raise ValueError("the warm start was computed on different data or patterns")
-    if state.loss != loss or (state.q is not None) != split:
+    if state.loss != loss.name or (state.q is not None) != split:
         raise ValueError(f"the warm start was computed with the {state.loss} loss, not the {loss} loss")
     # scaled duals are y / rho: keep the unscaled duals when rho changes; the dual of u = w is a
     # subgradient of beta * sum ||w_j||, so it scales with beta
@@ -331,7 +352,7 @@ def admm_solve(
     D: np.ndarray,
     *,
     beta: float,
-    loss: str = "squared",
+    loss: Loss | str = "squared",
     rho: float | None = None,
     rho_q: float | None = None,
     max_iter: int = 2000,
@@ -356,7 +377,7 @@ def admm_solve(
     when ``log_lower_bound`` and the data are 2-D, else NaN; pricing is not counted in ``time_s``).
     ``warm_start`` is a previous result or state on the same patterns and loss (beta may differ).
     """
-    loss_obj = get_loss(loss)
+    loss = get_loss(loss)
     if not (np.isfinite(beta) and beta > 0.0):
         raise ValueError("beta must be a positive number")
     if not 0.0 < relaxation < 2.0:
@@ -371,7 +392,7 @@ def admm_solve(
     n, p = Z.shape
     if D.ndim != 2 or D.shape[0] != n or y.shape[0] != n:
         raise ValueError("D must be n x P with one row per training point, and y must have n entries")
-    split = loss != "squared"
+    split = loss.name != "squared"
     if split and not np.all(np.isin(y, (-1.0, 1.0))):
         raise ValueError(f"the {loss} loss needs labels -1/+1")
     P = D.shape[1]
@@ -386,12 +407,12 @@ def admm_solve(
     u, w, s, lam, nu, q, mu = _initial_state(state, n, p, P, loss, beta, rho, rho_q)
     ops.factor(rho, rho_q)
 
-    grad0 = ops.apply_ft(loss_obj.mean_gradient(np.zeros(n), y))  # F^T grad L(0)
+    grad0 = ops.apply_ft(loss.mean_gradient(np.zeros(n), y))  # F^T grad L(0)
     Fty = -grad0 if not split else None  # F^T y / n, the squared loss' u-step right-hand side
     dim_pri = np.sqrt(u.size + s.size + (n if split else 0))
     dim_dual = np.sqrt(u.size)
     # absolute floors: the size of the loss gradient at 0 (dual) and of a matching u (primal)
-    abs_dual = _ABS_WEIGHT * float(np.linalg.norm(grad0)) + 1e-300
+    abs_dual = ABS_WEIGHT * float(np.linalg.norm(grad0)) + 1e-300
     abs_pri = abs_dual / rho
     rho_min, rho_max = rho / _RHO_RANGE, rho * _RHO_RANGE
     bound_on = log_lower_bound and X.shape[1] == 2
@@ -413,7 +434,7 @@ def admm_solve(
         net = recover_network(w[:, :P], w[:, P:])
         f = net.predict(X)
         history["iteration"].append(k)
-        history["objective"].append(loss_obj.mean(f, y) + beta * float(net.regulariser()))
+        history["objective"].append(loss.mean(f, y) + beta * float(net.regulariser()))
         history["primal_residual"].append(r)
         history["dual_residual"].append(d)
         history["rho"].append(rho)
@@ -423,11 +444,11 @@ def admm_solve(
             # lambda = grad L(f) of the recovered network, and with the loss split also ADMM's own
             # dual point rho_q mu, which lies in the subdifferential of L at q (the hinge's gradient
             # picks the wrong subgradient at margin 1, where most points of a hinge optimum sit)
-            duals = [loss_obj.mean_gradient(f, y)] + ([rho_q * mu] if split else [])
+            duals = [loss.mean_gradient(f, y)] + ([rho_q * mu] if split else [])
             for lam_d in duals:
-                lam_d = loss_obj.project_to_domain(lam_d, y)
+                lam_d = loss.project_to_domain(lam_d, y)
                 price_value, _, _, _ = price(X, lam_d)
-                bound = np.nanmax([bound, best_dual_bound(lam_d, y, loss_obj, beta, price_value)[0]])
+                bound = np.nanmax([bound, best_dual_bound(lam_d, y, loss, beta, price_value)[0]])
         history["lower_bound"].append(float(bound))
         paused += time.perf_counter() - now if bound_on else 0.0
 
@@ -450,7 +471,7 @@ def admm_solve(
         if split:
             np.copyto(buf, Gu)
             Fu = ops.apply_f(buf)  # D_i (2 D_i - I) Z u_i = D_i Z u_i
-        check = k == 1 or k % _CHECK_EVERY == 0 or k % log_every == 0 or k == max_iter
+        check = k == 1 or k % CHECK_EVERY == 0 or k % log_every == 0 or k == max_iter
         w_prev = w
         s_prev = s.copy() if check else None
         q_prev = q
@@ -460,13 +481,13 @@ def admm_solve(
         buf *= relaxation
         buf += s
         buf += nu  # buf = Gu_hat + nu
-        w = _group_soft_threshold(u_hat + lam, beta / rho)
+        w = group_soft_threshold(u_hat + lam, beta / rho)
         np.maximum(buf, 0.0, out=s)
         np.subtract(buf, s, out=nu)  # nu + Gu_hat - s
         lam = lam + u_hat - w
         if split:
             Fu_hat = q + relaxation * (Fu - q)
-            q = loss_prox(loss_obj, Fu_hat + mu, y, tau)
+            q = loss_prox(loss, Fu_hat + mu, y, tau)
             mu = mu + Fu_hat - q
         if not check:
             continue
@@ -490,7 +511,7 @@ def admm_solve(
         if r_norm <= eps_pri and d_norm <= eps_dual:
             converged = True
             break
-        if adaptive_rho and k % _CHECK_EVERY == 0 and changes < _BALANCE_MAX_CHANGES:
+        if adaptive_rho and k % CHECK_EVERY == 0 and changes < _BALANCE_MAX_CHANGES:
             factor = 1.0
             if r_norm > _BALANCE_RATIO * d_norm and rho * _BALANCE_FACTOR <= rho_max:
                 factor = _BALANCE_FACTOR
@@ -515,7 +536,33 @@ def admm_solve(
         converged=converged,
         rho=rho,
         state=AdmmState(
-            u=u, w=w, s=s, lam=lam, nu=nu, rho=rho, beta=beta, loss=loss, q=q, mu=mu, rho_q=rho_q
+            u=u, w=w, s=s, lam=lam, nu=nu, rho=rho, beta=beta, loss=loss.name, q=q, mu=mu, rho_q=rho_q
         ),
         time_s=time.perf_counter() - start - paused,
+    )
+
+
+def solve_program(request: ConvexRequest) -> Solution:
+    """The ``admm`` entry: ADMM on the program's patterns, reported as is (no polish)."""
+    pset = request.pattern_set
+    res = admm_solve(
+        request.X,
+        request.y,
+        pset.D,
+        beta=request.beta,
+        loss=request.loss,
+        tol=PROGRAM_TOL,
+        max_iter=PROGRAM_MAX_ITER,
+    )
+    message = ""
+    if not res.converged:
+        message = f"ADMM stopped after {res.iterations} iterations without meeting its tolerance"
+    return Solution(
+        U=res.U,
+        V=res.V,
+        D=pset.D,
+        status="optimal" if res.converged else "max_iter",
+        program_size=pset.count,
+        history=res.history,
+        message=message,
     )

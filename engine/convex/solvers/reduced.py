@@ -33,10 +33,19 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from scipy.spatial import ConvexHull, QhullError
 
+from engine.convex.solvers.base import ConvexRequest, Resolver, Solution, dual_pair
 from engine.losses import Loss, get_loss
 from engine.network import lift
 
-__all__ = ["CLARABEL_SETTINGS", "FacetCache", "cone_facets", "facets_for", "solve_reduced"]
+__all__ = [
+    "CLARABEL_SETTINGS",
+    "FacetCache",
+    "cone_facets",
+    "facets_for",
+    "solve_program",
+    "solve_reduced",
+    "support_resolver",
+]
 
 # Clarabel tolerances: objectives can be ~1e-3, and the certificate wants 1e-6 relative or better
 # (looser ones leave tiny weights on every pattern, so column generation never drops any).
@@ -125,7 +134,7 @@ def solve_reduced(
     y: np.ndarray,
     D: np.ndarray,
     *,
-    loss: str,
+    loss: Loss | str,
     beta: float,
     D_v: np.ndarray | None = None,
     directions: np.ndarray | None = None,
@@ -149,6 +158,7 @@ def solve_reduced(
     search); ``facet_cache`` (a dict) keeps the facets of patterns across calls (column generation).
     Raises RuntimeError when Clarabel fails.
     """
+    loss = get_loss(loss)
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float).reshape(-1)
     Z = lift(X)
@@ -185,18 +195,16 @@ def solve_reduced(
     # second-order cones (t_j, w_j)
     soc_rows = np.arange(B * (p + 1)).reshape(B, p + 1)
     soc_cols = np.hstack([nw + np.arange(B)[:, None], p * np.arange(B)[:, None] + np.arange(p)])
-    dense_quadratic = loss == "squared" and nw <= _DENSE_FACTOR * n and not want_dual
-    if loss == "squared":
+    dense_quadratic = loss.name == "squared" and nw <= _DENSE_FACTOR * n and not want_dual
+    if loss.name == "squared":
         # small programs on many points: (1/(2n)) ||F w - y||^2 = (1/2) w' (F'F / n) w - (F'y / n)' w + const
         # keeps the n data rows out of the KKT system; otherwise r = F w - y with (1/(2n)) ||r||^2
         n_loss = 0 if dense_quadratic else n
-    elif loss == "hinge":
+    elif loss.name == "hinge":
         S = np.arange(n) if loss_points is None else np.asarray(loss_points, dtype=int)
         n_loss = S.size  # xi of the points whose loss is kept
-    elif loss == "logistic":
+    else:  # logistic
         n_loss = 3 * n  # xi, a1, a2
-    else:
-        raise ValueError(f"unknown loss {loss!r}")
     nx = nw + B + n_loss
     L0 = nw + B  # first loss variable
     eye_n = sp.identity(n, format="csc")
@@ -219,7 +227,7 @@ def solve_reduced(
         blocks_A.append(facet_block)
         blocks_b.append(np.zeros(n_facet))
         cones.append(clarabel.NonnegativeConeT(n_facet))
-    elif loss == "squared":
+    elif loss.name == "squared":
         Pm = sp.csc_matrix((np.full(n, 1.0 / n), (np.arange(L0, nx), np.arange(L0, nx))), shape=(nx, nx))
         blocks_A.append(sp.hstack([-F, pad, eye_n]))
         blocks_b.append(-y)
@@ -228,7 +236,7 @@ def solve_reduced(
         blocks_A.append(facet_block)
         blocks_b.append(np.zeros(n_facet))
         cones.append(clarabel.NonnegativeConeT(n_facet))
-    elif loss == "hinge":
+    elif loss.name == "hinge":
         q[L0:] = 1.0 / n
         nS = S.size
         Yf = sp.diags(y[S]) @ F[S]
@@ -252,7 +260,7 @@ def solve_reduced(
     blocks_A.append(soc_block)
     blocks_b.append(np.zeros(soc_rows.size))
     cones += [clarabel.SecondOrderConeT(p + 1)] * B
-    if loss == "logistic":
+    if loss.name == "logistic":
         # point k: (-xi_k, 1, a1_k) and (-y_k (F w)_k - xi_k, 1, a2_k) in the exponential cone,
         # s = b - A x with rows 3k, 3k + 1, 3k + 2 of each cone block
         k = np.arange(n)
@@ -287,18 +295,49 @@ def solve_reduced(
         raise RuntimeError(f"Clarabel (reduced program) stopped with status {status}")
     x = np.asarray(solution.x)
     W = x[:nw].reshape(B, p).T
-    if loss != "hinge":
-        W = newton_polish(Z, y, Dall, sign, W, facets, get_loss(loss), beta)
+    if loss.name != "hinge":
+        W = newton_polish(Z, y, Dall, sign, W, facets, loss, beta)
     U, V = W[:, : D.shape[1]], W[:, D.shape[1] :]
     lam = None
     if lam_rows is not None:
         z = np.asarray(solution.z)[lam_rows[0] : lam_rows[1]]
-        if loss == "hinge":
+        if loss.name == "hinge":
             lam = np.zeros(n)
             lam[S] = -y[S] * z
         else:
             lam = z
     return U.copy(), V.copy(), lam, "optimal" if status == "Solved" else "optimal_inaccurate"
+
+
+def support_resolver(
+    X: np.ndarray, y: np.ndarray, loss: Loss, beta: float, facet_cache: FacetCache | None = None
+) -> Resolver:
+    """The re-solve on a support for the polish: this reduced program, with the facets cached."""
+    cache: FacetCache = {} if facet_cache is None else facet_cache
+
+    def resolve(Du: np.ndarray, Dv: np.ndarray):
+        return solve_reduced(X, y, Du, loss=loss, beta=beta, D_v=Dv, facet_cache=cache)
+
+    return resolve
+
+
+def solve_program(request: ConvexRequest) -> Solution:
+    """The ``reduced`` entry: the whole program with facet-reduced cones, polished on its support."""
+    X, y, loss, beta = request.X, request.y, request.loss, request.beta
+    pset = request.pattern_set
+    cache: FacetCache = {}
+    U, V, lam, status = solve_reduced(
+        X, y, pset.D, loss=loss, beta=beta, directions=pset.directions, facet_cache=cache
+    )
+    return Solution(
+        U=U,
+        V=V,
+        D=pset.D,
+        status=status,
+        program_size=pset.count,
+        duals=dual_pair(lam),
+        polish=support_resolver(X, y, loss, beta, cache),
+    )
 
 
 def newton_polish(

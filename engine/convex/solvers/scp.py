@@ -55,15 +55,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.losses import get_loss
+from engine.convex.solvers.base import ConvexRequest, Solution
+from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU, lift
 from engine.patterns import sample_patterns
 from engine.validation import validate_problem
 
-__all__ = ["HINGE_SMOOTHING", "ScpResult", "scp_features", "scp_objective", "scp_solve"]
+__all__ = ["HINGE_SMOOTHING", "ScpResult", "scp_features", "scp_objective", "scp_solve", "solve_program"]
 
 # Continuation schedule of the hinge smoothing width (margin units); the last one sets the accuracy.
 HINGE_SMOOTHING = (1e-1, 1e-2, 1e-3, 1e-4)
+# Defaults of scp_solve (also the ``scp`` solver entry's settings): iteration budget, relative duality
+# gap at which FISTA stops, and the iterations between two history entries.
+MAX_ITER = 5000
+TOL = 1e-8
+LOG_EVERY = 10
 # Iterations between two duality-gap checks (and, ten times rarer, a Newton polish on the support).
 _CHECK_EVERY = 5
 # A polish is tried once the sign pattern of the iterate has not changed over this many iterations
@@ -84,7 +90,7 @@ class ScpResult:
     history: dict[str, list[float]] = field(default_factory=dict)  # iteration, objective, time_s
     iterations: int = 0
     converged: bool = False
-    loss: str = "squared"
+    loss: str = "squared"  # the loss' name
     beta: float = 1e-3
     time_s: float = 0.0
 
@@ -103,13 +109,13 @@ def scp_features(X: np.ndarray, directions: np.ndarray) -> np.ndarray:
     return np.maximum(lift(X) @ np.asarray(directions, dtype=float).T, 0.0)
 
 
-def scp_objective(A: np.ndarray, a: np.ndarray, y: np.ndarray, loss: str, beta: float) -> float:
+def scp_objective(A: np.ndarray, a: np.ndarray, y: np.ndarray, loss: Loss | str, beta: float) -> float:
     """``S(a) = L(A a) + beta ||a||_1`` with the true (unsmoothed) loss."""
     return get_loss(loss).mean(A @ a, y) + beta * float(np.sum(np.abs(a)))
 
 
-def _validate(X, y, loss, beta, patterns, max_iter, tol, log_every) -> tuple[np.ndarray, np.ndarray]:
-    X, y, _ = validate_problem(X, y, loss, beta)  # data, labels and beta, as for every solver
+def _check_settings(patterns, max_iter, tol, log_every) -> None:
+    """The FISTA settings (the problem itself is checked by validate_problem)."""
     if isinstance(patterns, bool) or not isinstance(patterns, int | np.integer) or patterns < 1:
         raise ValueError("patterns (the number of sampled directions) must be an integer >= 1")
     if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
@@ -118,7 +124,6 @@ def _validate(X, y, loss, beta, patterns, max_iter, tol, log_every) -> tuple[np.
         raise ValueError("tol must be a positive number")
     if isinstance(log_every, bool) or not isinstance(log_every, int | np.integer) or log_every < 1:
         raise ValueError("log_every must be an integer >= 1")
-    return X, y
 
 
 def _sample_directions(X: np.ndarray, patterns: int, seed: int) -> np.ndarray:
@@ -151,14 +156,13 @@ def _initial_point(warm_start, directions: np.ndarray) -> np.ndarray:
     return a0.copy()
 
 
-def _smooth_loss(loss: str, y: np.ndarray, mu: float):
+def _smooth_loss(loss: Loss, y: np.ndarray, mu: float):
     """(value, gradient) of the mean loss as functions of f; the hinge is Huber-smoothed with width mu."""
     n = len(y)
-    if loss == "squared":
+    if loss.name == "squared":
         return (lambda f: 0.5 * float(np.mean((f - y) ** 2)), lambda f: (f - y) / n)
-    if loss == "logistic":
-        base = get_loss("logistic")
-        return (lambda f: base.mean(f, y), lambda f: base.mean_gradient(f, y))
+    if loss.name == "logistic":
+        return (lambda f: loss.mean(f, y), lambda f: loss.mean_gradient(f, y))
 
     def value(f):
         t = 1.0 - y * f
@@ -171,24 +175,23 @@ def _smooth_loss(loss: str, y: np.ndarray, mu: float):
     return value, grad
 
 
-def _dual_value(A, y, loss: str, beta: float, mu: float, lam: np.ndarray) -> float:
+def _dual_value(A, y, loss: Loss, beta: float, mu: float, lam: np.ndarray) -> float:
     """Best dual value ``-L_mu*(s lam)`` over scalings s keeping ``||A^T s lam||_inf <= beta``.
 
     ``L_mu`` is the (smoothed, for the hinge) mean loss; any such value is a lower bound on its
     lasso optimum, so ``primal - dual`` bounds the optimisation error.
     """
-    base = get_loss(loss)
     top = float(np.max(np.abs(A.T @ lam))) if A.shape[1] else 0.0
     s_max = beta / top if top > 0.0 else 1e12
-    s_max = min(s_max, base.dual_scale_limit(lam, y))
+    s_max = min(s_max, loss.dual_scale_limit(lam, y))
     n = len(y)
 
     def conj(s: float) -> float:
-        value = base.mean_conjugate(s * lam, y)
-        return value + (0.5 * mu * n * s * s * float(np.sum(lam**2)) if loss == "hinge" else 0.0)
+        value = loss.mean_conjugate(s * lam, y)
+        return value + (0.5 * mu * n * s * s * float(np.sum(lam**2)) if loss.name == "hinge" else 0.0)
 
-    if loss == "squared" or loss == "hinge":  # a quadratic in s: maximise in closed form on [0, s_max]
-        a2 = n * float(np.sum(lam**2)) * (1.0 if loss == "squared" else mu)
+    if loss.name in ("squared", "hinge"):  # a quadratic in s: maximise in closed form on [0, s_max]
+        a2 = n * float(np.sum(lam**2)) * (1.0 if loss.name == "squared" else mu)
         b = float(np.sum(lam * y))
         s = float(np.clip(-b / a2, 0.0, s_max)) if a2 > 0.0 else (s_max if b < 0 else 0.0)
         return -conj(s)
@@ -205,7 +208,7 @@ def _dual_value(A, y, loss: str, beta: float, mu: float, lam: np.ndarray) -> flo
 
 
 def _polish(
-    A: np.ndarray, y: np.ndarray, x: np.ndarray, loss: str, beta: float, mu: float = 0.0
+    A: np.ndarray, y: np.ndarray, x: np.ndarray, loss: Loss, beta: float, mu: float = 0.0
 ) -> np.ndarray | None:
     """Active-set Newton on the support of x with its signs fixed (the problem is smooth there).
 
@@ -226,9 +229,9 @@ def _polish(
         sign = np.sign(z)
         f = As @ z
         g = As.T @ grad(f) + beta * sign
-        if loss == "squared":
+        if loss.name == "squared":
             curv = np.full(n, 1.0 / n)
-        elif loss == "hinge":  # semismooth Newton on the Huber-smoothed hinge
+        elif loss.name == "hinge":  # semismooth Newton on the Huber-smoothed hinge
             margin = 1.0 - y * f
             curv = ((margin > 0.0) & (margin < mu)) / (n * mu)
         else:
@@ -244,7 +247,7 @@ def _polish(
             ratio = np.where(dz * sign < 0, -z / dz, np.inf)
         t_cap = min(1.0, float(np.min(ratio)))
         t = t_cap
-        if loss == "hinge":  # backtracking (Armijo) on the smooth objective of the fixed signs
+        if loss.name == "hinge":  # backtracking (Armijo) on the smooth objective of the fixed signs
             current = value(f) + beta * float(sign @ z)
             slope = float(g @ dz)
             while t > 1e-10:
@@ -261,7 +264,7 @@ def _polish(
         if t == t_cap < 1.0:
             support = support[z_new != 0.0]
             continue
-        if loss == "squared" or np.linalg.norm(dz) <= 1e-13 * max(1.0, float(np.linalg.norm(z))):
+        if loss.name == "squared" or np.linalg.norm(dz) <= 1e-13 * max(1.0, float(np.linalg.norm(z))):
             break
     return out if np.all(np.isfinite(out)) else None
 
@@ -295,14 +298,14 @@ def scp_solve(
     X: np.ndarray,
     y: np.ndarray,
     *,
-    loss: str = "squared",
+    loss: Loss | str = "squared",
     beta: float = 1e-3,
     patterns: int = 200,
     seed: int = 0,
-    max_iter: int = 5000,
-    tol: float = 1e-8,
+    max_iter: int = MAX_ITER,
+    tol: float = TOL,
     warm_start: np.ndarray | ScpResult | None = None,
-    log_every: int = 10,
+    log_every: int = LOG_EVERY,
 ) -> ScpResult:
     """Solve ``min_a L(A a) + beta ||a||_1`` on ``patterns`` sampled directions by FISTA.
 
@@ -313,18 +316,33 @@ def scp_solve(
     for the step) or after ``max_iter`` iterations (over all hinge continuation stages together).
     ``history`` holds every ``log_every``-th iteration and the last one, with the true objective S(a).
     """
-    X, y = _validate(X, y, loss, beta, patterns, max_iter, tol, log_every)
-    beta = float(beta)
+    X, y, loss = validate_problem(X, y, loss, beta)  # data, labels and beta, as for every solver
+    _check_settings(patterns, max_iter, tol, log_every)
+    return _fista(X, y, loss, float(beta), int(patterns), int(seed), max_iter, tol, warm_start, log_every)
+
+
+def _fista(
+    X: np.ndarray,
+    y: np.ndarray,
+    loss: Loss,
+    beta: float,
+    patterns: int,
+    seed: int,
+    max_iter: int,
+    tol: float,
+    warm_start: np.ndarray | ScpResult | None,
+    log_every: int,
+) -> ScpResult:
+    """:func:`scp_solve` on checked inputs."""
     start = time.perf_counter()
-    directions = _sample_directions(X, int(patterns), int(seed))
+    directions = _sample_directions(X, patterns, seed)
     A = scp_features(X, directions)
     n, P = A.shape
     a = _initial_point(warm_start, directions)
-    true_loss = get_loss(loss)
     history: dict[str, list[float]] = {"iteration": [], "objective": [], "time_s": []}
 
     def objective(f: np.ndarray, x: np.ndarray) -> float:
-        return true_loss.mean(f, y) + beta * float(np.sum(np.abs(x)))
+        return loss.mean(f, y) + beta * float(np.sum(np.abs(x)))
 
     def log(k: int, value: float) -> None:
         history["iteration"].append(float(k))
@@ -337,11 +355,11 @@ def scp_solve(
     iterations, converged = 0, P == 0
     if P > 0:
         norm2 = float(np.linalg.norm(A, 2)) ** 2
-        stages = HINGE_SMOOTHING if loss == "hinge" else (0.0,)
+        stages = HINGE_SMOOTHING if loss.name == "hinge" else (0.0,)
         for stage, mu in enumerate(stages):
             last = stage == len(stages) - 1
             value, grad = _smooth_loss(loss, y, mu)
-            lip = norm2 / n * {"squared": 1.0, "logistic": 0.25, "hinge": 1.0 / max(mu, 1e-300)}[loss]
+            lip = norm2 / n * {"squared": 1.0, "logistic": 0.25, "hinge": 1.0 / max(mu, 1e-300)}[loss.name]
             step = 1.0 / max(lip, 1e-300)
             # stage target: a relative duality gap of tol (intermediate hinge stages: mu / 100)
             target = tol if last else max(tol, 1e-2 * mu)
@@ -385,8 +403,8 @@ def scp_solve(
                     gap = smooth_obj - _dual_value(A, y, loss, beta, mu, grad(fx))
                     if gap <= target * max(1.0, abs(smooth_obj)):
                         stage_converged = True
-                true_obj = smooth_obj if loss != "hinge" else objective(fx, x)
-                if loss != "hinge" or true_obj <= best_obj:
+                true_obj = smooth_obj if loss.name != "hinge" else objective(fx, x)
+                if loss.name != "hinge" or true_obj <= best_obj:
                     best_a, best_obj = x.copy(), true_obj
                 if iterations % log_every == 0:
                     log(iterations, true_obj)
@@ -394,9 +412,9 @@ def scp_solve(
                     break
             a, f = x, fx
             converged = stage_converged and last
-            if loss != "hinge":
+            if loss.name != "hinge":
                 best_a, best_obj = a, objective(f, a)
-        if loss == "hinge":  # exact finish: the hinge SCP is a linear program
+        if loss.name == "hinge":  # exact finish: the hinge SCP is a linear program
             a_lp = _hinge_lp(A, y, beta)
             if a_lp is not None:
                 lp_obj = objective(A @ a_lp, a_lp)
@@ -416,13 +434,38 @@ def scp_solve(
         network = TwoLayerReLU(W=np.zeros((0, X.shape[1] + 1)), alpha=np.zeros(0))
     return ScpResult(
         network=network,
-        objective=network.objective(X, y, true_loss, beta),
+        objective=network.objective(X, y, loss, beta),
         directions=directions,
         a=a,
         history=history,
         iterations=iterations,
         converged=bool(converged),
-        loss=loss,
+        loss=loss.name,
         beta=beta,
         time_s=time.perf_counter() - start,
+    )
+
+
+def solve_program(request: ConvexRequest) -> Solution:
+    """The ``scp`` entry: the SCP on the request's draws, as a point of the convex program.
+
+    ``a_i g_i`` is a feasible u_i (a_i > 0) or v_i (a_i < 0) of the pattern of g_i, so the SCP's
+    network is the one recovered from (U, V) and C(U, V) = S(a); it is reported as SCP's own (no
+    polish, no merge).
+    """
+    X, y = request.X, request.y
+    draws, seed = int(request.patterns), int(request.pattern_seed)
+    res = _fista(X, y, request.loss, request.beta, draws, seed, MAX_ITER, TOL, None, LOG_EVERY)
+    G = res.directions
+    D = (lift(X) @ G.T) >= 0.0
+    U, V = G.T * np.maximum(res.a, 0.0), G.T * np.maximum(-res.a, 0.0)
+    return Solution(
+        U=U,
+        V=V,
+        D=D,
+        status="optimal" if res.converged else "max_iter",
+        program_size=int(D.shape[1]),
+        history=res.history,
+        message="" if res.converged else f"SCP stopped after {res.iterations} iterations",
+        network=res.network,
     )

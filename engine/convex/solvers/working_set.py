@@ -1,16 +1,17 @@
 """A given (e.g. sampled) pattern set solved through a small working set of its patterns.
 
 The sampled program has 2P neuron blocks, but its optimum uses few of them. Solve the program on a
-working subset of blocks (:func:`engine.convex.solvers.reduced.solve_reduced`, through the same wrapper as
-column generation), then *price every block of the full set*: with lambda = grad L(yhat) (or the
-hinge multiplier) and ``c_i = sum_k d_ik lambda_k z_k``, block u_i (output weight > 0) can lower
-the objective exactly when ``max {-c_i . u : u in K_i, ||u|| <= 1} > beta`` and block v_i when
-``max {c_i . u : ...} > beta``, where K_i is the pattern's cone. That maximum is ``||Proj_K(+-c_i)||``:
-it equals ``||c_i||`` when ``+-c_i`` lies in K_i (checked against all n constraints at once) and is
-otherwise found by projecting onto the cone cut to its facets (interior, a facet, an edge or the
-apex: the closest feasible candidate). Blocks that violate are added, unused ones leave, until no
-block of the full set violates by more than ``tol`` relative: the restricted solution is then
-optimal for the whole given program (dual feasible for every block, and optimal on its own set).
+working subset of blocks (:func:`engine.convex.solvers.reduced.solve_reduced`, through the restricted
+solver that column generation uses too: engine/convex/solvers/restricted.py), then *price every block
+of the full set*: with lambda = grad L(yhat) (or the hinge multiplier) and
+``c_i = sum_k d_ik lambda_k z_k``, block u_i (output weight > 0) can lower the objective exactly when
+``max {-c_i . u : u in K_i, ||u|| <= 1} > beta`` and block v_i when ``max {c_i . u : ...} > beta``,
+where K_i is the pattern's cone. That maximum is ``||Proj_K(+-c_i)||``: it equals ``||c_i||`` when
+``+-c_i`` lies in K_i (checked against all n constraints at once) and is otherwise found by
+projecting onto the cone cut to its facets (interior, a facet, an edge or the apex: the closest
+feasible candidate). Blocks that violate are added, unused ones leave, until no block of the full
+set violates by more than ``tol`` relative: the restricted solution is then optimal for the whole
+given program (dual feasible for every block, and optimal on its own set).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import numpy as np
 
 from engine.convex.recovery import NEURON_REL_THRESHOLD
 from engine.convex.solvers.reduced import cone_facets
-from engine.losses import get_loss
+from engine.convex.solvers.restricted import RestrictedSolver, default_restricted_solvers
+from engine.losses import Loss, get_loss
 from engine.network import lift
 
 __all__ = ["WorkingSetResult", "cone_projection_norm", "solve_on_working_set"]
@@ -115,23 +117,18 @@ def solve_on_working_set(
     D: np.ndarray,
     directions: np.ndarray,
     *,
-    loss: str,
+    loss: Loss | str,
     beta: float,
     tol: float = 1e-7,
     max_rounds: int = 60,
 ) -> WorkingSetResult:
     """Solve the program on the patterns D (n x P, with interior ``directions``) via a working set."""
-    from engine.convex.colgen import (  # one restricted solver for both
-        RestrictedSolver,
-        default_restricted_solvers,
-    )
-
+    loss = get_loss(loss)
     start = time.perf_counter()
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     Z = lift(X)
     p, P = Z.shape[1], D.shape[1]
-    loss_obj = get_loss(loss)
     solve: RestrictedSolver = default_restricted_solvers()[0]
     facets: dict[int, np.ndarray] = {}
 
@@ -154,11 +151,11 @@ def solve_on_working_set(
         U, V = np.zeros((p, P)), np.zeros((p, P))
         U[:, iu], V[:, iv] = Uw, Vw
         yhat = np.sum(D * (Z @ (U - V)), axis=1)
-        grad = loss_obj.mean_gradient(yhat, y)
+        grad = loss.mean_gradient(yhat, y)
         # the hinge multiplier (-y_k mu_k, mu_k >= 0) picks the right subgradient at margin 1
-        dual = lam if (loss == "hinge" and lam is not None) else grad
+        dual = lam if (loss.name == "hinge" and lam is not None) else grad
         viol = _violating_blocks(Z, D, dual, facets_of, beta * (1.0 + tol), ADD_PER_ROUND, blocks)
-        objective = loss_obj.mean(yhat, y) + beta * float(
+        objective = loss.mean(yhat, y) + beta * float(
             np.sum(np.linalg.norm(U, axis=0) + np.linalg.norm(V, axis=0))
         )
         history["round"].append(rounds)

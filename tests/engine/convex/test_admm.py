@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
 from engine.convex.certificate import certify
-from engine.convex.program import solve_cvxpy
 from engine.convex.recovery import convex_objective, recover_network
 from engine.convex.solvers.admm import AdmmResult, _Operators, admm_solve, loss_prox
+from engine.convex.solvers.reference import solve_cvxpy
 from engine.losses import get_loss
 from engine.network import lift
 from engine.patterns import exact_patterns, sample_patterns

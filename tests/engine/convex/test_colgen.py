@@ -10,9 +10,10 @@ from scipy.optimize import linprog
 
 from datasets import make_dataset
 from engine.convex.colgen import column_generation
-from engine.convex.program import solve_convex, solve_cvxpy
+from engine.convex.program import solve_convex
 from engine.convex.recovery import convex_objective
 from engine.convex.solvers.reduced import cone_facets, solve_reduced
+from engine.convex.solvers.reference import solve_cvxpy
 from engine.network import lift
 from engine.patterns import exact_patterns, sample_patterns
 

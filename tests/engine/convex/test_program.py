@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.convex.certificate import certify, price, ridge_values
-from engine.convex.program import EXACT_MAX_N, convex_objective, recover_network, solve_convex
-from engine.convex.recovery import merge_neurons
+from engine.convex.program import EXACT_MAX_N, solve_convex
+from engine.convex.recovery import convex_objective, merge_neurons, recover_network
 from engine.gradient.sgd import train_sgd
 from engine.network import TwoLayerReLU, lift
 from engine.patterns import exact_patterns

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from datasets import make_dataset
+from engine.convex.solvers.registry import REGISTRY
 from engine.figures import solvers as fsol
 from engine.patterns import exact_patterns, pattern_keys, sample_patterns
 from engine.studies import race as race_module
@@ -153,6 +154,11 @@ def test_race_traces_are_finite_and_above_the_bound(race: RaceResult) -> None:
     assert race.trace("admm").final_objective >= race.optimum - _rel(race.optimum)
 
 
+def _without_colgen() -> dict:
+    """The convex solver registry of an engine without column generation."""
+    return {name: entry for name, entry in REGISTRY.items() if name != "colgen"}
+
+
 def test_race_reports_failing_routes_as_messages(data, reference, monkeypatch) -> None:
     X, y = data
 
@@ -160,7 +166,7 @@ def test_race_reports_failing_routes_as_messages(data, reference, monkeypatch) -
         raise ValueError("ADMM supports only the squared loss so far")
 
     monkeypatch.setattr(race_module, "admm_solve", unsupported)
-    monkeypatch.setattr(race_module.convex, "SOLVERS", ("cvxpy", "admm", "scp"))
+    monkeypatch.setattr(race_module, "REGISTRY", _without_colgen())
     res = run_race(X, y, loss="hinge", beta=BETA, patterns=20, sgd=SGD, solvers=("admm", "colgen", "sgd"))
     admm, colgen, sgd = res.traces
     assert not admm.ok and "squared loss" in admm.error
@@ -171,7 +177,7 @@ def test_race_reports_failing_routes_as_messages(data, reference, monkeypatch) -
 
 def test_race_without_optimum_says_why(data, monkeypatch) -> None:
     X, y = data
-    monkeypatch.setattr(race_module.convex, "SOLVERS", ("cvxpy",))
+    monkeypatch.setattr(race_module, "REGISTRY", _without_colgen())
     monkeypatch.setattr(race_module, "EXACT_MAX_N", 5)
     res = run_race(X, y, loss="squared", beta=BETA, patterns=20, solvers=("scp",))
     assert res.optimum is None and "column generation" in res.optimum_error
