@@ -71,14 +71,9 @@ PUBLIC_API: dict[str, dict[str, tuple[str, ...]]] = {
         "engine.convex.solvers.working_set": ("solve_on_working_set",),
     },
     "engine.robust": {
-        "engine.robust.program": (
-            "solve_robust",
-            "solve_robust_cvxpy",
-            "RobustResult",
-            "ROBUST_SOLVERS",
-            "NORMS",
-            "dual_norm",
-        ),
+        "engine.robust.program": ("solve_robust", "solve_robust_cvxpy", "RobustResult"),
+        "engine.robust.terms": ("NORMS", "dual_norm", "robust_terms", "network_robust_objective"),
+        "engine.robust.solvers.registry": ("ROBUST_SOLVERS", "ROBUST_SOLVER_HELP"),
         "engine.robust.certificate": (
             "certified_accuracy",
             "certified_robust",
@@ -88,7 +83,14 @@ PUBLIC_API: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "engine.robust.solvers": {
+        "engine.robust.solvers.base": ("RobustProblem", "RobustSolution", "RobustSolver"),
+        "engine.robust.solvers.registry": (
+            "ROBUST_SOLVER_REGISTRY",
+            "get_robust_solver",
+            "solve_robust_problem",
+        ),
         "engine.robust.solvers.reduced": ("solve_robust_reduced",),
+        "engine.robust.solvers.reference": ("solve_robust_reference",),
         "engine.robust.solvers.admm": ("robust_admm_solve",),
     },
     "engine.gradient": {

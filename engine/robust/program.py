@@ -38,10 +38,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.convex.program import EXACT_MAX_N, build_patterns
 from engine.convex.recovery import merge_neurons, recover_network
+from engine.convex.solvers.registry import EXACT_MAX_N
 from engine.losses import Loss
 from engine.network import TwoLayerReLU
+from engine.patterns import build_patterns
 from engine.robust.solvers.base import RobustProblem
 from engine.robust.solvers.registry import (
     ROBUST_SOLVER_HELP,

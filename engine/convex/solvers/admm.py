@@ -122,10 +122,8 @@ _RHO_RANGE = 1e3
 # Residuals (stopping test, balancing) are computed every this many iterations (they cost about as
 # much as the iteration itself). Public: the robust ADMM checks on the same schedule.
 CHECK_EVERY = 10
-_CHECK_EVERY = CHECK_EVERY  # the earlier private name (engine/robust imports it)
 # Weight of the absolute part of the stopping tolerances (relative to the problem's scale).
 ABS_WEIGHT = 1e-3
-_ABS_WEIGHT = ABS_WEIGHT  # the earlier private name (engine/robust imports it)
 # ADMM settings of the ``admm`` solver entry (solve_convex): relative accuracy about 10x the tolerance.
 PROGRAM_TOL = 1e-7
 PROGRAM_MAX_ITER = 20_000
@@ -311,9 +309,6 @@ def group_soft_threshold(X: np.ndarray, tau: float) -> np.ndarray:
     norms = np.linalg.norm(X, axis=0)
     scale = np.maximum(0.0, 1.0 - tau / np.maximum(norms, 1e-300))
     return X * scale[None, :]
-
-
-_group_soft_threshold = group_soft_threshold  # the earlier private name (engine/robust imports it)
 
 
 def _initial_state(

@@ -135,7 +135,7 @@ from scipy.linalg import cho_factor, cho_solve
 from scipy.optimize import linprog, nnls
 from scipy.special import expit
 
-from engine.convex.solvers.admm import _ABS_WEIGHT, _CHECK_EVERY, _group_soft_threshold, loss_prox
+from engine.convex.solvers.admm import ABS_WEIGHT, CHECK_EVERY, group_soft_threshold, loss_prox
 from engine.losses import Loss
 from engine.network import lift
 from engine.robust.solvers.base import RobustProblem, RobustSolution, RobustSolver
@@ -529,7 +529,7 @@ def robust_admm_solve(
 
     grad0 = np.zeros((n, p))
     grad0[:, d] = loss.mean_gradient(np.zeros(n), y)
-    abs_dual = _ABS_WEIGHT * float(np.linalg.norm(ops.apply_ft(grad0))) + 1e-300
+    abs_dual = ABS_WEIGHT * float(np.linalg.norm(ops.apply_ft(grad0))) + 1e-300
     abs_pri = abs_dual / rho
     dim_pri = np.sqrt(x.size + s.size + t.size + o.size)
     dim_dual = np.sqrt(x.size)
@@ -564,13 +564,13 @@ def robust_admm_solve(
         x = ops.solve(R)
         Gs, Gt = ops.apply_g(x)
         Fx = ops.apply_f(x)
-        check = k == 1 or k % _CHECK_EVERY == 0 or k == max_iter
+        check = k == 1 or k % CHECK_EVERY == 0 or k == max_iter
         w_prev, s_prev, t_prev, o_prev = w, s, t, o
         x_hat = a * x + (1.0 - a) * w
         s_hat = a * Gs + (1.0 - a) * s
         t_hat = a * Gt + (1.0 - a) * t
         f_hat = a * Fx + (1.0 - a) * o
-        w = _group_soft_threshold(x_hat + lam, beta / rho)
+        w = group_soft_threshold(x_hat + lam, beta / rho)
         s, t = project_robust_cone(s_hat + nu_s, t_hat + nu_t, eps_t, norm)
         v = f_hat + mu
         oq, orr = robust_loss_prox(v[:, d], v[:, :d], y, loss=loss, eps=eps_r, norm=norm, tau=tau)
