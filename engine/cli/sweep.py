@@ -3,10 +3,9 @@
 A grid maps parameter names to a value or a list of values; the runs are the Cartesian product
 (``GRID_DEFAULTS`` fills what the grid leaves out). Every run is exactly the command line's
 ``python -m engine train`` with those settings, through the same run layer (engine/cli/run.py: the
-same parsing, checks, data, solver routes and reported
-numbers: ``objective`` is J, or the robust objective when eps > 0, with ``nominal_objective`` = J),
-plus an evaluation at the run's radius eps on the evaluation split (the test set when there is one,
-else the training set):
+same parsing, checks, data, solver routes and reported numbers: ``objective`` is J, or the robust
+objective when eps > 0, with ``nominal_objective`` = J), plus an evaluation at the run's radius eps on
+the evaluation split (the test set when there is one, else the training set):
 
 * ``clean_accuracy``: fraction of correct signs;
 * ``pgd_accuracy``: accuracy under the margin PGD attack at eps (``attack_steps`` steps, an upper bound
