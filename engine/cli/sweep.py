@@ -2,10 +2,10 @@
 
 A grid maps parameter names to a value or a list of values; the runs are the Cartesian product
 (``GRID_DEFAULTS`` fills what the grid leaves out). Every run is exactly the command line's
-``python -m engine train`` with those settings (the same checks, data, solver routes and reported
-numbers: ``objective`` is J, or the robust objective when eps > 0, with ``nominal_objective`` = J),
-plus an evaluation at the run's radius eps on the evaluation split (the test set when there is one,
-else the training set):
+``python -m engine train`` with those settings, through the same run layer (engine/cli/run.py: the
+same parsing, checks, data, solver routes and reported numbers: ``objective`` is J, or the robust
+objective when eps > 0, with ``nominal_objective`` = J), plus an evaluation at the run's radius eps on
+the evaluation split (the test set when there is one, else the training set):
 
 * ``clean_accuracy``: fraction of correct signs;
 * ``pgd_accuracy``: accuracy under the margin PGD attack at eps (``attack_steps`` steps, an upper bound
@@ -37,6 +37,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.cli.run import (
+    DEFAULT_BETA,
+    DEFAULT_N,
+    DEFAULT_NOISE,
+    SGD_DEFAULTS,
+    CLIError,
+    RunData,
+    RunSpec,
+    check,
+    load_data,
+    one_line,
+    parse_settings,
+    train,
+)
+
 if TYPE_CHECKING:  # pandas and joblib are imported when a sweep runs (the command line starts faster)
     import pandas as pd
 
@@ -45,23 +60,23 @@ __all__ = ["BACKENDS", "COLUMNS", "GRID_DEFAULTS", "expand_grid", "run_one", "ru
 # Every grid key: its default (those of ``python -m engine train``, solver auto) and what it sets.
 _GRID: dict[str, tuple[Any, str]] = {
     "dataset": ("moons", "generated data sets (datasets.DATASET_NAMES)"),
-    "n": (40, "training points"),
-    "noise": (0.1, "noise level of the generator"),
+    "n": (DEFAULT_N, "training points"),
+    "noise": (DEFAULT_NOISE, "noise level of the generator"),
     "n_test": (None, "test points, 0 for none (evaluation then on the training set)"),  # None: n
     "seed": (0, "seeds of the data, SGD's start and shuffles, and the pattern sampler"),
     "method": ("convex", "convex and/or sgd"),
     "loss": ("squared", "squared, hinge or logistic"),
-    "beta": (1e-3, "weight decay beta of J"),
+    "beta": (DEFAULT_BETA, "weight decay beta of J"),
     "eps": (0.0, "perturbation radii, data units (0: standard training; > 0: robust program / PGD training)"),
     "norm": ("inf", "perturbation ball: inf or 2"),
     "patterns": ("exact", "convex: 'exact' or a number of sampled patterns"),
     "solver": ("auto", "convex solver (engine.convex.SOLVERS)"),
-    "optimizer": ("adam", "sgd: gd, sgd, momentum, nesterov or adam"),
-    "width": (50, "sgd: hidden neurons"),
-    "lr": (1e-2, "sgd: learning rate"),
-    "epochs": (200, "sgd: passes over the data"),
-    "batch_size": (32, "sgd: minibatch size"),
-    "pgd_steps": (10, "sgd with eps > 0: PGD steps of adversarial training"),
+    "optimizer": (SGD_DEFAULTS["optimizer"], "sgd: gd, sgd, momentum, nesterov or adam"),
+    "width": (SGD_DEFAULTS["width"], "sgd: hidden neurons"),
+    "lr": (SGD_DEFAULTS["lr"], "sgd: learning rate"),
+    "epochs": (SGD_DEFAULTS["epochs"], "sgd: passes over the data"),
+    "batch_size": (SGD_DEFAULTS["batch_size"], "sgd: minibatch size"),
+    "pgd_steps": (SGD_DEFAULTS["pgd_steps"], "sgd with eps > 0: PGD steps of adversarial training"),
     "attack_steps": (20, "PGD steps of the evaluation attack at eps"),
 }
 #: Every grid key and its default (n_test None: as many test points as training points).
@@ -135,7 +150,7 @@ def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
         try:
             _prepare(run)
         except ValueError as err:
-            raise ValueError(f"grid: {_one_line(err)} (run {i + 1}: {_describe(run)})") from None
+            raise ValueError(f"grid: {one_line(err)} (run {i + 1}: {_describe(run)})") from None
     return runs
 
 
@@ -145,28 +160,20 @@ def _describe(run: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in run.items() if v is not None and v != defaults[k])
 
 
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split()) or type(err).__name__
-
-
-def _train_argv(run: Mapping[str, Any]) -> list[str]:
-    """``python -m engine train`` arguments of one run (--json output, pattern seed = seed)."""
-    argv = ["train", "--json"]
-    for key in ("dataset", "n", "noise", "n_test", "seed", "method", "loss", "beta", "eps", "norm"):
-        argv += [f"--{key.replace('_', '-')}", str(run[key])]
+def _settings(run: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``train`` settings of one run (raw values; pattern seed = seed): every key but
+    ``attack_steps``, less those that do not apply to its method."""
+    keys = ["dataset", "n", "noise", "n_test", "seed", "method", "loss", "beta", "eps", "norm"]
+    keys += list(_CONVEX_ONLY if run["method"] == "convex" else _SGD_ONLY)
+    settings = {key: run[key] for key in keys}
     if run["method"] == "convex":
-        argv += ["--patterns", str(run["patterns"]), "--solver", str(run["solver"])]
-        argv += ["--pattern-seed", str(run["seed"])]
-    elif run["method"] == "sgd":
-        for key in _SGD_ONLY:
-            argv += [f"--{key.replace('_', '-')}", str(run[key])]
-    return argv
+        settings["pattern_seed"] = run["seed"]
+    return settings
 
 
-def _prepare(run: Mapping[str, Any]):
-    """Parse and check a run as the command line does and load its data: (args, data). ValueError if bad."""
-    from engine.cli.commands import CLIError, _check_args, _load_data, build_parser
-
+def _prepare(run: Mapping[str, Any]) -> tuple[RunSpec, RunData]:
+    """Check a run as the command line checks ``train`` and load its data: (spec, data). ValueError if
+    bad, with the command line's message naming grid keys instead of flags."""
     if run["method"] not in ("convex", "sgd"):
         raise ValueError(f"unknown method {run['method']!r}; choose convex or sgd")
     try:
@@ -176,9 +183,8 @@ def _prepare(run: Mapping[str, Any]):
     if steps < 1:
         raise ValueError(f"attack_steps must be a whole number >= 1 (got {run['attack_steps']!r})")
     try:
-        args = build_parser().parse_args(_train_argv(run))
-        _check_args(args)
-        return args, _load_data(args)
+        spec = check(parse_settings(_settings(run)))
+        return spec, load_data(spec)
     except CLIError as err:
         # the command line's messages name flags (--pattern-seed): name the grid key instead
         raise ValueError(
@@ -186,17 +192,17 @@ def _prepare(run: Mapping[str, Any]):
         ) from None
 
 
-def _evaluate(network, data: dict[str, Any], eps: float, norm: str, steps: int, seed: int) -> dict:
+def _evaluate(network, data: RunData, eps: float, norm: str, steps: int, seed: int) -> dict:
     """Clean, PGD and (2-D) certified accuracy at radius eps on the test set, else the training set."""
     from engine.attacks import pgd_accuracy
     from engine.gradient.sgd import is_classification_labels
     from engine.network import accuracy
     from engine.robust.certificate import certified_accuracy
 
-    split = "test" if data["X_test"] is not None else "train"
-    X, y = (data["X_test"], data["y_test"]) if split == "test" else (data["X"], data["y"])
+    split = "test" if data.X_test is not None else "train"
+    X, y = (data.X_test, data.y_test) if split == "test" else (data.X, data.y)
     out: dict[str, Any] = {"eval_split": split}
-    if data["task"] != "classification" or not is_classification_labels(y):
+    if data.task != "classification" or not is_classification_labels(y):
         return out
     out["clean_accuracy"] = accuracy(network, X, y)
     out["pgd_accuracy"] = (
@@ -209,21 +215,20 @@ def _evaluate(network, data: dict[str, Any], eps: float, norm: str, steps: int, 
 
 def run_one(run: Mapping[str, Any]) -> dict[str, Any]:
     """One run of the grid: its parameters and results (never raises: errors become a row)."""
-    from engine.cli.commands import _train
     from engine.network import TwoLayerReLU
 
     start = time.perf_counter()
     row: dict[str, Any] = dict(run)
     try:
-        args, data = _prepare(run)
-        record = _train(args)
+        spec, data = _prepare(run)
+        record = train(spec, data)
         network = TwoLayerReLU.from_dict(record["network"])
         row.update({key: record.get(key) for key in _TRAIN_REPORT})
         row["train_time_s"] = record["time_s"]
-        evaluation = _evaluate(network, data, float(args.eps), args.norm, int(run["attack_steps"]), args.seed)
+        evaluation = _evaluate(network, data, spec.eps, spec.norm, int(run["attack_steps"]), spec.seed)
         row.update(evaluation, status="ok", error="")
     except Exception as err:  # a failed run is a row of the table, not the end of the sweep
-        row.update(status="error", error=f"{type(err).__name__}: {_one_line(err)}")
+        row.update(status="error", error=f"{type(err).__name__}: {one_line(err)}")
     row["time_s"] = time.perf_counter() - start
     return row
 
@@ -367,8 +372,6 @@ def add_sweep_parser(sub: Any) -> None:
 
 def sweep_command(args: Any) -> int:
     """Run ``python -m engine sweep``: 0 when every run succeeded, 1 when some failed (the CSV has them)."""
-    from engine.cli.commands import CLIError
-
     grid = {key: getattr(args, key) for key in GRID_DEFAULTS if getattr(args, key) is not None}
     if args.scheduler is not None and args.backend != "dask":
         raise CLIError("--scheduler goes with --backend dask", 2)
@@ -379,7 +382,7 @@ def sweep_command(args: Any) -> int:
             grid, jobs=args.jobs, backend=args.backend, scheduler=args.scheduler, progress=not args.quiet
         )
     except ValueError as err:  # a bad grid value, backend or job count
-        raise CLIError(_one_line(err), 2) from None
+        raise CLIError(one_line(err), 2) from None
     table.to_csv(sys.stdout if args.out == "-" else args.out, index=False)
     failed = int((table["status"] != "ok").sum())
     if args.out != "-" and not args.quiet:

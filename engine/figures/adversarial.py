@@ -1,45 +1,32 @@
 """Plotly builders for the Adversarial page: perturbation balls by status, PGD arrows, accuracy vs eps.
 
-No Streamlit here. Each point gets one status at a radius eps (data units, ``norm`` ``"inf"`` box or
-``"2"`` disc), from the exact 2-D certificate (:func:`engine.robust.certificate.min_margin`) and a PGD
-attack (:func:`engine.attacks.pgd`):
-
-* ``misclassified``: ``y f(x) <= 0`` at the point itself;
-* ``attack``: PGD finds a point of the ball with ``y f <= 0``;
-* ``exact``: PGD misses, but the exact search finds a point of the ball with ``y f <= 0``;
-* ``certified``: ``y f > 0`` on the whole ball (exact certificate).
-
-Every status is drawn as ONE Scatter trace: the ball outlines of its points, separated by ``None``.
+No Streamlit and no numerics here: the statuses and accuracy curves come from
+engine/robust/evaluation.py (:func:`~engine.robust.evaluation.point_status`,
+:func:`~engine.robust.evaluation.accuracy_curves`); this module draws them. Every status is drawn as ONE
+Scatter trace: the ball outlines of its points, separated by ``None``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-
 import numpy as np
 import plotly.graph_objects as go
 
-from engine.attacks import pgd
-from engine.figures.playground import Bounds, decision_boundary_figure
+from engine.figures.playground import decision_boundary_figure
+from engine.figures.style import GRID_LINES, LEGEND_FONT, Bounds, title_style
 from engine.network import TwoLayerReLU
-from engine.robust.certificate import margin_tolerance, min_margin
+from engine.robust.evaluation import AccuracyCurves, PointStatus
 
 __all__ = [
     "STATUSES",
-    "AccuracyCurves",
-    "PointStatus",
-    "accuracy_curves",
     "accuracy_figure",
     "adversarial_figure",
     "arrow_trace",
     "ball_outlines",
     "ball_traces",
-    "point_status",
     "status_hover_trace",
 ]
 
-# status -> (legend label, colour)
+# status (engine.robust.evaluation.STATUS_KEYS, in that order) -> (legend label, colour)
 STATUSES: dict[str, tuple[str, str]] = {
     "certified": ("ball: certified robust", "#1a9850"),
     "attack": ("ball: attack found (PGD)", "#f28e2b"),
@@ -47,60 +34,7 @@ STATUSES: dict[str, tuple[str, str]] = {
     "misclassified": ("ball: misclassified", "#555555"),
 }
 ARROW_COLOUR = "#000000"
-PGD_STEPS = 20
-_CIRCLE_POINTS = 32
-
-
-@dataclass
-class PointStatus:
-    """Per-point status at one radius, with the PGD points (for arrows)."""
-
-    status: np.ndarray  # n strings, keys of STATUSES
-    X_adv: np.ndarray  # n x 2 PGD points
-    eps: float
-    norm: str
-    worst_margin: np.ndarray | None = None  # exact min of y f over each ball (n,)
-
-    def fraction(self, *statuses: str) -> float:
-        return float(np.mean(np.isin(self.status, statuses))) if self.status.size else float("nan")
-
-    @property
-    def clean_accuracy(self) -> float:
-        return 1.0 - self.fraction("misclassified")
-
-    @property
-    def pgd_accuracy(self) -> float:
-        return 1.0 - self.fraction("misclassified", "attack")
-
-    @property
-    def certified_accuracy(self) -> float:
-        return self.fraction("certified")
-
-
-def point_status(
-    network: TwoLayerReLU,
-    X: np.ndarray,
-    y: np.ndarray,
-    eps: float,
-    norm: str = "inf",
-    *,
-    steps: int = PGD_STEPS,
-    seed: int = 0,
-) -> PointStatus:
-    """The status of every point at radius ``eps`` (see the module docstring)."""
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float).reshape(-1)
-    clean_ok = network.classify(X) == y
-    attack = pgd(network, X, y, float(eps), norm, steps=steps, seed=seed, loss="margin")
-    worst = min_margin(network, X, y, float(eps), norm)[0]
-    certified = (worst > margin_tolerance(network, X, float(eps))) & clean_ok
-    status = np.full(X.shape[0], "exact", dtype=object)
-    status[certified] = "certified"
-    status[attack.success & clean_ok] = "attack"
-    status[~clean_ok] = "misclassified"
-    return PointStatus(
-        status=status.astype(str), X_adv=attack.X_adv, eps=float(eps), norm=norm, worst_margin=worst
-    )
+CIRCLE_POINTS = 32  # points on each l2 circle outline
 
 
 def ball_outlines(X: np.ndarray, eps: float, norm: str = "inf") -> tuple[list, list]:
@@ -109,7 +43,7 @@ def ball_outlines(X: np.ndarray, eps: float, norm: str = "inf") -> tuple[list, l
     if norm == "inf":
         shape = np.array([[-1, -1], [1, -1], [1, 1], [-1, 1], [-1, -1]], dtype=float)
     elif norm == "2":
-        t = np.linspace(0.0, 2.0 * np.pi, _CIRCLE_POINTS + 1)
+        t = np.linspace(0.0, 2.0 * np.pi, CIRCLE_POINTS + 1)
         shape = np.column_stack([np.cos(t), np.sin(t)])
     else:
         raise ValueError(f"norm must be 'inf' or '2' (got {norm!r})")
@@ -233,35 +167,6 @@ def status_hover_trace(
     )
 
 
-@dataclass
-class AccuracyCurves:
-    """Clean, PGD and certified accuracy of several networks on a grid of radii."""
-
-    radii: np.ndarray
-    clean: dict[str, float]
-    pgd: dict[str, np.ndarray]
-    certified: dict[str, np.ndarray]
-    norm: str
-
-
-def accuracy_curves(
-    networks: Mapping[str, TwoLayerReLU],
-    X: np.ndarray,
-    y: np.ndarray,
-    radii: Sequence[float],
-    norm: str = "inf",
-) -> AccuracyCurves:
-    """Every network's accuracies at every radius (PGD with :data:`PGD_STEPS` steps, exact certificate)."""
-    radii = np.asarray(radii, dtype=float)
-    clean, pgd_acc, cert = {}, {}, {}
-    for name, net in networks.items():
-        rows = [point_status(net, X, y, float(r), norm) for r in radii]
-        clean[name] = rows[0].clean_accuracy if rows else float("nan")
-        pgd_acc[name] = np.array([r.pgd_accuracy for r in rows])
-        cert[name] = np.array([r.certified_accuracy for r in rows])
-    return AccuracyCurves(radii=radii, clean=clean, pgd=pgd_acc, certified=cert, norm=norm)
-
-
 _NET_COLOURS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd")
 
 
@@ -307,13 +212,13 @@ def accuracy_figure(curves: AccuracyCurves, *, eps: float, title: str) -> go.Fig
     fig.add_annotation(x=float(eps), y=1.04, yref="y", text=f"ε = {eps:g}", showarrow=False, xanchor="left")
     ball = "ℓ∞ box" if curves.norm == "inf" else "ℓ2 disc"
     fig.update_layout(
-        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=15)),
+        title=title_style(title),
         height=430,
         margin=dict(l=10, r=10, t=50, b=10),
         plot_bgcolor="white",
-        legend=dict(font=dict(size=11)),
+        legend=dict(font=LEGEND_FONT),
         hovermode="x unified",
     )
-    fig.update_xaxes(title_text=f"radius ε ({ball}, data units)", showgrid=True, gridcolor="#eeeeee")
-    fig.update_yaxes(title_text="accuracy", range=[-0.02, 1.08], showgrid=True, gridcolor="#eeeeee")
+    fig.update_xaxes(title_text=f"radius ε ({ball}, data units)", **GRID_LINES)
+    fig.update_yaxes(title_text="accuracy", range=[-0.02, 1.08], **GRID_LINES)
     return fig

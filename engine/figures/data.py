@@ -12,7 +12,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from engine.figures.playground import _base_layout, _label_traces
+from engine.figures.style import GRID_LINES, base_layout, label_traces
 
 __all__ = ["GRID_CURVE", "MIN_HALF_WIDTH", "click_box", "grid_step", "points_figure"]
 
@@ -67,7 +67,7 @@ def points_figure(
     index = np.arange(1, X.shape[0] + 1)
     if task == "classification":
         hover = "point %{customdata}<br>x₁ = %{x:.3g}, x₂ = %{y:.3g}<extra></extra>"
-        for trace in _label_traces(X, y, index, hover, size=11):
+        for trace in label_traces(X, y, index, hover, size=11):
             fig.add_trace(trace)
     elif X.shape[0]:
         fig.add_trace(
@@ -88,7 +88,7 @@ def points_figure(
                 hovertemplate="point %{customdata[0]}: y = %{customdata[1]:.3g}<extra></extra>",
             )
         )
-    _base_layout(fig, title, (-half, half, -half, half))
+    base_layout(fig, title, (-half, half, -half, half))
     if not X.shape[0]:
         fig.add_annotation(
             text="click anywhere to add a point",
@@ -100,6 +100,6 @@ def points_figure(
             font=dict(size=15, color="#888888"),
         )
     fig.update_layout(height=_HEIGHT, clickmode="event+select", dragmode="pan", uirevision=f"box{half}")
-    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", zeroline=True, zerolinecolor="#cccccc")
-    fig.update_yaxes(showgrid=True, gridcolor="#eeeeee", zeroline=True, zerolinecolor="#cccccc")
+    fig.update_xaxes(**GRID_LINES, zeroline=True, zerolinecolor="#cccccc")
+    fig.update_yaxes(**GRID_LINES, zeroline=True, zerolinecolor="#cccccc")
     return fig

@@ -16,10 +16,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.figures.landscape import _layout as _landscape_layout
-from engine.figures.landscape import reference_line
-from engine.figures.playground import _message_figure, gap_floor
-from engine.figures.solvers import _gap_series
+from engine.figures.style import (
+    GRID_LINES,
+    add_gap_series,
+    gap_floor,
+    legend_below_layout,
+    message_figure,
+    reference_line,
+)
 from engine.studies.dynamics import MomentumCurve, SharpnessTrace, SingularValueTrace, XORTrace
 
 __all__ = [
@@ -34,18 +38,17 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 OPTIMIZER_DASH = {"gd": "solid", "sgd": "dash"}
 OPTIMIZER_COLOURS = {"gd": "#1f77b4", "momentum": "#ff7f0e", "nesterov": "#2ca02c", "adam": "#9467bd"}
 OPTIMIZER_NAMES = {"gd": "GD", "sgd": "SGD", "momentum": "heavy ball", "nesterov": "Nesterov", "adam": "Adam"}
-_GRID = dict(showgrid=True, gridcolor="#eeeeee")
 
 
 def _layout(fig: go.Figure, title: str, height: int = 460) -> None:
-    _landscape_layout(fig, title, height, top=80)
+    legend_below_layout(fig, title, height, top=80)
 
 
 def sharpness_figure(traces: Sequence[SharpnessTrace], *, title: str) -> go.Figure:
     """``lambda_max`` (left) and Hutchinson ``tr(H)`` (right) against the step, log y; one colour per
     learning rate, GD solid and SGD dashed, the threshold ``2 / eta`` dotted in the run's colour."""
     if not traces:
-        return _message_figure(title, "Pick at least one optimizer and one learning rate.")
+        return message_figure(title, "Pick at least one optimizer and one learning rate.")
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -87,8 +90,8 @@ def sharpness_figure(traces: Sequence[SharpnessTrace], *, title: str) -> go.Figu
                 width=1.5,
             )
     _layout(fig, f"{title}<br><sup>solid: GD, dashed: SGD; dotted: the stability threshold 2/η</sup>")
-    fig.update_yaxes(type="log", exponentformat="power", **_GRID)
-    fig.update_xaxes(title_text="step", **_GRID)
+    fig.update_yaxes(type="log", exponentformat="power", **GRID_LINES)
+    fig.update_xaxes(title_text="step", **GRID_LINES)
     return fig
 
 
@@ -167,9 +170,9 @@ def xor_figure(trace: XORTrace, *, level: float, title: str) -> go.Figure:
         )
     _layout(fig, title)
     fig.update_xaxes(
-        title_text="gradient-descent step (log scale; step 0 at the left edge)", type="log", **_GRID
+        title_text="gradient-descent step (log scale; step 0 at the left edge)", type="log", **GRID_LINES
     )
-    fig.update_yaxes(title_text="accuracy", range=[0, 1.04], tickformat=".0%", **_GRID)
+    fig.update_yaxes(title_text="accuracy", range=[0, 1.04], tickformat=".0%", **GRID_LINES)
     return fig
 
 
@@ -177,7 +180,7 @@ def momentum_figure(curves: Sequence[MomentumCurve], optimum: float | None, *, t
     """``J - J*`` against the step (log-log) for each optimizer from the same start."""
     curves = [c for c in curves if c.step.size]
     if not curves:
-        return _message_figure(title, "No optimizer produced a curve.")
+        return message_figure(title, "No optimizer produced a curve.")
     ref = optimum if optimum is not None else 0.0
     gaps = [c.objective - ref for c in curves]
     floor = gap_floor(np.concatenate(gaps))
@@ -185,7 +188,7 @@ def momentum_figure(curves: Sequence[MomentumCurve], optimum: float | None, *, t
     for c, gap in zip(curves, gaps, strict=True):
         keep = (c.step > 0) & np.isfinite(gap)
         name = f"{OPTIMIZER_NAMES[c.optimizer]} (lr {c.lr:g})" + (" — diverged" if c.message else "")
-        _gap_series(
+        add_gap_series(
             fig,
             c.step[keep].astype(float),
             gap[keep],
@@ -201,9 +204,9 @@ def momentum_figure(curves: Sequence[MomentumCurve], optimum: float | None, *, t
     if any(np.any(g[np.isfinite(g)] <= 0) for g in gaps):
         sub += f"; gaps ≤ 0 as triangles at {floor:.0e}"
     _layout(fig, f"{title}<br><sup>{sub}</sup>")
-    fig.update_xaxes(title_text="full-batch step", type="log", **_GRID)
+    fig.update_xaxes(title_text="full-batch step", type="log", **GRID_LINES)
     fig.update_yaxes(
-        title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **_GRID
+        title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **GRID_LINES
     )
     return fig
 
@@ -212,7 +215,7 @@ def singular_values_figure(traces: Sequence[SingularValueTrace], *, top: int, ti
     """One panel per weight decay: the ``top`` largest singular values of ``W[:, :d]`` against the step
     (log y, shared), the k-th largest in the k-th colour."""
     if not traces:
-        return _message_figure(title, "Nothing to draw.")
+        return message_figure(title, "Nothing to draw.")
     fig = make_subplots(
         rows=1,
         cols=len(traces),
@@ -241,7 +244,7 @@ def singular_values_figure(traces: Sequence[SingularValueTrace], *, top: int, ti
                 col=col,
             )
     _layout(fig, f"{title}<br><sup>effective rank: singular values above 10% of the largest</sup>")
-    fig.update_yaxes(type="log", exponentformat="power", **_GRID)
+    fig.update_yaxes(type="log", exponentformat="power", **GRID_LINES)
     fig.update_yaxes(title_text="singular value of W (input weights)", row=1, col=1)
-    fig.update_xaxes(title_text="step", **_GRID)
+    fig.update_xaxes(title_text="step", **GRID_LINES)
     return fig

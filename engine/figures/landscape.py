@@ -6,8 +6,8 @@
 * :func:`teacher_student_figure`: per student run, its gap to J* against the worst angle between a
   teacher neuron and the closest student neuron.
 
-Gaps <= 0 follow :func:`engine.figures.objective_figure`: triangles at a floor a decade below the smallest
-positive gap, true value on hover.
+Gaps <= 0 follow engine/figures/style.py: triangles at a floor a decade below the smallest positive gap,
+true value on hover.
 """
 
 from __future__ import annotations
@@ -16,11 +16,19 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.figures.playground import GAP_BELOW_COLOUR, _log_ticks, _message_figure, gap_floor
-from engine.figures.solvers import _gap_series, _title
+from engine.figures.style import (
+    GAP_BELOW_COLOUR,
+    GRID_LINES,
+    add_gap_series,
+    gap_floor,
+    legend_below_layout,
+    log_ticks,
+    message_figure,
+    reference_line,
+)
 from engine.studies.landscape import MultiStart, TeacherStudent, WidthSweep
 
-__all__ = ["multistart_figure", "reference_line", "teacher_student_figure", "width_sweep_figure"]
+__all__ = ["multistart_figure", "teacher_student_figure", "width_sweep_figure"]
 
 RUN_COLOUR = "#1f77b4"
 SELECTED_COLOUR = "#d62728"
@@ -28,53 +36,6 @@ MEDIAN_COLOUR = "#9ecae1"
 OPTIMUM_COLOUR = "#2ca02c"
 RECOVERED_COLOUR = "#2ca02c"
 MISSED_COLOUR = "#ff7f0e"
-_HEIGHT = 430
-_GRID = dict(showgrid=True, gridcolor="#eeeeee")
-
-
-def _layout(fig: go.Figure, title: str, height: int = _HEIGHT, top: int = 60) -> None:
-    """Title (with a subtitle line), white background, legend below the plot."""
-    fig.update_layout(
-        title=_title(title),
-        height=height,
-        margin=dict(l=10, r=10, t=top, b=10),
-        plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0.0, font=dict(size=11)),
-        hoverlabel=dict(font_size=12),
-    )
-
-
-def reference_line(
-    fig: go.Figure,
-    x: list[float],
-    y: list[float],
-    name: str,
-    colour: str,
-    *,
-    row: int | None = None,
-    col: int | None = None,
-    showlegend: bool = True,
-    width: float = 2.0,
-) -> None:
-    """A dotted reference line through the points (x, y), named in the legend.
-
-    A trace rather than ``add_hline``/``add_vline``: on log axes Plotly places those shapes' annotations
-    in log coordinates, which stretches the autorange by decades.
-    """
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=y,
-            mode="lines",
-            name=name,
-            legendgroup=name,
-            showlegend=showlegend,
-            line=dict(color=colour, dash="dot", width=width),
-            hovertemplate=f"{name}<extra></extra>",
-        ),
-        row=row,
-        col=col,
-    )
 
 
 def multistart_figure(ms: MultiStart, optimum: float | None, *, selected: int, title: str) -> go.Figure:
@@ -84,7 +45,7 @@ def multistart_figure(ms: MultiStart, optimum: float | None, *, selected: int, t
     """
     ok = np.isfinite(ms.objectives)
     if not np.any(ok):
-        return _message_figure(title, "Every run diverged: lower the learning rate.")
+        return message_figure(title, "Every run diverged: lower the learning rate.")
     values = ms.objectives - optimum if optimum is not None else ms.objectives
     order = [i for i in np.argsort(np.where(ok, values, np.inf)) if ok[i]]
     rank = np.arange(1, len(order) + 1)
@@ -133,14 +94,14 @@ def multistart_figure(ms: MultiStart, optimum: float | None, *, selected: int, t
         sub += f"; certified optimum J* = {optimum:.6g}"
         if not np.all(positive):
             sub += f"; gaps ≤ 0 drawn as triangles at {floor:.0e}"
-    _layout(fig, f"{title}<br><sup>{sub}</sup>")
-    fig.update_xaxes(title_text="run, sorted by final objective", **_GRID)
+    legend_below_layout(fig, f"{title}<br><sup>{sub}</sup>")
+    fig.update_xaxes(title_text="run, sorted by final objective", **GRID_LINES)
     fig.update_yaxes(
         title_text="J − J*" if optimum is not None else "final objective J",
         type="log",
         exponentformat="power",
-        **_GRID,
-        **_log_ticks(gap[positive] if np.any(positive) else np.array([floor])),
+        **GRID_LINES,
+        **log_ticks(gap[positive] if np.any(positive) else np.array([floor])),
     )
     return fig
 
@@ -150,7 +111,7 @@ def width_sweep_figure(
 ) -> go.Figure:
     """Best and median final ``J - J*`` over the runs at each width (log-log), m* as a dotted line."""
     if not np.any(np.isfinite(sweep.best)):
-        return _message_figure(title, "Every run diverged: lower the learning rate.")
+        return message_figure(title, "Every run diverged: lower the learning rate.")
     ref = optimum if optimum is not None else 0.0
     best, median = sweep.best - ref, sweep.median - ref
     floor = gap_floor(np.concatenate([best, median]))
@@ -161,7 +122,7 @@ def width_sweep_figure(
         (best, f"best of {sweep.runs} runs", RUN_COLOUR),
     ):
         keep = np.isfinite(series)
-        _gap_series(
+        add_gap_series(
             fig,
             x[keep],
             series[keep],
@@ -190,10 +151,10 @@ def width_sweep_figure(
     sub = "gap to the certified optimum J*" if optimum is not None else "objective J (no optimum)"
     if np.any(best <= 0) or np.any(median <= 0):
         sub += f"; gaps ≤ 0 as triangles at {floor:.0e}"
-    _layout(fig, f"{title}<br><sup>{sub}</sup>")
-    fig.update_xaxes(title_text="width m (neurons)", type="log", **_GRID)
+    legend_below_layout(fig, f"{title}<br><sup>{sub}</sup>")
+    fig.update_xaxes(title_text="width m (neurons)", type="log", **GRID_LINES)
     fig.update_yaxes(
-        title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **_GRID
+        title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **GRID_LINES
     )
     return fig
 
@@ -206,7 +167,7 @@ def teacher_student_figure(
     convex optimum's own worst angle is a green star at the left edge."""
     ok = np.isfinite(ts.runs.objectives)
     if not np.any(ok):
-        return _message_figure(title, "Every run diverged: lower the learning rate.")
+        return message_figure(title, "Every run diverged: lower the learning rate.")
     ref = optimum if optimum is not None else 0.0
     gap = ts.runs.objectives - ref
     floor = gap_floor(gap[ok])
@@ -251,13 +212,13 @@ def teacher_student_figure(
         width=1.5,
     )
     sub = f"teacher with {ts.teacher.width} neurons; {ts.recovery_rate:.0%} of the runs recover all of them"
-    _layout(fig, f"{title}<br><sup>{sub}</sup>")
+    legend_below_layout(fig, f"{title}<br><sup>{sub}</sup>")
     fig.update_xaxes(
         title_text="J − J*" if optimum is not None else "J",
         type="log",
         exponentformat="power",
         dtick="D2",
-        **_GRID,
+        **GRID_LINES,
     )
-    fig.update_yaxes(title_text="worst teacher-neuron angle (degrees)", rangemode="tozero", **_GRID)
+    fig.update_yaxes(title_text="worst teacher-neuron angle (degrees)", rangemode="tozero", **GRID_LINES)
     return fig

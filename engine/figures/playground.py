@@ -1,15 +1,18 @@
-"""Plotly figure builders and summary tables for the explorer (no Streamlit in here).
+"""Plotly figures and tables of the Playground page (no Streamlit in here).
+
+* :func:`decision_boundary_figure`: ``f(x)`` over the plane with the training points;
+* :func:`activation_regions_figure`: the plane cut by the live neurons' lines, regions by on-set;
+* :func:`objective_figure`: SGD's objective per step and its gap to the (certified) optimum;
+* :func:`numbers_table` and :func:`verdict`: the numbers of :func:`engine.studies.summary.summarize` and
+  the case of :func:`engine.studies.summary.compare`, as a table of strings and one sentence.
 
 Every function takes engine objects (networks, histories, results) and returns a ``go.Figure``,
 a ``pandas.DataFrame`` or plain text; the same inputs always give the same figure. Grid evaluation is
 vectorised, so a figure at the default resolution takes a few milliseconds to build.
 
-Colour conventions, shared by every figure:
-
-* label +1: blue circles, label -1: red crosses (distinguishable without colour);
-* ``f(x)`` on a diverging red-white-blue scale centred at 0, so the red side predicts -1;
-* the decision boundary ``f(x) = 0`` is a thick black line;
-* activation regions: light categorical colours keyed by the set of active neurons.
+Colours (shared ones in engine/figures/style.py): ``f(x)`` on a diverging red-white-blue scale centred
+at 0, so the red side predicts -1; the decision boundary ``f(x) = 0`` is a thick black line;
+activation regions: light categorical colours keyed by the set of active neurons.
 """
 
 from __future__ import annotations
@@ -23,16 +26,46 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.network import TwoLayerReLU, accuracy
+from engine.figures.style import (
+    BOUNDARY_COLOUR,
+    GAP_BELOW_COLOUR,
+    GRID_LINES,
+    LEGEND_FONT,
+    LINE_COLOUR,
+    Bounds,
+    base_layout,
+    gap_floor,
+    grid_points,
+    label_traces,
+    log_ticks,
+    message_figure,
+    plot_bounds,
+    segment_in_box,
+    title_style,
+)
+from engine.network import TwoLayerReLU
 from engine.results import Certificate, ConvexResult, TrainHistory, TrainResult
+from engine.studies.summary import (
+    NetworkNumbers,
+    Verdict,
+    compare,
+    live_neurons,
+    network_is_finite,
+    summarize,
+)
 
-Bounds = tuple[float, float, float, float]  # (xmin, xmax, ymin, ymax)
-
-POS_COLOUR = "#1f4e9c"
-NEG_COLOUR = "#b2182b"
-BOUNDARY_COLOUR = "#111111"
-LINE_COLOUR = "#333333"
-GAP_BELOW_COLOUR = "#d62728"
+__all__ = [
+    "EMPTY_REGION_COLOUR",
+    "REGION_COLOURS",
+    "VERDICT_LEVELS",
+    "activation_regions_figure",
+    "decision_boundary_figure",
+    "numbers_table",
+    "objective_figure",
+    "plot_bounds",  # engine.figures.style's, here too: the pages size their panels with it
+    "verdict",
+    "verdict_text",
+]
 
 # Light colours for activation regions (Pastel, Set3, Pastel1/2 from ColorBrewer via Plotly),
 # without the greys, which are kept for "no neuron on".
@@ -45,114 +78,6 @@ REGION_COLOURS: tuple[str, ...] = (
     "rgb(251,180,174)", "rgb(179,205,227)", "rgb(204,235,197)", "rgb(254,217,166)",
 )  # fmt: skip
 EMPTY_REGION_COLOUR = "rgb(235,235,235)"
-
-_FIG_HEIGHT = 470
-_MARGIN = dict(l=10, r=10, t=50, b=75)
-# Relative size below which a neuron counts as dead: |alpha_j| ||w_j|| <= tol * max_k |alpha_k| ||w_k||
-# (the same default as TwoLayerReLU.active_neurons, so figures and table agree).
-DEAD_NEURON_TOL = 1e-8
-
-
-# ----------------------------------------------------------------------------------------------
-# helpers
-
-
-def plot_bounds(X: np.ndarray, pad: float = 0.12) -> Bounds:
-    """A square box around the 2-D points X, ``pad`` (fraction of the larger extent) beyond them.
-
-    Square, so that with equal axis scales the plot fills its frame.
-    """
-    X = np.asarray(X, dtype=float)
-    if X.size == 0:
-        return (-1.0, 1.0, -1.0, 1.0)
-    lo = X[:, :2].min(axis=0)
-    hi = X[:, :2].max(axis=0)
-    extent = float(max(hi[0] - lo[0], hi[1] - lo[1], 1e-3))
-    half = 0.5 * extent + pad * extent
-    cx, cy = (float(v) for v in 0.5 * (lo + hi))
-    return (cx - half, cx + half, cy - half, cy + half)
-
-
-def _grid(bounds: Bounds, grid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Axis vectors and the (grid*grid) x 2 array of grid points (rows run along x first)."""
-    xmin, xmax, ymin, ymax = bounds
-    xs = np.linspace(xmin, xmax, grid)
-    ys = np.linspace(ymin, ymax, grid)
-    XX, YY = np.meshgrid(xs, ys)
-    return xs, ys, np.column_stack([XX.ravel(), YY.ravel()])
-
-
-def _base_layout(fig: go.Figure, title: str, bounds: Bounds) -> None:
-    """Title, equal axis scale, fixed ranges and a compact legend."""
-    xmin, xmax, ymin, ymax = bounds
-    fig.update_layout(
-        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=15)),
-        height=_FIG_HEIGHT,
-        margin=_MARGIN,
-        plot_bgcolor="white",
-        # Legend at the bottom of the figure, below the x axis title (container coordinates).
-        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0.0, font=dict(size=11)),
-        hoverlabel=dict(font_size=12),
-        uirevision=title,
-    )
-    fig.update_xaxes(range=[xmin, xmax], title_text="x₁", constrain="domain", showgrid=False, zeroline=False)
-    fig.update_yaxes(
-        range=[ymin, ymax],
-        title_text="x₂",
-        scaleanchor="x",
-        scaleratio=1,
-        constrain="domain",
-        showgrid=False,
-        zeroline=False,
-    )
-
-
-def _message_figure(title: str, message: str, bounds: Bounds | None = None) -> go.Figure:
-    """An empty figure that says why there is nothing to draw."""
-    fig = go.Figure()
-    fig.add_annotation(
-        text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=14)
-    )
-    fig.update_layout(
-        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=15)),
-        height=_FIG_HEIGHT,
-        margin=_MARGIN,
-        plot_bgcolor="white",
-    )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return fig
-
-
-def _network_is_finite(network: TwoLayerReLU) -> bool:
-    return bool(np.all(np.isfinite(network.W)) and np.all(np.isfinite(network.alpha)))
-
-
-def _label_traces(
-    X: np.ndarray, y: np.ndarray, customdata: np.ndarray, hovertemplate: str, size: int = 9
-) -> list[go.Scatter]:
-    """One marker trace per class: +1 blue circles, -1 red crosses, with a white outline."""
-    traces = []
-    for label, name, colour, symbol in (
-        (1.0, "label +1", POS_COLOUR, "circle"),
-        (-1.0, "label −1", NEG_COLOUR, "x"),
-    ):
-        mask = y == label
-        if not np.any(mask):
-            continue
-        traces.append(
-            go.Scatter(
-                x=X[mask, 0],
-                y=X[mask, 1],
-                mode="markers",
-                name=f"{name} ({int(mask.sum())})",
-                marker=dict(size=size, color=colour, symbol=symbol, line=dict(width=1.2, color="white")),
-                customdata=customdata[mask],
-                hovertemplate=hovertemplate,
-            )
-        )
-    return traces
-
 
 # ----------------------------------------------------------------------------------------------
 # decision boundary
@@ -177,9 +102,9 @@ def decision_boundary_figure(
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     bounds = bounds or plot_bounds(X)
-    if not _network_is_finite(network):
-        return _message_figure(title, "The network has non-finite weights (training diverged).")
-    xs, ys, P = _grid(bounds, grid)
+    if not network_is_finite(network):
+        return message_figure(title, "The network has non-finite weights (training diverged).")
+    xs, ys, P = grid_points(bounds, grid)
     # float32 halves what travels to the browser; plenty for colours and a contour.
     F = network.predict(P).reshape(grid, grid).astype(np.float32)
     f_data = network.predict(X)
@@ -188,7 +113,7 @@ def decision_boundary_figure(
         _regression_layers(fig, xs, ys, F, X, y, f_data)
     else:
         _classification_layers(fig, xs, ys, F, X, y, f_data)
-    _base_layout(fig, title, bounds)
+    base_layout(fig, title, bounds)
     return fig
 
 
@@ -241,7 +166,7 @@ def _classification_layers(
         "x = (%{x:.2f}, %{y:.2f})<br>label y = %{customdata[0]:+.0f}<br>f(x) = %{customdata[1]:.3f}"
         "<br>margin y·f(x) = %{customdata[2]:.3f}<extra></extra>"
     )
-    for trace in _label_traces(X, y, custom, hover):
+    for trace in label_traces(X, y, custom, hover):
         fig.add_trace(trace)
     wrong = margin <= 0.0
     if np.any(wrong):
@@ -306,40 +231,6 @@ def _regression_layers(
 # activation regions
 
 
-def live_neurons(network: TwoLayerReLU, tol: float = DEAD_NEURON_TOL) -> np.ndarray:
-    """Indices of the neurons whose ``|alpha_j| ||w_j||`` is not negligible (relative to the largest)."""
-    size = np.abs(network.alpha) * np.linalg.norm(network.W, axis=1)
-    if size.size == 0 or not np.isfinite(size).all() or np.max(size) == 0.0:
-        return np.zeros(0, dtype=int)
-    return np.flatnonzero(size > tol * np.max(size))
-
-
-def _segment_in_box(w: np.ndarray, bounds: Bounds) -> tuple[np.ndarray, np.ndarray] | None:
-    """End points of the line ``w0 x + w1 y + w2 = 0`` clipped to the box, or None if it misses."""
-    a, b, c = (float(v) for v in w[:3])
-    xmin, xmax, ymin, ymax = bounds
-    pts = []
-    if abs(b) > 1e-12:
-        for x in (xmin, xmax):
-            yv = -(a * x + c) / b
-            if ymin - 1e-9 <= yv <= ymax + 1e-9:
-                pts.append((x, yv))
-    if abs(a) > 1e-12:
-        for yv in (ymin, ymax):
-            x = -(b * yv + c) / a
-            if xmin - 1e-9 <= x <= xmax + 1e-9:
-                pts.append((x, yv))
-    if len(pts) < 2:
-        return None
-    arr = np.array(pts)
-    # The two points farthest apart (corners can appear twice).
-    d = np.linalg.norm(arr[:, None, :] - arr[None, :, :], axis=2)
-    i, j = np.unravel_index(int(np.argmax(d)), d.shape)
-    if d[i, j] < 1e-12:
-        return None
-    return arr[i], arr[j]
-
-
 def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unique rows of a boolean matrix and the index of each row's unique row (fast for many rows)."""
     n, m = rows.shape
@@ -391,8 +282,8 @@ def activation_regions_figure(
     """
     X = np.asarray(X, dtype=float)
     bounds = bounds or plot_bounds(X)
-    if not _network_is_finite(network):
-        return _message_figure(title, "The network has non-finite weights (training diverged).")
+    if not network_is_finite(network):
+        return message_figure(title, "The network has non-finite weights (training diverged).")
     live = live_neurons(network)
     m = network.width
     full_title = f"{title}<br><sup>{len(live)} of {m} neurons shown (dead neurons skipped)</sup>"
@@ -400,7 +291,7 @@ def activation_regions_figure(
     fig = go.Figure()
 
     # Colour layer: palette index of each grid cell's on-set.
-    xs, ys, P = _grid(bounds, grid)
+    xs, ys, P = grid_points(bounds, grid)
     on = sub.activation_pattern(P) if len(live) else np.zeros((P.shape[0], 0), dtype=bool)
     uniq, inverse = _unique_rows(on)
     colour_idx = _region_colour_index(uniq)
@@ -424,7 +315,7 @@ def activation_regions_figure(
 
     # Hover layer: a coarser transparent heatmap carrying the on-set and the pattern of each cell.
     hg = max(2, min(hover_grid, grid))
-    hxs, hys, HP = _grid(bounds, hg)
+    hxs, hys, HP = grid_points(bounds, hg)
     hon = sub.activation_pattern(HP) if len(live) else np.zeros((HP.shape[0], 0), dtype=bool)
     huniq, hinv = _unique_rows(hon)
     labels = np.array([_region_hover(row, live) for row in huniq], dtype=object)
@@ -448,7 +339,7 @@ def activation_regions_figure(
     ly: list[float] = []
     lt: list[str] = []
     hl: list[str | None] = []
-    segments = [(int(j), _segment_in_box(network.W[j], bounds)) for j in live]
+    segments = [(int(j), segment_in_box(network.W[j], bounds)) for j in live]
     segments = [(j, seg) for j, seg in segments if seg is not None]
     fires = sub.activation_pattern(X).sum(axis=0) if X.size and len(live) else np.zeros(len(live), int)
     fires_of = {int(j): int(c) for j, c in zip(live, fires, strict=True)}
@@ -510,7 +401,7 @@ def activation_regions_figure(
                 "<extra></extra>"
             )
             custom = np.column_stack([labels_y, point_text]).astype(object)
-            for trace in _label_traces(X, labels_y, custom, hover, size=7):
+            for trace in label_traces(X, labels_y, custom, hover, size=7):
                 fig.add_trace(trace)
         else:
             fig.add_trace(
@@ -524,7 +415,7 @@ def activation_regions_figure(
                     hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>active neurons %{text}<extra></extra>",
                 )
             )
-    _base_layout(fig, full_title, bounds)
+    base_layout(fig, full_title, bounds)
     fig.update_layout(margin=dict(l=10, r=10, t=65, b=75))
     return fig
 
@@ -578,12 +469,6 @@ def _region_hover(row: np.ndarray, live: np.ndarray) -> str:
 # objective vs step
 
 
-def _fmt(v: float | None, spec: str = ".4g") -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "—"
-    return format(v, spec)
-
-
 def _horizontal_line(
     fig: go.Figure, x_span: list[float], value: float, name: str, line: dict, hover: str
 ) -> None:
@@ -622,7 +507,7 @@ def objective_figure(
     steps = np.asarray(history.step, dtype=float)
     J = np.asarray(history.objective, dtype=float)
     if steps.size == 0:
-        return _message_figure(title, "No training history to show.")
+        return message_figure(title, "No training history to show.")
     finite = np.isfinite(J)
     has_gap = optimum is not None and math.isfinite(optimum)
     rows = 2 if has_gap else 1
@@ -677,7 +562,7 @@ def objective_figure(
             col=1,
             title_text="J − optimum",
             exponentformat="power",
-            **_log_ticks(gap[gap > 0]),
+            **log_ticks(gap[gap > 0]),
         )
     if not finite.all():
         first_bad = int(steps[np.argmax(~finite)])
@@ -694,33 +579,19 @@ def objective_figure(
     top = J[finite & (J > 0)]
     if has_gap and optimum > 0:
         top = np.append(top, optimum)
-    fig.update_yaxes(title_text="J", type="log", row=1, col=1, exponentformat="power", **_log_ticks(top))
+    fig.update_yaxes(title_text="J", type="log", row=1, col=1, exponentformat="power", **log_ticks(top))
     fig.update_xaxes(title_text="optimizer step", row=rows, col=1)
     fig.update_layout(
-        title=dict(text=title, x=0.0, xanchor="left", font=dict(size=15)),
+        title=title_style(title),
         height=560 if rows == 2 else 360,
         margin=dict(l=10, r=10, t=60, b=10),
         plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0.0, font=dict(size=11)),
+        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0.0, font=LEGEND_FONT),
         hovermode="x unified",
     )
-    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee")
-    fig.update_yaxes(showgrid=True, gridcolor="#eeeeee")
+    fig.update_xaxes(**GRID_LINES)
+    fig.update_yaxes(**GRID_LINES)
     return fig
-
-
-def _log_ticks(values: np.ndarray) -> dict:
-    """Decade ticks when the values span several decades; Plotly's own ticks otherwise."""
-    if values.size and np.log10(np.max(values) / np.min(values)) > 2.5:
-        return {"dtick": 1}
-    return {}
-
-
-def gap_floor(gap: np.ndarray) -> float:
-    """Where gaps <= 0 are drawn on a log axis: a decade below the smallest positive gap (1e-12 if none)."""
-    gap = np.asarray(gap, dtype=float)
-    positive = gap[np.isfinite(gap) & (gap > 0.0)]
-    return float(np.min(positive)) / 10.0 if positive.size else 1e-12
 
 
 def _gap_traces(fig: go.Figure, steps: np.ndarray, gap: np.ndarray) -> None:
@@ -760,92 +631,19 @@ def _gap_traces(fig: go.Figure, steps: np.ndarray, gap: np.ndarray) -> None:
 # ----------------------------------------------------------------------------------------------
 # numbers and verdict
 
-
-def _rmse(net: TwoLayerReLU, X: np.ndarray, y: np.ndarray) -> float:
-    if len(y) == 0:
-        return float("nan")
-    return float(np.sqrt(np.mean((net.predict(X) - y) ** 2)))
-
-
-def numbers_rows(
-    convex_result: ConvexResult | None,
-    train_result: TrainResult | None,
-    *,
-    X: np.ndarray,
-    y: np.ndarray,
-    X_test: np.ndarray | None = None,
-    y_test: np.ndarray | None = None,
-    sgd_certificate: Certificate | None = None,
-    task: str = "classification",
-) -> list[dict]:
-    """Raw numbers for both networks: one dict per quantity with keys quantity, convex, sgd."""
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    has_test = X_test is not None and y_test is not None and len(y_test) > 0
-
-    def column(net: TwoLayerReLU | None, objective: float | None, cert: Certificate | None) -> dict:
-        out: dict = {}
-        out["objective"] = objective
-        lb = cert.lower_bound if cert is not None and cert.exact else None
-        out["lower_bound"] = lb
-        out["gap"] = cert.gap if lb is not None else None
-        out["relative_gap"] = cert.relative_gap if lb is not None else None
-        out["certified"] = bool(cert.certified) if cert is not None else None
-        if net is not None and _network_is_finite(net):
-            out["neurons"] = (len(live_neurons(net)), net.width)
-            if task == "regression":
-                out["train"] = _rmse(net, X, y)
-                out["test"] = _rmse(net, X_test, y_test) if has_test else None
-            else:
-                out["train"] = accuracy(net, X, y)
-                out["test"] = accuracy(net, X_test, y_test) if has_test else None
-        else:
-            out["neurons"] = None
-            out["train"] = None
-            out["test"] = None
-        return out
-
-    cvx = column(
-        convex_result.network if convex_result else None,
-        convex_result.objective if convex_result else None,
-        convex_result.certificate if convex_result else None,
-    )
-    sgd = column(
-        train_result.network if train_result else None,
-        train_result.objective if train_result else None,
-        sgd_certificate,
-    )
-    cvx["time"] = convex_result.time_s if convex_result else None
-    sgd["time"] = train_result.time_s if train_result else None
-    cvx["method"] = (
-        f"{convex_result.pattern_mode} patterns ({convex_result.patterns}), {convex_result.solver}, "
-        f"{convex_result.status}"
-        if convex_result
-        else None
-    )
-    if train_result:
-        steps = train_result.history.step[-1] if train_result.history.step else 0
-        sgd["method"] = f"{train_result.optimizer}, {steps} steps" + (
-            ", diverged" if train_result.diverged else ""
-        )
-    else:
-        sgd["method"] = None
-    perf = "RMSE" if task == "regression" else "accuracy"
-    names = {
-        "objective": "objective J",
-        "lower_bound": "dual lower bound on global optimum",
-        "gap": "gap J − lower bound",
-        "relative_gap": "relative gap",
-        "certified": "certified globally optimal",
-        "neurons": "neurons used (of width)",
-        "train": f"train {perf}",
-        "test": f"test {perf}",
-        "time": "time (s)",
-        "method": "method",
-    }
-    return [
-        {"quantity": label, "convex": cvx[key], "sgd": sgd[key], "key": key} for key, label in names.items()
-    ]
+# The rows of the numbers table: field of engine.studies.summary.NetworkNumbers -> label.
+_ROWS = {
+    "objective": "objective J",
+    "lower_bound": "dual lower bound on global optimum",
+    "gap": "gap J − lower bound",
+    "relative_gap": "relative gap",
+    "certified": "certified globally optimal",
+    "neurons": "neurons used (of width)",
+    "train": "train {perf}",
+    "test": "test {perf}",
+    "time_s": "time (s)",
+    "method": "method",
+}
 
 
 def _cell(key: str, v: object, task: str) -> str:
@@ -864,11 +662,15 @@ def _cell(key: str, v: object, task: str) -> str:
         return f"{v:.2e}"
     if key == "train" or key == "test":
         return f"{v:.4g}" if task == "regression" else f"{100 * v:.1f} %"  # type: ignore[operator]
-    if key == "time":
+    if key == "time_s":
         return f"{v:.3f}"
     if key == "gap":
         return f"{v:.3e}"
     return f"{v:.6g}"
+
+
+def _column(numbers: NetworkNumbers, task: str) -> list[str]:
+    return [_cell(key, getattr(numbers, key), task) for key in _ROWS]
 
 
 def numbers_table(
@@ -885,10 +687,11 @@ def numbers_table(
 ) -> pd.DataFrame:
     """The numbers table for display: rows are quantities, columns "Convex" and ``sgd_label`` (strings).
 
-    The SGD column's bound and gap come from ``sgd_certificate`` (``certify`` on the SGD network);
-    a missing result shows as a column of dashes.
+    The numbers are :func:`engine.studies.summary.summarize`'s: the SGD column's bound and gap come
+    from ``sgd_certificate`` (``certify`` on the SGD network); a missing result shows as a column of
+    dashes; train/test are accuracies (classification) or RMSEs (regression).
     """
-    rows = numbers_rows(
+    numbers = summarize(
         convex_result,
         train_result,
         X=X,
@@ -898,11 +701,58 @@ def numbers_table(
         sgd_certificate=sgd_certificate,
         task=task,
     )
-    data = {
-        "Convex": [_cell(r["key"], r["convex"], task) for r in rows],
-        sgd_label: [_cell(r["key"], r["sgd"], task) for r in rows],
-    }
-    return pd.DataFrame(data, index=pd.Index([r["quantity"] for r in rows], name="quantity"))
+    perf = "RMSE" if task == "regression" else "accuracy"
+    data = {"Convex": _column(numbers.convex, task), sgd_label: _column(numbers.sgd, task)}
+    labels = [label.format(perf=perf) for label in _ROWS.values()]
+    return pd.DataFrame(data, index=pd.Index(labels, name="quantity"))
+
+
+# verdict case -> the level it is shown at ("success", "info" or "warning")
+VERDICT_LEVELS = {
+    "sgd_at_optimum": "success",
+    "sgd_above_optimum": "success",
+    "sgd_certified_alone": "success",
+    "sgd_bounded_alone": "info",
+    "not_certified": "info",
+    "optimum_without_sgd": "warning",
+    "no_comparison": "warning",
+}
+
+
+def verdict_text(v: Verdict) -> str:
+    """The verdict's sentence for one case of :func:`engine.studies.summary.compare`."""
+    if v.case == "sgd_certified_alone":
+        return "Convex solve unavailable, but SGD's own dual certificate proves it globally optimal."
+    if v.case == "sgd_bounded_alone":
+        return (
+            f"Convex solve unavailable; SGD is at most {v.gap:.2e} above the optimum "
+            f"(dual lower bound {v.lower_bound:.6g}); not certified."
+        )
+    if v.case == "no_comparison":
+        return "No comparison: the convex solve and SGD did not both produce a result."
+    if v.case == "optimum_without_sgd":
+        return f"Certified global optimum J* = {v.optimum:.6g}; the SGD run gave no usable result."
+    if v.case == "sgd_at_optimum":
+        return (
+            f"Certified: SGD reached the global optimum too (J = {v.sgd_objective:.6g}, "
+            f"J* = {v.optimum:.6g}, difference {v.difference:.1e})."
+        )
+    if v.case == "sgd_above_optimum":
+        assert v.difference is not None and v.optimum is not None
+        return f"Certified: SGD is {v.difference:.1e} above the global optimum J* = {v.optimum:.6g} " + (
+            f"({v.difference / abs(v.optimum):.1%} of J*)." if v.optimum != 0.0 else "(J* = 0)."
+        )
+    # not_certified
+    head = (
+        f"Not certified: the convex objective {v.optimum:.6g} ({v.pattern_mode} patterns) is only an "
+        "upper bound on the global optimum"
+    )
+    if v.lower_bound is not None:
+        head += f"; the dual lower bound is {v.lower_bound:.6g}"
+    if v.difference is not None:
+        where = "above" if v.difference > 0 else "below"
+        return head + f". SGD is {abs(v.difference):.1e} {where} it."
+    return head + "."
 
 
 def verdict(
@@ -910,51 +760,7 @@ def verdict(
     train_result: TrainResult | None,
     sgd_certificate: Certificate | None = None,
 ) -> tuple[str, str]:
-    """A one-line verdict and its level ("success", "info" or "warning") comparing SGD to the optimum."""
-    sgd_ok = train_result is not None and not train_result.diverged and math.isfinite(train_result.objective)
-    if convex_result is None:
-        if sgd_ok and sgd_certificate is not None and sgd_certificate.exact:
-            if sgd_certificate.certified:
-                return (
-                    "success",
-                    "Convex solve unavailable, but SGD's own dual certificate proves it globally optimal.",
-                )
-            return (
-                "info",
-                f"Convex solve unavailable; SGD is at most {sgd_certificate.gap:.2e} above the optimum "
-                f"(dual lower bound {sgd_certificate.lower_bound:.6g}); not certified.",
-            )
-        return "warning", "No comparison: the convex solve and SGD did not both produce a result."
-    opt = convex_result.objective
-    if convex_result.certified:
-        if not sgd_ok:
-            return "warning", f"Certified global optimum J* = {opt:.6g}; the SGD run gave no usable result."
-        assert train_result is not None
-        diff = train_result.objective - opt
-        close = diff <= 1e-6 * max(1.0, abs(opt))  # at the optimum up to solver round-off
-        if close or (sgd_certificate is not None and sgd_certificate.certified):
-            return (
-                "success",
-                f"Certified: SGD reached the global optimum too (J = {train_result.objective:.6g}, "
-                f"J* = {opt:.6g}, difference {diff:.1e}).",
-            )
-        return (
-            "success",
-            f"Certified: SGD is {diff:.1e} above the global optimum J* = {opt:.6g} "
-            + (f"({diff / abs(opt):.1%} of J*)." if opt != 0.0 else "(J* = 0)."),
-        )
-    cert = convex_result.certificate
-    bound = f" the dual lower bound is {cert.lower_bound:.6g}" if cert is not None and cert.exact else ""
-    head = (
-        f"Not certified: the convex objective {opt:.6g} ({convex_result.pattern_mode} patterns) is only an "
-        "upper bound on the global optimum"
-    )
-    head += f";{bound}" if bound else ""
-    if sgd_ok:
-        assert train_result is not None
-        diff = train_result.objective - opt
-        where = "above" if diff > 0 else "below"
-        head += f". SGD is {abs(diff):.1e} {where} it."
-    else:
-        head += "."
-    return "info", head
+    """A one-line verdict and its level ("success", "info" or "warning") comparing SGD to the optimum
+    (the case of :func:`engine.studies.summary.compare`, in words)."""
+    v = compare(convex_result, train_result, sgd_certificate)
+    return VERDICT_LEVELS[v.case], verdict_text(v)

@@ -1,14 +1,12 @@
-"""The Adversarial page (AppTest runs at eps = 0, the default and the slider maximum, both norms) and its
-figure builders (one ball trace per status, one arrow trace on demand)."""
+"""The Adversarial page (AppTest runs at eps = 0, the default and the slider maximum, both norms). Its
+figure builders are tested in tests/engine/figures/test_adversarial.py, the point statuses in
+tests/engine/robust/test_evaluation.py."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.figures import adversarial as fadv
-from engine.network import TwoLayerReLU
 from tests.app.helpers import texts, widget
 
 TIMEOUT = 120
@@ -69,39 +67,3 @@ def test_adversarial_page_squared_and_regression(page: AppTest) -> None:
     assert not at.exception
     assert "classification labels" in texts(at.warning)
     assert len(at.get("plotly_chart")) == 0
-
-
-def _toy() -> tuple[TwoLayerReLU, np.ndarray, np.ndarray]:
-    net = TwoLayerReLU(np.array([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]]), np.array([1.0, -1.0]))  # f = x1
-    X = np.array([[2.0, 0.0], [0.05, 0.0], [-1.0, 0.5], [1.0, 1.0]])
-    y = np.array([1.0, 1.0, 1.0, -1.0])
-    return net, X, y
-
-
-def test_point_status() -> None:
-    net, X, y = _toy()
-    st = fadv.point_status(net, X, y, 0.1, "inf")
-    assert list(st.status) == ["certified", "attack", "misclassified", "misclassified"]
-    assert st.certified_accuracy == 0.25 and st.pgd_accuracy == 0.25 and st.clean_accuracy == 0.5
-
-
-@pytest.mark.parametrize("norm", ["inf", "2"])
-def test_figure_builders(norm: str) -> None:
-    net, X, y = _toy()
-    st = fadv.point_status(net, X, y, 0.1, norm)
-    fig = fadv.adversarial_figure(net, X, y, st, title="t", arrows=True, grid=20)
-    statuses = [t.meta["status"] for t in fig.data if isinstance(t.meta, dict) and "status" in t.meta]
-    assert statuses == [*fadv.STATUSES, "arrows"]  # one trace per status, then one arrow trace
-    cert = next(t for t in fig.data if isinstance(t.meta, dict) and t.meta.get("status") == "certified")
-    assert sum(v is None for v in cert.x) == 1  # one outline
-    assert len(cert.x) == (6 if norm == "inf" else fadv._CIRCLE_POINTS + 2)
-    no_arrows = fadv.adversarial_figure(net, X, y, st, title="t", arrows=False, grid=20)
-    assert all(not (isinstance(t.meta, dict) and t.meta.get("status") == "arrows") for t in no_arrows.data)
-
-
-def test_accuracy_figure() -> None:
-    net, X, y = _toy()
-    curves = fadv.accuracy_curves({"a": net, "b": net}, X, y, [0.0, 0.5, 1.0], "inf")
-    assert curves.certified["a"][0] == 0.5 and curves.certified["a"][-1] == 0.25
-    fig = fadv.accuracy_figure(curves, eps=0.3, title="t")
-    assert len(fig.data) == 6

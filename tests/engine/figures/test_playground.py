@@ -75,12 +75,6 @@ def test_numbers_table_and_verdict_without_results() -> None:
     assert level == "warning" and text
 
 
-def test_plot_bounds_square() -> None:
-    xmin, xmax, ymin, ymax = fg.plot_bounds(np.array([[0.0, 0.0], [4.0, 1.0]]))
-    assert np.isclose(xmax - xmin, ymax - ymin)
-    assert xmin < 0 < 4 < xmax and ymin < 0 and ymax > 1
-
-
 def test_verdict_round_off_below_certified_optimum() -> None:
     from types import SimpleNamespace
 

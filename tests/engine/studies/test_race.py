@@ -1,6 +1,6 @@
 """The solver race (engine/studies/race.py), the pattern approximation
-(engine/studies/approximation.py) and their
-figures (engine/figures/solvers.py), on small problems."""
+(engine/studies/approximation.py) and the race figure (engine/figures/solvers.py), on small problems;
+the pattern figures are tested in tests/engine/figures/test_patterns.py."""
 
 from __future__ import annotations
 
@@ -194,36 +194,6 @@ def test_race_rejects_unknown_routes(data) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # figures
-
-
-def test_plane_figure_draws_lines_as_one_trace(data) -> None:
-    X, y = data
-    cov = pattern_coverage(X, 500, seed=0)
-    fig = fsol.arrangement_plane_figure(X, y, cov.sampled.directions, title="plane")
-    lines = [t for t in fig.data if t.name and t.name.startswith("line")]
-    assert len(lines) == 1
-    assert np.isnan(np.asarray(lines[0].x, dtype=float)).sum() >= cov.hits - 2  # separators
-
-
-def test_sphere_figure_counts_and_discs(data) -> None:
-    X, _ = data
-    cov = pattern_coverage(X, 100, seed=0)
-    fig = fsol.direction_sphere_figure(X, cov, title="sphere", grid=41)
-    assert f"{cov.exact_count} exact patterns" in fig.layout.title.text
-    assert f"hit {cov.hits}" in fig.layout.title.text
-    heatmaps = [t for t in fig.data if t.type == "heatmap"]
-    assert len(heatmaps) == 2
-    z = np.asarray(heatmaps[0].z, dtype=float)
-    assert np.nanmax(z) == 1.0  # some cell holds a sample
-
-
-def test_approximation_figure(data, reference) -> None:
-    X, y = data
-    curve = approximation_curve(X, y, loss="squared", beta=BETA, counts=(5, 50), reference=reference)
-    fig = fsol.approximation_figure(curve, current=50)
-    names = " ".join(t.name or "" for t in fig.data)
-    assert "certified global optimum" in names and "current P = 50" in names
-    assert fig.layout.xaxis.type == "log"
 
 
 def test_race_figure_marks_gaps_at_or_below_zero() -> None:

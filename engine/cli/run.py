@@ -1,0 +1,596 @@
+"""One training run, as ``python -m engine train`` and every sweep row do it (docs/design.md §2).
+
+* :data:`SETTINGS`: every train setting once: name, value type, choices, help text and option group.
+  The command line (engine/cli/commands.py) builds its options from it;
+* :class:`RunSpec`: the checked settings of one run, frozen, with the command line's defaults;
+* :func:`parse_settings` turns raw values (text or numbers, e.g. a sweep's grid row) into typed ones
+  as the command line's parser does, with its messages; :func:`check` applies the argument checks
+  (one sentence naming the flag) and fills in the defaults;
+* :func:`load_data`, :func:`fit` and :func:`train`: the data, the trained network and the report
+  (the fields of ``train --json``).
+
+A user error is a :class:`CLIError` (status 2 for arguments, 1 for data or solver errors). Imports
+nothing from the rest of engine.cli, so the command line and the sweep both build on it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.gradient.sgd import OPTIMIZERS, is_classification_labels, train_sgd
+from engine.losses import LOSS_NAMES
+from engine.network import TwoLayerReLU, accuracy
+
+__all__ = [
+    "CLIError",
+    "CONVEX_DEFAULTS",
+    "DEFAULT_BETA",
+    "DEFAULT_N",
+    "DEFAULT_NOISE",
+    "DEFAULT_TOL",
+    "METHODS",
+    "SETTINGS",
+    "SGD_DEFAULTS",
+    "RunData",
+    "RunSpec",
+    "Setting",
+    "check",
+    "fit",
+    "flag",
+    "load_data",
+    "one_line",
+    "parse_settings",
+    "train",
+]
+
+DEFAULT_N = 40  # small enough for the exact convex program of the reference solver
+DEFAULT_NOISE = 0.1
+DEFAULT_BETA = 1e-3
+DEFAULT_TOL = 1e-6
+METHODS = ("convex", "sgd")
+NORMS = ("inf", "2")
+
+
+class CLIError(Exception):
+    """A user error: its message is printed as ``error: <message>`` and the command fails."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def flag(name: str) -> str:
+    """The command-line flag of a setting: ``pattern_seed`` -> ``--pattern-seed``."""
+    return "--" + name.replace("_", "-")
+
+
+def one_line(err: BaseException) -> str:
+    """An exception's message on one line (its type's name if it has none)."""
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+# ----------------------------------------------------------------------------- the settings
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Every setting of one training run, checked, with the command line's defaults.
+
+    Build it with :func:`check`, which also resolves ``n_test`` (default: n) and ``init_seed``
+    (default: seed). None marks a setting that does not apply to the run: the generator's n, noise
+    and n_test with a CSV file, test_fraction with generated data, the SGD settings of a convex run
+    and the convex settings of an SGD run. ``eps`` > 0 trains robustly (data units, ``norm`` ball).
+    """
+
+    # data
+    dataset: str | None = None
+    n: int | None = DEFAULT_N
+    noise: float | None = DEFAULT_NOISE
+    n_test: int | None = None
+    data: str | None = None
+    test_fraction: float | None = None
+    seed: int = 0
+    # objective
+    loss: str = "squared"
+    beta: float = DEFAULT_BETA
+    method: str = "convex"
+    tol: float = DEFAULT_TOL
+    eps: float = 0.0
+    norm: str = "inf"
+    # convex method
+    patterns: str | int | None = "exact"
+    pattern_seed: int | None = 0
+    solver: str | None = "cvxpy"
+    # sgd method
+    optimizer: str | None = "adam"
+    width: int | None = 50
+    lr: float | None = 1e-2
+    epochs: int | None = 200
+    batch_size: int | None = 32
+    init_scale: float | None = 1.0
+    momentum: float | None = 0.9
+    init_seed: int | None = None
+    pgd_steps: int | None = 10
+    pgd_restarts: int | None = 0
+
+
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(RunSpec)}
+_ALWAYS = ("seed", "loss", "beta", "method", "tol", "eps", "norm")  # settings of every run
+_CONVEX = ("patterns", "pattern_seed", "solver")
+_SGD = (
+    "optimizer",
+    "width",
+    "lr",
+    "epochs",
+    "batch_size",
+    "init_scale",
+    "momentum",
+    "init_seed",
+    "pgd_steps",
+    "pgd_restarts",
+)
+#: The defaults of the settings that apply to one method only (applied by :func:`check`, so that
+#: such a setting given to the other method is reported instead of silently ignored).
+SGD_DEFAULTS: dict[str, Any] = {name: _DEFAULTS[name] for name in _SGD}
+CONVEX_DEFAULTS: dict[str, Any] = {name: _DEFAULTS[name] for name in _CONVEX}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One train setting as the command line shows it: value type, choices, help text, option group."""
+
+    name: str
+    kind: type  # int, float or str
+    group: str
+    help: str
+    choices: tuple[str, ...] | None = None
+    metavar: str | None = None
+
+    @property
+    def flag(self) -> str:
+        return flag(self.name)
+
+
+#: Every train setting, in the order of ``python -m engine train --help``.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("dataset", str, "data", "generated data set (see datasets.DATASET_NAMES)", metavar="NAME"),
+    Setting("n", int, "data", f"number of training points (default {DEFAULT_N})"),
+    Setting("noise", float, "data", f"noise level of the generator (default {DEFAULT_NOISE})"),
+    Setting("n_test", int, "data", "number of generated test points (default: --n; 0 = none)"),
+    Setting("data", str, "data", "load the training data from a CSV file", metavar="FILE.csv"),
+    Setting(
+        "test_fraction",
+        float,
+        "data",
+        "with --data: hold out this fraction (0 < F < 1) as a test set",
+        metavar="F",
+    ),
+    Setting("seed", int, "data", "seed for data generation, the CSV split and SGD (default 0)"),
+    Setting("loss", str, "objective", "per-sample loss (default squared)", choices=LOSS_NAMES),
+    Setting(
+        "beta", float, "objective", f"weight decay beta >= 0 (default {DEFAULT_BETA:g}; convex needs > 0)"
+    ),
+    Setting(
+        "method",
+        str,
+        "objective",
+        "convex program (global optimum) or gradient training (default convex)",
+        choices=METHODS,
+    ),
+    Setting("tol", float, "objective", f"relative gap that counts as certified (default {DEFAULT_TOL:g})"),
+    Setting(
+        "eps",
+        float,
+        "objective",
+        "train robustly against perturbations of this radius (data units; default 0): convex = "
+        "the robust program, sgd = PGD adversarial training; the objective is then the robust one",
+    ),
+    Setting("norm", str, "objective", "perturbation ball: l_inf box or l2 disc", choices=NORMS),
+    Setting(
+        "patterns",
+        str,
+        "convex method",
+        "'exact' (all patterns, 2-D data) or a number of sampled patterns (default exact)",
+        metavar="exact|COUNT",
+    ),
+    Setting("pattern_seed", int, "convex method", "seed of the pattern sampler (default 0)", metavar="K"),
+    Setting(
+        "solver",
+        str,
+        "convex method",
+        "convex solver (default cvxpy): admm = ADMM (Bai et al.); scp = sampled convex program; "
+        "colgen = column generation (2-D; certified on the exact program, n <= 2000; exact on a "
+        "sampled one); cvxpy = the reference CVXPY + Clarabel; reduced = Clarabel on the facet-reduced "
+        "program; auto = colgen for 2-D data, else cvxpy",
+        metavar="admm|scp|colgen|cvxpy|reduced|auto",
+    ),
+    Setting("optimizer", str, "sgd method", "gradient method (default adam)", choices=OPTIMIZERS),
+    Setting("width", int, "sgd method", "number of hidden neurons (default 50)"),
+    Setting("lr", float, "sgd method", "learning rate (default 0.01)"),
+    Setting("epochs", int, "sgd method", "passes over the training data (default 200)"),
+    Setting("batch_size", int, "sgd method", "minibatch size, ignored by gd (default 32)"),
+    Setting("init_scale", float, "sgd method", "scale of the random initial weights (default 1)"),
+    Setting("momentum", float, "sgd method", "momentum mu of heavy-ball and Nesterov (default 0.9)"),
+    Setting("init_seed", int, "sgd method", "seed of SGD's initial weights and shuffles (default --seed)"),
+    Setting("pgd_steps", int, "sgd method", "PGD steps of adversarial training (default 10)"),
+    Setting("pgd_restarts", int, "sgd method", "PGD random restarts of adversarial training (default 0)"),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}  # the same names as RunSpec's fields (a test checks)
+
+
+def parse_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed values of raw settings (text or numbers; None: not given), converted as the command line
+    converts its arguments: ``kind(str(value))`` and the choices, in :data:`SETTINGS` order, with the
+    parser's messages (``argument --n: invalid int value: '12.5'``; CLIError, status 2)."""
+    unknown = sorted(set(raw) - set(_BY_NAME))
+    if unknown:
+        raise CLIError(f"unknown setting(s) {', '.join(unknown)}", 2)
+    out: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = raw.get(setting.name)
+        if value is None:
+            continue
+        text = str(value)
+        try:
+            typed = setting.kind(text)
+        except ValueError:
+            msg = f"argument {setting.flag}: invalid {setting.kind.__name__} value: {text!r}"
+            raise CLIError(msg, 2) from None
+        if setting.choices is not None and typed not in setting.choices:
+            choices = ", ".join(map(repr, setting.choices))
+            raise CLIError(f"argument {setting.flag}: invalid choice: {typed!r} (choose from {choices})", 2)
+        out[setting.name] = typed
+    return out
+
+
+# ----------------------------------------------------------------------------- argument checks
+
+
+def check(options: Mapping[str, Any]) -> RunSpec:
+    """The checked run of typed ``options`` (a missing name or None: not given; other keys ignored).
+
+    Rejects bad or conflicting settings with one sentence naming the flag (CLIError, status 2), fills in
+    the defaults and resolves ``n_test`` and ``init_seed``.
+    """
+    s: dict[str, Any] = {name: options.get(name) for name in _DEFAULTS}
+    for name in _ALWAYS:
+        if s[name] is None:
+            s[name] = _DEFAULTS[name]
+    if (s["dataset"] is None) == (s["data"] is None):
+        raise CLIError("give exactly one of --dataset NAME or --data FILE.csv", 2)
+    if s["data"] is not None:
+        for name in ("n", "noise", "n_test"):
+            if s[name] is not None:
+                raise CLIError(f"{flag(name)} only applies to generated data (--dataset)", 2)
+        if s["test_fraction"] is not None and not (0.0 < s["test_fraction"] < 1.0):
+            raise CLIError("--test-fraction must be between 0 and 1 (exclusive)", 2)
+    else:
+        if s["test_fraction"] is not None:
+            raise CLIError("--test-fraction only applies to --data; use --n-test with --dataset", 2)
+        s["n"] = DEFAULT_N if s["n"] is None else s["n"]
+        s["noise"] = DEFAULT_NOISE if s["noise"] is None else s["noise"]
+        s["n_test"] = s["n"] if s["n_test"] is None else s["n_test"]
+        if s["n_test"] < 0:
+            raise CLIError("--n-test must be >= 0", 2)
+        if not (math.isfinite(s["noise"]) and s["noise"] >= 0):
+            raise CLIError("--noise must be >= 0", 2)
+    if s["seed"] < 0:
+        raise CLIError("--seed must be >= 0", 2)
+    if not (math.isfinite(s["beta"]) and s["beta"] >= 0):
+        raise CLIError("--beta must be >= 0", 2)
+    if not (math.isfinite(s["tol"]) and s["tol"] > 0):
+        raise CLIError("--tol must be > 0", 2)
+    if not (math.isfinite(s["eps"]) and s["eps"] >= 0):
+        raise CLIError("--eps must be >= 0", 2)
+    if s["method"] not in METHODS:
+        raise CLIError(f"unknown --method {s['method']!r}; choose convex or sgd", 2)
+
+    own, other = (SGD_DEFAULTS, CONVEX_DEFAULTS) if s["method"] == "sgd" else (CONVEX_DEFAULTS, SGD_DEFAULTS)
+    for name in other:
+        if s[name] is not None:
+            raise CLIError(f"{flag(name)} does not apply to --method {s['method']}", 2)
+    for name, default in own.items():
+        if s[name] is None:
+            s[name] = default
+
+    if s["method"] == "convex":
+        _check_convex(s)
+    else:
+        _check_sgd(s)
+    return RunSpec(**s)
+
+
+def _check_convex(s: dict[str, Any]) -> None:
+    if s["beta"] <= 0:
+        raise CLIError("--beta must be > 0 for the convex method", 2)
+    if s["patterns"] != "exact":
+        try:
+            count = int(s["patterns"])
+        except ValueError:
+            msg = f"--patterns must be 'exact' or a positive whole number, not {s['patterns']!r}"
+            raise CLIError(msg, 2) from None
+        if count < 1:
+            raise CLIError("--patterns must be 'exact' or a positive whole number", 2)
+        s["patterns"] = count
+    if s["pattern_seed"] < 0:
+        raise CLIError("--pattern-seed must be >= 0", 2)
+    from engine.convex.program import (
+        SOLVERS,  # imported here: cvxpy is slow to import and SGD does not need it
+    )
+
+    if s["solver"] not in SOLVERS:
+        raise CLIError(f"unknown --solver {s['solver']!r}; choose one of {', '.join(SOLVERS)}", 2)
+
+
+def _check_sgd(s: dict[str, Any]) -> None:
+    rules = [
+        ("width", s["width"] >= 1, ">= 1"),
+        ("lr", math.isfinite(s["lr"]) and s["lr"] > 0, "> 0"),
+        ("epochs", s["epochs"] >= 1, ">= 1"),
+        ("batch_size", s["batch_size"] >= 1, ">= 1"),
+        ("init_scale", math.isfinite(s["init_scale"]) and s["init_scale"] >= 0, ">= 0"),
+        ("momentum", math.isfinite(s["momentum"]) and 0 <= s["momentum"] < 1, "in [0, 1)"),
+        ("pgd_steps", s["pgd_steps"] >= 1, ">= 1"),
+        ("pgd_restarts", s["pgd_restarts"] >= 0, ">= 0"),
+    ]
+    for name, ok, rule in rules:
+        if not ok:
+            raise CLIError(f"{flag(name)} must be {rule}", 2)
+    if s["init_seed"] is None:
+        s["init_seed"] = s["seed"]
+    elif s["init_seed"] < 0:
+        raise CLIError("--init-seed must be >= 0", 2)
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class RunData:
+    """The training and optional test arrays of a run, the data set's name and its task."""
+
+    X: np.ndarray
+    y: np.ndarray
+    X_test: np.ndarray | None
+    y_test: np.ndarray | None
+    name: str
+    task: str
+
+
+def load_data(spec: RunSpec) -> RunData:
+    """The run's data: generated (``dataset``) or read from a CSV file (``data``, split by
+    ``test_fraction``); CLIError for an unknown data set, a missing file or a loss the data cannot take."""
+    from datasets import DATASET_NAMES, load_csv, make_dataset, train_test_split
+
+    if spec.dataset is not None:
+        if spec.dataset not in DATASET_NAMES:
+            raise CLIError(f"unknown --dataset {spec.dataset!r}; choose one of {', '.join(DATASET_NAMES)}", 2)
+        ds = make_dataset(spec.dataset, spec.n, noise=spec.noise, seed=spec.seed, n_test=spec.n_test)
+        X_test, y_test = ds.X_test, ds.y_test
+        X, y = ds.X, ds.y
+    else:
+        assert spec.data is not None
+        if not os.path.isfile(spec.data):
+            raise CLIError(f"--data: no such file {spec.data!r}")
+        ds = load_csv(spec.data)
+        X, y, X_test, y_test = ds.X, ds.y, None, None
+        if spec.test_fraction is not None:
+            X, y, X_test, y_test = train_test_split(ds.X, ds.y, spec.test_fraction, spec.seed)
+    if X_test is not None and len(X_test) == 0:
+        X_test = y_test = None
+    if spec.loss != "squared" and (ds.task != "classification" or not is_classification_labels(y)):
+        raise CLIError(
+            f"--loss {spec.loss} needs classification data with labels -1/+1; "
+            f"{ds.name!r} is a {ds.task} data set (use --loss squared)"
+        )
+    return RunData(X=X, y=y, X_test=X_test, y_test=y_test, name=ds.name, task=ds.task)
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def _fit_robust_convex(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, Any]]:
+    """The convex robust program (engine/robust/program.py): its objective is the robust one, an upper
+    bound."""
+    from engine.robust.program import ROBUST_SOLVERS, solve_robust
+
+    solver = "reduced" if spec.solver == "auto" else spec.solver
+    if solver not in ROBUST_SOLVERS:
+        raise CLIError(
+            f"the robust program (--eps > 0) is solved by {', '.join(ROBUST_SOLVERS)} or auto (= reduced), "
+            f"not --solver {spec.solver}",
+            2,
+        )
+    res = solve_robust(
+        data.X,
+        data.y,
+        loss=spec.loss,
+        beta=spec.beta,
+        eps=spec.eps,
+        norm=spec.norm,
+        patterns=spec.patterns,
+        pattern_seed=spec.pattern_seed,
+        solver=solver,
+    )
+    return res.network, {
+        "objective": res.objective,
+        "nominal_objective": res.nominal_objective,
+        "lower_bound": None,
+        "gap": None,
+        "relative_gap": None,
+        "certified": False,
+        "time_s": res.time_s,
+        "solver": f"robust:{solver}",
+        "patterns": int(res.patterns),
+        "pattern_mode": res.pattern_mode,
+        "status": res.status,
+        "message": "robust program: the objective is the network's worst-case objective over the "
+        f"{spec.norm}-ball of radius {spec.eps:g}, an upper bound on the best robust objective",
+    }
+
+
+def _fit_convex(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, Any]]:
+    from engine.convex.program import solve_convex
+
+    if spec.eps > 0:
+        return _fit_robust_convex(spec, data)
+
+    res = solve_convex(
+        data.X,
+        data.y,
+        loss=spec.loss,
+        beta=spec.beta,
+        patterns=spec.patterns,
+        pattern_seed=spec.pattern_seed,
+        solver=spec.solver,
+        tol=spec.tol,
+    )
+    cert = res.certificate
+    lower = res.lower_bound
+    return res.network, {
+        "objective": res.objective,
+        "lower_bound": lower,
+        "gap": (res.objective - lower) if lower is not None else None,
+        "relative_gap": cert.relative_gap if (cert is not None and lower is not None) else None,
+        "certified": res.certified,
+        "time_s": res.time_s,
+        "solver": res.solver,
+        "patterns": int(res.patterns),
+        "pattern_mode": res.pattern_mode,
+        "status": res.status,
+        "message": res.message,
+        "convex_objective": res.convex_objective,
+    }
+
+
+def _fit_sgd(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, Any]]:
+    from engine.attacks import AdversarialSpec
+    from engine.convex.certificate import certify
+
+    adversarial = None
+    if spec.eps > 0:
+        adversarial = AdversarialSpec(spec.eps, spec.norm, steps=spec.pgd_steps, restarts=spec.pgd_restarts)
+
+    res = train_sgd(
+        data.X,
+        data.y,
+        loss=spec.loss,
+        beta=spec.beta,
+        optimizer=spec.optimizer,
+        width=spec.width,
+        lr=spec.lr,
+        epochs=spec.epochs,
+        batch_size=spec.batch_size,
+        init_scale=spec.init_scale,
+        seed=spec.init_seed,
+        momentum=spec.momentum,
+        X_test=data.X_test,
+        y_test=data.y_test,
+        adversarial=adversarial,
+    )
+    out: dict[str, Any] = {
+        "objective": res.objective,
+        "lower_bound": None,
+        "gap": None,
+        "relative_gap": None,
+        "certified": False,
+        "time_s": res.time_s,
+        "solver": f"sgd:{res.optimizer}",
+        "patterns": None,
+        "diverged": res.diverged,
+        "message": res.message,
+        "settings": res.settings,
+    }
+    if adversarial is not None:  # the global-optimality certificate is about the nominal program
+        out["nominal_objective"] = res.objective
+        if data.X.shape[1] != 2:
+            out["objective"] = res.settings["adversarial"]["robust_objective"]  # a PGD estimate
+            out["message"] = "robust objective estimated by PGD (exact only for 2-D data)"
+        return res.network, out
+    t = time.perf_counter()
+    cert = certify(data.X, data.y, res.network, loss=spec.loss, beta=spec.beta, tol=spec.tol)
+    out["certificate_time_s"] = time.perf_counter() - t
+    out["certificate_exact"] = bool(cert.exact)
+    if cert.exact:
+        out.update(
+            lower_bound=cert.lower_bound,
+            gap=cert.gap,
+            relative_gap=cert.relative_gap,
+            certified=bool(cert.certified),
+        )
+    return res.network, out
+
+
+def fit(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, Any]]:
+    """The trained network and what its method reports (objective, bound, gap, certificate, time,
+    solver, ...): the convex (or robust convex) program, or gradient training (PGD training when eps > 0)."""
+    return _fit_convex(spec, data) if spec.method == "convex" else _fit_sgd(spec, data)
+
+
+def _robust_report(spec: RunSpec, data: RunData, net: TwoLayerReLU) -> dict[str, Any]:
+    """Exact robust objective and certified accuracy (2-D data) of a network at eps / norm."""
+    if data.X.shape[1] != 2:
+        return {"certified_accuracy": None}
+    from engine.robust.certificate import certified_accuracy, robust_objective_exact
+
+    out: dict[str, Any] = {
+        "robust_objective": robust_objective_exact(
+            net, data.X, data.y, loss=spec.loss, beta=spec.beta, eps=spec.eps, norm=spec.norm
+        )
+    }
+    if data.task == "classification" and is_classification_labels(data.y):
+        out["certified_accuracy"] = certified_accuracy(net, data.X, data.y, spec.eps, spec.norm)
+    return out
+
+
+def _accuracy_or_none(
+    net: TwoLayerReLU, X: np.ndarray | None, y: np.ndarray | None, task: str
+) -> float | None:
+    """Fraction of correct signs, or None for regression data or a missing test set."""
+    if X is None or y is None or len(y) == 0 or task != "classification" or not is_classification_labels(y):
+        return None
+    return accuracy(net, X, y)
+
+
+def train(spec: RunSpec, data: RunData | None = None) -> dict[str, Any]:
+    """Train one run and report it: the record of ``python -m engine train --json`` (before NaN is
+    written as null). ``data``: the run's data when already loaded (:func:`load_data`).
+
+    ``objective`` is J, or for eps > 0 the robust objective (exact for 2-D data) with
+    ``nominal_objective`` = J; for SGD the bound, gap and ``certified`` come from the dual certificate
+    of the SGD network.
+    """
+    data = load_data(spec) if data is None else data
+    net, out = fit(spec, data)
+    out.setdefault("nominal_objective", out["objective"])
+    if spec.eps > 0:
+        robust = _robust_report(spec, data, net)
+        if "robust_objective" in robust:  # exact (2-D): the objective of a robust run
+            out["objective"] = robust.pop("robust_objective")
+        out.update(robust)
+    return {
+        "method": spec.method,
+        "dataset": data.name,
+        "task": data.task,
+        "n": int(len(data.y)),
+        "n_test": 0 if data.y_test is None else int(len(data.y_test)),
+        "loss": spec.loss,
+        "beta": spec.beta,
+        "eps": spec.eps,
+        "norm": spec.norm,
+        "seed": spec.seed,
+        **out,
+        "neurons": net.active_neurons(),
+        "width": net.width,
+        "train_accuracy": _accuracy_or_none(net, data.X, data.y, data.task),
+        "test_accuracy": _accuracy_or_none(net, data.X_test, data.y_test, data.task),
+        "network": net.to_dict(),
+    }

@@ -1,0 +1,323 @@
+"""The drawing vocabulary every figure shares: colours, sizes, layouts, the plot box, log ticks and gaps.
+
+Figure modules (one per subject) import these names and nothing private from each other. Conventions:
+
+* label +1: blue circles, label -1: red crosses (distinguishable without colour);
+* a gap ``J - J*`` is drawn on a log axis; gaps <= 0 cannot sit there, so they are drawn as red(-edged)
+  triangles at a floor a decade below the smallest positive gap (:func:`gap_floor`), true value on hover;
+* titles at the top left with a ``<sup>`` subtitle line; white background, light grey grid lines.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+__all__ = [
+    "BOUNDARY_COLOUR",
+    "FIG_HEIGHT",
+    "GAP_BELOW_COLOUR",
+    "GRID_LINES",
+    "LEGEND_FONT",
+    "LINE_COLOUR",
+    "MARGIN",
+    "NEG_COLOUR",
+    "POS_COLOUR",
+    "TITLE_FONT",
+    "Bounds",
+    "add_gap_series",
+    "base_layout",
+    "grid_points",
+    "label_traces",
+    "legend_below_layout",
+    "log_ticks",
+    "gap_floor",
+    "message_figure",
+    "nan_join",
+    "plot_bounds",
+    "reference_line",
+    "segment_in_box",
+    "title_style",
+]
+
+Bounds = tuple[float, float, float, float]  # (xmin, xmax, ymin, ymax)
+
+POS_COLOUR = "#1f4e9c"  # label +1
+NEG_COLOUR = "#b2182b"  # label -1
+BOUNDARY_COLOUR = "#111111"  # the decision boundary f(x) = 0
+LINE_COLOUR = "#333333"  # neuron lines
+GAP_BELOW_COLOUR = "#d62728"  # gaps <= 0, divergence notes, "current" rings
+
+FIG_HEIGHT = 470  # a plane figure (decision boundary, regions, data) or the direction sphere
+MARGIN = dict(l=10, r=10, t=50, b=75)  # a plane figure: room for the legend at the bottom
+TITLE_FONT = dict(size=15)
+LEGEND_FONT = dict(size=11)
+GRID_LINES = dict(showgrid=True, gridcolor="#eeeeee")  # axis keywords: light grey grid lines
+
+
+def title_style(text: str) -> dict:
+    """A figure title at the top left."""
+    return dict(text=text, x=0.0, xanchor="left", font=TITLE_FONT)
+
+
+# ----------------------------------------------------------------------------------------------
+# the plot box
+
+
+def plot_bounds(X: np.ndarray, pad: float = 0.12) -> Bounds:
+    """A square box around the 2-D points X, ``pad`` (fraction of the larger extent) beyond them.
+
+    Square, so that with equal axis scales the plot fills its frame.
+    """
+    X = np.asarray(X, dtype=float)
+    if X.size == 0:
+        return (-1.0, 1.0, -1.0, 1.0)
+    lo = X[:, :2].min(axis=0)
+    hi = X[:, :2].max(axis=0)
+    extent = float(max(hi[0] - lo[0], hi[1] - lo[1], 1e-3))
+    half = 0.5 * extent + pad * extent
+    cx, cy = (float(v) for v in 0.5 * (lo + hi))
+    return (cx - half, cx + half, cy - half, cy + half)
+
+
+def grid_points(bounds: Bounds, grid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Axis vectors and the (grid*grid) x 2 array of grid points (rows run along x first)."""
+    xmin, xmax, ymin, ymax = bounds
+    xs = np.linspace(xmin, xmax, grid)
+    ys = np.linspace(ymin, ymax, grid)
+    XX, YY = np.meshgrid(xs, ys)
+    return xs, ys, np.column_stack([XX.ravel(), YY.ravel()])
+
+
+def segment_in_box(w: np.ndarray, bounds: Bounds) -> tuple[np.ndarray, np.ndarray] | None:
+    """End points of the line ``w0 x + w1 y + w2 = 0`` clipped to the box, or None if it misses."""
+    a, b, c = (float(v) for v in w[:3])
+    xmin, xmax, ymin, ymax = bounds
+    pts = []
+    if abs(b) > 1e-12:
+        for x in (xmin, xmax):
+            yv = -(a * x + c) / b
+            if ymin - 1e-9 <= yv <= ymax + 1e-9:
+                pts.append((x, yv))
+    if abs(a) > 1e-12:
+        for yv in (ymin, ymax):
+            x = -(b * yv + c) / a
+            if xmin - 1e-9 <= x <= xmax + 1e-9:
+                pts.append((x, yv))
+    if len(pts) < 2:
+        return None
+    arr = np.array(pts)
+    # The two points farthest apart (corners can appear twice).
+    d = np.linalg.norm(arr[:, None, :] - arr[None, :, :], axis=2)
+    i, j = np.unravel_index(int(np.argmax(d)), d.shape)
+    if d[i, j] < 1e-12:
+        return None
+    return arr[i], arr[j]
+
+
+def nan_join(segments: list[np.ndarray]) -> np.ndarray:
+    """Stack 2-column point lists with a NaN row between them (one Plotly trace, gaps between lines)."""
+    if not segments:
+        return np.zeros((0, 2))
+    gap = np.full((1, segments[0].shape[1]), np.nan)
+    return np.vstack([part for seg in segments for part in (seg, gap)])
+
+
+# ----------------------------------------------------------------------------------------------
+# layouts
+
+
+def base_layout(fig: go.Figure, title: str, bounds: Bounds) -> None:
+    """A plane figure: title, equal axis scale, fixed ranges and a compact legend at the bottom."""
+    xmin, xmax, ymin, ymax = bounds
+    fig.update_layout(
+        title=title_style(title),
+        height=FIG_HEIGHT,
+        margin=MARGIN,
+        plot_bgcolor="white",
+        # Legend at the bottom of the figure, below the x axis title (container coordinates).
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0.0, font=LEGEND_FONT),
+        hoverlabel=dict(font_size=12),
+        uirevision=title,
+    )
+    fig.update_xaxes(range=[xmin, xmax], title_text="x₁", constrain="domain", showgrid=False, zeroline=False)
+    fig.update_yaxes(
+        range=[ymin, ymax],
+        title_text="x₂",
+        scaleanchor="x",
+        scaleratio=1,
+        constrain="domain",
+        showgrid=False,
+        zeroline=False,
+    )
+
+
+def legend_below_layout(fig: go.Figure, title: str, height: int = 430, top: int = 60) -> None:
+    """A study figure: title (with a subtitle line), white background, legend below the plot."""
+    fig.update_layout(
+        title=title_style(title),
+        height=height,
+        margin=dict(l=10, r=10, t=top, b=10),
+        plot_bgcolor="white",
+        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0.0, font=LEGEND_FONT),
+        hoverlabel=dict(font_size=12),
+    )
+
+
+def message_figure(title: str, message: str) -> go.Figure:
+    """An empty figure that says why there is nothing to draw."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font=dict(size=14)
+    )
+    fig.update_layout(
+        title=title_style(title),
+        height=FIG_HEIGHT,
+        margin=MARGIN,
+        plot_bgcolor="white",
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# traces
+
+
+def label_traces(
+    X: np.ndarray, y: np.ndarray, customdata: np.ndarray, hovertemplate: str, size: int = 9
+) -> list[go.Scatter]:
+    """One marker trace per class: +1 blue circles, -1 red crosses, with a white outline."""
+    traces = []
+    for label, name, colour, symbol in (
+        (1.0, "label +1", POS_COLOUR, "circle"),
+        (-1.0, "label −1", NEG_COLOUR, "x"),
+    ):
+        mask = y == label
+        if not np.any(mask):
+            continue
+        traces.append(
+            go.Scatter(
+                x=X[mask, 0],
+                y=X[mask, 1],
+                mode="markers",
+                name=f"{name} ({int(mask.sum())})",
+                marker=dict(size=size, color=colour, symbol=symbol, line=dict(width=1.2, color="white")),
+                customdata=customdata[mask],
+                hovertemplate=hovertemplate,
+            )
+        )
+    return traces
+
+
+def reference_line(
+    fig: go.Figure,
+    x: list[float],
+    y: list[float],
+    name: str,
+    colour: str,
+    *,
+    row: int | None = None,
+    col: int | None = None,
+    showlegend: bool = True,
+    width: float = 2.0,
+) -> None:
+    """A dotted reference line through the points (x, y), named in the legend.
+
+    A trace rather than ``add_hline``/``add_vline``: on log axes Plotly places those shapes' annotations
+    in log coordinates, which stretches the autorange by decades.
+    """
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="lines",
+            name=name,
+            legendgroup=name,
+            showlegend=showlegend,
+            line=dict(color=colour, dash="dot", width=width),
+            hovertemplate=f"{name}<extra></extra>",
+        ),
+        row=row,
+        col=col,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# gaps on a log axis
+
+
+def log_ticks(values: np.ndarray) -> dict:
+    """Decade ticks when the values span several decades; Plotly's own ticks otherwise."""
+    if values.size and np.log10(np.max(values) / np.min(values)) > 2.5:
+        return {"dtick": 1}
+    return {}
+
+
+def gap_floor(gap: np.ndarray) -> float:
+    """Where gaps <= 0 are drawn on a log axis: a decade below the smallest positive gap (1e-12 if none)."""
+    gap = np.asarray(gap, dtype=float)
+    positive = gap[np.isfinite(gap) & (gap > 0.0)]
+    return float(np.min(positive)) / 10.0 if positive.size else 1e-12
+
+
+def add_gap_series(
+    fig: go.Figure,
+    x: np.ndarray,
+    gap: np.ndarray,
+    floor: float,
+    *,
+    name: str,
+    colour: str,
+    row: int,
+    col: int,
+    showlegend: bool,
+    mode: str = "lines",
+    group: str | None = None,
+    x_label: str = "x",
+) -> None:
+    """Positive gaps as a line; gaps <= 0 as triangles at ``floor`` with the true value on hover."""
+    positive = gap > 0.0
+    group = group or name
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=np.where(positive, gap, np.nan),
+            mode=mode,
+            name=name,
+            line=dict(color=colour, width=2),
+            marker=dict(color=colour, size=8),
+            connectgaps=False,
+            legendgroup=group,
+            showlegend=showlegend,
+            hovertemplate=f"{name}<br>{x_label} = %{{x:.4g}}<br>gap = %{{y:.3e}}<extra></extra>",
+        ),
+        row=row,
+        col=col,
+    )
+    below = ~positive & np.isfinite(gap)
+    if np.any(below):
+        fig.add_trace(
+            go.Scatter(
+                x=x[below],
+                y=np.full(int(below.sum()), floor),
+                mode="markers",
+                name=f"{name}: gap ≤ 0 (at {floor:.0e})",
+                marker=dict(
+                    color=colour,
+                    symbol="triangle-down",
+                    size=10,
+                    line=dict(width=1.5, color=GAP_BELOW_COLOUR),
+                ),
+                customdata=gap[below],
+                legendgroup=group,
+                showlegend=False,
+                hovertemplate=(
+                    f"{name}<br>{x_label} = %{{x:.4g}}<br>gap = %{{customdata:.3e}} (≤ 0: at or below the "
+                    "optimum line, round-off)<extra></extra>"
+                ),
+            ),
+            row=row,
+            col=col,
+        )

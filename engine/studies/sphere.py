@@ -1,0 +1,42 @@
+"""The sphere of neuron directions w in R^3 (2-D data): which directions a sampled pattern set covers.
+
+A direction w has the activation pattern ``1[Z w >= 0]`` (Z the lifted data, docs/design.md §3); the
+exact patterns are the cells of the arrangement of the great circles ``z_k . w = 0``. A sampled set
+covers a direction when it holds that direction's pattern, i.e. when some draw landed in its cell.
+engine/figures/patterns.py draws the result as two discs (orthographic view of each hemisphere).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.network import lift
+from engine.patterns import PatternSet, pattern_keys
+
+__all__ = ["hemisphere_coverage"]
+
+
+def hemisphere_coverage(
+    X: np.ndarray, sampled: PatternSet, grid: int, *, upper: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which directions of one hemisphere have their pattern in ``sampled``, on an orthographic raster.
+
+    The raster has ``grid x grid`` pixels over [-1, 1]^2; the pixel (a, b) inside the unit disc is the
+    unit direction ``w = (a, b, +-sqrt(1 - a^2 - b^2))`` (+ for the upper hemisphere, bias ``w3 >= 0``).
+    Returns ``(axis, raster)``: the pixel coordinates along each axis and a matrix (rows along b) that is
+    1.0 where the pixel's direction has a sampled pattern, 0.0 where not and nan outside the disc. A cell
+    thinner than a pixel shows only where a pixel centre falls in it.
+    """
+    Z = lift(np.asarray(X, dtype=float))
+    keys = pattern_keys(sampled.D)
+    sign = 1.0 if upper else -1.0
+    s = np.linspace(-1.0, 1.0, grid)
+    A, B = np.meshgrid(s, s)
+    inside = A**2 + B**2 < 1.0
+    W = np.column_stack([A[inside], B[inside], sign * np.sqrt(1.0 - A[inside] ** 2 - B[inside] ** 2)])
+    patterns = (W @ Z.T) >= 0.0  # pixels x n
+    packed = np.packbits(patterns, axis=1)
+    hit = np.array([row.tobytes() in keys for row in packed], dtype=float)
+    out = np.full(A.shape, np.nan)
+    out[inside] = hit
+    return s, out

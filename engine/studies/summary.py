@@ -1,0 +1,255 @@
+"""The Playground's numbers: one convex and one SGD network side by side, and how SGD compares.
+
+* :func:`summarize`: per network its objective J, the exact dual bound and gap, whether it is certified
+  globally optimal, live neurons, train/test accuracy (classification) or RMSE (regression), time;
+* :func:`compare`: which of the verdict's cases holds (SGD at the certified optimum, above it, the
+  convex program not certified, ...) with the numbers that case states;
+* :func:`live_neurons`: the neurons whose ``|alpha_j| ||w_j||`` is not negligible.
+
+Numbers only: engine/figures/playground.py formats them (the numbers table, the verdict's sentence).
+The bound and certificate are those of docs/design.md §3 (a gap <= tol certifies global optimality).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.network import TwoLayerReLU, accuracy
+from engine.results import Certificate, ConvexResult, TrainResult
+
+__all__ = [
+    "DEAD_NEURON_TOL",
+    "VERDICT_CASES",
+    "Comparison",
+    "NetworkNumbers",
+    "Verdict",
+    "compare",
+    "live_neurons",
+    "network_is_finite",
+    "rmse",
+    "summarize",
+]
+
+# Relative size below which a neuron counts as dead: |alpha_j| ||w_j|| <= tol * max_k |alpha_k| ||w_k||
+# (the same default as TwoLayerReLU.active_neurons, so figures and table agree).
+DEAD_NEURON_TOL = 1e-8
+# SGD's objective counts as at the certified optimum when J - J* <= this times max(1, |J*|) (round-off).
+AT_OPTIMUM_RTOL = 1e-6
+
+
+def network_is_finite(network: TwoLayerReLU) -> bool:
+    """Whether every weight is finite (a diverged run has inf or nan weights)."""
+    return bool(np.all(np.isfinite(network.W)) and np.all(np.isfinite(network.alpha)))
+
+
+def live_neurons(network: TwoLayerReLU, tol: float = DEAD_NEURON_TOL) -> np.ndarray:
+    """Indices of the neurons whose ``|alpha_j| ||w_j||`` is not negligible (relative to the largest)."""
+    size = np.abs(network.alpha) * np.linalg.norm(network.W, axis=1)
+    if size.size == 0 or not np.isfinite(size).all() or np.max(size) == 0.0:
+        return np.zeros(0, dtype=int)
+    return np.flatnonzero(size > tol * np.max(size))
+
+
+def rmse(network: TwoLayerReLU, X: np.ndarray, y: np.ndarray) -> float:
+    """Root mean squared error ``sqrt(mean (f(x_k) - y_k)^2)`` (nan without points)."""
+    if len(y) == 0:
+        return float("nan")
+    return float(np.sqrt(np.mean((network.predict(X) - y) ** 2)))
+
+
+# ----------------------------------------------------------------------------------------------
+# the numbers table
+
+
+@dataclass(frozen=True)
+class NetworkNumbers:
+    """One network's numbers (None: not available, e.g. no result, no exact certificate, no test set).
+
+    ``train`` and ``test`` are accuracies (fractions) for classification and RMSEs for regression;
+    ``lower_bound``, ``gap`` and ``relative_gap`` come from an exact dual certificate only;
+    ``neurons`` is (live neurons, width).
+    """
+
+    objective: float | None = None
+    lower_bound: float | None = None
+    gap: float | None = None
+    relative_gap: float | None = None
+    certified: bool | None = None
+    neurons: tuple[int, int] | None = None
+    train: float | None = None
+    test: float | None = None
+    time_s: float | None = None
+    method: str | None = None  # how the network was found, e.g. "exact patterns (133), cvxpy, optimal"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The numbers of the convex and the SGD network on one data set (``task``: what train/test mean)."""
+
+    convex: NetworkNumbers
+    sgd: NetworkNumbers
+    task: str = "classification"
+
+
+def _numbers(
+    network: TwoLayerReLU | None,
+    objective: float | None,
+    certificate: Certificate | None,
+    X: np.ndarray,
+    y: np.ndarray,
+    X_test: np.ndarray | None,
+    y_test: np.ndarray | None,
+    task: str,
+    *,
+    time_s: float | None,
+    method: str | None,
+) -> NetworkNumbers:
+    lower = certificate.lower_bound if certificate is not None and certificate.exact else None
+    neurons = train = test = None
+    if network is not None and network_is_finite(network):
+        neurons = (len(live_neurons(network)), network.width)
+        score = rmse if task == "regression" else accuracy
+        train = score(network, X, y)
+        test = score(network, X_test, y_test) if X_test is not None and y_test is not None else None
+    return NetworkNumbers(
+        objective=objective,
+        lower_bound=lower,
+        gap=certificate.gap if lower is not None else None,
+        relative_gap=certificate.relative_gap if lower is not None else None,
+        certified=bool(certificate.certified) if certificate is not None else None,
+        neurons=neurons,
+        train=train,
+        test=test,
+        time_s=time_s,
+        method=method,
+    )
+
+
+def summarize(
+    convex_result: ConvexResult | None,
+    train_result: TrainResult | None,
+    *,
+    X: np.ndarray,
+    y: np.ndarray,
+    X_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    sgd_certificate: Certificate | None = None,
+    task: str = "classification",
+) -> Comparison:
+    """The numbers of both networks; the SGD network's bound and gap come from ``sgd_certificate``
+    (``certify`` on the SGD network). A missing result gives a column of None."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X_test is None or y_test is None or len(y_test) == 0:
+        X_test = y_test = None
+    cr, tr = convex_result, train_result
+    convex_method = f"{cr.pattern_mode} patterns ({cr.patterns}), {cr.solver}, {cr.status}" if cr else None
+    sgd_method = None
+    if tr is not None:
+        steps = tr.history.step[-1] if tr.history.step else 0
+        sgd_method = f"{tr.optimizer}, {steps} steps" + (", diverged" if tr.diverged else "")
+    data = (X, y, X_test, y_test, task)
+    convex = _numbers(
+        cr.network if cr else None,
+        cr.objective if cr else None,
+        cr.certificate if cr else None,
+        *data,
+        time_s=cr.time_s if cr else None,
+        method=convex_method,
+    )
+    sgd = _numbers(
+        tr.network if tr else None,
+        tr.objective if tr else None,
+        sgd_certificate,
+        *data,
+        time_s=tr.time_s if tr else None,
+        method=sgd_method,
+    )
+    return Comparison(convex=convex, sgd=sgd, task=task)
+
+
+# ----------------------------------------------------------------------------------------------
+# the verdict
+
+#: The verdict's cases, from the best news to none.
+VERDICT_CASES = (
+    "sgd_at_optimum",  # the convex optimum is certified and SGD reached it (or certifies itself)
+    "sgd_above_optimum",  # the convex optimum is certified and SGD ended above it
+    "sgd_certified_alone",  # no convex result, but SGD's own dual certificate proves it optimal
+    "sgd_bounded_alone",  # no convex result; SGD's exact certificate bounds its gap, not certified
+    "not_certified",  # the convex objective is only an upper bound on the global optimum
+    "optimum_without_sgd",  # a certified optimum, but no usable SGD result
+    "no_comparison",  # neither a convex result nor an exact SGD certificate
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How SGD compares to the global optimum: the case (one of :data:`VERDICT_CASES`) and its numbers.
+
+    ``optimum``: the convex objective J* (certified or not); ``sgd_objective``: SGD's J;
+    ``difference``: ``sgd_objective - optimum``; ``lower_bound`` and ``gap``: the dual bound stated by
+    the case (the convex program's when it is not certified, SGD's own without a convex result);
+    ``pattern_mode``: "exact" or "sampled" (the convex program's patterns).
+    """
+
+    case: str
+    optimum: float | None = None
+    sgd_objective: float | None = None
+    difference: float | None = None
+    lower_bound: float | None = None
+    gap: float | None = None
+    pattern_mode: str | None = None
+
+
+def compare(
+    convex_result: ConvexResult | None,
+    train_result: TrainResult | None,
+    sgd_certificate: Certificate | None = None,
+) -> Verdict:
+    """Which verdict holds for an SGD run against the convex program (and SGD's own certificate).
+
+    SGD is "at the optimum" when its J is within ``1e-6 max(1, |J*|)`` of a certified J* (round-off of
+    the solver) or its own certificate certifies it; a diverged or non-finite SGD run counts as none.
+    """
+    sgd_ok = train_result is not None and not train_result.diverged and math.isfinite(train_result.objective)
+    if convex_result is None:
+        if sgd_ok and sgd_certificate is not None and sgd_certificate.exact:
+            if sgd_certificate.certified:
+                return Verdict("sgd_certified_alone")
+            return Verdict(
+                "sgd_bounded_alone", lower_bound=sgd_certificate.lower_bound, gap=sgd_certificate.gap
+            )
+        return Verdict("no_comparison")
+    opt = convex_result.objective
+    mode = convex_result.pattern_mode
+    if convex_result.certified:
+        if not sgd_ok:
+            return Verdict("optimum_without_sgd", optimum=opt, pattern_mode=mode)
+        assert train_result is not None
+        diff = train_result.objective - opt
+        close = diff <= AT_OPTIMUM_RTOL * max(1.0, abs(opt))  # at the optimum up to solver round-off
+        at_optimum = close or (sgd_certificate is not None and sgd_certificate.certified)
+        return Verdict(
+            "sgd_at_optimum" if at_optimum else "sgd_above_optimum",
+            optimum=opt,
+            sgd_objective=train_result.objective,
+            difference=diff,
+            pattern_mode=mode,
+        )
+    cert = convex_result.certificate
+    lower = cert.lower_bound if cert is not None and cert.exact else None
+    if not sgd_ok:
+        return Verdict("not_certified", optimum=opt, lower_bound=lower, pattern_mode=mode)
+    assert train_result is not None
+    return Verdict(
+        "not_certified",
+        optimum=opt,
+        sgd_objective=train_result.objective,
+        difference=train_result.objective - opt,
+        lower_bound=lower,
+        pattern_mode=mode,
+    )

@@ -1,0 +1,88 @@
+"""The run layer (engine/cli/run.py): the settings table, typed parsing with the parser's messages, the
+checks, and the edges between the command line's modules."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+
+import pytest
+
+from engine.cli import run
+from engine.cli.commands import main
+from tests.paths import ROOT
+
+
+def test_settings_table_names_every_field_of_the_spec():
+    assert [s.name for s in run.SETTINGS] == [f.name for f in dataclasses.fields(run.RunSpec)]
+    assert run.SGD_DEFAULTS["width"] == run.RunSpec().width == 50
+    assert run.CONVEX_DEFAULTS == {"patterns": "exact", "pattern_seed": 0, "solver": "cvxpy"}
+
+
+def test_check_fills_defaults_and_marks_what_does_not_apply():
+    spec = run.check({"dataset": "moons", "method": "sgd", "n": 12})
+    assert spec.n == 12 and spec.n_test == 12 and spec.noise == run.DEFAULT_NOISE
+    assert spec.width == 50 and spec.init_seed == spec.seed == 0  # init_seed defaults to seed
+    assert spec.patterns is None and spec.solver is None  # convex settings of an SGD run
+    csv = run.check({"data": "points.csv", "seed": 3})
+    assert csv.n is None and csv.noise is None and csv.n_test is None
+    assert csv.solver == "cvxpy" and csv.optimizer is None and csv.seed == 3
+    with pytest.raises(run.CLIError, match="^--width does not apply to --method convex$") as err:
+        run.check({"dataset": "moons", "width": 5})
+    assert err.value.status == 2
+    assert run.check({"dataset": "moons", "patterns": "20"}).patterns == 20
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("n", "abc"), ("n", 12.5), ("beta", "abc"), ("loss", "foo"), ("norm", 1), ("optimizer", "lbfgs")],
+)
+def test_parse_settings_speaks_like_the_parser(name, value, capsys):
+    with pytest.raises(run.CLIError) as err:
+        run.parse_settings({"dataset": "moons", name: value})
+    assert err.value.status == 2
+    argv = ["train", "--dataset", "moons", f"--{name}", str(value)]
+    if name == "optimizer":
+        argv += ["--method", "sgd"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == f"error: {err.value}\n"
+
+
+def test_parse_settings_types_and_unknown_names():
+    typed = run.parse_settings({"n": "12", "beta": 0.01, "patterns": 20, "loss": "hinge", "width": None})
+    assert typed == {"n": 12, "beta": 0.01, "patterns": "20", "loss": "hinge"}
+    with pytest.raises(run.CLIError, match="unknown setting"):
+        run.parse_settings({"betas": 1})
+
+
+def test_train_is_the_train_command(capsys):
+    argv = ["--dataset", "moons", "--n", "12", "--loss", "hinge", "--method", "sgd", "--epochs", "5"]
+    assert main(["train", *argv, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    spec = run.check(
+        run.parse_settings({"dataset": "moons", "n": 12, "loss": "hinge", "method": "sgd", "epochs": 5})
+    )
+    record = run.train(spec)
+    assert list(record) == list(printed)  # the same fields in the same order
+    assert record["objective"] == printed["objective"] and record["network"] == printed["network"]
+
+
+def _imports(path) -> set[str]:
+    """Modules imported anywhere in a file (function-level imports included)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+    return out
+
+
+def test_command_line_modules_import_one_way():
+    """commands -> sweep -> run and commands -> run; nothing back (no cycle, even inside a function)."""
+    cli = ROOT / "engine" / "cli"
+    assert not _imports(cli / "run.py") & {"engine.cli.commands", "engine.cli.sweep"}
+    assert "engine.cli.commands" not in _imports(cli / "sweep.py")
+    assert "engine.cli.run" in _imports(cli / "sweep.py")

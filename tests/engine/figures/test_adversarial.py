@@ -1,0 +1,43 @@
+"""The Adversarial page's figure builders (engine/figures/adversarial.py): one ball trace per status, one
+arrow trace on demand, the accuracy curves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.figures import adversarial as fadv
+from engine.network import TwoLayerReLU
+from engine.robust.evaluation import STATUS_KEYS, accuracy_curves, point_status
+
+
+def _toy() -> tuple[TwoLayerReLU, np.ndarray, np.ndarray]:
+    net = TwoLayerReLU(np.array([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]]), np.array([1.0, -1.0]))  # f = x1
+    X = np.array([[2.0, 0.0], [0.05, 0.0], [-1.0, 0.5], [1.0, 1.0]])
+    y = np.array([1.0, 1.0, 1.0, -1.0])
+    return net, X, y
+
+
+def test_every_status_has_a_legend_entry() -> None:
+    assert tuple(fadv.STATUSES) == STATUS_KEYS
+
+
+@pytest.mark.parametrize("norm", ["inf", "2"])
+def test_figure_builders(norm: str) -> None:
+    net, X, y = _toy()
+    st = point_status(net, X, y, 0.1, norm)
+    fig = fadv.adversarial_figure(net, X, y, st, title="t", arrows=True, grid=20)
+    statuses = [t.meta["status"] for t in fig.data if isinstance(t.meta, dict) and "status" in t.meta]
+    assert statuses == [*fadv.STATUSES, "arrows"]  # one trace per status, then one arrow trace
+    cert = next(t for t in fig.data if isinstance(t.meta, dict) and t.meta.get("status") == "certified")
+    assert sum(v is None for v in cert.x) == 1  # one outline
+    assert len(cert.x) == (6 if norm == "inf" else fadv.CIRCLE_POINTS + 2)
+    no_arrows = fadv.adversarial_figure(net, X, y, st, title="t", arrows=False, grid=20)
+    assert all(not (isinstance(t.meta, dict) and t.meta.get("status") == "arrows") for t in no_arrows.data)
+
+
+def test_accuracy_figure() -> None:
+    net, X, y = _toy()
+    curves = accuracy_curves({"a": net, "b": net}, X, y, [0.0, 0.5, 1.0], "inf")
+    fig = fadv.accuracy_figure(curves, eps=0.3, title="t")
+    assert len(fig.data) == 6
