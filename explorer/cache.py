@@ -20,9 +20,9 @@ from datasets.points import dataset_from_points
 from engine.attacks import AdversarialSpec
 from engine.convex.certificate import certify
 from engine.convex.program import solve_convex
-from engine.figures.adversarial import AccuracyCurves, PointStatus, accuracy_curves, point_status
 from engine.gradient.sgd import train_sgd
 from engine.results import Certificate, ConvexResult, TrainResult
+from engine.robust.evaluation import AccuracyCurves, PointStatus, accuracy_curves, point_status
 from engine.robust.program import RobustResult, solve_robust
 from engine.studies.approximation import (
     ApproximationCurve,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine.figures import patterns as fpat
 from engine.figures import playground as figures
-from engine.figures import solvers as fsol
 from engine.studies.approximation import CURVE_BUDGET, DEFAULT_COUNTS, curve_counts
 from explorer import widgets as w
 from explorer.cache import DataKey, get_approximation, get_certified_optimum, get_coverage, get_dataset
@@ -75,7 +75,7 @@ def main() -> None:
 
     left, right = st.columns([1, 1.5], gap="medium")
     with left:
-        fig = fsol.arrangement_plane_figure(
+        fig = fpat.arrangement_plane_figure(
             ds.X,
             ds.y,
             cov.sampled.directions,
@@ -87,7 +87,7 @@ def main() -> None:
         figure_exports(fig, "pattern lines")
         w.explain(CAPTION_PLANE)
     with right:
-        fig = fsol.direction_sphere_figure(ds.X, cov, title="Direction sphere: exact cells vs samples")
+        fig = fpat.direction_sphere_figure(ds.X, cov, title="Direction sphere: exact cells vs samples")
         st.plotly_chart(fig, key="sphere")
         figure_exports(fig, "direction sphere")
         w.explain(CAPTION_SPHERE)
@@ -128,7 +128,7 @@ def main() -> None:
             f"At n = {key.n} the curve stops at {counts[-1]} draws (n × P ≤ {CURVE_BUDGET:,} keeps it "
             "quick); move the slider up to extend it."
         )
-    fig = fsol.approximation_figure(c, current=int(draws), title="Sampled program optimum vs draws P")
+    fig = fpat.approximation_figure(c, current=int(draws), title="Sampled program optimum vs draws P")
     st.plotly_chart(fig, key="curve")
     figure_exports(fig, "sampled optimum vs draws")
     w.explain(CAPTION_CURVE)
