@@ -22,14 +22,20 @@ from engine.convex.certificate import certify
 from engine.convex.program import solve_convex
 from engine.gradient.sgd import train_sgd
 from engine.results import Certificate, ConvexResult, TrainResult
+from engine.robust.certificate import robust_objective_exact
 from engine.robust.evaluation import AccuracyCurves, PointStatus, accuracy_curves, point_status
 from engine.robust.program import RobustResult, solve_robust
+
+# Re-exported for the pages (which import only the app's glue and the figures):
+from engine.studies.approximation import CURVE_BUDGET as CURVE_BUDGET
+from engine.studies.approximation import DEFAULT_COUNTS as DEFAULT_COUNTS
 from engine.studies.approximation import (
     ApproximationCurve,
     PatternCoverage,
     approximation_curve,
     pattern_coverage,
 )
+from engine.studies.approximation import curve_counts as curve_counts
 from engine.studies.race import RaceResult, certified_optimum, run_race
 
 if TYPE_CHECKING:
@@ -83,7 +89,8 @@ class SGDRun:
     certificate_error: str | None = None
 
 
-def _message(exc: Exception) -> str:
+def message_of(exc: Exception) -> str:
+    """The message of an engine error, cut to its first line when it is long."""
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0] if len(text) > 400 else text
 
@@ -93,10 +100,10 @@ def guard(compute: Callable[[], T]) -> Outcome[T]:
     try:
         return Outcome(compute())
     except ENGINE_ERRORS as exc:
-        return Outcome(error=_message(exc))
+        return Outcome(error=message_of(exc))
 
 
-def _on_dataset(key: DataKey, compute: Callable[[Dataset], T]) -> Outcome[T]:
+def on_dataset(key: DataKey, compute: Callable[[Dataset], T]) -> Outcome[T]:
     """``compute(data set of key)`` as an Outcome: the data set's error, the engine's error or the value."""
     data = get_dataset(key)
     if not data.ok:
@@ -119,7 +126,7 @@ def run_convex(
 ) -> Outcome[ConvexResult]:
     """Solve the convex program on the data set of ``key`` (solver ``auto``: column generation,
     certified on the exact program, over the sampled patterns otherwise)."""
-    return _on_dataset(
+    return on_dataset(
         key,
         lambda ds: solve_convex(
             ds.X, ds.y, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed, solver="auto"
@@ -146,20 +153,20 @@ def run_sgd(key: DataKey, *, loss: str, beta: float, **settings: Any) -> Outcome
         try:
             certificate = certify(ds.X, ds.y, result.network, loss=loss, beta=beta)
         except ENGINE_ERRORS as exc:
-            cert_error = _message(exc)
+            cert_error = message_of(exc)
     return Outcome(SGDRun(result, certificate, cert_error))
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def get_certified_optimum(key: DataKey, *, loss: str, beta: float) -> Outcome[ConvexResult]:
     """The certified global optimum (exact program) on the data set of ``key``."""
-    return _on_dataset(key, lambda ds: certified_optimum(ds.X, ds.y, loss=loss, beta=beta))
+    return on_dataset(key, lambda ds: certified_optimum(ds.X, ds.y, loss=loss, beta=beta))
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def get_coverage(key: DataKey, *, draws: int, seed: int) -> Outcome[PatternCoverage]:
     """The patterns ``draws`` seeded Gaussian directions hit, against the exact pattern count."""
-    return _on_dataset(key, lambda ds: pattern_coverage(ds.X, draws, seed))
+    return on_dataset(key, lambda ds: pattern_coverage(ds.X, draws, seed))
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
@@ -168,7 +175,7 @@ def get_approximation(
 ) -> Outcome[ApproximationCurve]:
     """The sampled program's optimum for each draw count in ``counts``, against the certified optimum."""
     reference = get_certified_optimum(key, loss=loss, beta=beta)
-    return _on_dataset(
+    return on_dataset(
         key,
         lambda ds: approximation_curve(
             ds.X, ds.y, loss=loss, beta=beta, counts=counts, pattern_seed=seed, reference=reference.value
@@ -183,7 +190,7 @@ def get_race(
     """The solver race on the data set of ``key``; reuses the cached optimum and SGD run."""
     reference = get_certified_optimum(key, loss=loss, beta=beta)
     sgd_run = run_sgd(key, loss=loss, beta=beta, **sgd)
-    return _on_dataset(
+    return on_dataset(
         key,
         lambda ds: run_race(
             ds.X,
@@ -215,7 +222,7 @@ def run_robust(
     """The convex robust program (``solve_robust``, reduced solver) at radius ``eps``: exact patterns for
     n <= ROBUST_EXACT_MAX_N, ROBUST_DRAWS sampled Gaussian draws above."""
     patterns: str | int = "exact" if key.n <= ROBUST_EXACT_MAX_N else ROBUST_DRAWS
-    return _on_dataset(
+    return on_dataset(
         key,
         lambda ds: solve_robust(
             ds.X,
@@ -236,7 +243,7 @@ def run_pgd_sgd(
     key: DataKey, *, loss: str, beta: float, eps: float, norm: str, steps: int = 10, **settings: Any
 ) -> Outcome[TrainResult]:
     """PGD adversarial training (``train_sgd(..., adversarial=AdversarialSpec(eps, norm, steps))``)."""
-    return _on_dataset(
+    return on_dataset(
         key,
         lambda ds: train_sgd(
             ds.X,
@@ -285,7 +292,7 @@ def get_accuracy_curves(
         X, y = (ds.X, ds.y) if points == "train" or ds.X_test is None else (ds.X_test, ds.y_test)
         return accuracy_curves(nets.value, X, y, radii, norm)
 
-    return _on_dataset(key, compute)
+    return on_dataset(key, compute)
 
 
 def adversarial_networks(
@@ -320,3 +327,30 @@ def get_point_statuses(nets: dict[str, Any], X: Any, y: Any, eps: float, norm: s
     """Every point's status at radius ``eps`` for each network (PGD and the exact certificate), cached
     so that moving the Adversarial page's display radius back to a value shown before only redraws."""
     return {name: point_status(net, X, y, eps, norm) for name, net in nets.items()}
+
+
+@dataclass(frozen=True)
+class NetworkObjectives:
+    """A network's exact robust objective over the eps-balls of the training points and its nominal J."""
+
+    robust: float
+    nominal: float
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_network_objectives(
+    key: DataKey, nets: dict[str, Any], *, loss: str, beta: float, eps: float, norm: str
+) -> Outcome[dict[str, NetworkObjectives]]:
+    """For each network: the exact worst-case objective over the ``eps`` balls (``norm``) of the training
+    points of ``key`` (engine.robust.certificate) and the unperturbed objective J."""
+
+    def objectives(ds: Dataset) -> dict[str, NetworkObjectives]:
+        return {
+            name: NetworkObjectives(
+                robust=robust_objective_exact(net, ds.X, ds.y, loss=loss, beta=beta, eps=eps, norm=norm),
+                nominal=net.objective(ds.X, ds.y, loss, beta),
+            )
+            for name, net in nets.items()
+        }
+
+    return on_dataset(key, objectives)

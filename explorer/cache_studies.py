@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from engine.gradient.hessian import flatness
 from engine.results import ConvexResult
 from engine.studies.dynamics import (
     MomentumCurve,
@@ -25,6 +26,9 @@ from engine.studies.dynamics import (
     track_sharpness,
     train_xor,
 )
+
+# Re-exported for the Landscape page:
+from engine.studies.landscape import RECOVERY_ANGLE_DEG as RECOVERY_ANGLE_DEG
 from engine.studies.landscape import (
     MultiStart,
     TeacherStudent,
@@ -36,8 +40,9 @@ from engine.studies.landscape import (
     teacher_student,
     width_sweep,
 )
+from engine.studies.landscape import sweep_widths as sweep_widths
 from engine.studies.race import certified_optimum
-from explorer.cache import ENGINE_ERRORS, DataKey, Outcome, _message, _on_dataset, guard
+from explorer.cache import ENGINE_ERRORS, DataKey, Outcome, guard, message_of, on_dataset
 
 _ENTRIES = 32
 
@@ -52,7 +57,7 @@ def get_multistart(
     key: DataKey, *, loss: str, beta: float, runs: int, sgd: dict[str, Any]
 ) -> Outcome[MultiStart]:
     """``runs`` random starts with the sidebar's settings, seeds from the sidebar's training seed on."""
-    return _on_dataset(
+    return on_dataset(
         key,
         lambda ds: multistart(
             ds.X, ds.y, runs=runs, seed=sgd["seed"], loss=loss, beta=beta, **_train_settings(sgd)
@@ -65,7 +70,7 @@ def get_width_sweep(
     key: DataKey, *, loss: str, beta: float, widths: tuple[int, ...], runs: int, sgd: dict[str, Any]
 ) -> Outcome[WidthSweep]:
     """Best and median final J over ``runs`` seeds at each width."""
-    return _on_dataset(
+    return on_dataset(
         key,
         lambda ds: width_sweep(
             ds.X, ds.y, widths, runs=runs, seed=sgd["seed"], loss=loss, beta=beta, **_train_settings(sgd)
@@ -110,7 +115,7 @@ def get_teacher_student(
             optimum = certified_optimum(X, y, loss="squared", beta=beta)
             angle = float(np.max(neuron_alignment(optimum.network, teacher).angle_deg))
         except ENGINE_ERRORS as exc:
-            error = _message(exc)
+            error = message_of(exc)
         return TeacherStudentView(X, y, result, optimum, error, angle)
 
     return guard(compute)
@@ -119,7 +124,7 @@ def get_teacher_student(
 @st.cache_data(max_entries=_ENTRIES, show_spinner=False)
 def get_sharpness(key: DataKey, *, loss: str, beta: float, **settings: Any) -> Outcome[SharpnessTrace]:
     """``track_sharpness(**settings)`` on the data set of ``key`` (test points for the test accuracy)."""
-    return _on_dataset(
+    return on_dataset(
         key,
         lambda ds: track_sharpness(
             ds.X, ds.y, loss=loss, beta=beta, X_test=ds.X_test, y_test=ds.y_test, **settings
@@ -146,7 +151,7 @@ def get_xor(
 @st.cache_data(max_entries=_ENTRIES, show_spinner=False)
 def get_momentum(key: DataKey, *, loss: str, beta: float, **settings: Any) -> Outcome[list[MomentumCurve]]:
     """``momentum_race(**settings)`` on the data set of ``key``."""
-    return _on_dataset(key, lambda ds: momentum_race(ds.X, ds.y, loss=loss, beta=beta, **settings))
+    return on_dataset(key, lambda ds: momentum_race(ds.X, ds.y, loss=loss, beta=beta, **settings))
 
 
 @st.cache_data(max_entries=_ENTRIES, show_spinner=False)
@@ -161,3 +166,10 @@ def get_singular_values(
         return [singular_value_trace(X, y, beta=b, seed=seed, **settings) for b in betas]
 
     return guard(compute)
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_flatness(key: DataKey, network: Any, *, loss: str, beta: float) -> Outcome[tuple[float, float]]:
+    """``(lambda_max, trace)`` of the Hessian of J at ``network`` on the data set of ``key``
+    (Lanczos and Hutchinson on exact Hessian-vector products)."""
+    return on_dataset(key, lambda ds: flatness(network, ds.X, ds.y, loss, beta))

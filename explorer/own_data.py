@@ -14,11 +14,17 @@ from typing import Any
 
 import streamlit as st
 
-from datasets.points import Point
+from datasets import DataError, load_csv
+from datasets.points import Point, as_points, points_from_dataset
 from explorer.cache import CUSTOM
 
+# The Data page reads files and table edits through these (datasets' own checks and messages).
 __all__ = [
     "CUSTOM",
+    "DataError",
+    "as_points",
+    "load_csv",
+    "points_from_dataset",
     "CUSTOM_LABEL",
     "LAST_GENERATED",
     "MAX_OWN_POINTS",

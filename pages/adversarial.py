@@ -14,13 +14,13 @@ import streamlit as st
 
 from engine.figures import adversarial as fadv
 from engine.figures.playground import plot_bounds
-from engine.robust.certificate import robust_objective_exact
 from explorer import widgets as w
 from explorer.cache import (
     DataKey,
     adversarial_networks,
     get_accuracy_curves,
     get_dataset,
+    get_network_objectives,
     get_point_statuses,
     run_robust,
 )
@@ -202,7 +202,6 @@ def main() -> None:
     if not nets.ok:
         st.error(nets.error)
         return
-    ds = get_dataset(key).value
     robust = run_robust(
         key, loss=loss, beta=s["beta"], eps=float(train_eps), norm=norm, pattern_seed=s["pattern_seed"]
     )
@@ -210,19 +209,20 @@ def main() -> None:
         f"Robust convex program: {robust.value.patterns} {robust.value.pattern_mode} patterns, "
         f"solved in {robust.value.time_s:.2f} s (status {robust.value.status})."
     )
+    objectives = get_network_objectives(
+        key, nets.value, loss=loss, beta=s["beta"], eps=float(train_eps), norm=norm
+    )
+    if not objectives.ok:
+        st.error(f"Robust objectives: {objectives.error}")
+        return
     ctx = dict(
         common,
         settings={**s, "loss": loss},
         train_eps=float(train_eps),
         norm=norm,
         sgd=s["sgd"],
-        robust_J={
-            name: robust_objective_exact(
-                net, ds.X, ds.y, loss=loss, beta=s["beta"], eps=float(train_eps), norm=norm
-            )
-            for name, net in nets.value.items()
-        },
-        nominal_J={name: net.objective(ds.X, ds.y, loss, s["beta"]) for name, net in nets.value.items()},
+        robust_J={name: o.robust for name, o in objectives.value.items()},
+        nominal_J={name: o.nominal for name, o in objectives.value.items()},
     )
     _view(nets.value, key, ctx)
 

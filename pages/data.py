@@ -10,13 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from datasets import DataError, load_csv
-from datasets.points import as_points, points_from_dataset
 from engine.figures.data import click_box, grid_step, points_figure
 from explorer import own_data as own
 from explorer import widgets as w
 from explorer.cache import CUSTOM, DataKey, get_dataset
 from explorer.exports import data_exports, figure_exports
+from explorer.own_data import DataError, as_points, load_csv, points_from_dataset
 from explorer.sidebar import settings
 
 MAX_UPLOAD_BYTES = 1_000_000  # 5000 rows of x1,x2,y take about 150 kB

@@ -13,11 +13,16 @@ import streamlit as st
 
 from engine.figures import landscape as fland
 from engine.figures.playground import decision_boundary_figure, plot_bounds
-from engine.gradient.hessian import flatness
-from engine.studies.landscape import RECOVERY_ANGLE_DEG, sweep_widths
 from explorer import widgets as w
 from explorer.cache import DataKey, get_certified_optimum, get_dataset
-from explorer.cache_studies import get_multistart, get_teacher_student, get_width_sweep
+from explorer.cache_studies import (
+    RECOVERY_ANGLE_DEG,
+    get_flatness,
+    get_multistart,
+    get_teacher_student,
+    get_width_sweep,
+    sweep_widths,
+)
 from explorer.sections import preset_button, section_picker
 from explorer.sidebar import settings
 
@@ -198,12 +203,16 @@ def _spurious(s: dict) -> None:
             ),
             key="ls_opt_boundary",
         )
-        run_flat = flatness(ms.networks[run], ds.X, ds.y, s["loss"], s["beta"])
-        opt_flat = flatness(optimum.network, ds.X, ds.y, s["loss"], s["beta"])
-        f1, f2 = st.columns(2)
-        f1.metric("λ_max(H): this run / the optimum", f"{run_flat[0]:.4g} / {opt_flat[0]:.4g}")
-        f2.metric("tr(H): this run / the optimum", f"{run_flat[1]:.4g} / {opt_flat[1]:.4g}")
-        st.caption(CAPTION_FLATNESS)
+        run_flat = get_flatness(key, ms.networks[run], loss=s["loss"], beta=s["beta"])
+        opt_flat = get_flatness(key, optimum.network, loss=s["loss"], beta=s["beta"])
+        if run_flat.ok and opt_flat.ok:
+            (run_max, run_trace), (opt_max, opt_trace) = run_flat.value, opt_flat.value
+            f1, f2 = st.columns(2)
+            f1.metric("λ_max(H): this run / the optimum", f"{run_max:.4g} / {opt_max:.4g}")
+            f2.metric("tr(H): this run / the optimum", f"{run_trace:.4g} / {opt_trace:.4g}")
+            st.caption(CAPTION_FLATNESS)
+        else:
+            st.error(f"Hessian: {run_flat.error or opt_flat.error}")
 
 
 def _width(s: dict) -> None:

@@ -10,9 +10,17 @@ import streamlit as st
 
 from engine.figures import patterns as fpat
 from engine.figures import playground as figures
-from engine.studies.approximation import CURVE_BUDGET, DEFAULT_COUNTS, curve_counts
 from explorer import widgets as w
-from explorer.cache import DataKey, get_approximation, get_certified_optimum, get_coverage, get_dataset
+from explorer.cache import (
+    CURVE_BUDGET,
+    DEFAULT_COUNTS,
+    DataKey,
+    curve_counts,
+    get_approximation,
+    get_certified_optimum,
+    get_coverage,
+    get_dataset,
+)
 from explorer.exports import figure_exports
 from explorer.formulas import formulas
 from explorer.sidebar import settings

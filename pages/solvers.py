@@ -9,9 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.figures import solvers as fsol
-from engine.studies.approximation import DEFAULT_COUNTS
 from explorer import widgets as w
-from explorer.cache import DataKey, get_race
+from explorer.cache import DEFAULT_COUNTS, DataKey, get_race
 from explorer.exports import figure_exports, table_exports
 from explorer.formulas import formulas
 from explorer.sidebar import settings
