@@ -622,15 +622,7 @@ def robust_admm_solve(
 
 
 def _solve(problem: RobustProblem) -> RobustSolution:
-    return robust_admm_solve(
-        problem.X,
-        problem.y,
-        problem.D,
-        loss=problem.loss,
-        beta=problem.beta,
-        eps=problem.eps,
-        norm=problem.norm,
-    )
+    return problem.call(robust_admm_solve)
 
 
 ADMM_SOLVER = RobustSolver(

@@ -41,6 +41,14 @@ class RobustProblem:
     norm: str
     directions: np.ndarray | None = None
 
+    def call(self, function: Callable[..., RobustSolution], *, directions: bool = False) -> RobustSolution:
+        """``function(X, y, D, loss=, beta=, eps=, norm=[, directions=])``: a solver's own signature
+        applied to this problem (``directions`` only for the solvers that use them)."""
+        extra = {"directions": self.directions} if directions else {}
+        return function(
+            self.X, self.y, self.D, loss=self.loss, beta=self.beta, eps=self.eps, norm=self.norm, **extra
+        )
+
 
 @dataclass
 class RobustSolution:

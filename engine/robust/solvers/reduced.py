@@ -270,16 +270,7 @@ def solve_robust_reduced(
 
 
 def _solve(problem: RobustProblem) -> RobustSolution:
-    return solve_robust_reduced(
-        problem.X,
-        problem.y,
-        problem.D,
-        loss=problem.loss,
-        beta=problem.beta,
-        eps=problem.eps,
-        norm=problem.norm,
-        directions=problem.directions,
-    )
+    return problem.call(solve_robust_reduced, directions=True)
 
 
 REDUCED_SOLVER = RobustSolver(

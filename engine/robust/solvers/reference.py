@@ -78,15 +78,7 @@ def solve_robust_reference(
 
 
 def _solve(problem: RobustProblem) -> RobustSolution:
-    return solve_robust_reference(
-        problem.X,
-        problem.y,
-        problem.D,
-        loss=problem.loss,
-        beta=problem.beta,
-        eps=problem.eps,
-        norm=problem.norm,
-    )
+    return problem.call(solve_robust_reference)
 
 
 CVXPY_SOLVER = RobustSolver(
