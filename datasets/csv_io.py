@@ -12,6 +12,7 @@ import csv
 import io
 import math
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -161,23 +162,34 @@ def _header(row: list[str]) -> list[str]:
             raise DataError(
                 f"Column {position} of the header has no name; the columns must be exactly x1, x2, y."
             )
-    repeated = sorted({name for name in names if names.count(name) > 1})
+    counts = Counter(names)  # linear in the header's length (a header can be a megabyte long)
+    repeated = sorted(name for name, count in counts.items() if count > 1)
     if repeated:
-        raise DataError(f"The column {repeated[0]!r} appears more than once in the header.")
-    missing = [c for c in COLUMNS if c not in names]
+        raise DataError(f"The column {_quoted(repeated[0])} appears more than once in the header.")
+    missing = [c for c in COLUMNS if c not in counts]
     extra = [name for name in names if name not in COLUMNS]
+    listed = _listed(extra)
     if missing and extra:
         raise DataError(
-            f"Missing column(s) {', '.join(missing)} and unexpected column(s) {', '.join(extra)}; "
+            f"Missing column(s) {', '.join(missing)} and unexpected column(s) {listed}; "
             "the columns must be exactly x1, x2, y."
         )
     if missing:
         raise DataError(f"Missing column(s) {', '.join(missing)}; the columns must be exactly x1, x2, y.")
     if extra:
-        raise DataError(
-            f"Unexpected extra column(s) {', '.join(extra)}; the columns must be exactly x1, x2, y."
-        )
+        raise DataError(f"Unexpected extra column(s) {listed}; the columns must be exactly x1, x2, y.")
     return names
+
+
+def _quoted(text: str, limit: int = 30) -> str:
+    """``text`` quoted for a message, cut to ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _listed(names: list[str], most: int = 3) -> str:
+    """The first ``most`` names, each cut short, and how many more: messages stay one short line."""
+    shown = ", ".join(n if len(n) <= 30 else _quoted(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def _cell(cell: str, line: int, column: str) -> float:

@@ -561,3 +561,17 @@ def test_dataset_checks_shapes() -> None:
         Dataset(X=np.zeros((4, 3)), y=np.zeros(4), name="bad", task="regression")
     with pytest.raises(DataError, match="task must be"):
         Dataset(X=np.zeros((4, 2)), y=np.zeros(4), name="bad", task="ranking")
+
+
+def test_a_megabyte_header_is_refused_at_once_with_a_short_message() -> None:
+    """A 990 kB header line used to take minutes (a quadratic duplicate check) and echo every name."""
+    import time
+
+    from datasets import DataError, load_csv
+
+    for header in ("x1,x2,y" + ",a" * 300_000, "x1,x2,y," + ",".join(f"c{i}" for i in range(100_000))):
+        start = time.perf_counter()
+        with pytest.raises(DataError) as err:
+            load_csv(header + "\n1,2,1\n3,4,-1\n")
+        assert time.perf_counter() - start < 5.0  # linear: well under a second here
+        assert len(str(err.value)) <= 200
