@@ -1,9 +1,9 @@
 """Cached wrappers around the engine for the Streamlit pages.
 
-Each helper is keyed by the settings records of :mod:`explorer.settings` (a :class:`DataKey`, an
-:class:`SGDSettings`, ...) and plain values (names, numbers), all hashable, so ``st.cache_data`` keys
-on them; it rebuilds what it needs from them and returns
-an :class:`Outcome`: the engine's result, or the one-line message of the error the engine raised
+Each helper is keyed by the settings records of :mod:`explorer.settings` (a ``DataKey``, an
+``SGDSettings``, an ``AdversarialSettings``) and plain values (names, numbers), all hashable, so
+``st.cache_data`` keys on them; it rebuilds what it needs from them and returns an :class:`Outcome`:
+the engine's result, or the one-line message of the error the engine raised
 (invalid settings, a failed solver). Errors are returned rather than raised so that they are cached
 too and a page can show them with ``st.error`` while it renders everything else. Everything returned
 is pickleable (dataclasses of numpy arrays), as ``st.cache_data`` requires.
@@ -38,17 +38,6 @@ from engine.studies.approximation import (
 from engine.studies.race import RaceResult, certified_optimum, run_race
 from explorer.settings import CUSTOM, AdversarialSettings, DataKey, SGDSettings
 
-if TYPE_CHECKING:
-    from datasets.base import Dataset
-
-T = TypeVar("T")
-
-# Errors the engine raises for settings it rejects or problems it cannot solve; anything else is a bug
-# and is left to surface.
-ENGINE_ERRORS: tuple[type[Exception], ...] = (DataError, ValueError, RuntimeError, ArithmeticError)
-
-_CACHE_ENTRIES = 64
-
 __all__ = [
     "CURVE_BUDGET",
     "ENGINE_ERRORS",
@@ -73,6 +62,17 @@ __all__ = [
     "run_robust",
     "run_sgd",
 ]
+
+if TYPE_CHECKING:
+    from datasets.base import Dataset
+
+T = TypeVar("T")
+
+# Errors the engine raises for settings it rejects or problems it cannot solve; anything else is a bug
+# and is left to surface.
+ENGINE_ERRORS: tuple[type[Exception], ...] = (DataError, ValueError, RuntimeError, ArithmeticError)
+
+_CACHE_ENTRIES = 64
 
 
 @dataclass

@@ -78,16 +78,20 @@ PAGE_EXACT_MAX_N = 100
 DEFAULT_N = 30  # the exact program solves in well under a second at this size
 EPS_MAX = 1.0  # the Adversarial page's radii, in data units
 EPS_STEP = 0.01
-NORM_LABELS = {"inf": "ℓ∞ (box)", "2": "ℓ2 (disc)"}
-POINT_LABELS = {"train": "training points", "test": "test points"}
-CLICK_ACTIONS = {"plus": "add +1", "minus": "add −1", "target": "add y", "remove": "remove"}
-LANDSCAPE_SECTIONS = {"spurious": "Spurious minima", "width": "Width vs m*", "teacher": "Teacher-student"}
-DYNAMICS_SECTIONS = {
-    "stability": "Dynamical stability",
-    "xor": "Benign overfitting",
-    "momentum": "Momentum",
-    "lowrank": "Weight decay and low rank",
-}
+NORM_LABELS = MappingProxyType({"inf": "ℓ∞ (box)", "2": "ℓ2 (disc)"})
+POINT_LABELS = MappingProxyType({"train": "training points", "test": "test points"})
+CLICK_ACTIONS = MappingProxyType({"plus": "add +1", "minus": "add −1", "target": "add y", "remove": "remove"})
+LANDSCAPE_SECTIONS = MappingProxyType(
+    {"spurious": "Spurious minima", "width": "Width vs m*", "teacher": "Teacher-student"}
+)
+DYNAMICS_SECTIONS = MappingProxyType(
+    {
+        "stability": "Dynamical stability",
+        "xor": "Benign overfitting",
+        "momentum": "Momentum",
+        "lowrank": "Weight decay and low rank",
+    }
+)
 
 N_TEST = 200  # test points drawn next to the training set (test accuracy)
 CUSTOM = "custom"  # DataKey.name of the user's own points (Data page); they are in DataKey.points
@@ -234,7 +238,7 @@ def _rows(*controls: Control) -> Mapping[str, Control]:
     return MappingProxyType(table)
 
 
-def _section(key: str, sections: dict[str, str]) -> Control:
+def _section(key: str, sections: Mapping[str, str]) -> Control:
     options = tuple(sections)
     return Control(
         key,
