@@ -1,7 +1,9 @@
 """Cached wrappers around the engine for the Streamlit pages.
 
-Each helper is keyed by plain settings (names, numbers), rebuilds what it needs from them and returns
-an :class:`Outcome`: the engine's result, or the one-line message of the error the engine raised
+Each helper is keyed by the settings records of :mod:`explorer.settings` (a ``DataKey``, an
+``SGDSettings``, an ``AdversarialSettings``) and plain values (names, numbers), all hashable, so
+``st.cache_data`` keys on them; it rebuilds what it needs from them and returns an :class:`Outcome`:
+the engine's result, or the one-line message of the error the engine raised
 (invalid settings, a failed solver). Errors are returned rather than raised so that they are cached
 too and a page can show them with ``st.error`` while it renders everything else. Everything returned
 is pickleable (dataclasses of numpy arrays), as ``st.cache_data`` requires.
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import streamlit as st
 
@@ -25,18 +27,43 @@ from engine.results import Certificate, ConvexResult, TrainResult
 from engine.robust.certificate import robust_objective_exact
 from engine.robust.evaluation import AccuracyCurves, PointStatus, accuracy_curves, point_status
 from engine.robust.program import RobustResult, solve_robust
-
-# Re-exported for the pages (which import only the app's glue and the figures):
-from engine.studies.approximation import CURVE_BUDGET as CURVE_BUDGET
-from engine.studies.approximation import DEFAULT_COUNTS as DEFAULT_COUNTS
 from engine.studies.approximation import (
+    CURVE_BUDGET,
     ApproximationCurve,
     PatternCoverage,
     approximation_curve,
+    curve_counts,
     pattern_coverage,
 )
-from engine.studies.approximation import curve_counts as curve_counts
 from engine.studies.race import RaceResult, certified_optimum, run_race
+from explorer.settings import CUSTOM, AdversarialSettings, DataKey, SGDSettings
+
+__all__ = [
+    "CURVE_BUDGET",
+    "ENGINE_ERRORS",
+    "ROBUST_DRAWS",
+    "ROBUST_EXACT_MAX_N",
+    "AdversarialObjectives",
+    "Outcome",
+    "SGDRun",
+    "adversarial_networks",
+    "curve_counts",
+    "get_accuracy_curves",
+    "get_adversarial_objectives",
+    "get_approximation",
+    "get_certified_optimum",
+    "get_coverage",
+    "get_dataset",
+    "get_point_statuses",
+    "get_race",
+    "guard",
+    "message_of",
+    "on_dataset",
+    "run_convex",
+    "run_pgd_sgd",
+    "run_robust",
+    "run_sgd",
+]
 
 if TYPE_CHECKING:
     from datasets.base import Dataset
@@ -47,8 +74,6 @@ T = TypeVar("T")
 # and is left to surface.
 ENGINE_ERRORS: tuple[type[Exception], ...] = (DataError, ValueError, RuntimeError, ArithmeticError)
 
-N_TEST = 200  # test points drawn next to the training set (test accuracy)
-CUSTOM = "custom"  # DataKey.name of the user's own points (Data page); they are in DataKey.points
 _CACHE_ENTRIES = 64
 
 
@@ -62,22 +87,6 @@ class Outcome(Generic[T]):
     @property
     def ok(self) -> bool:
         return self.error is None and self.value is not None
-
-
-class DataKey(NamedTuple):
-    """Everything that determines a data set.
-
-    For the user's own points (``name == CUSTOM``) the points themselves are the key: ``points`` holds
-    them as ``(x1, x2, y)`` float tuples (hashable, so the caches key on the content), ``n`` is their
-    number and the other fields are unused; such a data set has no test part.
-    """
-
-    name: str
-    n: int
-    noise: float
-    seed: int
-    n_test: int = N_TEST
-    points: tuple = ()
 
 
 @dataclass
@@ -135,15 +144,17 @@ def run_convex(
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
-def run_sgd(key: DataKey, *, loss: str, beta: float, **settings: Any) -> Outcome[SGDRun]:
-    """Train by ``train_sgd(..., **settings)`` on the data set of ``key`` and certify the result."""
+def run_sgd(key: DataKey, *, loss: str, beta: float, sgd: SGDSettings) -> Outcome[SGDRun]:
+    """Train by ``train_sgd`` with the settings ``sgd`` on the data set of ``key`` and certify the result."""
     data = get_dataset(key)
     if not data.ok:
         return Outcome(error=data.error)
     ds = data.value
     assert ds is not None
     trained = guard(
-        lambda: train_sgd(ds.X, ds.y, loss=loss, beta=beta, X_test=ds.X_test, y_test=ds.y_test, **settings)
+        lambda: train_sgd(
+            ds.X, ds.y, loss=loss, beta=beta, X_test=ds.X_test, y_test=ds.y_test, **sgd.train_kwargs()
+        )
     )
     if not trained.ok:
         return Outcome(error=trained.error)
@@ -185,11 +196,11 @@ def get_approximation(
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def get_race(
-    key: DataKey, *, loss: str, beta: float, patterns: int, pattern_seed: int, sgd: dict[str, Any]
+    key: DataKey, *, loss: str, beta: float, patterns: int, pattern_seed: int, sgd: SGDSettings
 ) -> Outcome[RaceResult]:
     """The solver race on the data set of ``key``; reuses the cached optimum and SGD run."""
     reference = get_certified_optimum(key, loss=loss, beta=beta)
-    sgd_run = run_sgd(key, loss=loss, beta=beta, **sgd)
+    sgd_run = run_sgd(key, loss=loss, beta=beta, sgd=sgd)
     return on_dataset(
         key,
         lambda ds: run_race(
@@ -199,7 +210,7 @@ def get_race(
             beta=beta,
             patterns=patterns,
             pattern_seed=pattern_seed,
-            sgd=sgd,
+            sgd=sgd.train_kwargs(),
             reference=reference.value,
             reference_error=reference.error or "",
             sgd_result=sgd_run.value.result if sgd_run.ok and sgd_run.value is not None else None,
@@ -240,9 +251,10 @@ def run_robust(
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def run_pgd_sgd(
-    key: DataKey, *, loss: str, beta: float, eps: float, norm: str, steps: int = 10, **settings: Any
+    key: DataKey, *, loss: str, beta: float, eps: float, norm: str, sgd: SGDSettings, steps: int = 10
 ) -> Outcome[TrainResult]:
-    """PGD adversarial training (``train_sgd(..., adversarial=AdversarialSpec(eps, norm, steps))``)."""
+    """PGD adversarial training (``train_sgd`` with the settings ``sgd`` and
+    ``adversarial=AdversarialSpec(eps, norm, steps)``)."""
     return on_dataset(
         key,
         lambda ds: train_sgd(
@@ -253,63 +265,37 @@ def run_pgd_sgd(
             X_test=ds.X_test,
             y_test=ds.y_test,
             adversarial=AdversarialSpec(eps, norm, steps=steps),
-            **settings,
+            **sgd.train_kwargs(),
         ),
     )
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def get_accuracy_curves(
-    key: DataKey,
-    *,
-    loss: str,
-    beta: float,
-    train_eps: float,
-    norm: str,
-    patterns: str | int,
-    pattern_seed: int,
-    sgd: dict[str, Any],
-    points: str,
-    radii: tuple[float, ...],
+    key: DataKey, adv: AdversarialSettings, *, points: str, radii: tuple[float, ...]
 ) -> Outcome[AccuracyCurves]:
     """Clean, PGD and certified accuracy against eps of the three networks of the Adversarial page
     (standard convex, robust convex and PGD-trained SGD, from the cached runs above), on the training
     (``points="train"``) or the test points."""
-    nets = adversarial_networks(
-        key,
-        loss=loss,
-        beta=beta,
-        train_eps=train_eps,
-        norm=norm,
-        patterns=patterns,
-        pattern_seed=pattern_seed,
-        sgd=sgd,
-    )
+    nets = adversarial_networks(key, adv)
     if not nets.ok:
         return Outcome(error=nets.error)
 
     def compute(ds: Dataset) -> AccuracyCurves:
         X, y = (ds.X, ds.y) if points == "train" or ds.X_test is None else (ds.X_test, ds.y_test)
-        return accuracy_curves(nets.value, X, y, radii, norm)
+        return accuracy_curves(nets.value, X, y, radii, adv.norm)
 
     return on_dataset(key, compute)
 
 
-def adversarial_networks(
-    key: DataKey,
-    *,
-    loss: str,
-    beta: float,
-    train_eps: float,
-    norm: str,
-    patterns: str | int,
-    pattern_seed: int,
-    sgd: dict[str, Any],
-) -> Outcome[dict]:
+def adversarial_networks(key: DataKey, adv: AdversarialSettings) -> Outcome[dict]:
     """The three networks of the Adversarial page by name (cached runs), or the first error."""
-    convex = run_convex(key, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed)
-    robust = run_robust(key, loss=loss, beta=beta, eps=train_eps, norm=norm, pattern_seed=pattern_seed)
-    trained = run_pgd_sgd(key, loss=loss, beta=beta, eps=train_eps, norm=norm, **sgd)
+    loss, beta = adv.loss, adv.beta
+    convex = run_convex(key, loss=loss, beta=beta, patterns=adv.patterns, pattern_seed=adv.pattern_seed)
+    robust = run_robust(
+        key, loss=loss, beta=beta, eps=adv.train_eps, norm=adv.norm, pattern_seed=adv.pattern_seed
+    )
+    trained = run_pgd_sgd(key, loss=loss, beta=beta, eps=adv.train_eps, norm=adv.norm, sgd=adv.sgd)
     for label, out in (("standard convex", convex), ("robust convex", robust), ("PGD-trained SGD", trained)):
         if not out.ok:
             return Outcome(error=f"{label}: {out.error}")
@@ -322,35 +308,37 @@ def adversarial_networks(
     )
 
 
+@dataclass
+class AdversarialObjectives:
+    """Each network's exact robust objective at the training radius and its nominal objective J."""
+
+    robust: dict[str, float]
+    nominal: dict[str, float]
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def get_adversarial_objectives(key: DataKey, adv: AdversarialSettings) -> Outcome[AdversarialObjectives]:
+    """The exact worst-case objective over the ``adv.train_eps`` balls (``robust_objective_exact``) and
+    the unperturbed J of each of the three networks, on the training points."""
+    nets = adversarial_networks(key, adv)
+    if not nets.ok:
+        return Outcome(error=nets.error)
+
+    def compute(ds: Dataset) -> AdversarialObjectives:
+        robust = {
+            name: robust_objective_exact(
+                net, ds.X, ds.y, loss=adv.loss, beta=adv.beta, eps=adv.train_eps, norm=adv.norm
+            )
+            for name, net in nets.value.items()
+        }
+        nominal = {name: net.objective(ds.X, ds.y, adv.loss, adv.beta) for name, net in nets.value.items()}
+        return AdversarialObjectives(robust, nominal)
+
+    return on_dataset(key, compute)
+
+
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def get_point_statuses(nets: dict[str, Any], X: Any, y: Any, eps: float, norm: str) -> dict[str, PointStatus]:
     """Every point's status at radius ``eps`` for each network (PGD and the exact certificate), cached
     so that moving the Adversarial page's display radius back to a value shown before only redraws."""
     return {name: point_status(net, X, y, eps, norm) for name, net in nets.items()}
-
-
-@dataclass(frozen=True)
-class NetworkObjectives:
-    """A network's exact robust objective over the eps-balls of the training points and its nominal J."""
-
-    robust: float
-    nominal: float
-
-
-@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
-def get_network_objectives(
-    key: DataKey, nets: dict[str, Any], *, loss: str, beta: float, eps: float, norm: str
-) -> Outcome[dict[str, NetworkObjectives]]:
-    """For each network: the exact worst-case objective over the ``eps`` balls (``norm``) of the training
-    points of ``key`` (engine.robust.certificate) and the unperturbed objective J."""
-
-    def objectives(ds: Dataset) -> dict[str, NetworkObjectives]:
-        return {
-            name: NetworkObjectives(
-                robust=robust_objective_exact(net, ds.X, ds.y, loss=loss, beta=beta, eps=eps, norm=norm),
-                nominal=net.objective(ds.X, ds.y, loss, beta),
-            )
-            for name, net in nets.items()
-        }
-
-    return on_dataset(key, objectives)

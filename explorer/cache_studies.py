@@ -1,19 +1,20 @@
 """Cached engine calls of the Landscape and Dynamics pages (``engine.studies.landscape``,
 ``engine.studies.dynamics``).
 
-Same contract as :mod:`explorer.cache`: keyed by plain settings, every helper returns an
+Same contract as :mod:`explorer.cache`: keyed by settings records (:class:`~explorer.settings.DataKey`,
+:class:`~explorer.settings.SGDSettings`) and plain values, every helper returns an
 :class:`~explorer.cache.Outcome` (the value, or the one-line message of the engine's error, cached too).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import streamlit as st
 
 from engine.gradient.hessian import flatness
+from engine.network import TwoLayerReLU
 from engine.results import ConvexResult
 from engine.studies.dynamics import (
     MomentumCurve,
@@ -26,54 +27,75 @@ from engine.studies.dynamics import (
     track_sharpness,
     train_xor,
 )
-
-# Re-exported for the Landscape page:
-from engine.studies.landscape import RECOVERY_ANGLE_DEG as RECOVERY_ANGLE_DEG
 from engine.studies.landscape import (
+    RECOVERY_ANGLE_DEG,
     MultiStart,
     TeacherStudent,
     WidthSweep,
     multistart,
     neuron_alignment,
+    sweep_widths,
     teacher_data,
     teacher_network,
     teacher_student,
     width_sweep,
 )
-from engine.studies.landscape import sweep_widths as sweep_widths
 from engine.studies.race import certified_optimum
-from explorer.cache import ENGINE_ERRORS, DataKey, Outcome, guard, message_of, on_dataset
+from explorer.cache import ENGINE_ERRORS, Outcome, guard, message_of, on_dataset
+from explorer.settings import DataKey, SGDSettings
+
+__all__ = [
+    "RECOVERY_ANGLE_DEG",
+    "TeacherStudentView",
+    "get_flatness",
+    "get_momentum",
+    "get_multistart",
+    "get_sharpness",
+    "get_singular_values",
+    "get_teacher_student",
+    "get_width_sweep",
+    "get_xor",
+    "sweep_widths",
+]
 
 _ENTRIES = 32
 
 
-def _train_settings(sgd: dict[str, Any]) -> dict[str, Any]:
+def _train_settings(sgd: SGDSettings) -> dict:
     """The sidebar's gradient settings without the seed (multi-start runs pick their own)."""
-    return {k: v for k, v in sgd.items() if k != "seed"}
+    return {k: v for k, v in sgd.train_kwargs().items() if k != "seed"}
 
 
 @st.cache_data(max_entries=_ENTRIES, show_spinner=False)
 def get_multistart(
-    key: DataKey, *, loss: str, beta: float, runs: int, sgd: dict[str, Any]
+    key: DataKey, *, loss: str, beta: float, runs: int, sgd: SGDSettings
 ) -> Outcome[MultiStart]:
     """``runs`` random starts with the sidebar's settings, seeds from the sidebar's training seed on."""
     return on_dataset(
         key,
         lambda ds: multistart(
-            ds.X, ds.y, runs=runs, seed=sgd["seed"], loss=loss, beta=beta, **_train_settings(sgd)
+            ds.X, ds.y, runs=runs, seed=sgd.seed, loss=loss, beta=beta, **_train_settings(sgd)
         ),
     )
 
 
 @st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_flatness(
+    key: DataKey, *, loss: str, beta: float, network: TwoLayerReLU
+) -> Outcome[tuple[float, float]]:
+    """``(lambda_max(H), tr(H))`` of J at ``network`` on the data set of ``key`` (Lanczos, Hutchinson)."""
+    return on_dataset(key, lambda ds: flatness(network, ds.X, ds.y, loss, beta))
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
 def get_width_sweep(
-    key: DataKey, *, loss: str, beta: float, widths: tuple[int, ...], runs: int, sgd: dict[str, Any]
+    key: DataKey, *, loss: str, beta: float, widths: tuple[int, ...], runs: int, sgd: SGDSettings
 ) -> Outcome[WidthSweep]:
     """Best and median final J over ``runs`` seeds at each width."""
     return on_dataset(
         key,
         lambda ds: width_sweep(
-            ds.X, ds.y, widths, runs=runs, seed=sgd["seed"], loss=loss, beta=beta, **_train_settings(sgd)
+            ds.X, ds.y, widths, runs=runs, seed=sgd.seed, loss=loss, beta=beta, **_train_settings(sgd)
         ),
     )
 
@@ -99,7 +121,7 @@ def get_teacher_student(
     seed: int,
     runs: int,
     beta: float,
-    sgd: dict[str, Any],
+    sgd: SGDSettings,
 ) -> Outcome[TeacherStudentView]:
     """A 2-D teacher of ``teacher_width`` neurons (seed ``seed``), ``n`` regression targets (seed
     ``seed + 1``), students by multi-start SGD (squared loss) and the certified convex optimum."""
@@ -108,7 +130,7 @@ def get_teacher_student(
         teacher = teacher_network(2, teacher_width, seed)
         X, y = teacher_data(teacher, n, seed=seed + 1, noise=noise)
         result = teacher_student(
-            X, y, teacher, runs=runs, seed=sgd["seed"], loss="squared", beta=beta, **_train_settings(sgd)
+            X, y, teacher, runs=runs, seed=sgd.seed, loss="squared", beta=beta, **_train_settings(sgd)
         )
         optimum, error, angle = None, "", None
         try:
@@ -122,12 +144,36 @@ def get_teacher_student(
 
 
 @st.cache_data(max_entries=_ENTRIES, show_spinner=False)
-def get_sharpness(key: DataKey, *, loss: str, beta: float, **settings: Any) -> Outcome[SharpnessTrace]:
-    """``track_sharpness(**settings)`` on the data set of ``key`` (test points for the test accuracy)."""
+def get_sharpness(
+    key: DataKey,
+    *,
+    loss: str,
+    beta: float,
+    optimizer: str,
+    lr: float,
+    width: int,
+    init_scale: float,
+    seed: int,
+    steps: int,
+    batch_size: int,
+) -> Outcome[SharpnessTrace]:
+    """``track_sharpness`` on the data set of ``key`` (test points for the test accuracy)."""
     return on_dataset(
         key,
         lambda ds: track_sharpness(
-            ds.X, ds.y, loss=loss, beta=beta, X_test=ds.X_test, y_test=ds.y_test, **settings
+            ds.X,
+            ds.y,
+            loss=loss,
+            beta=beta,
+            optimizer=optimizer,
+            lr=lr,
+            width=width,
+            init_scale=init_scale,
+            seed=seed,
+            steps=steps,
+            batch_size=batch_size,
+            X_test=ds.X_test,
+            y_test=ds.y_test,
         ),
     )
 
@@ -149,27 +195,62 @@ def get_xor(
 
 
 @st.cache_data(max_entries=_ENTRIES, show_spinner=False)
-def get_momentum(key: DataKey, *, loss: str, beta: float, **settings: Any) -> Outcome[list[MomentumCurve]]:
-    """``momentum_race(**settings)`` on the data set of ``key``."""
-    return on_dataset(key, lambda ds: momentum_race(ds.X, ds.y, loss=loss, beta=beta, **settings))
+def get_momentum(
+    key: DataKey,
+    *,
+    loss: str,
+    beta: float,
+    lr: float,
+    adam_lr: float,
+    steps: int,
+    width: int,
+    init_scale: float,
+    momentum: float,
+    seed: int,
+) -> Outcome[list[MomentumCurve]]:
+    """``momentum_race`` on the data set of ``key``: GD, heavy ball and Nesterov at step ``lr``, Adam at
+    ``adam_lr``, all from one initial network."""
+    return on_dataset(
+        key,
+        lambda ds: momentum_race(
+            ds.X,
+            ds.y,
+            loss=loss,
+            beta=beta,
+            lr=lr,
+            adam_lr=adam_lr,
+            steps=steps,
+            width=width,
+            init_scale=init_scale,
+            momentum=momentum,
+            seed=seed,
+        ),
+    )
 
 
 @st.cache_data(max_entries=_ENTRIES, show_spinner=False)
 def get_singular_values(
-    *, d: int, teacher_width: int, n: int, seed: int, betas: tuple[float, ...], **settings: Any
+    *,
+    d: int,
+    teacher_width: int,
+    n: int,
+    seed: int,
+    betas: tuple[float, ...],
+    lr: float,
+    steps: int,
+    width: int,
+    batch_size: int,
 ) -> Outcome[list[SingularValueTrace]]:
     """Singular values of W during SGD on d-dimensional teacher data, one run per weight decay."""
 
     def compute() -> list[SingularValueTrace]:
         teacher = teacher_network(d, teacher_width, seed)
         X, y = teacher_data(teacher, n, seed=seed + 1)
-        return [singular_value_trace(X, y, beta=b, seed=seed, **settings) for b in betas]
+        return [
+            singular_value_trace(
+                X, y, beta=b, seed=seed, lr=lr, steps=steps, width=width, batch_size=batch_size
+            )
+            for b in betas
+        ]
 
     return guard(compute)
-
-
-@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
-def get_flatness(key: DataKey, network: Any, *, loss: str, beta: float) -> Outcome[tuple[float, float]]:
-    """``(lambda_max, trace)`` of the Hessian of J at ``network`` on the data set of ``key``
-    (Lanczos and Hutchinson on exact Hessian-vector products)."""
-    return on_dataset(key, lambda ds: flatness(network, ds.X, ds.y, loss, beta))

@@ -3,7 +3,9 @@
 The points live in ``st.session_state`` as a tuple of ``(x1, x2, y)`` float tuples (see
 ``datasets.points``); every change pushes the previous tuple on an undo stack and bumps a version
 number, which the Data page puts in the keys of its chart and table so that they start afresh. The
-sidebar's data set "custom" (``explorer.cache.CUSTOM``) makes every page train on these points.
+sidebar's data set "custom" (``explorer.settings.CUSTOM``) makes every page train on these points.
+Reading a CSV upload, a table edit or a generated data set into points is done here too (with
+``datasets``), so the Data page only wires widgets.
 """
 
 from __future__ import annotations
@@ -16,32 +18,33 @@ import streamlit as st
 
 from datasets import DataError, load_csv
 from datasets.points import Point, as_points, points_from_dataset
-from explorer.cache import CUSTOM
+from explorer.cache import get_dataset
+from explorer.settings import CUSTOM, CUSTOM_LABEL, DataKey, format_data_name
 
-# The Data page reads files and table edits through these (datasets' own checks and messages).
 __all__ = [
     "CUSTOM",
-    "DataError",
-    "as_points",
-    "load_csv",
-    "points_from_dataset",
     "CUSTOM_LABEL",
     "LAST_GENERATED",
     "MAX_OWN_POINTS",
+    "MAX_UPLOAD_BYTES",
     "PENDING_CLICK",
     "add_point",
     "can_undo",
     "clear",
     "click_from_event",
+    "copy_generated",
+    "data_key",
     "format_data_name",
+    "generated_key",
+    "load_upload",
     "points",
     "remove_nearest",
     "replace",
+    "replace_from_rows",
     "undo",
     "version",
 ]
 
-CUSTOM_LABEL = "your data (Data page)"
 _POINTS = "_own_points"
 _UNDO = "_own_undo"
 _VERSION = "_own_version"
@@ -49,11 +52,8 @@ LAST_GENERATED = "_own_last_generated"  # the DataKey of the last generated data
 PENDING_CLICK = "_own_pending_click"  # (x1, x2) of a click not yet applied (set by the Data page, tests)
 UNDO_DEPTH = 50
 MAX_OWN_POINTS = 400  # the largest n the sidebar offers for generated sets: the pages stay quick
-
-
-def format_data_name(name: str) -> str:
-    """How the sidebar shows a data set's name (the user's own points get a telling label)."""
-    return CUSTOM_LABEL if name == CUSTOM else name
+MAX_UPLOAD_BYTES = 1_000_000  # 5000 rows of x1,x2,y take about 150 kB
+DEFAULT_GENERATED = DataKey("moons", 30, 0.1, 0)  # the sidebar's default data set
 
 
 def points() -> tuple[Point, ...]:
@@ -107,6 +107,54 @@ def undo() -> None:
 def clear() -> None:
     """Remove every point (undoable)."""
     replace(())
+
+
+def data_key(current: tuple[Point, ...] | None = None) -> DataKey:
+    """The data key of the user's points (the current ones by default)."""
+    current = points() if current is None else current
+    return DataKey(CUSTOM, len(current), 0.0, 0, 0, current)
+
+
+def generated_key() -> DataKey:
+    """The generated data set last chosen in the sidebar (the default one before any)."""
+    return st.session_state.get(LAST_GENERATED) or DEFAULT_GENERATED
+
+
+def copy_generated() -> None:
+    """Replace the points by the training points of :func:`generated_key`'s data set (undoable)."""
+    data = get_dataset(generated_key())
+    if data.ok and data.value is not None:
+        replace(points_from_dataset(data.value))
+
+
+def load_upload(upload: Any) -> tuple[str, str]:
+    """Load an uploaded CSV file (``x1,x2,y``) into the points: ``(level, message)`` with level
+    ``"success"``, or ``"error"`` when the file is too large or not a valid data set (then the points
+    are kept)."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        return (
+            "error",
+            f"{upload.name} is {upload.size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:g} MB. "
+            "Your previous points are kept.",
+        )
+    try:
+        dataset = load_csv(upload, max_rows=MAX_OWN_POINTS)
+    except DataError as exc:
+        return "error", f"Could not load {upload.name}: {exc} Your previous points are kept."
+    replace(points_from_dataset(dataset))
+    extra = f" {dataset.notes}" if dataset.notes else ""
+    return "success", f"Loaded {dataset.n} points ({dataset.task}) from {upload.name}.{extra}"
+
+
+def replace_from_rows(rows: Any) -> str | None:
+    """Make the table rows ``(x1, x2, y)`` (None for an empty cell) the points; the reason they were
+    refused (an empty or non-numeric cell, too many rows), else None."""
+    try:
+        new = as_points(rows, max_points=MAX_OWN_POINTS)
+    except DataError as exc:
+        return str(exc)
+    replace(new)
+    return None
 
 
 def click_from_event(event: Any) -> tuple[float, float] | None:

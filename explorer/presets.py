@@ -1,12 +1,18 @@
-"""Presets: one click sets a telling configuration (all shared settings plus the page's own) and opens
-the page that shows it. Every value lies inside its control's domain (tests check each preset)."""
+"""Presets: one click sets a telling configuration and shows it.
+
+:data:`PRESETS` (the sidebar's "Presets" menu) set the shared settings plus a page's own controls and
+open that page; :data:`SECTION_PRESETS` set the controls of one section of the Landscape or Dynamics
+page (its "Preset" button). Values are given by control key; every value lies inside its control's
+domain in the table (:data:`explorer.settings.CONTROLS`), which :func:`explorer.widgets.apply_values`
+checks when it sets them and tests/app/test_settings.py checks for every preset.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PRESETS", "Preset"]
+__all__ = ["PRESETS", "SECTION_PRESETS", "Preset", "SectionPreset"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +89,68 @@ PRESETS: tuple[Preset, ...] = (
         },
     ),
 )
+
+
+@dataclass(frozen=True)
+class SectionPreset:
+    """The preset of one page section: the control values (by key) and what they show (the button's help)."""
+
+    values: dict[str, Any]
+    help: str
+
+
+# page -> section -> preset
+SECTION_PRESETS: dict[str, dict[str, SectionPreset]] = {
+    "landscape": {
+        "spurious": SectionPreset(
+            {"ls_runs": 60, "width": 4, "opt": "adam", "lr": 0.01, "epochs": 500, "batch": 256},
+            "60 starts of a narrow network (m = 4, Adam, full batch): most end far above J*.",
+        ),
+        "width": SectionPreset(
+            {
+                "ls_width_runs": 4,
+                "data": "gaussians",
+                "n": 30,
+                "beta": 1e-3,
+                "opt": "adam",
+                "lr": 0.01,
+                "epochs": 2000,
+                "batch": 64,
+            },
+            "Two Gaussian blobs (n = 30, β = 1e-3), whose optimum needs few neurons; Adam on the full "
+            "batch for 2000 epochs, 4 seeds per width: the gap falls by orders of magnitude around m*.",
+        ),
+        "teacher": SectionPreset(
+            {"ls_t_width": 3, "ls_t_n": 60, "ls_t_noise": 0.0, "ls_t_runs": 20, "width": 6, "beta": 1e-4},
+            "A 3-neuron teacher, 60 noise-free points, narrow students (width 6), β = 1e-4: most students "
+            "miss a teacher neuron, the convex optimum finds all three.",
+        ),
+    },
+    "dynamics": {
+        "stability": SectionPreset(
+            {"dy_opts": ["gd", "sgd"], "dy_lrs": [0.01, 0.1], "dy_steps": 1500, "dy_batch": 8},
+            "GD and SGD (batch 8) at η = 0.01 and 0.1 for 1500 steps: the large step is thrown out of "
+            "the sharp start (λ_max > 2/η) and settles flatter.",
+        ),
+        "xor": SectionPreset(
+            {
+                "dy_x_n": 40,
+                "dy_x_d": 800,
+                "dy_x_mu": 11.0,
+                "dy_x_flip": 0.1,
+                "dy_x_lr": 1.0,
+                "dy_x_steps": 3000,
+            },
+            "n = 40, d = 800, ‖μ‖ = 11, 10% flipped, 3000 steps: every label (noise too) fitted at step 2, "
+            "test accuracy 90% only after thousands of steps.",
+        ),
+        "momentum": SectionPreset(
+            {"dy_m_lr": 0.03, "dy_m_adam": 0.01, "dy_m_steps": 4000, "dy_m_mu": 0.9},
+            "GD, heavy ball and Nesterov at step 0.03, Adam at 0.01, for 4000 full-batch steps.",
+        ),
+        "lowrank": SectionPreset(
+            {"dy_r_d": 16, "dy_r_k": 2, "dy_r_beta": 1e-2, "dy_r_lr": 0.2, "dy_r_steps": 6000},
+            "d = 16, a 2-neuron teacher, β = 0.01, 6000 SGD steps at step 0.2: two singular values stay.",
+        ),
+    },
+}

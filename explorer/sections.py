@@ -1,7 +1,8 @@
 """Page sections with their own preset buttons (the Landscape and Dynamics pages).
 
-A page with several sections computes one at a time: :func:`section_picker` draws the choice (bound to
-the address) and its header; :func:`preset_button` sets a section's telling configuration by widget key.
+A page with several sections computes one at a time: :func:`section_picker` draws the choice (a control
+of the table, bound to the address) and its header; :func:`preset_button` sets a section's telling
+configuration (:data:`explorer.presets.SECTION_PRESETS`).
 """
 
 from __future__ import annotations
@@ -11,33 +12,27 @@ from typing import Any
 import streamlit as st
 
 from explorer import widgets as w
+from explorer.presets import SECTION_PRESETS
+from explorer.settings import CONTROLS
 
 __all__ = ["preset_button", "section_picker"]
 
 
-def preset_button(container: Any, key: str, values: dict[str, Any], help_text: str) -> None:
-    """A "Preset" button in ``container`` that sets the widgets named in ``values`` (by key)."""
+def preset_button(container: Any, page: str, section: str, *, key: str) -> None:
+    """A "Preset" button in ``container`` that sets the controls of the preset of ``page``'s ``section``."""
+    preset = SECTION_PRESETS[page][section]
     container.button(
         "Preset",
         key=key,
         on_click=w.apply_values,
-        args=(values,),
+        args=(preset.values,),
         kwargs={"reset_others": False},
-        help=help_text,
+        help=preset.help,
     )
 
 
-def section_picker(sections: dict[str, str], key: str) -> str:
-    """A horizontal choice of section (bound to the query parameter ``key``) and its header."""
-    section = w.radio(
-        st,
-        "Section",
-        tuple(sections),
-        tuple(sections)[0],
-        format_func=sections.get,
-        horizontal=True,
-        key=key,
-        label_visibility="collapsed",
-    )
-    st.header(sections[section])
+def section_picker(key: str) -> str:
+    """The horizontal choice of section (the control ``key``) and the chosen section's header."""
+    section = w.control(st, key)
+    st.header(CONTROLS[key].show(section))
     return section

@@ -1,55 +1,52 @@
-"""Controls bound to the page address, checked before first use, and the classroom mode.
+"""Controls drawn from the table of controls, bound to the page address, checked before first use, and
+the classroom mode.
 
-Every control of the explorer is created through these wrappers (sidebar and pages alike). Each one:
+Every control of the explorer is drawn by :func:`control` from its row of
+:data:`explorer.settings.CONTROLS` (sidebar and pages alike). Each one:
 
 1. the first time its key is seen in a session, reads the key's query parameter and checks it against
-   the control's own domain (:mod:`explorer.url`): the clean value goes to ``st.session_state`` and
-   every change is recorded as a notice, which :func:`show_notices` displays;
+   the row's domain (:meth:`~explorer.settings.Control.clean`): the clean value goes to
+   ``st.session_state`` and every change is recorded as a notice, which :func:`show_notices` displays;
 2. is left out when a classroom link hides it (``?hide=noise,beta``), and then returns its current
    value (from the link, a preset or the default);
 3. is drawn bound to the URL (``bind="query-params"``), so the address always reproduces the view.
 
 Classroom mode (``?classroom=1``) also hides the explanatory captions (:func:`explain`).
+
+What a session has seen (keys checked, controls drawn, notices) lives in its ``st.session_state``; the
+table is read only, so nothing here is shared between sessions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-from explorer.url import clean_bool, clean_choice, clean_number, parse_hidden, shown
+from explorer.settings import CONTROLS, Control, defaults
+from explorer.streamlit_internals import seed_bound_widget
+from explorer.url import clean_bool, parse_hidden, shown
 
 __all__ = [
-    "DEFAULTS",
-    "LABELS",
     "QP",
     "apply_values",
     "classroom",
+    "control",
+    "drawn_keys",
     "explain",
     "is_hidden",
-    "number_input",
     "override",
-    "radio",
-    "select_slider",
-    "selectbox",
     "share_link",
     "show_notices",
-    "slider",
-    "toggle",
 ]
 
 QP = "query-params"
 _CHECKED = "_url_checked"  # keys whose query parameter was read in this session
 _NOTICES = "_url_notices"  # what was adjusted, one line each
 _CLASSROOM = "_classroom"  # (explanations hidden, hidden control keys)
-_FORMATS = "_url_formats"  # key -> how its value is written in the address
-# key -> the control's default (the same in every session): presets start from these
-DEFAULTS: dict[str, Any] = {}
-LABELS: dict[str, str] = {}  # key -> the control's label (for the classroom link builder)
+_DRAWN = "_controls_drawn"  # keys of the controls drawn in this session, in the order first drawn
 
 
 def classroom() -> tuple[bool, frozenset[str]]:
@@ -83,161 +80,101 @@ def _notice(note: str | None) -> None:
         st.session_state.setdefault(_NOTICES, []).append(note)
 
 
-def _first_look(
-    key: str, clean: Callable[[str], tuple[Any, str | None]], fmt: Callable[[Any], str], default: Any
-) -> None:
-    """Check the key's query parameter once per session; a preset or earlier choice wins over it."""
-    DEFAULTS[key] = default
+def _first_look(c: Control) -> None:
+    """Record the control as drawn; check its query parameter once per session (a preset or an earlier
+    choice wins over it)."""
     state = st.session_state
-    state.setdefault(_FORMATS, {})[key] = fmt
+    state.setdefault(_DRAWN, {})[c.key] = None
+    if not c.in_address:
+        return
     checked = state.setdefault(_CHECKED, set())
-    if key in checked:
+    if c.key in checked:
         return
-    checked.add(key)
-    if key in state:
+    checked.add(c.key)
+    if c.key in state:
         return
-    raw = st.query_params.get(key)
+    raw = st.query_params.get(c.key)
     if raw is None:
         return
-    value, note = clean(str(raw))
-    state[key] = value
+    value, note = c.clean(str(raw))
+    state[c.key] = value
     if note:
-        _correct_initial_address(key, fmt(value))
+        seed_bound_widget(c.key, c.text(value))
     _notice(note)
-
-
-def _correct_initial_address(key: str, text: str) -> None:
-    """Make Streamlit seed the control with the cleaned value.
-
-    A bound control takes its first value from the address the session started with wherever Streamlit
-    can parse it, over ``st.session_state``: an off-step 12 on a step-5 slider would stay 12, and
-    ``-inf`` in a whole-number box even raises inside Streamlit. That start address is an internal of
-    Streamlit 1.67 (``QueryParams._initial_query_params``); if it is not there the control falls back to
-    Streamlit's own handling.
-    """
-    ctx = get_script_run_ctx()
-    if ctx is None:
-        return
-    with ctx.session_state.query_params() as params:
-        initial = getattr(params, "_initial_query_params", None)
-        if isinstance(initial, dict) and key in initial:
-            initial[key] = [text]
 
 
 def override(key: str, value: Any, reason: str | None) -> None:
     """Pin a control to ``value`` whatever the address says (e.g. the loss of regression data); a
     different value in the address is reported with ``reason`` (None: the page explains it itself).
     Call before the control is drawn."""
+    c = CONTROLS[key]
     state = st.session_state
     checked = state.setdefault(_CHECKED, set())
     if key not in checked:
         checked.add(key)
         raw = st.query_params.get(key)
-        if reason and raw is not None and str(raw).strip().lower() != str(value).lower():
+        if reason and raw is not None and str(raw).strip().lower() != c.text(value).lower():
             _notice(f"{key}={shown(str(raw))} does not apply ({reason}): using {value}")
-        _correct_initial_address(key, str(value))
+        seed_bound_widget(key, c.text(value))
     if state.get(key) != value:
         state[key] = value
 
 
-def _current(key: str, default: Any) -> Any:
-    return st.session_state.get(key, default)
+def _current(c: Control) -> Any:
+    value = st.session_state.get(c.key, c.default)
+    return list(value) if c.kind == "multiselect" else value
 
 
-def slider(where: Any, label: str, lo: float, hi: float, default: float, *, key: str, step=None, **kw) -> Any:
-    """``st.slider`` (one value) over ``[lo, hi]`` in steps of ``step``."""
-    LABELS[key] = label
-    integer = all(isinstance(v, int) for v in (lo, hi, default)) and (step is None or isinstance(step, int))
-    grid = step if step is not None else (1 if integer else None)
-    _first_look(
-        key,
-        lambda raw: clean_number(raw, key=key, lo=lo, hi=hi, default=default, step=grid, integer=integer),
-        lambda v: f"{v:g}" if not integer else str(int(v)),
-        default,
-    )
+def control(where: Any, key: str, *, disabled: bool = False) -> Any:
+    """Draw the control ``key`` of the table in ``where`` (``st``, ``st.sidebar``, a column) and return
+    its value; a control a classroom link hides is not drawn and returns its current value."""
+    c = CONTROLS[key]
+    _first_look(c)
     if is_hidden(key):
-        return _current(key, default)
-    return where.slider(label, lo, hi, default, step=step, key=key, bind=QP, **kw)
-
-
-def number_input(
-    where: Any, label: str, lo: int, hi: int, default: int, *, key: str, step: int = 1, **kw
-) -> int:
-    """``st.number_input`` for whole numbers in ``[lo, hi]``."""
-    LABELS[key] = label
-    _first_look(
-        key,
-        lambda raw: clean_number(raw, key=key, lo=lo, hi=hi, default=default, step=step, integer=True),
-        lambda v: str(int(v)),
-        default,
-    )
-    if is_hidden(key):
-        return _current(key, default)
-    return where.number_input(label, lo, hi, default, step=step, key=key, bind=QP, **kw)
-
-
-def _choice(key: str, options: Sequence[Any], default: Any, format_func: Callable[[Any], str]) -> None:
-    _first_look(
-        key,
-        lambda raw: clean_choice(raw, key=key, options=options, default=default, format_func=format_func),
-        format_func,
-        default,
+        return _current(c)
+    common: dict[str, Any] = dict(key=key, help=c.help, disabled=disabled)
+    if c.hide_label:
+        common["label_visibility"] = "collapsed"
+    if c.in_address:
+        common["bind"] = QP
+    domain = c.domain
+    if c.kind == "slider":
+        return where.slider(c.label, domain.lo, domain.hi, c.default, step=domain.step, **common)
+    if c.kind == "number":
+        return where.number_input(c.label, domain.lo, domain.hi, c.default, step=domain.step, **common)
+    if c.kind == "toggle":
+        return where.toggle(c.label, value=c.default, **common)
+    options, fmt = domain.options, domain.fmt
+    if c.kind == "select_slider":
+        return where.select_slider(c.label, options, value=c.default, format_func=fmt, **common)
+    if c.kind == "multiselect":
+        return where.multiselect(c.label, list(options), default=list(c.default), format_func=fmt, **common)
+    index = options.index(c.default)
+    if c.kind == "selectbox":
+        return where.selectbox(c.label, options, index=index, format_func=fmt, **common)
+    return where.radio(
+        c.label, options, index=index, format_func=fmt, horizontal=c.horizontal, captions=c.captions, **common
     )
 
 
-def select_slider(
-    where: Any, label: str, options: Sequence[Any], default: Any, *, key: str, format_func=str, **kw
-) -> Any:
-    """``st.select_slider`` over ``options``."""
-    LABELS[key] = label
-    _choice(key, options, default, format_func)
-    if is_hidden(key):
-        return _current(key, default)
-    return where.select_slider(label, options, value=default, format_func=format_func, key=key, bind=QP, **kw)
-
-
-def _indexed(kind: str, where: Any, label: str, options, default, key: str, format_func, kw: dict):
-    LABELS[key] = label
-    _choice(key, options, default, format_func)
-    if is_hidden(key):
-        return _current(key, default)
-    widget = getattr(where, kind)
-    index = list(options).index(default)
-    return widget(label, options, index=index, format_func=format_func, key=key, bind=QP, **kw)
-
-
-def selectbox(
-    where: Any, label: str, options: Sequence[Any], default: Any, *, key: str, format_func=str, **kw
-):
-    """``st.selectbox`` over ``options``."""
-    return _indexed("selectbox", where, label, options, default, key, format_func, kw)
-
-
-def radio(where: Any, label: str, options: Sequence[Any], default: Any, *, key: str, format_func=str, **kw):
-    """``st.radio`` over ``options``."""
-    return _indexed("radio", where, label, options, default, key, format_func, kw)
-
-
-def toggle(where: Any, label: str, default: bool, *, key: str, **kw) -> bool:
-    """``st.toggle``."""
-    LABELS[key] = label
-    _first_look(
-        key, lambda raw: clean_bool(raw, key=key, default=default), lambda v: str(bool(v)).lower(), default
-    )
-    if is_hidden(key):
-        return bool(_current(key, default))
-    return where.toggle(label, value=default, key=key, bind=QP, **kw)
-
-
-def apply_values(values: dict[str, Any], *, reset_others: bool = True) -> None:
-    """Set controls (for a preset): with ``reset_others`` every known control goes back to its default
-    first, then ``values``; the address no longer overrides them. Call from a widget callback (before
-    the controls are drawn)."""
+def apply_values(values: Mapping[str, Any], *, reset_others: bool = True) -> None:
+    """Set controls by key (a preset): with ``reset_others`` every control of the table goes back to
+    its default first, then ``values``; the address no longer overrides them. Every value must lie in
+    its control's domain. Call from a widget callback (before the controls are drawn)."""
+    wrong = [k for k, v in values.items() if not CONTROLS[k].admits(v)]
+    if wrong:
+        raise ValueError(f"values outside their controls' domains: {', '.join(wrong)}")
     state = st.session_state
     checked = state.setdefault(_CHECKED, set())
-    for key, value in ({**DEFAULTS, **values} if reset_others else values).items():
+    fresh = {k: list(v) if CONTROLS[k].kind == "multiselect" else v for k, v in values.items()}
+    for key, value in ({**defaults(), **fresh} if reset_others else fresh).items():
         state[key] = value
         checked.add(key)
+
+
+def drawn_keys() -> list[str]:
+    """Keys of the controls drawn in this session, in the order they were first drawn."""
+    return list(st.session_state.get(_DRAWN, {}))
 
 
 def show_notices(where: Any = None) -> None:
@@ -260,12 +197,13 @@ def _clear_notices() -> None:
 
 def share_link(extra: dict[str, str] | None = None) -> str:
     """The address of this view: the page's URL with the value of every control drawn in this session
-    and the classroom flags (``extra`` adds or overrides parameters)."""
+    (as the table writes it) and the classroom flags (``extra`` adds or overrides parameters)."""
     state = st.session_state
     params: dict[str, str] = {}
-    for key, fmt in state.get(_FORMATS, {}).items():
-        if key in state:
-            params[key] = fmt(state[key])
+    for key in drawn_keys():
+        c = CONTROLS[key]
+        if c.in_address and key in state:
+            params[key] = c.text(state[key])
     on, hidden = classroom()
     if on:
         params["classroom"] = "1"

@@ -1,9 +1,9 @@
 """Adversarial: standard convex, robust convex and PGD-trained networks under eps-ball perturbations.
 
-Layout and widget wiring only: the networks come from ``explorer.cache`` (``run_convex``, ``run_robust``,
-``run_pgd_sgd``), statuses and figures from ``engine.figures.adversarial``. Training is keyed by the
-training radius ``train_eps`` (and the norm) only; the display radius ``eps`` lives in a fragment, so
-moving it redraws the balls and the tables without retraining.
+Layout and widget wiring only: the networks, their robust objectives and the point statuses come from
+``explorer.cache`` (keyed by an ``AdversarialSettings``), figures from ``engine.figures.adversarial``.
+Training is keyed by the training radius ``train_eps`` (and the norm) only; the display radius ``eps``
+lives in a fragment, so moving it redraws the balls and the tables without retraining.
 """
 
 from __future__ import annotations
@@ -16,26 +16,23 @@ from engine.figures import adversarial as fadv
 from engine.figures.playground import plot_bounds
 from explorer import widgets as w
 from explorer.cache import (
-    DataKey,
+    AdversarialObjectives,
     adversarial_networks,
     get_accuracy_curves,
+    get_adversarial_objectives,
     get_dataset,
-    get_network_objectives,
     get_point_statuses,
     run_robust,
 )
 from explorer.exports import figure_exports, network_exports, table_exports
 from explorer.formulas import formulas
+from explorer.settings import EPS_MAX, NORM_LABELS, POINT_LABELS, AdversarialSettings, DataKey, Settings
 from explorer.sidebar import settings
 
-EPS_MAX = 1.0
-EPS_STEP = 0.01
 # Heatmap resolution of the three panels (redrawn on every ε move: 90 x 90 keeps the figures light).
 PANEL_GRID = 90
 N_RADII = 10
 RADII = tuple(float(r) for r in np.round(np.linspace(0.0, EPS_MAX, N_RADII + 1), 4))
-NORM_LABELS = {"inf": "ℓ∞ (box)", "2": "ℓ2 (disc)"}
-POINT_LABELS = {"train": "training points", "test": "test points"}
 
 CAPTION_BALLS = (
     "Each network's decision boundary (f = 0, black) with a ball of radius ε around every point, coloured "
@@ -56,34 +53,19 @@ CAPTION_TABLE = (
 
 
 @st.fragment
-def _view(nets: dict, key: DataKey, ctx: dict) -> None:
+def _view(
+    nets: dict, key: DataKey, adv: AdversarialSettings, objectives: AdversarialObjectives, s: Settings
+) -> None:
     """Everything that depends on the display radius eps: redrawn alone when eps moves."""
     c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="bottom")
-    eps = w.slider(
-        c1,
-        "Display radius ε (data units)",
-        0.0,
-        EPS_MAX,
-        0.1,
-        step=EPS_STEP,
-        key="eps",
-        help="Only redraws: the networks are trained at ε_train above.",
-    )
-    points = w.radio(
-        c2,
-        "Points",
-        tuple(POINT_LABELS),
-        "train",
-        captions=("training set", "held-out test set"),
-        horizontal=True,
-        key="points",
-    )
-    arrows = w.toggle(c3, "Show PGD perturbations", False, key="arrows")
+    eps = w.control(c1, "eps")
+    points = w.control(c2, "points")
+    arrows = w.control(c3, "arrows")
     ds = get_dataset(key).value
     X, y = (ds.X, ds.y) if points == "train" or ds.X_test is None else (ds.X_test, ds.y_test)
     if points == "test" and ds.X_test is None:
         st.caption("This data set (your own points) has no test part: the training points are shown.")
-    norm = ctx["norm"]
+    norm = adv.norm
     bounds = plot_bounds(np.vstack([ds.X] + ([ds.X_test] if ds.X_test is not None else [])), pad=0.06)
     statuses = get_point_statuses(nets, X, y, float(eps), norm)
     cols = st.columns(len(nets), gap="small")
@@ -103,18 +85,7 @@ def _view(nets: dict, key: DataKey, ctx: dict) -> None:
             figure_exports(fig, f"adversarial {name}")
     w.explain(CAPTION_BALLS + (" Arrows: each point's PGD perturbation." if arrows else ""))
 
-    curves = get_accuracy_curves(
-        key,
-        loss=ctx["loss"],
-        beta=ctx["beta"],
-        train_eps=ctx["train_eps"],
-        norm=norm,
-        patterns=ctx["patterns"],
-        pattern_seed=ctx["pattern_seed"],
-        sgd=ctx["sgd"],
-        points=points,
-        radii=RADII,
-    )
+    curves = get_accuracy_curves(key, adv, points=points, radii=RADII)
     if curves.ok:
         title = f"Accuracy against ε on the {POINT_LABELS[points]} ({NORM_LABELS[norm]})"
         fig = fadv.accuracy_figure(curves.value, eps=eps, title=title)
@@ -127,8 +98,8 @@ def _view(nets: dict, key: DataKey, ctx: dict) -> None:
     table = pd.DataFrame(
         {
             name: {
-                f"robust objective (ε_train = {ctx['train_eps']:g})": f"{ctx['robust_J'][name]:.5g}",
-                "nominal J": f"{ctx['nominal_J'][name]:.5g}",
+                f"robust objective (ε_train = {adv.train_eps:g})": f"{objectives.robust[name]:.5g}",
+                "nominal J": f"{objectives.nominal[name]:.5g}",
                 f"certified accuracy at ε = {eps:g}": f"{statuses[name].certified_accuracy:.1%}",
                 f"PGD accuracy at ε = {eps:g}": f"{statuses[name].pgd_accuracy:.1%}",
                 "clean accuracy": f"{statuses[name].clean_accuracy:.1%}",
@@ -140,9 +111,9 @@ def _view(nets: dict, key: DataKey, ctx: dict) -> None:
     row = st.container(horizontal=True)
     table_exports(table, "adversarial table", where=row)
     network_exports(
-        {name: (net, ctx["nominal_J"][name]) for name, net in nets.items()},
-        settings={**ctx["settings"], "eps_train": ctx["train_eps"], "norm": norm},
-        extras={name: {"robust_objective": ctx["robust_J"][name]} for name in nets},
+        {name: (net, objectives.nominal[name]) for name, net in nets.items()},
+        settings={**s.as_record(), "loss": adv.loss, "eps_train": adv.train_eps, "norm": norm},
+        extras={name: {"robust_objective": objectives.robust[name]} for name in nets},
         where=row,
         key="adv",
     )
@@ -159,13 +130,13 @@ def main() -> None:
         "both trained at ε_train."
     )
     formulas("adversarial")
-    if s["task"] == "regression":
+    if s.task == "regression":
         st.warning(
             "This page needs classification labels (±1): robustness here means keeping the sign of f on the "
             "whole ball. Pick a classification data set in the sidebar."
         )
         return
-    loss = s["loss"]
+    loss = s.loss
     if loss == "squared":
         st.info(
             "This page needs a classification loss: the sidebar's loss is squared, so it trains with the "
@@ -173,58 +144,38 @@ def main() -> None:
         )
         loss = "hinge"
     c1, c2 = st.columns([3, 4], vertical_alignment="bottom")
-    train_eps = w.slider(
-        c1,
-        "Train at radius ε_train (data units)",
-        0.0,
-        EPS_MAX,
-        0.1,
-        step=EPS_STEP,
-        key="train_eps",
-        help="The radius the robust convex program and PGD training use. Changing it retrains.",
+    train_eps = w.control(c1, "train_eps")
+    norm = w.control(c2, "norm")
+    key = s.data
+    adv = AdversarialSettings(
+        loss=loss,
+        beta=s.beta,
+        patterns=s.patterns,
+        pattern_seed=s.pattern_seed,
+        train_eps=float(train_eps),
+        norm=norm,
+        sgd=s.sgd,
     )
-    norm = w.radio(
-        c2,
-        "Perturbation norm",
-        tuple(NORM_LABELS),
-        "inf",
-        captions=("ℓ∞ box", "ℓ2 disc"),
-        horizontal=True,
-        key="norm",
-    )
-    key: DataKey = s["data"]
-    common = dict(loss=loss, beta=s["beta"], patterns=s["patterns"], pattern_seed=s["pattern_seed"])
-    opt = s["sgd"]["optimizer"]
+    opt = s.sgd.optimizer
     with st.spinner(
         f"Training standard convex, robust convex and PGD-{opt} networks (ε_train = {train_eps:g})…"
     ):
-        nets = adversarial_networks(key, train_eps=float(train_eps), norm=norm, sgd=s["sgd"], **common)
+        nets = adversarial_networks(key, adv)
     if not nets.ok:
         st.error(nets.error)
         return
     robust = run_robust(
-        key, loss=loss, beta=s["beta"], eps=float(train_eps), norm=norm, pattern_seed=s["pattern_seed"]
+        key, loss=loss, beta=adv.beta, eps=adv.train_eps, norm=norm, pattern_seed=adv.pattern_seed
     )
     st.caption(
         f"Robust convex program: {robust.value.patterns} {robust.value.pattern_mode} patterns, "
         f"solved in {robust.value.time_s:.2f} s (status {robust.value.status})."
     )
-    objectives = get_network_objectives(
-        key, nets.value, loss=loss, beta=s["beta"], eps=float(train_eps), norm=norm
-    )
+    objectives = get_adversarial_objectives(key, adv)
     if not objectives.ok:
         st.error(f"Robust objectives: {objectives.error}")
         return
-    ctx = dict(
-        common,
-        settings={**s, "loss": loss},
-        train_eps=float(train_eps),
-        norm=norm,
-        sgd=s["sgd"],
-        robust_J={name: o.robust for name, o in objectives.value.items()},
-        nominal_J={name: o.nominal for name, o in objectives.value.items()},
-    )
-    _view(nets.value, key, ctx)
+    _view(nets.value, key, adv, objectives.value, s)
 
 
 main()

@@ -1,8 +1,9 @@
 """Data: make your own training set by clicking on the plane, editing a table or uploading a CSV file.
 
-Layout and widget wiring only: the points live in the session (``explorer.own_data``), the data set is
-built and validated by ``explorer.cache.get_dataset`` (``datasets.points``), the figure comes from
-``engine.figures.data``. Choosing "your data" in the sidebar makes every page train on these points.
+Layout and widget wiring only: the points live in the session (``explorer.own_data``, which also reads
+uploads and table edits), the data set is built and validated by ``explorer.cache.get_dataset``, the
+figure comes from ``engine.figures.data``. Choosing "your data" in the sidebar makes every page train on
+these points.
 """
 
 from __future__ import annotations
@@ -13,29 +14,16 @@ import streamlit as st
 from engine.figures.data import click_box, grid_step, points_figure
 from explorer import own_data as own
 from explorer import widgets as w
-from explorer.cache import CUSTOM, DataKey, get_dataset
+from explorer.cache import get_dataset
 from explorer.exports import data_exports, figure_exports
-from explorer.own_data import DataError, as_points, load_csv, points_from_dataset
+from explorer.settings import CUSTOM
 from explorer.sidebar import settings
 
-MAX_UPLOAD_BYTES = 1_000_000  # 5000 rows of x1,x2,y take about 150 kB
-CLICK_ACTIONS = {"plus": "add +1", "minus": "add −1", "target": "add y", "remove": "remove"}
 _UPLOAD_NOTE = "_own_upload_note"  # (file id, level, message) of the last upload
 
 
 def _use_custom() -> None:
     st.session_state["data"] = CUSTOM
-
-
-def _generated_key() -> DataKey:
-    """The generated data set last chosen in the sidebar (the default one before any)."""
-    return st.session_state.get(own.LAST_GENERATED) or DataKey("moons", 30, 0.1, 0)
-
-
-def _from_generated() -> None:
-    data = get_dataset(_generated_key())
-    if data.ok and data.value is not None:
-        own.replace(points_from_dataset(data.value))
 
 
 def _on_upload() -> None:
@@ -45,22 +33,7 @@ def _on_upload() -> None:
         st.session_state.pop(_UPLOAD_NOTE, None)
         return
     file_id = getattr(upload, "file_id", upload.name)
-    if upload.size > MAX_UPLOAD_BYTES:
-        note = (
-            "error",
-            f"{upload.name} is {upload.size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:g} MB. "
-            "Your previous points are kept.",
-        )
-    else:
-        try:
-            dataset = load_csv(upload, max_rows=own.MAX_OWN_POINTS)
-        except DataError as exc:
-            note = ("error", f"Could not load {upload.name}: {exc} Your previous points are kept.")
-        else:
-            own.replace(points_from_dataset(dataset))
-            extra = f" {dataset.notes}" if dataset.notes else ""
-            note = ("success", f"Loaded {dataset.n} points ({dataset.task}) from {upload.name}.{extra}")
-    st.session_state[_UPLOAD_NOTE] = (file_id, *note)
+    st.session_state[_UPLOAD_NOTE] = (file_id, *own.load_upload(upload))
 
 
 def _apply_click(x1: float, x2: float, action: str, step: float, target: float) -> str | None:
@@ -88,14 +61,14 @@ def _table(current: tuple) -> None:
     )
     if edited.equals(frame):
         return
-    try:
-        cells = edited[["x1", "x2", "y"]].astype(object)
-        rows = cells.where(cells.notna(), None).itertuples(index=False, name=None)  # NaN: an empty cell
-        new = as_points(rows, max_points=own.MAX_OWN_POINTS)
-    except DataError as exc:
-        st.error(f"Table not applied: {exc} Your points stay as they were until every cell holds a number.")
+    cells = edited[["x1", "x2", "y"]].astype(object)
+    rows = cells.where(cells.notna(), None).itertuples(index=False, name=None)  # NaN: an empty cell
+    problem = own.replace_from_rows(rows)
+    if problem:
+        st.error(
+            f"Table not applied: {problem} Your points stay as they were until every cell holds a number."
+        )
         return
-    own.replace(new)
     st.rerun()
 
 
@@ -110,14 +83,13 @@ def main() -> None:
         "set."
     )
     current = own.points()
-    key = DataKey(CUSTOM, len(current), 0.0, 0, 0, current)
-    data = get_dataset(key)
-    in_use = s["data"].name == CUSTOM
+    data = get_dataset(own.data_key(current))
+    in_use = s.data.name == CUSTOM
     if in_use:
         st.success(f"Every page trains on these {len(current)} points.", icon=":material/check_circle:")
     else:
         c1, c2 = st.columns([3, 1], vertical_alignment="center")
-        c1.info(f"The pages use the generated data set “{s['data'].name}”; your points below are kept.")
+        c1.info(f"The pages use the generated data set “{s.data.name}”; your points below are kept.")
         c2.button(
             "Use my points",
             on_click=_use_custom,
@@ -137,15 +109,7 @@ def main() -> None:
 
     left, right = st.columns([3, 2], gap="medium")
     with right:
-        action = w.radio(
-            st,
-            "Click on the plane to",
-            tuple(CLICK_ACTIONS),
-            "plus",
-            format_func=CLICK_ACTIONS.__getitem__,
-            horizontal=True,
-            key="click",
-        )
+        action = w.control(st, "click")
         target = 0.0
         if action == "target":
             target = st.number_input(
@@ -164,11 +128,11 @@ def main() -> None:
         b2.button(
             "Clear", on_click=own.clear, disabled=not current, icon=":material/delete:", width="stretch"
         )
-        generated = _generated_key()
+        generated = own.generated_key()
         st.button(
             f"Start from a copy of “{generated.name}” (n = {generated.n})",
             key="_own_generated",
-            on_click=_from_generated,
+            on_click=own.copy_generated,
             icon=":material/content_copy:",
             width="stretch",
             help="Replace your points by the training points of the generated data set last chosen in the "
@@ -179,7 +143,7 @@ def main() -> None:
             type=["csv", "txt"],
             key="_own_upload",
             on_change=_on_upload,
-            max_upload_size=MAX_UPLOAD_BYTES // 1_000_000,
+            max_upload_size=own.MAX_UPLOAD_BYTES // 1_000_000,
         )
         note = st.session_state.get(_UPLOAD_NOTE)
         upload = st.session_state.get("_own_upload")

@@ -14,15 +14,9 @@ from explorer import widgets as w
 from explorer.cache import get_certified_optimum
 from explorer.cache_studies import get_momentum, get_sharpness, get_singular_values, get_xor
 from explorer.sections import preset_button, section_picker
-from explorer.sidebar import BETAS, fmt_number, settings
+from explorer.settings import Settings
+from explorer.sidebar import settings
 
-SECTIONS = {
-    "stability": "Dynamical stability",
-    "xor": "Benign overfitting",
-    "momentum": "Momentum",
-    "lowrank": "Weight decay and low rank",
-}
-STEP_SIZES = (0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 4.0)
 GENERALISATION_LEVEL = 0.9
 
 EXPLAIN = {
@@ -75,67 +69,40 @@ CAPTIONS = {
         "without weight decay (left) and with it (right), from the same initial network."
     ),
 }
-PRESETS = {
-    "stability": {"dy_opts": ["gd", "sgd"], "dy_lrs": [0.01, 0.1], "dy_steps": 1500, "dy_batch": 8},
-    "xor": {
-        "dy_x_n": 40,
-        "dy_x_d": 800,
-        "dy_x_mu": 11.0,
-        "dy_x_flip": 0.1,
-        "dy_x_lr": 1.0,
-        "dy_x_steps": 3000,
-    },
-    "momentum": {"dy_m_lr": 0.03, "dy_m_adam": 0.01, "dy_m_steps": 4000, "dy_m_mu": 0.9},
-    "lowrank": {"dy_r_d": 16, "dy_r_k": 2, "dy_r_beta": 1e-2, "dy_r_lr": 0.2, "dy_r_steps": 6000},
-}
-PRESET_HELP = {
-    "stability": "GD and SGD (batch 8) at η = 0.01 and 0.1 for 1500 steps: the large step is thrown out of "
-    "the sharp start (λ_max > 2/η) and settles flatter.",
-    "xor": "n = 40, d = 800, ‖μ‖ = 11, 10% flipped, 3000 steps: every label (noise too) fitted at step 2, "
-    "test accuracy 90% only after thousands of steps.",
-    "momentum": "GD, heavy ball and Nesterov at step 0.03, Adam at 0.01, for 4000 full-batch steps.",
-    "lowrank": "d = 16, a 2-neuron teacher, β = 0.01, 6000 SGD steps at step 0.2: two singular values stay.",
-}
 
 
 def _preset(col, section: str) -> None:
-    preset_button(col, f"dy_preset_{section}", PRESETS[section], PRESET_HELP[section])
+    preset_button(col, "dynamics", section, key=f"dy_preset_{section}")
 
 
-def _stability(s: dict) -> None:
+def _stability(s: Settings) -> None:
     c1, c2, c3, c4, c5 = st.columns([2, 3, 2, 2, 1], vertical_alignment="bottom")
-    opts = c1.multiselect(
-        "Optimizers",
-        ["gd", "sgd"],
-        default=["gd", "sgd"],
-        key="dy_opts",
-        format_func=fdyn.OPTIMIZER_NAMES.get,
-    )
-    lrs = c2.multiselect(
-        "Learning rates η", STEP_SIZES, default=[0.03, 0.1], key="dy_lrs", format_func=fmt_number
-    )
-    steps = w.slider(c3, "Steps", 100, 3000, 500, step=100, key="dy_steps")
-    batch = w.select_slider(c4, "SGD batch size", (1, 2, 4, 8, 16, 32), 8, key="dy_batch")
+    opts = w.control(c1, "dy_opts")
+    lrs = w.control(c2, "dy_lrs")
+    steps = w.control(c3, "dy_steps")
+    batch = w.control(c4, "dy_batch")
     _preset(c5, "stability")
-    if s["loss"] == "hinge":
+    if s.loss == "hinge":
         st.info("The hinge loss has no curvature (l'' = 0): its Hessian holds only the cross terms and β.")
     if not opts or not lrs:
         st.warning("Pick at least one optimizer and one learning rate.")
         return
-    sg = s["sgd"]
-    common = dict(
-        width=sg["width"],
-        init_scale=sg["init_scale"],
-        seed=sg["seed"],
-        steps=int(steps),
-        batch_size=int(batch),
-    )
+    sg = s.sgd
     traces, errors = [], []
     with st.spinner(f"Training {len(opts) * len(lrs)} runs with sharpness tracking…"):
         for opt in opts:
             for lr in sorted(lrs):
                 out = get_sharpness(
-                    s["data"], loss=s["loss"], beta=s["beta"], optimizer=opt, lr=float(lr), **common
+                    s.data,
+                    loss=s.loss,
+                    beta=s.beta,
+                    optimizer=opt,
+                    lr=float(lr),
+                    width=sg.width,
+                    init_scale=sg.init_scale,
+                    seed=sg.seed,
+                    steps=int(steps),
+                    batch_size=int(batch),
                 )
                 if out.ok:
                     traces.append(out.value)
@@ -147,9 +114,7 @@ def _stability(s: dict) -> None:
         if t.message:
             st.warning(f"{t.label}: {t.message}")
     st.plotly_chart(
-        fdyn.sharpness_figure(
-            traces, title=f"Sharpness along training ({s['loss']} loss, β = {s['beta']:g})"
-        ),
+        fdyn.sharpness_figure(traces, title=f"Sharpness along training ({s.loss} loss, β = {s.beta:g})"),
         key="dy_sharpness",
     )
     st.caption(CAPTIONS["stability"])
@@ -157,18 +122,18 @@ def _stability(s: dict) -> None:
         st.table(fdyn.sharpness_table(traces))
 
 
-def _xor(s: dict) -> None:
+def _xor(s: Settings) -> None:
     r1 = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
-    n = w.slider(r1[0], "Points n", 20, 200, 40, step=10, key="dy_x_n")
-    d = w.select_slider(r1[1], "Dimension d", (50, 100, 200, 500, 800, 1000, 2000), 500, key="dy_x_d")
-    mu = w.slider(r1[2], "Cluster mean norm ‖μ‖", 2.0, 30.0, 9.0, step=1.0, key="dy_x_mu")
-    flip = w.slider(r1[3], "Flipped labels", 0.0, 0.3, 0.1, step=0.05, key="dy_x_flip")
+    n = w.control(r1[0], "dy_x_n")
+    d = w.control(r1[1], "dy_x_d")
+    mu = w.control(r1[2], "dy_x_mu")
+    flip = w.control(r1[3], "dy_x_flip")
     _preset(r1[4], "xor")
     r2 = st.columns([2, 2, 2, 3])
-    lr = w.select_slider(r2[0], "Step size", STEP_SIZES, 1.0, key="dy_x_lr", format_func=fmt_number)
-    steps = w.slider(r2[1], "Steps", 50, 3000, 300, step=50, key="dy_x_steps")
-    width = w.slider(r2[2], "Width m", 10, 100, 40, step=10, key="dy_x_width")
-    seed = int(s["data"].seed)
+    lr = w.control(r2[0], "dy_x_lr")
+    steps = w.control(r2[1], "dy_x_steps")
+    width = w.control(r2[2], "dy_x_width")
+    seed = int(s.data.seed)
     with st.spinner(f"Gradient descent on {n} XOR points in {d} dimensions…"):
         out = get_xor(
             n=int(n),
@@ -197,31 +162,29 @@ def _xor(s: dict) -> None:
         )
 
 
-def _momentum(s: dict) -> None:
+def _momentum(s: Settings) -> None:
     c = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
-    lr = w.select_slider(
-        c[0], "Step size (GD, heavy ball, Nesterov)", STEP_SIZES, 0.03, key="dy_m_lr", format_func=fmt_number
-    )
-    adam = w.select_slider(c[1], "Adam step size", STEP_SIZES, 0.01, key="dy_m_adam", format_func=fmt_number)
-    steps = w.slider(c[2], "Steps", 100, 5000, 1000, step=100, key="dy_m_steps")
-    mu = w.slider(c[3], "Momentum μ", 0.0, 0.99, 0.9, step=0.01, key="dy_m_mu")
+    lr = w.control(c[0], "dy_m_lr")
+    adam = w.control(c[1], "dy_m_adam")
+    steps = w.control(c[2], "dy_m_steps")
+    mu = w.control(c[3], "dy_m_mu")
     _preset(c[4], "momentum")
-    opt = get_certified_optimum(s["data"], loss=s["loss"], beta=s["beta"])
+    opt = get_certified_optimum(s.data, loss=s.loss, beta=s.beta)
     if not opt.ok:
         st.warning(f"No certified optimum: {opt.error}. The chart shows the objective J itself.")
-    sg = s["sgd"]
+    sg = s.sgd
     with st.spinner("Racing GD, heavy ball, Nesterov and Adam…"):
         out = get_momentum(
-            s["data"],
-            loss=s["loss"],
-            beta=s["beta"],
+            s.data,
+            loss=s.loss,
+            beta=s.beta,
             lr=float(lr),
             adam_lr=float(adam),
             steps=int(steps),
-            width=sg["width"],
-            init_scale=sg["init_scale"],
+            width=sg.width,
+            init_scale=sg.init_scale,
             momentum=float(mu),
-            seed=sg["seed"],
+            seed=sg.seed,
         )
     if not out.ok:
         st.error(f"Momentum race: {out.error}")
@@ -237,20 +200,18 @@ def _momentum(s: dict) -> None:
     st.caption(CAPTIONS["momentum"])
 
 
-def _lowrank(s: dict) -> None:
+def _lowrank(s: Settings) -> None:
     r1 = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
-    d = w.slider(r1[0], "Input dimension d", 10, 20, 12, key="dy_r_d")
-    k = w.slider(r1[1], "Teacher neurons", 1, 5, 2, key="dy_r_k")
-    beta = w.select_slider(
-        r1[2], "Weight decay β (right panel)", BETAS[4:], 1e-2, key="dy_r_beta", format_func=fmt_number
-    )
-    lr = w.select_slider(r1[3], "SGD step size", STEP_SIZES[:7], 0.1, key="dy_r_lr", format_func=fmt_number)
+    d = w.control(r1[0], "dy_r_d")
+    k = w.control(r1[1], "dy_r_k")
+    beta = w.control(r1[2], "dy_r_beta")
+    lr = w.control(r1[3], "dy_r_lr")
     _preset(r1[4], "lowrank")
     r2 = st.columns([2, 2, 2, 3])
-    steps = w.slider(r2[0], "Steps", 500, 10000, 3000, step=500, key="dy_r_steps")
-    n = w.slider(r2[1], "Points n", 50, 400, 200, step=50, key="dy_r_n")
-    width = w.slider(r2[2], "Student width m", 8, 64, 32, step=8, key="dy_r_width")
-    seed = int(s["sgd"]["seed"])
+    steps = w.control(r2[0], "dy_r_steps")
+    n = w.control(r2[1], "dy_r_n")
+    width = w.control(r2[2], "dy_r_width")
+    seed = int(s.sgd.seed)
     with st.spinner("SGD with and without weight decay…"):
         out = get_singular_values(
             d=int(d),
@@ -284,7 +245,7 @@ def main() -> None:
         "How gradient training moves through J: the sharpness it settles at, when it memorises and when it "
         "generalises, how momentum speeds it up, and what weight decay does to the weights."
     )
-    section = section_picker(SECTIONS, "dy_section")
+    section = section_picker("dy_section")
     st.markdown(EXPLAIN[section])
     {"stability": _stability, "xor": _xor, "momentum": _momentum, "lowrank": _lowrank}[section](s)
 

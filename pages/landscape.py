@@ -1,9 +1,10 @@
 """Landscape: where gradient training ends on the non-convex objective, against the certified optimum.
 
-Layout and widget wiring only: runs come from ``explorer.cache_studies`` (``engine.studies.landscape``), the
-optimum from ``explorer.cache.get_certified_optimum``, figures from ``engine.figures.landscape`` and
-``engine.figures``. Data set, loss, beta and the gradient settings are the shared sidebar's; each
-section adds its own controls and a preset button. One section is computed at a time.
+Layout and widget wiring only: runs and the Hessian measures come from ``explorer.cache_studies``
+(``engine.studies.landscape``), the optimum from ``explorer.cache.get_certified_optimum``, figures from
+``engine.figures.landscape`` and ``engine.figures``. Data set, loss, beta and the gradient settings are
+the shared sidebar's; each section adds its own controls and a preset button. One section is computed
+at a time.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import streamlit as st
 from engine.figures import landscape as fland
 from engine.figures.playground import decision_boundary_figure, plot_bounds
 from explorer import widgets as w
-from explorer.cache import DataKey, get_certified_optimum, get_dataset
+from explorer.cache import get_certified_optimum, get_dataset
 from explorer.cache_studies import (
     RECOVERY_ANGLE_DEG,
     get_flatness,
@@ -24,13 +25,9 @@ from explorer.cache_studies import (
     sweep_widths,
 )
 from explorer.sections import preset_button, section_picker
+from explorer.settings import Settings
 from explorer.sidebar import settings
 
-SECTIONS = {
-    "spurious": "Spurious minima",
-    "width": "Width vs m*",
-    "teacher": "Teacher-student",
-}
 NEAR_OPTIMUM = 0.01  # a run "reaches" J* when (J - J*) / J* is below this
 
 EXPLAIN_SPURIOUS = (
@@ -73,31 +70,9 @@ CAPTION_TEACHER = (
     f"(w, b), so the bias counts). Below {RECOVERY_ANGLE_DEG:g}° every teacher neuron is recovered."
 )
 
-PRESETS = {
-    "spurious": {"ls_runs": 60, "width": 4, "opt": "adam", "lr": 0.01, "epochs": 500, "batch": 256},
-    "width": {
-        "ls_width_runs": 4,
-        "data": "gaussians",
-        "n": 30,
-        "beta": 1e-3,
-        "opt": "adam",
-        "lr": 0.01,
-        "epochs": 2000,
-        "batch": 64,
-    },
-    "teacher": {"ls_t_width": 3, "ls_t_n": 60, "ls_t_noise": 0.0, "ls_t_runs": 20, "width": 6, "beta": 1e-4},
-}
-PRESET_HELP = {
-    "spurious": "60 starts of a narrow network (m = 4, Adam, full batch): most end far above J*.",
-    "width": "Two Gaussian blobs (n = 30, β = 1e-3), whose optimum needs few neurons; Adam on the full "
-    "batch for 2000 epochs, 4 seeds per width: the gap falls by orders of magnitude around m*.",
-    "teacher": "A 3-neuron teacher, 60 noise-free points, narrow students (width 6), β = 1e-4: most students "
-    "miss a teacher neuron, the convex optimum finds all three.",
-}
-
 
 def _preset(col, section: str) -> None:
-    preset_button(col, f"ls_preset_{section}", PRESETS[section], PRESET_HELP[section])
+    preset_button(col, "landscape", section, key=f"ls_preset_{section}")
 
 
 def _clicked_run(state: object) -> int | None:
@@ -112,33 +87,24 @@ def _clicked_run(state: object) -> int | None:
         return None
 
 
-def _optimum(s: dict) -> tuple[float | None, object]:
+def _optimum(s: Settings) -> tuple[float | None, object]:
     """The certified optimum's J and network (or a warning and None)."""
-    out = get_certified_optimum(s["data"], loss=s["loss"], beta=s["beta"])
+    out = get_certified_optimum(s.data, loss=s.loss, beta=s.beta)
     if not out.ok:
         st.warning(f"No certified optimum: {out.error}. The charts show the objective J itself.")
         return None, None
     return out.value.objective, out.value
 
 
-def _spurious(s: dict) -> None:
-    key: DataKey = s["data"]
+def _spurious(s: Settings) -> None:
+    key = s.data
     c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
-    runs = w.slider(
-        c1,
-        "Random starts",
-        10,
-        200,
-        20,
-        step=5,
-        key="ls_runs",
-        help="Seeds from the sidebar's training seed on; all other settings are the sidebar's.",
-    )
+    runs = w.control(c1, "ls_runs")
     _preset(c2, "spurious")
     J_star, optimum = _optimum(s)
-    opt = s["sgd"]["optimizer"]
-    with st.spinner(f"Training {runs} networks by {opt} (width {s['sgd']['width']})…"):
-        out = get_multistart(key, loss=s["loss"], beta=s["beta"], runs=int(runs), sgd=s["sgd"])
+    opt = s.sgd.optimizer
+    with st.spinner(f"Training {runs} networks by {opt} (width {s.sgd.width})…"):
+        out = get_multistart(key, loss=s.loss, beta=s.beta, runs=int(runs), sgd=s.sgd)
     if not out.ok:
         st.error(f"Multi-start training: {out.error}")
         return
@@ -160,7 +126,7 @@ def _spurious(s: dict) -> None:
         ms,
         J_star,
         selected=st.session_state["ls_pick"],
-        title=f"Final objective of {runs} random starts ({opt}, {s['loss']} loss)",
+        title=f"Final objective of {runs} random starts ({opt}, {s.loss} loss)",
     )
     st.plotly_chart(fig, key="ls_multistart", on_select="rerun", selection_mode="points")
     st.caption(CAPTION_MULTISTART)
@@ -185,7 +151,7 @@ def _spurious(s: dict) -> None:
             ms.networks[run],
             ds.X,
             ds.y,
-            task=s["task"],
+            task=s.task,
             bounds=bounds,
             title=f"Run #{order.index(run) + 1} (seed {ms.seeds[run]}): J = {ms.objectives[run]:.5g}",
         ),
@@ -197,59 +163,50 @@ def _spurious(s: dict) -> None:
                 optimum.network,
                 ds.X,
                 ds.y,
-                task=s["task"],
+                task=s.task,
                 bounds=bounds,
                 title=f"Certified optimum: J* = {J_star:.5g} ({optimum.network.active_neurons()} neurons)",
             ),
             key="ls_opt_boundary",
         )
-        run_flat = get_flatness(key, ms.networks[run], loss=s["loss"], beta=s["beta"])
-        opt_flat = get_flatness(key, optimum.network, loss=s["loss"], beta=s["beta"])
+        run_flat = get_flatness(key, loss=s.loss, beta=s.beta, network=ms.networks[run])
+        opt_flat = get_flatness(key, loss=s.loss, beta=s.beta, network=optimum.network)
         if run_flat.ok and opt_flat.ok:
-            (run_max, run_trace), (opt_max, opt_trace) = run_flat.value, opt_flat.value
             f1, f2 = st.columns(2)
-            f1.metric("λ_max(H): this run / the optimum", f"{run_max:.4g} / {opt_max:.4g}")
-            f2.metric("tr(H): this run / the optimum", f"{run_trace:.4g} / {opt_trace:.4g}")
+            f1.metric(
+                "λ_max(H): this run / the optimum", f"{run_flat.value[0]:.4g} / {opt_flat.value[0]:.4g}"
+            )
+            f2.metric("tr(H): this run / the optimum", f"{run_flat.value[1]:.4g} / {opt_flat.value[1]:.4g}")
             st.caption(CAPTION_FLATNESS)
         else:
-            st.error(f"Hessian: {run_flat.error or opt_flat.error}")
+            st.error(f"Hessian measures: {run_flat.error or opt_flat.error}")
 
 
-def _width(s: dict) -> None:
+def _width(s: Settings) -> None:
     c1, c2 = st.columns([5, 1], vertical_alignment="bottom")
-    runs = w.slider(
-        c1,
-        "Seeds per width",
-        1,
-        10,
-        2,
-        key="ls_width_runs",
-        help="The best of these runs is the curve; the sidebar's width is not used here.",
-    )
+    runs = w.control(c1, "ls_width_runs")
     _preset(c2, "width")
     J_star, optimum = _optimum(s)
     m_star = optimum.network.active_neurons() if optimum is not None else None
-    widths = tuple(sweep_widths(m_star or s["sgd"]["width"]))
+    widths = tuple(sweep_widths(m_star or s.sgd.width))
     with st.spinner(f"Training {len(widths)} widths × {runs} seeds…"):
-        out = get_width_sweep(
-            s["data"], loss=s["loss"], beta=s["beta"], widths=widths, runs=int(runs), sgd=s["sgd"]
-        )
+        out = get_width_sweep(s.data, loss=s.loss, beta=s.beta, widths=widths, runs=int(runs), sgd=s.sgd)
     if not out.ok:
         st.error(f"Width sweep: {out.error}")
         return
-    title = f"Best objective against width ({s['sgd']['optimizer']}, {s['sgd']['epochs']} epochs)"
+    title = f"Best objective against width ({s.sgd.optimizer}, {s.sgd.epochs} epochs)"
     st.plotly_chart(fland.width_sweep_figure(out.value, J_star, m_star, title=title), key="ls_width")
     st.caption(CAPTION_WIDTH + f" Widths tried: {', '.join(map(str, widths))}.")
 
 
-def _teacher(s: dict) -> None:
+def _teacher(s: Settings) -> None:
     c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
-    k = w.slider(c1, "Teacher neurons", 1, 8, 3, key="ls_t_width")
-    n = w.slider(c2, "Points n", 20, 100, 40, step=5, key="ls_t_n")
-    noise = w.slider(c3, "Target noise (std)", 0.0, 0.5, 0.0, step=0.05, key="ls_t_noise")
-    runs = w.slider(c4, "Student runs", 5, 50, 10, step=5, key="ls_t_runs")
+    k = w.control(c1, "ls_t_width")
+    n = w.control(c2, "ls_t_n")
+    noise = w.control(c3, "ls_t_noise")
+    runs = w.control(c4, "ls_t_runs")
     _preset(c5, "teacher")
-    seed = int(s["data"].seed)
+    seed = int(s.data.seed)
     with st.spinner(f"Training {runs} students and solving the convex program…"):
         out = get_teacher_student(
             teacher_width=int(k),
@@ -257,8 +214,8 @@ def _teacher(s: dict) -> None:
             noise=float(noise),
             seed=seed,
             runs=int(runs),
-            beta=s["beta"],
-            sgd=s["sgd"],
+            beta=s.beta,
+            sgd=s.sgd,
         )
     if not out.ok:
         st.error(f"Teacher-student: {out.error}")
@@ -269,8 +226,8 @@ def _teacher(s: dict) -> None:
         st.warning(f"No certified optimum: {view.optimum_error}.")
     st.caption(
         f"Teacher: {k} unit-norm neurons with output weights ±1 (seed = the sidebar's data seed {seed}); "
-        f"x ~ N(0, I₂); targets y = f_teacher(x) + noise; squared loss, β = {s['beta']:g}; students of width "
-        f"{s['sgd']['width']} by {s['sgd']['optimizer']}."
+        f"x ~ N(0, I₂); targets y = f_teacher(x) + noise; squared loss, β = {s.beta:g}; students of width "
+        f"{s.sgd.width} by {s.sgd.optimizer}."
     )
     left, right = st.columns([2, 3])
     left.plotly_chart(
@@ -300,7 +257,7 @@ def main() -> None:
         "Where gradient training of the non-convex objective J ends, measured against the certified global "
         "optimum J* of the convex program. Data set, loss, β and the training settings are the sidebar's."
     )
-    section = section_picker(SECTIONS, "ls_section")
+    section = section_picker("ls_section")
     st.markdown({"spurious": EXPLAIN_SPURIOUS, "width": EXPLAIN_WIDTH, "teacher": EXPLAIN_TEACHER}[section])
     {"spurious": _spurious, "width": _width, "teacher": _teacher}[section](s)
 

@@ -13,8 +13,6 @@ from engine.figures import playground as figures
 from explorer import widgets as w
 from explorer.cache import (
     CURVE_BUDGET,
-    DEFAULT_COUNTS,
-    DataKey,
     curve_counts,
     get_approximation,
     get_certified_optimum,
@@ -23,6 +21,7 @@ from explorer.cache import (
 )
 from explorer.exports import figure_exports
 from explorer.formulas import formulas
+from explorer.settings import DEFAULT_COUNTS
 from explorer.sidebar import settings
 
 CAPTION_PLANE = (
@@ -55,15 +54,8 @@ def main() -> None:
         "program uses every pattern, the sampled one only those hit by random Gaussian directions."
     )
     formulas("patterns")
-    draws = w.select_slider(
-        st,
-        "Sampled directions P (Gaussian draws)",
-        DEFAULT_COUNTS,
-        200,
-        key="draws",
-        help="The first P draws of one sequence (pattern seed from the sidebar); duplicates removed.",
-    )
-    key: DataKey = s["data"]
+    draws = w.control(st, "draws")
+    key = s.data
     with st.spinner("Drawing the data set…"):
         data = get_dataset(key)
     if not data.ok:
@@ -71,7 +63,7 @@ def main() -> None:
         return
     ds = data.value
     with st.spinner(f"Sampling {draws} directions and counting the exact patterns…"):
-        coverage = get_coverage(key, draws=int(draws), seed=s["pattern_seed"])
+        coverage = get_coverage(key, draws=int(draws), seed=s.pattern_seed)
     if not coverage.ok:
         st.error(f"Patterns: {coverage.error}")
         return
@@ -88,7 +80,7 @@ def main() -> None:
             ds.y,
             cov.sampled.directions,
             title=f"Data plane: lines of the {cov.hits} sampled patterns",
-            task=s["task"],
+            task=s.task,
             bounds=figures.plot_bounds(ds.X),
         )
         st.plotly_chart(fig, key="plane")
@@ -103,13 +95,13 @@ def main() -> None:
     st.subheader("How many patterns does the sampled program need?")
     counts = curve_counts(key.n, int(draws))
     with st.spinner(f"Solving the exact program and {len(counts)} sampled programs (n = {key.n})…"):
-        curve = get_approximation(key, loss=s["loss"], beta=s["beta"], seed=s["pattern_seed"], counts=counts)
+        curve = get_approximation(key, loss=s.loss, beta=s.beta, seed=s.pattern_seed, counts=counts)
     if not curve.ok:
         st.error(f"Approximation curve: {curve.error}")
         return
     c = curve.value
     if c.optimum is None:
-        reference = get_certified_optimum(key, loss=s["loss"], beta=s["beta"])
+        reference = get_certified_optimum(key, loss=s.loss, beta=s.beta)
         st.warning(f"No global optimum to compare with ({reference.error}); the curve has no limit line.")
     else:
         status = "certified global optimum" if c.certified else "optimum of the exact program (not certified)"

@@ -11,10 +11,11 @@ import streamlit as st
 
 from engine.figures import playground as figures
 from explorer import widgets as w
-from explorer.cache import DataKey, get_dataset, run_convex, run_sgd
+from explorer.cache import get_dataset, run_convex, run_sgd
 from explorer.exports import data_exports, figure_exports, network_exports, table_exports
 from explorer.formulas import formulas
-from explorer.sidebar import PAGE_EXACT_MAX_N, settings
+from explorer.settings import PAGE_EXACT_MAX_N
+from explorer.sidebar import settings
 
 CAPTION_BOUNDARY = (
     "f(x) over the plane: blue where f > 0 (predicts +1), red where f < 0 (predicts −1); the black line is "
@@ -56,7 +57,7 @@ def main() -> None:
     )
     verdict_box = st.empty()
 
-    key: DataKey = s["data"]
+    key = s.data
     with st.spinner("Drawing the data set…"):
         data = get_dataset(key)
     if not data.ok:
@@ -66,14 +67,12 @@ def main() -> None:
     if ds.notes:
         st.caption(f"Data: {ds.notes}")
 
-    mode_text = "exact patterns" if s["patterns"] == "exact" else f"{s['patterns']} sampled pattern draws"
+    mode_text = "exact patterns" if s.patterns == "exact" else f"{s.patterns} sampled pattern draws"
     with st.spinner(f"Solving the convex program ({mode_text}, n = {key.n})…"):
-        convex = run_convex(
-            key, loss=s["loss"], beta=s["beta"], patterns=s["patterns"], pattern_seed=s["pattern_seed"]
-        )
-    opt_name = s["sgd"]["optimizer"]
+        convex = run_convex(key, loss=s.loss, beta=s.beta, patterns=s.patterns, pattern_seed=s.pattern_seed)
+    opt_name = s.sgd.optimizer
     with st.spinner(f"Training with {opt_name}…"):
-        sgd = run_sgd(key, loss=s["loss"], beta=s["beta"], **s["sgd"])
+        sgd = run_sgd(key, loss=s.loss, beta=s.beta, sgd=s.sgd)
 
     cres = convex.value if convex.ok else None
     run = sgd.value if sgd.ok else None
@@ -84,7 +83,7 @@ def main() -> None:
     getattr(verdict_box, level)(text)
 
     bounds = figures.plot_bounds(ds.X)
-    boundary_caption = CAPTION_BOUNDARY_REGRESSION if s["task"] == "regression" else CAPTION_BOUNDARY
+    boundary_caption = CAPTION_BOUNDARY_REGRESSION if s.task == "regression" else CAPTION_BOUNDARY
     # One row of columns per kind of figure, so the two sides stay aligned whatever notes they show.
     # (text, is a warning): a solver's report on a clean run (e.g. column generation's rounds) is a caption
     cvx_notes = []
@@ -127,7 +126,7 @@ def main() -> None:
         if result is not None:
             with col:
                 fig = figures.decision_boundary_figure(
-                    result.network, ds.X, ds.y, title=f"{short}: {what}", task=s["task"], bounds=bounds
+                    result.network, ds.X, ds.y, title=f"{short}: {what}", task=s.task, bounds=bounds
                 )
                 st.plotly_chart(fig, key=f"{short}_boundary")
                 figure_exports(fig, f"{short} boundary")
@@ -172,7 +171,7 @@ def main() -> None:
         X_test=ds.X_test,
         y_test=ds.y_test,
         sgd_certificate=scert,
-        task=s["task"],
+        task=s.task,
         sgd_label=f"SGD ({opt_name})",
     )
     st.table(table)
@@ -184,7 +183,7 @@ def main() -> None:
     row = st.container(horizontal=True)
     table_exports(table, "numbers", where=row)
     if trained:
-        network_exports(trained, settings=s, where=row)
+        network_exports(trained, settings=s.as_record(), where=row)
     data_exports(ds, f"data-{key.name}", where=row)
     w.explain(
         "Dual lower bound: a value no network of any width can beat (Fenchel dual, exact pricing in 2-D); "

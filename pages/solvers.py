@@ -10,7 +10,7 @@ import streamlit as st
 
 from engine.figures import solvers as fsol
 from explorer import widgets as w
-from explorer.cache import DEFAULT_COUNTS, DataKey, get_race
+from explorer.cache import get_race
 from explorer.exports import figure_exports, table_exports
 from explorer.formulas import formulas
 from explorer.sidebar import settings
@@ -40,24 +40,12 @@ def main() -> None:
         "against the same certified global optimum J*."
     )
     formulas("solvers")
-    draws = w.select_slider(
-        st,
-        "Sampled directions P for ADMM, CVXPY and SCP (Gaussian draws)",
-        DEFAULT_COUNTS,
-        200,
-        key="race_draws",
-        help="Duplicated patterns are removed; the pattern seed is the sidebar's.",
-    )
-    key: DataKey = s["data"]
-    opt_name = s["sgd"]["optimizer"]
+    draws = w.control(st, "race_draws")
+    key = s.data
+    opt_name = s.sgd.optimizer
     with st.spinner(f"Racing ADMM, SCP, column generation, CVXPY and {opt_name} (n = {key.n}, P = {draws})…"):
         outcome = get_race(
-            key,
-            loss=s["loss"],
-            beta=s["beta"],
-            patterns=int(draws),
-            pattern_seed=s["pattern_seed"],
-            sgd=s["sgd"],
+            key, loss=s.loss, beta=s.beta, patterns=int(draws), pattern_seed=s.pattern_seed, sgd=s.sgd
         )
     if not outcome.ok:
         st.error(f"Race: {outcome.error}")
@@ -82,7 +70,7 @@ def main() -> None:
             st.warning(f"{trace.label}: {trace.error}")
         elif trace.note:
             st.info(f"{trace.label}: {trace.note}", icon=":material/hourglass_bottom:")
-    fig = fsol.race_figure(race, title=f"Race to the optimum ({s['loss']} loss, β = {s['beta']:g})")
+    fig = fsol.race_figure(race, title=f"Race to the optimum ({s.loss} loss, β = {s.beta:g})")
     st.plotly_chart(fig, key="race")
     figure_exports(fig, "solver race")
     w.explain(CAPTION_RACE)

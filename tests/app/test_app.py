@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from explorer.sidebar import PAGE_EXACT_MAX_N
+from explorer.settings import PAGE_EXACT_MAX_N
 from tests.app.helpers import texts, widget
 
 TIMEOUT = 60  # seconds per script run; the exact convex program takes a few seconds at most

@@ -14,7 +14,7 @@ from datasets import load_csv, make_dataset
 from engine.figures import playground as figures
 from engine.network import TwoLayerReLU
 from explorer import exports as ex
-from explorer.cache import CUSTOM, DataKey
+from explorer.settings import CUSTOM, DataKey
 
 
 @pytest.fixture(scope="module")

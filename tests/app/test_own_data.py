@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from datasets import DataError, load_csv, make_dataset, to_csv
 from datasets.points import as_points, dataset_from_points, points_from_dataset, points_task
 from explorer import own_data as own
-from explorer.cache import CUSTOM
+from explorer.settings import CUSTOM
 from tests.app.helpers import texts, widget
 from tests.paths import CORPUS
 

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.presets import PRESETS
-from explorer.sidebar import BETAS
+from explorer.settings import BETAS
 
 TIMEOUT = 120
 

@@ -8,7 +8,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from explorer.sidebar import BETAS
+from explorer.settings import BETAS
 from explorer.url import clean_bool, clean_choice, clean_number, parse_hidden
 
 ANY_TEXT = st.one_of(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -65,12 +64,13 @@ SIDEBAR = '[data-testid="stSidebar"]'
 
 
 def _registered_pages() -> list[tuple[str, str]]:
-    """(URL path, title) of every page app.py registers, in order. The default page is served at the
-    root: its own url_path answers "Page not found" (Streamlit), so its path is ""."""
-    text = (ROOT / "app.py").read_text(encoding="utf-8")
-    page = r'st\.Page\(\s*"pages/\w+\.py",\s*title="([^"]+)"(.*?)url_path="(\w+)"(.*?)\)'
-    pages = re.findall(page, text, re.S)
-    return [("" if "default=True" in a + b else path, title) for title, a, path, b in pages]
+    """(URL path, title) of every page app.py registers (``explorer.navigation.PAGES``), in order. The
+    default page is served at the root: its own url_path answers "Page not found" (Streamlit), so its
+    path is ""."""
+    from explorer.navigation import PAGES
+
+    assert "app_pages()" in (ROOT / "app.py").read_text(encoding="utf-8")  # app.py registers these pages
+    return [("" if page.default else page.url_path, page.title) for page in PAGES]
 
 
 def _open(browser, url: str, charts: int = 1):

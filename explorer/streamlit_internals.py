@@ -1,0 +1,62 @@
+"""Every use of Streamlit internals (names outside its public API) in the app, one small function each.
+
+Written against Streamlit 1.67. :data:`INTERNALS` names each internal by import path and attribute;
+tests/app/test_streamlit_internals.py imports every one and checks it still behaves as these functions
+assume, so an upgrade that removes or renames one fails there, loudly, rather than in a page.
+
+Nothing here writes to a class attribute or to anything else shared by the sessions of a server: the
+one write (:func:`seed_bound_widget`) goes to the query parameters of the current session only.
+"""
+
+from __future__ import annotations
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+__all__ = ["INTERNALS", "pages_directory_mode", "seed_bound_widget"]
+
+# (module, attribute path) of every internal used below.
+INTERNALS: tuple[tuple[str, str], ...] = (
+    ("streamlit.runtime.scriptrunner_utils.script_run_context", "get_script_run_ctx"),
+    ("streamlit.runtime.state.safe_session_state", "SafeSessionState.query_params"),
+    ("streamlit.runtime.state.query_params", "QueryParams._initial_query_params"),
+    ("streamlit.runtime.pages_manager", "PagesManager.uses_pages_directory"),
+)
+
+
+def seed_bound_widget(key: str, text: str) -> None:
+    """Make a control bound to the address (``bind="query-params"``) start from ``text``.
+
+    A bound control takes its first value from the address the session started with wherever Streamlit
+    can parse it, over ``st.session_state``: an off-step 12 on a step-5 slider would stay 12, and ``-inf``
+    in a whole-number box even raises inside Streamlit. That start address is kept, per session, in
+    ``QueryParams._initial_query_params`` (reached through the script run context's session state); the
+    cleaned value is written there. Without a script run context (a bare import) nothing happens; if the
+    attribute is gone the control falls back to Streamlit's own handling.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    with ctx.session_state.query_params() as params:
+        initial = getattr(params, "_initial_query_params", None)
+        if isinstance(initial, dict) and key in initial:
+            initial[key] = [text]
+
+
+def pages_directory_mode() -> bool:
+    """Whether Streamlit runs this app in its old "pages directory" mode (a read, never a write).
+
+    Streamlit 1.67 decides per process, not per session: ``PagesManager.uses_pages_directory`` is a
+    class attribute, set on the first session to whether a ``pages/`` folder sits next to the main
+    script (here: yes), and set to False by every call of ``st.navigation``, in any session. While it
+    is true the script runner does not run ``app.py``: it builds a navigation from the ``pages/`` folder
+    and runs the requested page file directly (a fresh server's first visits to a page's address, and
+    every run of AppTest, which resets the flag). A page then has no shared sidebar;
+    :func:`explorer.sidebar.settings` notices it with this function and calls ``st.navigation`` with
+    the app's pages, the public way to leave that mode, then reruns through ``app.py``.
+
+    There is no per-session way: the runner reads the class attribute (not an instance's) before any
+    app code runs, and Streamlit's own ``st.navigation`` writes it for every session. The app never
+    writes it itself.
+    """
+    return bool(PagesManager.uses_pages_directory)
