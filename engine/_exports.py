@@ -74,6 +74,7 @@ PUBLIC_API: dict[str, dict[str, tuple[str, ...]]] = {
         "engine.robust.program": ("solve_robust", "solve_robust_cvxpy", "RobustResult"),
         "engine.robust.terms": ("NORMS", "dual_norm", "robust_terms", "network_robust_objective"),
         "engine.robust.solvers.registry": ("ROBUST_SOLVERS", "ROBUST_SOLVER_HELP"),
+        "engine.robust.evaluation": ("PointStatus", "point_status", "AccuracyCurves", "accuracy_curves"),
         "engine.robust.certificate": (
             "certified_accuracy",
             "certified_robust",
@@ -99,6 +100,7 @@ PUBLIC_API: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "engine.studies": {
         "engine.studies.race": ("run_race", "certified_optimum", "RaceResult"),
+        "engine.studies.summary": ("summarize", "compare"),
         "engine.studies.approximation": ("approximation_curve", "pattern_coverage"),
         "engine.studies.landscape": ("multistart", "width_sweep", "teacher_student"),
         "engine.studies.dynamics": ("track_sharpness", "train_xor", "momentum_race", "singular_value_trace"),
@@ -106,6 +108,7 @@ PUBLIC_API: dict[str, dict[str, tuple[str, ...]]] = {
     "engine.cli": {
         "engine.cli.commands": ("main", "build_parser"),
         "engine.cli.sweep": ("run_sweep",),
+        "engine.cli.run": ("RunSpec", "CLIError", "check", "train"),
     },
 }
 
