@@ -397,6 +397,20 @@ def load_data(spec: RunSpec) -> RunData:
 # ----------------------------------------------------------------------------- training
 
 
+#: The report fields of a run without a dual bound (the robust program, gradient training).
+_NO_BOUND: dict[str, Any] = {"lower_bound": None, "gap": None, "relative_gap": None, "certified": False}
+
+
+def _program_keywords(spec: RunSpec) -> dict[str, Any]:
+    """The settings the convex and the robust program both take: the objective and the patterns."""
+    return {
+        "loss": spec.loss,
+        "beta": spec.beta,
+        "patterns": spec.patterns,
+        "pattern_seed": spec.pattern_seed,
+    }
+
+
 def _fit_robust_convex(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, Any]]:
     """The convex robust program (engine/robust/program.py): its objective is the robust one, an upper
     bound."""
@@ -409,24 +423,11 @@ def _fit_robust_convex(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict
             f"not --solver {spec.solver}",
             2,
         )
-    res = solve_robust(
-        data.X,
-        data.y,
-        loss=spec.loss,
-        beta=spec.beta,
-        eps=spec.eps,
-        norm=spec.norm,
-        patterns=spec.patterns,
-        pattern_seed=spec.pattern_seed,
-        solver=solver,
-    )
+    res = solve_robust(data.X, data.y, **_program_keywords(spec), eps=spec.eps, norm=spec.norm, solver=solver)
     return res.network, {
         "objective": res.objective,
         "nominal_objective": res.nominal_objective,
-        "lower_bound": None,
-        "gap": None,
-        "relative_gap": None,
-        "certified": False,
+        **_NO_BOUND,
         "time_s": res.time_s,
         "solver": f"robust:{solver}",
         "patterns": int(res.patterns),
@@ -443,16 +444,7 @@ def _fit_convex(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, A
     if spec.eps > 0:
         return _fit_robust_convex(spec, data)
 
-    res = solve_convex(
-        data.X,
-        data.y,
-        loss=spec.loss,
-        beta=spec.beta,
-        patterns=spec.patterns,
-        pattern_seed=spec.pattern_seed,
-        solver=spec.solver,
-        tol=spec.tol,
-    )
+    res = solve_convex(data.X, data.y, **_program_keywords(spec), solver=spec.solver, tol=spec.tol)
     cert = res.certificate
     lower = res.lower_bound
     return res.network, {
@@ -498,10 +490,7 @@ def _fit_sgd(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, Any]
     )
     out: dict[str, Any] = {
         "objective": res.objective,
-        "lower_bound": None,
-        "gap": None,
-        "relative_gap": None,
-        "certified": False,
+        **_NO_BOUND,
         "time_s": res.time_s,
         "solver": f"sgd:{res.optimizer}",
         "patterns": None,
