@@ -69,8 +69,6 @@ DEFAULT_SAMPLED_PATTERNS = 30
 _CLASSIFIER_LOSSES = tuple(LOSS_NAMES)
 # Fitted attributes of one network: set by two-class (and regression) fits only.
 _SINGLE_ATTRIBUTES = ("result_", "network_", "W_", "alpha_", "objective_", "history_", "certificate_")
-# The SGD estimators' parameters that train_sgd takes under the same name.
-_SGD_SETTINGS = ("beta", "optimizer", "width", "lr", "epochs", "batch_size", "init_scale", "momentum")
 
 
 def _store_params(estimator: BaseEstimator, params: dict[str, Any]) -> None:
@@ -144,10 +142,10 @@ class _SGDFit:
     """Gradient training from a random start (engine.gradient.sgd.train_sgd)."""
 
     def _train(self, X: np.ndarray, y: np.ndarray, loss: Loss, seed: int):
-        from engine.gradient.sgd import train_sgd
+        from engine.gradient.sgd import SGD_SETTINGS, train_sgd
 
-        settings = {name: getattr(self, name) for name in _SGD_SETTINGS}
-        result = train_sgd(X, y, loss=loss, seed=seed, **settings)
+        settings = {name: getattr(self, name) for name in SGD_SETTINGS}
+        result = train_sgd(X, y, loss=loss, beta=self.beta, seed=seed, **settings)
         if result.diverged:
             warnings.warn(result.message, ConvergenceWarning, stacklevel=5)
         return result

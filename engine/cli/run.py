@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.gradient.sgd import OPTIMIZERS, is_classification_labels, train_sgd
+from engine.gradient.sgd import OPTIMIZERS, SGD_SETTINGS, is_classification_labels, train_sgd
 from engine.losses import LOSS_NAMES
 from engine.network import TwoLayerReLU, accuracy
 
@@ -125,18 +125,7 @@ class RunSpec:
 _DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(RunSpec)}
 _ALWAYS = ("seed", "loss", "beta", "method", "tol", "eps", "norm")  # settings of every run
 _CONVEX = ("patterns", "pattern_seed", "solver")
-_SGD = (
-    "optimizer",
-    "width",
-    "lr",
-    "epochs",
-    "batch_size",
-    "init_scale",
-    "momentum",
-    "init_seed",
-    "pgd_steps",
-    "pgd_restarts",
-)
+_SGD = (*SGD_SETTINGS, "init_seed", "pgd_steps", "pgd_restarts")
 #: The defaults of the settings that apply to one method only (applied by :func:`check`, so that
 #: such a setting given to the other method is reported instead of silently ignored).
 SGD_DEFAULTS: dict[str, Any] = {name: _DEFAULTS[name] for name in _SGD}
@@ -476,14 +465,8 @@ def _fit_sgd(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, Any]
         data.y,
         loss=spec.loss,
         beta=spec.beta,
-        optimizer=spec.optimizer,
-        width=spec.width,
-        lr=spec.lr,
-        epochs=spec.epochs,
-        batch_size=spec.batch_size,
-        init_scale=spec.init_scale,
         seed=spec.init_seed,
-        momentum=spec.momentum,
+        **{name: getattr(spec, name) for name in SGD_SETTINGS},
         X_test=data.X_test,
         y_test=data.y_test,
         adversarial=adversarial,
