@@ -10,6 +10,8 @@ Figure modules (one per subject) import these names and nothing private from eac
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -26,10 +28,12 @@ __all__ = [
     "TITLE_FONT",
     "Bounds",
     "add_gap_series",
+    "add_gaps_below",
     "base_layout",
     "grid_points",
     "label_traces",
     "legend_below_layout",
+    "log_gap_layout",
     "log_ticks",
     "gap_floor",
     "message_figure",
@@ -296,28 +300,60 @@ def add_gap_series(
         row=row,
         col=col,
     )
-    below = ~positive & np.isfinite(gap)
+    add_gaps_below(
+        fig,
+        x,
+        gap,
+        floor,
+        name=f"{name}: gap ≤ 0 (at {floor:.0e})",
+        marker=dict(
+            color=colour, symbol="triangle-down", size=10, line=dict(width=1.5, color=GAP_BELOW_COLOUR)
+        ),
+        hovertemplate=(
+            f"{name}<br>{x_label} = %{{x:.4g}}<br>gap = %{{customdata:.3e}} (≤ 0: at or below the "
+            "optimum line, round-off)<extra></extra>"
+        ),
+        row=row,
+        col=col,
+        legendgroup=group,
+        showlegend=False,
+    )
+
+
+def add_gaps_below(
+    fig: go.Figure, x: np.ndarray, gap: np.ndarray, floor: float, *, row: int, col: int, **style: Any
+) -> None:
+    """The finite gaps <= 0, which a log axis cannot show, as markers at ``floor``; the true gap is the
+    trace's ``customdata`` (for the hover). ``style``: the trace's other keywords (name, marker,
+    hovertemplate, legend). Nothing is drawn when there are none."""
+    below = np.isfinite(gap) & (gap <= 0.0)
     if np.any(below):
         fig.add_trace(
             go.Scatter(
-                x=x[below],
-                y=np.full(int(below.sum()), floor),
-                mode="markers",
-                name=f"{name}: gap ≤ 0 (at {floor:.0e})",
-                marker=dict(
-                    color=colour,
-                    symbol="triangle-down",
-                    size=10,
-                    line=dict(width=1.5, color=GAP_BELOW_COLOUR),
-                ),
-                customdata=gap[below],
-                legendgroup=group,
-                showlegend=False,
-                hovertemplate=(
-                    f"{name}<br>{x_label} = %{{x:.4g}}<br>gap = %{{customdata:.3e}} (≤ 0: at or below the "
-                    "optimum line, round-off)<extra></extra>"
-                ),
+                x=x[below], y=np.full(int(below.sum()), floor), mode="markers", customdata=gap[below], **style
             ),
             row=row,
             col=col,
         )
+
+
+def log_gap_layout(
+    fig: go.Figure,
+    title: str,
+    subtitle: str,
+    *,
+    x_title: str,
+    optimum: float | None,
+    floor: float | None,
+    height: int = 430,
+    top: int = 60,
+) -> None:
+    """A study figure of gaps ``J - J*`` (of J itself when ``optimum`` is None) on log-log axes: title
+    and subtitle, legend below; the subtitle says where gaps <= 0 are drawn (``floor``; None: no such gap)."""
+    if floor is not None:
+        subtitle += f"; gaps ≤ 0 as triangles at {floor:.0e}"
+    legend_below_layout(fig, f"{title}<br><sup>{subtitle}</sup>", height, top)
+    fig.update_xaxes(title_text=x_title, type="log", **GRID_LINES)
+    fig.update_yaxes(
+        title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **GRID_LINES
+    )
