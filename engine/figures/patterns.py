@@ -10,8 +10,8 @@ neuron directions, and how the sampled program approaches the global optimum (no
 * :func:`approximation_figure`: the optimum of the sampled program against the number of draws, with
   the certified optimum.
 
-Gaps <= 0 follow engine/figures/style.py: red-edged triangles at a floor a decade below the smallest
-positive gap, with the true value on hover.
+The approximation figure draws gaps <= 0 by the convention of engine/figures/style.py
+(:func:`~engine.figures.style.add_gap_series`).
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 * :func:`race_figure`: the gap to the certified optimum of every solver against iterations and time;
 * :func:`race_table`: where each route ended (final J, gap, iterations, time, status).
 
-Gaps <= 0 follow engine/figures/style.py: red-edged triangles at a floor a decade below the smallest
-positive gap, with the true value on hover.
+The race figure's gaps <= 0 are drawn by :func:`engine.figures.style.add_gap_series` (the convention
+is in engine/figures/style.py's docstring).
 """
 
 from __future__ import annotations
