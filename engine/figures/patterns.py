@@ -26,8 +26,11 @@ from engine.figures.style import (
     FIG_HEIGHT,
     GAP_BELOW_COLOUR,
     LEGEND_FONT,
+    LOWER_BOUND_LINE,
+    OPTIMUM_LINE,
     Bounds,
     add_gap_series,
+    add_level_line,
     base_layout,
     gap_floor,
     label_traces,
@@ -338,30 +341,12 @@ def approximation_figure(
     span = [float(counts[0]), float(counts[-1])]
     if optimum is not None:
         name = "certified global optimum" if curve.certified else "reference optimum (not certified)"
-        fig.add_trace(
-            go.Scatter(
-                x=span,
-                y=[optimum, optimum],
-                mode="lines",
-                name=f"{name}: {optimum:.6g}",
-                line=dict(color="black", width=2, dash="dash"),
-                hovertemplate=f"{name}<br>J* = {optimum:.6g}<extra></extra>",
-            ),
-            row=1,
-            col=1,
+        add_level_line(
+            fig, span, optimum, f"{name}: {optimum:.6g}", OPTIMUM_LINE, hover=f"{name}<br>J* = {optimum:.6g}"
         )
         if curve.lower_bound is not None and not curve.certified:
-            fig.add_trace(
-                go.Scatter(
-                    x=span,
-                    y=[curve.lower_bound, curve.lower_bound],
-                    mode="lines",
-                    name=f"dual lower bound: {curve.lower_bound:.6g}",
-                    line=dict(color="#2ca02c", width=2, dash="dot"),
-                ),
-                row=1,
-                col=1,
-            )
+            bound = curve.lower_bound
+            add_level_line(fig, span, bound, f"dual lower bound: {bound:.6g}", LOWER_BOUND_LINE)
         gap = J[ok] - optimum
         floor = gap_floor(gap)
         add_gap_series(

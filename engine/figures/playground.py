@@ -34,8 +34,11 @@ from engine.figures.style import (
     GRID_LINES,
     LEGEND_FONT,
     LINE_COLOUR,
+    LOWER_BOUND_LINE,
+    OPTIMUM_LINE,
     Bounds,
     add_gaps_below,
+    add_level_line,
     base_layout,
     gap_floor,
     grid_points,
@@ -463,24 +466,6 @@ def _region_hover(row: np.ndarray, live: np.ndarray) -> str:
 # objective vs step
 
 
-def _horizontal_line(
-    fig: go.Figure, x_span: list[float], value: float, name: str, line: dict, hover: str
-) -> None:
-    """A labelled horizontal reference line in the objective panel (row 1)."""
-    fig.add_trace(
-        go.Scatter(
-            x=x_span,
-            y=[value, value],
-            mode="lines",
-            name=name,
-            line=line,
-            hovertemplate=f"{hover}<extra></extra>",
-        ),
-        row=1,
-        col=1,
-    )
-
-
 def objective_figure(
     history: TrainHistory,
     *,
@@ -530,22 +515,22 @@ def objective_figure(
     if optimum_label:
         opt_name = f"{opt_name} — {optimum_label}"
     if has_gap:
-        _horizontal_line(
+        add_level_line(
             fig,
             x_span,
             optimum,
             f"{opt_name}: {optimum:.6g}",
-            dict(color="black", width=2, dash="dash"),
-            f"{opt_name}<br>J* = {optimum:.6g}",
+            OPTIMUM_LINE,
+            hover=f"{opt_name}<br>J* = {optimum:.6g}",
         )
     if lower_bound is not None and math.isfinite(lower_bound) and not certified:
-        _horizontal_line(
+        add_level_line(
             fig,
             x_span,
             lower_bound,
             f"dual lower bound on the global optimum: {lower_bound:.6g}",
-            dict(color="#2ca02c", width=2, dash="dot"),
-            f"dual lower bound<br>{lower_bound:.6g}",
+            LOWER_BOUND_LINE,
+            hover=f"dual lower bound<br>{lower_bound:.6g}",
         )
     if has_gap:
         _gap_traces(fig, steps[finite], J[finite] - float(optimum))

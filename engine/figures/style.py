@@ -22,13 +22,16 @@ __all__ = [
     "GRID_LINES",
     "LEGEND_FONT",
     "LINE_COLOUR",
+    "LOWER_BOUND_LINE",
     "MARGIN",
     "NEG_COLOUR",
+    "OPTIMUM_LINE",
     "POS_COLOUR",
     "TITLE_FONT",
     "Bounds",
     "add_gap_series",
     "add_gaps_below",
+    "add_level_line",
     "base_layout",
     "grid_points",
     "label_traces",
@@ -57,6 +60,8 @@ MARGIN = dict(l=10, r=10, t=50, b=75)  # a plane figure: room for the legend at 
 TITLE_FONT = dict(size=15)
 LEGEND_FONT = dict(size=11)
 GRID_LINES = dict(showgrid=True, gridcolor="#eeeeee")  # axis keywords: light grey grid lines
+OPTIMUM_LINE = dict(color="black", width=2, dash="dash")  # the level of the optimum J*
+LOWER_BOUND_LINE = dict(color="#2ca02c", width=2, dash="dot")  # the level of a dual lower bound on J*
 
 
 def title_style(text: str) -> dict:
@@ -242,6 +247,33 @@ def reference_line(
             showlegend=showlegend,
             line=dict(color=colour, dash="dot", width=width),
             hovertemplate=f"{name}<extra></extra>",
+        ),
+        row=row,
+        col=col,
+    )
+
+
+def add_level_line(
+    fig: go.Figure,
+    x_span: list[float],
+    value: float,
+    name: str,
+    line: dict,
+    *,
+    hover: str | None = None,
+    row: int = 1,
+    col: int = 1,
+) -> None:
+    """A horizontal line at ``value`` across ``x_span`` (e.g. :data:`OPTIMUM_LINE`), named in the legend;
+    ``hover`` is its hover text (None: Plotly's default)."""
+    fig.add_trace(
+        go.Scatter(
+            x=x_span,
+            y=[value, value],
+            mode="lines",
+            name=name,
+            line=line,
+            hovertemplate=None if hover is None else f"{hover}<extra></extra>",
         ),
         row=row,
         col=col,
