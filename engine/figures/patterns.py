@@ -34,6 +34,7 @@ from engine.figures.style import (
     base_layout,
     gap_floor,
     label_traces,
+    legend_below_layout,
     log_ticks,
     message_figure,
     nan_join,
@@ -392,14 +393,7 @@ def approximation_figure(
     )
     fig.update_yaxes(showgrid=True, gridcolor="#eeeeee")
     fig.update_yaxes(title_text="objective", row=1, col=1)
-    fig.update_layout(
-        title=title_style(
-            f"{title}<br><sup>numbers above the markers: distinct exact patterns hit "
-            f"(of {curve.exact_count})</sup>"
-        ),
-        height=560 if rows == 2 else 380,
-        margin=dict(l=10, r=10, t=80, b=10),
-        plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0.0, font=LEGEND_FONT),
-    )
+    sub = f"numbers above the markers: distinct exact patterns hit (of {curve.exact_count})"
+    height = 560 if rows == 2 else 380
+    legend_below_layout(fig, f"{title}<br><sup>{sub}</sup>", height, 80, legend_y=-0.12, hover_font_size=None)
     return fig

@@ -32,7 +32,6 @@ from engine.figures.style import (
     BOUNDARY_COLOUR,
     GAP_BELOW_COLOUR,
     GRID_LINES,
-    LEGEND_FONT,
     LINE_COLOUR,
     LOWER_BOUND_LINE,
     OPTIMUM_LINE,
@@ -43,11 +42,11 @@ from engine.figures.style import (
     gap_floor,
     grid_points,
     label_traces,
+    legend_below_layout,
     log_ticks,
     message_figure,
     plot_bounds,
     segment_in_box,
-    title_style,
 )
 from engine.network import TwoLayerReLU
 from engine.results import Certificate, ConvexResult, TrainHistory, TrainResult
@@ -560,14 +559,8 @@ def objective_figure(
         top = np.append(top, optimum)
     fig.update_yaxes(title_text="J", type="log", row=1, col=1, exponentformat="power", **log_ticks(top))
     fig.update_xaxes(title_text="optimizer step", row=rows, col=1)
-    fig.update_layout(
-        title=title_style(title),
-        height=560 if rows == 2 else 360,
-        margin=dict(l=10, r=10, t=60, b=10),
-        plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0.0, font=LEGEND_FONT),
-        hovermode="x unified",
-    )
+    height = 560 if rows == 2 else 360
+    legend_below_layout(fig, title, height, legend_y=-0.12, hover_font_size=None, hovermode="x unified")
     fig.update_xaxes(**GRID_LINES)
     fig.update_yaxes(**GRID_LINES)
     return fig

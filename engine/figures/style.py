@@ -161,15 +161,30 @@ def base_layout(fig: go.Figure, title: str, bounds: Bounds) -> None:
     )
 
 
-def legend_below_layout(fig: go.Figure, title: str, height: int = 430, top: int = 60) -> None:
-    """A study figure: title (with a subtitle line), white background, legend below the plot."""
+def legend_below_layout(
+    fig: go.Figure,
+    title: str,
+    height: int = 430,
+    top: int = 60,
+    *,
+    legend_y: float = -0.18,
+    hover_font_size: int | None = 12,
+    **layout: Any,
+) -> None:
+    """A study figure: title (with a subtitle line), white background, a horizontal legend below the plot.
+
+    ``top``: the room above the plot for the title (pixels); ``legend_y``: the legend's top (paper units,
+    below the x axis title); ``hover_font_size`` (None: Plotly's default); ``layout``: more layout keywords.
+    """
+    if hover_font_size is not None:
+        layout["hoverlabel"] = dict(font_size=hover_font_size)
     fig.update_layout(
         title=title_style(title),
         height=height,
         margin=dict(l=10, r=10, t=top, b=10),
         plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0.0, font=LEGEND_FONT),
-        hoverlabel=dict(font_size=12),
+        legend=dict(orientation="h", yanchor="top", y=legend_y, x=0.0, font=LEGEND_FONT),
+        **layout,
     )
 
 
