@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine.figures.playground import decision_boundary_figure
-from engine.figures.style import GRID_LINES, LEGEND_FONT, Bounds, title_style
+from engine.figures.style import GRID_LINES, LEGEND_FONT, Bounds, point_markers, title_style
 from engine.network import TwoLayerReLU
 from engine.robust.evaluation import AccuracyCurves, PointStatus
 
@@ -73,10 +73,8 @@ def ball_traces(X: np.ndarray, status: PointStatus) -> list[go.Scatter]:
                 x=xs, y=ys, mode="lines", name=name, line=dict(color=colour, width=1.6), hoverinfo="skip"
             )
         else:  # no ball to draw: ring the points instead
-            trace = go.Scatter(
-                x=X[mask, 0],
-                y=X[mask, 1],
-                mode="markers",
+            trace = point_markers(
+                X[mask],
                 name=name,
                 marker=dict(size=15, symbol="circle-open", color=colour, line=dict(width=2)),
                 hoverinfo="skip",
@@ -151,10 +149,8 @@ def status_hover_trace(
     worst = status.worst_margin if status.worst_margin is not None else np.full(len(y), np.nan)
     labels = np.array([STATUSES[k][0].removeprefix("ball: ") for k in status.status], dtype=object)
     custom = np.column_stack([np.arange(1, len(y) + 1), y, margin, worst, labels]).astype(object)
-    return go.Scatter(
-        x=X[:, 0],
-        y=X[:, 1],
-        mode="markers",
+    return point_markers(
+        X,
         marker=dict(size=14, color="rgba(0,0,0,0)"),
         customdata=custom,
         hovertemplate=(

@@ -37,9 +37,10 @@ from engine.figures.style import (
     legend_below_layout,
     log_ticks,
     message_figure,
-    nan_join,
     plot_bounds,
+    point_markers,
     segment_in_box,
+    segments_trace,
     title_style,
 )
 from engine.network import lift
@@ -92,22 +93,17 @@ def arrangement_plane_figure(
     fig = go.Figure()
     opacity = float(np.clip(6.0 / math.sqrt(max(len(lines), 1)), 0.12, 0.8))
     if lines:
-        L, T = nan_join(lines), nan_join(ticks)
         fig.add_trace(
-            go.Scatter(
-                x=L[:, 0],
-                y=L[:, 1],
-                mode="lines",
+            segments_trace(
+                lines,
                 name=f"line g·(x, 1) = 0 of a sampled direction ({len(lines)})",
                 line=dict(color=f"rgba(40,40,40,{opacity:.2f})", width=1),
                 hoverinfo="skip",
             )
         )
         fig.add_trace(
-            go.Scatter(
-                x=T[:, 0],
-                y=T[:, 1],
-                mode="lines",
+            segments_trace(
+                ticks,
                 name="tick: positive side (points there are on)",
                 line=dict(color=f"rgba(214,39,40,{max(opacity, 0.35):.2f})", width=2),
                 hoverinfo="skip",
@@ -115,10 +111,8 @@ def arrangement_plane_figure(
         )
     if task == "regression":
         fig.add_trace(
-            go.Scatter(
-                x=X[:, 0],
-                y=X[:, 1],
-                mode="markers",
+            point_markers(
+                X,
                 name=f"training points ({len(y)})",
                 marker=dict(size=8, color=y, colorscale="Viridis", line=dict(width=1, color="black")),
                 hovertemplate="x = (%{x:.2f}, %{y:.2f})<extra></extra>",
@@ -198,13 +192,9 @@ def direction_sphere_figure(
             col=col,
         )
         pts = sign * halves  # the lower half is the negative of the upper one
-        segs = [p[:, :2] for p in pts]
-        L = nan_join(segs)
         fig.add_trace(
-            go.Scatter(
-                x=L[:, 0],
-                y=L[:, 1],
-                mode="lines",
+            segments_trace(
+                [p[:, :2] for p in pts],
                 line=dict(color=CIRCLE_COLOUR, width=1),
                 name=f"great circle z_k·w = 0 of a training point ({len(Zu)})",
                 showlegend=col == 1,

@@ -46,6 +46,7 @@ from engine.figures.style import (
     log_ticks,
     message_figure,
     plot_bounds,
+    point_markers,
     segment_in_box,
 )
 from engine.network import TwoLayerReLU
@@ -186,10 +187,8 @@ def _classification_layers(fig: go.Figure, surface: _Surface) -> None:
     wrong = margin <= 0.0
     if np.any(wrong):
         fig.add_trace(
-            go.Scatter(
-                x=X[wrong, 0],
-                y=X[wrong, 1],
-                mode="markers",
+            point_markers(
+                X[wrong],
                 name=f"misclassified ({int(wrong.sum())})",
                 marker=dict(size=17, symbol="circle-open", color="black", line=dict(width=2)),
                 hoverinfo="skip",
@@ -206,10 +205,8 @@ def _regression_layers(fig: go.Figure, surface: _Surface) -> None:
     fig.add_trace(surface.heatmap("Viridis", lo, hi, "f(x), target"))
     custom = np.column_stack([y, f_data, f_data - y])
     fig.add_trace(
-        go.Scatter(
-            x=X[:, 0],
-            y=X[:, 1],
-            mode="markers",
+        point_markers(
+            X,
             name=f"training points ({len(y)}), coloured by target",
             marker=dict(
                 size=10, color=y, colorscale="Viridis", cmin=lo, cmax=hi, line=dict(width=1.2, color="black")
@@ -401,10 +398,8 @@ def activation_regions_figure(
                 fig.add_trace(trace)
         else:
             fig.add_trace(
-                go.Scatter(
-                    x=X[:, 0],
-                    y=X[:, 1],
-                    mode="markers",
+                point_markers(
+                    X,
                     name=f"training points ({len(X)})",
                     marker=dict(size=7, color="black", line=dict(width=1, color="white")),
                     text=point_text,

@@ -42,8 +42,10 @@ __all__ = [
     "message_figure",
     "nan_join",
     "plot_bounds",
+    "point_markers",
     "reference_line",
     "segment_in_box",
+    "segments_trace",
     "title_style",
 ]
 
@@ -132,6 +134,13 @@ def nan_join(segments: list[np.ndarray]) -> np.ndarray:
     return np.vstack([part for seg in segments for part in (seg, gap)])
 
 
+def segments_trace(segments: list[np.ndarray], **trace: Any) -> go.Scatter:
+    """Polylines of the plane (each a k x 2 array of points) as one line trace, a gap between any two
+    (:func:`nan_join`); ``trace``: the trace's other keywords (name, line, hover, ...)."""
+    joined = nan_join(segments)
+    return go.Scatter(x=joined[:, 0], y=joined[:, 1], mode="lines", **trace)
+
+
 # ----------------------------------------------------------------------------------------------
 # layouts
 
@@ -209,6 +218,12 @@ def message_figure(title: str, message: str) -> go.Figure:
 # traces
 
 
+def point_markers(points: np.ndarray, **trace: Any) -> go.Scatter:
+    """Points of the plane (the rows of an n x 2 array) as one marker trace; ``trace``: the trace's other
+    keywords (name, marker, hover, ...)."""
+    return go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", **trace)
+
+
 def label_traces(
     X: np.ndarray, y: np.ndarray, customdata: np.ndarray, hovertemplate: str, size: int = 9
 ) -> list[go.Scatter]:
@@ -222,10 +237,8 @@ def label_traces(
         if not np.any(mask):
             continue
         traces.append(
-            go.Scatter(
-                x=X[mask, 0],
-                y=X[mask, 1],
-                mode="markers",
+            point_markers(
+                X[mask],
                 name=f"{name} ({int(mask.sum())})",
                 marker=dict(size=size, color=colour, symbol=symbol, line=dict(width=1.2, color="white")),
                 customdata=customdata[mask],
