@@ -152,6 +152,12 @@ def _project(X_adv: np.ndarray, X: np.ndarray, eps: float, norm: str) -> np.ndar
     return X + delta * scale
 
 
+def _fgsm_point(X: np.ndarray, g: np.ndarray, eps: float, norm: str) -> np.ndarray:
+    """The FGSM point of each row: one step of length eps along the steepest ascent of the gradient g,
+    kept in the ball (``x + eps sign(g)`` for l_inf, ``x + eps g / ||g||_2`` for l2)."""
+    return _project(X + eps * _ascent_step(g, norm), X, eps, norm)
+
+
 def _random_in_ball(rng: np.random.Generator, shape: tuple[int, int], eps: float, norm: str) -> np.ndarray:
     """Uniform random offsets in the l_inf box or the l2 ball of radius eps (one per row)."""
     if norm == "inf":
@@ -190,8 +196,7 @@ def fgsm(
     if eps == 0.0:
         return _result(network, X.copy(), y, pm1, loss, 0.0, norm)
     _, g = _value_and_direction(network, X, y, loss)
-    X_adv = _project(X + eps * _ascent_step(g, norm), X, eps, norm)
-    return _result(network, X_adv, y, pm1, loss, eps, norm)
+    return _result(network, _fgsm_point(X, g, eps, norm), y, pm1, loss, eps, norm)
 
 
 def pgd(
@@ -236,7 +241,7 @@ def pgd(
         best_v[better] = vc[better]
         best_X[better] = Xc[better]
 
-    X_f = _project(X + eps * _ascent_step(g0, norm), X, eps, norm)  # the FGSM point
+    X_f = _fgsm_point(X, g0, eps, norm)
     consider(X_f, _value_and_direction(network, X_f, y, loss)[0])
     for run in range(int(restarts) + 1):
         Xc = X.copy() if run == 0 else X + _random_in_ball(rng, X.shape, eps, norm)

@@ -39,6 +39,7 @@ same as ``--pattern-seed`` / ``--init-seed`` on the command line); a ``RandomSta
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -69,15 +70,6 @@ DEFAULT_SAMPLED_PATTERNS = 30
 _CLASSIFIER_LOSSES = tuple(LOSS_NAMES)
 # Fitted attributes of one network: set by two-class (and regression) fits only.
 _SINGLE_ATTRIBUTES = ("result_", "network_", "W_", "alpha_", "objective_", "history_", "certificate_")
-# The SGD estimators' parameters that train_sgd takes under the same name.
-_SGD_SETTINGS = ("beta", "optimizer", "width", "lr", "epochs", "batch_size", "init_scale", "momentum")
-
-
-def _store_params(estimator: BaseEstimator, params: dict[str, Any]) -> None:
-    """``__init__``'s only work (the scikit-learn contract): keep every parameter unchanged."""
-    for name, value in params.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)
 
 
 def _engine_seed(random_state: Any) -> int:
@@ -144,10 +136,10 @@ class _SGDFit:
     """Gradient training from a random start (engine.gradient.sgd.train_sgd)."""
 
     def _train(self, X: np.ndarray, y: np.ndarray, loss: Loss, seed: int):
-        from engine.gradient.sgd import train_sgd
+        from engine.gradient.sgd import SGD_SETTINGS, train_sgd
 
-        settings = {name: getattr(self, name) for name in _SGD_SETTINGS}
-        result = train_sgd(X, y, loss=loss, seed=seed, **settings)
+        settings = {name: getattr(self, name) for name in SGD_SETTINGS}
+        result = train_sgd(X, y, loss=loss, beta=self.beta, seed=seed, **settings)
         if result.diverged:
             warnings.warn(result.message, ConvergenceWarning, stacklevel=5)
         return result
@@ -251,10 +243,46 @@ class _ReLURegressor(RegressorMixin, _NetworkEstimator):
         return self._outputs(X)[:, 0]
 
 
+# ----------------------------------------------------------------------------- the parameters
+# Each family's parameters are declared once, as dataclass fields; ``@dataclass`` writes every
+# estimator's ``__init__`` from them: explicit keyword parameters in this order, each stored unchanged
+# (the scikit-learn contract; ``get_params`` reads that signature). The classifier's ``loss`` comes
+# first: dataclass fields are collected from the bases in reverse method resolution order.
+# ``eq=False, repr=False`` keep scikit-learn's identity comparison and repr.
+
+
+@dataclass(eq=False, repr=False)
+class _ClassifierParameters:
+    loss: str = "hinge"
+
+
+@dataclass(eq=False, repr=False)
+class _ConvexParameters:
+    beta: float = 1e-3
+    patterns: str | int = "auto"
+    solver: str = "auto"
+    tol: float = 1e-6
+    random_state: Any = 0
+
+
+@dataclass(eq=False, repr=False)
+class _SGDParameters:
+    beta: float = 1e-3
+    optimizer: str = "adam"
+    width: int = 50
+    lr: float = 1e-2
+    epochs: int = 200
+    batch_size: int = 32
+    init_scale: float = 1.0
+    momentum: float = 0.9
+    random_state: Any = 0
+
+
 # ----------------------------------------------------------------------------- the four estimators
 
 
-class ConvexReLUClassifier(_ConvexFit, _ReLUClassifier):
+@dataclass(eq=False, repr=False)
+class ConvexReLUClassifier(_ConvexFit, _ReLUClassifier, _ConvexParameters, _ClassifierParameters):
     """Two-layer ReLU classifier at the global optimum of J, by the convex program.
 
     Parameters: ``loss`` (``"hinge"``, ``"logistic"`` or ``"squared"`` on +-1 labels), ``beta > 0``
@@ -264,36 +292,17 @@ class ConvexReLUClassifier(_ConvexFit, _ReLUClassifier):
     (pattern sampler seed).
     """
 
-    def __init__(
-        self,
-        loss: str = "hinge",
-        beta: float = 1e-3,
-        patterns: str | int = "auto",
-        solver: str = "auto",
-        tol: float = 1e-6,
-        random_state: Any = 0,
-    ) -> None:
-        _store_params(self, locals())
 
-
-class ConvexReLURegressor(_ConvexFit, _ReLURegressor):
+@dataclass(eq=False, repr=False)
+class ConvexReLURegressor(_ConvexFit, _ReLURegressor, _ConvexParameters):
     """Two-layer ReLU regressor (squared loss) at the global optimum of J, by the convex program.
 
     Parameters as :class:`ConvexReLUClassifier`, without ``loss``.
     """
 
-    def __init__(
-        self,
-        beta: float = 1e-3,
-        patterns: str | int = "auto",
-        solver: str = "auto",
-        tol: float = 1e-6,
-        random_state: Any = 0,
-    ) -> None:
-        _store_params(self, locals())
 
-
-class SGDReLUClassifier(_SGDFit, _ReLUClassifier):
+@dataclass(eq=False, repr=False)
+class SGDReLUClassifier(_SGDFit, _ReLUClassifier, _SGDParameters, _ClassifierParameters):
     """Two-layer ReLU classifier trained by a gradient method on J (engine.gradient.sgd.train_sgd).
 
     Parameters: ``loss``, ``beta >= 0``, ``optimizer`` (gd, sgd, momentum, nesterov, adam), ``width``
@@ -302,38 +311,10 @@ class SGDReLUClassifier(_SGDFit, _ReLUClassifier):
     weights and minibatch shuffles). A diverged run keeps its last good iterate and warns.
     """
 
-    def __init__(
-        self,
-        loss: str = "hinge",
-        beta: float = 1e-3,
-        optimizer: str = "adam",
-        width: int = 50,
-        lr: float = 1e-2,
-        epochs: int = 200,
-        batch_size: int = 32,
-        init_scale: float = 1.0,
-        momentum: float = 0.9,
-        random_state: Any = 0,
-    ) -> None:
-        _store_params(self, locals())
 
-
-class SGDReLURegressor(_SGDFit, _ReLURegressor):
+@dataclass(eq=False, repr=False)
+class SGDReLURegressor(_SGDFit, _ReLURegressor, _SGDParameters):
     """Two-layer ReLU regressor (squared loss) trained by a gradient method on J.
 
     Parameters as :class:`SGDReLUClassifier`, without ``loss``.
     """
-
-    def __init__(
-        self,
-        beta: float = 1e-3,
-        optimizer: str = "adam",
-        width: int = 50,
-        lr: float = 1e-2,
-        epochs: int = 200,
-        batch_size: int = 32,
-        init_scale: float = 1.0,
-        momentum: float = 0.9,
-        random_state: Any = 0,
-    ) -> None:
-        _store_params(self, locals())

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.gradient.sgd import OPTIMIZERS, is_classification_labels, train_sgd
+from engine.gradient.sgd import OPTIMIZERS, SGD_SETTINGS, is_classification_labels, train_sgd
 from engine.losses import LOSS_NAMES
 from engine.network import TwoLayerReLU, accuracy
 
@@ -125,18 +125,7 @@ class RunSpec:
 _DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(RunSpec)}
 _ALWAYS = ("seed", "loss", "beta", "method", "tol", "eps", "norm")  # settings of every run
 _CONVEX = ("patterns", "pattern_seed", "solver")
-_SGD = (
-    "optimizer",
-    "width",
-    "lr",
-    "epochs",
-    "batch_size",
-    "init_scale",
-    "momentum",
-    "init_seed",
-    "pgd_steps",
-    "pgd_restarts",
-)
+_SGD = (*SGD_SETTINGS, "init_seed", "pgd_steps", "pgd_restarts")
 #: The defaults of the settings that apply to one method only (applied by :func:`check`, so that
 #: such a setting given to the other method is reported instead of silently ignored).
 SGD_DEFAULTS: dict[str, Any] = {name: _DEFAULTS[name] for name in _SGD}
@@ -397,6 +386,20 @@ def load_data(spec: RunSpec) -> RunData:
 # ----------------------------------------------------------------------------- training
 
 
+#: The report fields of a run without a dual bound (the robust program, gradient training).
+_NO_BOUND: dict[str, Any] = {"lower_bound": None, "gap": None, "relative_gap": None, "certified": False}
+
+
+def _program_keywords(spec: RunSpec) -> dict[str, Any]:
+    """The settings the convex and the robust program both take: the objective and the patterns."""
+    return {
+        "loss": spec.loss,
+        "beta": spec.beta,
+        "patterns": spec.patterns,
+        "pattern_seed": spec.pattern_seed,
+    }
+
+
 def _fit_robust_convex(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, Any]]:
     """The convex robust program (engine/robust/program.py): its objective is the robust one, an upper
     bound."""
@@ -409,24 +412,11 @@ def _fit_robust_convex(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict
             f"not --solver {spec.solver}",
             2,
         )
-    res = solve_robust(
-        data.X,
-        data.y,
-        loss=spec.loss,
-        beta=spec.beta,
-        eps=spec.eps,
-        norm=spec.norm,
-        patterns=spec.patterns,
-        pattern_seed=spec.pattern_seed,
-        solver=solver,
-    )
+    res = solve_robust(data.X, data.y, **_program_keywords(spec), eps=spec.eps, norm=spec.norm, solver=solver)
     return res.network, {
         "objective": res.objective,
         "nominal_objective": res.nominal_objective,
-        "lower_bound": None,
-        "gap": None,
-        "relative_gap": None,
-        "certified": False,
+        **_NO_BOUND,
         "time_s": res.time_s,
         "solver": f"robust:{solver}",
         "patterns": int(res.patterns),
@@ -443,16 +433,7 @@ def _fit_convex(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, A
     if spec.eps > 0:
         return _fit_robust_convex(spec, data)
 
-    res = solve_convex(
-        data.X,
-        data.y,
-        loss=spec.loss,
-        beta=spec.beta,
-        patterns=spec.patterns,
-        pattern_seed=spec.pattern_seed,
-        solver=spec.solver,
-        tol=spec.tol,
-    )
+    res = solve_convex(data.X, data.y, **_program_keywords(spec), solver=spec.solver, tol=spec.tol)
     cert = res.certificate
     lower = res.lower_bound
     return res.network, {
@@ -484,24 +465,15 @@ def _fit_sgd(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, Any]
         data.y,
         loss=spec.loss,
         beta=spec.beta,
-        optimizer=spec.optimizer,
-        width=spec.width,
-        lr=spec.lr,
-        epochs=spec.epochs,
-        batch_size=spec.batch_size,
-        init_scale=spec.init_scale,
         seed=spec.init_seed,
-        momentum=spec.momentum,
+        **{name: getattr(spec, name) for name in SGD_SETTINGS},
         X_test=data.X_test,
         y_test=data.y_test,
         adversarial=adversarial,
     )
     out: dict[str, Any] = {
         "objective": res.objective,
-        "lower_bound": None,
-        "gap": None,
-        "relative_gap": None,
-        "certified": False,
+        **_NO_BOUND,
         "time_s": res.time_s,
         "solver": f"sgd:{res.optimizer}",
         "patterns": None,

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine.figures.playground import decision_boundary_figure
-from engine.figures.style import GRID_LINES, LEGEND_FONT, Bounds, title_style
+from engine.figures.style import GRID_LINES, LEGEND_FONT, Bounds, point_markers, title_style
 from engine.network import TwoLayerReLU
 from engine.robust.evaluation import AccuracyCurves, PointStatus
 
@@ -73,10 +73,8 @@ def ball_traces(X: np.ndarray, status: PointStatus) -> list[go.Scatter]:
                 x=xs, y=ys, mode="lines", name=name, line=dict(color=colour, width=1.6), hoverinfo="skip"
             )
         else:  # no ball to draw: ring the points instead
-            trace = go.Scatter(
-                x=X[mask, 0],
-                y=X[mask, 1],
-                mode="markers",
+            trace = point_markers(
+                X[mask],
                 name=name,
                 marker=dict(size=15, symbol="circle-open", color=colour, line=dict(width=2)),
                 hoverinfo="skip",
@@ -151,10 +149,8 @@ def status_hover_trace(
     worst = status.worst_margin if status.worst_margin is not None else np.full(len(y), np.nan)
     labels = np.array([STATUSES[k][0].removeprefix("ball: ") for k in status.status], dtype=object)
     custom = np.column_stack([np.arange(1, len(y) + 1), y, margin, worst, labels]).astype(object)
-    return go.Scatter(
-        x=X[:, 0],
-        y=X[:, 1],
-        mode="markers",
+    return point_markers(
+        X,
         marker=dict(size=14, color="rgba(0,0,0,0)"),
         customdata=custom,
         hovertemplate=(
@@ -168,6 +164,12 @@ def status_hover_trace(
 
 
 _NET_COLOURS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd")
+# Each accuracy curve's line (in the network's colour) and markers (None: a line only).
+_CURVE_STYLES: dict[str, tuple[dict, dict | None]] = {
+    "clean": (dict(dash="dot", width=1.5), None),
+    "PGD": (dict(dash="dash", width=2), dict(size=6, symbol="diamond-open")),
+    "certified": (dict(width=2.5), dict(size=6)),
+}
 
 
 def accuracy_figure(curves: AccuracyCurves, *, eps: float, title: str) -> go.Figure:
@@ -176,38 +178,24 @@ def accuracy_figure(curves: AccuracyCurves, *, eps: float, title: str) -> go.Fig
     r = curves.radii
     for i, name in enumerate(curves.pgd):
         colour = _NET_COLOURS[i % len(_NET_COLOURS)]
-        fig.add_trace(
-            go.Scatter(
-                x=[r[0], r[-1]],
-                y=[curves.clean[name]] * 2,
-                mode="lines",
-                name=f"{name}: clean",
-                line=dict(color=colour, dash="dot", width=1.5),
-                legendgroup=name,
+        series = {
+            "clean": ([r[0], r[-1]], [curves.clean[name]] * 2),
+            "PGD": (r, curves.pgd[name]),
+            "certified": (r, curves.certified[name]),
+        }
+        for kind, (x, y) in series.items():
+            line, marker = _CURVE_STYLES[kind]
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=y,
+                    mode="lines" if marker is None else "lines+markers",
+                    name=f"{name}: {kind}",
+                    line=dict(color=colour, **line),
+                    marker=marker,
+                    legendgroup=name,
+                )
             )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=r,
-                y=curves.pgd[name],
-                mode="lines+markers",
-                name=f"{name}: PGD",
-                line=dict(color=colour, dash="dash", width=2),
-                marker=dict(size=6, symbol="diamond-open"),
-                legendgroup=name,
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=r,
-                y=curves.certified[name],
-                mode="lines+markers",
-                name=f"{name}: certified",
-                line=dict(color=colour, width=2.5),
-                marker=dict(size=6),
-                legendgroup=name,
-            )
-        )
     fig.add_vline(x=float(eps), line=dict(color="#111111", width=1.5, dash="dot"))
     fig.add_annotation(x=float(eps), y=1.04, yref="y", text=f"ε = {eps:g}", showarrow=False, xanchor="left")
     ball = "ℓ∞ box" if curves.norm == "inf" else "ℓ2 disc"

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from engine.figures.style import GRID_LINES, base_layout, label_traces
+from engine.figures.style import GRID_LINES, base_layout, label_traces, point_markers
 
 __all__ = ["GRID_CURVE", "MIN_HALF_WIDTH", "click_box", "grid_step", "points_figure"]
 
@@ -71,10 +71,8 @@ def points_figure(
             fig.add_trace(trace)
     elif X.shape[0]:
         fig.add_trace(
-            go.Scatter(
-                x=X[:, 0],
-                y=X[:, 1],
-                mode="markers",
+            point_markers(
+                X,
                 name=f"target y ({X.shape[0]})",
                 marker=dict(
                     size=11,

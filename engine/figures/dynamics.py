@@ -21,6 +21,7 @@ from engine.figures.style import (
     add_gap_series,
     gap_floor,
     legend_below_layout,
+    log_gap_layout,
     message_figure,
     reference_line,
 )
@@ -40,8 +41,11 @@ OPTIMIZER_COLOURS = {"gd": "#1f77b4", "momentum": "#ff7f0e", "nesterov": "#2ca02
 OPTIMIZER_NAMES = {"gd": "GD", "sgd": "SGD", "momentum": "heavy ball", "nesterov": "Nesterov", "adam": "Adam"}
 
 
-def _layout(fig: go.Figure, title: str, height: int = 460) -> None:
-    legend_below_layout(fig, title, height, top=80)
+_HEIGHT, _TOP = 460, 80  # this page's figures: their height and the room for a two-line title
+
+
+def _layout(fig: go.Figure, title: str, height: int = _HEIGHT) -> None:
+    legend_below_layout(fig, title, height, top=_TOP)
 
 
 def sharpness_figure(traces: Sequence[SharpnessTrace], *, title: str) -> go.Figure:
@@ -148,26 +152,12 @@ def xor_figure(trace: XORTrace, *, level: float, title: str) -> go.Figure:
         annotation_text=f"generalisation level {level:.0%}",
         annotation_position="bottom right",
     )
-    fit = trace.fit_step()
-    if fit is not None:
-        reference_line(
-            fig,
-            [max(fit, 0.7)] * 2,
-            [0, 1.04],
-            f"all training labels fitted (step {fit})",
-            "#1f77b4",
-            width=1,
-        )
-    late = trace.generalise_step(level)
-    if late is not None:
-        reference_line(
-            fig,
-            [max(late, 0.7)] * 2,
-            [0, 1.04],
-            f"test accuracy ≥ {level:.0%} (step {late})",
-            "#2ca02c",
-            width=1,
-        )
+    for step, name, colour in (
+        (trace.fit_step(), "all training labels fitted", "#1f77b4"),
+        (trace.generalise_step(level), f"test accuracy ≥ {level:.0%}", "#2ca02c"),
+    ):
+        if step is not None:
+            reference_line(fig, [max(step, 0.7)] * 2, [0, 1.04], f"{name} (step {step})", colour, width=1)
     _layout(fig, title)
     fig.update_xaxes(
         title_text="gradient-descent step (log scale; step 0 at the left edge)", type="log", **GRID_LINES
@@ -201,12 +191,16 @@ def momentum_figure(curves: Sequence[MomentumCurve], optimum: float | None, *, t
             x_label="step",
         )
     sub = f"certified optimum J* = {optimum:.6g}" if optimum is not None else "no optimum: the objective J"
-    if any(np.any(g[np.isfinite(g)] <= 0) for g in gaps):
-        sub += f"; gaps ≤ 0 as triangles at {floor:.0e}"
-    _layout(fig, f"{title}<br><sup>{sub}</sup>")
-    fig.update_xaxes(title_text="full-batch step", type="log", **GRID_LINES)
-    fig.update_yaxes(
-        title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **GRID_LINES
+    any_below = any(np.any(g[np.isfinite(g)] <= 0) for g in gaps)
+    log_gap_layout(
+        fig,
+        title,
+        sub,
+        x_title="full-batch step",
+        optimum=optimum,
+        floor=floor if any_below else None,
+        height=_HEIGHT,
+        top=_TOP,
     )
     return fig
 

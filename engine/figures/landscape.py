@@ -22,6 +22,7 @@ from engine.figures.style import (
     add_gap_series,
     gap_floor,
     legend_below_layout,
+    log_gap_layout,
     log_ticks,
     message_figure,
     reference_line,
@@ -149,12 +150,9 @@ def width_sweep_figure(
             col=1,
         )
     sub = "gap to the certified optimum J*" if optimum is not None else "objective J (no optimum)"
-    if np.any(best <= 0) or np.any(median <= 0):
-        sub += f"; gaps ≤ 0 as triangles at {floor:.0e}"
-    legend_below_layout(fig, f"{title}<br><sup>{sub}</sup>")
-    fig.update_xaxes(title_text="width m (neurons)", type="log", **GRID_LINES)
-    fig.update_yaxes(
-        title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **GRID_LINES
+    any_below = np.any(best <= 0) or np.any(median <= 0)
+    log_gap_layout(
+        fig, title, sub, x_title="width m (neurons)", optimum=optimum, floor=floor if any_below else None
     )
     return fig
 

@@ -10,8 +10,8 @@ neuron directions, and how the sampled program approaches the global optimum (no
 * :func:`approximation_figure`: the optimum of the sampled program against the number of draws, with
   the certified optimum.
 
-Gaps <= 0 follow engine/figures/style.py: red-edged triangles at a floor a decade below the smallest
-positive gap, with the true value on hover.
+The approximation figure draws gaps <= 0 by the convention of engine/figures/style.py
+(:func:`~engine.figures.style.add_gap_series`).
 """
 
 from __future__ import annotations
@@ -26,16 +26,21 @@ from engine.figures.style import (
     FIG_HEIGHT,
     GAP_BELOW_COLOUR,
     LEGEND_FONT,
+    LOWER_BOUND_LINE,
+    OPTIMUM_LINE,
     Bounds,
     add_gap_series,
+    add_level_line,
     base_layout,
     gap_floor,
     label_traces,
+    legend_below_layout,
     log_ticks,
     message_figure,
-    nan_join,
     plot_bounds,
+    point_markers,
     segment_in_box,
+    segments_trace,
     title_style,
 )
 from engine.network import lift
@@ -88,22 +93,17 @@ def arrangement_plane_figure(
     fig = go.Figure()
     opacity = float(np.clip(6.0 / math.sqrt(max(len(lines), 1)), 0.12, 0.8))
     if lines:
-        L, T = nan_join(lines), nan_join(ticks)
         fig.add_trace(
-            go.Scatter(
-                x=L[:, 0],
-                y=L[:, 1],
-                mode="lines",
+            segments_trace(
+                lines,
                 name=f"line g·(x, 1) = 0 of a sampled direction ({len(lines)})",
                 line=dict(color=f"rgba(40,40,40,{opacity:.2f})", width=1),
                 hoverinfo="skip",
             )
         )
         fig.add_trace(
-            go.Scatter(
-                x=T[:, 0],
-                y=T[:, 1],
-                mode="lines",
+            segments_trace(
+                ticks,
                 name="tick: positive side (points there are on)",
                 line=dict(color=f"rgba(214,39,40,{max(opacity, 0.35):.2f})", width=2),
                 hoverinfo="skip",
@@ -111,10 +111,8 @@ def arrangement_plane_figure(
         )
     if task == "regression":
         fig.add_trace(
-            go.Scatter(
-                x=X[:, 0],
-                y=X[:, 1],
-                mode="markers",
+            point_markers(
+                X,
                 name=f"training points ({len(y)})",
                 marker=dict(size=8, color=y, colorscale="Viridis", line=dict(width=1, color="black")),
                 hovertemplate="x = (%{x:.2f}, %{y:.2f})<extra></extra>",
@@ -194,13 +192,9 @@ def direction_sphere_figure(
             col=col,
         )
         pts = sign * halves  # the lower half is the negative of the upper one
-        segs = [p[:, :2] for p in pts]
-        L = nan_join(segs)
         fig.add_trace(
-            go.Scatter(
-                x=L[:, 0],
-                y=L[:, 1],
-                mode="lines",
+            segments_trace(
+                [p[:, :2] for p in pts],
                 line=dict(color=CIRCLE_COLOUR, width=1),
                 name=f"great circle z_k·w = 0 of a training point ({len(Zu)})",
                 showlegend=col == 1,
@@ -338,30 +332,12 @@ def approximation_figure(
     span = [float(counts[0]), float(counts[-1])]
     if optimum is not None:
         name = "certified global optimum" if curve.certified else "reference optimum (not certified)"
-        fig.add_trace(
-            go.Scatter(
-                x=span,
-                y=[optimum, optimum],
-                mode="lines",
-                name=f"{name}: {optimum:.6g}",
-                line=dict(color="black", width=2, dash="dash"),
-                hovertemplate=f"{name}<br>J* = {optimum:.6g}<extra></extra>",
-            ),
-            row=1,
-            col=1,
+        add_level_line(
+            fig, span, optimum, f"{name}: {optimum:.6g}", OPTIMUM_LINE, hover=f"{name}<br>J* = {optimum:.6g}"
         )
         if curve.lower_bound is not None and not curve.certified:
-            fig.add_trace(
-                go.Scatter(
-                    x=span,
-                    y=[curve.lower_bound, curve.lower_bound],
-                    mode="lines",
-                    name=f"dual lower bound: {curve.lower_bound:.6g}",
-                    line=dict(color="#2ca02c", width=2, dash="dot"),
-                ),
-                row=1,
-                col=1,
-            )
+            bound = curve.lower_bound
+            add_level_line(fig, span, bound, f"dual lower bound: {bound:.6g}", LOWER_BOUND_LINE)
         gap = J[ok] - optimum
         floor = gap_floor(gap)
         add_gap_series(
@@ -407,14 +383,7 @@ def approximation_figure(
     )
     fig.update_yaxes(showgrid=True, gridcolor="#eeeeee")
     fig.update_yaxes(title_text="objective", row=1, col=1)
-    fig.update_layout(
-        title=title_style(
-            f"{title}<br><sup>numbers above the markers: distinct exact patterns hit "
-            f"(of {curve.exact_count})</sup>"
-        ),
-        height=560 if rows == 2 else 380,
-        margin=dict(l=10, r=10, t=80, b=10),
-        plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0.0, font=LEGEND_FONT),
-    )
+    sub = f"numbers above the markers: distinct exact patterns hit (of {curve.exact_count})"
+    height = 560 if rows == 2 else 380
+    legend_below_layout(fig, f"{title}<br><sup>{sub}</sup>", height, 80, legend_y=-0.12, hover_font_size=None)
     return fig

@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,18 +32,22 @@ from engine.figures.style import (
     BOUNDARY_COLOUR,
     GAP_BELOW_COLOUR,
     GRID_LINES,
-    LEGEND_FONT,
     LINE_COLOUR,
+    LOWER_BOUND_LINE,
+    OPTIMUM_LINE,
     Bounds,
+    add_gaps_below,
+    add_level_line,
     base_layout,
     gap_floor,
     grid_points,
     label_traces,
+    legend_below_layout,
     log_ticks,
     message_figure,
     plot_bounds,
+    point_markers,
     segment_in_box,
-    title_style,
 )
 from engine.network import TwoLayerReLU
 from engine.results import Certificate, ConvexResult, TrainHistory, TrainResult
@@ -108,47 +114,57 @@ def decision_boundary_figure(
     # float32 halves what travels to the browser; plenty for colours and a contour.
     F = network.predict(P).reshape(grid, grid).astype(np.float32)
     f_data = network.predict(X)
+    surface = _Surface(xs, ys, F, X, y, f_data)
     fig = go.Figure()
     if task == "regression":
-        _regression_layers(fig, xs, ys, F, X, y, f_data)
+        _regression_layers(fig, surface)
     else:
-        _classification_layers(fig, xs, ys, F, X, y, f_data)
+        _classification_layers(fig, surface)
     base_layout(fig, title, bounds)
     return fig
 
 
-def _classification_layers(
-    fig: go.Figure,
-    xs: np.ndarray,
-    ys: np.ndarray,
-    F: np.ndarray,
-    X: np.ndarray,
-    y: np.ndarray,
-    f_data: np.ndarray,
-) -> None:
+@dataclass(frozen=True)
+class _Surface:
+    """The network output f sampled for a plane figure: on the grid, ``F[i, j] = f(xs[j], ys[i])``; at
+    the training points (X, y), ``f_data``."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    F: np.ndarray
+    X: np.ndarray
+    y: np.ndarray
+    f_data: np.ndarray
+
+    def heatmap(
+        self, colorscale: str, zmin: float, zmax: float, colour_title: str, **extra: Any
+    ) -> go.Heatmap:
+        """F as a heatmap on the colour range [zmin, zmax], its colour bar titled ``colour_title``."""
+        return go.Heatmap(
+            x=self.xs,
+            y=self.ys,
+            z=self.F,
+            colorscale=colorscale,
+            zmin=zmin,
+            zmax=zmax,
+            colorbar=dict(title=dict(text=colour_title, side="right"), thickness=12, len=0.8),
+            hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>f(x) = %{z:.3f}<extra></extra>",
+            showlegend=False,
+            **extra,
+        )
+
+
+def _classification_layers(fig: go.Figure, surface: _Surface) -> None:
+    X, y, F, f_data = surface.X, surface.y, surface.F, surface.f_data
     # Colour range: symmetric, wide enough to show the margin region |f| <= 1 but not dominated by
     # large values far from the data.
     c = float(max(1.0, np.percentile(np.abs(F), 95)))
-    fig.add_trace(
-        go.Heatmap(
-            x=xs,
-            y=ys,
-            z=F,
-            colorscale="RdBu",
-            zmid=0.0,
-            zmin=-c,
-            zmax=c,
-            colorbar=dict(title=dict(text="f(x)", side="right"), thickness=12, len=0.8),
-            hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>f(x) = %{z:.3f}<extra></extra>",
-            name="f(x)",
-            showlegend=False,
-        )
-    )
+    fig.add_trace(surface.heatmap("RdBu", -c, c, "f(x)", zmid=0.0, name="f(x)"))
     if np.nanmin(F) < 0.0 < np.nanmax(F):
         fig.add_trace(
             go.Contour(
-                x=xs,
-                y=ys,
+                x=surface.xs,
+                y=surface.ys,
                 z=F,
                 autocontour=False,
                 contours=dict(start=0.0, end=0.0, size=1.0, coloring="lines", showlabels=False),
@@ -171,10 +187,8 @@ def _classification_layers(
     wrong = margin <= 0.0
     if np.any(wrong):
         fig.add_trace(
-            go.Scatter(
-                x=X[wrong, 0],
-                y=X[wrong, 1],
-                mode="markers",
+            point_markers(
+                X[wrong],
                 name=f"misclassified ({int(wrong.sum())})",
                 marker=dict(size=17, symbol="circle-open", color="black", line=dict(width=2)),
                 hoverinfo="skip",
@@ -182,38 +196,17 @@ def _classification_layers(
         )
 
 
-def _regression_layers(
-    fig: go.Figure,
-    xs: np.ndarray,
-    ys: np.ndarray,
-    F: np.ndarray,
-    X: np.ndarray,
-    y: np.ndarray,
-    f_data: np.ndarray,
-) -> None:
-    lo = float(min(np.min(y), np.percentile(F, 2)))
-    hi = float(max(np.max(y), np.percentile(F, 98)))
+def _regression_layers(fig: go.Figure, surface: _Surface) -> None:
+    X, y, f_data = surface.X, surface.y, surface.f_data
+    lo = float(min(np.min(y), np.percentile(surface.F, 2)))
+    hi = float(max(np.max(y), np.percentile(surface.F, 98)))
     if hi <= lo:
         hi = lo + 1.0
-    fig.add_trace(
-        go.Heatmap(
-            x=xs,
-            y=ys,
-            z=F,
-            colorscale="Viridis",
-            zmin=lo,
-            zmax=hi,
-            colorbar=dict(title=dict(text="f(x), target", side="right"), thickness=12, len=0.8),
-            hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>f(x) = %{z:.3f}<extra></extra>",
-            showlegend=False,
-        )
-    )
+    fig.add_trace(surface.heatmap("Viridis", lo, hi, "f(x), target"))
     custom = np.column_stack([y, f_data, f_data - y])
     fig.add_trace(
-        go.Scatter(
-            x=X[:, 0],
-            y=X[:, 1],
-            mode="markers",
+        point_markers(
+            X,
             name=f"training points ({len(y)}), coloured by target",
             marker=dict(
                 size=10, color=y, colorscale="Viridis", cmin=lo, cmax=hi, line=dict(width=1.2, color="black")
@@ -405,10 +398,8 @@ def activation_regions_figure(
                 fig.add_trace(trace)
         else:
             fig.add_trace(
-                go.Scatter(
-                    x=X[:, 0],
-                    y=X[:, 1],
-                    mode="markers",
+                point_markers(
+                    X,
                     name=f"training points ({len(X)})",
                     marker=dict(size=7, color="black", line=dict(width=1, color="white")),
                     text=point_text,
@@ -469,24 +460,6 @@ def _region_hover(row: np.ndarray, live: np.ndarray) -> str:
 # objective vs step
 
 
-def _horizontal_line(
-    fig: go.Figure, x_span: list[float], value: float, name: str, line: dict, hover: str
-) -> None:
-    """A labelled horizontal reference line in the objective panel (row 1)."""
-    fig.add_trace(
-        go.Scatter(
-            x=x_span,
-            y=[value, value],
-            mode="lines",
-            name=name,
-            line=line,
-            hovertemplate=f"{hover}<extra></extra>",
-        ),
-        row=1,
-        col=1,
-    )
-
-
 def objective_figure(
     history: TrainHistory,
     *,
@@ -536,22 +509,22 @@ def objective_figure(
     if optimum_label:
         opt_name = f"{opt_name} — {optimum_label}"
     if has_gap:
-        _horizontal_line(
+        add_level_line(
             fig,
             x_span,
             optimum,
             f"{opt_name}: {optimum:.6g}",
-            dict(color="black", width=2, dash="dash"),
-            f"{opt_name}<br>J* = {optimum:.6g}",
+            OPTIMUM_LINE,
+            hover=f"{opt_name}<br>J* = {optimum:.6g}",
         )
     if lower_bound is not None and math.isfinite(lower_bound) and not certified:
-        _horizontal_line(
+        add_level_line(
             fig,
             x_span,
             lower_bound,
             f"dual lower bound on the global optimum: {lower_bound:.6g}",
-            dict(color="#2ca02c", width=2, dash="dot"),
-            f"dual lower bound<br>{lower_bound:.6g}",
+            LOWER_BOUND_LINE,
+            hover=f"dual lower bound<br>{lower_bound:.6g}",
         )
     if has_gap:
         _gap_traces(fig, steps[finite], J[finite] - float(optimum))
@@ -581,14 +554,8 @@ def objective_figure(
         top = np.append(top, optimum)
     fig.update_yaxes(title_text="J", type="log", row=1, col=1, exponentformat="power", **log_ticks(top))
     fig.update_xaxes(title_text="optimizer step", row=rows, col=1)
-    fig.update_layout(
-        title=title_style(title),
-        height=560 if rows == 2 else 360,
-        margin=dict(l=10, r=10, t=60, b=10),
-        plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0.0, font=LEGEND_FONT),
-        hovermode="x unified",
-    )
+    height = 560 if rows == 2 else 360
+    legend_below_layout(fig, title, height, legend_y=-0.12, hover_font_size=None, hovermode="x unified")
     fig.update_xaxes(**GRID_LINES)
     fig.update_yaxes(**GRID_LINES)
     return fig
@@ -611,21 +578,17 @@ def _gap_traces(fig: go.Figure, steps: np.ndarray, gap: np.ndarray) -> None:
         row=2,
         col=1,
     )
-    below = ~positive
-    if np.any(below):
-        fig.add_trace(
-            go.Scatter(
-                x=steps[below],
-                y=np.full(int(below.sum()), floor),
-                mode="markers",
-                name=f"J ≤ optimum (gap ≤ 0, drawn at {floor:.0e}; hover for the value)",
-                marker=dict(color=GAP_BELOW_COLOUR, symbol="triangle-down", size=8),
-                customdata=gap[below],
-                hovertemplate="gap = %{customdata:.3e} (≤ 0: J at or below the optimum line)<extra></extra>",
-            ),
-            row=2,
-            col=1,
-        )
+    add_gaps_below(
+        fig,
+        steps,
+        gap,
+        floor,
+        name=f"J ≤ optimum (gap ≤ 0, drawn at {floor:.0e}; hover for the value)",
+        marker=dict(color=GAP_BELOW_COLOUR, symbol="triangle-down", size=8),
+        hovertemplate="gap = %{customdata:.3e} (≤ 0: J at or below the optimum line)<extra></extra>",
+        row=2,
+        col=1,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -677,34 +640,22 @@ def numbers_table(
     convex_result: ConvexResult | None,
     train_result: TrainResult | None,
     *,
-    X: np.ndarray,
-    y: np.ndarray,
-    X_test: np.ndarray | None = None,
-    y_test: np.ndarray | None = None,
-    sgd_certificate: Certificate | None = None,
-    task: str = "classification",
     sgd_label: str = "SGD",
+    **data: Any,
 ) -> pd.DataFrame:
     """The numbers table for display: rows are quantities, columns "Convex" and ``sgd_label`` (strings).
 
-    The numbers are :func:`engine.studies.summary.summarize`'s: the SGD column's bound and gap come
-    from ``sgd_certificate`` (``certify`` on the SGD network); a missing result shows as a column of
+    ``data`` are the keywords of :func:`engine.studies.summary.summarize` (``X``, ``y``, ``X_test``,
+    ``y_test``, ``sgd_certificate``, ``task``), which computes the numbers: the SGD column's bound and gap
+    come from ``sgd_certificate`` (``certify`` on the SGD network); a missing result shows as a column of
     dashes; train/test are accuracies (classification) or RMSEs (regression).
     """
-    numbers = summarize(
-        convex_result,
-        train_result,
-        X=X,
-        y=y,
-        X_test=X_test,
-        y_test=y_test,
-        sgd_certificate=sgd_certificate,
-        task=task,
-    )
+    numbers = summarize(convex_result, train_result, **data)
+    task = numbers.task
     perf = "RMSE" if task == "regression" else "accuracy"
-    data = {"Convex": _column(numbers.convex, task), sgd_label: _column(numbers.sgd, task)}
+    columns = {"Convex": _column(numbers.convex, task), sgd_label: _column(numbers.sgd, task)}
     labels = [label.format(perf=perf) for label in _ROWS.values()]
-    return pd.DataFrame(data, index=pd.Index(labels, name="quantity"))
+    return pd.DataFrame(columns, index=pd.Index(labels, name="quantity"))
 
 
 # verdict case -> the level it is shown at ("success", "info" or "warning")

@@ -3,8 +3,8 @@
 * :func:`race_figure`: the gap to the certified optimum of every solver against iterations and time;
 * :func:`race_table`: where each route ended (final J, gap, iterations, time, status).
 
-Gaps <= 0 follow engine/figures/style.py: red-edged triangles at a floor a decade below the smallest
-positive gap, with the true value on hover.
+The race figure's gaps <= 0 are drawn by :func:`engine.figures.style.add_gap_series` (the convention
+is in engine/figures/style.py's docstring).
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine.figures.style import (
-    LEGEND_FONT,
     add_gap_series,
     gap_floor,
+    legend_below_layout,
     log_ticks,
     message_figure,
-    title_style,
 )
 from engine.studies.race import RaceResult, SolverTrace
 
@@ -139,13 +138,7 @@ def race_figure(race: RaceResult, *, title: str = "Solver race") -> go.Figure:
             sub += f", dual lower bound {race.lower_bound:.6g}"
     else:
         sub = f"no optimum: {race.optimum_error}"
-    fig.update_layout(
-        title=title_style(f"{title}<br><sup>{sub}</sup>"),
-        height=520,
-        margin=dict(l=10, r=10, t=80, b=10),
-        plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.16, x=0.0, font=LEGEND_FONT),
-    )
+    legend_below_layout(fig, f"{title}<br><sup>{sub}</sup>", 520, 80, legend_y=-0.16, hover_font_size=None)
     return fig
 
 

@@ -10,6 +10,8 @@ Figure modules (one per subject) import these names and nothing private from eac
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -20,23 +22,30 @@ __all__ = [
     "GRID_LINES",
     "LEGEND_FONT",
     "LINE_COLOUR",
+    "LOWER_BOUND_LINE",
     "MARGIN",
     "NEG_COLOUR",
+    "OPTIMUM_LINE",
     "POS_COLOUR",
     "TITLE_FONT",
     "Bounds",
     "add_gap_series",
+    "add_gaps_below",
+    "add_level_line",
     "base_layout",
     "grid_points",
     "label_traces",
     "legend_below_layout",
+    "log_gap_layout",
     "log_ticks",
     "gap_floor",
     "message_figure",
     "nan_join",
     "plot_bounds",
+    "point_markers",
     "reference_line",
     "segment_in_box",
+    "segments_trace",
     "title_style",
 ]
 
@@ -53,6 +62,8 @@ MARGIN = dict(l=10, r=10, t=50, b=75)  # a plane figure: room for the legend at 
 TITLE_FONT = dict(size=15)
 LEGEND_FONT = dict(size=11)
 GRID_LINES = dict(showgrid=True, gridcolor="#eeeeee")  # axis keywords: light grey grid lines
+OPTIMUM_LINE = dict(color="black", width=2, dash="dash")  # the level of the optimum J*
+LOWER_BOUND_LINE = dict(color="#2ca02c", width=2, dash="dot")  # the level of a dual lower bound on J*
 
 
 def title_style(text: str) -> dict:
@@ -123,6 +134,13 @@ def nan_join(segments: list[np.ndarray]) -> np.ndarray:
     return np.vstack([part for seg in segments for part in (seg, gap)])
 
 
+def segments_trace(segments: list[np.ndarray], **trace: Any) -> go.Scatter:
+    """Polylines of the plane (each a k x 2 array of points) as one line trace, a gap between any two
+    (:func:`nan_join`); ``trace``: the trace's other keywords (name, line, hover, ...)."""
+    joined = nan_join(segments)
+    return go.Scatter(x=joined[:, 0], y=joined[:, 1], mode="lines", **trace)
+
+
 # ----------------------------------------------------------------------------------------------
 # layouts
 
@@ -152,15 +170,30 @@ def base_layout(fig: go.Figure, title: str, bounds: Bounds) -> None:
     )
 
 
-def legend_below_layout(fig: go.Figure, title: str, height: int = 430, top: int = 60) -> None:
-    """A study figure: title (with a subtitle line), white background, legend below the plot."""
+def legend_below_layout(
+    fig: go.Figure,
+    title: str,
+    height: int = 430,
+    top: int = 60,
+    *,
+    legend_y: float = -0.18,
+    hover_font_size: int | None = 12,
+    **layout: Any,
+) -> None:
+    """A study figure: title (with a subtitle line), white background, a horizontal legend below the plot.
+
+    ``top``: the room above the plot for the title (pixels); ``legend_y``: the legend's top (paper units,
+    below the x axis title); ``hover_font_size`` (None: Plotly's default); ``layout``: more layout keywords.
+    """
+    if hover_font_size is not None:
+        layout["hoverlabel"] = dict(font_size=hover_font_size)
     fig.update_layout(
         title=title_style(title),
         height=height,
         margin=dict(l=10, r=10, t=top, b=10),
         plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=-0.18, x=0.0, font=LEGEND_FONT),
-        hoverlabel=dict(font_size=12),
+        legend=dict(orientation="h", yanchor="top", y=legend_y, x=0.0, font=LEGEND_FONT),
+        **layout,
     )
 
 
@@ -185,6 +218,12 @@ def message_figure(title: str, message: str) -> go.Figure:
 # traces
 
 
+def point_markers(points: np.ndarray, **trace: Any) -> go.Scatter:
+    """Points of the plane (the rows of an n x 2 array) as one marker trace; ``trace``: the trace's other
+    keywords (name, marker, hover, ...)."""
+    return go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", **trace)
+
+
 def label_traces(
     X: np.ndarray, y: np.ndarray, customdata: np.ndarray, hovertemplate: str, size: int = 9
 ) -> list[go.Scatter]:
@@ -198,10 +237,8 @@ def label_traces(
         if not np.any(mask):
             continue
         traces.append(
-            go.Scatter(
-                x=X[mask, 0],
-                y=X[mask, 1],
-                mode="markers",
+            point_markers(
+                X[mask],
                 name=f"{name} ({int(mask.sum())})",
                 marker=dict(size=size, color=colour, symbol=symbol, line=dict(width=1.2, color="white")),
                 customdata=customdata[mask],
@@ -238,6 +275,33 @@ def reference_line(
             showlegend=showlegend,
             line=dict(color=colour, dash="dot", width=width),
             hovertemplate=f"{name}<extra></extra>",
+        ),
+        row=row,
+        col=col,
+    )
+
+
+def add_level_line(
+    fig: go.Figure,
+    x_span: list[float],
+    value: float,
+    name: str,
+    line: dict,
+    *,
+    hover: str | None = None,
+    row: int = 1,
+    col: int = 1,
+) -> None:
+    """A horizontal line at ``value`` across ``x_span`` (e.g. :data:`OPTIMUM_LINE`), named in the legend;
+    ``hover`` is its hover text (None: Plotly's default)."""
+    fig.add_trace(
+        go.Scatter(
+            x=x_span,
+            y=[value, value],
+            mode="lines",
+            name=name,
+            line=line,
+            hovertemplate=None if hover is None else f"{hover}<extra></extra>",
         ),
         row=row,
         col=col,
@@ -296,28 +360,60 @@ def add_gap_series(
         row=row,
         col=col,
     )
-    below = ~positive & np.isfinite(gap)
+    add_gaps_below(
+        fig,
+        x,
+        gap,
+        floor,
+        name=f"{name}: gap ≤ 0 (at {floor:.0e})",
+        marker=dict(
+            color=colour, symbol="triangle-down", size=10, line=dict(width=1.5, color=GAP_BELOW_COLOUR)
+        ),
+        hovertemplate=(
+            f"{name}<br>{x_label} = %{{x:.4g}}<br>gap = %{{customdata:.3e}} (≤ 0: at or below the "
+            "optimum line, round-off)<extra></extra>"
+        ),
+        row=row,
+        col=col,
+        legendgroup=group,
+        showlegend=False,
+    )
+
+
+def add_gaps_below(
+    fig: go.Figure, x: np.ndarray, gap: np.ndarray, floor: float, *, row: int, col: int, **style: Any
+) -> None:
+    """The finite gaps <= 0, which a log axis cannot show, as markers at ``floor``; the true gap is the
+    trace's ``customdata`` (for the hover). ``style``: the trace's other keywords (name, marker,
+    hovertemplate, legend). Nothing is drawn when there are none."""
+    below = np.isfinite(gap) & (gap <= 0.0)
     if np.any(below):
         fig.add_trace(
             go.Scatter(
-                x=x[below],
-                y=np.full(int(below.sum()), floor),
-                mode="markers",
-                name=f"{name}: gap ≤ 0 (at {floor:.0e})",
-                marker=dict(
-                    color=colour,
-                    symbol="triangle-down",
-                    size=10,
-                    line=dict(width=1.5, color=GAP_BELOW_COLOUR),
-                ),
-                customdata=gap[below],
-                legendgroup=group,
-                showlegend=False,
-                hovertemplate=(
-                    f"{name}<br>{x_label} = %{{x:.4g}}<br>gap = %{{customdata:.3e}} (≤ 0: at or below the "
-                    "optimum line, round-off)<extra></extra>"
-                ),
+                x=x[below], y=np.full(int(below.sum()), floor), mode="markers", customdata=gap[below], **style
             ),
             row=row,
             col=col,
         )
+
+
+def log_gap_layout(
+    fig: go.Figure,
+    title: str,
+    subtitle: str,
+    *,
+    x_title: str,
+    optimum: float | None,
+    floor: float | None,
+    height: int = 430,
+    top: int = 60,
+) -> None:
+    """A study figure of gaps ``J - J*`` (of J itself when ``optimum`` is None) on log-log axes: title
+    and subtitle, legend below; the subtitle says where gaps <= 0 are drawn (``floor``; None: no such gap)."""
+    if floor is not None:
+        subtitle += f"; gaps ≤ 0 as triangles at {floor:.0e}"
+    legend_below_layout(fig, f"{title}<br><sup>{subtitle}</sup>", height, top)
+    fig.update_xaxes(title_text=x_title, type="log", **GRID_LINES)
+    fig.update_yaxes(
+        title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **GRID_LINES
+    )

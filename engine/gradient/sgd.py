@@ -34,6 +34,9 @@ from engine.network import TwoLayerReLU, lift
 from engine.results import TrainHistory, TrainResult
 
 OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov", "adam")
+#: The settings of the gradient method: keyword arguments of :func:`train_sgd` that the estimators and
+#: the command line pass through under the same name.
+SGD_SETTINGS = ("optimizer", "width", "lr", "epochs", "batch_size", "init_scale", "momentum")
 
 ADAM_BETA1 = 0.9
 ADAM_BETA2 = 0.999

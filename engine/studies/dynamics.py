@@ -366,23 +366,12 @@ def momentum_race(
     """Every optimizer from the same initial network, full batch (``batch_size = n``), ``steps`` steps;
     ``lr`` for GD, heavy ball and Nesterov, ``adam_lr`` for Adam. J is logged at ~200 steps."""
     n = np.asarray(X).shape[0]
+    # The same objective and initial network for every optimizer, full batch: one epoch is one step.
+    shared = dict(loss=loss, beta=beta, width=width, init_scale=init_scale, seed=seed, momentum=momentum)
     curves = []
     for opt in optimizers:
         rate = adam_lr if opt == "adam" else lr
-        res = train_sgd(
-            X,
-            y,
-            loss=loss,
-            beta=beta,
-            optimizer=opt,
-            width=width,
-            lr=rate,
-            epochs=int(steps),
-            batch_size=n,
-            init_scale=init_scale,
-            seed=seed,
-            momentum=momentum,
-        )
+        res = train_sgd(X, y, optimizer=opt, lr=rate, epochs=int(steps), batch_size=n, **shared)
         curves.append(
             MomentumCurve(
                 optimizer=opt,

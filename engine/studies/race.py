@@ -149,6 +149,19 @@ def _fill_history(trace: SolverTrace, history: dict[str, list], iteration_key: s
     _fill(trace, history.get(iteration_key, []), history.get("time_s", []), history.get("objective", []))
 
 
+def _iterations_trace(
+    trace: SolverTrace, history: dict[str, list], converged: bool, iterations: int, stopped: str
+) -> None:
+    """An iterative solver's curve, one point per logged iteration; if it did not converge, a note
+    that its curve ends at the last iterate (``stopped`` says what it failed to do)."""
+    _fill_history(trace, history, "iteration")
+    if not converged:
+        trace.note = (
+            f"{stopped} within the budget of {iterations} iterations: "
+            "its curve ends at the last iterate's network"
+        )
+
+
 def _label(solver: str, sgd_settings: dict[str, Any] | None) -> str:
     if solver == "sgd":
         return f"SGD ({(sgd_settings or {}).get('optimizer', 'adam')})"
@@ -213,22 +226,15 @@ def run_race(
                 res = admm_solve(
                     X, y, pset.D, beta=beta, loss=loss, tol=ADMM_TOL, max_iter=admm_max_iter, log_every=10
                 )
-                _fill_history(trace, res.history, "iteration")
-                if not res.converged:
-                    trace.note = (
-                        f"did not reach its tolerance {ADMM_TOL:g} within the budget of {res.iterations} "
-                        "iterations: its curve ends at the last iterate's network"
-                    )
+                stopped = f"did not reach its tolerance {ADMM_TOL:g}"
+                _iterations_trace(trace, res.history, res.converged, res.iterations, stopped)
             elif solver == "scp":
                 res_scp = scp_solve(
                     X, y, loss=loss, beta=beta, patterns=int(patterns), seed=int(pattern_seed)
                 )
-                _fill_history(trace, res_scp.history, "iteration")
-                if not res_scp.converged:
-                    trace.note = (
-                        f"did not converge within the budget of {res_scp.iterations} iterations: "
-                        "its curve ends at the last iterate's network"
-                    )
+                _iterations_trace(
+                    trace, res_scp.history, res_scp.converged, res_scp.iterations, "did not converge"
+                )
             elif solver == "cvxpy":
                 res_cvx = solve_convex(
                     X, y, loss=loss, beta=beta, patterns=int(patterns), pattern_seed=int(pattern_seed)

@@ -181,3 +181,31 @@ def test_auto_patterns_and_divergence_warning(moons):
     with pytest.warns(ConvergenceWarning, match="diverged"):
         net = SGDReLUClassifier(lr=1e6, epochs=3).fit(X, y).network_
     assert np.all(np.isfinite(net.W))  # the last good iterate
+
+
+def test_parameters_keep_their_order_and_defaults():
+    """The dataclass-written __init__: the classifier's loss first, then the family's parameters."""
+    import inspect
+
+    def params(cls):
+        return [(p.name, p.default) for p in inspect.signature(cls).parameters.values()]
+
+    convex = [("beta", 1e-3), ("patterns", "auto"), ("solver", "auto"), ("tol", 1e-6), ("random_state", 0)]
+    sgd = [
+        ("beta", 1e-3),
+        ("optimizer", "adam"),
+        ("width", 50),
+        ("lr", 1e-2),
+        ("epochs", 200),
+        ("batch_size", 32),
+        ("init_scale", 1.0),
+        ("momentum", 0.9),
+        ("random_state", 0),
+    ]
+    assert params(ConvexReLUClassifier) == [("loss", "hinge"), *convex]
+    assert params(ConvexReLURegressor) == convex
+    assert params(SGDReLUClassifier) == [("loss", "hinge"), *sgd]
+    assert params(SGDReLURegressor) == sgd
+    clf = SGDReLUClassifier("logistic", 0.5)  # positional, in that order
+    assert (clf.loss, clf.beta) == ("logistic", 0.5)
+    assert clf != SGDReLUClassifier("logistic", 0.5)  # identity, as scikit-learn estimators

@@ -9,12 +9,12 @@ routing choice, not a solver (:func:`route`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from engine.convex.colgen import solve_program as colgen_program
 from engine.convex.solvers.admm import solve_program as admm_program
-from engine.convex.solvers.base import ConvexRequest, ConvexSolver
+from engine.convex.solvers.base import ConvexRequest, ConvexSolver, Solution
 from engine.convex.solvers.reduced import solve_program as reduced_program
 from engine.convex.solvers.reference import solve_program as reference_program
 from engine.convex.solvers.scp import solve_program as scp_program
@@ -43,11 +43,18 @@ AUTO = "auto"
 AUTO_HELP = "the fastest route: column generation (2-D data, exact or sampled), else the reference"
 
 
-def _whole_program_limit(name: str) -> str:
-    """The refusal of a solver that lists every exact pattern, beyond EXACT_MAX_N points."""
-    return (
-        f"the exact program is limited to n <= {{limit}} points with the {name} solver (n = {{n}}); "
-        f"use --solver colgen (certified, n <= {COLGEN_MAX_N}) or sampled patterns"
+def _whole_program_solver(name: str, help: str, solve: Callable[[ConvexRequest], Solution]) -> ConvexSolver:
+    """A solver that lists every exact pattern: the exact program only up to EXACT_MAX_N points, with
+    the refusal that points to column generation or sampled patterns beyond."""
+    return ConvexSolver(
+        name=name,
+        help=help,
+        solve=solve,
+        exact_max_n=EXACT_MAX_N,
+        limit_refusal=(
+            f"the exact program is limited to n <= {{limit}} points with the {name} solver (n = {{n}}); "
+            f"use --solver colgen (certified, n <= {COLGEN_MAX_N}) or sampled patterns"
+        ),
     )
 
 
@@ -62,19 +69,15 @@ def make_registry(*entries: ConvexSolver) -> Mapping[str, ConvexSolver]:
 
 
 REGISTRY: Mapping[str, ConvexSolver] = make_registry(
-    ConvexSolver(
-        name="cvxpy",
-        help="reference: CVXPY + Clarabel on the whole program (SCS if Clarabel fails)",
-        solve=reference_program,
-        exact_max_n=EXACT_MAX_N,
-        limit_refusal=_whole_program_limit("cvxpy"),
+    _whole_program_solver(
+        "cvxpy",
+        "reference: CVXPY + Clarabel on the whole program (SCS if Clarabel fails)",
+        reference_program,
     ),
-    ConvexSolver(
-        name="admm",
-        help="ADMM (Bai et al. Alg. 3.1), n x n Woodbury solve",
-        solve=admm_program,
-        exact_max_n=EXACT_MAX_N,
-        limit_refusal=_whole_program_limit("admm"),
+    _whole_program_solver(
+        "admm",
+        "ADMM (Bai et al. Alg. 3.1), n x n Woodbury solve",
+        admm_program,
     ),
     ConvexSolver(
         name="scp",
@@ -93,12 +96,10 @@ REGISTRY: Mapping[str, ConvexSolver] = make_registry(
         limit_refusal="column generation is limited to n <= {limit} points (n = {n})",
         dimension_refusal="column generation needs 2-D data (its pricing works on 2-D pattern cones)",
     ),
-    ConvexSolver(
-        name="reduced",
-        help="Clarabel called directly on the program with each cone cut to its facets",
-        solve=reduced_program,
-        exact_max_n=EXACT_MAX_N,
-        limit_refusal=_whole_program_limit("reduced"),
+    _whole_program_solver(
+        "reduced",
+        "Clarabel called directly on the program with each cone cut to its facets",
+        reduced_program,
     ),
 )
 
