@@ -37,6 +37,7 @@ from engine.studies.approximation import (
 )
 from engine.studies.race import RaceResult, certified_optimum, run_race
 from explorer.settings import CUSTOM, AdversarialSettings, DataKey, SGDSettings
+from explorer.url import plain
 
 __all__ = [
     "CURVE_BUDGET",
@@ -99,9 +100,10 @@ class SGDRun:
 
 
 def message_of(exc: Exception) -> str:
-    """The message of an engine error, cut to its first line when it is long."""
+    """The message of an engine error, cut to its first line when it is long, as literal Markdown (an
+    engine message may quote a file's cells or name: it is shown as text, never as markup)."""
     text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0] if len(text) > 400 else text
+    return plain(text.splitlines()[0] if len(text) > 400 else text)
 
 
 def guard(compute: Callable[[], T]) -> Outcome[T]:

@@ -20,6 +20,7 @@ from datasets import DataError, load_csv
 from datasets.points import Point, as_points, points_from_dataset
 from explorer.cache import get_dataset
 from explorer.settings import CUSTOM, CUSTOM_LABEL, DataKey, format_data_name
+from explorer.url import plain
 
 __all__ = [
     "CUSTOM",
@@ -134,16 +135,20 @@ def load_upload(upload: Any) -> tuple[str, str]:
     if upload.size > MAX_UPLOAD_BYTES:
         return (
             "error",
-            f"{upload.name} is {upload.size / 1e6:.1f} MB; the limit is {MAX_UPLOAD_BYTES / 1e6:g} MB. "
+            f"{plain(upload.name)} is {upload.size / 1e6:.1f} MB; "
+            f"the limit is {MAX_UPLOAD_BYTES / 1e6:g} MB. "
             "Your previous points are kept.",
         )
     try:
         dataset = load_csv(upload, max_rows=MAX_OWN_POINTS)
     except DataError as exc:
-        return "error", f"Could not load {upload.name}: {exc} Your previous points are kept."
+        return (
+            "error",
+            f"Could not load {plain(upload.name)}: {plain(str(exc))} Your previous points are kept.",
+        )
     replace(points_from_dataset(dataset))
-    extra = f" {dataset.notes}" if dataset.notes else ""
-    return "success", f"Loaded {dataset.n} points ({dataset.task}) from {upload.name}.{extra}"
+    extra = f" {plain(dataset.notes)}" if dataset.notes else ""
+    return "success", f"Loaded {dataset.n} points ({dataset.task}) from {plain(upload.name)}.{extra}"
 
 
 def replace_from_rows(rows: Any) -> str | None:
@@ -152,7 +157,7 @@ def replace_from_rows(rows: Any) -> str | None:
     try:
         new = as_points(rows, max_points=MAX_OWN_POINTS)
     except DataError as exc:
-        return str(exc)
+        return plain(str(exc))
     replace(new)
     return None
 

@@ -17,16 +17,31 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["clean_bool", "clean_choice", "clean_number", "parse_hidden", "shown"]
+__all__ = ["clean_bool", "clean_choice", "clean_number", "parse_hidden", "plain", "shown"]
 
 # Longest query value that is even looked at (a URL can carry megabytes).
 MAX_RAW_LENGTH = 64
 
 
+# Every ASCII punctuation character may be backslash-escaped in Markdown (CommonMark), which makes it
+# literal: no link, image, emphasis, HTML tag, code span, emoji/icon shortcode (:x:) or LaTeX ($).
+_MARKDOWN_LITERAL = str.maketrans({c: "\\" + c for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
+
+
+def plain(text: str) -> str:
+    """``text`` as literal Markdown: Streamlit shows exactly these characters, never markup.
+
+    Every value that comes from outside (the address, an uploaded file's name or cells, an engine
+    message quoting them) goes through this before it reaches ``st.warning``/``st.error``/... .
+    Line breaks become spaces (a message is one line).
+    """
+    return " ".join(str(text).split()).translate(_MARKDOWN_LITERAL)
+
+
 def shown(raw: str) -> str:
-    """A query value as quoted in a notice (long ones cut)."""
+    """A query value as quoted in a notice (long ones cut), as literal Markdown."""
     text = raw if len(raw) <= 24 else raw[:21] + "..."
-    return repr(text)
+    return plain(repr(text))
 
 
 def _to_float(raw: str) -> float | None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
+
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def widget(at: AppTest, key: str):
@@ -14,6 +18,11 @@ def widget(at: AppTest, key: str):
     raise KeyError(key)
 
 
+def rendered(markdown: str) -> str:
+    """The text a reader sees for this Markdown source: backslash escapes (``\\'`` for ``'``) removed."""
+    return _ESCAPE.sub(r"\1", markdown)
+
+
 def texts(elements) -> str:
-    """The values of Streamlit elements (errors, captions, ...) as one string."""
-    return " ".join(str(e.value) for e in elements)
+    """The values of Streamlit elements (errors, captions, ...) as one string, as rendered."""
+    return " ".join(rendered(str(e.value)) for e in elements)

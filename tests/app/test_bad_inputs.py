@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.helpers import rendered
 from tests.corpus.cases import CASES, Case
 from tests.paths import APP, CORPUS
 
@@ -116,7 +117,7 @@ def _group_run(index: int) -> AppTest:
 
 
 def _notice(at: AppTest) -> str:
-    notes = [w.value for w in at.warning if NOTICE in w.value]
+    notes = [rendered(w.value) for w in at.warning if NOTICE in w.value]
     assert len(notes) <= 1, notes
     return notes[0] if notes else ""
 
@@ -177,7 +178,7 @@ def _texts(at: AppTest, where: str) -> list[str]:
             texts += [str(i) for i in frame.index] + [str(c) for c in frame.columns]
             texts += [str(v) for v in frame.to_numpy().ravel()]
         return texts
-    return [str(e.value) for e in getattr(at, where)]
+    return [rendered(str(e.value)) for e in getattr(at, where)]
 
 
 def _setting(case: Case):

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer.presets import PRESETS
 from explorer.settings import BETAS
+from tests.app.helpers import rendered
 
 TIMEOUT = 120
 
@@ -39,7 +40,7 @@ def test_bad_address_values_are_clamped_with_a_notice(app_path):
     assert _sidebar_value(at, "data") == "moons" and _sidebar_value(at, "noise") == 0.1
     assert _sidebar_value(at, "width") == 1 and _sidebar_value(at, "epochs") == 3000
     assert _sidebar_value(at, "opt") == "adam"
-    (notice,) = [w.value for w in at.warning if "page address" in w.value]
+    (notice,) = [rendered(w.value) for w in at.warning if "page address" in w.value]
     for fragment in ("n='100000'", "beta='7'", "data='nope'", "noise='nan'", "width='-3'", "opt='sgdd'"):
         assert fragment in notice
     # the notice can be dismissed; the clamped values stay

@@ -4,12 +4,15 @@ exception; valid values pass unchanged and every change comes with a notice."""
 from __future__ import annotations
 
 import math
+import re
+import string
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from explorer.settings import BETAS
-from explorer.url import clean_bool, clean_choice, clean_number, parse_hidden
+from explorer.url import clean_bool, clean_choice, clean_number, parse_hidden, plain
+from tests.app.helpers import rendered
 
 ANY_TEXT = st.one_of(
     st.text(max_size=80),
@@ -69,7 +72,7 @@ def test_valid_values_pass_unchanged():
 def test_changes_are_explained():
     assert clean_number("100000", key="n", lo=10, hi=400, default=30, step=5, integer=True) == (
         400,
-        "n='100000' is outside 10..400: using 400",
+        "n=\\'100000\\' is outside 10..400: using 400",  # the quoted value is literal Markdown
     )
     assert clean_number("123", key="n", lo=10, hi=400, default=30, step=5, integer=True)[0] == 125
     value, note = clean_number("abc", key="n", lo=10, hi=400, default=30, step=5, integer=True)
@@ -83,3 +86,12 @@ def test_changes_are_explained():
     assert value == 30 and len(note) < 120  # the notice does not repeat a huge value
     hidden, note = parse_hidden("noise,beta,<script>")
     assert hidden == {"noise", "beta"} and "ignored" in note
+
+
+@given(st.text(max_size=200))
+def test_plain_is_literal_markdown(text: str) -> None:
+    """Every ASCII punctuation character is escaped (so nothing is markup), and a reader sees the text."""
+    out = plain(text)
+    assert rendered(out) == " ".join(text.split())
+    unescaped = re.sub(r"\\[!-/:-@\[-`{-~]", "", out)
+    assert not any(c in string.punctuation for c in unescaped)
