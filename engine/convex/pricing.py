@@ -53,7 +53,7 @@ and S+, S- the sums of the positive and negative parts of ``lambda_j s_j`` (j = 
   with ``|P_i c_C| = |g(f)| <= U_i`` and ``c_C . zhat_i = sum_{j on in C} lambda_j s_j`` in [-S-, S+]:
   ``|c_C| <= W_i = sqrt(U_i^2 + max(S+, S-)^2)``.
 
-So circle i is skipped when W_i is at most the level below which nothing is wanted: the best value
+So circle i is skipped when W_i (plus a margin for rounding) is below the level of interest: the best value
 found so far for the price, ``max(threshold, k-th best circle value so far)`` for candidates. The
 result is exact except when nothing exceeds the threshold, where the value may be the largest W_i
 skipped (an upper bound of the price, at most the threshold: ``exact`` False), which is all a dual
@@ -77,7 +77,7 @@ from engine.convex.pricing_kernel import cell_values, sweep_circles
 
 __all__ = ["SpherePrice", "heuristic_candidates", "ridge_values", "sphere_price"]
 
-_BLOCK_ENTRIES = 1_500_000  # arcs per sweep block (several float arrays of this size)
+_BLOCK_ENTRIES = 1_500_000  # entries of Z @ W evaluated per block by ridge_values
 _HASH_SEED = 20220105  # fixed: pattern hashes only need to differ between patterns
 
 
@@ -85,10 +85,11 @@ _HASH_SEED = 20220105  # fixed: pattern hashes only need to differ between patte
 class SpherePrice:
     """The exact price of one dual point and the directions that attain large |g|."""
 
-    value: float  # max_{||w||=1} |g(w)|
+    value: float  # max_{||w||=1} |g(w)| (an upper bound, at most the threshold asked, when not exact)
     direction: np.ndarray  # a unit w in R^3 attaining it
     sign: float  # sign of g at ``direction`` (+1 or -1)
-    candidates: np.ndarray  # unit directions (rows) with |g| > threshold, largest |g| first
+    candidates: np.ndarray  # unit directions (rows) with |g| > threshold, largest |g| first: the best
+    # of every great circle and every cell's interior maximum
     candidate_values: np.ndarray  # g at those directions (signed)
     exact: bool = True  # False: value is an upper bound of the price, at most the threshold asked
     skipped: int = 0  # circles the screen skipped
@@ -130,9 +131,8 @@ def _cell_maxima(
     keep = (cells[:, 3] > cutoff) & (cells[:, 4] <= boundary)
     if not keep.any():
         return np.zeros((0, 3)), np.zeros(0)
-    cells = cells[keep]
     _, first = np.unique(cell_hashes[keep], return_index=True)
-    cells = cells[first[np.argsort(-cells[first, 3], kind="stable")]]
+    cells = cells[keep][first]
     g = cell_values(Z, lam, np.ascontiguousarray(cells[:, :3]), boundary)
     good = np.abs(g) > cutoff  # NaN (rejected) compares False
     return cells[good, :3] / cells[good, 3:4], g[good]
@@ -166,39 +166,43 @@ def sphere_price(
         v = float(lm[0] * np.linalg.norm(Zm[0]))
         cands = (w[None], np.array([v])) if abs(v) > threshold and want else (empty, np.zeros(0))
         return SpherePrice(abs(v), w, 1.0 if v >= 0 else -1.0, *cands)
-    k_top = (m if k is None else min(int(k), m)) if want else 1
-    floor = float(threshold) if want else 0.0
-    best, best_dir, bound, cells, cell_hashes = sweep_circles(
-        np.ascontiguousarray(Zm), lm, _hashes(m), True, floor, k_top, True
-    )
+    # g is linear in lambda and in each |z_j|: sweep unit points with weights of largest size 1
+    norms = np.linalg.norm(Zm, axis=1)
+    weights = lm * norms
+    scale = float(np.max(np.abs(weights)))
+    Zn, ln = np.ascontiguousarray(Zm / norms[:, None]), weights / scale
+    k_top = (m if k is None else min(int(k), m)) if want else 1  # the k-th best circle value matters
+    floor = float(threshold) / scale if want else 0.0
+    best, best_dir, bound, cells, cell_hashes = sweep_circles(Zn, ln, _hashes(m), True, floor, k_top, True)
     swept = np.flatnonzero(~np.isnan(best))
     circle_abs = np.abs(best[swept])
-    i_best = int(swept[np.argmax(circle_abs)])
-    best_val, direction = float(best[i_best]), best_dir[i_best]
+    best_val, direction = 0.0, np.array([0.0, 0.0, 1.0])
+    if swept.size:  # (else the screen skipped every circle: nothing exceeds the threshold)
+        i_best = int(swept[np.argmax(circle_abs)])
+        best_val, direction = float(best[i_best]), best_dir[i_best]
     skipped_bound = float(np.max(bound[np.isnan(best)], initial=0.0))
     # cells: only those that can beat the best circle value (or make the k best above the threshold)
     kth = float(np.sort(circle_abs)[-k_top]) if circle_abs.size >= k_top else 0.0
     cutoff = max(floor, kth)
-    boundary = max(abs(best_val), skipped_bound) * (1.0 + 1e-9) + 1e-300
-    cell_dirs, cell_vals = _cell_maxima(Zm, lm, cells, cell_hashes, cutoff, boundary)
+    boundary = max(abs(best_val), skipped_bound) * (1.0 + 1e-9)
+    cell_dirs, cell_vals = _cell_maxima(Zn, ln, cells, cell_hashes, cutoff, boundary)
     if cell_vals.size and float(np.max(np.abs(cell_vals))) > abs(best_val):
         j = int(np.argmax(np.abs(cell_vals)))
         best_val, direction = float(cell_vals[j]), cell_dirs[j]
     direction = direction / np.linalg.norm(direction)
     sign = 1.0 if best_val >= 0 else -1.0
-    value, exact = abs(best_val), skipped_bound <= abs(best_val)
-    if not exact:
-        value = skipped_bound
+    exact = skipped_bound <= abs(best_val)
+    value = scale * (abs(best_val) if exact else skipped_bound)
     n_skipped = int(m - swept.size)
     if not want:
         return SpherePrice(value, direction, sign, empty, np.zeros(0), exact, n_skipped)
     dirs = np.vstack([best_dir[swept], cell_dirs])
     vals = np.concatenate([best[swept], cell_vals])
-    above = np.abs(vals) > threshold
+    above = np.abs(vals) > floor
     dirs, vals = dirs[above], vals[above]
-    order = np.argsort(-np.abs(vals), kind="stable")[:k_top]
+    order = np.argsort(-np.abs(vals), kind="stable")[: (vals.size if k is None else int(k))]
     dirs = dirs[order] / np.linalg.norm(dirs[order], axis=1, keepdims=True)
-    return SpherePrice(value, direction, sign, dirs, vals[order], exact, n_skipped)
+    return SpherePrice(value, direction, sign, dirs, scale * vals[order], exact, n_skipped)
 
 
 def heuristic_candidates(
@@ -210,7 +214,7 @@ def heuristic_candidates(
     4k are moved a few times to the stationary direction of their cell, ``w <- sign(g) c(w) / |c(w)|``
     with ``c(w) = sum_k lambda_k 1[z_k . w > 0] z_k`` (the maximiser of the cell's linear piece; a
     fixed point is a local maximiser of |g|). Cost O(n) per direction and step, against
-    O(n^2 log n) for the exact sweep; column generation uses it while it finds clear violations and
+    O(n^2) for the exact sweep; column generation uses it while it finds clear violations and
     falls back to the exact sweep otherwise.
     """
     nonzero = lam != 0.0  # g depends on the points with lambda_k != 0 only (hinge: few of them)

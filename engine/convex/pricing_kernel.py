@@ -32,7 +32,7 @@ _C_BOUND = 3
 _C_PLANE = 4
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _frame(z0: float, z1: float, z2: float):
     """An orthonormal frame (e1, e2, zhat), zhat = z / |z|, and |z| (the numpy sweep's frame)."""
     nz = np.sqrt(z0 * z0 + z1 * z1 + z2 * z2)
@@ -49,13 +49,35 @@ def _frame(z0: float, z1: float, z2: float):
     return a0, a1, a2, b0, b1, b2, h0, h1, h2, nz
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _screen_bound(pos: float, neg: float, sig_a: float, sig_b: float, spos: float, sneg: float) -> float:
     """The screen's bound W_i from circle i's sums (statement and proof in engine/convex/pricing.py)."""
     top = max(pos, neg)
     on_circle = min(top, 0.5 * (np.sqrt(sig_a * sig_a + sig_b * sig_b) + top))
     normal = max(spos, sneg)
     return np.sqrt(on_circle * on_circle + normal * normal)
+
+
+@njit(cache=True)
+def _heap_sort(key: np.ndarray, cnt: int, order: np.ndarray) -> None:
+    """``order[:cnt]`` = an argsort of ``key[:cnt]`` by heap sort (O(cnt log cnt), for crowded keys)."""
+    for q in range(cnt):
+        order[q] = q
+    for end in range(cnt, 1, -1):
+        start = end // 2 - 1 if end == cnt else 0
+        for root0 in range(start, -1, -1):  # heapify once, then sift the new root down
+            root = root0
+            while True:
+                child = 2 * root + 1
+                if child >= end:
+                    break
+                if child + 1 < end and key[order[child + 1]] > key[order[child]]:
+                    child += 1
+                if key[order[root]] >= key[order[child]]:
+                    break
+                order[root], order[child] = order[child], order[root]
+                root = child
+        order[0], order[end - 1] = order[end - 1], order[0]
 
 
 @njit(cache=True)
@@ -75,7 +97,7 @@ def _sort_events(key: np.ndarray, cnt: int, bucket: np.ndarray, order: np.ndarra
         fullest = max(fullest, bucket[b + 1])
         bucket[b + 1] += bucket[b]
     if fullest > _MAX_BUCKET:
-        order[:cnt] = np.argsort(key[:cnt])
+        _heap_sort(key, cnt, order)
         return
     for q in range(cnt):
         b = min(int(key[q] * scale), nb - 1)
@@ -95,8 +117,10 @@ def _sort_events(key: np.ndarray, cnt: int, bucket: np.ndarray, order: np.ndarra
 def _grow(buf: np.ndarray, hashes: np.ndarray, count: int):
     new_buf = np.empty((2 * buf.shape[0], buf.shape[1]))
     new_hashes = np.empty(2 * buf.shape[0], dtype=np.uint64)
-    new_buf[:count] = buf[:count]
-    new_hashes[:count] = hashes[:count]
+    for r in range(count):
+        for c in range(buf.shape[1]):
+            new_buf[r, c] = buf[r, c]
+        new_hashes[r] = hashes[r]
     return new_buf, new_hashes
 
 
@@ -125,8 +149,8 @@ def sweep_circles(
     """Sweep every circle: (best, best_dir, bound, cells, cell_hashes).
 
     ``best[i]`` is g at ``best_dir[i]``, the point of circle i with the largest |g|; ``bound[i]`` is
-    the screen's bound W_i. With ``screen``, circle i is skipped (``best[i]`` NaN) when W_i is at
-    most ``floor`` or the k-th largest circle value so far.
+    the screen's bound W_i. With ``screen``, circle i is skipped (``best[i]`` NaN) when W_i (with a
+    margin for its rounding) is below ``floor`` or the k-th largest circle value so far.
 
     With ``want_cells``: the cells next to the swept arcs whose stationary direction ``+-c / |c|``
     (oriented to the cell's side of circle i) may lie inside them, as rows of ``cells`` (the
@@ -235,14 +259,15 @@ def sweep_circles(
             key[cnt] = 1.0 - qx / (abs(qx) + qy)  # increasing with the angle on [0, pi)
             cnt += 1
         bound[i] = _screen_bound(pos, neg, sig_a, sig_b, spos, sneg)
-        if screen and bound[i] <= max(floor, tops[0]):
+        if screen and bound[i] * (1.0 + 1e-12) + 1e-300 < max(floor, tops[0]):
             continue  # neither circle i nor a cell whose nearest edge is on it can matter
         if cnt == 0:  # every other point parallel: g = 0 on the circle; two hemispheres as cells
             best[i] = 0.0
             best_dir[i, 0], best_dir[i, 1], best_dir[i, 2] = a0, a1, a2
             _push_kth(tops, 0.0)
             if want_cells:
-                for side in (1.0, -1.0):
+                for side_index in range(2):
+                    side = 1.0 - 2.0 * side_index
                     s = plus_cs if side > 0.0 else minus_cs
                     if abs(s) > floor:
                         o = 1.0 if s * side > 0.0 else -1.0
@@ -317,7 +342,8 @@ def sweep_circles(
             low = max(low_cells, top) if k == 1 else low_cells
             low2 = low * low
             on1 = not (sup[p1] if e1 < cnt else not sup[p1])  # state in the arc of the point ending it
-            for side in (1.0, -1.0):  # the cell with the own point on (+ side) and off (- side)
+            for side_index in range(2):  # the cell with the own point on (+ side) and off (- side)
+                side = 1.0 - 2.0 * side_index
                 s = cs + (plus_cs if side > 0.0 else minus_cs)
                 norm2 = R2 + s * s
                 if norm2 <= low2 or s == 0.0:
