@@ -6,22 +6,65 @@ For lifted 2-D data z_k in R^3 and a dual point lambda, the price is
 
 Only the points with lambda_k != 0 put a kink into g (duplicate points are merged by adding their
 lambda), so g is linear, ``g(w) = c_C . w``, on every cell C of the arrangement of the m great circles
-``z_k . w = 0`` of those points. The maximum of |g| on the sphere therefore lies
+``z_k . w = 0`` of those points. The maximum of |g| on the sphere therefore lies on a great circle or
+inside a cell, at the cell's stationary direction ``w* = +-c_C / |c_C|`` (value ``|c_C|``).
 
-* on a great circle: walking once around circle i, the points j != i switch on and off at the
-  two angles where ``z_j . w`` changes sign, so the coefficient c of g along the circle changes by
-  ``+- lambda_j z_j`` at those events. Sorting the 2(m - 1) event angles and taking a cumulative sum
-  gives c on every arc; on an arc ``g = a cos t + b sin t`` has its extremes at the stationary angle
-  ``atan2(b, a)`` (+ pi) when it lies inside the arc, else at the arc's end points (vertices);
-* or inside a cell, at the cell's stationary direction ``+-c_C / ||c_C||`` (value ``||c_C||``). Every
-  cell borders an arc, so its coefficient is the arc's c with or without ``lambda_i z_i``. ``||c_C||``
-  is an upper bound of |g| on the cell, so only cells with ``||c_C||`` above the best boundary value
-  need a look: g is evaluated at their stationary directions (largest bound first, stopping once no
-  remaining bound can beat the best value found).
+**The sweep of circle i** (compiled: engine/convex/pricing_kernel.py). In the frame (e1, e2, zhat_i),
+``w(t) = cos t e1 + sin t e2``, point j != i is on (``z_j . w > 0``) on an open half circle: it
+switches on and off at two antipodal directions, so sorting the m - 1 directions folded into
+[0, pi) (by a pseudo-angle, no trigonometry; a bucket sort, O(m) expected) orders all 2(m - 1)
+events. Walking them, the coefficient c changes by ``+- lambda_j z_j``; on the arc from event
+direction u0 to u1 (at most pi long), ``g = c . w`` is a sinusoid whose largest |g| is at u0 (each
+vertex starts an arc) or at the in-plane stationary direction ``+-P_i c / |P_i c|`` when the
+derivative ``u x P_i c`` changes sign between u0 and u1 (value ``|P_i c|``).
 
-Cost: O(m^2 log m) for the sweep (m circles, 2(m - 1) events each) plus O(m) per cell candidate,
-instead of O(m^3) for listing all m(m - 1) + 2 cells with their patterns. Memory is bounded by
-sweeping a block of circles at a time.
+**Cells.** An arc borders two cells: c with the own point off (the side ``zhat_i . w < 0``) and
+``c + lambda_i z_i`` (on). Most cells' stationary directions lie outside them (``|c_C|`` is often
+far above every value of g), so a cell is kept only when three necessary conditions hold:
+
+* *Nearest-edge lemma.* If w* lies inside C, let k be the circle nearest to w* and f the foot of w*
+  on it (distance d_k < pi/2). f lies on the boundary of C: otherwise the geodesic from w* to f
+  leaves C at a point q != f of some circle l, and l would be nearer (dist(w*, l) <= |w* q| < d_k).
+  So f lies on C's edge on circle k, where ``g(f) = c_C . f = +-|P_k c_C|``: f is the stationary
+  point of that arc. The sweep of circle k therefore meets C at an arc whose stationary point (of
+  the sign of w*) lies inside it; only such arcs propose their cells.
+* *Sides.* w* lies on C's side of circle i and of the two circles through the arc's end points.
+* *Margin lemma.* Let B >= the largest |g| on every circle. If w* lies inside C, with V = |c_C|,
+  the point q of the boundary of C nearest to w* (distance delta) lies on a circle and has
+  ``|g(q)| = V cos delta <= B``; every circle j is at distance d_j >= delta (the geodesic to its
+  foot leaves C), so ``|P_j c_C| = V cos d_j <= B``, i.e. ``(z_j . c_C)^2 >= (V^2 - B^2) |z_j|^2``
+  for all j. The sweep stores ``max |P_j c|`` over the three circles above; the evaluation stops at
+  the first circle j that breaks the inequality.
+
+Appearances of one cell are merged by a pattern hash (random 64-bit integers summed over the cell's
+active points, carried along the sweep like c), and g is evaluated exactly at the survivors (zero
+to a few per sweep), so a spurious proposal (e.g. a zero-length arc where 3+ circles meet) costs one
+evaluation and cannot change the result.
+
+**Screen** (skips circles; free: its sums ride on the projections the sweep computes anyway). With
+``r_j = |P_i z_j|``, ``s_j = z_j . zhat_i``, P and N the sums of ``lambda_j r_j`` over
+``lambda_j > 0`` and of ``|lambda_j| r_j`` over ``lambda_j < 0``, ``sigma = sum_j lambda_j P_i z_j``
+and S+, S- the sums of the positive and negative parts of ``lambda_j s_j`` (j = i included):
+
+* on circle i, ``g(u) = sum_j lambda_j relu(P_i z_j . u)`` lies in [-N, P], and since
+  ``relu(x) = (x + |x|) / 2``, ``g(u) = sigma . u / 2 + sum_j lambda_j |P_i z_j . u| / 2`` with the
+  last sum in [-N, P]: ``|g| <= U_i = min(max(P, N), (|sigma| + max(P, N)) / 2)``;
+* a cell whose nearest edge is on circle i (the lemma) has ``|c_C|^2 = |P_i c_C|^2 + (c_C . zhat_i)^2``
+  with ``|P_i c_C| = |g(f)| <= U_i`` and ``c_C . zhat_i = sum_{j on in C} lambda_j s_j`` in [-S-, S+]:
+  ``|c_C| <= W_i = sqrt(U_i^2 + max(S+, S-)^2)``.
+
+So circle i is skipped when W_i (plus a margin for rounding) is below the level of interest: the best value
+found so far for the price, ``max(threshold, k-th best circle value so far)`` for candidates. The
+result is exact except when nothing exceeds the threshold, where the value may be the largest W_i
+skipped (an upper bound of the price, at most the threshold: ``exact`` False), which is all a dual
+bound needs. The bounds ignore the cancellation in g, so on the dual points of column generation
+(where g is small by cancellation) they are many times the circle's largest |g| and rarely skip.
+
+**Candidates** for column generation (``k`` > 0 and a finite threshold): the best direction of every
+circle and every cell maximum with ``|g| > threshold``, largest |g| first.
+
+Cost: per circle O(m) for the events, O(m) expected for the sort (O(m log m) when crowded), O(m) for
+the sweep: O(m^2) in all, O(m) memory, no per-arc Python.
 """
 
 from __future__ import annotations
@@ -30,10 +73,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.convex.pricing_kernel import cell_values, sweep_circles
+
 __all__ = ["SpherePrice", "heuristic_candidates", "ridge_values", "sphere_price"]
 
-_BLOCK_ENTRIES = 1_500_000  # arcs per sweep block (several float arrays of this size)
-_CELL_BLOCK = 4096  # cell stationary directions evaluated per block
+_BLOCK_ENTRIES = 1_500_000  # entries of Z @ W evaluated per block by ridge_values
 _HASH_SEED = 20220105  # fixed: pattern hashes only need to differ between patterns
 
 
@@ -41,11 +85,14 @@ _HASH_SEED = 20220105  # fixed: pattern hashes only need to differ between patte
 class SpherePrice:
     """The exact price of one dual point and the directions that attain large |g|."""
 
-    value: float  # max_{||w||=1} |g(w)|
+    value: float  # max_{||w||=1} |g(w)| (an upper bound, at most the threshold asked, when not exact)
     direction: np.ndarray  # a unit w in R^3 attaining it
     sign: float  # sign of g at ``direction`` (+1 or -1)
-    candidates: np.ndarray  # unit directions (rows) with |g| > threshold, largest |g| first
+    candidates: np.ndarray  # unit directions (rows) with |g| > threshold, largest |g| first: the best
+    # of every great circle and every cell's interior maximum
     candidate_values: np.ndarray  # g at those directions (signed)
+    exact: bool = True  # False: value is an upper bound of the price, at most the threshold asked
+    skipped: int = 0  # circles the screen skipped
 
 
 def _merge_duplicates(Z: np.ndarray, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,168 +113,50 @@ def ridge_values(Z: np.ndarray, lam: np.ndarray, W: np.ndarray) -> np.ndarray:
     return out
 
 
-def _plane_bases(Zb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Orthonormal bases (e1, e2) of the planes z . w = 0 for the rows z of Zb."""
-    zhat = Zb / np.linalg.norm(Zb, axis=1, keepdims=True)
-    helper = np.where(np.abs(zhat[:, :1]) < 0.9, [[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]])
-    e1 = np.cross(zhat, helper)
-    e1 /= np.linalg.norm(e1, axis=1, keepdims=True)
-    return e1, np.cross(zhat, e1)
+def _hashes(m: int) -> np.ndarray:
+    """Fixed random 64-bit integers, one per point: a pattern's hash is the sum of its points' (mod 2^64)."""
+    return np.random.default_rng(_HASH_SEED).integers(1, 2**63 - 1, size=m, dtype=np.int64).view(np.uint64)
 
 
-def _in_arc(angle: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
-    return np.mod(angle - start, 2.0 * np.pi) <= length
-
-
-def _sweep_block(
-    Z: np.ndarray, lam: np.ndarray, hashes: np.ndarray, rows: np.ndarray, threshold: float
-) -> dict[str, np.ndarray]:
-    """Sweep the circles ``rows``: per arc, the extreme of g and the two adjacent cells.
-
-    ``hashes`` are random 64-bit integers, one per point; a cell's pattern hash is the sum (mod 2^64)
-    of the hashes of its active points, carried along the sweep like the coefficient c.
-    """
-    m = Z.shape[0]
-    b = rows.size
-    Zb = Z[rows]
-    e1, e2 = _plane_bases(Zb)
-    A = e1 @ Z.T  # b x m: z_j . w(t) = A cos t + B sin t on circle i
-    Bm = e2 @ Z.T
-    weight = np.broadcast_to(lam, (b, m)).copy()
-    weight[np.arange(b), rows] = 0.0  # a circle's own point is 0 on it
-    hash_w = np.broadcast_to(hashes, (b, m)).copy()
-    hash_w[np.arange(b), rows] = 0
-    phi = np.arctan2(Bm, A)
-    # events: point j switches on at phi - pi/2 and off at phi + pi/2
-    ev_angle = np.mod(np.concatenate([phi - np.pi / 2.0, phi + np.pi / 2.0], axis=1), 2.0 * np.pi)
-    ev_sign = np.concatenate([np.ones((b, m)), -np.ones((b, m))], axis=1)
-    ev_point = np.concatenate([np.tile(np.arange(m), (b, 1))] * 2, axis=1)
-    order = np.argsort(ev_angle, axis=1)
-    ang = np.take_along_axis(ev_angle, order, axis=1)
-    K = ang.shape[1]
-    gaps = np.diff(np.concatenate([ang, ang[:, :1] + 2.0 * np.pi], axis=1), axis=1)
-    first = (np.argmax(gaps, axis=1) + 1) % K  # first event after the largest gap
-    t_start = ang[np.arange(b), first - 1] + gaps[np.arange(b), first - 1] / 2.0  # middle of that gap
-    roll = (np.arange(K)[None, :] + first[:, None]) % K
-    order = np.take_along_axis(order, roll, axis=1)
-    ang = np.take_along_axis(ang, roll, axis=1) + 2.0 * np.pi * (np.arange(K)[None, :] + first[:, None] >= K)
-    point = np.take_along_axis(ev_point, order, axis=1)
-    sgn = np.take_along_axis(ev_sign, order, axis=1)
-    w_ev = np.take_along_axis(weight, point, axis=1) * sgn  # b x K: +-lambda_j at each event
-    on0 = np.cos(t_start[:, None] - phi) > 0.0
-    S = Zb @ Z.T  # z_i . z_j
-    # coordinates of c along the circle (a = c.e1, bb = c.e2, side = c.z_i) after each event (the arc
-    # starting there), by cumulative sums; the last arc wraps round to the start, where c = c0
-    coords = []
-    for P_ in (A, Bm, S):
-        start_val = np.sum(on0 * weight * P_, axis=1)
-        vals = start_val[:, None] + np.cumsum(w_ev * np.take_along_axis(P_, point, axis=1), axis=1)
-        vals[:, -1] = start_val
-        coords.append(vals)
-    a, bb, side = coords
-    t0 = ang
-    cos0, sin0 = np.cos(t0), np.sin(t0)
-    cos1, sin1 = np.roll(cos0, -1, axis=1), np.roll(sin0, -1, axis=1)
-    length = np.concatenate([ang[:, 1:], ang[:, :1] + 2.0 * np.pi], axis=1) - t0
-    psi = np.arctan2(bb, a)
-    R = np.hypot(a, bb)
-    h0 = a * cos0 + bb * sin0
-    h1 = a * cos1 + bb * sin1
-    # the arc's largest |g|: a stationary angle inside the arc, else an end point
-    first_end = np.abs(h0) >= np.abs(h1)
-    best_val = np.where(first_end, h0, h1)
-    best_cos = np.where(first_end, cos0, cos1)
-    best_sin = np.where(first_end, sin0, sin1)
-    in_max = _in_arc(psi, t0, length)
-    in_min = _in_arc(psi + np.pi, t0, length)
-    inside = in_max | in_min
-    best_val = np.where(in_max, R, np.where(in_min, -R, best_val))
-    flip = np.where(in_min, -1.0, 1.0)
-    best_cos = np.where(inside, flip * a / np.maximum(R, 1e-300), best_cos)
-    best_sin = np.where(inside, flip * bb / np.maximum(R, 1e-300), best_sin)
-    # adjacent cells: the circle's own point off (c) or on (c + lambda_i z_i), kept when |c| > low,
-    # with the pattern's hash and whether +-c/|c| lies on the cell's side of this circle
-    h_ev = np.where(sgn > 0, 1, -1).astype(np.int64).view(np.uint64) * np.take_along_axis(
-        hash_w, point, axis=1
-    )
-    hs0 = np.where(on0, hash_w, np.uint64(0)).sum(axis=1, dtype=np.uint64)
-    H = hs0[:, None] + np.cumsum(h_ev, axis=1, dtype=np.uint64)
-    H[:, -1] = hs0
-    znorm = np.linalg.norm(Zb, axis=1)[:, None]
-    side_on = side + lam[rows, None] * znorm**2
-    low = min(float(np.max(np.abs(best_val))), threshold)
-    base = a**2 + bb**2
-    cells, hashes_out, plus_ok, minus_ok = [], [], [], []
-    for sd, hh, on_side in ((side, H, False), (side_on, H + hashes[rows, None], True)):
-        big = base + (sd / znorm) ** 2 > low**2
-        r, kk = np.nonzero(big)
-        zc = sd[r, kk] / znorm[r, 0]
-        cells.append(a[r, kk, None] * e1[r] + bb[r, kk, None] * e2[r] + zc[:, None] * Zb[r] / znorm[r])
-        hashes_out.append(hh[r, kk])
-        plus_ok.append(sd[r, kk] > 0.0 if on_side else sd[r, kk] < 0.0)
-        minus_ok.append(sd[r, kk] < 0.0 if on_side else sd[r, kk] > 0.0)
-    out = {
-        "cells": np.vstack(cells),
-        "hash": np.concatenate(hashes_out),
-        "plus_ok": np.concatenate(plus_ok),
-        "minus_ok": np.concatenate(minus_ok),
-    }
-    absval = np.abs(best_val)
-    i_best = np.unravel_index(int(np.argmax(absval)), absval.shape)
-    out["best_value"] = np.array([best_val[i_best]])
-    out["best_dir"] = (best_cos[i_best] * e1[i_best[0]] + best_sin[i_best] * e2[i_best[0]])[None]
-    r, k = np.nonzero(absval > threshold)
-    out["cand_values"] = best_val[r, k]
-    out["cand_dirs"] = best_cos[r, k, None] * e1[r] + best_sin[r, k, None] * e2[r]
-    return out
-
-
-def _best_cells(
-    Z: np.ndarray, lam: np.ndarray, parts: list[dict], low: float
+def _cell_maxima(
+    Z: np.ndarray, lam: np.ndarray, cells: np.ndarray, cell_hashes: np.ndarray, cutoff: float, boundary: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Stationary directions of the cells that contain them, with |g| above ``low``: (dirs, values).
+    """The cells' stationary directions that lie inside their cell, with |g| above ``cutoff``: (dirs, g).
 
-    A cell appears once for every arc on its boundary; its stationary direction +-c/|c| lies in the
-    cell exactly when it is on the cell's side of every boundary circle, i.e. when the side test
-    passes at every appearance (appearances are grouped by the pattern hash). g is evaluated exactly
-    at the directions that pass, so a spurious pass (at a vertex shared by 3+ circles) costs nothing.
+    ``cells`` are the sweep's candidates (oriented c, |c|, in-plane norm); ``boundary`` is at least
+    the largest |g| on any circle. Kept: |c| above the cutoff and the in-plane norm at most
+    ``boundary`` (the margin lemma), one appearance per cell (pattern hash); then g is evaluated
+    (:func:`engine.convex.pricing_kernel.cell_values`, which rejects by the margin lemma early).
     """
-    cells, hashes, plus_ok, minus_ok = [], [], [], []
-    for part in parts:
-        big = np.linalg.norm(part["cells"], axis=1) > low
-        cells.append(part["cells"][big])
-        hashes.append(part["hash"][big])
-        plus_ok.append(part["plus_ok"][big])
-        minus_ok.append(part["minus_ok"][big])
-    cells = np.vstack(cells)
-    if cells.shape[0] == 0:
+    keep = (cells[:, 3] > cutoff) & (cells[:, 4] <= boundary)
+    if not keep.any():
         return np.zeros((0, 3)), np.zeros(0)
-    _, first, inverse = np.unique(np.concatenate(hashes), return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    groups = first.size
-    plus = np.bincount(inverse, weights=~np.concatenate(plus_ok), minlength=groups) == 0
-    minus = np.bincount(inverse, weights=~np.concatenate(minus_ok), minlength=groups) == 0
-    c = cells[first]
-    dirs = np.vstack([c[plus], -c[minus]])
-    if dirs.shape[0] == 0:
-        return np.zeros((0, 3)), np.zeros(0)
-    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-    vals = ridge_values(Z, lam, dirs)
-    good = np.abs(vals) > low
-    return dirs[good], vals[good]
+    _, first = np.unique(cell_hashes[keep], return_index=True)
+    cells = cells[keep][first]
+    g = cell_values(Z, lam, np.ascontiguousarray(cells[:, :3]), boundary)
+    good = np.abs(g) > cutoff  # NaN (rejected) compares False
+    return cells[good, :3] / cells[good, 3:4], g[good]
 
 
-def sphere_price(Z: np.ndarray, lam: np.ndarray, *, threshold: float = np.inf, k: int = 0) -> SpherePrice:
-    """Exact ``max_{||w||=1} |lambda . relu(Z w)|`` for lifted 2-D data Z (n x 3).
+def sphere_price(
+    Z: np.ndarray, lam: np.ndarray, *, threshold: float = np.inf, k: int | None = 0
+) -> SpherePrice:
+    """Exact ``max_{||w|| = 1} |lambda . relu(Z w)|`` for lifted 2-D data Z (n x 3).
 
-    With a finite ``threshold`` and ``k > 0`` also up to k directions with ``|g| > threshold``
-    (arc extremes and cell stationary directions), largest first, for column generation.
+    With a finite ``threshold`` and ``k`` > 0 (None: no limit), also the candidates for column
+    generation: the best direction of every great circle and every cell's interior maximum with
+    ``|g| > threshold``, largest |g| first, at most k (the overall maximiser first when it exceeds
+    the threshold). When nothing exceeds the threshold, ``value`` may be an upper bound at most the
+    threshold (``exact`` False; see the screen in the module docstring).
     """
     Z = np.asarray(Z, dtype=float)
     lam = np.asarray(lam, dtype=float)
     if Z.ndim != 2 or Z.shape[1] != 3:
         raise ValueError("sphere_price needs lifted 2-D data (n x 3)")
+    if lam.shape != (Z.shape[0],):
+        raise ValueError("sphere_price needs one lambda per point")
     empty = np.zeros((0, 3))
+    want = (k is None or k > 0) and bool(np.isfinite(threshold))
     Zm, lm = _merge_duplicates(Z, lam)
     m = Zm.shape[0]
     if m == 0:
@@ -235,32 +164,45 @@ def sphere_price(Z: np.ndarray, lam: np.ndarray, *, threshold: float = np.inf, k
     if m == 1:  # g = lambda relu(z . w): largest at w = z / |z|
         w = Zm[0] / np.linalg.norm(Zm[0])
         v = float(lm[0] * np.linalg.norm(Zm[0]))
-        cands = (w[None], np.array([v])) if abs(v) > threshold and k > 0 else (empty, np.zeros(0))
+        cands = (w[None], np.array([v])) if abs(v) > threshold and want else (empty, np.zeros(0))
         return SpherePrice(abs(v), w, 1.0 if v >= 0 else -1.0, *cands)
-    thr = threshold if k > 0 else np.inf
-    block = max(1, _BLOCK_ENTRIES // (2 * m))
-    best_val, best_dir = 0.0, np.array([0.0, 0.0, 1.0])
-    hashes = np.random.default_rng(_HASH_SEED).integers(1, 2**63 - 1, size=m, dtype=np.int64).view(np.uint64)
-    cand_dirs, cand_vals, parts = [], [], []
-    for s in range(0, m, block):
-        part = _sweep_block(Zm, lm, hashes, np.arange(s, min(m, s + block)), thr)
-        if abs(part["best_value"][0]) > abs(best_val):
-            best_val, best_dir = float(part["best_value"][0]), part["best_dir"][0]
-        cand_dirs.append(part["cand_dirs"])
-        cand_vals.append(part["cand_values"])
-        parts.append(part)
-    cdirs, cvals = _best_cells(Zm, lm, parts, min(abs(best_val), thr))
-    if cvals.size:
-        i = int(np.argmax(np.abs(cvals)))
-        if abs(cvals[i]) > abs(best_val):
-            best_val, best_dir = float(cvals[i]), cdirs[i]
-    dirs = np.vstack(cand_dirs + [cdirs])
-    vals = np.concatenate(cand_vals + [cvals])
-    keep = np.abs(vals) > thr
-    dirs, vals = dirs[keep], vals[keep]
-    order = np.argsort(-np.abs(vals))[: max(k, 0)]
-    best_dir = best_dir / np.linalg.norm(best_dir)
-    return SpherePrice(abs(best_val), best_dir, 1.0 if best_val >= 0 else -1.0, dirs[order], vals[order])
+    # g is linear in lambda and in each |z_j|: sweep unit points with weights of largest size 1
+    norms = np.linalg.norm(Zm, axis=1)
+    weights = lm * norms
+    scale = float(np.max(np.abs(weights)))
+    Zn, ln = np.ascontiguousarray(Zm / norms[:, None]), weights / scale
+    k_top = (m if k is None else min(int(k), m)) if want else 1  # the k-th best circle value matters
+    floor = float(threshold) / scale if want else 0.0
+    best, best_dir, bound, cells, cell_hashes = sweep_circles(Zn, ln, _hashes(m), True, floor, k_top, True)
+    swept = np.flatnonzero(~np.isnan(best))
+    circle_abs = np.abs(best[swept])
+    best_val, direction = 0.0, np.array([0.0, 0.0, 1.0])
+    if swept.size:  # (else the screen skipped every circle: nothing exceeds the threshold)
+        i_best = int(swept[np.argmax(circle_abs)])
+        best_val, direction = float(best[i_best]), best_dir[i_best]
+    skipped_bound = float(np.max(bound[np.isnan(best)], initial=0.0))
+    # cells: only those that can beat the best circle value (or make the k best above the threshold)
+    kth = float(np.sort(circle_abs)[-k_top]) if circle_abs.size >= k_top else 0.0
+    cutoff = max(floor, kth)
+    boundary = max(abs(best_val), skipped_bound) * (1.0 + 1e-9)
+    cell_dirs, cell_vals = _cell_maxima(Zn, ln, cells, cell_hashes, cutoff, boundary)
+    if cell_vals.size and float(np.max(np.abs(cell_vals))) > abs(best_val):
+        j = int(np.argmax(np.abs(cell_vals)))
+        best_val, direction = float(cell_vals[j]), cell_dirs[j]
+    direction = direction / np.linalg.norm(direction)
+    sign = 1.0 if best_val >= 0 else -1.0
+    exact = skipped_bound <= abs(best_val)
+    value = scale * (abs(best_val) if exact else skipped_bound)
+    n_skipped = int(m - swept.size)
+    if not want:
+        return SpherePrice(value, direction, sign, empty, np.zeros(0), exact, n_skipped)
+    dirs = np.vstack([best_dir[swept], cell_dirs])
+    vals = np.concatenate([best[swept], cell_vals])
+    above = np.abs(vals) > floor
+    dirs, vals = dirs[above], vals[above]
+    order = np.argsort(-np.abs(vals), kind="stable")[: (vals.size if k is None else int(k))]
+    dirs = dirs[order] / np.linalg.norm(dirs[order], axis=1, keepdims=True)
+    return SpherePrice(value, direction, sign, dirs, scale * vals[order], exact, n_skipped)
 
 
 def heuristic_candidates(
@@ -272,7 +214,7 @@ def heuristic_candidates(
     4k are moved a few times to the stationary direction of their cell, ``w <- sign(g) c(w) / |c(w)|``
     with ``c(w) = sum_k lambda_k 1[z_k . w > 0] z_k`` (the maximiser of the cell's linear piece; a
     fixed point is a local maximiser of |g|). Cost O(n) per direction and step, against
-    O(n^2 log n) for the exact sweep; column generation uses it while it finds clear violations and
+    O(n^2) for the exact sweep; column generation uses it while it finds clear violations and
     falls back to the exact sweep otherwise.
     """
     nonzero = lam != 0.0  # g depends on the points with lambda_k != 0 only (hinge: few of them)

@@ -160,3 +160,19 @@ def test_slider_timing_table(reports):
             seconds = _numbers(cell)[0]
             assert math.isfinite(seconds) and seconds > 0.0
         assert row[-1] in ("met", "missed")
+
+
+def test_pricing_table(reports):
+    from benchmarks import pricing
+
+    text = reports["pricing"]
+    table = _tables(text)[0]
+    header, rows = table[0], table[1:]
+    assert header[:3] == ["data", "n", "dual"] and "numba (ms)" in header and "numpy (ms)" in header
+    g = pricing.QUICK
+    assert len(rows) == len(g.ns) * len(g.datasets) * len(pricing.DUALS)
+    for row in rows:
+        assert float(row[3]) > 0.0  # the price
+        assert float(row[4]) > 0.0 and float(row[5]) > 0.0  # both sweeps timed
+        assert float(row[7]) <= 1e-12  # the two implementations agree
+    assert "## Target" in text
