@@ -210,8 +210,8 @@ def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbo
         f"{WIDTH}, batch {BATCH}, {grid.epochs} epochs; learning rates tried ({lr_text}), the best one "
         "shown (fastest to 1 %, else closest). 'time to 1 %' is the wall time of the first logged step "
         "(about 200 logs per run, logging included) whose J is within 1 % of J*; 'steps (epochs)' is that "
-        "step. J* is certified when the dual bound closes to the default 1e-6 max(1, |J|); the convex time "
-        "is that solve's own.",
+        "step. J* is certified when the dual bound closes to the default (J - bound) / |J| <= 1e-6; the "
+        "convex time is that solve's own.",
         "",
     ]
     header = [

@@ -46,7 +46,7 @@ PUBLIC_API: dict[str, dict[str, tuple[str, ...]]] = {
         "engine.convex.solvers.registry": ("SOLVERS", "SOLVER_HELP", "EXACT_MAX_N", "COLGEN_MAX_N"),
         "engine.convex.solvers.reference": ("solve_cvxpy",),
         "engine.patterns": ("build_patterns", "MAX_SAMPLED_PATTERNS"),
-        "engine.convex.certificate": ("certify", "DEFAULT_TOLERANCE"),
+        "engine.convex.certificate": ("certify", "DEFAULT_TOLERANCE", "gap_measure", "within_gap"),
         "engine.convex.recovery": (
             "recover_network",
             "merge_neurons",
@@ -62,6 +62,7 @@ PUBLIC_API: dict[str, dict[str, tuple[str, ...]]] = {
             "SOLVER_HELP",
             "get_solver",
             "select_solver",
+            "solve_with_fallback",
         ),
         "engine.convex.solvers.base": ("ConvexRequest", "ConvexSolver", "Solution"),
         "engine.convex.solvers.reference": ("solve_cvxpy",),

@@ -27,9 +27,14 @@ Fitted attributes (trailing underscore): ``n_features_in_``; ``result_`` (the en
 :class:`~engine.results.ConvexResult` or :class:`~engine.results.TrainResult`), ``network_``
 (:class:`~engine.network.TwoLayerReLU`), ``W_`` (m x (d+1), bias last), ``alpha_`` (m), ``objective_``
 (J on the training data, with the +-1 labels), ``history_`` (the solver's or optimizer's log) and, for
-the convex estimators, ``certificate_``. A K-class classifier keeps one of each per class in
-``results_``, ``networks_`` and ``objectives_`` (lists in the order of ``classes_``) and has the
-singular attributes only when K = 2.
+the convex estimators, ``certificate_``, ``status_`` (the solver's status: ``"optimal"`` only at the
+optimum of the program; on the exact program only when certified) and ``outcome_`` (``"certified"``,
+``"solved"``: the optimum of a sampled program, an upper bound; or ``"uncertified"``: the solver
+stopped short, with a ConvergenceWarning). A K-class classifier keeps one of each per class in
+``results_``, ``networks_``, ``objectives_`` and, convex, ``certificates_``, ``statuses_`` and
+``outcomes_`` (lists in the order of ``classes_``) and has the singular attributes only when K = 2.
+``certified_`` (convex, every K) is True exactly when every fitted network is a certified global
+optimum.
 
 Randomness: ``random_state`` (default 0, so that two fits agree) seeds the pattern sampler (convex) or
 the initial weights and minibatch shuffles (SGD). An int is used as the engine's seed as it is (the
@@ -69,7 +74,17 @@ AUTO_EXACT_MAX_N = 40
 DEFAULT_SAMPLED_PATTERNS = 30
 _CLASSIFIER_LOSSES = tuple(LOSS_NAMES)
 # Fitted attributes of one network: set by two-class (and regression) fits only.
-_SINGLE_ATTRIBUTES = ("result_", "network_", "W_", "alpha_", "objective_", "history_", "certificate_")
+_SINGLE_ATTRIBUTES = (
+    "result_",
+    "network_",
+    "W_",
+    "alpha_",
+    "objective_",
+    "history_",
+    "certificate_",
+    "status_",
+    "outcome_",
+)
 
 
 def _engine_seed(random_state: Any) -> int:
@@ -121,15 +136,20 @@ class _ConvexFit:
             solver=self.solver,
             tol=self.tol,
         )
-        if result.status != "optimal":
+        if result.outcome == "uncertified":
             message = result.message or f"the convex solver stopped with status {result.status!r}"
-            warnings.warn(message, ConvergenceWarning, stacklevel=5)
+            warnings.warn(f"not a certified optimum: {message}", ConvergenceWarning, stacklevel=5)
         return result
 
     def _set_extra(self, results: list, single: bool) -> None:
         self.certificates_ = [r.certificate for r in results]
+        self.statuses_ = [r.status for r in results]
+        self.outcomes_ = [r.outcome for r in results]
+        self.certified_ = all(r.certified for r in results)
         if single:
             self.certificate_ = results[0].certificate
+            self.status_ = results[0].status
+            self.outcome_ = results[0].outcome
 
 
 class _SGDFit:

@@ -20,7 +20,8 @@ class Certificate:
     lower_bound: float
     objective: float  # J of the network the certificate is about
     gap: float  # objective - lower_bound (may be tiny-negative from round-off)
-    relative_gap: float  # gap / max(1, |objective|)
+    # gap / |objective| (gap_kind "relative"), or the absolute gap when objective == 0 ("absolute")
+    relative_gap: float
     certified: bool  # exact and relative_gap <= tolerance
     exact: bool  # pricing was exact (d == 2)
     tolerance: float
@@ -28,11 +29,28 @@ class Certificate:
     price: float  # max_{||w||<=1} |lambda . relu(Z w)| of the raw dual point
     argmax_direction: np.ndarray  # a unit w attaining the price (lifted, length d+1)
     argmax_sign: float  # +1 if lambda . relu(Z w) = +price at argmax_direction, else -1
+    gap_kind: str = "relative"  # what relative_gap holds: "relative" (J != 0) or "absolute" (J == 0)
+
+
+#: What a convex result is, from the strongest claim down (:attr:`ConvexResult.outcome`):
+#: ``certified``: the dual certificate proves a global minimiser of J up to the tolerance;
+#: ``solved``: not certified, but the solver reached the optimum of the program it was given (status
+#: ``"optimal"``: a sampled program, whose optimum is an upper bound on min J);
+#: ``uncertified``: neither: the solver stopped short (``optimal_inaccurate``, an iteration or time
+#: limit, ...) or, on the exact program, the certificate's gap stayed above the tolerance.
+OUTCOMES = ("certified", "solved", "uncertified")
 
 
 @dataclass
 class ConvexResult:
-    """The network recovered from a solved convex program, with its certificate."""
+    """The network recovered from a solved convex program, with its certificate.
+
+    ``status`` is ``"optimal"`` only for an answer at the optimum of its program: on the exact program
+    with an exact certificate (2-D data) exactly when the certificate holds (an answer the solver
+    called optimal that the certificate does not confirm is ``"uncertified"``); otherwise the solver's
+    word (``"optimal_inaccurate"``, ``"max_iter"``, ...). ``fallback`` is empty, or says which solver
+    failed and which one took over (``solver`` names the one that answered).
+    """
 
     network: TwoLayerReLU
     objective: float  # J of the recovered network on the training data
@@ -49,6 +67,15 @@ class ConvexResult:
     message: str = ""
     # per-iteration (or per-round) log of the solver, e.g. iteration/round, objective, lower_bound, time_s
     history: dict[str, list] = field(default_factory=dict)
+    # "" or the account of a fallback: "the reduced solver failed (...); the cvxpy solver took over"
+    fallback: str = ""
+
+    @property
+    def outcome(self) -> str:
+        """``certified``, ``solved`` or ``uncertified`` (:data:`OUTCOMES`)."""
+        if self.certified:
+            return "certified"
+        return "solved" if self.status == "optimal" else "uncertified"
 
     @property
     def neurons(self) -> int:

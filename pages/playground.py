@@ -16,6 +16,7 @@ from explorer.exports import data_exports, figure_exports, network_exports, tabl
 from explorer.formulas import formulas
 from explorer.settings import PAGE_EXACT_MAX_N
 from explorer.sidebar import settings
+from explorer.url import plain
 
 CAPTION_BOUNDARY = (
     "f(x) over the plane: blue where f > 0 (predicts +1), red where f < 0 (predicts −1); the black line is "
@@ -88,7 +89,9 @@ def main() -> None:
     # (text, is a warning): a solver's report on a clean run (e.g. column generation's rounds) is a caption
     cvx_notes = []
     if cres is not None and cres.message:
-        cvx_notes.append((f"Convex solver: {cres.message}", cres.status != "optimal"))
+        # a fallback or an answer short of the optimum is a warning; engine text is shown as literal text
+        warn = cres.outcome == "uncertified" or bool(cres.fallback)
+        cvx_notes.append((f"Convex solver: {plain(cres.message)}", warn))
     sgd_notes = []
     if tres is not None and tres.diverged:
         sgd_notes.append((f"Training diverged: {tres.message}", True))

@@ -19,7 +19,10 @@ points whose whole ball is classified correctly.
 and ``certified`` come from the dual certificate of the SGD network (engine.convex.certificate.certify),
 so they say how far SGD is from the global optimum. Errors print one line ``error: ...`` on stderr
 and return a non-zero status (2 for argument errors, 1 for data or solver errors); the command
-reads only the CSV it is given and writes nothing but its report.
+reads only the CSV it is given and writes nothing but its report. A convex run whose ``outcome`` is
+``"uncertified"`` (not a certified optimum, nor the optimum of a sampled program: e.g. a solver that
+stopped ``optimal_inaccurate``, or an exact program whose certificate did not close the gap) prints
+its report, saying so, and exits with status 3 (engine.cli.run.exit_status).
 
 This module is the command line's face: the parser, ``main`` and the printed summaries. A run itself
 (settings, checks, data, training, report) is engine/cli/run.py, which ``sweep`` (engine/cli/sweep.py)
@@ -42,6 +45,7 @@ from engine.cli.run import (
     CLIError,
     RunSpec,
     check,
+    exit_status,
     fit,
     load_data,
     one_line,
@@ -226,6 +230,14 @@ def _fmt(value: float | None, spec: str = ".6g") -> str:
     return "n/a" if value is None else format(value, spec)
 
 
+# What a convex run's outcome means, as the summary says it.
+_OUTCOME_TEXT = {
+    "certified": "certified global optimum",
+    "solved": "optimum of the program solved (an upper bound on the global optimum, not certified)",
+    "uncertified": "NOT a certified optimum: the solver stopped short of the optimum (exit status 3)",
+}
+
+
 def _summary(r: dict[str, Any]) -> str:
     """A few human-readable lines about one run."""
     if r["method"] == "convex":
@@ -247,10 +259,17 @@ def _summary(r: dict[str, Any]) -> str:
     elif r["lower_bound"] is None:
         lines.append("  lower bound     n/a (no exact certificate)")
     else:
+        kind = r.get("gap_kind") or "relative"
         lines.append(
-            f"  lower bound     {_fmt(r['lower_bound'])}   gap {_fmt(r['gap'], '.3g')}   "
+            f"  lower bound     {_fmt(r['lower_bound'])}   gap {_fmt(r['gap'], '.3g')} "
+            f"({kind} {_fmt(r['relative_gap'], '.2e')})   "
             f"certified global optimum: {'yes' if r['certified'] else 'no'}"
         )
+    if r.get("outcome") is not None and r["method"] == "convex":
+        outcome = _OUTCOME_TEXT.get(r["outcome"], r["outcome"])
+        lines.append(f"  outcome         {outcome} (status {r['status']})")
+    if r.get("fallback"):
+        lines.append(f"  fallback        {r['fallback']}")
     train = pct if r["train_accuracy"] is None else f"{100 * r['train_accuracy']:.1f}%"
     test = pct if r["test_accuracy"] is None else f"{100 * r['test_accuracy']:.1f}%"
     lines.append(f"  neurons         {r['neurons']}")
@@ -294,4 +313,8 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    if args.command == "train" and exit_status(record):
+        note = f"error: not a certified optimum ({record['status']}): {record.get('message', '')}"
+        print(note, file=sys.stderr)
+        return exit_status(record)
     return 0

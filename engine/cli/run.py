@@ -9,8 +9,10 @@
 * :func:`load_data`, :func:`fit` and :func:`train`: the data, the trained network and the report
   (the fields of ``train --json``).
 
-A user error is a :class:`CLIError` (status 2 for arguments, 1 for data or solver errors). Imports
-nothing from the rest of engine.cli, so the command line and the sweep both build on it.
+A user error is a :class:`CLIError` (status 2 for arguments, 1 for data or solver errors). A convex
+run that ends without reaching the optimum it promised reports ``outcome = "uncertified"``; the
+command line then exits with :data:`UNCERTIFIED_STATUS` (:func:`exit_status`). Imports nothing from
+the rest of engine.cli, so the command line and the sweep both build on it.
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ __all__ = [
     "RunData",
     "RunSpec",
     "Setting",
+    "UNCERTIFIED_STATUS",
     "check",
+    "exit_status",
     "fit",
     "flag",
     "load_data",
@@ -57,6 +61,11 @@ DEFAULT_BETA = 1e-3
 DEFAULT_TOL = 1e-6
 METHODS = ("convex", "sgd")
 NORMS = ("inf", "2")
+#: The robust program's default solver (--eps > 0 without --solver): the reduced program, which falls
+#: back onto the cvxpy reference when Clarabel fails (engine/robust/solvers/registry.py).
+ROBUST_DEFAULT_SOLVER = "reduced"
+#: Exit status of ``train`` for a convex run whose outcome is "uncertified" (the report is printed).
+UNCERTIFIED_STATUS = 3
 
 
 class CLIError(Exception):
@@ -195,7 +204,8 @@ SETTINGS: tuple[Setting, ...] = (
         "solver",
         str,
         "convex method",
-        "convex solver (default cvxpy): admm = ADMM (Bai et al.); scp = sampled convex program; "
+        "convex solver (default cvxpy; with --eps > 0 reduced): admm = ADMM (Bai et al.); "
+        "scp = sampled convex program; "
         "colgen = column generation (2-D; certified on the exact program, n <= 2000; exact on a "
         "sampled one); cvxpy = the reference CVXPY + Clarabel; reduced = Clarabel on the facet-reduced "
         "program; auto = colgen for 2-D data, else cvxpy",
@@ -286,6 +296,8 @@ def check(options: Mapping[str, Any]) -> RunSpec:
     for name in other:
         if s[name] is not None:
             raise CLIError(f"{flag(name)} does not apply to --method {s['method']}", 2)
+    if s["method"] == "convex" and s["eps"] > 0 and s["solver"] is None:
+        s["solver"] = ROBUST_DEFAULT_SOLVER
     for name, default in own.items():
         if s[name] is None:
             s[name] = default
@@ -387,7 +399,13 @@ def load_data(spec: RunSpec) -> RunData:
 
 
 #: The report fields of a run without a dual bound (the robust program, gradient training).
-_NO_BOUND: dict[str, Any] = {"lower_bound": None, "gap": None, "relative_gap": None, "certified": False}
+_NO_BOUND: dict[str, Any] = {
+    "lower_bound": None,
+    "gap": None,
+    "relative_gap": None,
+    "gap_kind": None,
+    "certified": False,
+}
 
 
 def _program_keywords(spec: RunSpec) -> dict[str, Any]:
@@ -422,9 +440,25 @@ def _fit_robust_convex(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict
         "patterns": int(res.patterns),
         "pattern_mode": res.pattern_mode,
         "status": res.status,
+        "outcome": _robust_outcome(res.status),
+        "fallback": _robust_fallback(res.status),
         "message": "robust program: the objective is the network's worst-case objective over the "
-        f"{spec.norm}-ball of radius {spec.eps:g}, an upper bound on the best robust objective",
+        f"{spec.norm}-ball of radius {spec.eps:g}, an upper bound on the best robust objective"
+        + ("" if res.status == "optimal" else f"; the solver's status: {res.status}"),
     }
+
+
+def _robust_outcome(status: str) -> str:
+    """``solved`` for a robust program solved to optimality (after a fallback the status reads
+    ``"optimal (<solver> solver took over; ...)"``), else ``uncertified``; never ``certified`` (the
+    robust program's optimum is an upper bound)."""
+    return "solved" if status == "optimal" or status.startswith("optimal (") else "uncertified"
+
+
+def _robust_fallback(status: str) -> str | None:
+    """The robust registry's account of a fallback (the parenthesis of the status), or None."""
+    head, _, rest = status.partition(" (")
+    return rest[:-1] if rest.endswith(")") and "took over" in rest else None
 
 
 def _fit_convex(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, Any]]:
@@ -442,11 +476,15 @@ def _fit_convex(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, A
         "gap": (res.objective - lower) if lower is not None else None,
         "relative_gap": cert.relative_gap if (cert is not None and lower is not None) else None,
         "certified": res.certified,
+        "gap_kind": cert.gap_kind if (cert is not None and lower is not None) else None,
         "time_s": res.time_s,
         "solver": res.solver,
+        "requested_solver": spec.solver,
         "patterns": int(res.patterns),
         "pattern_mode": res.pattern_mode,
         "status": res.status,
+        "outcome": res.outcome,
+        "fallback": res.fallback or None,
         "message": res.message,
         "convex_objective": res.convex_objective,
     }
@@ -474,6 +512,7 @@ def _fit_sgd(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, Any]
     out: dict[str, Any] = {
         "objective": res.objective,
         **_NO_BOUND,
+        "outcome": "diverged" if res.diverged else "trained",
         "time_s": res.time_s,
         "solver": f"sgd:{res.optimizer}",
         "patterns": None,
@@ -496,8 +535,10 @@ def _fit_sgd(spec: RunSpec, data: RunData) -> tuple[TwoLayerReLU, dict[str, Any]
             lower_bound=cert.lower_bound,
             gap=cert.gap,
             relative_gap=cert.relative_gap,
+            gap_kind=cert.gap_kind,
             certified=bool(cert.certified),
         )
+    out["outcome"] = "certified" if out["certified"] else ("diverged" if res.diverged else "trained")
     return res.network, out
 
 
@@ -566,3 +607,13 @@ def train(spec: RunSpec, data: RunData | None = None) -> dict[str, Any]:
         "test_accuracy": _accuracy_or_none(net, data.X_test, data.y_test, data.task),
         "network": net.to_dict(),
     }
+
+
+def exit_status(record: Mapping[str, Any]) -> int:
+    """The exit status of ``train`` for its report: :data:`UNCERTIFIED_STATUS` for a convex run (or a
+    robust program) whose ``outcome`` is ``"uncertified"`` (the solver stopped short, or the exact
+    program's certificate did not close the gap), else 0. A sampled program solved to its optimum
+    (``"solved"``, an upper bound) and gradient training exit 0; their ``certified`` says the rest."""
+    if record.get("method") == "convex" and record.get("outcome") == "uncertified":
+        return UNCERTIFIED_STATUS
+    return 0

@@ -11,7 +11,9 @@ the evaluation split (the test set when there is one, else the training set):
 * ``pgd_accuracy``: accuracy under the margin PGD attack at eps (``attack_steps`` steps, an upper bound
   on the robust accuracy; equal to the clean accuracy at eps = 0);
 * ``certified_accuracy``: the exact 2-D certificate (engine/robust/certificate.py): points whose whole
-  eps-ball is classified correctly (empty for d != 2).
+  eps-ball is classified correctly (empty for d != 2);
+* ``outcome``: the run's ``outcome`` of ``train --json`` (convex: certified, solved or uncertified;
+  SGD: certified, trained or diverged): a run that finished but is not a certified optimum says so here.
 
 Keys that do not apply to a method are dropped from its runs (``patterns`` and ``solver`` for SGD; the
 optimizer settings for the convex program), so an SGD run is not repeated per pattern count. The
@@ -91,6 +93,7 @@ _RESULTS = (
     "lower_bound",
     "gap",
     "certified",
+    "outcome",
     "neurons",
     "train_accuracy",
     "test_accuracy",
@@ -102,7 +105,7 @@ _RESULTS = (
     "time_s",
 )
 # What a run takes over from the `train --json` record.
-_TRAIN_REPORT = _RESULTS[2:10]
+_TRAIN_REPORT = _RESULTS[2:11]
 #: The columns of the sweep table, in order: the run number, every grid key, then the results.
 COLUMNS: tuple[str, ...] = ("run", *GRID_DEFAULTS, *_RESULTS)
 # Column types of the table (nullable: a key that does not apply to a method, or a result that a run

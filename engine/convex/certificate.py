@@ -26,6 +26,28 @@ from engine.results import Certificate
 
 DEFAULT_TOLERANCE = 1e-6  # relative gap under which the optimum counts as certified
 _BLOCK_ENTRIES = 4_000_000
+# The two ways a gap is measured: relative to |J| (J != 0), or absolute (J = 0, where no relative
+# gap exists). ``Certificate.gap_kind`` says which one ``Certificate.relative_gap`` holds.
+GAP_KINDS = ("relative", "absolute")
+
+
+def gap_measure(objective: float, bound: float) -> tuple[float, str]:
+    """The gap of ``objective`` J to a lower ``bound`` as the certificate measures it: (value, kind).
+
+    ``(J - bound) / |J|`` with kind ``"relative"`` when J != 0; the absolute gap ``J - bound`` with kind
+    ``"absolute"`` when J = 0 (then no relative gap exists). J >= 0 always (docs/design.md §2), and a
+    J of order 1e-2 gets no discount: a gap of 1e-7 there is 1e-5 relative, not 1e-7.
+    """
+    gap = float(objective) - float(bound)
+    if objective != 0.0 and np.isfinite(objective):
+        return gap / abs(float(objective)), "relative"
+    return gap, "absolute"
+
+
+def within_gap(objective: float, bound: float, tol: float) -> bool:
+    """Whether J lies within ``tol`` of ``bound`` as the certificate measures it (:func:`gap_measure`)."""
+    value, _ = gap_measure(objective, bound)
+    return bool(value <= tol)
 
 
 def _normalise(W: np.ndarray) -> np.ndarray:
@@ -135,8 +157,9 @@ def certify(
 ) -> Certificate:
     """Certificate for ``network``: the best dual bound from lambda = grad L(f) (and ``extra_duals``).
 
-    ``certified`` means exact pricing (2-D data) and ``(J - bound) / max(1, |J|) <= tol``: the network
-    is then a global minimiser of J up to ``tol`` (for every width).
+    ``certified`` means exact pricing (2-D data) and ``(J - bound) / |J| <= tol`` (the absolute gap
+    ``J - bound <= tol`` when J = 0; :func:`gap_measure`): the network is then a global minimiser of J
+    up to ``tol`` relative (for every width).
     """
     loss = get_loss(loss)
     X = np.asarray(X, dtype=float)
@@ -158,7 +181,7 @@ def certify(
             best = (bound, t, p, w, sgn, exact)
     bound, t, p, w, sgn, exact = best
     gap = objective - bound
-    rel = gap / max(1.0, abs(objective))
+    rel, kind = gap_measure(objective, bound)
     return Certificate(
         lower_bound=bound,
         objective=objective,
@@ -171,4 +194,5 @@ def certify(
         price=p,
         argmax_direction=w,
         argmax_sign=sgn,
+        gap_kind=kind,
     )

@@ -32,6 +32,7 @@ from engine.convex.solvers.registry import (
     SOLVER_HELP,
     SOLVERS,
     select_solver,
+    solve_with_fallback,
 )
 from engine.losses import Loss
 from engine.patterns import MAX_SAMPLED_PATTERNS, build_patterns, expected_pattern_count
@@ -77,6 +78,11 @@ def solve_convex(
     :data:`SOLVERS` (see :data:`SOLVER_HELP`); the exact program is limited to n <= EXACT_MAX_N for
     the cvxpy, admm and reduced solvers and to n <= COLGEN_MAX_N for colgen / auto. ``objective`` of
     the result is J of the recovered network on (X, y).
+
+    When the solver fails (raises RuntimeError), the registry's fallback takes over
+    (engine/convex/solvers/registry.py): the result's ``solver`` names the one that answered and its
+    ``fallback`` and ``message`` say what failed. ``status`` is ``"optimal"`` only for an answer at
+    the optimum (on the exact program: exactly when certified); ``outcome`` sums it up.
     """
     X, y, loss = validate_problem(X, y, loss, beta)
     request = ConvexRequest(
@@ -91,17 +97,27 @@ def solve_convex(
     )
     entry = select_solver(solver, request)
     start = time.perf_counter()
-    return finish(request, entry.name, entry.solve(request), start)
+    entry, solution, fallback = solve_with_fallback(entry, request)
+    return finish(request, entry.name, solution, start, fallback=fallback)
 
 
-def finish(request: ConvexRequest, solver: str, solution: Solution, start: float) -> ConvexResult:
+def _join(*notes: str) -> str:
+    return "; ".join(note for note in notes if note)
+
+
+def finish(
+    request: ConvexRequest, solver: str, solution: Solution, start: float, *, fallback: str = ""
+) -> ConvexResult:
     """The shared post-processing of every solver's :class:`Solution` into a :class:`ConvexResult`.
 
     Polish on the support (when the solution names a re-solve), recover and merge the network
     (unless the solver gave its own), certify it with the solution's dual points, and settle the
-    status: a certificate turns ``optimal_inaccurate`` (or, for a solver whose answer the
-    certificate decides, any status) into ``optimal``. ``time_s`` runs from ``start`` to the
-    certificate (excluded).
+    status. The certificate decides it on the exact program of 2-D data (exact pricing) and for a
+    solver whose solution says so: ``"optimal"`` exactly when certified; an answer the solver called
+    optimal without a certificate becomes ``"uncertified"``, any other status stays, and the message
+    gives the gap. Elsewhere a certificate turns ``optimal_inaccurate`` into ``optimal``, and any
+    status but ``optimal`` is named in the message. ``fallback`` (the registry's account of a failed
+    solver) leads the message. ``time_s`` runs from ``start`` to the certificate (excluded).
     """
     X, y, loss, beta = request.X, request.y, request.loss, request.beta
     U, V, status, lam = solution.U, solution.V, solution.status, None
@@ -114,12 +130,23 @@ def finish(request: ConvexRequest, solver: str, solution: Solution, start: float
     elapsed = time.perf_counter() - start
     certificate = certify(X, y, network, loss=loss, beta=beta, tol=request.tol, extra_duals=duals)
     message = solution.message
-    if certificate.certified and (solution.certificate_decides or status == "optimal_inaccurate"):
+    decides = solution.certificate_decides or (request.exact and certificate.exact)
+    if certificate.certified and (decides or status == "optimal_inaccurate"):
         status = "optimal"  # the certificate proves what the solver could not confirm
-    elif solution.certificate_decides:
-        message += f"; stopped uncertified ({status}), relative gap {certificate.relative_gap:.1e}"
-    if status != "optimal" and not message:
-        message = f"the {solver} solver stopped with status {status!r}"
+    elif decides:
+        kind = certificate.gap_kind
+        message = _join(
+            message,
+            f"stopped uncertified ({status}), {kind} gap {certificate.relative_gap:.1e} "
+            f"above the tolerance {request.tol:g}",
+        )
+        status = "uncertified" if status == "optimal" else status
+    elif status != "optimal" and repr(status) not in message:
+        note = f"the {solver} solver stopped with status {status!r}"
+        if status == "optimal_inaccurate":
+            note += ": its answer may lie above the optimum of the program"
+        message = _join(message, note)
+    message = _join(fallback, message)
     history = solution.history or {
         "iteration": [1],
         "objective": [certificate.objective],
@@ -140,4 +167,5 @@ def finish(request: ConvexRequest, solver: str, solution: Solution, start: float
         D=solution.D,
         message=message,
         history=history,
+        fallback=fallback,
     )

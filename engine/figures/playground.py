@@ -622,7 +622,7 @@ def _cell(key: str, v: object, task: str) -> str:
     if isinstance(v, float) and math.isnan(v):
         return "—"
     if key == "relative_gap":
-        return f"{v:.2e}"
+        return f"{v:.2e}"  # the absolute gap when J = 0: the row's label says so (_column)
     if key == "train" or key == "test":
         return f"{v:.4g}" if task == "regression" else f"{100 * v:.1f} %"  # type: ignore[operator]
     if key == "time_s":
@@ -633,7 +633,11 @@ def _cell(key: str, v: object, task: str) -> str:
 
 
 def _column(numbers: NetworkNumbers, task: str) -> list[str]:
-    return [_cell(key, getattr(numbers, key), task) for key in _ROWS]
+    cells = [_cell(key, getattr(numbers, key), task) for key in _ROWS]
+    if numbers.gap_kind == "absolute":  # J = 0: no relative gap exists, the certificate uses J - bound
+        index = list(_ROWS).index("relative_gap")
+        cells[index] += " (absolute: J = 0)"
+    return cells
 
 
 def numbers_table(
@@ -665,6 +669,7 @@ VERDICT_LEVELS = {
     "sgd_certified_alone": "success",
     "sgd_bounded_alone": "info",
     "not_certified": "info",
+    "convex_uncertified": "warning",
     "optimum_without_sgd": "warning",
     "no_comparison": "warning",
 }
@@ -693,6 +698,19 @@ def verdict_text(v: Verdict) -> str:
         return f"Certified: SGD is {v.difference:.1e} above the global optimum J* = {v.optimum:.6g} " + (
             f"({v.difference / abs(v.optimum):.1%} of J*)." if v.optimum != 0.0 else "(J* = 0)."
         )
+    if v.case == "convex_uncertified":
+        gap = ""
+        if v.relative_gap is not None:
+            gap = f", {v.gap_kind or 'relative'} gap {v.relative_gap:.1e} to the dual bound"
+        head = (
+            f"Not a certified optimum: the convex solver stopped short (status {v.status}{gap}); "
+            f"J = {v.optimum:.6g} ({v.pattern_mode} patterns) is only the objective of the network "
+            "it returned"
+        )
+        if v.difference is not None:
+            where = "above" if v.difference > 0 else "below"
+            return head + f". SGD is {abs(v.difference):.1e} {where} it."
+        return head + "."
     # not_certified
     head = (
         f"Not certified: the convex objective {v.optimum:.6g} ({v.pattern_mode} patterns) is only an "

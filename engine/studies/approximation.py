@@ -154,10 +154,11 @@ class ApproximationCurve:
     time_s: list[float] = field(default_factory=list)
 
     def reached(self, tol: float = REACHED_TOLERANCE) -> list[bool]:
-        """Whether each sampled optimum is within ``tol`` (relative) of the reference optimum."""
+        """Whether each sampled optimum is within ``tol`` of the reference optimum J*: relative,
+        ``J - J* <= tol |J*|`` (absolute when J* = 0), as the certificate measures gaps."""
         if self.optimum is None:
             return [False] * len(self.counts)
-        scale = max(1.0, abs(self.optimum))
+        scale = abs(self.optimum) if self.optimum != 0.0 else 1.0
         return [bool(math.isfinite(J) and J - self.optimum <= tol * scale) for J in self.objective]
 
     def first_reached(self, tol: float = REACHED_TOLERANCE) -> int | None:

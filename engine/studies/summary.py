@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.convex.certificate import within_gap
 from engine.network import TwoLayerReLU, accuracy
 from engine.results import Certificate, ConvexResult, TrainResult
 
@@ -36,7 +37,8 @@ __all__ = [
 # Relative size below which a neuron counts as dead: |alpha_j| ||w_j|| <= tol * max_k |alpha_k| ||w_k||
 # (the same default as TwoLayerReLU.active_neurons, so figures and table agree).
 DEAD_NEURON_TOL = 1e-8
-# SGD's objective counts as at the certified optimum when J - J* <= this times max(1, |J*|) (round-off).
+# SGD's objective counts as at the certified optimum when (J - J*) / |J*| <= this (round-off; the absolute
+# difference when J* = 0, engine.convex.certificate.gap_measure).
 AT_OPTIMUM_RTOL = 1e-6
 
 
@@ -77,6 +79,8 @@ class NetworkNumbers:
     lower_bound: float | None = None
     gap: float | None = None
     relative_gap: float | None = None
+    # what relative_gap holds: "relative" ((J - bound) / |J|) or "absolute" (J - bound, when J = 0)
+    gap_kind: str | None = None
     certified: bool | None = None
     neurons: tuple[int, int] | None = None
     train: float | None = None
@@ -119,6 +123,7 @@ def _numbers(
         lower_bound=lower,
         gap=certificate.gap if lower is not None else None,
         relative_gap=certificate.relative_gap if lower is not None else None,
+        gap_kind=certificate.gap_kind if lower is not None else None,
         certified=bool(certificate.certified) if certificate is not None else None,
         neurons=neurons,
         train=train,
@@ -180,7 +185,8 @@ VERDICT_CASES = (
     "sgd_above_optimum",  # the convex optimum is certified and SGD ended above it
     "sgd_certified_alone",  # no convex result, but SGD's own dual certificate proves it optimal
     "sgd_bounded_alone",  # no convex result; SGD's exact certificate bounds its gap, not certified
-    "not_certified",  # the convex objective is only an upper bound on the global optimum
+    "not_certified",  # the convex program was solved (sampled patterns): only an upper bound on the optimum
+    "convex_uncertified",  # the convex solver stopped short of its program's optimum (status says why)
     "optimum_without_sgd",  # a certified optimum, but no usable SGD result
     "no_comparison",  # neither a convex result nor an exact SGD certificate
 )
@@ -193,7 +199,10 @@ class Verdict:
     ``optimum``: the convex objective J* (certified or not); ``sgd_objective``: SGD's J;
     ``difference``: ``sgd_objective - optimum``; ``lower_bound`` and ``gap``: the dual bound stated by
     the case (the convex program's when it is not certified, SGD's own without a convex result);
-    ``pattern_mode``: "exact" or "sampled" (the convex program's patterns).
+    ``pattern_mode``: "exact" or "sampled" (the convex program's patterns); ``status`` and
+    ``relative_gap`` / ``gap_kind``: the convex result's status and certificate gap (for the case
+    ``convex_uncertified``, where they say how far the answer may be); ``fallback``: the convex
+    result's account of a solver that failed and the one that took over ("" for none).
     """
 
     case: str
@@ -203,6 +212,10 @@ class Verdict:
     lower_bound: float | None = None
     gap: float | None = None
     pattern_mode: str | None = None
+    status: str | None = None
+    relative_gap: float | None = None
+    gap_kind: str | None = None
+    fallback: str = ""
 
 
 def compare(
@@ -212,8 +225,10 @@ def compare(
 ) -> Verdict:
     """Which verdict holds for an SGD run against the convex program (and SGD's own certificate).
 
-    SGD is "at the optimum" when its J is within ``1e-6 max(1, |J*|)`` of a certified J* (round-off of
-    the solver) or its own certificate certifies it; a diverged or non-finite SGD run counts as none.
+    SGD is "at the optimum" when ``(J - J*) / |J*| <= 1e-6`` for a certified J* (round-off of the solver)
+    or its own certificate certifies it; a diverged or non-finite SGD run counts as none. A convex result
+    that is neither certified nor the optimum of its program (``outcome == "uncertified"``: e.g. a solver
+    that stopped ``optimal_inaccurate``) is the case ``convex_uncertified``, never a J* to compare with.
     """
     sgd_ok = train_result is not None and not train_result.diverged and math.isfinite(train_result.objective)
     if convex_result is None:
@@ -226,30 +241,38 @@ def compare(
         return Verdict("no_comparison")
     opt = convex_result.objective
     mode = convex_result.pattern_mode
+    cert = convex_result.certificate
+    lower = cert.lower_bound if cert is not None and cert.exact else None
+    about = {
+        "pattern_mode": mode,
+        "status": convex_result.status,
+        "relative_gap": cert.relative_gap if lower is not None else None,
+        "gap_kind": cert.gap_kind if lower is not None else None,
+        "fallback": convex_result.fallback,
+    }
     if convex_result.certified:
         if not sgd_ok:
-            return Verdict("optimum_without_sgd", optimum=opt, pattern_mode=mode)
+            return Verdict("optimum_without_sgd", optimum=opt, **about)
         assert train_result is not None
         diff = train_result.objective - opt
-        close = diff <= AT_OPTIMUM_RTOL * max(1.0, abs(opt))  # at the optimum up to solver round-off
+        close = within_gap(train_result.objective, opt, AT_OPTIMUM_RTOL)  # at the optimum up to round-off
         at_optimum = close or (sgd_certificate is not None and sgd_certificate.certified)
         return Verdict(
             "sgd_at_optimum" if at_optimum else "sgd_above_optimum",
             optimum=opt,
             sgd_objective=train_result.objective,
             difference=diff,
-            pattern_mode=mode,
+            **about,
         )
-    cert = convex_result.certificate
-    lower = cert.lower_bound if cert is not None and cert.exact else None
+    case = "convex_uncertified" if convex_result.outcome == "uncertified" else "not_certified"
     if not sgd_ok:
-        return Verdict("not_certified", optimum=opt, lower_bound=lower, pattern_mode=mode)
+        return Verdict(case, optimum=opt, lower_bound=lower, **about)
     assert train_result is not None
     return Verdict(
-        "not_certified",
+        case,
         optimum=opt,
         sgd_objective=train_result.objective,
         difference=train_result.objective - opt,
         lower_bound=lower,
-        pattern_mode=mode,
+        **about,
     )

@@ -67,6 +67,7 @@ def test_convex_classifier_is_the_certified_global_optimum(moons):
     np.testing.assert_array_equal(clf.predict(X_test)[nonzero], clf.network_.classify(X_test)[nonzero])
     assert clf.score(X, y) == pytest.approx(np.mean(clf.network_.classify(X) == y))
     assert clf.n_features_in_ == 2 and list(clf.classes_) == [-1.0, 1.0]
+    assert clf.certified_ is True and clf.status_ == "optimal" and clf.outcome_ == "certified"
 
 
 def test_string_labels_round_trip(moons):
@@ -94,6 +95,8 @@ def test_one_vs_rest_on_three_classes():
     assert list(clf.classes_) == ["a", "b", "c"]
     assert len(clf.networks_) == 3 and len(clf.certificates_) == 3
     assert not hasattr(clf, "network_") and not hasattr(clf, "certificate_")  # two-class fits only
+    assert not hasattr(clf, "status_") and len(clf.statuses_) == len(clf.outcomes_) == 3
+    assert clf.certified_ == all(c.certified for c in clf.certificates_)
     F = clf.decision_function(X)
     assert F.shape == (36, 3)
     for k, name in enumerate(clf.classes_):  # network k is the binary fit of class k against the rest
@@ -209,3 +212,19 @@ def test_parameters_keep_their_order_and_defaults():
     clf = SGDReLUClassifier("logistic", 0.5)  # positional, in that order
     assert (clf.loss, clf.beta) == ("logistic", 0.5)
     assert clf != SGDReLUClassifier("logistic", 0.5)  # identity, as scikit-learn estimators
+
+
+@pytest.mark.slow
+def test_an_inaccurate_convex_fit_says_so():
+    """Issue 14, defect 3: CVXPY + Clarabel stops this logistic program ``optimal_inaccurate`` (data:
+    tests/engine/convex/data/moons_n80_seed2.csv, 100 sampled patterns): a warning, and attributes
+    that say it."""
+    from pathlib import Path
+
+    from datasets import load_csv
+
+    ds = load_csv(Path(__file__).parent / "convex" / "data" / "moons_n80_seed2.csv")
+    clf = ConvexReLUClassifier(loss="logistic", patterns=100, solver="cvxpy", random_state=0)
+    with pytest.warns(ConvergenceWarning, match="not a certified optimum.*optimal_inaccurate"):
+        clf.fit(ds.X, ds.y)
+    assert clf.certified_ is False and clf.status_ == "optimal_inaccurate" and clf.outcome_ == "uncertified"

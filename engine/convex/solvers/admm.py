@@ -96,7 +96,7 @@ from scipy.special import expit
 
 from engine.convex.certificate import best_dual_bound, price
 from engine.convex.recovery import recover_network
-from engine.convex.solvers.base import ConvexRequest, Solution
+from engine.convex.solvers.base import ConvexRequest, Solution, dual_pair
 from engine.losses import Loss, get_loss
 from engine.network import lift
 
@@ -538,7 +538,15 @@ def admm_solve(
 
 
 def solve_program(request: ConvexRequest) -> Solution:
-    """The ``admm`` entry: ADMM on the program's patterns, reported as is (no polish)."""
+    """The ``admm`` entry: ADMM on the program's patterns, reported as is (no polish).
+
+    Its status is ``"optimal"`` when the residuals met :data:`PROGRAM_TOL`, else ``"max_iter"``; the
+    message states the accuracy reached (the final primal and dual residuals). On the exact program
+    the certificate then decides (engine/convex/program.py ``finish``): an ADMM answer whose dual gap
+    stays above the tolerance is reported ``"uncertified"`` with that gap, never as the optimum. ADMM's
+    own dual points go to the certificate: ``grad L`` at the program's predictions ``F w`` and, with the
+    loss split (hinge, logistic), ``rho_q mu`` (a subgradient of L at q).
+    """
     pset = request.pattern_set
     res = admm_solve(
         request.X,
@@ -549,15 +557,25 @@ def solve_program(request: ConvexRequest) -> Solution:
         tol=PROGRAM_TOL,
         max_iter=PROGRAM_MAX_ITER,
     )
-    message = ""
-    if not res.converged:
-        message = f"ADMM stopped after {res.iterations} iterations without meeting its tolerance"
+    primal, dual = res.history["primal_residual"][-1], res.history["dual_residual"][-1]
+    met = "met" if res.converged else "did not meet"
+    message = (
+        f"ADMM: {res.iterations} iterations, primal residual {primal:.1e}, dual residual {dual:.1e} "
+        f"({met} its relative tolerance {PROGRAM_TOL:g})"
+    )
+    state = res.state
+    Z, D = lift(request.X), pset.D
+    yhat = np.sum(D * (Z @ res.U), axis=1) - np.sum(D * (Z @ res.V), axis=1)  # F w, the program's yhat
+    duals: tuple[np.ndarray, ...] = (request.loss.mean_gradient(yhat, request.y),)
+    if state is not None and state.mu is not None and state.rho_q is not None:
+        duals += dual_pair(state.rho_q * state.mu)
     return Solution(
         U=res.U,
         V=res.V,
         D=pset.D,
         status="optimal" if res.converged else "max_iter",
         program_size=pset.count,
+        duals=duals,
         history=res.history,
         message=message,
     )

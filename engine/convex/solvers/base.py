@@ -118,7 +118,9 @@ class ConvexSolver:
     ``solve`` maps a checked :class:`ConvexRequest` to a :class:`Solution`. ``programs`` are the
     programs it handles (:data:`PROGRAMS`); ``exact_max_n`` caps n for the exact program (None: no
     cap); ``needs_2d`` says it works on 2-D data only. The ``*_refusal`` messages (formatted with
-    ``n`` and ``limit``) say what to do instead when :meth:`check` refuses a request.
+    ``n`` and ``limit``) say what to do instead when :meth:`check` refuses a request. ``fallback`` names
+    the registry entry that takes over when ``solve`` fails (raises RuntimeError: a solver failure,
+    e.g. Clarabel's ``InsufficientProgress``), or None for none (the registry's fallback rule).
     """
 
     name: str
@@ -130,6 +132,7 @@ class ConvexSolver:
     program_refusal: str = ""
     limit_refusal: str = ""
     dimension_refusal: str = ""
+    fallback: str | None = None
 
     def __post_init__(self) -> None:
         if not set(self.programs) <= set(PROGRAMS) or not self.programs:
@@ -148,3 +151,11 @@ class ConvexSolver:
             raise ValueError(message.format(n=n, limit=self.exact_max_n))
         if self.needs_2d and d != 2:
             raise ValueError(self.dimension_refusal or f"the {self.name} solver needs 2-D data")
+
+    def accepts(self, request: ConvexRequest) -> bool:
+        """Whether :meth:`check` lets ``request`` through."""
+        try:
+            self.check(request)
+        except ValueError:
+            return False
+        return True

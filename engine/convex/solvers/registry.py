@@ -5,6 +5,12 @@ it handles (exact / sampled), its limits (largest n for the exact program, 2-D d
 message that says what to do instead, and the function mapping a request to a ``Solution``.
 :data:`SOLVERS` (the choices, ``"auto"`` last) and :data:`SOLVER_HELP` are derived from it; ``auto`` is a
 routing choice, not a solver (:func:`route`).
+
+**Fallback rule** (as the robust registry's, docs/design.md §5): when an entry's ``solve`` raises
+RuntimeError (a solver failure, not a refusal) and the entry names a ``fallback`` that accepts the
+request, that entry takes over (and may fall back in turn); :func:`solve_with_fallback` returns the
+account of every failure, which ``solve_convex`` puts in the result (``fallback``, ``message``).
+Today ``reduced``, ``colgen`` and ``admm`` fall back onto the ``cvxpy`` reference.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ __all__ = [
     "AUTO",
     "AUTO_HELP",
     "COLGEN_MAX_N",
+    "FALLBACK",
     "EXACT_MAX_N",
     "REGISTRY",
     "SOLVERS",
@@ -31,6 +38,7 @@ __all__ = [
     "make_registry",
     "route",
     "select_solver",
+    "solve_with_fallback",
 ]
 
 # Largest training-set size for which the reference solver (CVXPY + Clarabel) handles the exact
@@ -39,17 +47,23 @@ EXACT_MAX_N = 40
 # Largest training-set size for column generation on the exact program (its pricing is O(n^2 log n)).
 COLGEN_MAX_N = 2000
 
+# The entry every other whole-program solver falls back onto when it fails.
+FALLBACK = "cvxpy"
+
 AUTO = "auto"
 AUTO_HELP = "the fastest route: column generation (2-D data, exact or sampled), else the reference"
 
 
-def _whole_program_solver(name: str, help: str, solve: Callable[[ConvexRequest], Solution]) -> ConvexSolver:
+def _whole_program_solver(
+    name: str, help: str, solve: Callable[[ConvexRequest], Solution], fallback: str | None = FALLBACK
+) -> ConvexSolver:
     """A solver that lists every exact pattern: the exact program only up to EXACT_MAX_N points, with
     the refusal that points to column generation or sampled patterns beyond."""
     return ConvexSolver(
         name=name,
         help=help,
         solve=solve,
+        fallback=fallback,
         exact_max_n=EXACT_MAX_N,
         limit_refusal=(
             f"the exact program is limited to n <= {{limit}} points with the {name} solver (n = {{n}}); "
@@ -59,12 +73,22 @@ def _whole_program_solver(name: str, help: str, solve: Callable[[ConvexRequest],
 
 
 def make_registry(*entries: ConvexSolver) -> Mapping[str, ConvexSolver]:
-    """The entries by name (read-only), refusing a name given twice or taken by ``auto``."""
+    """The entries by name (read-only), refusing a name given twice or taken by ``auto``, and a
+    ``fallback`` that names no entry, the entry itself, or leads round in a circle."""
     table: dict[str, ConvexSolver] = {}
     for entry in entries:
         if entry.name in table or entry.name == AUTO:
             raise ValueError(f"the convex solver name {entry.name!r} is taken")
         table[entry.name] = entry
+    for entry in table.values():
+        seen = {entry.name}
+        nxt = entry.fallback
+        while nxt is not None:
+            if nxt not in table or nxt in seen:
+                message = f"the fallback chain of the convex solver {entry.name!r} is broken at {nxt!r}"
+                raise ValueError(message)
+            seen.add(nxt)
+            nxt = table[nxt].fallback
     return MappingProxyType(table)
 
 
@@ -73,6 +97,7 @@ REGISTRY: Mapping[str, ConvexSolver] = make_registry(
         "cvxpy",
         "reference: CVXPY + Clarabel on the whole program (SCS if Clarabel fails)",
         reference_program,
+        fallback=None,
     ),
     _whole_program_solver(
         "admm",
@@ -91,6 +116,7 @@ REGISTRY: Mapping[str, ConvexSolver] = make_registry(
         help="column generation: a working set of patterns, priced over all of them (exact program: "
         "the whole unit sphere, certified, 2-D data; sampled program: the sampled patterns)",
         solve=colgen_program,
+        fallback=FALLBACK,
         exact_max_n=COLGEN_MAX_N,
         needs_2d=True,
         limit_refusal="column generation is limited to n <= {limit} points (n = {n})",
@@ -136,3 +162,30 @@ def select_solver(solver: str, request: ConvexRequest) -> ConvexSolver:
     entry = get_solver(route(solver, request.X.shape[1]))
     entry.check(request)
     return entry
+
+
+def solve_with_fallback(entry: ConvexSolver, request: ConvexRequest) -> tuple[ConvexSolver, Solution, str]:
+    """Solve ``request`` with ``entry``, falling back along the registry (the module's fallback rule).
+
+    Returns the entry that answered, its solution, and ``""`` or the account of the failures before it
+    (``"the reduced solver failed (Clarabel ... InsufficientProgress); the cvxpy solver took over"``).
+    The RuntimeError of an entry without a fallback that accepts the request propagates, with the
+    earlier failures as notes.
+    """
+    failures: list[str] = []
+    while True:
+        try:
+            solution = entry.solve(request)
+        except RuntimeError as exc:
+            successor = REGISTRY.get(entry.fallback) if entry.fallback is not None else None
+            if successor is None or not successor.accepts(request):
+                for failure in failures:
+                    exc.add_note(f"before it, {failure}")
+                raise
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            failures.append(
+                f"the {entry.name} solver failed ({reason}); the {successor.name} solver took over"
+            )
+            entry = successor
+            continue
+        return entry, solution, "; ".join(failures)

@@ -78,7 +78,15 @@ def test_numbers_table_and_verdict_without_results() -> None:
 def test_verdict_round_off_below_certified_optimum() -> None:
     from types import SimpleNamespace
 
-    cvx = SimpleNamespace(objective=1.0, certified=True, certificate=None, pattern_mode="exact")
+    cvx = SimpleNamespace(
+        objective=1.0,
+        certified=True,
+        certificate=None,
+        pattern_mode="exact",
+        status="optimal",
+        outcome="certified",
+        fallback="",
+    )
     sgd = SimpleNamespace(objective=1.0 - 1e-9, diverged=False)
     level, text = fg.verdict(cvx, sgd, None)  # type: ignore[arg-type]
     assert level == "success" and "reached the global optimum" in text

@@ -25,22 +25,26 @@ def _cert(lower: float, objective: float, certified: bool, exact: bool = True):
     return SimpleNamespace(
         lower_bound=lower,
         gap=gap,
-        relative_gap=gap / max(1.0, abs(objective)),
+        relative_gap=gap / abs(objective),
+        gap_kind="relative",
         certified=certified,
         exact=exact,
     )
 
 
-def _convex(objective: float, certificate, mode: str = "exact"):
+def _convex(objective: float, certificate, mode: str = "exact", status: str = "optimal"):
+    certified = bool(certificate is not None and certificate.certified)
     return SimpleNamespace(
         network=_net(dead=True),
         objective=objective,
         certificate=certificate,
-        certified=bool(certificate is not None and certificate.certified),
+        certified=certified,
         pattern_mode=mode,
         patterns=14,
         solver="cvxpy",
-        status="optimal",
+        status=status,
+        outcome="certified" if certified else ("solved" if status == "optimal" else "uncertified"),
+        fallback="",
         time_s=0.5,
     )
 
@@ -111,6 +115,17 @@ def test_summarize_regression_missing_results_and_inexact_bounds() -> None:
         (None, _sgd(1.0), _cert(0.5, 1.0, False, exact=False), "no_comparison"),
         (_convex(1.0, _cert(0.5, 1.0, False), "sampled"), _sgd(0.9), None, "not_certified"),
         (_convex(1.0, None, "sampled"), None, None, "not_certified"),
+        # defect 3: an answer the solver did not finish is not a J* (not even an upper bound's optimum)
+        (
+            _convex(1.0, _cert(0.5, 1.0, False), "sampled", "optimal_inaccurate"),
+            _sgd(0.9),
+            None,
+            "convex_uncertified",
+        ),
+        (_convex(1.0, _cert(0.5, 1.0, False), "exact", "uncertified"), None, None, "convex_uncertified"),
+        # defect 1: J* ~ 1e-2, SGD 5e-8 above it is 5e-6 relative: above the optimum, not at it
+        (_convex(1e-2, _cert(1e-2, 1e-2, True)), _sgd(1e-2 + 5e-8), None, "sgd_above_optimum"),
+        (_convex(1e-2, _cert(1e-2, 1e-2, True)), _sgd(1e-2 + 5e-9), None, "sgd_at_optimum"),
     ],
 )
 def test_compare_cases(convex, sgd, certificate, case) -> None:
@@ -124,3 +139,14 @@ def test_compare_numbers() -> None:
     assert v.lower_bound == 0.5 and v.pattern_mode == "sampled"
     alone = compare(None, _sgd(1.0), _cert(0.5, 1.0, False))
     assert alone.lower_bound == 0.5 and alone.gap == 0.5 and alone.optimum is None
+
+
+def test_uncertified_convex_verdict_names_status_and_gap() -> None:
+    from engine.figures.playground import VERDICT_LEVELS, verdict_text
+
+    v = compare(_convex(1.0, _cert(0.8, 1.0, False), "sampled", "optimal_inaccurate"), _sgd(0.9), None)
+    assert v.status == "optimal_inaccurate" and v.gap_kind == "relative"
+    assert v.relative_gap == pytest.approx(0.2)
+    text = verdict_text(v)
+    assert VERDICT_LEVELS[v.case] == "warning"
+    assert "Not a certified optimum" in text and "optimal_inaccurate" in text and "2.0e-01" in text
