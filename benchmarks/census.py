@@ -127,26 +127,10 @@ def _rows(summary, label) -> list[list[str]]:
     ]
 
 
-def headline(gaps) -> str:
-    """One paragraph: median gap, fraction within 1 %, and how the median falls with width."""
-    from engine.studies.census import summarize_census
-
-    overall = summarize_census(gaps)[0]
-    by_width = summarize_census(gaps, ["width"])
-    widths = ", ".join(f"{_gap(r.median)} at m = {r.group[0]}" for r in by_width)
-    within = ", ".join(f"{_pct(r.within_1pct)} at m = {r.group[0]}" for r in by_width)
-    return (
-        f"Over {overall.runs} gradient runs the median gap J/J* − 1 is {_gap(overall.median)} "
-        f"(quartiles {_gap(overall.q1)} – {_gap(overall.q3)}); {_pct(overall.within_1pct)} of the runs end "
-        f"within 1 % of the certified optimum and {_pct(overall.within_10pct)} within 10 %. The median gap "
-        f"by width: {widths}; within 1 %: {within}."
-    )
-
-
 def run(quick: bool = False, out_dir=None, argv=None, verbose: bool = True, **options) -> Path:
     """Run the census sweep and write ``census.md`` and ``census.csv`` into ``out_dir``."""
     from engine.cli.sweep import run_sweep
-    from engine.studies.census import census_gaps, summarize_census
+    from engine.studies.census import census_gaps, census_headline, summarize_census
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks census")
     parser.add_argument("name", nargs="?")
@@ -200,7 +184,7 @@ def run(quick: bool = False, out_dir=None, argv=None, verbose: bool = True, **op
         "",
         "## Headline",
         "",
-        headline(gaps),
+        census_headline(gaps),
         "",
     ]
     head = ["runs", "median gap", "quartiles", "within 1 %", "within 10 %"]

@@ -23,7 +23,14 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CENSUS_COLUMNS", "INSTANCE_KEYS", "CensusRow", "census_gaps", "summarize_census"]
+__all__ = [
+    "CENSUS_COLUMNS",
+    "INSTANCE_KEYS",
+    "CensusRow",
+    "census_gaps",
+    "census_headline",
+    "summarize_census",
+]
 
 #: What identifies one training set (and so one J*): the data set, its size, noise and seed, the loss
 #: and beta.
@@ -111,3 +118,25 @@ def summarize_census(gaps: pd.DataFrame, by: Sequence[str] = ()) -> list[CensusR
         _row(key if isinstance(key, tuple) else (key,), part["gap"].to_numpy(dtype=float))
         for key, part in gaps.groupby(list(by), sort=True)
     ]
+
+
+def _pct(x: float) -> str:
+    return "—" if not np.isfinite(x) else f"{100 * x:.1f} %"
+
+
+def _num(x: float) -> str:
+    return "—" if not np.isfinite(x) else f"{x:.3g}"
+
+
+def census_headline(gaps: pd.DataFrame) -> str:
+    """One paragraph: the median gap, the fractions within 1 % and 10 %, and both by width."""
+    overall = summarize_census(gaps)[0]
+    by_width = summarize_census(gaps, ["width"])
+    widths = ", ".join(f"{_num(r.median)} at m = {r.group[0]}" for r in by_width)
+    within = ", ".join(f"{_pct(r.within_1pct)} at m = {r.group[0]}" for r in by_width)
+    return (
+        f"Over {overall.runs} gradient runs the median gap J/J* − 1 is {_num(overall.median)} "
+        f"(quartiles {_num(overall.q1)} – {_num(overall.q3)}); {_pct(overall.within_1pct)} of the runs end "
+        f"within 1 % of the certified optimum and {_pct(overall.within_10pct)} within 10 %. The median gap "
+        f"by width: {widths}; within 1 %: {within}."
+    )
