@@ -39,7 +39,8 @@ EXPLAIN = {
         "A teacher network labels Gaussian inputs; students are the certified optimum of J, an Adam-trained "
         "network, and kernel methods (RBF and arc-cosine kernel ridge, random ReLU features). "
         "*Akiyama & Suzuki* show that trained two-layer ReLU students recover the teacher and beat kernel "
-        "methods in rate: look at the slopes of the log-log lines, steeper for the networks."
+        "methods in rate: look at the fitted slopes of the log-log lines, which their theory predicts to be "
+        "steeper for the networks (at these small n they need not be)."
     ),
     "minnorm": (
         "The convex program minimises the loss plus β times the path norm Σ|α_j|‖w_j‖ (its regulariser is "
@@ -94,8 +95,8 @@ CAPTIONS = {
     ),
     "spectrum": (
         "Histograms of every eigenvalue of the exact Hessian of J (assembled from Hessian-vector products) "
-        "at the lowest spurious minimum found and at the global minimum, on shared bins, count on a log "
-        "scale; black triangles mark the large outliers."
+        "at the lowest spurious minimum found and at the global minimum, on shared bins; black triangles "
+        "mark the large outliers."
     ),
     "census": (
         "Box plots of J/J* − 1 by width and optimizer over every data set, seed and learning rate (floored "

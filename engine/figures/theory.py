@@ -252,6 +252,7 @@ def _spectrum_traces(fig: go.Figure, m: Minimum, col: int, name: str, colour: st
             y=np.zeros_like(top),
             mode="markers",
             marker=dict(symbol="triangle-up", size=12, color="black"),
+            cliponaxis=False,
             name="large outliers" if col == 1 else None,
             showlegend=col == 1,
             hovertemplate="outlier λ = %{x:.4g}<extra></extra>",
@@ -285,7 +286,8 @@ def spectrum_figure(study: SpectrumStudy, *, title: str) -> go.Figure:
     _spectrum_traces(fig, study.global_min, 2, "global", PALETTE[2], bins)
     for col in (1, 2):
         fig.update_xaxes(title="eigenvalue λ of the Hessian of J", row=1, col=col, **GRID_LINES)
-    fig.update_yaxes(type="log", title="count", row=1, col=1, **GRID_LINES)
+    fig.update_yaxes(title="count", rangemode="tozero", row=1, col=1, **GRID_LINES)
+    fig.update_yaxes(rangemode="tozero", row=1, col=2, **GRID_LINES)
     _layout(fig, title)
     return fig
 
