@@ -169,8 +169,8 @@ SECTION_PRESETS: dict[str, dict[str, SectionPreset]] = {
         ),
         "online": SectionPreset(
             {"th_o_eta": 0.03, "th_o_steps": 8000, "th_o_window": 500, "th_o_width": 20, "th_o_noise": 0.2},
-            "η = 0.03 on a noisy stream of 8000 points: the constant steps settle at a regret floor, "
-            "the decaying step keeps falling.",
+            "η = 0.03 on a noisy stream of 8000 points: on the linear model the constant steps settle at a "
+            "regret floor while η/√t goes to zero; on the network η/√t shrinks too soon and lags.",
         ),
         "spectrum": SectionPreset(
             {"th_s_k": 6, "th_s_n": 500, "th_s_starts": 16, "seed": 0},

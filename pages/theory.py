@@ -33,7 +33,8 @@ EXPLAIN = {
         "vertices of the hypercube, and only an input *program* is learned. *Englert & Lazic, Adversarial "
         "Reprogramming Revisited* prove that such random networks can be reprogrammed to arbitrarily high "
         "accuracy when the width is at most the input dimension: look at the accuracy left of the line "
-        "m = d, and at how the program moves the frozen network's output to the class's side of zero."
+        "m = d (the theorem says a good program exists; Adam from p = 0 need not find it, the affine "
+        "program's extra freedom does), and at how the program moves the network's output across zero."
     ),
     "kernels": (
         "A teacher network labels Gaussian inputs; students are the certified optimum of J, an Adam-trained "
