@@ -489,7 +489,7 @@ CONTROLS: Mapping[str, Control] = _rows(
     ),
     Control("th_o_eta", "Step size η", "select_slider", Choices(STEP_SIZES[:6], fmt_number), 0.01),
     Control("th_o_steps", "Stream length (steps)", "slider", Numbers(1000, 20000, 1000), 4000),
-    Control("th_o_window", "Regret window (steps)", "select_slider", Choices((50, 100, 200, 500, 1000)), 200),
+    Control("th_o_window", "Regret window (steps)", "select_slider", Choices((50, 100, 200, 500, 1000)), 500),
     Control("th_o_width", "Network width m", "slider", Numbers(5, 50, 5), 20),
     Control("th_o_noise", "Label noise (std)", "slider", Numbers(0.0, 0.5, 0.05), 0.1),
     Control("th_s_k", "Teacher neurons k (= d = student width)", "slider", Numbers(3, 8), 5),

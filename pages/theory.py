@@ -47,8 +47,8 @@ EXPLAIN = {
         "The convex program minimises the loss plus β times the path norm Σ|α_j|‖w_j‖ (its regulariser is "
         "exactly that), so its optimum is a minimum-norm solution, and a Rademacher bound on the test error "
         "follows from its path norm alone. *Xu, Zhang, Zhang & Zhao (a-priori generalisation via the "
-        "minimum-norm solution)*: look at the path norm levelling off as n grows, so the bound falls like "
-        "1/√n, beside the measured test error."
+        "minimum-norm solution)*: look at the path norm against n (while it grows slower than √n the bound "
+        "falls), beside the measured test error."
     ),
     "online": (
         "Points arrive one at a time without end; each learner predicts, pays its squared loss, then takes "
@@ -87,7 +87,8 @@ CAPTIONS = {
     "minnorm": (
         "Left: path norm Q of the certified optimum. Right: the bound train ramp loss + 4QR/√n + "
         "3√(log(2/δ)/2n) (δ = 0.05, R the largest ‖(x, 1)‖), its complexity term, the train ramp loss "
-        "and the measured test error (500 test points), log scale; values above 1 (dotted) are vacuous."
+        "and the measured test error (500 test points), log scale (a zero is drawn at 1e-4); values above 1 "
+        "(dotted) are vacuous."
     ),
     "online": (
         "Mean excess loss over the last w steps against a fixed comparator: the best linear predictor in "

@@ -199,8 +199,8 @@ def minnorm_figure(curve: MinNormCurve, *, title: str) -> go.Figure:
 
 
 def regret_figure(study: OnlineStudy, *, title: str) -> go.Figure:
-    """Rolling-window regret against the step, one panel per model (symlog-free: values clipped at
-    1e-5 on a log axis, the few negative windows shown at that floor)."""
+    """Rolling-window regret against the step, one panel per model, log y (a window whose regret is
+    <= 0, possible against the hindsight comparator, is drawn at the floor 1e-5)."""
     models = list(dict.fromkeys(r.model for r in study.runs))
     fig = make_subplots(
         rows=1, cols=len(models), horizontal_spacing=0.08, subplot_titles=[MODELS[m] for m in models]
