@@ -66,7 +66,8 @@ EXPLAIN = {
         "How far does gradient training land from the certified global optimum J*? The census ran "
         "`python -m benchmarks census` (one `engine sweep`): 6 data sets × 20 seeds × 4 optimizers × 3 "
         "widths × 2 learning rates, n = 60, 1500 epochs, each run measured by J/J* − 1 against the "
-        "certified optimum of the same training set. Look at how the gap falls with width."
+        "certified optimum of the same training set. Look at how the gap depends on the width and the "
+        "optimizer."
     ),
 }
 CAPTIONS = {
@@ -101,9 +102,9 @@ CAPTIONS = {
         "mark the large outliers."
     ),
     "census": (
-        "Box plots of J/J* − 1 by width and optimizer over every data set, seed and learning rate (floored "
-        "at 1e-4; dashed: 1 %). From the shipped table benchmarks/results/census.csv; nothing is trained "
-        "when the page loads."
+        "Box plots of J/J* − 1 by width and optimizer over every data set, seed and learning rate (clipped "
+        "to 1e-4 … 1e3; dashed: 1 %). From the shipped table benchmarks/results/census.csv; nothing is "
+        "trained when the page loads."
     ),
 }
 

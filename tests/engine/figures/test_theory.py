@@ -43,3 +43,7 @@ def test_spectrum_and_census_figures() -> None:
     table = fth.census_table(gaps, "width")
     assert list(table["width"]) == [5, 20] and list(table["runs"]) == [2, 1]
     assert fth.census_figure(gaps.iloc[:0], title="t").layout.annotations
+    huge = pd.concat([gaps, gaps.assign(gap=1e6)], ignore_index=True)
+    fig = fth.census_figure(huge, title="t")
+    assert max(max(t.y) for t in fig.data) == fth.CENSUS_CAP
+    assert any("3 of 6 runs have a gap above 1000" in a.text for a in fig.layout.annotations)
