@@ -26,7 +26,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.common import RESULTS_DIR, command_line, machine_header, table, write_report
+from benchmarks.common import (
+    RESULTS_DIR,
+    command_line,
+    git_revision,
+    machine_header,
+    table,
+    utc_now,
+    write_report,
+)
 
 NAME = "census"
 
@@ -146,6 +154,7 @@ def run(quick: bool = False, out_dir=None, argv=None, verbose: bool = True, **op
     g = QUICK if quick else FULL
     out = Path(out_dir) if out_dir else RESULTS_DIR
     convex_grid, sgd_grid = grids(g)
+    commit, date = git_revision(), utc_now()  # the code and time the runs start from
     start = time.perf_counter()
     tables = []
     for grid in (convex_grid, sgd_grid):
@@ -165,6 +174,8 @@ def run(quick: bool = False, out_dir=None, argv=None, verbose: bool = True, **op
     lines = machine_header(
         "Census: how far gradient training lands from the certified optimum",
         command_line(NAME, argv),
+        date=date,
+        commit=commit,
     )
     lines += [
         f"- run time: {elapsed:.0f} s wall ({jobs} parallel runs, backend {backend or 'loky'}); the machine "
