@@ -82,7 +82,14 @@ def reprogramming_figure(curves: Sequence[ReprogramCurve], *, title: str) -> go.
     fig.add_vline(x=1.0, line=dict(color="black", dash="dash", width=1.5))
     fig.add_hline(y=0.5, line=dict(color="#888888", dash="dot", width=1))
     fig.add_annotation(x=0, y=1.0, xref="x", yref="paper", text="m = d", showarrow=False, xanchor="left")
-    fig.update_xaxes(type="log", title="width / input dimension  m / d", **GRID_LINES)
+    ratios = sorted({m / c.d for c in curves for m in c.widths})
+    fig.update_xaxes(
+        type="log",
+        title="width / input dimension  m / d",
+        tickvals=ratios,
+        ticktext=[f"{r:g}" for r in ratios],
+        **GRID_LINES,
+    )
     fig.update_yaxes(title="test accuracy", range=[0.4, 1.02], **GRID_LINES)
     _layout(fig, title)
     return fig
