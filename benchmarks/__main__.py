@@ -18,12 +18,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a tiny grid that runs in seconds")
     parser.add_argument("--out", default=None, help="directory for <name>.md (default: benchmarks/results)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    sweep = parser.add_argument_group("census only: how its engine sweep runs")
+    sweep.add_argument("--jobs", type=int, help="parallel runs (default 2)")
+    sweep.add_argument(
+        "--backend", choices=("loky", "dask", "ray"), help="the sweep's backend (default loky)"
+    )
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="a dask scheduler address")
     args = parser.parse_args(argv)
     names = list(BENCHMARKS) if args.name == "all" else [args.name]
     for name in names:
         sub_argv = [name] + (["--quick"] if args.quick else [])
         if args.out:
             sub_argv += ["--out", args.out]
+        if name == "census":
+            for option in ("jobs", "backend", "scheduler"):
+                if getattr(args, option) is not None:
+                    sub_argv += [f"--{option}", str(getattr(args, option))]
         path = run_benchmark(name, quick=args.quick, out_dir=args.out, argv=sub_argv, verbose=not args.quiet)
         print(path.read_text(encoding="utf-8"))
         print(f"written to {path}")

@@ -105,6 +105,12 @@ PUBLIC_API: dict[str, dict[str, tuple[str, ...]]] = {
         "engine.studies.approximation": ("approximation_curve", "pattern_coverage"),
         "engine.studies.landscape": ("multistart", "width_sweep", "teacher_student"),
         "engine.studies.dynamics": ("track_sharpness", "train_xor", "momentum_race", "singular_value_trace"),
+        "engine.studies.reprogramming": ("reprogram", "reprogramming_curve"),
+        "engine.studies.kernels": ("excess_risk_curves", "fit_kernel_ridge", "arccos_kernel"),
+        "engine.studies.minnorm": ("minimum_norm_curve", "path_norm"),
+        "engine.studies.online": ("online_regret", "rolling_mean"),
+        "engine.studies.spectrum": ("spectra_at_minima", "hessian_spectrum"),
+        "engine.studies.census": ("census_gaps", "summarize_census"),
     },
     "engine.cli": {
         "engine.cli.commands": ("main", "build_parser"),

@@ -1,5 +1,6 @@
-"""Cached engine calls of the Landscape and Dynamics pages (``engine.studies.landscape``,
-``engine.studies.dynamics``).
+"""Cached engine calls of the Landscape, Dynamics and Theory pages (``engine.studies.landscape``,
+``engine.studies.dynamics``; for the Theory page ``reprogramming``, ``kernels``, ``minnorm``, ``online``,
+``spectrum`` and ``census``).
 
 Same contract as :mod:`explorer.cache`: keyed by settings records (:class:`~explorer.settings.DataKey`,
 :class:`~explorer.settings.SGDSettings`) and plain values, every helper returns an
@@ -9,13 +10,16 @@ Same contract as :mod:`explorer.cache`: keyed by settings records (:class:`~expl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from engine.gradient.hessian import flatness
 from engine.network import TwoLayerReLU
 from engine.results import ConvexResult
+from engine.studies.census import CENSUS_COLUMNS
 from engine.studies.dynamics import (
     MomentumCurve,
     SharpnessTrace,
@@ -27,6 +31,7 @@ from engine.studies.dynamics import (
     track_sharpness,
     train_xor,
 )
+from engine.studies.kernels import RiskCurve, excess_risk_curves
 from engine.studies.landscape import (
     RECOVERY_ANGLE_DEG,
     MultiStart,
@@ -40,7 +45,11 @@ from engine.studies.landscape import (
     teacher_student,
     width_sweep,
 )
+from engine.studies.minnorm import MinNormCurve, minimum_norm_curve
+from engine.studies.online import OnlineStudy, online_regret
 from engine.studies.race import certified_optimum
+from engine.studies.reprogramming import ReprogramCurve, ReprogramResult, reprogram, reprogramming_curve
+from engine.studies.spectrum import SpectrumStudy, spectra_at_minima
 from explorer.cache import ENGINE_ERRORS, Outcome, guard, message_of, on_dataset
 from explorer.settings import DataKey, SGDSettings
 
@@ -56,6 +65,16 @@ __all__ = [
     "get_width_sweep",
     "get_xor",
     "sweep_widths",
+    "CENSUS_CSV",
+    "get_census",
+    "get_minnorm",
+    "get_online",
+    "get_program_example",
+    "get_reprogramming",
+    "get_risk_curves",
+    "get_spectrum",
+    "reprogramming_widths",
+    "doubling_sizes",
 ]
 
 _ENTRIES = 32
@@ -254,3 +273,104 @@ def get_singular_values(
         ]
 
     return guard(compute)
+
+
+# --- Theory page ----------------------------------------------------------------------------------------
+
+#: The census the page shows (written by ``python -m benchmarks census``; read, never recomputed).
+CENSUS_CSV = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "census.csv"
+RATIOS = (0.25, 0.5, 1.0, 2.0, 4.0)  # the widths of the reprogramming curve, as m / d
+
+
+def reprogramming_widths(d: int) -> tuple[int, ...]:
+    """The widths of the reprogramming curve at input dimension d: ``m / d`` in :data:`RATIOS`."""
+    return tuple(max(1, round(r * d)) for r in RATIOS)
+
+
+def doubling_sizes(lo: int, hi: int) -> tuple[int, ...]:
+    """``lo, 2 lo, 4 lo, ...`` up to ``hi`` (``hi`` included)."""
+    out = [lo]
+    while out[-1] * 2 <= hi:
+        out.append(out[-1] * 2)
+    return tuple(out)
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_reprogramming(
+    *, d: int, kind: str, q: float, seeds: int, steps: int, seed: int
+) -> Outcome[ReprogramCurve]:
+    """Reprogramming test accuracy at the widths :func:`reprogramming_widths` (``d``), seeds from ``seed``."""
+    return guard(
+        lambda: reprogramming_curve(
+            d, reprogramming_widths(d), seeds=seeds, seed=seed, q=q, steps=steps, kind=kind
+        )
+    )
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_program_example(
+    *, d: int, width: int, kind: str, q: float, steps: int, seed: int
+) -> Outcome[ReprogramResult]:
+    """One reprogramming (width ``width``, seed ``seed``) with its test points, for the picture."""
+    return guard(lambda: reprogram(d, width, q=q, steps=steps, seed=seed, kind=kind))
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_risk_curves(
+    *, n_max: int, teacher_width: int, noise: float, beta: float, features: int, seed: int
+) -> Outcome[RiskCurve]:
+    """Excess risk of the networks and the kernel estimators at n = 16, 32, ... up to ``n_max``."""
+    return guard(
+        lambda: excess_risk_curves(
+            doubling_sizes(16, n_max),
+            teacher_width=teacher_width,
+            noise=noise,
+            beta=beta,
+            features=features,
+            seed=seed,
+        )
+    )
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_minnorm(key: DataKey, *, loss: str, beta: float, n_max: int) -> Outcome[MinNormCurve]:
+    """Path norm and bound of the certified optimum on the data set of ``key`` (its name, noise and
+    seed) at n = 20, 40, ... up to ``n_max``."""
+    return guard(
+        lambda: minimum_norm_curve(
+            key.name, doubling_sizes(20, n_max), loss=loss, beta=beta, noise=key.noise, seed=key.seed
+        )
+    )
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_online(
+    *, eta: float, steps: int, window: int, width: int, noise: float, seed: int
+) -> Outcome[OnlineStudy]:
+    """Rolling-window regret of every learner on the linear model and the ReLU network."""
+    return guard(
+        lambda: online_regret(steps=steps, window=window, eta=eta, width=width, noise=noise, seed=seed)
+    )
+
+
+@st.cache_data(max_entries=_ENTRIES, show_spinner=False)
+def get_spectrum(*, k: int, n: int, starts: int, seed: int) -> Outcome[SpectrumStudy]:
+    """Hessian spectra at the global and a spurious minimum of the symmetric teacher-student fit, d = k."""
+    return guard(lambda: spectra_at_minima(d=k, k=k, n=n, starts=starts, seed=seed))
+
+
+@st.cache_data(max_entries=2, show_spinner=False)
+def get_census(path: str = str(CENSUS_CSV)) -> Outcome[pd.DataFrame]:
+    """The shipped census table (one row per gradient run), checked for its columns."""
+
+    def load() -> pd.DataFrame:
+        try:
+            table = pd.read_csv(path)
+        except FileNotFoundError:
+            raise ValueError("no census table yet: run python -m benchmarks census") from None
+        missing = [c for c in CENSUS_COLUMNS if c not in table.columns]
+        if missing:
+            raise ValueError(f"the census table lacks the columns {', '.join(missing)}")
+        return table
+
+    return guard(load)

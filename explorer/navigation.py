@@ -32,6 +32,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/adversarial.py", "Adversarial", ":material/shield:", "adversarial"),
     PageSpec("pages/landscape.py", "Landscape", ":material/landscape:", "landscape"),
     PageSpec("pages/dynamics.py", "Dynamics", ":material/timeline:", "dynamics"),
+    PageSpec("pages/theory.py", "Theory", ":material/functions:", "theory"),
     PageSpec("pages/data.py", "Data", ":material/edit_note:", "data"),
 )
 # The default page answers at the app's root only (Streamlit ignores its url_path, and its own address

@@ -51,6 +51,7 @@ __all__ = [
     "PAGE_EXACT_MAX_N",
     "POINT_LABELS",
     "STEP_SIZES",
+    "THEORY_SECTIONS",
     "AdversarialSettings",
     "Choices",
     "Control",
@@ -90,6 +91,16 @@ DYNAMICS_SECTIONS = MappingProxyType(
         "xor": "Benign overfitting",
         "momentum": "Momentum",
         "lowrank": "Weight decay and low rank",
+    }
+)
+THEORY_SECTIONS = MappingProxyType(
+    {
+        "reprogram": "Reprogramming",
+        "kernels": "Network vs kernels",
+        "minnorm": "Minimum norm",
+        "online": "Online Adam",
+        "spectrum": "Hessian spectrum",
+        "census": "Census",
     }
 )
 
@@ -438,6 +449,60 @@ CONTROLS: Mapping[str, Control] = _rows(
     Control("dy_r_steps", "Steps", "slider", Numbers(500, 10000, 500), 3000),
     Control("dy_r_n", "Points n", "slider", Numbers(50, 400, 50), 200),
     Control("dy_r_width", "Student width m", "slider", Numbers(8, 64, 8), 32),
+    # --- Theory page
+    _section("th_section", THEORY_SECTIONS),
+    Control("th_rp_d", "Input dimension d", "select_slider", Choices((10, 20, 40)), 20),
+    Control(
+        "th_rp_kind",
+        "Program",
+        "radio",
+        Choices(
+            ("additive", "affine"), {"additive": "additive x + p", "affine": "affine A x + p"}.__getitem__
+        ),
+        "additive",
+        horizontal=True,
+    ),
+    Control("th_rp_q", "Bernoulli agreement q", "slider", Numbers(0.55, 0.95, 0.05), 0.75),
+    Control("th_rp_seeds", "Seeds per width", "slider", Numbers(1, 5), 2),
+    Control("th_rp_steps", "Adam steps", "slider", Numbers(100, 1000, 100), 200),
+    Control(
+        "th_rp_ratio",
+        "Width shown in the picture (m / d)",
+        "select_slider",
+        Choices((0.25, 0.5, 1.0, 2.0, 4.0), fmt_number),
+        1.0,
+    ),
+    Control("th_k_nmax", "Largest n", "select_slider", Choices((32, 64, 128, 256)), 64),
+    Control("th_k_teacher", "Teacher neurons", "slider", Numbers(1, 6), 3),
+    Control("th_k_noise", "Label noise (std)", "slider", Numbers(0.0, 0.5, 0.05), 0.1),
+    Control(
+        "th_k_beta", "Weight decay β of the networks", "select_slider", Choices(BETAS[:7], fmt_number), 1e-3
+    ),
+    Control("th_k_features", "Random features", "select_slider", Choices((50, 100, 200, 400, 800)), 200),
+    Control(
+        "th_mn_nmax",
+        "Largest n",
+        "select_slider",
+        Choices((40, 80, 160, 320)),
+        80,
+        help="Training sizes from 20 doubling up to this; data set, noise, loss and β from the sidebar.",
+    ),
+    Control("th_o_eta", "Step size η", "select_slider", Choices(STEP_SIZES[:6], fmt_number), 0.01),
+    Control("th_o_steps", "Stream length (steps)", "slider", Numbers(1000, 20000, 1000), 4000),
+    Control("th_o_window", "Regret window (steps)", "select_slider", Choices((50, 100, 200, 500, 1000)), 500),
+    Control("th_o_width", "Network width m", "slider", Numbers(5, 50, 5), 20),
+    Control("th_o_noise", "Label noise (std)", "slider", Numbers(0.0, 0.5, 0.05), 0.1),
+    Control("th_s_k", "Teacher neurons k (= d = student width)", "slider", Numbers(3, 8), 5),
+    Control("th_s_n", "Sample size n", "slider", Numbers(200, 2000, 100), 400),
+    Control("th_s_starts", "Random starts", "slider", Numbers(4, 40, 2), 10),
+    Control(
+        "th_c_by",
+        "Table by",
+        "radio",
+        Choices(("width", "optimizer", "lr", "dataset")),
+        "width",
+        horizontal=True,
+    ),
 )
 
 

@@ -314,9 +314,9 @@ def run_sweep(
     rows: list[dict[str, Any] | None] = [None] * len(runs)
     failed = 0
     with _backend(backend, jobs, scheduler):
-        results = Parallel(return_as="generator_unordered")(
-            delayed(_indexed)(i, r) for i, r in enumerate(runs)
-        )
+        # Ray's joblib backend returns only a list (progress then comes at the end); rows carry their index
+        order = "list" if backend == "ray" else "generator_unordered"
+        results = Parallel(return_as=order)(delayed(_indexed)(i, r) for i, r in enumerate(runs))
         for done, (i, row) in enumerate(results, start=1):
             rows[i] = row | {"run": i}
             failed += row["status"] != "ok"

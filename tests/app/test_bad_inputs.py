@@ -34,6 +34,7 @@ TITLES = {
     "adversarial": "Adversarial",
     "landscape": "Landscape",
     "dynamics": "Dynamics",
+    "theory": "Theory",
     "data": "Data",
 }
 

@@ -17,6 +17,7 @@ from explorer.settings import (
     CONTROLS,
     DYNAMICS_SECTIONS,
     LANDSCAPE_SECTIONS,
+    THEORY_SECTIONS,
     AdversarialSettings,
     Choices,
     DataKey,
@@ -58,11 +59,31 @@ SMALL = {
     "dy_m_steps": "100",
     "dy_r_steps": "500",
     "dy_r_n": "50",
+    "th_rp_steps": "100",
+    "th_rp_seeds": "1",
+    "th_k_nmax": "32",
+    "th_mn_nmax": "40",
+    "th_o_steps": "1000",
+    "th_s_starts": "4",
+    "th_s_n": "200",
 }
-SECTIONS = {"landscape": ("ls_section", LANDSCAPE_SECTIONS), "dynamics": ("dy_section", DYNAMICS_SECTIONS)}
+SECTIONS = {
+    "landscape": ("ls_section", LANDSCAPE_SECTIONS),
+    "dynamics": ("dy_section", DYNAMICS_SECTIONS),
+    "theory": ("th_section", THEORY_SECTIONS),
+}
 VIEWS = [
     (page, section)
-    for page in ("playground", "patterns", "solvers", "adversarial", "landscape", "dynamics", "data")
+    for page in (
+        "playground",
+        "patterns",
+        "solvers",
+        "adversarial",
+        "landscape",
+        "dynamics",
+        "theory",
+        "data",
+    )
     for section in (tuple(SECTIONS[page][1]) if page in SECTIONS else (None,))
 ]
 
@@ -151,6 +172,7 @@ def test_every_preset_value_lies_in_its_controls_domain(name: str, values: dict)
 def test_section_presets_cover_every_section() -> None:
     assert set(SECTION_PRESETS["landscape"]) == set(LANDSCAPE_SECTIONS)
     assert set(SECTION_PRESETS["dynamics"]) == set(DYNAMICS_SECTIONS)
+    assert set(SECTION_PRESETS["theory"]) == set(THEORY_SECTIONS)
 
 
 def _apply_bad_preset() -> None:

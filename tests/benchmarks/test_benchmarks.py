@@ -176,3 +176,27 @@ def test_pricing_table(reports):
         assert float(row[4]) > 0.0 and float(row[5]) > 0.0  # both sweeps timed
         assert float(row[7]) <= 1e-12  # the two implementations agree
     assert "## Target" in text
+
+
+def test_census_table(reports, tmp_path_factory):
+    """The quick census: one row per width and per data set, the CSV beside the table, every gap of a
+    certified J* at least -1e-6 (no gradient run beats the certified optimum)."""
+    import pandas as pd
+
+    from benchmarks import census
+
+    text = reports["census"]
+    tables = _tables(text)
+    g = census.QUICK
+    by_width = tables[0]
+    assert by_width[0][:3] == ["width m", "runs", "median gap"]
+    assert [int(r[0]) for r in by_width[1:]] == list(g.widths)
+    runs = len(g.datasets) * g.seeds * len(g.optimizers) * len(g.widths) * len(g.lrs)
+    assert sum(int(r[1]) for r in by_width[1:]) == runs
+    assert "## Headline" in text and "python -m engine sweep" in text
+    csv = next(p for p in Path(tmp_path_factory.getbasetemp()).rglob("census.csv"))
+    table = pd.read_csv(csv)
+    assert len(table) == runs and table["certified"].all()
+    assert (table["gap"] >= -1e-6).all()
+    recomputed = table["objective"] / table["J_star"] - 1  # the CSV keeps 10 significant digits
+    assert ((recomputed - table["gap"]).abs() <= 1e-8 * (1 + table["gap"].abs())).all()
