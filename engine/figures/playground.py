@@ -815,8 +815,8 @@ def _readout(fn: FrameNumbers, task: str) -> str:
 
 
 #: Heights (px) of the Playground's two decision panels, chosen so that their planes are the same size.
-PLAYBACK_HEIGHT = 620
-PANEL_HEIGHT = 404
+PLAYBACK_HEIGHT = 600
+PANEL_HEIGHT = 400
 _PANEL_TOP, _PANEL_BOTTOM = 62, 38  # margins: title and legend row above, x ticks below
 
 
@@ -1144,7 +1144,7 @@ def playback_figure(
     top, bottom = _PANEL_TOP, _PANEL_BOTTOM
     area = float(height - top - bottom)
     strip_top, slider_top, buttons_bottom, readout_top, plane_bottom = (
-        v / area for v in (64, 118, 124, 196, 216)
+        v / area for v in (52, 104, 110, 180, 200)
     )
     xmin, xmax, ymin, ymax = bounds
     j_span = float(np.log10(np.max(J[shown]) / np.min(J[shown]))) if shown.any() else 0.0
