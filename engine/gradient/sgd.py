@@ -60,11 +60,17 @@ def snapshot_steps(total: int, count: int) -> np.ndarray:
         return np.arange(total + 1)
     # more log-spaced points than asked for, until the distinct ones (rounding merges early ones) suffice
     k = max(count - 1, 1)
-    while True:
+    steps = np.zeros(0, dtype=int)
+    while k <= 4 * total:
         steps = np.unique(np.concatenate([[0], np.rint(np.geomspace(1, total, k)).astype(int), [total]]))
-        if steps.size >= count or k > 4 * total:
+        if steps.size >= count:
             return steps
         k += max(1, count - steps.size)
+    # near-dense runs: top up with evenly spread steps
+    spread = np.rint(np.linspace(0, total, count)).astype(int)
+    steps = np.unique(np.concatenate([steps, spread, [0, total]]))
+    missing = np.setdiff1d(np.arange(total + 1), steps)
+    return np.union1d(steps, missing[: max(0, count - steps.size)])
 
 
 def init_network(d: int, width: int, init_scale: float, seed: int) -> TwoLayerReLU:
