@@ -38,6 +38,7 @@ __all__ = [
     "control",
     "drawn_keys",
     "explain",
+    "explain_block",
     "is_hidden",
     "large_text_on",
     "override",
@@ -79,17 +80,28 @@ def explain(text: str, where: Any = None) -> None:
         (where or st).caption(text)
 
 
+def explain_block(markdown: str, where: Any = None) -> None:
+    """A longer explanation (Markdown): shown as it is, or in classroom mode in a collapsed expander."""
+    where = where or st
+    if classroom()[0]:
+        where.expander("Explanation", expanded=False, icon=":material/info:").markdown(markdown)
+    else:
+        where.markdown(markdown)
+
+
 def large_text_on() -> bool:
     """Whether the sidebar's projector switch (large text) is on in this session."""
     return bool(st.session_state.get("big", CONTROLS["big"].default))
 
 
-def chart(fig: Any, *, key: str, where: Any = None, **options: Any) -> None:
-    """Show a Plotly figure (``st.plotly_chart``), its text raised to the projector size when the
-    large-text switch is on (:func:`engine.figures.style.large_text`)."""
+def chart(fig: Any, *, key: str, where: Any = None, **options: Any) -> Any:
+    """Show a Plotly figure (``st.plotly_chart`` in ``where``, default ``st``; ``options`` are its other
+    keywords), its text raised to the projector size when the large-text switch is on
+    (:func:`engine.figures.style.large_text`); returns what ``st.plotly_chart`` returns (a selection
+    event when ``on_select`` is set)."""
     if large_text_on():
         large_text(fig)
-    (where or st).plotly_chart(fig, key=key, **options)
+    return (where or st).plotly_chart(fig, key=key, **options)
 
 
 # Narrower page margins than Streamlit's (5rem at the sides, 6rem on top): on a 1024 x 768 projector with
