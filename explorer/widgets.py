@@ -66,7 +66,14 @@ def classroom() -> tuple[bool, frozenset[str]]:
         hidden, note = parse_hidden(st.query_params.get("hide"))
         _notice(note)
         state[_CLASSROOM] = (on, hidden)
-    return state[_CLASSROOM]
+    on, hidden = state[_CLASSROOM]
+    # The flags are no widgets: a page switch drops them from the address, so put them back (a reload or
+    # a copied address keeps the classroom view).
+    if on and st.query_params.get("classroom") != "1":
+        st.query_params["classroom"] = "1"
+    if hidden and st.query_params.get("hide") != ",".join(sorted(hidden)):
+        st.query_params["hide"] = ",".join(sorted(hidden))
+    return on, hidden
 
 
 def is_hidden(key: str) -> bool:

@@ -69,6 +69,7 @@ def page() -> Iterator:
         tab.wait_for_selector(f"{SGD} .main-svg", timeout=60_000)
         assert tab.locator(EXCEPTION).count() == 0
         tab.evaluate(_WATCH_RUNS)
+        tab.base_url = url  # for the tests that open another page of the same server
         yield tab
 
 
@@ -129,3 +130,16 @@ def test_reset_step_and_play_reach_the_last_frame_without_a_server_run(page) -> 
     end = _state(page)
     assert end["active"] == last and end["data"] != first["data"]
     assert _runs(page) == runs
+
+
+def test_playground_path_opens_the_playground(page) -> None:
+    """``/playground`` (the page's own address) opens the Playground, with no "Page not found"."""
+    other = page.context.new_page()
+    other.goto(f"{page.base_url}/playground?{QUERY}", wait_until="domcontentloaded")
+    settle(other, timeout_s=180, charts=5)
+    assert other.get_by_text("Page not found").count() == 0
+    assert other.get_by_role("heading", name="Playground").count() >= 1
+    assert other.locator(SGD).count() == 1 and other.locator(EXCEPTION).count() == 0
+    nav = other.locator('[data-testid="stSidebarNav"] a')
+    assert nav.count() == 7  # the hidden alias is not listed
+    other.close()
