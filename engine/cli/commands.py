@@ -18,7 +18,8 @@ points whose whole ball is classified correctly.
 ``--json`` prints one JSON object (NaN written as null). For ``--method sgd`` the lower bound, gap
 and ``certified`` come from the dual certificate of the SGD network (engine.convex.certificate.certify),
 so they say how far SGD is from the global optimum. Errors print one line ``error: ...`` on stderr
-and return a non-zero status (2 for argument errors, 1 for data or solver errors); the command
+and return a non-zero status (2 for argument errors, 1 for data or solver errors, 3 for a gradient run
+that diverged: its report is still printed, its message goes to stderr); the command
 reads only the CSV it is given and writes nothing but its report.
 
 This module is the command line's face: the parser, ``main`` and the printed summaries. A run itself
@@ -50,6 +51,9 @@ from engine.cli.run import (
 from engine.cli.sweep import add_sweep_parser, sweep_command
 from engine.gradient.sgd import is_classification_labels
 from engine.network import TwoLayerReLU, accuracy
+
+#: Exit status of a gradient run that diverged (its report is printed, its message goes to stderr).
+DIVERGED_STATUS = 3
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -294,4 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    if record.get("diverged"):  # the report is printed (last good iterate), but the run failed
+        print(f"error: {record.get('message') or 'training diverged'}", file=sys.stderr)
+        return DIVERGED_STATUS
     return 0
