@@ -92,6 +92,10 @@ REGION_COLOURS: tuple[str, ...] = (
     "rgb(251,180,174)", "rgb(179,205,227)", "rgb(204,235,197)", "rgb(254,217,166)",
 )  # fmt: skip
 EMPTY_REGION_COLOUR = "rgb(235,235,235)"
+#: Neurons drawn on a region map: ``|alpha_j| ||w_j||`` at least this fraction of the largest.
+REGION_SIZE_TOL = 1e-2
+#: Lines of a region map that carry their neuron's number (the heaviest; the others on hover).
+REGION_LABELS = 8
 
 # ----------------------------------------------------------------------------------------------
 # decision boundary
@@ -268,15 +272,18 @@ def activation_regions_figure(
     X: np.ndarray,
     *,
     title: str,
-    grid: int = 200,
+    grid: int = 120,
     bounds: Bounds | None = None,
     y: np.ndarray | None = None,
-    hover_grid: int = 50,
+    hover_grid: int = 40,
+    labelled: int = REGION_LABELS,
 ) -> go.Figure:
     """The plane cut by each live neuron's line ``w_j . (x, 1) = 0``, regions coloured by the on-set.
 
-    Neurons are numbered from 1. Dead neurons (``|alpha_j| ||w_j||`` negligible) are skipped and the
-    title says how many are shown. Hovering a region gives its set of active neurons and the on/off
+    Neurons are numbered from 1. Neurons whose ``|alpha_j| ||w_j||`` is below 1 % of the largest are left
+    out (the title says how many are shown); only the ``labelled`` heaviest lines carry their number
+    (every line and region names its neurons on hover), so the map stays readable when small. Hovering
+    a region gives its set of active neurons and the on/off
     pattern of the shown neurons; hovering a data point gives the same for that point. ``y`` (labels)
     only picks the marker symbols of the points. ``hover_grid`` is the resolution of the hover layer,
     kept coarser than ``grid`` so the page stays light.
@@ -285,9 +292,9 @@ def activation_regions_figure(
     bounds = bounds or plot_bounds(X)
     if not network_is_finite(network):
         return message_figure(title, "The network has non-finite weights (training diverged).")
-    live = live_neurons(network)
+    live = live_neurons(network, REGION_SIZE_TOL)
     m = network.width
-    full_title = f"{title}<br><sup>{len(live)} of {m} neurons shown (dead neurons skipped)</sup>"
+    full_title = f"{title}<br><sup>{len(live)} of {m} neurons (those ≥ 1 % of the largest)</sup>"
     sub = TwoLayerReLU(network.W[live], network.alpha[live])
     fig = go.Figure()
 
@@ -338,7 +345,6 @@ def activation_regions_figure(
     yl: list[float | None] = []
     lx: list[float] = []
     ly: list[float] = []
-    lt: list[str] = []
     hl: list[str | None] = []
     segments = [(int(j), segment_in_box(network.W[j], bounds)) for j in live]
     segments = [(j, seg) for j, seg in segments if seg is not None]
@@ -355,8 +361,11 @@ def activation_regions_figure(
         xl += [*(p[0] + t * (q[0] - p[0])).tolist(), None]
         yl += [*(p[1] + t * (q[1] - p[1])).tolist(), None]
         hl += [info[j]] * _LINE_HOVER_POINTS + [None]
-        lt.append(str(j + 1))
-    for pos in _label_positions([seg for _, seg in segments], bounds, X):
+    size = {int(j): abs(float(network.alpha[j])) * float(np.linalg.norm(network.W[j])) for j, _ in segments}
+    heaviest = set(sorted(size, key=size.__getitem__, reverse=True)[: max(0, int(labelled))])
+    numbered = [(j, seg) for j, seg in segments if j in heaviest]
+    lt = [str(j + 1) for j, _ in numbered]
+    for pos in _label_positions([seg for _, seg in numbered], bounds, X):
         lx.append(float(pos[0]))
         ly.append(float(pos[1]))
     if xl:
@@ -366,7 +375,7 @@ def activation_regions_figure(
                 y=yl,
                 mode="lines",
                 line=dict(color=LINE_COLOUR, width=1.5),
-                name=f"neuron lines wⱼ·(x,1) = 0 ({len(lt)} cross the view)",
+                name=f"neuron lines ({len(segments)} cross the view; {len(lt)} numbered)",
                 text=hl,
                 hovertemplate="%{text}<extra></extra>",
             )
@@ -385,7 +394,7 @@ def activation_regions_figure(
                     color="rgba(255,255,255,0.9)",
                     line=dict(width=1, color=LINE_COLOUR),
                 ),
-                hovertext=[info[j] for j, _ in segments],
+                hovertext=[info[j] for j, _ in numbered],
                 hovertemplate="%{hovertext}<extra></extra>",
                 showlegend=False,
             )
