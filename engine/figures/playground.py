@@ -702,13 +702,15 @@ def verdict_text(v: Verdict) -> str:
         return f"Certified global optimum J* = {v.optimum:.6g}; the SGD run gave no usable result."
     if v.case == "sgd_at_optimum":
         return (
-            f"Certified: SGD reached the global optimum too (J = {v.sgd_objective:.6g}, "
-            f"J* = {v.optimum:.6g}, difference {v.difference:.1e})."
+            f"Certified: the convex network is a global optimum, J* = {v.optimum:.6g}; SGD reached the "
+            f"global optimum too (J = {v.sgd_objective:.6g}, difference {v.difference:.1e})."
         )
     if v.case == "sgd_above_optimum":
         assert v.difference is not None and v.optimum is not None
-        return f"Certified: SGD is {v.difference:.1e} above the global optimum J* = {v.optimum:.6g} " + (
-            f"({v.difference / abs(v.optimum):.1%} of J*)." if v.optimum != 0.0 else "(J* = 0)."
+        share = f"{v.difference / abs(v.optimum):.1%} of J*" if v.optimum != 0.0 else "J* = 0"
+        return (
+            f"Certified: SGD is {v.difference:.1e} above the global optimum J* = {v.optimum:.6g} ({share}). "
+            "The convex network is certified globally optimal; SGD's is not."
         )
     # not_certified
     head = (
@@ -719,7 +721,7 @@ def verdict_text(v: Verdict) -> str:
         head += f"; the dual lower bound is {v.lower_bound:.6g}"
     if v.difference is not None:
         where = "above" if v.difference > 0 else "below"
-        return head + f". SGD is {abs(v.difference):.1e} {where} it."
+        return head + f". SGD is {abs(v.difference):.1e} {where} it. Neither network is certified."
     return head + "."
 
 
