@@ -231,11 +231,13 @@ def get_playback_figure(
     ghost: bool,
     task: str,
     title: str,
+    text_px: int = 10,
 ) -> Any:
     """The Playground's playback of the (continued) gradient run (``engine.figures.playground.
     playback_figure``), against the cached convex result of the same settings: its objective as J*, its
-    neurons as ghost lines when ``ghost``; None when the run or the data set failed (the page shows
-    their errors). Cached: a figure of 80 frames takes a fraction of a second to build."""
+    neurons as ghost lines when ``ghost``, its numbers and buttons at ``text_px``; None when the run or
+    the data set failed (the page shows their errors). Cached: a figure of 80 frames takes a fraction
+    of a second to build."""
     run = run_sgd_more(key, loss=loss, beta=beta, sgd=sgd, rounds=rounds)
     data = get_dataset(key)
     if not (run.ok and data.ok) or run.value.result.snapshots is None:
@@ -264,6 +266,7 @@ def get_playback_figure(
         bounds=plot_bounds(ds.X),
         ghost=optimum.network if optimum is not None and ghost else None,
         optimum=optimum.objective if optimum is not None else None,
+        text_px=text_px,
     )
 
 

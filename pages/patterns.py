@@ -79,7 +79,7 @@ def main() -> None:
             ds.X,
             ds.y,
             cov.sampled.directions,
-            title=f"Data plane: lines of the {cov.hits} sampled patterns",
+            title=f"Lines of the {cov.hits} sampled patterns",
             task=s.task,
             bounds=figures.plot_bounds(ds.X),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.figures import playground as figures
+from engine.figures.style import LARGE_TEXT_PX
 from explorer import widgets as w
 from explorer.cache import get_dataset, get_playback_figure, run_convex, run_sgd_more
 from explorer.exports import data_exports, figure_exports, network_exports, table_exports
@@ -123,6 +124,7 @@ def main() -> None:
                 ghost=ghost,
                 task=s.task,
                 title=f"SGD ({opt_name}), played back",
+                text_px=LARGE_TEXT_PX if w.large_text_on() else 10,
             )
             if fig is not None:
                 w.chart(fig, key="SGD_playback")

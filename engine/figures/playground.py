@@ -817,16 +817,17 @@ def _readout(fn: FrameNumbers, task: str) -> str:
     lines.append(
         f"train {name} {perf(fn.train)}" + (f", test {perf(fn.test)}" if fn.test is not None else "")
     )
-    neurons = f"{fn.neurons} of {fn.width} neurons"
-    if fn.alignment is not None:
+    if fn.alignment is None:
+        lines.append(f"{fn.neurons} of {fn.width} neurons")
+    else:
         a = fn.alignment
-        neurons += f", {a.aligned} on an optimum neuron ({a.covered} of {a.targets} reached)"
-    lines.append(neurons)
+        lines.append(f"{fn.neurons} of {fn.width} neurons, {a.aligned} aligned")
+        lines.append(f"{a.covered} of {a.targets} optimum neurons reached")
     return "<br>".join(lines)
 
 
 #: Heights (px) of the Playground's two decision panels, chosen so that their planes are the same size.
-PLAYBACK_HEIGHT = 600
+PLAYBACK_HEIGHT = 616
 PANEL_HEIGHT = 400
 _PANEL_TOP, _PANEL_BOTTOM = 62, 38  # margins: title and legend row above, x ticks below
 
@@ -960,6 +961,7 @@ def playback_figure(
     optimum: float | None = None,
     grid: int = PLAYBACK_GRID,
     height: int = PLAYBACK_HEIGHT,
+    text_px: int = 10,
 ) -> go.Figure:
     """A gradient run played back in the browser: one Plotly frame per snapshot, with play, pause, step
     and reset buttons and a scrubber, so moving through the run needs no server.
@@ -971,6 +973,8 @@ def playback_figure(
     over the snapshots (log-log, step 0 drawn at step 1) with the frame's cursor and the convex value
     ``optimum``. The figure opens on the last frame; each frame carries f on a ``grid`` x ``grid`` grid
     as 8-bit integers (:func:`quantised_surface`), its neuron lines, rings, cursor and numbers.
+    ``text_px``: the size of the numbers and buttons; larger text (the projector switch) makes the
+    figure taller by the room it needs, the plane keeps its size.
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -1036,9 +1040,7 @@ def playback_figure(
             )
         )
     moving = [0, len(data)]
-    data.append(
-        dict(lines(last), mode="lines", line=SGD_LINE, name="SGD's neurons", hoverinfo="skip", **axes)
-    )
+    data.append(dict(lines(last), mode="lines", line=SGD_LINE, name="SGD", hoverinfo="skip", **axes))
     if regression:
         data.append(
             dict(
@@ -1152,10 +1154,12 @@ def playback_figure(
     ]
     # Pixel rows inside the plot area, from the bottom: the J strip, the scrubber, the buttons, the
     # numbers, the plane's tick labels, then the plane up to the top.
-    top, bottom = _PANEL_TOP, _PANEL_BOTTOM
+    grow = max(0, int(text_px) - 10)
+    top, bottom = _PANEL_TOP + 3 * grow, _PANEL_BOTTOM + grow
+    height = height + 15 * grow
     area = float(height - top - bottom)
     strip_top, slider_top, buttons_bottom, readout_top, plane_bottom = (
-        v / area for v in (52, 104, 110, 180, 200)
+        v / area for v in (52, 104 + grow, 110 + grow, 196 + 9 * grow, 216 + 11 * grow)
     )
     xmin, xmax, ymin, ymax = bounds
     j_span = float(np.log10(np.max(J[shown]) / np.min(J[shown]))) if shown.any() else 0.0
@@ -1203,7 +1207,7 @@ def playback_figure(
                 yanchor="top",
                 showarrow=False,
                 align="left",
-                font=dict(size=10),
+                font=dict(size=text_px),
             )
         ],
         updatemenus=[
@@ -1217,7 +1221,7 @@ def playback_figure(
                 pad=dict(t=0, r=4, b=0, l=0),
                 showactive=False,
                 buttons=buttons(last),
-                font=dict(size=10),
+                font=dict(size=text_px),
             )
         ],
         sliders=[
