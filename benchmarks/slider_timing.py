@@ -103,7 +103,13 @@ SLIDERS: tuple[Control, ...] = (
     Control("Playground: epochs", "", "Epochs", "slider", 5, f"{_PG}: SGD and its playback"),
     Control("Playground: batch size", "", "Batch size", "slider", 5, f"{_PG}: SGD and its playback"),
     Control(
-        "Playground: initial scale", "", "Initial weight scale", "slider", 5, f"{_PG}: SGD and its playback"
+        "Playground: initial scale",
+        "",
+        "Initial weight scale",
+        "slider",
+        5,
+        f"{_PG}: SGD and its playback",
+        key="ArrowLeft",  # the default 1 is two steps below the top of the scale
     ),
     Control("Playground: training seed", "", "Training seed", "number", 5, f"{_PG}: SGD and its playback"),
     Control(
