@@ -353,9 +353,22 @@ def add_level_line(
 # gaps on a log axis
 
 
+#: At most about this many labelled decades on a log axis (more are labelled every k-th decade).
+MAX_LOG_LABELS = 6
+
+
 def log_ticks(values: np.ndarray) -> dict:
-    """Decade ticks when the values span several decades; Plotly's own ticks otherwise."""
-    if values.size and np.log10(np.max(values) / np.min(values)) > 2.5:
+    """Decade ticks when the values span several decades, every k-th decade when they span more than
+    :data:`MAX_LOG_LABELS` (one decade below the smallest value is counted too: the floor of gaps <= 0
+    sits there); Plotly's own ticks otherwise."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    if not values.size:
+        return {}
+    span = float(np.log10(np.max(values) / np.min(values)))
+    if span + 1.0 > MAX_LOG_LABELS:
+        return {"dtick": int(np.ceil((span + 1.0) / MAX_LOG_LABELS))}
+    if span > 2.5:
         return {"dtick": 1}
     return {}
 
