@@ -12,8 +12,10 @@ import streamlit as st
 
 from explorer.navigation import DEFAULT_PAGE_SLUG, app_pages
 from explorer.sidebar import finish, sidebar
+from explorer.widgets import page_style
 
 st.set_page_config(page_title="ReLU Convexity Explorer", page_icon="📐", layout="wide")
+page_style()
 
 page = st.navigation(app_pages())
 # The default page answers at the app's root only (Streamlit ignores its url_path, and its own address

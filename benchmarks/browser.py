@@ -19,12 +19,17 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "APP",
     "CHART",
     "CHROMIUM",
     "EXCEPTION",
     "chart_signature",
     "chromium",
+    "click_chart",
+    "flip_toggle",
     "move_slider",
+    "pick_option",
+    "step_number",
     "settle",
     "slider_value",
     "streamlit_server",
@@ -45,7 +50,7 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parent.parent
 CHART = '[data-testid="stPlotlyChart"]'
 EXCEPTION = '[data-testid="stException"]'
-RUNNING = '[data-testid="stStatusWidget"]'  # Streamlit's "Running..." indicator
+APP = '[data-testid="stApp"]'  # its data-test-script-state is "running" while a script runs
 SKELETON = '[data-testid="stSkeleton"]'
 VIEWPORT = {"width": 1440, "height": 1000}
 
@@ -116,8 +121,16 @@ def chromium(playwright: Any) -> Iterator[Any]:
         browser.close()
 
 
+_RUNNING_JS = f"""() => {{
+  const app = document.querySelector('{APP}');
+  return !!app && app.getAttribute('data-test-script-state') === 'running';
+}}"""
+
+
 def _busy(page: Any) -> bool:
-    return page.locator(RUNNING).count() > 0 or page.locator(SKELETON).count() > 0
+    """Whether a script runs (the app root's ``data-test-script-state``; Streamlit's status widget never
+    appears with ``toolbarMode = "minimal"``) or a placeholder still waits for its element."""
+    return bool(page.evaluate(_RUNNING_JS)) or page.locator(SKELETON).count() > 0
 
 
 def settle(page: Any, timeout_s: float = 120.0, quiet_s: float = 1.0, charts: int = 0) -> float:
@@ -189,3 +202,93 @@ def wait_for_change(
     changed = "changed" if chart_signature(page) != before else "did not change"
     busy = "still running" if _busy(page) else "idle"
     raise TimeoutError(f"no redraw within {timeout_s:g} s (the charts {changed}, the app is {busy})")
+
+
+def _box(page: Any, testid: str, label: str) -> Any:
+    """The first element of this test id whose label starts with ``label``."""
+    return page.locator(f'[data-testid="{testid}"]').filter(has=page.get_by_text(label, exact=False)).first
+
+
+def _pressed_until(page: Any, act, read, tries: int = 3) -> float:
+    """Do ``act`` until ``read()`` changes (up to ``tries`` times, a second each); the monotonic time of
+    the action that changed it. RuntimeError if none did."""
+    before = read()
+    for _ in range(tries):
+        pressed = time.monotonic()
+        act()
+        while time.monotonic() - pressed < 1.0:
+            if read() != before:
+                return pressed
+            time.sleep(0.02)
+    raise RuntimeError(f"the control did not change from {before!r} after {tries} tries")
+
+
+def pick_option(page: Any, label: str, forward: bool = True) -> float:
+    """Choose the next (or previous) option of a radio group or a select box labelled ``label``; returns
+    the monotonic time of the click that changed it."""
+    radio = _box(page, "stRadio", label)
+    if radio.count():
+        options = radio.locator('[data-testid="stRadioOption"]')
+
+        def checked() -> int:
+            return int(
+                radio.evaluate("(el) => Array.from(el.querySelectorAll('input')).findIndex(i => i.checked)")
+            )
+
+        target = (checked() + (1 if forward else -1)) % options.count()
+        return _pressed_until(page, lambda: options.nth(target).click(), checked)
+    select = _box(page, "stSelectbox", label)
+    field = select.locator('input[role="combobox"]')
+
+    def shown() -> str:
+        return str(field.input_value())
+
+    def choose() -> None:
+        options = page.locator('[role="listbox"] [role="option"]')
+        for _ in range(5):  # the list may not open while the page is redrawn: try again
+            select.locator('button[aria-haspopup="listbox"]').click()
+            try:
+                options.first.wait_for(timeout=2_000)
+                break
+            except Exception:  # noqa: BLE001 - playwright's TimeoutError
+                page.keyboard.press("Escape")
+                time.sleep(0.5)
+        texts = [t.strip() for t in options.all_inner_texts()]
+        now = texts.index(shown()) if shown() in texts else 0
+        options.nth((now + (1 if forward else -1)) % len(texts)).click()
+
+    return _pressed_until(page, choose, shown)
+
+
+def flip_toggle(page: Any, label: str) -> float:
+    """Flip the toggle (or checkbox) labelled ``label``; the monotonic time of the click."""
+    box = _box(page, "stCheckbox", label)
+
+    def state() -> bool:
+        return bool(box.locator("input").is_checked())
+
+    return _pressed_until(page, lambda: box.locator("label").first.click(), state)
+
+
+def step_number(page: Any, label: str, forward: bool = True) -> float:
+    """One step of the number input labelled ``label`` (its + or - button); the time of the click."""
+    box = _box(page, "stNumberInput", label)
+    button = box.locator(
+        '[data-testid="stNumberInputStepUp"]' if forward else '[data-testid="stNumberInputStepDown"]'
+    )
+
+    def value() -> str:
+        return str(box.locator("input").input_value())
+
+    return _pressed_until(page, lambda: button.click(), value)
+
+
+def click_chart(page: Any, index: int, fx: float, fy: float) -> float:
+    """A click on the plot area of the ``index``-th Plotly chart at the fractions (fx, fy) of its width
+    and height from the top left; the monotonic time of the click."""
+    area = page.locator(f"{CHART} .nsewdrag").nth(index).bounding_box()
+    if area is None:
+        raise RuntimeError("the chart has no plot area to click")
+    pressed = time.monotonic()
+    page.mouse.click(area["x"] + fx * area["width"], area["y"] + fy * area["height"])
+    return pressed

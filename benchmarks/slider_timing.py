@@ -1,75 +1,121 @@
-"""``slider_timing``: how long a slider move takes to re-render the charts in a real browser.
+"""``slider_timing``: how long a control change takes to update the charts in a real browser.
 
 The app runs under ``streamlit run`` (headless, a free local port) and is opened in Debian's Chromium
-through Playwright (``benchmarks/browser.py``). Each slider's page is opened in a fresh browser context
-at n = 200 (every other setting at its default) and left to settle; that first load computes and is
-reported but not judged. Then the slider's thumb gets the keyboard focus and moves one step at a time:
-``repeats`` steps in one direction, every one to a value not seen before (a **cache miss** of
-``st.cache_data`` for whatever depends on the slider), then the same number of steps back, every one
-to a value already computed (a **cache hit**). A move's time runs from the key press until the Plotly
-figures on the page differ from before the move and Streamlit's running indicator is gone. The target
-of issue 5 is < 1 s per move at the default n = 200; the verdict is taken on the median of the cache
-misses (what a user moving to a new value waits for), the cache hits are shown beside it.
+through Playwright (``benchmarks/browser.py``). Each control's page is opened in a fresh browser context
+at n = 200 (every other setting at its default) and left to settle; that first load is reported but not
+judged. Then the control changes ``repeats`` times to values not seen before (a **cache miss** of
+``st.cache_data`` for whatever depends on it) and ``repeats`` times back to values already shown (a
+**cache hit**): sliders and select sliders by the keyboard (focus the thumb, an arrow key), radio groups
+and select boxes by choosing the next option, number inputs by their + and - buttons, toggles by a
+click, the Data page by clicks on the plane (each adds a point: every click is new). A move is timed
+from the key press or click until the Plotly figures on the page differ from before and the app is idle:
+the app root's ``data-test-script-state`` is no longer ``running`` (Streamlit's status widget, which
+this used to wait on, never appears with ``toolbarMode = "minimal"``) and no element placeholder is
+left. Targets (issue 15): p50 <= 0.5 s and p95 <= 1 s per control, judged on the cache misses (what a
+user moving to a new value waits for); the cache hits and all moves together are shown beside them.
 """
 
 from __future__ import annotations
 
-import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from benchmarks import browser as web
 from benchmarks.common import command_line, fmt_s, machine_header, table, write_report
 
 NAME = "slider_timing"
-TARGET_S = 1.0
+TARGET_P50_S = 0.5
+TARGET_P95_S = 1.0
 MOVE_TIMEOUT_S = 180.0
 
 
 @dataclass(frozen=True)
-class Slider:
-    """A slider to time: where it is, how it is labelled and what a move makes the page do."""
+class Control:
+    """A control to time: where it is, how it is labelled, how it changes and what a change makes the
+    page do. ``kind``: slider (also select sliders), option (radio or select box), number, toggle, or
+    click (a click on the ``chart``-th chart's plane)."""
 
     name: str
-    page: str  # URL path ("" for the default page, the Playground: Streamlit serves it at the root)
-    label: str  # the start of the slider's label
+    page: str  # URL path ("" for the default page, the Playground)
+    label: str  # the start of the control's label
+    kind: str
     charts: int  # Plotly charts the page draws
-    work: str  # what a move triggers
+    work: str  # what a change triggers
     query: str = ""  # extra address parameters
-    key: str = "ArrowRight"  # the direction of the cache-miss moves
+    key: str = "ArrowRight"  # sliders: the direction of the cache-miss moves
+    chart: int = 0
 
 
-SLIDERS: tuple[Slider, ...] = (
-    Slider(
+_PG = "recomputes"
+SLIDERS: tuple[Control, ...] = (
+    Control(
         "Adversarial: display radius ε",
         "adversarial",
         "Display radius",
+        "slider",
         4,
         "redraw only: an @st.fragment (ball statuses, exact certificate and PGD at the new ε, four figures)",
         query="loss=hinge",
     ),
-    Slider(
+    Control(
+        "Adversarial: training radius ε_train",
+        "adversarial",
+        "Train at radius",
+        "slider",
+        4,
+        "retrains: the robust convex program and PGD training at the new radius, the accuracy curves",
+        query="loss=hinge",
+    ),
+    Control(
         "Patterns: sampled directions P",
         "patterns",
         "Sampled directions P",
+        "slider",
         3,
         "recomputes: pattern coverage of P draws, the curve of sampled optima up to P (cached per P)",
     ),
-    Slider(
-        "Playground: noise",
+    Control(
+        "Data: a click on the plane",
+        "data",
         "",
-        "Noise",
-        5,
-        "recomputes: a new data set, the convex program (sampled patterns above n = 100) and SGD",
+        "click",
+        1,
+        "adds a point to your own data set and redraws it",
     ),
-    Slider(
-        "Playground: weight decay β",
+    Control("Playground: data set", "", "Data set", "option", 5, f"{_PG}: a new data set, both trainings"),
+    Control("Playground: training points n", "", "Training points n", "slider", 5, f"{_PG}: new data"),
+    Control("Playground: noise", "", "Noise", "slider", 5, f"{_PG}: a new data set, the convex program, SGD"),
+    Control("Playground: data seed", "", "Data seed", "number", 5, f"{_PG}: a new data set"),
+    Control("Playground: loss", "", "Loss", "option", 5, f"{_PG}: the convex program and SGD"),
+    Control(
+        "Playground: weight decay β", "", "Weight decay β", "slider", 5, f"{_PG}: convex program and SGD"
+    ),
+    Control(
+        "Playground: sampled patterns P", "", "Sampled patterns", "slider", 5, f"{_PG}: the convex program"
+    ),
+    Control("Playground: pattern seed", "", "Pattern seed", "number", 5, f"{_PG}: the convex program"),
+    Control("Playground: optimizer", "", "Optimizer", "option", 5, f"{_PG}: SGD and its playback"),
+    Control("Playground: width m", "", "Width m", "slider", 5, f"{_PG}: SGD and its playback"),
+    Control("Playground: learning rate", "", "Learning rate", "slider", 5, f"{_PG}: SGD and its playback"),
+    Control("Playground: epochs", "", "Epochs", "slider", 5, f"{_PG}: SGD and its playback"),
+    Control("Playground: batch size", "", "Batch size", "slider", 5, f"{_PG}: SGD and its playback"),
+    Control(
+        "Playground: initial scale",
         "",
-        "Weight decay β",
+        "Initial weight scale",
+        "slider",
         5,
-        "recomputes: the convex program and SGD at the new β",
+        f"{_PG}: SGD and its playback",
+        key="ArrowLeft",  # the default 1 is two steps below the top of the scale
     ),
+    Control("Playground: training seed", "", "Training seed", "number", 5, f"{_PG}: SGD and its playback"),
+    Control(
+        "Playground: optimum's neurons", "", "Show the optimum", "toggle", 5, "redraws the playback figure"
+    ),
+    Control("Playground: large text", "", "Large text", "toggle", 5, "redraws every figure, larger fonts"),
 )
 
 
@@ -86,13 +132,13 @@ QUICK = Grid(n=50, repeats=1, sliders=(SLIDERS[0].name,))
 
 @dataclass
 class Timing:
-    """One slider's measurements (seconds)."""
+    """One control's measurements (seconds)."""
 
-    slider: Slider
+    slider: Control
     load_s: float = float("nan")
-    values: list[str] | None = None  # the slider's value before and after each move
-    miss_s: list[float] | None = None
-    hit_s: list[float] | None = None
+    values: list[str] = field(default_factory=list)  # the control's value before and after each move
+    miss_s: list[float] = field(default_factory=list)
+    hit_s: list[float] = field(default_factory=list)
     error: str = ""
 
 
@@ -100,90 +146,131 @@ def _opposite(key: str) -> str:
     return "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
 
 
-def time_slider(browser, url: str, slider: Slider, n: int, repeats: int) -> Timing:
-    """Open the slider's page in a fresh context at ``n`` points, settle, then time the moves."""
-    out = Timing(slider, values=[], miss_s=[], hit_s=[])
+def _value(page, c: Control) -> str:
+    """What the control shows now (clicks: the number of points on the Data page's plane)."""
+    if c.kind == "slider":
+        return web.slider_value(page, c.label)
+    if c.kind == "option":
+        radio = page.locator('[data-testid="stRadio"]').filter(has=page.get_by_text(c.label, exact=False))
+        if radio.count():
+            return str(radio.first.locator('[data-testid="stRadioOption"]:has(input:checked)').inner_text())
+        box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(c.label, exact=False))
+        return str(box.first.locator('input[role="combobox"]').input_value())
+    if c.kind == "number":
+        box = page.locator('[data-testid="stNumberInput"]').filter(has=page.get_by_text(c.label, exact=False))
+        return str(box.first.locator("input").input_value())
+    if c.kind == "toggle":
+        box = page.locator('[data-testid="stCheckbox"]').filter(has=page.get_by_text(c.label, exact=False))
+        return "on" if box.first.locator("input").is_checked() else "off"
+    return str(page.locator(web.CHART).count())
+
+
+def _change(page, c: Control, forward: bool, i: int) -> float:
+    """Change the control once (forward: towards new values); the monotonic time of the action."""
+    if c.kind == "slider":
+        return web.move_slider(page, c.label, c.key if forward else _opposite(c.key))
+    if c.kind == "option":
+        return web.pick_option(page, c.label, forward)
+    if c.kind == "number":
+        return web.step_number(page, c.label, forward)
+    if c.kind == "toggle":
+        return web.flip_toggle(page, c.label)
+    return web.click_chart(page, c.chart, 0.2 + 0.12 * i + (0.0 if forward else 0.06), 0.3 + 0.08 * i)
+
+
+def time_slider(browser, url: str, c: Control, n: int, repeats: int) -> Timing:
+    """Open the control's page in a fresh context at ``n`` points, settle, then time the changes: a change
+    to a value shown before counts as a cache hit, any other as a miss (every click is a miss)."""
+    out = Timing(c)
     context = browser.new_context(viewport=web.VIEWPORT)
     page = None
     try:
         page = context.new_page()
-        query = "&".join(q for q in (f"n={n}", slider.query) if q)
+        query = "&".join(q for q in (f"n={n}", c.query) if q)
         t0 = time.monotonic()
-        page.goto(f"{url}/{slider.page}?{query}", wait_until="domcontentloaded")
-        web.settle(page, timeout_s=600.0, charts=slider.charts)
+        page.goto(f"{url}/{c.page}?{query}", wait_until="domcontentloaded")
+        web.settle(page, timeout_s=600.0, charts=c.charts)
         out.load_s = time.monotonic() - t0
-        out.values.append(web.slider_value(page, slider.label))
-        for key, times in ((slider.key, out.miss_s), (_opposite(slider.key), out.hit_s)):
-            for _ in range(repeats):
+        out.values.append(_value(page, c))
+        seen = {out.values[0]}
+        for forward in (True, False):
+            for i in range(repeats):
                 before = web.chart_signature(page)
-                start = web.move_slider(page, slider.label, key)
-                times.append(web.wait_for_change(page, before, timeout_s=MOVE_TIMEOUT_S, since=start))
-                out.values.append(web.slider_value(page, slider.label))
-                web.settle(page, timeout_s=MOVE_TIMEOUT_S, quiet_s=0.5, charts=slider.charts)
-    except Exception as exc:  # noqa: BLE001 - a failed slider is reported in its row, the others still run
-        shown = web.slider_value(page, slider.label) if page is not None else "?"
-        out.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:160] + f" (slider at {shown})"
+                start = _change(page, c, forward, i)
+                took = web.wait_for_change(page, before, timeout_s=MOVE_TIMEOUT_S, quiet_s=0.3, since=start)
+                value = _value(page, c)
+                (out.hit_s if value in seen and c.kind != "click" else out.miss_s).append(took)
+                seen.add(value)
+                out.values.append(value)
+                web.settle(page, timeout_s=MOVE_TIMEOUT_S, quiet_s=0.5, charts=c.charts)
+    except Exception as exc:  # noqa: BLE001 - a failed control is reported in its row, the others still run
+        shown = _value(page, c) if page is not None else "?"
+        out.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:160] + f" (control at {shown})"
     finally:
         context.close()
     return out
 
 
-def _median(values: list[float] | None) -> float | None:
-    return float(statistics.median(values)) if values else None
+def _pct(values: list[float], q: float) -> float | None:
+    return float(np.percentile(values, q)) if values else None
 
 
-def _cell(values: list[float] | None) -> str:
+def _cell(values: list[float]) -> str:
     if not values:
         return "—"
-    return f"{fmt_s(_median(values))} ({', '.join(fmt_s(v) for v in values)})"
+    return f"{fmt_s(_pct(values, 50))} / {fmt_s(_pct(values, 95))} ({', '.join(fmt_s(v) for v in values)})"
 
 
 def _verdict(t: Timing) -> str:
-    median = _median(t.miss_s)
-    if median is None:
+    if not t.miss_s:
         return "not measured"
-    return "met" if median < TARGET_S else "missed"
+    ok = _pct(t.miss_s, 50) <= TARGET_P50_S and _pct(t.miss_s, 95) <= TARGET_P95_S
+    return "met" if ok else "missed"
 
 
 def report_lines(timings: list[Timing], grid: Grid, quick: bool, wall_s: float, command: str) -> list[str]:
-    """The markdown report: header, setup, the table of medians and verdicts."""
-    lines = machine_header("Slider move to re-rendered chart, in Chromium", command)
+    """The markdown report: header, setup, the table of p50 / p95 and verdicts."""
+    lines = machine_header("Control change to updated charts, in Chromium", command)
     lines += [
         f"Mode: {'quick' if quick else 'full'}; wall time {wall_s / 60:.1f} min. n = {grid.n} training "
-        f"points in the address, every other setting at its default; {grid.repeats} keyboard step(s) to new "
-        f"values (cache misses), then {grid.repeats} back (cache hits). A move is timed from the key press "
-        "until the Plotly figures differ and the app is idle. Target: < "
-        f"{TARGET_S:g} s, judged on the median of the cache misses.",
+        f"points in the address, every other setting at its default; {grid.repeats} change(s) to new "
+        f"values (cache misses), then {grid.repeats} back (cache hits, where the value was shown before). "
+        "A change is timed from the key press or click until the Plotly figures differ and the app is "
+        "idle (the app root's data-test-script-state). Targets: p50 <= "
+        f"{TARGET_P50_S:g} s and p95 <= {TARGET_P95_S:g} s, judged on the cache misses. The machine (2 "
+        "cores) was shared with other jobs while this ran: read ratios, not absolute times.",
         "",
     ]
     header = [
         "slider",
         "page",
+        "kind",
         "values",
         "first load (s)",
-        "cache miss: median (each) (s)",
-        "cache hit: median (each) (s)",
+        "cache miss: p50 / p95 (each) (s)",
+        "cache hit: p50 / p95 (each) (s)",
         "target",
         "verdict",
     ]
     rows = []
     for t in timings:
-        values = " → ".join(t.values or []) or "—"
+        values = " → ".join(t.values) or "—"
         verdict = _verdict(t) if not t.error else f"failed: {t.error}"
         rows.append(
             [
                 t.slider.name,
                 t.slider.page or "playground (/)",
+                t.slider.kind,
                 values,
                 fmt_s(t.load_s),
                 _cell(t.miss_s),
                 _cell(t.hit_s),
-                f"< {TARGET_S:g} s",
+                f"p50 ≤ {TARGET_P50_S:g} s, p95 ≤ {TARGET_P95_S:g} s",
                 verdict,
             ]
         )
     lines += table(header, rows)
-    lines += ["", "What each move makes the page do:", ""]
+    lines += ["", "What each change makes the page do:", ""]
     lines += [f"- {t.slider.name}: {t.slider.work}." for t in timings]
     lines += [
         "",
@@ -200,23 +287,23 @@ def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbo
     from benchmarks.common import RESULTS_DIR
 
     grid = QUICK if quick else FULL
-    sliders = [s for s in SLIDERS if s.name in grid.sliders]
+    controls = [s for s in SLIDERS if s.name in grid.sliders]
     command = command_line(NAME, argv)
     start = time.perf_counter()
     if not Path(web.CHROMIUM).exists():
-        lines = machine_header("Slider move to re-rendered chart, in Chromium", command)
+        lines = machine_header("Control change to updated charts, in Chromium", command)
         lines += [f"Skipped: {web.CHROMIUM} is not installed (apt-get install -y chromium)."]
         return write_report(out_dir or RESULTS_DIR, NAME, lines)
     from playwright.sync_api import sync_playwright
 
     timings = []
     with web.streamlit_server() as url, sync_playwright() as p, web.chromium(p) as browser:
-        for slider in sliders:
-            timing = time_slider(browser, url, slider, grid.n, grid.repeats)
+        for c in controls:
+            timing = time_slider(browser, url, c, grid.n, grid.repeats)
             timings.append(timing)
             if verbose:
                 print(
-                    f"[{time.perf_counter() - start:7.1f} s] {slider.name}: load {fmt_s(timing.load_s)} s, "
+                    f"[{time.perf_counter() - start:7.1f} s] {c.name}: load {fmt_s(timing.load_s)} s, "
                     f"misses {timing.miss_s}, hits {timing.hit_s} {timing.error}",
                     flush=True,
                 )

@@ -26,7 +26,7 @@ PUBLIC_API: dict[str, dict[str, tuple[str, ...]]] = {
             "build_patterns",
         ),
         "engine.attacks": ("AdversarialSpec", "fgsm", "pgd", "pgd_accuracy"),
-        "engine.results": ("Certificate", "ConvexResult", "TrainHistory", "TrainResult"),
+        "engine.results": ("Certificate", "ConvexResult", "Snapshots", "TrainHistory", "TrainResult"),
         "engine.convex.program": ("solve_convex",),
         "engine.convex.solvers.registry": ("SOLVERS",),
         "engine.convex.certificate": ("certify",),

@@ -108,6 +108,41 @@ class TrainHistory:
 
 
 @dataclass
+class Snapshots:
+    """The weights of a gradient run at a few steps, for playback (frame k = the network after
+    ``step[k]`` optimizer steps): ``W`` is k x m x (d+1) (bias last), ``alpha`` k x m, ``objective`` J
+    on the full training set at each of them."""
+
+    step: np.ndarray  # (k,) int, increasing, step[0] = 0
+    W: np.ndarray  # (k, m, d+1)
+    alpha: np.ndarray  # (k, m)
+    objective: np.ndarray  # (k,)
+
+    def __len__(self) -> int:
+        return int(self.step.shape[0])
+
+    def network(self, k: int) -> TwoLayerReLU:
+        """The network of frame ``k``."""
+        return TwoLayerReLU(W=self.W[k].copy(), alpha=self.alpha[k].copy())
+
+    def shifted(self, steps: int) -> Snapshots:
+        """The same frames with ``steps`` added to every step number (a continued run)."""
+        return Snapshots(self.step + int(steps), self.W, self.alpha, self.objective)
+
+    @staticmethod
+    def join(first: Snapshots, second: Snapshots) -> Snapshots:
+        """The frames of ``first`` then those of ``second`` (whose steps must come later); a first frame
+        of ``second`` at the last step of ``first`` (the same network) is kept once."""
+        start = 1 if len(second) and len(first) and second.step[0] == first.step[-1] else 0
+        return Snapshots(
+            np.concatenate([first.step, second.step[start:]]),
+            np.concatenate([first.W, second.W[start:]]),
+            np.concatenate([first.alpha, second.alpha[start:]]),
+            np.concatenate([first.objective, second.objective[start:]]),
+        )
+
+
+@dataclass
 class TrainResult:
     """A gradient-trained network and its history; ``diverged`` runs stop early with a message."""
 
@@ -119,3 +154,4 @@ class TrainResult:
     message: str
     time_s: float
     settings: dict = field(default_factory=dict)
+    snapshots: Snapshots | None = None  # weights at a few steps (train_sgd's ``snapshots``), for playback

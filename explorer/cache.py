@@ -22,7 +22,8 @@ from datasets.points import dataset_from_points
 from engine.attacks import AdversarialSpec
 from engine.convex.certificate import certify
 from engine.convex.program import solve_convex
-from engine.gradient.sgd import train_sgd
+from engine.figures.playground import PLAYBACK_FRAMES, playback_figure, plot_bounds
+from engine.gradient.sgd import continue_training, train_sgd
 from engine.results import Certificate, ConvexResult, TrainResult
 from engine.robust.certificate import robust_objective_exact
 from engine.robust.evaluation import AccuracyCurves, PointStatus, accuracy_curves, point_status
@@ -36,6 +37,7 @@ from engine.studies.approximation import (
     pattern_coverage,
 )
 from engine.studies.race import RaceResult, certified_optimum, run_race
+from engine.studies.summary import playback_numbers
 from explorer.settings import CUSTOM, AdversarialSettings, DataKey, SGDSettings
 from explorer.url import plain
 
@@ -55,6 +57,7 @@ __all__ = [
     "get_certified_optimum",
     "get_coverage",
     "get_dataset",
+    "get_playback_figure",
     "get_point_statuses",
     "get_race",
     "guard",
@@ -64,6 +67,7 @@ __all__ = [
     "run_pgd_sgd",
     "run_robust",
     "run_sgd",
+    "run_sgd_more",
 ]
 
 if TYPE_CHECKING:
@@ -145,22 +149,12 @@ def run_convex(
     )
 
 
-@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
-def run_sgd(key: DataKey, *, loss: str, beta: float, sgd: SGDSettings) -> Outcome[SGDRun]:
-    """Train by ``train_sgd`` with the settings ``sgd`` on the data set of ``key`` and certify the result."""
-    data = get_dataset(key)
-    if not data.ok:
-        return Outcome(error=data.error)
-    ds = data.value
-    assert ds is not None
-    trained = guard(
-        lambda: train_sgd(
-            ds.X, ds.y, loss=loss, beta=beta, X_test=ds.X_test, y_test=ds.y_test, **sgd.train_kwargs()
-        )
-    )
+def _certified_run(ds: Dataset, trained: Outcome[TrainResult], *, loss: str, beta: float) -> Outcome[SGDRun]:
+    """A training outcome with the dual certificate of its network (none for a diverged run)."""
     if not trained.ok:
         return Outcome(error=trained.error)
     result = trained.value
+    assert result is not None
     certificate, cert_error = None, None
     if not result.diverged:
         try:
@@ -168,6 +162,112 @@ def run_sgd(key: DataKey, *, loss: str, beta: float, sgd: SGDSettings) -> Outcom
         except ENGINE_ERRORS as exc:
             cert_error = message_of(exc)
     return Outcome(SGDRun(result, certificate, cert_error))
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def run_sgd(key: DataKey, *, loss: str, beta: float, sgd: SGDSettings) -> Outcome[SGDRun]:
+    """Train by ``train_sgd`` with the settings ``sgd`` on the data set of ``key`` (recording
+    ``PLAYBACK_FRAMES`` snapshots for the playback) and certify the result."""
+    data = get_dataset(key)
+    if not data.ok:
+        return Outcome(error=data.error)
+    ds = data.value
+    assert ds is not None
+    trained = guard(
+        lambda: train_sgd(
+            ds.X,
+            ds.y,
+            loss=loss,
+            beta=beta,
+            X_test=ds.X_test,
+            y_test=ds.y_test,
+            snapshots=PLAYBACK_FRAMES,
+            **sgd.train_kwargs(),
+        )
+    )
+    return _certified_run(ds, trained, loss=loss, beta=beta)
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def run_sgd_more(key: DataKey, *, loss: str, beta: float, sgd: SGDSettings, rounds: int) -> Outcome[SGDRun]:
+    """The run of :func:`run_sgd` continued ``rounds`` times by ``sgd.epochs`` more epochs each
+    (``continue_training``: from the last weights, the optimizer's state afresh, shuffles from the
+    seed ``sgd.seed + round``), certified; ``rounds = 0`` is :func:`run_sgd` itself."""
+    if rounds <= 0:
+        return run_sgd(key, loss=loss, beta=beta, sgd=sgd)
+    before = run_sgd_more(key, loss=loss, beta=beta, sgd=sgd, rounds=rounds - 1)
+    if not before.ok:
+        return before
+    data = get_dataset(key)
+    ds = data.value
+    assert ds is not None and before.value is not None
+    kwargs = sgd.train_kwargs() | {"seed": sgd.seed + rounds}
+    trained = guard(
+        lambda: continue_training(
+            before.value.result,
+            ds.X,
+            ds.y,
+            loss=loss,
+            beta=beta,
+            X_test=ds.X_test,
+            y_test=ds.y_test,
+            snapshots=PLAYBACK_FRAMES,
+            **kwargs,
+        )
+    )
+    return _certified_run(ds, trained, loss=loss, beta=beta)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def get_playback_figure(
+    key: DataKey,
+    *,
+    loss: str,
+    beta: float,
+    patterns: str | int,
+    pattern_seed: int,
+    sgd: SGDSettings,
+    rounds: int,
+    ghost: bool,
+    task: str,
+    title: str,
+    text_px: int = 10,
+) -> Any:
+    """The Playground's playback of the (continued) gradient run (``engine.figures.playground.
+    playback_figure``), against the cached convex result of the same settings: its objective as J*, its
+    neurons as ghost lines when ``ghost``, its numbers and buttons at ``text_px``; None when the run or
+    the data set failed (the page shows their errors). Cached: a figure of 80 frames takes a fraction
+    of a second to build."""
+    run = run_sgd_more(key, loss=loss, beta=beta, sgd=sgd, rounds=rounds)
+    data = get_dataset(key)
+    if not (run.ok and data.ok) or run.value.result.snapshots is None:
+        return None
+    ds = data.value
+    convex = run_convex(key, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed)
+    optimum = convex.value if convex.ok else None
+    snaps = run.value.result.snapshots
+    numbers = playback_numbers(
+        snaps,
+        ds.X,
+        ds.y,
+        X_test=ds.X_test,
+        y_test=ds.y_test,
+        optimum=optimum.network if optimum is not None else None,
+        optimum_objective=optimum.objective if optimum is not None else None,
+        task=task,
+    )
+    return playback_figure(
+        snaps,
+        numbers,
+        ds.X,
+        ds.y,
+        title=title,
+        task=task,
+        bounds=plot_bounds(ds.X),
+        ghost=optimum.network if optimum is not None and ghost else None,
+        optimum=optimum.objective if optimum is not None else None,
+        text_px=text_px,
+    )
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)

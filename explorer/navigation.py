@@ -38,14 +38,33 @@ PAGES: tuple[PageSpec, ...] = (
 # The default page answers at the app's root only (Streamlit ignores its url_path, and its own address
 # shows "Page not found"): links to it use the root.
 DEFAULT_PAGE_SLUG = next(p.url_path for p in PAGES if p.default)
+DEFAULT_RESERVED = "home"  # the path Streamlit reserves for the default page (served at the root only)
 
 
 def app_pages() -> list[st.Page]:
-    """The pages for ``st.navigation`` (built in a script run: ``st.Page`` resolves the files there)."""
-    return [
-        st.Page(page.file, title=page.title, icon=page.icon, url_path=page.url_path, default=page.default)
+    """The pages for ``st.navigation`` (built in a script run: ``st.Page`` resolves the files there).
+
+    Streamlit serves the default page at the root only and answers its own url_path with "Page not
+    found"; so the default page's entry reserves an unused path (``DEFAULT_RESERVED``) and a hidden second
+    entry of the same script takes the page's url_path: ``/playground`` opens the Playground too (not
+    listed twice in the menu).
+    """
+    pages = [
+        st.Page(
+            page.file,
+            title=page.title,
+            icon=page.icon,
+            url_path=DEFAULT_RESERVED if page.default else page.url_path,
+            default=page.default,
+        )
         for page in PAGES
     ]
+    aliases = [
+        st.Page(page.file, title=page.title, icon=page.icon, url_path=page.url_path, visibility="hidden")
+        for page in PAGES
+        if page.default
+    ]
+    return pages + aliases
 
 
 def page_file(url_path: str) -> str:

@@ -9,10 +9,58 @@ checks when it sets them and tests/app/test_settings.py checks for every preset.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PRESETS", "SECTION_PRESETS", "Preset", "SectionPreset"]
+from datasets import dataset_task
+from explorer.settings import CONTROLS, DataKey, Settings, SGDSettings, defaults
+
+__all__ = [
+    "PRESETS",
+    "SECTION_PRESETS",
+    "SHARED_KEYS",
+    "Preset",
+    "SectionPreset",
+    "preset_settings",
+    "shared_changes",
+]
+
+#: The keys of the shared sidebar's controls (what every page trains with).
+SHARED_KEYS = frozenset(
+    ("data", "n", "noise", "dseed", "loss", "beta", "patterns", "P", "pseed", "opt", "width", "lr", "epochs")
+    + ("batch", "init", "seed", "big")
+)
+
+
+def shared_changes(values: Mapping[str, Any]) -> list[str]:
+    """The labels of the shared sidebar settings among ``values`` (a section preset says it changes them)."""
+    return [CONTROLS[k].label for k in values if k in SHARED_KEYS]
+
+
+def preset_settings(values: Mapping[str, Any]) -> Settings:
+    """The sidebar's settings after a preset that sets ``values`` (every other control at its default),
+    as :func:`explorer.sidebar.sidebar` builds them (data sets of the generators only)."""
+    v = {**defaults(), **values}
+    task = dataset_task(v["data"])
+    data = DataKey(v["data"], int(v["n"]), float(v["noise"]), int(v["dseed"]))
+    return Settings(
+        data=data,
+        task=task,
+        loss="squared" if task == "regression" else v["loss"],
+        beta=float(v["beta"]),
+        patterns="exact" if v["patterns"] == "exact" else int(v["P"]),
+        pattern_seed=int(v["pseed"]) if v["patterns"] != "exact" else 0,
+        sgd=SGDSettings(
+            optimizer=v["opt"],
+            width=int(v["width"]),
+            lr=float(v["lr"]),
+            epochs=int(v["epochs"]),
+            batch_size=int(v["batch"]),
+            init_scale=float(v["init"]),
+            seed=int(v["seed"]),
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -29,18 +77,20 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         "Spurious minimum",
         "playground",
-        "Full-batch gradient descent with 30 neurons (more than the 14 the optimum needs) stalls far above "
-        "the certified global optimum on XOR.",
+        "Full-batch heavy-ball descent with 20 neurons (more than the optimum needs) comes to rest on XOR "
+        "at about twice the certified global optimum: J has stopped moving and the gradient is about a "
+        "thousandth of its first value. Play it back: SGD's neurons settle away from the optimum's.",
         {
             "data": "xor",
             "n": 40,
             "loss": "squared",
             "beta": 1e-3,
-            "opt": "gd",
-            "lr": 0.3,
-            "width": 30,
-            "epochs": 1000,
-            "seed": 3,
+            "opt": "momentum",
+            "lr": 0.1,
+            "width": 20,
+            "epochs": 3000,
+            "batch": 64,
+            "seed": 1,
         },
     ),
     Preset(
@@ -97,6 +147,15 @@ class SectionPreset:
 
     values: dict[str, Any]
     help: str
+
+    @property
+    def note(self) -> str:
+        """What the preset shows and, when it changes shared sidebar settings (which every page then
+        uses), which ones."""
+        changes = shared_changes(self.values)
+        if not changes:
+            return self.help
+        return f"{self.help} Also sets the sidebar's {', '.join(changes)} (used by every page)."
 
 
 # page -> section -> preset

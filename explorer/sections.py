@@ -18,17 +18,16 @@ from explorer.settings import CONTROLS
 __all__ = ["preset_button", "section_picker"]
 
 
+def _apply(values: dict, note: str) -> None:
+    w.apply_values(values, reset_others=False)
+    st.toast(note, icon=":material/bolt:")
+
+
 def preset_button(container: Any, page: str, section: str, *, key: str) -> None:
-    """A "Preset" button in ``container`` that sets the controls of the preset of ``page``'s ``section``."""
+    """A "Preset" button in ``container`` that sets the controls of the preset of ``page``'s ``section``;
+    its help, and a note after the click, say which shared sidebar settings it changes too."""
     preset = SECTION_PRESETS[page][section]
-    container.button(
-        "Preset",
-        key=key,
-        on_click=w.apply_values,
-        args=(preset.values,),
-        kwargs={"reset_others": False},
-        help=preset.help,
-    )
+    container.button("Preset", key=key, on_click=_apply, args=(preset.values, preset.note), help=preset.note)
 
 
 def section_picker(key: str) -> str:

@@ -314,6 +314,24 @@ CONTROLS: Mapping[str, Control] = _rows(
     ),
     Control("init", "Initial weight scale", "select_slider", Choices(INIT_SCALES, fmt_number), 1.0),
     Control("seed", "Training seed", "number", Numbers(0, 100_000, 1), 0),
+    # display (shared)
+    Control(
+        "big",
+        "Large text (projector)",
+        "toggle",
+        Flag(),
+        False,
+        help="Raises every figure's text to at least 16 px, for a room with a projector.",
+    ),
+    # --- Playground page
+    Control(
+        "ghost",
+        "Show the optimum's neurons on the SGD panel",
+        "toggle",
+        Flag(),
+        True,
+        help="The certified optimum's neurons as dashed green lines: watch SGD's neurons reach them, or not.",
+    ),
     # --- Patterns page
     Control(
         "draws",

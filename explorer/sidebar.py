@@ -86,6 +86,7 @@ def sidebar() -> Settings:
     """Draw the sidebar controls and return the settings they give."""
     sb = st.sidebar
     _presets(sb)
+    w.control(sb, "big")
     sb.header("Data")
     name = w.control(sb, "data")
     custom = name == CUSTOM

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from engine.figures.style import large_text
 from explorer.settings import CONTROLS, Control, defaults
 from explorer.streamlit_internals import seed_bound_widget
 from explorer.url import clean_bool, parse_hidden, shown
@@ -32,12 +33,16 @@ from explorer.url import clean_bool, parse_hidden, shown
 __all__ = [
     "QP",
     "apply_values",
+    "chart",
     "classroom",
     "control",
     "drawn_keys",
     "explain",
+    "explain_block",
     "is_hidden",
+    "large_text_on",
     "override",
+    "page_style",
     "share_link",
     "show_notices",
 ]
@@ -61,7 +66,14 @@ def classroom() -> tuple[bool, frozenset[str]]:
         hidden, note = parse_hidden(st.query_params.get("hide"))
         _notice(note)
         state[_CLASSROOM] = (on, hidden)
-    return state[_CLASSROOM]
+    on, hidden = state[_CLASSROOM]
+    # The flags are no widgets: a page switch drops them from the address, so put them back (a reload or
+    # a copied address keeps the classroom view).
+    if on and st.query_params.get("classroom") != "1":
+        st.query_params["classroom"] = "1"
+    if hidden and st.query_params.get("hide") != ",".join(sorted(hidden)):
+        st.query_params["hide"] = ",".join(sorted(hidden))
+    return on, hidden
 
 
 def is_hidden(key: str) -> bool:
@@ -73,6 +85,43 @@ def explain(text: str, where: Any = None) -> None:
     """An explanatory caption, left out in classroom mode."""
     if not classroom()[0]:
         (where or st).caption(text)
+
+
+def explain_block(markdown: str, where: Any = None) -> None:
+    """A longer explanation (Markdown): shown as it is, or in classroom mode in a collapsed expander."""
+    where = where or st
+    if classroom()[0]:
+        where.expander("Explanation", expanded=False, icon=":material/info:").markdown(markdown)
+    else:
+        where.markdown(markdown)
+
+
+def large_text_on() -> bool:
+    """Whether the sidebar's projector switch (large text) is on in this session."""
+    return bool(st.session_state.get("big", CONTROLS["big"].default))
+
+
+def chart(fig: Any, *, key: str, where: Any = None, **options: Any) -> Any:
+    """Show a Plotly figure (``st.plotly_chart`` in ``where``, default ``st``; ``options`` are its other
+    keywords), its text raised to the projector size when the large-text switch is on
+    (:func:`engine.figures.style.large_text`); returns what ``st.plotly_chart`` returns (a selection
+    event when ``on_select`` is set)."""
+    if large_text_on():
+        large_text(fig)
+    return (where or st).plotly_chart(fig, key=key, **options)
+
+
+# Narrower page margins than Streamlit's (5rem at the sides, 6rem on top): on a 1024 x 768 projector with
+# the sidebar open they would take a fifth of the width and most of a figure's height.
+_PAGE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding: 3.5rem 1.25rem 2rem 1.25rem; }
+[data-testid="stMainBlockContainer"] h1 { padding: 0.25rem 0 0.5rem 0; font-size: 2.1rem; }
+</style>"""
+
+
+def page_style() -> None:
+    """The app's page margins (compact, for projectors); call once per run, before the page."""
+    st.html(_PAGE_CSS)
 
 
 def _notice(note: str | None) -> None:

@@ -81,7 +81,7 @@ def _view(
                 arrows=arrows,
                 grid=PANEL_GRID,
             )
-            st.plotly_chart(fig, key=f"adv_{name}")
+            w.chart(fig, key=f"adv_{name}")
             figure_exports(fig, f"adversarial {name}")
     w.explain(CAPTION_BALLS + (" Arrows: each point's PGD perturbation." if arrows else ""))
 
@@ -89,7 +89,7 @@ def _view(
     if curves.ok:
         title = f"Accuracy against ε on the {POINT_LABELS[points]} ({NORM_LABELS[norm]})"
         fig = fadv.accuracy_figure(curves.value, eps=eps, title=title)
-        st.plotly_chart(fig, key="adv_curves")
+        w.chart(fig, key="adv_curves")
         figure_exports(fig, "accuracy against eps")
         w.explain(CAPTION_CURVES)
     else:

@@ -158,7 +158,7 @@ def main() -> None:
         task = data.value.task if data.ok and data.value is not None else "classification"
         fig = points_figure(X, y, task=task, title=f"Your training points ({len(current)})")
         step = grid_step(click_box(X))
-        event = st.plotly_chart(
+        event = w.chart(
             fig,
             key=f"_own_plot_{own.version()}",
             on_select="rerun",

@@ -113,11 +113,11 @@ def _stability(s: Settings) -> None:
     for t in traces:
         if t.message:
             st.warning(f"{t.label}: {t.message}")
-    st.plotly_chart(
+    w.chart(
         fdyn.sharpness_figure(traces, title=f"Sharpness along training ({s.loss} loss, β = {s.beta:g})"),
         key="dy_sharpness",
     )
-    st.caption(CAPTIONS["stability"])
+    w.explain(CAPTIONS["stability"])
     if traces:
         st.table(fdyn.sharpness_table(traces))
 
@@ -150,8 +150,8 @@ def _xor(s: Settings) -> None:
         return
     trace = out.value
     title = f"XOR clusters: n = {n}, d = {d}, ‖μ‖ = {mu:g}, {flip:.0%} flipped (data seed {seed})"
-    st.plotly_chart(fdyn.xor_figure(trace, level=GENERALISATION_LEVEL, title=title), key="dy_xor")
-    st.caption(CAPTIONS["xor"] + " 500 clean test points.")
+    w.chart(fdyn.xor_figure(trace, level=GENERALISATION_LEVEL, title=title), key="dy_xor")
+    w.explain(CAPTIONS["xor"] + " 500 clean test points.")
     seen, why = trace.verdict(GENERALISATION_LEVEL)
     if seen:
         st.success(f"Benign overfitting, then late generalisation: {why}.")
@@ -193,11 +193,11 @@ def _momentum(s: Settings) -> None:
         if curve.message:
             st.warning(f"{fdyn.OPTIMIZER_NAMES[curve.optimizer]}: {curve.message}")
     J_star = opt.value.objective if opt.ok else None
-    st.plotly_chart(
+    w.chart(
         fdyn.momentum_figure(out.value, J_star, title="Gap to the global optimum, same start"),
         key="dy_momentum",
     )
-    st.caption(CAPTIONS["momentum"])
+    w.explain(CAPTIONS["momentum"])
 
 
 def _lowrank(s: Settings) -> None:
@@ -231,8 +231,8 @@ def _lowrank(s: Settings) -> None:
         if t.message:
             st.warning(f"β = {t.beta:g}: {t.message}")
     title = f"Singular values of W: teacher of {k} neurons in d = {d}, student width {width}, squared loss"
-    st.plotly_chart(fdyn.singular_values_figure(out.value, top=min(d, width), title=title), key="dy_sv")
-    st.caption(
+    w.chart(fdyn.singular_values_figure(out.value, top=min(d, width), title=title), key="dy_sv")
+    w.explain(
         CAPTIONS["lowrank"] + f" Teacher and data from the sidebar's training seed {seed}; batch size 16."
     )
 
@@ -241,12 +241,12 @@ def main() -> None:
     """The Dynamics page."""
     s = settings()
     st.title("Dynamics")
-    st.caption(
+    w.explain(
         "How gradient training moves through J: the sharpness it settles at, when it memorises and when it "
         "generalises, how momentum speeds it up, and what weight decay does to the weights."
     )
     section = section_picker("dy_section")
-    st.markdown(EXPLAIN[section])
+    w.explain_block(EXPLAIN[section])
     {"stability": _stability, "xor": _xor, "momentum": _momentum, "lowrank": _lowrank}[section](s)
 
 

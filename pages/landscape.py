@@ -128,8 +128,8 @@ def _spurious(s: Settings) -> None:
         selected=st.session_state["ls_pick"],
         title=f"Final objective of {runs} random starts ({opt}, {s.loss} loss)",
     )
-    st.plotly_chart(fig, key="ls_multistart", on_select="rerun", selection_mode="points")
-    st.caption(CAPTION_MULTISTART)
+    w.chart(fig, key="ls_multistart", on_select="rerun", selection_mode="points")
+    w.explain(CAPTION_MULTISTART)
     if J_star is not None:
         rel = (ms.objectives[finite] - J_star) / max(abs(J_star), 1e-12)
         m1, m2, m3 = st.columns(3)
@@ -146,7 +146,7 @@ def _spurious(s: Settings) -> None:
     ds = get_dataset(key).value
     bounds = plot_bounds(ds.X)
     left, right = st.columns(2)
-    left.plotly_chart(
+    w.chart(
         decision_boundary_figure(
             ms.networks[run],
             ds.X,
@@ -155,10 +155,11 @@ def _spurious(s: Settings) -> None:
             bounds=bounds,
             title=f"Run #{order.index(run) + 1} (seed {ms.seeds[run]}): J = {ms.objectives[run]:.5g}",
         ),
+        where=left,
         key="ls_run_boundary",
     )
     if optimum is not None:
-        right.plotly_chart(
+        w.chart(
             decision_boundary_figure(
                 optimum.network,
                 ds.X,
@@ -167,6 +168,7 @@ def _spurious(s: Settings) -> None:
                 bounds=bounds,
                 title=f"Certified optimum: J* = {J_star:.5g} ({optimum.network.active_neurons()} neurons)",
             ),
+            where=right,
             key="ls_opt_boundary",
         )
         run_flat = get_flatness(key, loss=s.loss, beta=s.beta, network=ms.networks[run])
@@ -177,7 +179,7 @@ def _spurious(s: Settings) -> None:
                 "λ_max(H): this run / the optimum", f"{run_flat.value[0]:.4g} / {opt_flat.value[0]:.4g}"
             )
             f2.metric("tr(H): this run / the optimum", f"{run_flat.value[1]:.4g} / {opt_flat.value[1]:.4g}")
-            st.caption(CAPTION_FLATNESS)
+            w.explain(CAPTION_FLATNESS)
         else:
             st.error(f"Hessian measures: {run_flat.error or opt_flat.error}")
 
@@ -195,8 +197,8 @@ def _width(s: Settings) -> None:
         st.error(f"Width sweep: {out.error}")
         return
     title = f"Best objective against width ({s.sgd.optimizer}, {s.sgd.epochs} epochs)"
-    st.plotly_chart(fland.width_sweep_figure(out.value, J_star, m_star, title=title), key="ls_width")
-    st.caption(CAPTION_WIDTH + f" Widths tried: {', '.join(map(str, widths))}.")
+    w.chart(fland.width_sweep_figure(out.value, J_star, m_star, title=title), key="ls_width")
+    w.explain(CAPTION_WIDTH + f" Widths tried: {', '.join(map(str, widths))}.")
 
 
 def _teacher(s: Settings) -> None:
@@ -230,19 +232,21 @@ def _teacher(s: Settings) -> None:
         f"{s.sgd.width} by {s.sgd.optimizer}."
     )
     left, right = st.columns([2, 3])
-    left.plotly_chart(
+    w.chart(
         decision_boundary_figure(
             view.result.teacher, view.X, view.y, task="regression", title=f"Teacher f(x), {k} neurons"
         ),
+        where=left,
         key="ls_teacher",
     )
-    right.plotly_chart(
+    w.chart(
         fland.teacher_student_figure(
             view.result, J_star, view.optimum_angle, title="Do students find the teacher?"
         ),
+        where=right,
         key="ls_students",
     )
-    st.caption(CAPTION_TEACHER)
+    w.explain(CAPTION_TEACHER)
     m1, m2 = st.columns(2)
     m1.metric("Runs recovering every teacher neuron", f"{view.result.recovery_rate:.0%}")
     if view.optimum_angle is not None:
@@ -253,12 +257,14 @@ def main() -> None:
     """The Landscape page."""
     s = settings()
     st.title("Landscape")
-    st.caption(
+    w.explain(
         "Where gradient training of the non-convex objective J ends, measured against the certified global "
         "optimum J* of the convex program. Data set, loss, β and the training settings are the sidebar's."
     )
     section = section_picker("ls_section")
-    st.markdown({"spurious": EXPLAIN_SPURIOUS, "width": EXPLAIN_WIDTH, "teacher": EXPLAIN_TEACHER}[section])
+    w.explain_block(
+        {"spurious": EXPLAIN_SPURIOUS, "width": EXPLAIN_WIDTH, "teacher": EXPLAIN_TEACHER}[section]
+    )
     {"spurious": _spurious, "width": _width, "teacher": _teacher}[section](s)
 
 

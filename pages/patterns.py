@@ -79,16 +79,16 @@ def main() -> None:
             ds.X,
             ds.y,
             cov.sampled.directions,
-            title=f"Data plane: lines of the {cov.hits} sampled patterns",
+            title=f"Lines of the {cov.hits} sampled patterns",
             task=s.task,
             bounds=figures.plot_bounds(ds.X),
         )
-        st.plotly_chart(fig, key="plane")
+        w.chart(fig, key="plane")
         figure_exports(fig, "pattern lines")
         w.explain(CAPTION_PLANE)
     with right:
         fig = fpat.direction_sphere_figure(ds.X, cov, title="Direction sphere: exact cells vs samples")
-        st.plotly_chart(fig, key="sphere")
+        w.chart(fig, key="sphere")
         figure_exports(fig, "direction sphere")
         w.explain(CAPTION_SPHERE)
 
@@ -129,7 +129,7 @@ def main() -> None:
             "quick); move the slider up to extend it."
         )
     fig = fpat.approximation_figure(c, current=int(draws), title="Sampled program optimum vs draws P")
-    st.plotly_chart(fig, key="curve")
+    w.chart(fig, key="curve")
     figure_exports(fig, "sampled optimum vs draws")
     w.explain(CAPTION_CURVE)
 

@@ -10,23 +10,15 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.figures import playground as figures
+from engine.figures.style import LARGE_TEXT_PX
 from explorer import widgets as w
-from explorer.cache import get_dataset, run_convex, run_sgd
+from explorer.cache import get_dataset, get_playback_figure, run_convex, run_sgd_more
 from explorer.exports import data_exports, figure_exports, network_exports, table_exports
 from explorer.formulas import formulas
 from explorer.settings import PAGE_EXACT_MAX_N
 from explorer.sidebar import settings
 from explorer.url import plain
 
-CAPTION_BOUNDARY = (
-    "f(x) over the plane: blue where f > 0 (predicts +1), red where f < 0 (predicts −1); the black line is "
-    "the decision boundary f = 0. Circles: label +1, crosses: label −1, ringed: misclassified. "
-    "Hover a point for f(x) and its margin y·f(x)."
-)
-CAPTION_BOUNDARY_REGRESSION = (
-    "f(x) over the plane; the points are coloured by their target on the same scale, so a point that "
-    "blends into the background is fitted well. Hover a point for its residual."
-)
 CAPTION_REGIONS = (
     "Each neuron j is on where wⱼ·(x, 1) ≥ 0; its line (numbered j) cuts the plane, and on each region "
     "f is linear. Colour = the set of active neurons (hover a region or point for the set and the on/off "
@@ -41,10 +33,132 @@ CAPTION_OBJECTIVE = (
 )
 
 
+CAPTION_PANELS = (
+    "Left: the convex program's network; right: the gradient run, played back in your browser (▶ play, "
+    "❚❚ pause, step ▸, ◂◂ reset, or drag the scrubber; nothing is recomputed). Colour: f(x), blue where "
+    "f > 0 (predicts +1), red where f < 0; black line: the decision boundary f = 0; circles: label +1, "
+    "crosses: label −1, ringed: misclassified. Dashed green: the optimum's neurons wⱼ·(x, 1) = 0; solid "
+    "grey: SGD's neurons (those with |αⱼ|·‖wⱼ‖ at least 5 % of the largest). Under the SGD panel: the "
+    "frame's step, J, the gap to the convex value J*, accuracies, neurons, and how many SGD neurons lie "
+    "within 10° of a same-sign optimum neuron (of how many optimum neurons reached); at the bottom J over "
+    "the run."
+)
+_MORE = "_sgd_more"  # (the settings a continued run belongs to, rounds of continued training)
+
+
+def _rounds(signature: tuple) -> int:
+    """Rounds of "continue training" asked for these settings in this session (0 after any change)."""
+    held = st.session_state.get(_MORE)
+    return held[1] if held is not None and held[0] == signature else 0
+
+
+def _more(signature: tuple) -> None:
+    st.session_state[_MORE] = (signature, _rounds(signature) + 1)
+
+
+def _reset_more() -> None:
+    st.session_state.pop(_MORE, None)
+
+
 def main() -> None:
     """The Playground page."""
     s = settings()
     st.title("Playground")
+    verdict_box = st.empty()
+
+    key = s.data
+    with st.spinner("Drawing the data set…"):
+        data = get_dataset(key)
+    if not data.ok:
+        st.error(f"Data set: {data.error}")
+        return
+    ds = data.value
+
+    mode_text = "exact patterns" if s.patterns == "exact" else f"{s.patterns} sampled pattern draws"
+    with st.spinner(f"Solving the convex program ({mode_text}, n = {key.n})…"):
+        convex = run_convex(key, loss=s.loss, beta=s.beta, patterns=s.patterns, pattern_seed=s.pattern_seed)
+    opt_name = s.sgd.optimizer
+    signature = (key, s.loss, s.beta, s.sgd)
+    rounds = _rounds(signature)
+    with st.spinner(f"Training with {opt_name}…"):
+        sgd = run_sgd_more(key, loss=s.loss, beta=s.beta, sgd=s.sgd, rounds=rounds)
+
+    cres = convex.value if convex.ok else None
+    run = sgd.value if sgd.ok else None
+    tres = run.result if run is not None else None
+    scert = run.certificate if run is not None else None
+
+    level, text = figures.verdict(cres, tres, scert)
+    getattr(verdict_box, level)(text)
+
+    bounds = figures.plot_bounds(ds.X)
+    certified = "certified" if cres is not None and cres.certified else "not certified"
+    convex_title = "Convex global optimum" if cres is not None and cres.certified else "Convex program"
+    left, right = st.columns(2, gap="small")
+    with left:
+        if cres is None:
+            st.error(f"Convex: {convex.error}")
+        else:
+            fig = figures.decision_panel_figure(
+                cres.network,
+                ds.X,
+                ds.y,
+                title=f"{convex_title} ({certified})",
+                task=s.task,
+                bounds=bounds,
+                neuron_label="optimum's neurons",
+            )
+            w.chart(fig, key="Convex_boundary")
+    with right:
+        if tres is None:
+            st.error(f"SGD ({opt_name}): {sgd.error}")
+        else:
+            ghost = bool(st.session_state.get("ghost", True))
+            fig = get_playback_figure(
+                key,
+                loss=s.loss,
+                beta=s.beta,
+                patterns=s.patterns,
+                pattern_seed=s.pattern_seed,
+                sgd=s.sgd,
+                rounds=rounds,
+                ghost=ghost,
+                task=s.task,
+                title=f"SGD ({opt_name}), played back",
+                text_px=LARGE_TEXT_PX if w.large_text_on() else 10,
+            )
+            if fig is not None:
+                w.chart(fig, key="SGD_playback")
+    # Under the panels: the notes, the playback's own controls and the explanations.
+    left, right = st.columns(2, gap="small")
+    with left:
+        if cres is not None and cres.message:
+            # a fallback or an answer short of the optimum is a warning; engine text is shown as literal text
+            warn = cres.outcome == "uncertified" or bool(cres.fallback)
+            (st.warning if warn else st.caption)(f"Convex solver: {plain(cres.message)}")
+        if cres is not None:
+            figure_exports(
+                figures.decision_panel_figure(cres.network, ds.X, ds.y, title=convex_title, task=s.task),
+                "Convex boundary",
+            )
+    with right:
+        if tres is not None and tres.diverged:
+            st.warning(f"Training diverged: {plain(tres.message)}")
+        elif run is not None and run.certificate_error:
+            st.warning(f"Could not certify the SGD network: {plain(run.certificate_error)}")
+        row = st.container(horizontal=True)
+        w.control(row, "ghost")
+        if tres is not None and not tres.diverged:
+            row.button(
+                f"Continue training (+{s.sgd.epochs} epochs)",
+                on_click=_more,
+                args=(signature,),
+                help="Train on from the last weights (the optimizer's momentum or Adam state starts afresh).",
+            )
+        if rounds:
+            row.button("Back to the first run", on_click=_reset_more)
+            st.caption(f"Continued {rounds} time(s): {tres.history.step[-1] if tres else 0} steps in all.")
+    w.explain(CAPTION_PANELS)
     w.explain(
         "One two-layer ReLU network f(x) = Σⱼ αⱼ·relu(wⱼ·(x, 1)), one objective J, trained two ways: by the "
         "convex reformulation (Pilanci & Ergen), whose dual bound certifies the global optimum, and by a "
@@ -56,92 +170,19 @@ def main() -> None:
         "Above that the convex side uses sampled patterns: its value is then only an upper bound on the "
         "global optimum, unless the dual certificate holds."
     )
-    verdict_box = st.empty()
-
-    key = s.data
-    with st.spinner("Drawing the data set…"):
-        data = get_dataset(key)
-    if not data.ok:
-        st.error(f"Data set: {data.error}")
-        return
-    ds = data.value
     if ds.notes:
         st.caption(f"Data: {ds.notes}")
 
-    mode_text = "exact patterns" if s.patterns == "exact" else f"{s.patterns} sampled pattern draws"
-    with st.spinner(f"Solving the convex program ({mode_text}, n = {key.n})…"):
-        convex = run_convex(key, loss=s.loss, beta=s.beta, patterns=s.patterns, pattern_seed=s.pattern_seed)
-    opt_name = s.sgd.optimizer
-    with st.spinner(f"Training with {opt_name}…"):
-        sgd = run_sgd(key, loss=s.loss, beta=s.beta, sgd=s.sgd)
-
-    cres = convex.value if convex.ok else None
-    run = sgd.value if sgd.ok else None
-    tres = run.result if run is not None else None
-    scert = run.certificate if run is not None else None
-
-    level, text = figures.verdict(cres, tres, scert)
-    getattr(verdict_box, level)(text)
-
-    bounds = figures.plot_bounds(ds.X)
-    boundary_caption = CAPTION_BOUNDARY_REGRESSION if s.task == "regression" else CAPTION_BOUNDARY
-    # One row of columns per kind of figure, so the two sides stay aligned whatever notes they show.
-    # (text, is a warning): a solver's report on a clean run (e.g. column generation's rounds) is a caption
-    cvx_notes = []
-    if cres is not None and cres.message:
-        # a fallback or an answer short of the optimum is a warning; engine text is shown as literal text
-        warn = cres.outcome == "uncertified" or bool(cres.fallback)
-        cvx_notes.append((f"Convex solver: {plain(cres.message)}", warn))
-    sgd_notes = []
-    if tres is not None and tres.diverged:
-        sgd_notes.append((f"Training diverged: {tres.message}", True))
-    elif run is not None and run.certificate_error:
-        sgd_notes.append((f"Could not certify the SGD network: {run.certificate_error}", True))
-    certified = "certified" if cres is not None and cres.certified else "not certified"
-    convex_header = "Convex global optimum"
-    if cres is not None and not cres.certified:
-        convex_header = f"Convex program ({cres.pattern_mode} patterns, not certified)"
-    sides = [
-        (
-            convex_header,
-            "Convex",
-            f"decision function ({certified})",
-            cres,
-            convex.error,
-            cvx_notes,
-        ),
-        (f"SGD ({opt_name})", f"SGD ({opt_name})", "decision function", tres, sgd.error, sgd_notes),
-    ]
-    heads = st.columns(2, gap="medium")
-    boundary_row = st.columns(2, gap="medium")
-    for (header, short, what, result, error, notes), head, col in zip(
-        sides, heads, boundary_row, strict=True
-    ):
-        with head:
-            st.subheader(header)
-            if result is None:
-                st.error(f"{short}: {error}")
-            for note, is_warning in notes:
-                if is_warning:
-                    st.warning(note)
-                else:
-                    st.caption(note)
-        if result is not None:
-            with col:
-                fig = figures.decision_boundary_figure(
-                    result.network, ds.X, ds.y, title=f"{short}: {what}", task=s.task, bounds=bounds
-                )
-                st.plotly_chart(fig, key=f"{short}_boundary")
-                figure_exports(fig, f"{short} boundary")
-    w.explain(boundary_caption)
+    st.subheader("Activation regions")
+    sides = [("Convex", cres), (f"SGD ({opt_name})", tres)]
     regions_row = st.columns(2, gap="medium")
-    for (_, short, _, result, _, _), col in zip(sides, regions_row, strict=True):
+    for (short, result), col in zip(sides, regions_row, strict=True):
         if result is not None:
             with col:
                 fig = figures.activation_regions_figure(
                     result.network, ds.X, y=ds.y, title=f"{short}: activation regions", bounds=bounds
                 )
-                st.plotly_chart(fig, key=f"{short}_regions")
+                w.chart(fig, key=f"{short}_regions")
                 figure_exports(fig, f"{short} regions")
     w.explain(CAPTION_REGIONS)
 
@@ -161,7 +202,7 @@ def main() -> None:
             lower_bound=cres.lower_bound if cres is not None else None,
             title=f"{opt_name}: objective J vs step",
         )
-        st.plotly_chart(fig, key="objective")
+        w.chart(fig, key="objective")
         figure_exports(fig, "objective")
         w.explain(CAPTION_OBJECTIVE)
 

@@ -71,10 +71,10 @@ def main() -> None:
         elif trace.note:
             st.info(f"{trace.label}: {trace.note}", icon=":material/hourglass_bottom:")
     fig = fsol.race_figure(race, title=f"Race to the optimum ({s.loss} loss, β = {s.beta:g})")
-    st.plotly_chart(fig, key="race")
+    w.chart(fig, key="race")
     figure_exports(fig, "solver race")
     w.explain(CAPTION_RACE)
-    st.markdown(ROUTES)
+    w.explain_block(ROUTES)
     table = fsol.race_table(race)
     st.table(table)
     table_exports(table, "solver race table")

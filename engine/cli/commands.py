@@ -19,10 +19,11 @@ points whose whole ball is classified correctly.
 and ``certified`` come from the dual certificate of the SGD network (engine.convex.certificate.certify),
 so they say how far SGD is from the global optimum. Errors print one line ``error: ...`` on stderr
 and return a non-zero status (2 for argument errors, 1 for data or solver errors); the command
-reads only the CSV it is given and writes nothing but its report. A convex run whose ``outcome`` is
-``"uncertified"`` (not a certified optimum, nor the optimum of a sampled program: e.g. a solver that
-stopped ``optimal_inaccurate``, or an exact program whose certificate did not close the gap) prints
-its report, saying so, and exits with status 3 (engine.cli.run.exit_status).
+reads only the CSV it is given and writes nothing but its report. A run that failed in a way its
+report shows prints the report and exits with status 3 (engine.cli.run.exit_status): a convex run
+whose ``outcome`` is ``"uncertified"`` (not a certified optimum, nor the optimum of a sampled program:
+e.g. a solver that stopped ``optimal_inaccurate``, or an exact program whose certificate did not close
+the gap), and a gradient run that diverged (``outcome`` ``"diverged"``); the reason goes to stderr.
 
 This module is the command line's face: the parser, ``main`` and the printed summaries. A run itself
 (settings, checks, data, training, report) is engine/cli/run.py, which ``sweep`` (engine/cli/sweep.py)
@@ -313,8 +314,12 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
-    if args.command == "train" and exit_status(record):
-        note = f"error: not a certified optimum ({record['status']}): {record.get('message', '')}"
-        print(note, file=sys.stderr)
-        return exit_status(record)
+    status = exit_status(record) if args.command == "train" else 0
+    if status:
+        if record.get("diverged"):  # the report is printed (last good iterate), but the run failed
+            print(f"error: {record.get('message') or 'training diverged'}", file=sys.stderr)
+        else:
+            note = f"error: not a certified optimum ({record['status']}): {record.get('message', '')}"
+            print(note, file=sys.stderr)
+        return status
     return 0

@@ -36,6 +36,7 @@ __all__ = [
     "CONVEX_DEFAULTS",
     "DEFAULT_BETA",
     "DEFAULT_N",
+    "DEFAULT_N_TEST",
     "DEFAULT_NOISE",
     "DEFAULT_TOL",
     "METHODS",
@@ -55,7 +56,10 @@ __all__ = [
     "train",
 ]
 
-DEFAULT_N = 40  # small enough for the exact convex program of the reference solver
+# The app's defaults (explorer/settings.py; tests/engine/cli/test_run.py checks they agree), so that
+# `python -m engine train --dataset moons --method sgd` is the Playground's run, number for number.
+DEFAULT_N = 30
+DEFAULT_N_TEST = 200  # the generators draw the test points with the training points: same data as the app
 DEFAULT_NOISE = 0.1
 DEFAULT_BETA = 1e-3
 DEFAULT_TOL = 1e-6
@@ -93,7 +97,7 @@ def one_line(err: BaseException) -> str:
 class RunSpec:
     """Every setting of one training run, checked, with the command line's defaults.
 
-    Build it with :func:`check`, which also resolves ``n_test`` (default: n) and ``init_seed``
+    Build it with :func:`check`, which also resolves ``n_test`` (default 200) and ``init_seed``
     (default: seed). None marks a setting that does not apply to the run: the generator's n, noise
     and n_test with a CSV file, test_fraction with generated data, the SGD settings of a convex run
     and the convex settings of an SGD run. ``eps`` > 0 trains robustly (data units, ``norm`` ball).
@@ -117,13 +121,13 @@ class RunSpec:
     # convex method
     patterns: str | int | None = "exact"
     pattern_seed: int | None = 0
-    solver: str | None = "cvxpy"
+    solver: str | None = "auto"
     # sgd method
     optimizer: str | None = "adam"
     width: int | None = 50
     lr: float | None = 1e-2
-    epochs: int | None = 200
-    batch_size: int | None = 32
+    epochs: int | None = 500
+    batch_size: int | None = 16
     init_scale: float | None = 1.0
     momentum: float | None = 0.9
     init_seed: int | None = None
@@ -162,7 +166,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dataset", str, "data", "generated data set (see datasets.DATASET_NAMES)", metavar="NAME"),
     Setting("n", int, "data", f"number of training points (default {DEFAULT_N})"),
     Setting("noise", float, "data", f"noise level of the generator (default {DEFAULT_NOISE})"),
-    Setting("n_test", int, "data", "number of generated test points (default: --n; 0 = none)"),
+    Setting("n_test", int, "data", f"number of generated test points (default {DEFAULT_N_TEST}; 0 = none)"),
     Setting("data", str, "data", "load the training data from a CSV file", metavar="FILE.csv"),
     Setting(
         "test_fraction",
@@ -204,8 +208,8 @@ SETTINGS: tuple[Setting, ...] = (
         "solver",
         str,
         "convex method",
-        "convex solver (default cvxpy; with --eps > 0 reduced): admm = ADMM (Bai et al.); "
-        "scp = sampled convex program; "
+        "convex solver (default auto; with --eps > 0 the robust program's reduced solver, which falls "
+        "back to cvxpy): admm = ADMM (Bai et al.); scp = sampled convex program; "
         "colgen = column generation (2-D; certified on the exact program, n <= 2000; exact on a "
         "sampled one); cvxpy = the reference CVXPY + Clarabel; reduced = Clarabel on the facet-reduced "
         "program; auto = colgen for 2-D data, else cvxpy",
@@ -214,8 +218,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("optimizer", str, "sgd method", "gradient method (default adam)", choices=OPTIMIZERS),
     Setting("width", int, "sgd method", "number of hidden neurons (default 50)"),
     Setting("lr", float, "sgd method", "learning rate (default 0.01)"),
-    Setting("epochs", int, "sgd method", "passes over the training data (default 200)"),
-    Setting("batch_size", int, "sgd method", "minibatch size, ignored by gd (default 32)"),
+    Setting("epochs", int, "sgd method", "passes over the training data (default 500)"),
+    Setting("batch_size", int, "sgd method", "minibatch size, ignored by gd (default 16)"),
     Setting("init_scale", float, "sgd method", "scale of the random initial weights (default 1)"),
     Setting("momentum", float, "sgd method", "momentum mu of heavy-ball and Nesterov (default 0.9)"),
     Setting("init_seed", int, "sgd method", "seed of SGD's initial weights and shuffles (default --seed)"),
@@ -276,7 +280,7 @@ def check(options: Mapping[str, Any]) -> RunSpec:
             raise CLIError("--test-fraction only applies to --data; use --n-test with --dataset", 2)
         s["n"] = DEFAULT_N if s["n"] is None else s["n"]
         s["noise"] = DEFAULT_NOISE if s["noise"] is None else s["noise"]
-        s["n_test"] = s["n"] if s["n_test"] is None else s["n_test"]
+        s["n_test"] = DEFAULT_N_TEST if s["n_test"] is None else s["n_test"]
         if s["n_test"] < 0:
             raise CLIError("--n-test must be >= 0", 2)
         if not (math.isfinite(s["noise"]) and s["noise"] >= 0):
@@ -613,7 +617,10 @@ def exit_status(record: Mapping[str, Any]) -> int:
     """The exit status of ``train`` for its report: :data:`UNCERTIFIED_STATUS` for a convex run (or a
     robust program) whose ``outcome`` is ``"uncertified"`` (the solver stopped short, or the exact
     program's certificate did not close the gap), else 0. A sampled program solved to its optimum
-    (``"solved"``, an upper bound) and gradient training exit 0; their ``certified`` says the rest."""
+    (``"solved"``, an upper bound) and gradient training exit 0; their ``certified`` says the rest.
+    A gradient run that diverged exits with the same status (its report shows the last good iterate)."""
     if record.get("method") == "convex" and record.get("outcome") == "uncertified":
+        return UNCERTIFIED_STATUS
+    if record.get("diverged"):
         return UNCERTIFIED_STATUS
     return 0

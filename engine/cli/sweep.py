@@ -42,6 +42,7 @@ import numpy as np
 from engine.cli.run import (
     DEFAULT_BETA,
     DEFAULT_N,
+    DEFAULT_N_TEST,
     DEFAULT_NOISE,
     SGD_DEFAULTS,
     CLIError,
@@ -64,7 +65,7 @@ _GRID: dict[str, tuple[Any, str]] = {
     "dataset": ("moons", "generated data sets (datasets.DATASET_NAMES)"),
     "n": (DEFAULT_N, "training points"),
     "noise": (DEFAULT_NOISE, "noise level of the generator"),
-    "n_test": (None, "test points, 0 for none (evaluation then on the training set)"),  # None: n
+    "n_test": (DEFAULT_N_TEST, "test points, 0 for none (evaluation then on the training set)"),
     "seed": (0, "seeds of the data, SGD's start and shuffles, and the pattern sampler"),
     "method": ("convex", "convex and/or sgd"),
     "loss": ("squared", "squared, hinge or logistic"),
@@ -81,7 +82,7 @@ _GRID: dict[str, tuple[Any, str]] = {
     "pgd_steps": (SGD_DEFAULTS["pgd_steps"], "sgd with eps > 0: PGD steps of adversarial training"),
     "attack_steps": (20, "PGD steps of the evaluation attack at eps"),
 }
-#: Every grid key and its default (n_test None: as many test points as training points).
+#: Every grid key and its default.
 GRID_DEFAULTS: dict[str, Any] = {key: default for key, (default, _) in _GRID.items()}
 _CONVEX_ONLY = ("patterns", "solver")
 _SGD_ONLY = ("optimizer", "width", "lr", "epochs", "batch_size", "pgd_steps")
@@ -158,8 +159,8 @@ def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _describe(run: Mapping[str, Any]) -> str:
-    """The settings of a run that differ from the defaults (n_test: from n), as ``key=value, ...``."""
-    defaults = GRID_DEFAULTS | {"n_test": run.get("n")}
+    """The settings of a run that differ from the defaults, as ``key=value, ...``."""
+    defaults = GRID_DEFAULTS
     return ", ".join(f"{k}={v}" for k, v in run.items() if v is not None and v != defaults[k])
 
 
@@ -350,7 +351,7 @@ def add_sweep_parser(sub: Any) -> None:
     )
     grid = p.add_argument_group("grid (each option takes one or more values)")
     for key, (default, text) in _GRID.items():
-        shown = "n" if key == "n_test" else default
+        shown = default
         grid.add_argument(
             f"--{key.replace('_', '-')}",
             dest=key,

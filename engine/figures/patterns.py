@@ -171,7 +171,7 @@ def direction_sphere_figure(
         rows=1,
         cols=2,
         horizontal_spacing=0.04,
-        subplot_titles=("upper hemisphere: bias w₃ ≥ 0", "lower hemisphere: bias w₃ < 0"),
+        subplot_titles=("bias w₃ ≥ 0 (upper)", "bias w₃ < 0 (lower)"),
     )
     colourscale = [[0.0, MISS_COLOUR], [0.5, MISS_COLOUR], [0.5, HIT_COLOUR], [1.0, HIT_COLOUR]]
     for col, sign in ((1, 1.0), (2, -1.0)):

@@ -26,12 +26,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 from plotly.subplots import make_subplots
 
 from engine.figures.style import (
     BOUNDARY_COLOUR,
     GAP_BELOW_COLOUR,
     GRID_LINES,
+    LEGEND_FONT,
     LINE_COLOUR,
     LOWER_BOUND_LINE,
     OPTIMUM_LINE,
@@ -48,10 +50,13 @@ from engine.figures.style import (
     plot_bounds,
     point_markers,
     segment_in_box,
+    title_style,
 )
 from engine.network import TwoLayerReLU
-from engine.results import Certificate, ConvexResult, TrainHistory, TrainResult
+from engine.results import Certificate, ConvexResult, Snapshots, TrainHistory, TrainResult
 from engine.studies.summary import (
+    ALIGN_SIZE_TOL,
+    FrameNumbers,
     NetworkNumbers,
     Verdict,
     compare,
@@ -66,6 +71,9 @@ __all__ = [
     "VERDICT_LEVELS",
     "activation_regions_figure",
     "decision_boundary_figure",
+    "decision_panel_figure",
+    "PLAYBACK_FRAMES",
+    "playback_figure",
     "numbers_table",
     "objective_figure",
     "plot_bounds",  # engine.figures.style's, here too: the pages size their panels with it
@@ -84,6 +92,10 @@ REGION_COLOURS: tuple[str, ...] = (
     "rgb(251,180,174)", "rgb(179,205,227)", "rgb(204,235,197)", "rgb(254,217,166)",
 )  # fmt: skip
 EMPTY_REGION_COLOUR = "rgb(235,235,235)"
+#: Neurons drawn on a region map: ``|alpha_j| ||w_j||`` at least this fraction of the largest.
+REGION_SIZE_TOL = 1e-2
+#: Lines of a region map that carry their neuron's number (the heaviest; the others on hover).
+REGION_LABELS = 8
 
 # ----------------------------------------------------------------------------------------------
 # decision boundary
@@ -260,15 +272,18 @@ def activation_regions_figure(
     X: np.ndarray,
     *,
     title: str,
-    grid: int = 200,
+    grid: int = 120,
     bounds: Bounds | None = None,
     y: np.ndarray | None = None,
-    hover_grid: int = 50,
+    hover_grid: int = 40,
+    labelled: int = REGION_LABELS,
 ) -> go.Figure:
     """The plane cut by each live neuron's line ``w_j . (x, 1) = 0``, regions coloured by the on-set.
 
-    Neurons are numbered from 1. Dead neurons (``|alpha_j| ||w_j||`` negligible) are skipped and the
-    title says how many are shown. Hovering a region gives its set of active neurons and the on/off
+    Neurons are numbered from 1. Neurons whose ``|alpha_j| ||w_j||`` is below 1 % of the largest are left
+    out (the title says how many are shown); only the ``labelled`` heaviest lines carry their number
+    (every line and region names its neurons on hover), so the map stays readable when small. Hovering
+    a region gives its set of active neurons and the on/off
     pattern of the shown neurons; hovering a data point gives the same for that point. ``y`` (labels)
     only picks the marker symbols of the points. ``hover_grid`` is the resolution of the hover layer,
     kept coarser than ``grid`` so the page stays light.
@@ -277,9 +292,9 @@ def activation_regions_figure(
     bounds = bounds or plot_bounds(X)
     if not network_is_finite(network):
         return message_figure(title, "The network has non-finite weights (training diverged).")
-    live = live_neurons(network)
+    live = live_neurons(network, REGION_SIZE_TOL)
     m = network.width
-    full_title = f"{title}<br><sup>{len(live)} of {m} neurons shown (dead neurons skipped)</sup>"
+    full_title = f"{title}<br><sup>{len(live)} of {m} neurons (those ≥ 1 % of the largest)</sup>"
     sub = TwoLayerReLU(network.W[live], network.alpha[live])
     fig = go.Figure()
 
@@ -330,7 +345,6 @@ def activation_regions_figure(
     yl: list[float | None] = []
     lx: list[float] = []
     ly: list[float] = []
-    lt: list[str] = []
     hl: list[str | None] = []
     segments = [(int(j), segment_in_box(network.W[j], bounds)) for j in live]
     segments = [(j, seg) for j, seg in segments if seg is not None]
@@ -347,8 +361,11 @@ def activation_regions_figure(
         xl += [*(p[0] + t * (q[0] - p[0])).tolist(), None]
         yl += [*(p[1] + t * (q[1] - p[1])).tolist(), None]
         hl += [info[j]] * _LINE_HOVER_POINTS + [None]
-        lt.append(str(j + 1))
-    for pos in _label_positions([seg for _, seg in segments], bounds, X):
+    size = {int(j): abs(float(network.alpha[j])) * float(np.linalg.norm(network.W[j])) for j, _ in segments}
+    heaviest = set(sorted(size, key=size.__getitem__, reverse=True)[: max(0, int(labelled))])
+    numbered = [(j, seg) for j, seg in segments if j in heaviest]
+    lt = [str(j + 1) for j, _ in numbered]
+    for pos in _label_positions([seg for _, seg in numbered], bounds, X):
         lx.append(float(pos[0]))
         ly.append(float(pos[1]))
     if xl:
@@ -358,7 +375,7 @@ def activation_regions_figure(
                 y=yl,
                 mode="lines",
                 line=dict(color=LINE_COLOUR, width=1.5),
-                name=f"neuron lines wⱼ·(x,1) = 0 ({len(lt)} cross the view)",
+                name=f"neuron lines ({len(segments)} cross the view; {len(lt)} numbered)",
                 text=hl,
                 hovertemplate="%{text}<extra></extra>",
             )
@@ -377,7 +394,7 @@ def activation_regions_figure(
                     color="rgba(255,255,255,0.9)",
                     line=dict(width=1, color=LINE_COLOUR),
                 ),
-                hovertext=[info[j] for j, _ in segments],
+                hovertext=[info[j] for j, _ in numbered],
                 hovertemplate="%{hovertext}<extra></extra>",
                 showlegend=False,
             )
@@ -690,13 +707,15 @@ def verdict_text(v: Verdict) -> str:
         return f"Certified global optimum J* = {v.optimum:.6g}; the SGD run gave no usable result."
     if v.case == "sgd_at_optimum":
         return (
-            f"Certified: SGD reached the global optimum too (J = {v.sgd_objective:.6g}, "
-            f"J* = {v.optimum:.6g}, difference {v.difference:.1e})."
+            f"Certified: the convex network is a global optimum, J* = {v.optimum:.6g}; SGD reached the "
+            f"global optimum too (J = {v.sgd_objective:.6g}, difference {v.difference:.1e})."
         )
     if v.case == "sgd_above_optimum":
         assert v.difference is not None and v.optimum is not None
-        return f"Certified: SGD is {v.difference:.1e} above the global optimum J* = {v.optimum:.6g} " + (
-            f"({v.difference / abs(v.optimum):.1%} of J*)." if v.optimum != 0.0 else "(J* = 0)."
+        share = f"{v.difference / abs(v.optimum):.1%} of J*" if v.optimum != 0.0 else "J* = 0"
+        return (
+            f"Certified: SGD is {v.difference:.1e} above the global optimum J* = {v.optimum:.6g} ({share}). "
+            "The convex network is certified globally optimal; SGD's is not."
         )
     if v.case == "convex_uncertified":
         gap = ""
@@ -720,7 +739,7 @@ def verdict_text(v: Verdict) -> str:
         head += f"; the dual lower bound is {v.lower_bound:.6g}"
     if v.difference is not None:
         where = "above" if v.difference > 0 else "below"
-        return head + f". SGD is {abs(v.difference):.1e} {where} it."
+        return head + f". SGD is {abs(v.difference):.1e} {where} it. Neither network is certified."
     return head + "."
 
 
@@ -733,3 +752,514 @@ def verdict(
     (the case of :func:`engine.studies.summary.compare`, in words)."""
     v = compare(convex_result, train_result, sgd_certificate)
     return VERDICT_LEVELS[v.case], verdict_text(v)
+
+
+# ----------------------------------------------------------------------------------------------
+# training playback
+
+#: Snapshots a gradient run records for the playback (frames; log-spaced, see engine.gradient.sgd).
+PLAYBACK_FRAMES = 80
+#: Grid of the playback frames (per side): every frame carries f on this grid, as 8-bit integers.
+PLAYBACK_GRID = 60
+#: Milliseconds per frame when playing.
+PLAYBACK_FRAME_MS = 110
+GHOST_LINE = dict(color="rgba(0,140,70,0.8)", width=2, dash="dash")  # the optimum's neurons
+SGD_LINE = dict(color="rgba(30,30,30,0.8)", width=1.2)  # the trained network's neurons
+_Z_LEVELS = 127  # f over the colour range -> int8 in [-127, 127]
+
+
+def _neuron_segments(
+    network: TwoLayerReLU, neurons: np.ndarray, bounds: Bounds
+) -> tuple[np.ndarray, np.ndarray]:
+    """x and y arrays of the given neurons' lines ``a x1 + b x2 + c = 0`` clipped to the box, a NaN
+    between lines (vectorised over the neurons: the crossings with the four sides, the two farthest apart)."""
+    xmin, xmax, ymin, ymax = bounds
+    a, b, c = (network.W[np.asarray(neurons, dtype=int), i] for i in range(3))
+    with np.errstate(all="ignore"):
+        cand = np.stack(
+            [
+                np.stack([np.full_like(a, xmin), -(a * xmin + c) / b], axis=1),
+                np.stack([np.full_like(a, xmax), -(a * xmax + c) / b], axis=1),
+                np.stack([-(b * ymin + c) / a, np.full_like(a, ymin)], axis=1),
+                np.stack([-(b * ymax + c) / a, np.full_like(a, ymax)], axis=1),
+            ],
+            axis=1,
+        )  # m x 4 x 2
+    tol = 1e-9 * max(xmax - xmin, ymax - ymin)
+    inside = (
+        np.isfinite(cand).all(axis=2)
+        & (cand[..., 0] >= xmin - tol)
+        & (cand[..., 0] <= xmax + tol)
+        & (cand[..., 1] >= ymin - tol)
+        & (cand[..., 1] <= ymax + tol)
+    )
+    pts = np.where(inside[..., None], cand, np.nan)
+    d = np.linalg.norm(pts[:, :, None, :] - pts[:, None, :, :], axis=3)  # m x 4 x 4
+    d = np.where(np.isnan(d), -1.0, d)
+    flat = d.reshape(len(a), 16).argmax(axis=1)
+    keep = d.reshape(len(a), 16).max(axis=1) > tol
+    i, j = np.divmod(flat, 4)
+    rows = np.arange(len(a))
+    p, q = pts[rows, i][keep], pts[rows, j][keep]
+    gap = np.full_like(p, np.nan)
+    seg = np.stack([p, q, gap], axis=1).reshape(-1, 2).astype(np.float32)
+    return seg[:, 0], seg[:, 1]
+
+
+def plane_values(network: TwoLayerReLU, P: np.ndarray) -> np.ndarray:
+    """f at the rows of the n x 2 array P, with the three-term inner products written out (a BLAS
+    matrix product with an inner dimension of 3 costs far more, in thread start-up, than it computes)."""
+    W, alpha = network.W, network.alpha
+    pre = P[:, :1] * W[:, 0] + P[:, 1:2] * W[:, 1] + W[:, 2]
+    np.maximum(pre, 0.0, out=pre)
+    return pre @ alpha
+
+
+def quantised_surface(F: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """f on the colour range [lo, hi] as int8 in [-127, 127], never 0: the sign of ``f - (lo + hi)/2``
+    is kept (so a contour at level 0 is the boundary ``f = 0`` when lo = -hi, up to the grid)."""
+    mid, half = 0.5 * (hi + lo), 0.5 * (hi - lo)
+    t = np.clip((np.asarray(F, dtype=float) - mid) / half, -1.0, 1.0) * _Z_LEVELS
+    q = np.rint(t)
+    q = np.where(q == 0.0, np.where(t >= 0.0, 1.0, -1.0), q)
+    return q.astype(np.int8)
+
+
+def _readout(fn: FrameNumbers, task: str) -> str:
+    """The lines of numbers of one frame under the playback panel."""
+    perf = (lambda v: f"{v:.3g}") if task == "regression" else (lambda v: f"{100 * v:.0f} %")
+    name = "RMSE" if task == "regression" else "accuracy"
+    lines = [f"<b>step {fn.step}</b> · J = {fn.objective:.4g}"]
+    if fn.gap is not None:
+        lines[0] += f" (J* {'+' if fn.gap >= 0 else '−'} {abs(fn.gap):.1e})"
+    lines.append(
+        f"train {name} {perf(fn.train)}" + (f", test {perf(fn.test)}" if fn.test is not None else "")
+    )
+    if fn.alignment is None:
+        lines.append(f"{fn.neurons} of {fn.width} neurons")
+    else:
+        a = fn.alignment
+        lines.append(f"{fn.neurons} of {fn.width} neurons, {a.aligned} aligned")
+        lines.append(f"{a.covered} of {a.targets} optimum neurons reached")
+    return "<br>".join(lines)
+
+
+#: Heights (px) of the Playground's two decision panels, chosen so that their planes are the same size.
+PLAYBACK_HEIGHT = 616
+PANEL_HEIGHT = 400
+_PANEL_TOP, _PANEL_BOTTOM = 62, 38  # margins: title and legend row above, x ticks below
+
+
+def _colour_range(F: np.ndarray, y: np.ndarray, regression: bool) -> tuple[float, float]:
+    """The colour range of f: symmetric around 0, at least [-1, 1] and up to the 95th percentile of |f|
+    (classification); the targets and the 2nd-98th percentiles of f (regression)."""
+    if regression:
+        lo = float(min(np.min(y), np.percentile(F, 2)))
+        hi = float(max(np.max(y), np.percentile(F, 98)))
+        return lo, (hi if hi > lo else lo + 1.0)
+    hi = float(max(1.0, np.percentile(np.abs(F), 95)))
+    return -hi, hi
+
+
+def decision_panel_figure(
+    network: TwoLayerReLU,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    title: str,
+    task: str = "classification",
+    bounds: Bounds | None = None,
+    grid: int = 100,
+    height: int = PANEL_HEIGHT,
+    neuron_label: str = "neurons",
+) -> go.Figure:
+    """``f(x)`` over the plane, compact, to stand beside :func:`playback_figure` at the same plane size:
+    the colours and the boundary ``f = 0`` of the playback, the network's sizeable neurons as dashed
+    green lines (named ``neuron_label`` in the legend: the playback's ghost lines when this network is
+    the optimum), the points and the
+    misclassified ones ringed, the legend in one row under the title; hover gives f(x)."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    bounds = bounds or plot_bounds(X)
+    if not network_is_finite(network):
+        return message_figure(title, "The network has non-finite weights (training diverged).")
+    regression = task == "regression"
+    xs, ys, P = grid_points(bounds, grid)
+    F = plane_values(network, P).reshape(grid, grid)
+    lo, hi = _colour_range(F, y, regression)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Contour(
+            x=xs,
+            y=ys,
+            z=F.astype(np.float32),
+            zmin=lo,
+            zmax=hi,
+            colorscale="Viridis" if regression else "RdBu",
+            showscale=False,
+            contours=dict(start=0, end=0, size=1, coloring="heatmap", showlines=not regression),
+            line=dict(width=3, color=BOUNDARY_COLOUR, smoothing=0.8),
+            hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>f(x) = %{z:.3f}<extra></extra>",
+            name="f = 0",
+            showlegend=False,
+        )
+    )
+    gx, gy = _neuron_segments(network, live_neurons(network, ALIGN_SIZE_TOL), bounds)
+    fig.add_trace(go.Scatter(x=gx, y=gy, mode="lines", line=GHOST_LINE, name=neuron_label, hoverinfo="skip"))
+    f_data = plane_values(network, X)
+    if regression:
+        fig.add_trace(
+            point_markers(
+                X,
+                name="points",
+                marker=dict(
+                    size=8, color=y, colorscale="Viridis", cmin=lo, cmax=hi, line=dict(width=1, color="black")
+                ),
+                customdata=np.column_stack([y, f_data]),
+                hovertemplate="target %{customdata[0]:.3f}<br>f(x) = %{customdata[1]:.3f}<extra></extra>",
+                showlegend=False,
+            )
+        )
+    else:
+        custom = np.column_stack([y, f_data, y * f_data])
+        hover = (
+            "x = (%{x:.2f}, %{y:.2f})<br>label %{customdata[0]:+.0f}<br>f(x) = %{customdata[1]:.3f}"
+            "<br>margin y·f(x) = %{customdata[2]:.3f}<extra></extra>"
+        )
+        for trace in label_traces(X, y, custom, hover, size=8):
+            trace.showlegend = False
+            fig.add_trace(trace)
+        bad = X[y * f_data <= 0.0]
+        fig.add_trace(
+            point_markers(
+                bad,
+                marker=dict(size=14, symbol="circle-open", color="black", line=dict(width=2)),
+                name="misclassified",
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    _panel_layout(fig, title, bounds, height)
+    return fig
+
+
+def _panel_layout(fig: go.Figure, title: str, bounds: Bounds, height: int) -> None:
+    """A compact plane figure: title, one legend row under it, equal axis scales, no axis titles."""
+    xmin, xmax, ymin, ymax = bounds
+    fig.update_layout(
+        title=title_style(title),
+        height=height,
+        margin=dict(l=10, r=10, t=_PANEL_TOP, b=_PANEL_BOTTOM),
+        plot_bgcolor="white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0.0, font=LEGEND_FONT),
+        hoverlabel=dict(font_size=12),
+        uirevision=title,
+    )
+    fig.update_xaxes(range=[xmin, xmax], constrain="domain", showgrid=False, zeroline=False)
+    fig.update_yaxes(
+        range=[ymin, ymax], scaleanchor="x", scaleratio=1, constrain="domain", showgrid=False, zeroline=False
+    )
+
+
+def _animate(duration: int) -> dict:
+    """Animation options: frames shown ``duration`` ms each, redrawn, no transition."""
+    return dict(mode="immediate", frame=dict(duration=duration, redraw=True), transition=dict(duration=0))
+
+
+def playback_figure(
+    snapshots: Snapshots,
+    numbers: Sequence[FrameNumbers],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    title: str,
+    task: str = "classification",
+    bounds: Bounds | None = None,
+    ghost: TwoLayerReLU | None = None,
+    optimum: float | None = None,
+    grid: int = PLAYBACK_GRID,
+    height: int = PLAYBACK_HEIGHT,
+    text_px: int = 10,
+) -> go.Figure:
+    """A gradient run played back in the browser: one Plotly frame per snapshot, with play, pause, step
+    and reset buttons and a scrubber, so moving through the run needs no server.
+
+    Top: f of the frame's network over the plane (colours on the last frame's range; for classification
+    the black line is ``f = 0``), its sizeable neurons' lines (solid grey), the optimum's neurons
+    ``ghost`` as dashed green lines (when given), misclassified points ringed. Under it the frame's
+    ``numbers`` (:func:`engine.studies.summary.playback_numbers`, one per snapshot); at the bottom J
+    over the snapshots (log-log, step 0 drawn at step 1) with the frame's cursor and the convex value
+    ``optimum``. The figure opens on the last frame; each frame carries f on a ``grid`` x ``grid`` grid
+    as 8-bit integers (:func:`quantised_surface`), its neuron lines, rings, cursor and numbers.
+    ``text_px``: the size of the numbers and buttons; larger text (the projector switch) makes the
+    figure taller by the room it needs, the plane keeps its size.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    bounds = bounds or plot_bounds(X)
+    count = len(snapshots)
+    if count == 0 or len(numbers) != count:
+        return message_figure(title, "No snapshots were recorded.")
+    xs, ys, P = grid_points(bounds, grid)
+    nets = [snapshots.network(k) for k in range(count)]
+    with np.errstate(all="ignore"):
+        surfaces = [np.nan_to_num(plane_values(net, P)).reshape(grid, grid) for net in nets]
+    regression = task == "regression"
+    lo, hi = _colour_range(surfaces[-1], y, regression)
+    axes = dict(xaxis="x", yaxis="y")
+    strip = dict(xaxis="x2", yaxis="y2")
+    J = np.asarray(snapshots.objective, dtype=float)
+    steps = np.maximum(np.asarray(snapshots.step, dtype=float), 1.0)
+
+    def plane(k: int) -> dict:
+        return dict(type="contour", z=quantised_surface(surfaces[k], lo, hi))
+
+    def lines(k: int) -> dict:
+        lx, ly = _neuron_segments(nets[k], live_neurons(nets[k], ALIGN_SIZE_TOL), bounds)
+        return dict(type="scatter", x=lx, y=ly)
+
+    def rings(k: int) -> dict:
+        bad = X[y * plane_values(nets[k], X) <= 0.0] if not regression else X[:0]
+        return dict(type="scatter", x=bad[:, 0].astype(np.float32), y=bad[:, 1].astype(np.float32))
+
+    def cursor(k: int) -> dict:
+        return dict(type="scatter", x=[float(steps[k])], y=[float(J[k])])
+
+    last = count - 1
+    data: list[dict] = [
+        dict(
+            plane(last),
+            x=xs,
+            y=ys,
+            zmin=-_Z_LEVELS,
+            zmax=_Z_LEVELS,
+            colorscale=get_colorscale("Viridis" if regression else "RdBu"),
+            showscale=False,
+            contours=dict(start=0, end=0, size=1, coloring="heatmap", showlines=not regression),
+            line=dict(width=3, color=BOUNDARY_COLOUR, smoothing=0.8),
+            hoverinfo="skip",
+            name="f = 0",
+            showlegend=False,
+            **axes,
+        )
+    ]
+    if ghost is not None and network_is_finite(ghost):
+        gx, gy = _neuron_segments(ghost, live_neurons(ghost, ALIGN_SIZE_TOL), bounds)
+        data.append(
+            dict(
+                type="scatter",
+                x=gx,
+                y=gy,
+                mode="lines",
+                line=GHOST_LINE,
+                name="optimum's neurons",
+                hoverinfo="skip",
+                **axes,
+            )
+        )
+    moving = [0, len(data)]
+    data.append(dict(lines(last), mode="lines", line=SGD_LINE, name="SGD", hoverinfo="skip", **axes))
+    if regression:
+        data.append(
+            dict(
+                type="scatter",
+                x=X[:, 0],
+                y=X[:, 1],
+                mode="markers",
+                marker=dict(
+                    size=8,
+                    color=y,
+                    colorscale=get_colorscale("Viridis"),
+                    cmin=lo,
+                    cmax=hi,
+                    line=dict(width=1, color="black"),
+                ),
+                name="points (colour: target)",
+                hovertemplate="x = (%{x:.2f}, %{y:.2f})<extra></extra>",
+                showlegend=False,
+                **axes,
+            )
+        )
+    else:
+        for trace in label_traces(
+            X, y, y[:, None], "x = (%{x:.2f}, %{y:.2f}), label %{customdata[0]:+.0f}<extra></extra>", size=8
+        ):
+            data.append(dict(trace.to_plotly_json(), showlegend=False, **axes))
+    moving.append(len(data))
+    data.append(
+        dict(
+            rings(last),
+            mode="markers",
+            marker=dict(size=14, symbol="circle-open", color="black", line=dict(width=2)),
+            name="misclassified",
+            hoverinfo="skip",
+            showlegend=False,
+            **axes,
+        )
+    )
+    shown = np.isfinite(J) & (J > 0)
+    data.append(
+        dict(
+            type="scatter",
+            x=steps[shown],
+            y=J[shown],
+            mode="lines",
+            line=dict(color="#1f77b4", width=2),
+            name="J",
+            showlegend=False,
+            hovertemplate="step %{x:.0f}<br>J = %{y:.5g}<extra></extra>",
+            **strip,
+        )
+    )
+    if optimum is not None and math.isfinite(optimum) and optimum > 0:
+        data.append(
+            dict(
+                type="scatter",
+                x=[float(steps[0]), float(steps[-1])],
+                y=[optimum, optimum],
+                mode="lines",
+                line=OPTIMUM_LINE,
+                name="J*",
+                showlegend=False,
+                hovertemplate=f"convex J* = {optimum:.5g}<extra></extra>",
+                **strip,
+            )
+        )
+    moving.append(len(data))
+    data.append(
+        dict(
+            cursor(last),
+            mode="markers",
+            marker=dict(size=11, color=GAP_BELOW_COLOUR, line=dict(width=1.5, color="white")),
+            name="this frame",
+            showlegend=False,
+            hovertemplate="step %{x:.0f}<br>J = %{y:.5g}<extra></extra>",
+            **strip,
+        )
+    )
+
+    names = [str(k) for k in range(count)]
+
+    def buttons(k: int) -> list[dict]:
+        """The buttons as shown at frame k: play goes on from the next frame (from the start after the
+        last one), step shows the next frame, pause stops, reset goes back to step 0."""
+        rest = names[k + 1 :] or names
+        return [
+            dict(label="▶ play", method="animate", args=[rest, _animate(PLAYBACK_FRAME_MS)]),
+            dict(
+                label="❚❚",
+                method="animate",
+                args=[
+                    [None],
+                    dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0)),
+                ],
+            ),
+            dict(label="step ▸", method="animate", args=[[rest[0]], _animate(0)]),
+            dict(label="◂◂ reset", method="animate", args=[[names[0]], _animate(0)]),
+        ]
+
+    frames = [
+        dict(
+            name=names[k],
+            data=[plane(k), lines(k), rings(k), cursor(k)],
+            traces=moving,
+            layout=dict(
+                annotations=[dict(text=_readout(numbers[k], task))],
+                updatemenus=[dict(buttons=buttons(k))],
+            ),
+        )
+        for k in range(count)
+    ]
+    # Pixel rows inside the plot area, from the bottom: the J strip, the scrubber, the buttons, the
+    # numbers, the plane's tick labels, then the plane up to the top.
+    grow = max(0, int(text_px) - 10)
+    top, bottom = _PANEL_TOP + 3 * grow, _PANEL_BOTTOM + grow
+    height = height + 15 * grow
+    area = float(height - top - bottom)
+    strip_top, slider_top, buttons_bottom, readout_top, plane_bottom = (
+        v / area for v in (52, 104 + grow, 110 + grow, 196 + 9 * grow, 216 + 11 * grow)
+    )
+    xmin, xmax, ymin, ymax = bounds
+    j_span = float(np.log10(np.max(J[shown]) / np.min(J[shown]))) if shown.any() else 0.0
+    layout = dict(
+        title=title_style(title),
+        height=height,
+        margin=dict(l=10, r=10, t=top, b=bottom),
+        plot_bgcolor="white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0.0, font=LEGEND_FONT),
+        hoverlabel=dict(font_size=12),
+        uirevision=title,
+        xaxis=dict(range=[xmin, xmax], constrain="domain", showgrid=False, zeroline=False, anchor="y"),
+        yaxis=dict(
+            range=[ymin, ymax],
+            domain=[plane_bottom, 1.0],
+            scaleanchor="x",
+            scaleratio=1,
+            constrain="domain",
+            showgrid=False,
+            zeroline=False,
+            anchor="x",
+        ),
+        xaxis2=dict(
+            type="log", anchor="y2", title=dict(text="step", standoff=2), exponentformat="power", **GRID_LINES
+        ),
+        yaxis2=dict(
+            type="log",
+            domain=[0.0, strip_top],
+            anchor="x2",
+            title=dict(text="J", standoff=0),
+            exponentformat="power",
+            ticklabelposition="inside",
+            tickfont=dict(size=9),
+            **GRID_LINES,
+            **({"dtick": 1} if j_span >= 1.0 else {"nticks": 3}),
+        ),
+        annotations=[
+            dict(
+                text=_readout(numbers[last], task),
+                x=0.0,
+                y=readout_top,
+                xref="paper",
+                yref="paper",
+                xanchor="left",
+                yanchor="top",
+                showarrow=False,
+                align="left",
+                font=dict(size=text_px),
+            )
+        ],
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="left",
+                x=0.0,
+                y=buttons_bottom,
+                xanchor="left",
+                yanchor="bottom",
+                pad=dict(t=0, r=4, b=0, l=0),
+                showactive=False,
+                buttons=buttons(last),
+                font=dict(size=text_px),
+            )
+        ],
+        sliders=[
+            dict(
+                active=last,
+                x=0.0,
+                len=1.0,
+                y=slider_top,
+                xanchor="left",
+                yanchor="top",
+                pad=dict(t=0, b=0, l=0, r=0),
+                currentvalue=dict(visible=False),
+                ticklen=0,
+                minorticklen=0,
+                font=dict(color="rgba(0,0,0,0)", size=1),
+                steps=[
+                    dict(method="animate", label=names[k], args=[[names[k]], _animate(0)])
+                    for k in range(count)
+                ],
+            )
+        ],
+    )
+    return go.Figure(dict(data=data, layout=layout, frames=frames), _validate=False)

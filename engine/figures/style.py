@@ -34,7 +34,9 @@ __all__ = [
     "add_level_line",
     "base_layout",
     "grid_points",
+    "LARGE_TEXT_PX",
     "label_traces",
+    "large_text",
     "legend_below_layout",
     "log_gap_layout",
     "log_ticks",
@@ -64,6 +66,45 @@ LEGEND_FONT = dict(size=11)
 GRID_LINES = dict(showgrid=True, gridcolor="#eeeeee")  # axis keywords: light grey grid lines
 OPTIMUM_LINE = dict(color="black", width=2, dash="dash")  # the level of the optimum J*
 LOWER_BOUND_LINE = dict(color="#2ca02c", width=2, dash="dot")  # the level of a dual lower bound on J*
+
+
+#: The smallest font of a figure in large-text (projector) mode, in pixels.
+LARGE_TEXT_PX = 16
+
+
+def large_text(fig: go.Figure, size: int = LARGE_TEXT_PX) -> go.Figure:
+    """Raise every text of ``fig`` to at least ``size`` px (the projector switch), in place; returns fig.
+
+    The one place the figures' text sizes change together: the default font, the title (2 px larger),
+    legend, hover labels, axis ticks and titles, annotations, buttons and the text of traces. Text made
+    invisible on purpose (a transparent font, e.g. a scrubber's tick labels) is left alone.
+    """
+
+    def bigger(font: Any) -> int:
+        current = getattr(font, "size", None) if font is not None else None
+        return max(size, int(current or 0))
+
+    layout = fig.layout
+    fig.update_layout(
+        font_size=bigger(layout.font),
+        title_font_size=max(size + 2, int(layout.title.font.size or 0)),
+        legend_font_size=bigger(layout.legend.font),
+        hoverlabel_font_size=bigger(layout.hoverlabel.font),
+    )
+    fig.for_each_xaxis(
+        lambda a: a.update(tickfont_size=bigger(a.tickfont), title_font_size=bigger(a.title.font))
+    )
+    fig.for_each_yaxis(
+        lambda a: a.update(tickfont_size=bigger(a.tickfont), title_font_size=bigger(a.title.font))
+    )
+    for note in layout.annotations or ():
+        note.font.size = bigger(note.font)
+    for menu in layout.updatemenus or ():
+        menu.font.size = bigger(menu.font)
+    for trace in fig.data:
+        if "textfont" in trace and trace.textfont is not None and trace.textfont.size is not None:
+            trace.textfont.size = bigger(trace.textfont)
+    return fig
 
 
 def title_style(text: str) -> dict:
@@ -312,9 +353,22 @@ def add_level_line(
 # gaps on a log axis
 
 
+#: At most about this many labelled decades on a log axis (more are labelled every k-th decade).
+MAX_LOG_LABELS = 6
+
+
 def log_ticks(values: np.ndarray) -> dict:
-    """Decade ticks when the values span several decades; Plotly's own ticks otherwise."""
-    if values.size and np.log10(np.max(values) / np.min(values)) > 2.5:
+    """Decade ticks when the values span several decades, every k-th decade when they span more than
+    :data:`MAX_LOG_LABELS` (one decade below the smallest value is counted too: the floor of gaps <= 0
+    sits there); Plotly's own ticks otherwise."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    if not values.size:
+        return {}
+    span = float(np.log10(np.max(values) / np.min(values)))
+    if span + 1.0 > MAX_LOG_LABELS:
+        return {"dtick": int(np.ceil((span + 1.0) / MAX_LOG_LABELS))}
+    if span > 2.5:
         return {"dtick": 1}
     return {}
 

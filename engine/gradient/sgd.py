@@ -31,7 +31,7 @@ import numpy as np
 from engine.attacks import AdversarialSpec, AttackResult, pgd
 from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU, lift
-from engine.results import TrainHistory, TrainResult
+from engine.results import Snapshots, TrainHistory, TrainResult
 
 OPTIMIZERS = ("gd", "sgd", "momentum", "nesterov", "adam")
 #: The settings of the gradient method: keyword arguments of :func:`train_sgd` that the estimators and
@@ -47,6 +47,30 @@ DIVERGENCE_FACTOR = 1e6
 
 #: Default number of log points over a run (plus step 0 and the final step).
 DEFAULT_LOG_POINTS = 200
+
+
+def snapshot_steps(total: int, count: int) -> np.ndarray:
+    """About ``count`` distinct steps in ``[0, total]`` for playback: 0, then log-spaced from step 1 to
+    ``total`` (dense early, where the network changes fastest), ``total`` always included; every step
+    when ``count > total``. Empty for ``count <= 0``."""
+    total, count = int(total), int(count)
+    if count <= 0:
+        return np.zeros(0, dtype=int)
+    if total + 1 <= count:
+        return np.arange(total + 1)
+    # more log-spaced points than asked for, until the distinct ones (rounding merges early ones) suffice
+    k = max(count - 1, 1)
+    steps = np.zeros(0, dtype=int)
+    while k <= 4 * total:
+        steps = np.unique(np.concatenate([[0], np.rint(np.geomspace(1, total, k)).astype(int), [total]]))
+        if steps.size >= count:
+            return steps
+        k += max(1, count - steps.size)
+    # near-dense runs: top up with evenly spread steps
+    spread = np.rint(np.linspace(0, total, count)).astype(int)
+    steps = np.unique(np.concatenate([steps, spread, [0, total]]))
+    missing = np.setdiff1d(np.arange(total + 1), steps)
+    return np.union1d(steps, missing[: max(0, count - steps.size)])
 
 
 def init_network(d: int, width: int, init_scale: float, seed: int) -> TwoLayerReLU:
@@ -266,6 +290,7 @@ def train_sgd(
     init: TwoLayerReLU | None = None,
     max_steps: int | None = None,
     adversarial: AdversarialSpec | None = None,
+    snapshots: int = 0,
 ) -> TrainResult:
     """Train ``TwoLayerReLU`` on J with a gradient method; never raises on divergence.
 
@@ -289,6 +314,10 @@ def train_sgd(
     training attack at every logged step (stream ``[seed, 4]``); ``settings["adversarial"]`` records
     the spec and, at the returned network, the robust objective (mean loss at the PGD points + penalty)
     and robust train accuracy.
+
+    Playback: with ``snapshots > 0`` the weights are also kept at about that many steps
+    (:func:`snapshot_steps`: step 0, log-spaced after it, the last step) in ``result.snapshots`` with J
+    at each; a diverged run's frames end at the returned iterate. Recording never changes the run.
     """
     _validate(optimizer, lr, width, epochs, batch_size, init_scale, beta, momentum, log_every, max_steps)
     loss = get_loss(loss)
@@ -331,6 +360,10 @@ def train_sgd(
     if max_steps is not None:
         total = min(total, int(max_steps))
     every = int(log_every) if log_every is not None else max(1, math.ceil(total / DEFAULT_LOG_POINTS))
+    if int(snapshots) < 0:
+        raise ValueError(f"snapshots must be >= 0 (got {snapshots!r})")
+    snap_at = set(snapshot_steps(total, int(snapshots)).tolist())
+    frames: list[tuple[int, np.ndarray]] = []  # (step, packed weights); theta is never changed in place
 
     Z = lift(X)
     rng = np.random.default_rng([seed, 1])
@@ -368,6 +401,8 @@ def train_sgd(
             return J
 
         J0 = log(0, theta)
+        if 0 in snap_at:
+            frames.append((0, theta))
         if not np.isfinite(J0):
             raise ValueError(f"the initial network has a non-finite objective ({J0})")
         limit = DIVERGENCE_FACTOR * max(1.0, J0)
@@ -421,6 +456,8 @@ def train_sgd(
                 c1 = 1.0 - ADAM_BETA1**step
                 c2 = 1.0 - ADAM_BETA2**step
                 theta = theta - (lr / c1) * buf / (np.sqrt(sec / c2) + ADAM_EPS)
+            if step in snap_at:
+                frames.append((step, theta))
             if step % every == 0 or step == total:
                 J_full, f_full = _objective(Z, y, theta, loss, beta, ws)
                 if bad(J_full):
@@ -438,8 +475,11 @@ def train_sgd(
                 J_final = _objective(Z, y, theta, loss, beta, ws)[0]
             if history.step[-1] != good_step:
                 log(good_step, theta)
+            if snap_at:  # the frames end at the returned iterate
+                frames = [(k, th) for k, th in frames if k < good_step] + [(good_step, theta)]
         else:
             J_final = history.objective[-1]
+        recorded = _snapshots(frames, Z, y, loss, beta, ws) if snap_at else None
 
     elapsed = time.perf_counter() - start
     settings = {
@@ -473,4 +513,68 @@ def train_sgd(
         message=message,
         time_s=elapsed,
         settings=settings,
+        snapshots=recorded,
+    )
+
+
+def _snapshots(
+    frames: list[tuple[int, np.ndarray]],
+    Z: np.ndarray,
+    y: np.ndarray,
+    loss: Loss,
+    beta: float,
+    ws: _Workspace,
+) -> Snapshots:
+    """The recorded (step, packed weights) pairs as a :class:`Snapshots` record, J at each."""
+    packed = np.stack([th for _, th in frames])  # k x (d+2) x m
+    return Snapshots(
+        step=np.array([k for k, _ in frames], dtype=int),
+        W=np.ascontiguousarray(packed[:, :-1, :].transpose(0, 2, 1)),
+        alpha=packed[:, -1, :].copy(),
+        objective=np.array([_objective(Z, y, th, loss, beta, ws)[0] for _, th in frames]),
+    )
+
+
+def continue_training(previous: TrainResult, X: np.ndarray, y: np.ndarray, **kwargs) -> TrainResult:
+    """Train on from the end of ``previous`` (``train_sgd(X, y, init=previous.network, **kwargs)``) and
+    join the two runs: the history and the snapshots go on from the previous step numbers, epochs and
+    wall time (the new run's step 0, the previous last iterate, is kept once). The optimizer's own state
+    (momentum buffer, Adam moments and bias correction) starts afresh. A diverged run cannot go on.
+    """
+    if previous.diverged:
+        raise ValueError("a diverged run cannot be continued: lower the learning rate and train again")
+    if "init" in kwargs:
+        raise ValueError("continue_training starts from the previous network; do not pass init")
+    new = train_sgd(X, y, init=previous.network, **kwargs)
+    old_h, new_h = previous.history, new.history
+    offset = old_h.step[-1] if old_h.step else 0
+    epoch0 = old_h.epoch[-1] if old_h.epoch else 0.0
+    time0 = old_h.time_s[-1] if old_h.time_s else 0.0
+    history = TrainHistory(
+        step=old_h.step + [s + offset for s in new_h.step[1:]],
+        epoch=old_h.epoch + [e + epoch0 for e in new_h.epoch[1:]],
+        objective=old_h.objective + new_h.objective[1:],
+        train_accuracy=old_h.train_accuracy + new_h.train_accuracy[1:],
+        test_accuracy=old_h.test_accuracy + new_h.test_accuracy[1:],
+        time_s=old_h.time_s + [t + time0 for t in new_h.time_s[1:]],
+        robust_accuracy=old_h.robust_accuracy + new_h.robust_accuracy[1:],
+    )
+    snapshots = None
+    if previous.snapshots is not None and new.snapshots is not None:
+        snapshots = Snapshots.join(previous.snapshots, new.snapshots.shifted(offset))
+    settings = dict(new.settings)
+    settings.update(
+        steps=int(history.step[-1]), continued_from=int(offset), init=previous.settings.get("init")
+    )
+    message = new.message if new.diverged else f"{new.message}; continued from step {offset}"
+    return TrainResult(
+        network=new.network,
+        history=history,
+        objective=new.objective,
+        optimizer=new.optimizer,
+        diverged=new.diverged,
+        message=message,
+        time_s=previous.time_s + new.time_s,
+        settings=settings,
+        snapshots=snapshots,
     )

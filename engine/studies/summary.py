@@ -4,7 +4,10 @@
   globally optimal, live neurons, train/test accuracy (classification) or RMSE (regression), time;
 * :func:`compare`: which of the verdict's cases holds (SGD at the certified optimum, above it, the
   convex program not certified, ...) with the numbers that case states;
-* :func:`live_neurons`: the neurons whose ``|alpha_j| ||w_j||`` is not negligible.
+* :func:`live_neurons`: the neurons whose ``|alpha_j| ||w_j||`` is not negligible;
+* :func:`alignment`: how many of a network's neurons point along a neuron of the optimum;
+* :func:`playback_numbers`: the numbers of every frame of a recorded gradient run (step, J, gap to J*,
+  accuracies, neurons, alignment), which the Playground's playback shows frame by frame.
 
 Numbers only: engine/figures/playground.py formats them (the numbers table, the verdict's sentence).
 The bound and certificate are those of docs/design.md §3 (a gap <= tol certifies global optimality).
@@ -19,10 +22,16 @@ import numpy as np
 
 from engine.convex.certificate import within_gap
 from engine.network import TwoLayerReLU, accuracy
-from engine.results import Certificate, ConvexResult, TrainResult
+from engine.results import Certificate, ConvexResult, Snapshots, TrainResult
 
 __all__ = [
+    "ALIGN_ANGLE_DEG",
+    "ALIGN_SIZE_TOL",
     "DEAD_NEURON_TOL",
+    "Alignment",
+    "FrameNumbers",
+    "alignment",
+    "playback_numbers",
     "VERDICT_CASES",
     "Comparison",
     "NetworkNumbers",
@@ -60,6 +69,116 @@ def rmse(network: TwoLayerReLU, X: np.ndarray, y: np.ndarray) -> float:
     if len(y) == 0:
         return float("nan")
     return float(np.sqrt(np.mean((network.predict(X) - y) ** 2)))
+
+
+# ----------------------------------------------------------------------------------------------
+# neurons against the optimum's, and the numbers of a recorded run
+
+#: Two neurons are aligned when their lifted weight vectors ``w = (a, b)`` (the line ``w . (x, 1) = 0``
+#: and its active side) are within this angle and their output weights alpha have the same sign.
+ALIGN_ANGLE_DEG = 10.0
+#: A neuron counts in the alignment and in a frame's neuron count when its ``|alpha_j| ||w_j||`` is at
+#: least this fraction of the largest (gradient training never makes a neuron exactly zero).
+ALIGN_SIZE_TOL = 0.05
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """How a network's neurons sit against the optimum's: ``aligned`` of its ``neurons`` (sizeable ones)
+    lie within ``max_angle_deg`` of a same-sign optimum neuron; ``covered`` of the optimum's ``targets``
+    neurons have at least one such network neuron."""
+
+    aligned: int
+    neurons: int
+    covered: int
+    targets: int
+    max_angle_deg: float
+
+
+def _sizeable(network: TwoLayerReLU, tol: float) -> np.ndarray:
+    return live_neurons(network, tol) if network_is_finite(network) else np.zeros(0, dtype=int)
+
+
+def alignment(
+    network: TwoLayerReLU,
+    optimum: TwoLayerReLU,
+    *,
+    max_angle_deg: float = ALIGN_ANGLE_DEG,
+    size_tol: float = ALIGN_SIZE_TOL,
+) -> Alignment:
+    """Neurons of ``network`` aligned with a neuron of ``optimum``: the angle between the lifted weight
+    vectors ``w_j`` and ``w*_i`` (bias included, in degrees) is at most ``max_angle_deg`` and
+    ``sign(alpha_j) = sign(alpha*_i)``. Only neurons with ``|alpha| ||w||`` at least ``size_tol`` times
+    the largest of their network count, in both networks."""
+    mine = _sizeable(network, size_tol)
+    targets = _sizeable(optimum, size_tol)
+    if mine.size == 0 or targets.size == 0:
+        return Alignment(0, int(mine.size), 0, int(targets.size), float(max_angle_deg))
+    A = network.W[mine] / np.linalg.norm(network.W[mine], axis=1, keepdims=True)
+    B = optimum.W[targets] / np.linalg.norm(optimum.W[targets], axis=1, keepdims=True)
+    same_sign = np.sign(network.alpha[mine])[:, None] == np.sign(optimum.alpha[targets])[None, :]
+    close = (A @ B.T >= math.cos(math.radians(max_angle_deg))) & same_sign
+    return Alignment(
+        int(close.any(axis=1).sum()),
+        int(mine.size),
+        int(close.any(axis=0).sum()),
+        int(targets.size),
+        float(max_angle_deg),
+    )
+
+
+@dataclass(frozen=True)
+class FrameNumbers:
+    """The numbers of one playback frame: the network after ``step`` steps has objective J, ``gap``
+    ``J - J*`` to the convex objective (None without one), ``train``/``test`` accuracy (classification)
+    or RMSE (regression; test None without a test set), ``neurons`` sizeable neurons (see
+    :data:`ALIGN_SIZE_TOL`) of ``width``, and its alignment with the optimum (None without one)."""
+
+    step: int
+    objective: float
+    gap: float | None
+    train: float
+    test: float | None
+    neurons: int
+    width: int
+    alignment: Alignment | None
+
+
+def playback_numbers(
+    snapshots: Snapshots,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    X_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    optimum: TwoLayerReLU | None = None,
+    optimum_objective: float | None = None,
+    task: str = "classification",
+) -> list[FrameNumbers]:
+    """The numbers of every frame of ``snapshots`` (see :class:`FrameNumbers`)."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    has_test = X_test is not None and y_test is not None and len(y_test) > 0
+    score = rmse if task == "regression" else accuracy
+    out = []
+    for k in range(len(snapshots)):
+        net = snapshots.network(k)
+        J = float(snapshots.objective[k])
+        finite = network_is_finite(net)
+        nan = float("nan")
+        out.append(
+            FrameNumbers(
+                step=int(snapshots.step[k]),
+                objective=J,
+                gap=J - optimum_objective if optimum_objective is not None else None,
+                train=score(net, X, y) if finite else nan,
+                test=(score(net, X_test, y_test) if finite else nan) if has_test else None,
+                neurons=int(_sizeable(net, ALIGN_SIZE_TOL).size),
+                width=net.width,
+                alignment=alignment(net, optimum) if optimum is not None else None,
+            )
+        )
+    return out
 
 
 # ----------------------------------------------------------------------------------------------

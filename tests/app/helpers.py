@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from streamlit.testing.v1 import AppTest
@@ -26,3 +27,8 @@ def rendered(markdown: str) -> str:
 def texts(elements) -> str:
     """The values of Streamlit elements (errors, captions, ...) as one string, as rendered."""
     return " ".join(rendered(str(e.value)) for e in elements)
+
+
+def chart_titles(at: AppTest) -> str:
+    """The titles of every Plotly chart on the page, as one string."""
+    return " ".join(str(json.loads(c.proto.spec)["layout"]["title"]["text"]) for c in at.get("plotly_chart"))

@@ -3,11 +3,13 @@ default settings and with changed widgets, and shows its figures, verdict and nu
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.settings import PAGE_EXACT_MAX_N
-from tests.app.helpers import texts, widget
+from tests.app.helpers import chart_titles, texts, widget
 
 TIMEOUT = 60  # seconds per script run; the exact convex program takes a few seconds at most
 
@@ -32,9 +34,9 @@ def test_default_page_renders(app_path: str) -> None:
     assert not at.exception
     assert not at.error, texts(at.error)
     assert at.title[0].value == "Playground"
-    subheaders = texts(at.subheader)
-    assert "Convex global optimum" in subheaders and "SGD (adam)" in subheaders
-    # two decision boundaries, two activation-region figures, one objective figure
+    titles = chart_titles(at)
+    assert "Convex global optimum" in titles and "SGD (adam), played back" in titles
+    # the convex boundary, the SGD playback, two activation-region figures, one objective figure
     assert _charts(at) == 5
     # the exact-program cap is stated, and a verdict is given
     assert f"n ≤ {PAGE_EXACT_MAX_N}" in texts(at.caption)
@@ -76,7 +78,7 @@ def test_changed_widgets_render(app_path: str, widgets: dict) -> None:
         assert widget(at, "loss").value == "squared"
         assert "train RMSE" in at.table[0].value.index
     expected = f"SGD ({widgets.get('opt', 'adam')})"
-    assert expected in texts(at.subheader)
+    assert expected in chart_titles(at)
 
 
 def test_diverged_training_warns_and_page_still_renders(app_path: str) -> None:
@@ -98,4 +100,26 @@ def test_settings_come_from_the_url(app_path: str) -> None:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert widget(at, "data").value == "xor"
-    assert "SGD (nesterov)" in texts(at.subheader)
+    assert "SGD (nesterov)" in chart_titles(at)
+
+
+def test_continue_training_extends_the_run_and_back_returns_to_it(app_path: str) -> None:
+    """ "Continue training" trains on from the last weights: the table's step count doubles, the playback
+    gets the later frames; "Back to the first run" shows the first run again."""
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT)
+    at.query_params.update({"n": "20", "epochs": "50", "opt": "gd"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    sgd_column = "SGD (gd)"
+    assert at.table[0].value.loc["method", sgd_column] == "gd, 50 steps"
+    first_j = at.table[0].value.loc["objective J", sgd_column]
+    next(b for b in at.button if b.label.startswith("Continue training")).click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.table[0].value.loc["method", sgd_column] == "gd, 100 steps"
+    assert float(at.table[0].value.loc["objective J", sgd_column]) < float(first_j)  # GD went on descending
+    playback = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert str(playback["frames"][-1]["layout"]["annotations"][0]["text"]).startswith("<b>step 100</b>")
+    next(b for b in at.button if b.label == "Back to the first run").click()
+    at.run()
+    assert at.table[0].value.loc["method", sgd_column] == "gd, 50 steps"

@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.helpers import chart_titles
 from tests.paths import APP
 
 TIMEOUT = 180
@@ -74,7 +75,7 @@ def _check_own_state(at: AppTest, params: dict[str, str]) -> None:
     table = _numbers(at)
     assert f"SGD ({params['opt']})" in table.columns
     assert ("train RMSE" in table.index) == (params["data"] == "regression")
-    assert f"SGD ({params['opt']})" in " ".join(s.value for s in at.subheader)
+    assert f"SGD ({params['opt']})" in chart_titles(at)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from engine.cli.commands import main
+from engine.cli.run import UNCERTIFIED_STATUS
 from tests.paths import ROOT
 
 SMALL = ["--dataset", "moons", "--n", "20", "--seed", "1"]
@@ -36,8 +37,8 @@ def _check_network(rec: dict, d: int = 2) -> None:
 def test_convex_exact_json(capsys):
     rec = run_json(capsys, [*SMALL, "--loss", "logistic", "--beta", "0.01"])
     assert rec["method"] == "convex" and rec["loss"] == "logistic" and rec["beta"] == 0.01
-    assert rec["dataset"] == "moons" and rec["n"] == 20 and rec["n_test"] == 20
-    assert rec["solver"] == "cvxpy"
+    assert rec["dataset"] == "moons" and rec["n"] == 20 and rec["n_test"] == 200  # the app's test set
+    assert rec["solver"] == "colgen"  # solver auto, as in the app
     assert isinstance(rec["patterns"], int) and rec["patterns"] > 20
     assert rec["lower_bound"] is not None
     assert rec["gap"] == pytest.approx(rec["objective"] - rec["lower_bound"])
@@ -136,11 +137,14 @@ def test_sgd_seed_is_deterministic_and_init_seed_changes_it(capsys):
     assert c["network"] != a["network"]
 
 
-def test_sgd_divergence_is_reported(capsys):
-    rec = run_json(capsys, [*SMALL, *FAST_SGD, "--optimizer", "gd", "--lr", "1e9"])
-    assert rec["diverged"] is True
-    assert "diverged" in rec["message"]
-    assert rec["objective"] is not None
+def test_sgd_divergence_is_reported_and_fails(capsys):
+    code = main(["train", *SMALL, *FAST_SGD, "--optimizer", "gd", "--lr", "1e9", "--json"])
+    out, err = capsys.readouterr()
+    assert code == UNCERTIFIED_STATUS != 0
+    rec = json.loads(out)
+    assert rec["diverged"] is True and "diverged" in rec["message"]
+    assert rec["objective"] is not None  # the last good iterate is still reported
+    assert err.strip() == f"error: {rec['message']}"
 
 
 def test_no_test_set_and_regression(capsys):
@@ -221,7 +225,7 @@ BAD_CASES = {
     "momentum one": ["train", *SMALL, "--method", "sgd", "--momentum", "1"],
     "sgd option with convex": ["train", *SMALL, "--width", "10"],
     "convex option with sgd": ["train", *SMALL, "--method", "sgd", "--patterns", "10"],
-    "exact beyond cap": ["train", "--dataset", "moons", "--n", "200"],
+    "exact beyond cap": ["train", "--dataset", "moons", "--n", "200", "--solver", "cvxpy"],
     "negative eps": ["train", *SMALL, "--eps", "-0.1"],
     "bad norm": ["train", *SMALL, "--eps", "0.1", "--norm", "1"],
     "pgd option with convex": ["train", *SMALL, "--pgd-steps", "3"],

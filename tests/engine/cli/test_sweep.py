@@ -26,7 +26,7 @@ def test_expand_grid_is_the_product_without_inapplicable_keys():
     assert all(r["patterns"] is None and r["solver"] is None for r in sgd)
     assert all(r["width"] is None and r["epochs"] is None for r in convex)
     assert all(set(r) == set(GRID_DEFAULTS) for r in runs)
-    assert expand_grid({"n": 20})[0]["n_test"] == 20  # default test set: as many points as n
+    assert expand_grid({"n": 20})[0]["n_test"] == 200  # default test set: the app's 200 points
 
 
 @pytest.mark.parametrize(

@@ -44,13 +44,18 @@ def test_activation_regions_skip_dead_and_are_deterministic() -> None:
     a = fg.activation_regions_figure(_net(dead=True), X, y=Y, title="r", grid=60)
     b = fg.activation_regions_figure(_net(dead=True), X, y=Y, title="r", grid=60)
     assert a.to_json() == b.to_json()
-    assert "2 of 3 neurons shown" in a.layout.title.text
+    assert "2 of 3 neurons" in a.layout.title.text
     hover = next(t for t in a.data if t.type == "heatmap" and t.text is not None)
     texts = {str(s) for row in hover.text for s in row}
     assert any(s.startswith("{1,2}") for s in texts)  # both live neurons on somewhere
     assert all("3" not in s.split("<br>")[0] for s in texts)  # the dead neuron never appears
     labels = next(t for t in a.data if t.type == "scatter" and t.mode == "markers+text")
     assert sorted(labels.text) == ["1", "2"]
+    one = fg.activation_regions_figure(_net(dead=True), X, y=Y, title="r", grid=60, labelled=1)
+    labels = next(t for t in one.data if t.type == "scatter" and t.mode == "markers+text")
+    net = _net(dead=True)
+    heaviest = int(np.argmax(np.abs(net.alpha) * np.linalg.norm(net.W, axis=1)))
+    assert list(labels.text) == [str(heaviest + 1)]  # only the heaviest neuron is numbered
 
 
 def test_objective_figure_shows_negative_gaps() -> None:

@@ -1,0 +1,98 @@
+"""The playback figure: one frame per snapshot carrying the frame's f (quantised, sign kept), neuron
+lines and numbers; buttons and scrubber address the frames; the large-text switch raises every font."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.io as pio
+import pytest
+
+from datasets import make_dataset
+from engine.figures.playground import (
+    PLAYBACK_GRID,
+    decision_panel_figure,
+    plane_values,
+    playback_figure,
+    quantised_surface,
+)
+from engine.figures.style import LARGE_TEXT_PX, grid_points, large_text, plot_bounds
+from engine.gradient.sgd import train_sgd
+from engine.studies.summary import playback_numbers
+
+
+@pytest.fixture(scope="module")
+def run():
+    ds = make_dataset("moons", 30, noise=0.1, seed=0)
+    res = train_sgd(ds.X, ds.y, loss="squared", beta=1e-3, width=12, epochs=40, batch_size=8, snapshots=25)
+    nums = playback_numbers(res.snapshots, ds.X, ds.y, optimum=res.network, optimum_objective=0.01)
+    return ds, res, nums
+
+
+def _decode(z: dict | list) -> np.ndarray:
+    if isinstance(z, dict):  # plotly's typed-array form
+        import base64
+
+        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.dtype(z["dtype"]))
+    return np.asarray(z).ravel()
+
+
+def test_frames_carry_each_snapshot(run) -> None:
+    ds, res, nums = run
+    fig = playback_figure(res.snapshots, nums, ds.X, ds.y, title="SGD", ghost=res.network, optimum=0.01)
+    spec = json.loads(pio.to_json(fig, validate=False))
+    frames = spec["frames"]
+    assert len(frames) == len(res.snapshots)
+    bounds = plot_bounds(ds.X)
+    _, _, P = grid_points(bounds, PLAYBACK_GRID)
+    for k in (0, len(frames) // 2, len(frames) - 1):
+        z = _decode(frames[k]["data"][0]["z"])
+        f = res.snapshots.network(k).predict(P)
+        assert z.size == PLAYBACK_GRID**2 and np.all(z != 0)
+        sure = np.abs(f) > 1e-2  # the sign of f is kept (where it is not within quantisation of 0)
+        assert np.array_equal(np.sign(z[sure]), np.sign(f[sure]))
+        assert frames[k]["layout"]["annotations"][0]["text"].startswith(
+            f"<b>step {res.snapshots.step[k]}</b>"
+        )
+    # the scrubber has one step per frame, the figure opens on the last one
+    slider = spec["layout"]["sliders"][0]
+    assert len(slider["steps"]) == len(frames) and slider["active"] == len(frames) - 1
+    labels = [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]]
+    assert labels[0].endswith("play") and labels[2].startswith("step") and labels[3].endswith("reset")
+    # frame k's "step" button shows frame k + 1; "play" plays the frames after k
+    mid = frames[3]["layout"]["updatemenus"][0]["buttons"]
+    assert mid[2]["args"][0] == ["4"] and mid[0]["args"][0][0] == "4"
+    assert any(t.get("name") == "optimum's neurons" for t in spec["data"])
+
+
+def test_quantised_surface_keeps_the_sign_and_the_range() -> None:
+    F = np.linspace(-3.0, 3.0, 1001)
+    q = quantised_surface(F, -2.0, 2.0)
+    assert q.dtype == np.int8 and q.min() == -127 and q.max() == 127 and np.all(q != 0)
+    assert np.array_equal(np.sign(q), np.where(F >= 0, 1, -1))
+
+
+def test_plane_values_equal_the_network(run) -> None:
+    ds, res, _ = run
+    np.testing.assert_allclose(plane_values(res.network, ds.X), res.network.predict(ds.X), rtol=1e-12)
+
+
+def test_large_text_raises_every_font(run) -> None:
+    ds, res, nums = run
+    for fig in (
+        playback_figure(res.snapshots, nums, ds.X, ds.y, title="SGD"),
+        decision_panel_figure(res.network, ds.X, ds.y, title="convex"),
+    ):
+        large_text(fig)
+        lay = fig.layout
+        assert lay.font.size >= LARGE_TEXT_PX and lay.title.font.size >= LARGE_TEXT_PX + 2
+        assert lay.legend.font.size >= LARGE_TEXT_PX
+        fig.for_each_xaxis(lambda a: _at_least(a.tickfont.size))
+        fig.for_each_yaxis(lambda a: _at_least(a.tickfont.size))
+        for note in lay.annotations:
+            _at_least(note.font.size)
+
+
+def _at_least(size) -> None:
+    assert size is not None and size >= LARGE_TEXT_PX
