@@ -130,18 +130,18 @@ def _reprogram(s: Settings) -> None:
         st.error(f"Reprogramming: {out.error}")
         return
     title = f"Reprogramming a frozen random ReLU network, d = {d}, q = {q:g} (training seed {seed} on)"
-    st.plotly_chart(fth.reprogramming_figure([out.value], title=title), key="th_rp_curve")
-    st.caption(CAPTIONS["reprogram"])
+    w.chart(fth.reprogramming_figure([out.value], title=title), key="th_rp_curve")
+    w.explain(CAPTIONS["reprogram"])
     width = max(1, round(ratio * d))
     example = get_program_example(d=d, width=width, kind=kind, q=q, steps=steps, seed=seed)
     if not example.ok:
         st.error(f"Reprogramming: {example.error}")
         return
-    st.plotly_chart(
+    w.chart(
         fth.program_figure(example.value, title=f"What the program does: m = {width}, d = {d}"),
         key="th_rp_picture",
     )
-    st.caption(CAPTIONS["program"])
+    w.explain(CAPTIONS["program"])
 
 
 def _kernels(s: Settings) -> None:
@@ -165,8 +165,8 @@ def _kernels(s: Settings) -> None:
     for m in out.value.messages:
         st.warning(plain(m))
     title = f"Excess risk against n: 2-D teacher of {teacher} neurons, noise {noise:g}, β = {beta:g}"
-    st.plotly_chart(fth.risk_figure(out.value, title=title), key="th_k_risk")
-    st.caption(CAPTIONS["kernels"] + f" Teacher, data and start from the sidebar's training seed {seed}.")
+    w.chart(fth.risk_figure(out.value, title=title), key="th_k_risk")
+    w.explain(CAPTIONS["kernels"] + f" Teacher, data and start from the sidebar's training seed {seed}.")
 
 
 def _minnorm(s: Settings) -> None:
@@ -186,8 +186,8 @@ def _minnorm(s: Settings) -> None:
     for m in curve.messages:
         st.warning(plain(m))
     title = f"Path norm and generalisation bound: {s.data.name}, {s.loss} loss, β = {s.beta:g}"
-    st.plotly_chart(fth.minnorm_figure(curve, title=title), key="th_mn")
-    st.caption(CAPTIONS["minnorm"])
+    w.chart(fth.minnorm_figure(curve, title=title), key="th_mn")
+    w.explain(CAPTIONS["minnorm"])
     if curve.points:
         last = curve.points[-1]
         st.markdown(
@@ -216,8 +216,8 @@ def _online(s: Settings) -> None:
         if r.diverged:
             st.warning(f"{r.learner} on the {r.model} model diverged at step size {eta:g}.")
     title = f"Rolling regret on a stream: η = {eta:g}, window {window}, width {width}"
-    st.plotly_chart(fth.regret_figure(out.value, title=title), key="th_online")
-    st.caption(CAPTIONS["online"] + f" Stream and start from the sidebar's training seed {seed}.")
+    w.chart(fth.regret_figure(out.value, title=title), key="th_online")
+    w.explain(CAPTIONS["online"] + f" Stream and start from the sidebar's training seed {seed}.")
 
 
 def _spectrum(s: Settings) -> None:
@@ -234,8 +234,8 @@ def _spectrum(s: Settings) -> None:
         return
     study = out.value
     title = f"Hessian spectra: teacher of k = {k} orthonormal neurons in d = {k}, n = {n}, β = {study.beta:g}"
-    st.plotly_chart(fth.spectrum_figure(study, title=title), key="th_spectrum")
-    st.caption(CAPTIONS["spectrum"] + f" Starts from the sidebar's training seed {seed} on.")
+    w.chart(fth.spectrum_figure(study, title=title), key="th_spectrum")
+    w.explain(CAPTIONS["spectrum"] + f" Starts from the sidebar's training seed {seed} on.")
     g = study.global_min
     text = (
         f"Global minimum: J = {g.objective:.3g}, ‖∇J‖ = {g.grad_norm:.1e}, λ_max = {g.eigenvalues[-1]:.3g}."
@@ -259,8 +259,8 @@ def _census(s: Settings) -> None:
         st.error(f"Census: {out.error}")
         return
     gaps = out.value
-    st.plotly_chart(fth.census_figure(gaps, title="Gap to the certified optimum, J/J* − 1"), key="th_census")
-    st.caption(CAPTIONS["census"])
+    w.chart(fth.census_figure(gaps, title="Gap to the certified optimum, J/J* − 1"), key="th_census")
+    w.explain(CAPTIONS["census"])
     st.markdown(fth.census_headline(gaps))
     st.table(fth.census_table(gaps, by))
 
@@ -274,7 +274,7 @@ def main() -> None:
         "of how far gradient training lands from the certified optimum."
     )
     section = section_picker("th_section")
-    st.markdown(EXPLAIN[section])
+    w.explain_block(EXPLAIN[section])
     {
         "reprogram": _reprogram,
         "kernels": _kernels,

@@ -94,7 +94,10 @@ def test_robust_convex_json(capsys, norm):
     assert auto["solver"] == "robust:reduced" and auto["objective"] == rec["objective"]
     ref = run_json(capsys, [*SMALL, "--loss", "hinge", "--eps", "0.2", "--norm", norm, "--solver", "cvxpy"])
     assert ref["solver"] == "robust:cvxpy"
-    assert ref["objective"] == pytest.approx(rec["objective"], rel=1e-4)
+    # both objectives are the exact robust J of the recovered networks: the reduced program's is never worse
+    # than the reference's (CVXPY stops ~1e-4 above it on the l2 program) and they agree closely
+    assert rec["objective"] <= ref["objective"] * (1 + 1e-6)
+    assert ref["objective"] == pytest.approx(rec["objective"], rel=1e-3)
 
 
 def test_robust_program_refuses_solvers_without_a_robust_version(capsys):
