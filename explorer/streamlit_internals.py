@@ -10,10 +10,13 @@ one write (:func:`seed_bound_widget`) goes to the query parameters of the curren
 
 from __future__ import annotations
 
+from typing import Any
+
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.runtime.state.common import unpack_widget_state_value
 
-__all__ = ["INTERNALS", "pages_directory_mode", "seed_bound_widget"]
+__all__ = ["INTERNALS", "pages_directory_mode", "seed_bound_widget", "sent_widget_value"]
 
 # (module, attribute path) of every internal used below.
 INTERNALS: tuple[tuple[str, str], ...] = (
@@ -21,6 +24,11 @@ INTERNALS: tuple[tuple[str, str], ...] = (
     ("streamlit.runtime.state.safe_session_state", "SafeSessionState.query_params"),
     ("streamlit.runtime.state.query_params", "QueryParams._initial_query_params"),
     ("streamlit.runtime.pages_manager", "PagesManager.uses_pages_directory"),
+    ("streamlit.runtime.state.safe_session_state", "SafeSessionState._state"),
+    ("streamlit.runtime.state.session_state", "SessionState._key_id_mapper"),
+    ("streamlit.runtime.state.session_state", "KeyIdMapper.get_id_from_key"),
+    ("streamlit.runtime.state.session_state", "SessionState._current_interaction_widget_states"),
+    ("streamlit.runtime.state.common", "unpack_widget_state_value"),
 )
 
 
@@ -60,3 +68,36 @@ def pages_directory_mode() -> bool:
     writes it itself.
     """
     return bool(PagesManager.uses_pages_directory)
+
+
+def sent_widget_value(key: str) -> tuple[bool, Any]:
+    """Inside a widget callback: ``(True, raw)`` with ``raw`` what the client sent for the widget ``key``
+    in the message being handled (a list of floats for a slider, a number for a number box), as
+    Streamlit's deserializer gets it; else ``(False, None)``.
+
+    Streamlit 1.67 checks a sent number against the widget's range only to put the widget's default back
+    silently, and it reads every sent value before the script (and the app) runs, so the raw value is
+    gone by then. During the callbacks the message's widget states are in
+    ``SessionState._current_interaction_widget_states`` (a ``WidgetStates`` proto), and the widget's id
+    in ``SessionState._key_id_mapper``, reached through the script run context's
+    ``SafeSessionState._state``. Anything missing (a bare import, a renamed attribute) reads as "nothing
+    sent", and the app then checks the value Streamlit hands over instead.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return False, None
+    try:
+        state = ctx.session_state._state
+        widget_id = state._key_id_mapper.get_id_from_key(key)
+        message = state._current_interaction_widget_states
+    except AttributeError:
+        return False, None
+    if widget_id is None or message is None:
+        return False, None
+    for widget in message.widgets:
+        if widget.id == widget_id:
+            try:
+                return True, unpack_widget_state_value(widget)
+            except ValueError:  # JSON that does not parse
+                return True, None
+    return False, None
