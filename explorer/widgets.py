@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from explorer.settings import CONTROLS, Control, Numbers, defaults
-from explorer.streamlit_internals import seed_bound_widget, sent_widget_value
+from explorer.streamlit_internals import DROPPED_PARAM, MAX_FIELDS, seed_bound_widget, sent_widget_value
 from explorer.url import clean_bool, parse_hidden, plain, shown
 
 __all__ = [
@@ -64,6 +64,12 @@ def classroom() -> tuple[bool, frozenset[str]]:
             _notice(note)
         hidden, note = parse_hidden(st.query_params.get("hide"))
         _notice(note)
+        dropped = st.query_params.get(DROPPED_PARAM)
+        if dropped is not None:
+            _notice(
+                f"the address had more than {MAX_FIELDS} parameters, the most the server reads: the last "
+                f"{plain(dropped[:12])} were dropped (their settings keep their defaults)"
+            )
         state[_CLASSROOM] = (on, hidden)
     return state[_CLASSROOM]
 

@@ -11,6 +11,7 @@ import streamlit as st
 from engine.figures import patterns as fpat
 from engine.figures import playground as figures
 from explorer import widgets as w
+from explorer.budget import within
 from explorer.cache import (
     CURVE_BUDGET,
     curve_counts,
@@ -62,6 +63,8 @@ def main() -> None:
         st.error(f"Data set: {data.error}")
         return
     ds = data.value
+    if not within("patterns", s, draws=int(draws), counts=curve_counts(key.n, int(draws))):
+        return
     with st.spinner(f"Sampling {draws} directions and counting the exact patterns…"):
         coverage = get_coverage(key, draws=int(draws), seed=s.pattern_seed)
     if not coverage.ok:
