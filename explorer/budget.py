@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import streamlit as st
@@ -32,7 +33,7 @@ __all__ = ["BUDGET_S", "KNOB_CONTROLS", "cost_message", "knobs_of", "within", "w
 BUDGET_S = 15.0
 
 # For each section: knob of the cost model -> the control that sets it (the ones a user can lower).
-_SIDEBAR = {"n": "n", "width": "width", "epochs": "epochs", "batch": "batch"}
+_SIDEBAR = MappingProxyType({"n": "n", "width": "width", "epochs": "epochs", "batch": "batch"})
 KNOB_CONTROLS: Mapping[str, Mapping[str, str]] = {
     "playground": {**_SIDEBAR, "patterns": "P"},
     "patterns": {"n": "n", "draws": "draws"},
@@ -46,6 +47,7 @@ KNOB_CONTROLS: Mapping[str, Mapping[str, str]] = {
     "momentum": {"n": "n", "width": "width", "steps": "dy_m_steps"},
     "lowrank": {"n": "dy_r_n", "d": "dy_r_d", "width": "dy_r_width", "steps": "dy_r_steps"},
 }
+KNOB_CONTROLS = MappingProxyType({k: MappingProxyType(v) for k, v in KNOB_CONTROLS.items()})
 
 
 def knobs_of(s: Settings) -> dict[str, Any]:

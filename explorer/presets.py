@@ -9,10 +9,18 @@ checks when it sets them and tests/app/test_settings.py checks for every preset.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 __all__ = ["PRESETS", "SECTION_PRESETS", "Preset", "SectionPreset"]
+
+
+def _read_only(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A preset's values, read only (lists become tuples; apply_values makes lists again): every
+    session of a server shares the presets."""
+    return MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 @dataclass(frozen=True)
@@ -22,7 +30,10 @@ class Preset:
     title: str
     page: str
     what: str  # one sentence: what to look at
-    values: dict[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", _read_only(self.values))
 
 
 PRESETS: tuple[Preset, ...] = (
@@ -95,8 +106,11 @@ PRESETS: tuple[Preset, ...] = (
 class SectionPreset:
     """The preset of one page section: the control values (by key) and what they show (the button's help)."""
 
-    values: dict[str, Any]
+    values: Mapping[str, Any]
     help: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", _read_only(self.values))
 
 
 # page -> section -> preset
@@ -154,3 +168,6 @@ SECTION_PRESETS: dict[str, dict[str, SectionPreset]] = {
         ),
     },
 }
+
+# Read only: every session of a server shares this module.
+SECTION_PRESETS = MappingProxyType({page: MappingProxyType(dict(v)) for page, v in SECTION_PRESETS.items()})
