@@ -10,8 +10,9 @@ each move is timed from the key press until that session's charts have changed a
 Reported: errors (exception boxes, moves that never redraw), cross-talk (a session whose Data seed or
 share link no longer shows its own seed), the server's resident memory (VmRSS of the process) after a
 warm-up session, at its peak under load and a minute after every session has closed, memory per
-session ((peak - start) / sessions), and the median and 95th percentile of the move times. The verdict
-asks for no error, no cross-talk and end memory within 300 MB of the start.
+session ((peak - start) / sessions), the median and 95th percentile of the move times, and the server's
+CPU seconds per move (hence how many sessions one core serves when each moves a slider every 10 s).
+The verdict asks for no error, no cross-talk and end memory within 300 MB of the start.
 """
 
 from __future__ import annotations
@@ -42,6 +43,14 @@ MEMORY_MARGIN_MB = 300.0
 QUERY = "n=20&epochs=100&width=20&noise=0.1"
 SLIDER = "Noise"
 MOVE_TIMEOUT_S = 120.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (from /proc)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -174,6 +183,7 @@ def run_load(sessions: int, duration_s: float, verbose: bool = True) -> dict[str
             if verbose:
                 print(f"{sessions} sessions loaded in {load_s:.1f} s; {rss_mb(proc.pid):.0f} MB", flush=True)
             moves = 0
+            cpu_start = cpu_seconds(proc.pid)
             end = time.monotonic() + duration_s
             while time.monotonic() < end:
                 for s in group:
@@ -186,6 +196,7 @@ def run_load(sessions: int, duration_s: float, verbose: bool = True) -> dict[str
                 if verbose:
                     last = [s.times[-1] for s in group if s.times]
                     print(f"round {moves}: slowest {max(last):.2f} s, {peak[0]:.0f} MB peak", flush=True)
+            server_cpu = cpu_seconds(proc.pid) - cpu_start
             crosstalk = [s.seed for s in group if _own_seed(s.page) != str(s.seed)]
             exceptions = sum(s.page.locator(EXCEPTION).count() for s in group)
             charts_ok = all(s.page.locator(CHART).count() >= 2 for s in group)
@@ -216,6 +227,7 @@ def run_load(sessions: int, duration_s: float, verbose: bool = True) -> dict[str
         per_session_mb=(peak[0] - start_mb) / sessions,
         median_s=statistics.median(times) if times else float("nan"),
         p95_s=p95,
+        cpu_per_move_s=server_cpu / max(1, len(times)),
     )
 
 
@@ -249,6 +261,11 @@ def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbo
         ],  # fmt: skip
         ["memory per session (peak - start) / sessions", f"{r['per_session_mb']:.1f} MB"],
         ["slider move to redraw: median / p95", f"{r['median_s']:.2f} s / {r['p95_s']:.2f} s"],
+        ["server CPU per move (all sessions' moves)", f"{r['cpu_per_move_s']:.2f} s"],
+        [
+            "sessions per core, each moving a slider every 10 s",
+            f"{10 / max(r['cpu_per_move_s'], 1e-3):.0f}",
+        ],
         ["verdict (no error, no cross-talk, end within 300 MB of start)", "pass" if ok else "FAIL"],
     ]
     lines += table(["measure", "value"], rows)
@@ -257,4 +274,4 @@ def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbo
     return write_report(out_dir or RESULTS_DIR, NAME, lines)
 
 
-__all__ = ["SERVE_ARGS", "rss_mb", "run", "run_load", "served"]
+__all__ = ["SERVE_ARGS", "cpu_seconds", "rss_mb", "run", "run_load", "served"]
