@@ -63,8 +63,6 @@ def main() -> None:
         st.error(f"Data set: {data.error}")
         return
     ds = data.value
-    if not within("patterns", s, draws=int(draws), counts=curve_counts(key.n, int(draws))):
-        return
     with st.spinner(f"Sampling {draws} directions and counting the exact patterns…"):
         coverage = get_coverage(key, draws=int(draws), seed=s.pattern_seed)
     if not coverage.ok:
@@ -97,6 +95,8 @@ def main() -> None:
 
     st.subheader("How many patterns does the sampled program need?")
     counts = curve_counts(key.n, int(draws))
+    if not within("patterns", s, draws=int(draws), counts=counts):  # the work budget (explorer.budget)
+        return
     with st.spinner(f"Solving the exact program and {len(counts)} sampled programs (n = {key.n})…"):
         curve = get_approximation(key, loss=s.loss, beta=s.beta, seed=s.pattern_seed, counts=counts)
     if not curve.ok:

@@ -113,6 +113,7 @@ def _playground(k: Mapping[str, Any]) -> float:
 
 
 def _patterns(k: Mapping[str, Any]) -> float:
+    """The approximation curve: the certified optimum and one sampled program per draw count."""
     counts = k.get("counts") or (k["draws"],)
     n = k["n"]
     return convex_seconds(n, "exact") + sum(convex_seconds(n, c) for c in counts)
