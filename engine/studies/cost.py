@@ -197,7 +197,7 @@ SECTIONS: Mapping[str, Section] = MappingProxyType(
     {
         "playground": Section(_playground),
         "patterns": Section(_patterns),
-        "solvers": Section(_solvers),
+        "solvers": Section(_solvers, scale=1.5),  # ADMM's iterations grow with P
         "adversarial": Section(_adversarial),
         "spurious": Section(_spurious),
         "width": Section(_width),
