@@ -23,10 +23,10 @@ BASE = dict(n=30, width=50, epochs=500, batch=16, opt="adam", patterns="exact")
 
 # (section, knobs): the quick grid (also the test's), then the full grid's extra rows.
 QUICK: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("playground", dict(BASE, n=30, epochs=200)),
+    ("playground", dict(BASE, n=30, epochs=1000, batch=4)),
     ("spurious", dict(BASE, n=20, runs=10, epochs=100, width=10)),
-    ("xor", dict(n=40, d=200, width=40, steps=300)),
-    ("momentum", dict(n=30, width=20, steps=300)),
+    ("xor", dict(n=100, d=500, width=50, steps=300)),
+    ("momentum", dict(n=60, width=50, steps=2000)),
 )
 FULL: tuple[tuple[str, dict[str, Any]], ...] = QUICK + (
     ("playground", dict(BASE, n=200, patterns=200, width=100, epochs=500, batch=8)),
