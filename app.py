@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer.budget import while_session_lives
 from explorer.navigation import DEFAULT_PAGE_SLUG, app_pages
 from explorer.sidebar import finish, sidebar
+from explorer.streamlit_internals import install_server_policies
 from explorer.widgets import page_style
 
+install_server_policies()  # clear-cache requests clear only their own session; long addresses are cut
 st.set_page_config(page_title="ReLU Convexity Explorer", page_icon="📐", layout="wide")
 page_style()
 
@@ -23,5 +26,6 @@ page = st.navigation(app_pages())
 st.session_state["_default_page_slug"] = DEFAULT_PAGE_SLUG if page.url_path == "" else None
 top = st.container()  # notices about the address and preset notes, filled once the page has run
 sidebar()
-page.run()
+with while_session_lives():  # the engine's loops stop when this session ends
+    page.run()
 finish(top)

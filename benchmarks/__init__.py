@@ -16,6 +16,8 @@ BENCHMARKS = {
     "slider_timing": "slider move to re-rendered chart in Chromium at n = 200 (target < 1 s)",
     "pricing": "one exact pricing sweep: compiled kernel vs the previous numpy sweep (0.2 s at n = 1000)",
     "census": "gradient training vs the certified optimum: J/J* - 1 over data, optimizers, widths, seeds",
+    "budget": "the work-budget cost model (engine.studies.cost) against measured time, per page section",
+    "load": "20 concurrent browser sessions moving sliders: errors, cross-talk, server memory, p95",
 }
 
 __all__ = ["BENCHMARKS", "run_benchmark"]
@@ -37,6 +39,10 @@ def run_benchmark(name: str, *, quick: bool = False, out_dir=None, argv=None, ve
         from benchmarks import pricing as module
     elif name == "census":
         from benchmarks import census as module
+    elif name == "budget":
+        from benchmarks import budget as module
+    elif name == "load":
+        from benchmarks import load as module
     else:
         raise ValueError(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARKS)}")
     return module.run(quick=quick, out_dir=out_dir, argv=argv, verbose=verbose)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import streamlit as st
 
 __all__ = ["FORMULAS", "formulas"]
@@ -44,6 +46,10 @@ FORMULAS: dict[str, tuple[tuple[str, str], ...]] = {
         ("The network under attack", _NETWORK),
     ),
 }
+
+
+# Read only: every session of a server shares this module.
+FORMULAS = MappingProxyType(FORMULAS)
 
 
 def formulas(page: str) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "LAST_GENERATED",
     "MAX_OWN_POINTS",
     "MAX_UPLOAD_BYTES",
+    "MAX_UPLOAD_MB",
     "PENDING_CLICK",
     "add_point",
     "can_undo",
@@ -53,7 +54,11 @@ LAST_GENERATED = "_own_last_generated"  # the DataKey of the last generated data
 PENDING_CLICK = "_own_pending_click"  # (x1, x2) of a click not yet applied (set by the Data page, tests)
 UNDO_DEPTH = 50
 MAX_OWN_POINTS = 400  # the largest n the sidebar offers for generated sets: the pages stay quick
-MAX_UPLOAD_BYTES = 1_000_000  # 5000 rows of x1,x2,y take about 150 kB
+# The largest upload, in Streamlit's MB (2^20 bytes): the server refuses a larger file (server.maxUploadSize
+# in .streamlit/config.toml, which must say the same; a test checks it) and load_upload checks it again
+# before parsing. 400 rows of x1,x2,y take about 12 kB, so 1 MB leaves room for long decimals.
+MAX_UPLOAD_MB = 1
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
 DEFAULT_GENERATED = DataKey("moons", 30, 0.1, 0)  # the sidebar's default data set
 
 
@@ -135,8 +140,8 @@ def load_upload(upload: Any) -> tuple[str, str]:
     if upload.size > MAX_UPLOAD_BYTES:
         return (
             "error",
-            f"{plain(upload.name)} is {upload.size / 1e6:.1f} MB; "
-            f"the limit is {MAX_UPLOAD_BYTES / 1e6:g} MB. "
+            f"{plain(upload.name)} is {upload.size / 2**20:.1f} MB; "
+            f"the limit is {MAX_UPLOAD_MB} MB. "
             "Your previous points are kept.",
         )
     try:

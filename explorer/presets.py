@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from datasets import dataset_task
@@ -63,6 +64,12 @@ def preset_settings(values: Mapping[str, Any]) -> Settings:
     )
 
 
+def _read_only(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A preset's values, read only (lists become tuples; apply_values makes lists again): every
+    session of a server shares the presets."""
+    return MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
 @dataclass(frozen=True)
 class Preset:
     """A named configuration: the page to open (its url_path) and the control values (by key)."""
@@ -70,7 +77,10 @@ class Preset:
     title: str
     page: str
     what: str  # one sentence: what to look at
-    values: dict[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", _read_only(self.values))
 
 
 PRESETS: tuple[Preset, ...] = (
@@ -145,8 +155,11 @@ PRESETS: tuple[Preset, ...] = (
 class SectionPreset:
     """The preset of one page section: the control values (by key) and what they show (the button's help)."""
 
-    values: dict[str, Any]
+    values: Mapping[str, Any]
     help: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", _read_only(self.values))
 
     @property
     def note(self) -> str:
@@ -241,3 +254,6 @@ SECTION_PRESETS: dict[str, dict[str, SectionPreset]] = {
         ),
     },
 }
+
+# Read only: every session of a server shares this module.
+SECTION_PRESETS = MappingProxyType({page: MappingProxyType(dict(v)) for page, v in SECTION_PRESETS.items()})

@@ -55,6 +55,7 @@ def finish(top) -> None:
     """After the page ran: the address notices and the preset's note in ``top`` (a container at the top of
     the page), and the share box at the bottom of the sidebar (every control of the page is known now)."""
     w.show_notices(top)
+    w.show_sent_notices(top)
     note = st.session_state.pop(_PRESET_NOTE, None)
     if note:
         top.info(note, icon=":material/bolt:")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from types import MappingProxyType
 from typing import Any
 
 __all__ = ["clean_bool", "clean_choice", "clean_number", "parse_hidden", "plain", "shown"]
@@ -25,7 +26,9 @@ MAX_RAW_LENGTH = 64
 
 # Every ASCII punctuation character may be backslash-escaped in Markdown (CommonMark), which makes it
 # literal: no link, image, emphasis, HTML tag, code span, emoji/icon shortcode (:x:) or LaTeX ($).
-_MARKDOWN_LITERAL = str.maketrans({c: "\\" + c for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
+_MARKDOWN_LITERAL = MappingProxyType(
+    str.maketrans({c: "\\" + c for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
+)
 
 
 def plain(text: str) -> str:

@@ -26,9 +26,9 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from engine.figures.style import large_text
-from explorer.settings import CONTROLS, Control, defaults
-from explorer.streamlit_internals import seed_bound_widget
-from explorer.url import clean_bool, parse_hidden, shown
+from explorer.settings import CONTROLS, Control, Numbers, defaults
+from explorer.streamlit_internals import DROPPED_PARAM, MAX_FIELDS, seed_bound_widget, sent_widget_value
+from explorer.url import clean_bool, parse_hidden, plain, shown
 
 __all__ = [
     "QP",
@@ -45,6 +45,7 @@ __all__ = [
     "page_style",
     "share_link",
     "show_notices",
+    "show_sent_notices",
 ]
 
 QP = "query-params"
@@ -52,6 +53,9 @@ _CHECKED = "_url_checked"  # keys whose query parameter was read in this session
 _NOTICES = "_url_notices"  # what was adjusted, one line each
 _CLASSROOM = "_classroom"  # (explanations hidden, hidden control keys)
 _DRAWN = "_controls_drawn"  # keys of the controls drawn in this session, in the order first drawn
+_SENT_NOTICES = "_sent_notices"  # values a client sent for a control that it cannot take, one line each
+# What reading a value a client sent can raise inside Streamlit's deserializers (int(nan), a wrong type).
+_UNREADABLE = (ValueError, TypeError, OverflowError, IndexError, KeyError, AttributeError)
 
 
 def classroom() -> tuple[bool, frozenset[str]]:
@@ -65,6 +69,12 @@ def classroom() -> tuple[bool, frozenset[str]]:
             _notice(note)
         hidden, note = parse_hidden(st.query_params.get("hide"))
         _notice(note)
+        dropped = st.query_params.get(DROPPED_PARAM)
+        if dropped is not None:
+            _notice(
+                f"the address had more than {MAX_FIELDS} parameters, the most the server reads: the last "
+                f"{plain(dropped[:12])} were dropped (their settings keep their defaults)"
+            )
         state[_CLASSROOM] = (on, hidden)
     on, hidden = state[_CLASSROOM]
     # The flags are no widgets: a page switch drops them from the address, so put them back (a reload or
@@ -152,6 +162,72 @@ def _first_look(c: Control) -> None:
     _notice(note)
 
 
+def _sent_notice(note: str) -> None:
+    st.session_state.setdefault(_SENT_NOTICES, []).append(note)
+
+
+def _check_sent(c: Control) -> None:
+    """Check the value the session holds for this control before it is drawn (every run).
+
+    A browser keeps every widget inside its range; a crafted client need not (a websocket message can
+    carry NaN, infinity, a number off the range or grid, a choice that is not an option, a wrong type).
+    Streamlit hands an unknown radio or select box label to the app as it is and takes a number between
+    the steps; here every value outside the control's domain is replaced before the widget is drawn, by
+    the nearest value of the domain (numbers) or the default (choices), with a notice. (Numbers out of
+    range and NaN are caught earlier, in :func:`_check_raw`.)
+    """
+    state = st.session_state
+    try:
+        value = state[c.key] if c.key in state else None
+    except _UNREADABLE:
+        _reset_sent(c, c.default, f"{c.label}: the value sent could not be read")
+        return
+    if value is None:
+        return
+    if c.kind == "multiselect":
+        values = list(value) if isinstance(value, list | tuple) else []
+        if not c.admits(values):
+            kept = [v for v in values if c.domain.has(v)]  # type: ignore[union-attr]
+            _reset_sent(c, kept, f"{c.label}: some of the values sent are not options")
+        return
+    if c.integer and isinstance(value, float) and value.is_integer():
+        value = int(value)  # a whole-number box is drawn as a float box (see control)
+        if c.admits(value):
+            return
+    if not c.admits(value):
+        if isinstance(c.domain, Numbers) and isinstance(value, int | float) and not isinstance(value, bool):
+            clean, _ = c.clean(repr(float(value)))
+        else:
+            clean = c.default
+        _reset_sent(c, clean, f"{c.label}: the value sent ({shown(str(value))}) is not allowed")
+
+
+def _check_raw(key: str) -> None:
+    """Widget callback of every numeric control: what the client really sent (Streamlit puts a control's
+    default back, silently, for a number out of range, NaN or infinity) is checked against the domain
+    and replaced by its nearest allowed value, with a notice."""
+    c = CONTROLS[key]
+    sent, raw = sent_widget_value(key)
+    if not sent or raw is None:
+        return
+    if not isinstance(raw, int | float | str | bytes) and hasattr(raw, "__len__"):
+        raw = list(raw)  # a repeated protobuf field
+    number = raw[0] if isinstance(raw, list) and len(raw) == 1 else raw
+    if not isinstance(number, int | float) or isinstance(number, bool):
+        _reset_sent(c, c.default, f"{c.label}: the value sent ({shown(str(raw))}) is not a number")
+        return
+    if c.integer and isinstance(number, float) and number.is_integer():
+        number = int(number)
+    value, note = c.clean(repr(number))
+    if note is not None:
+        _reset_sent(c, value, f"{c.label}: the value sent ({shown(repr(number))}) is not allowed")
+
+
+def _reset_sent(c: Control, value: Any, why: str) -> None:
+    st.session_state[c.key] = value
+    _sent_notice(f"{why}: using {plain(c.show(value) if c.kind != 'multiselect' else str(value))}")
+
+
 def override(key: str, value: Any, reason: str | None) -> None:
     """Pin a control to ``value`` whatever the address says (e.g. the loss of regression data); a
     different value in the address is reported with ``reason`` (None: the page explains it itself).
@@ -179,6 +255,7 @@ def control(where: Any, key: str, *, disabled: bool = False) -> Any:
     its value; a control a classroom link hides is not drawn and returns its current value."""
     c = CONTROLS[key]
     _first_look(c)
+    _check_sent(c)
     if is_hidden(key):
         return _current(c)
     common: dict[str, Any] = dict(key=key, help=c.help, disabled=disabled)
@@ -186,11 +263,24 @@ def control(where: Any, key: str, *, disabled: bool = False) -> Any:
         common["label_visibility"] = "collapsed"
     if c.in_address:
         common["bind"] = QP
+    if c.kind in ("slider", "number"):
+        common.update(on_change=_check_raw, args=(key,))
     domain = c.domain
     if c.kind == "slider":
         return where.slider(c.label, domain.lo, domain.hi, c.default, step=domain.step, **common)
     if c.kind == "number":
-        return where.number_input(c.label, domain.lo, domain.hi, c.default, step=domain.step, **common)
+        # Drawn as a float box showing whole numbers: Streamlit reads a whole-number box's value with int()
+        # before any app code runs, so NaN sent by a client would raise there; a float box resets it.
+        value = where.number_input(
+            c.label,
+            float(domain.lo),
+            float(domain.hi),
+            float(c.default),
+            step=float(domain.step or 1),
+            format="%.0f",
+            **common,
+        )
+        return int(value)
     if c.kind == "toggle":
         return where.toggle(c.label, value=c.default, **common)
     options, fmt = domain.options, domain.fmt
@@ -242,6 +332,17 @@ def show_notices(where: Any = None) -> None:
 
 def _clear_notices() -> None:
     st.session_state[_NOTICES] = []
+
+
+def show_sent_notices(where: Any = None) -> None:
+    """Show the control values a client sent that were replaced (this run's only: each is shown once)."""
+    notes = st.session_state.pop(_SENT_NOTICES, None)
+    if notes:
+        (where or st).warning(
+            "Some values sent by the page's controls were not valid and were replaced:\n"
+            + "\n".join(f"- {note}" for note in notes),
+            icon=":material/block:",
+        )
 
 
 def share_link(extra: dict[str, str] | None = None) -> str:

@@ -15,6 +15,7 @@ import streamlit as st
 from engine.figures import adversarial as fadv
 from engine.figures.playground import plot_bounds
 from explorer import widgets as w
+from explorer.budget import within
 from explorer.cache import (
     AdversarialObjectives,
     adversarial_networks,
@@ -157,6 +158,8 @@ def main() -> None:
         sgd=s.sgd,
     )
     opt = s.sgd.optimizer
+    if not within("adversarial", s, radii=len(RADII)):
+        return
     with st.spinner(
         f"Training standard convex, robust convex and PGD-{opt} networks (ε_train = {train_eps:g})…"
     ):

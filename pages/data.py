@@ -143,7 +143,7 @@ def main() -> None:
             type=["csv", "txt"],
             key="_own_upload",
             on_change=_on_upload,
-            max_upload_size=own.MAX_UPLOAD_BYTES // 1_000_000,
+            max_upload_size=own.MAX_UPLOAD_MB,
         )
         note = st.session_state.get(_UPLOAD_NOTE)
         upload = st.session_state.get("_own_upload")

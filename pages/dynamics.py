@@ -11,6 +11,7 @@ import streamlit as st
 
 from engine.figures import dynamics as fdyn
 from explorer import widgets as w
+from explorer.budget import within
 from explorer.cache import get_certified_optimum
 from explorer.cache_studies import get_momentum, get_sharpness, get_singular_values, get_xor
 from explorer.sections import preset_button, section_picker
@@ -88,6 +89,8 @@ def _stability(s: Settings) -> None:
         st.warning("Pick at least one optimizer and one learning rate.")
         return
     sg = s.sgd
+    if not within("stability", s, steps=int(steps), batch=int(batch), opts=tuple(opts), lrs=len(lrs)):
+        return
     traces, errors = [], []
     with st.spinner(f"Training {len(opts) * len(lrs)} runs with sharpness tracking…"):
         for opt in opts:
@@ -134,6 +137,8 @@ def _xor(s: Settings) -> None:
     steps = w.control(r2[1], "dy_x_steps")
     width = w.control(r2[2], "dy_x_width")
     seed = int(s.data.seed)
+    if not within("xor", n=int(n), d=int(d), width=int(width), steps=int(steps)):
+        return
     with st.spinner(f"Gradient descent on {n} XOR points in {d} dimensions…"):
         out = get_xor(
             n=int(n),
@@ -173,6 +178,8 @@ def _momentum(s: Settings) -> None:
     if not opt.ok:
         st.warning(f"No certified optimum: {opt.error}. The chart shows the objective J itself.")
     sg = s.sgd
+    if not within("momentum", s, steps=int(steps)):
+        return
     with st.spinner("Racing GD, heavy ball, Nesterov and Adam…"):
         out = get_momentum(
             s.data,
@@ -212,6 +219,8 @@ def _lowrank(s: Settings) -> None:
     n = w.control(r2[1], "dy_r_n")
     width = w.control(r2[2], "dy_r_width")
     seed = int(s.sgd.seed)
+    if not within("lowrank", n=int(n), d=int(d), width=int(width), steps=int(steps)):
+        return
     with st.spinner("SGD with and without weight decay…"):
         out = get_singular_values(
             d=int(d),

@@ -15,6 +15,7 @@ import streamlit as st
 from engine.figures import landscape as fland
 from engine.figures.playground import decision_boundary_figure, plot_bounds
 from explorer import widgets as w
+from explorer.budget import within
 from explorer.cache import get_certified_optimum, get_dataset
 from explorer.cache_studies import (
     RECOVERY_ANGLE_DEG,
@@ -103,6 +104,8 @@ def _spurious(s: Settings) -> None:
     _preset(c2, "spurious")
     J_star, optimum = _optimum(s)
     opt = s.sgd.optimizer
+    if not within("spurious", s, runs=int(runs)):
+        return
     with st.spinner(f"Training {runs} networks by {opt} (width {s.sgd.width})…"):
         out = get_multistart(key, loss=s.loss, beta=s.beta, runs=int(runs), sgd=s.sgd)
     if not out.ok:
@@ -191,6 +194,8 @@ def _width(s: Settings) -> None:
     J_star, optimum = _optimum(s)
     m_star = optimum.network.active_neurons() if optimum is not None else None
     widths = tuple(sweep_widths(m_star or s.sgd.width))
+    if not within("width", s, runs=int(runs), widths=widths):
+        return
     with st.spinner(f"Training {len(widths)} widths × {runs} seeds…"):
         out = get_width_sweep(s.data, loss=s.loss, beta=s.beta, widths=widths, runs=int(runs), sgd=s.sgd)
     if not out.ok:
@@ -209,6 +214,8 @@ def _teacher(s: Settings) -> None:
     runs = w.control(c4, "ls_t_runs")
     _preset(c5, "teacher")
     seed = int(s.data.seed)
+    if not within("teacher", s, n=int(n), runs=int(runs)):
+        return
     with st.spinner(f"Training {runs} students and solving the convex program…"):
         out = get_teacher_student(
             teacher_width=int(k),

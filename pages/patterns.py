@@ -11,6 +11,7 @@ import streamlit as st
 from engine.figures import patterns as fpat
 from engine.figures import playground as figures
 from explorer import widgets as w
+from explorer.budget import within
 from explorer.cache import (
     CURVE_BUDGET,
     curve_counts,
@@ -94,6 +95,8 @@ def main() -> None:
 
     st.subheader("How many patterns does the sampled program need?")
     counts = curve_counts(key.n, int(draws))
+    if not within("patterns", s, draws=int(draws), counts=counts):  # the work budget (explorer.budget)
+        return
     with st.spinner(f"Solving the exact program and {len(counts)} sampled programs (n = {key.n})…"):
         curve = get_approximation(key, loss=s.loss, beta=s.beta, seed=s.pattern_seed, counts=counts)
     if not curve.ok:

@@ -12,6 +12,7 @@ import streamlit as st
 from engine.figures import playground as figures
 from engine.figures.style import LARGE_TEXT_PX
 from explorer import widgets as w
+from explorer.budget import within
 from explorer.cache import get_dataset, get_playback_figure, run_convex, run_sgd_more
 from explorer.exports import data_exports, figure_exports, network_exports, table_exports
 from explorer.formulas import formulas
@@ -74,6 +75,8 @@ def main() -> None:
         return
     ds = data.value
 
+    if not within("playground", s):  # the work budget (explorer.budget)
+        return
     mode_text = "exact patterns" if s.patterns == "exact" else f"{s.patterns} sampled pattern draws"
     with st.spinner(f"Solving the convex program ({mode_text}, n = {key.n})…"):
         convex = run_convex(key, loss=s.loss, beta=s.beta, patterns=s.patterns, pattern_seed=s.pattern_seed)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from engine.figures import solvers as fsol
 from explorer import widgets as w
+from explorer.budget import within
 from explorer.cache import get_race
 from explorer.exports import figure_exports, table_exports
 from explorer.formulas import formulas
@@ -43,6 +44,8 @@ def main() -> None:
     draws = w.control(st, "race_draws")
     key = s.data
     opt_name = s.sgd.optimizer
+    if not within("solvers", s, race_draws=int(draws)):
+        return
     with st.spinner(f"Racing ADMM, SCP, column generation, CVXPY and {opt_name} (n = {key.n}, P = {draws})…"):
         outcome = get_race(
             key, loss=s.loss, beta=s.beta, patterns=int(draws), pattern_seed=s.pattern_seed, sgd=s.sgd

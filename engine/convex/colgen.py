@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.cancel import check as check_cancel
 from engine.convex.certificate import DEFAULT_TOLERANCE, best_dual_bound, certify
 from engine.convex.polish import polish_on_support
 from engine.convex.pricing import heuristic_candidates, sphere_price
@@ -173,6 +174,7 @@ def column_generation(
     pool = np.random.default_rng(seed).standard_normal((_POOL_SIZE, Z.shape[1]))
     exact_rounds = 0
     while rounds < max_rounds:
+        check_cancel()
         rounds += 1
         pos = sign > 0
         Uu, Vv, lam, solver_status = solve(X, y, D[:, pos], D[:, ~pos], dirs[pos], dirs[~pos], loss, beta)

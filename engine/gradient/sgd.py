@@ -29,6 +29,7 @@ import time
 import numpy as np
 
 from engine.attacks import AdversarialSpec, AttackResult, pgd
+from engine.cancel import check as check_cancel
 from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU, lift
 from engine.results import Snapshots, TrainHistory, TrainResult
@@ -47,6 +48,8 @@ DIVERGENCE_FACTOR = 1e6
 
 #: Default number of log points over a run (plus step 0 and the final step).
 DEFAULT_LOG_POINTS = 200
+# Steps between two looks at the caller's cancel flag (engine.cancel): a look costs well under 1 us.
+CANCEL_EVERY = 16
 
 
 def snapshot_steps(total: int, count: int) -> np.ndarray:
@@ -418,6 +421,8 @@ def train_sgd(
         order = np.arange(n)
         step = 0
         while step < total:
+            if step % CANCEL_EVERY == 0:
+                check_cancel()
             pos = step % steps_per_epoch
             if full_batch:
                 Zb, yb = Z, y

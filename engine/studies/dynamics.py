@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.cancel import check as check_cancel
 from engine.gradient.hessian import HessianOperator, hutchinson_trace, sharpness
 from engine.gradient.sgd import init_network, is_classification_labels, train_sgd
 from engine.losses import Loss, get_loss
@@ -314,6 +315,8 @@ def train_xor(
     out = XORTrace()
     with np.errstate(over="ignore"), _one_blas_thread():
         for t in range(steps + 1):
+            if t % 64 == 0:
+                check_cancel()
             pre = X @ W.T
             f = np.maximum(pre, 0.0) @ a
             if t in logged:

@@ -33,6 +33,17 @@ NAMED = (
     ("streamlit.runtime.state.safe_session_state", "SafeSessionState.query_params"),
     ("streamlit.runtime.state.query_params", "QueryParams._initial_query_params"),
     ("streamlit.runtime.pages_manager", "PagesManager.uses_pages_directory"),
+    ("streamlit.runtime.state.safe_session_state", "SafeSessionState._state"),
+    ("streamlit.runtime.state.session_state", "SessionState._key_id_mapper"),
+    ("streamlit.runtime.state.session_state", "KeyIdMapper.get_id_from_key"),
+    ("streamlit.runtime.state.session_state", "SessionState._current_interaction_widget_states"),
+    ("streamlit.runtime.state.common", "unpack_widget_state_value"),
+    ("streamlit.runtime.state.query_params", "CLIENT_STATE_QUERY_STRING_MAX_FIELDS"),
+    ("streamlit.runtime.state.query_params", "CLIENT_STATE_QUERY_STRING_MAX_LENGTH"),
+    ("streamlit.runtime.app_session", "sanitize_query_string"),
+    ("streamlit.runtime.app_session", "AppSession._handle_clear_cache_request"),
+    ("streamlit.runtime.app_session", "AppSession.clear_session_caches"),
+    ("streamlit.runtime.app_session", "AppSession._session_state"),
 )
 
 
@@ -44,11 +55,25 @@ def _resolve(module: str, path: str) -> object:
             obj = getattr(obj, name)
         elif dataclasses.is_dataclass(obj) and name in {f.name for f in dataclasses.fields(obj)}:
             return dataclasses.MISSING
+        elif isinstance(obj, type) and _instance_attribute(obj, name):
+            return dataclasses.MISSING
         else:
             raise AssertionError(
                 f"Streamlit has no {module}.{path} any more (at {name!r}): see {INTERNALS_MODULE}"
             )
     return obj
+
+
+def _instance_attribute(cls: type, name: str) -> bool:
+    """Whether instances of ``cls`` carry ``name``: annotated on the class or set in its ``__init__``."""
+    for klass in cls.__mro__:
+        if name in getattr(klass, "__annotations__", {}):
+            return True
+    init = getattr(cls, "__init__", None)
+    try:
+        return f"self.{name} =" in inspect.getsource(init) or f'"{name}"' in inspect.getsource(init)
+    except (OSError, TypeError):
+        return False
 
 
 def test_the_named_internals_are_the_modules_list() -> None:
@@ -163,3 +188,74 @@ def test_two_sessions_do_not_see_each_other_through_the_pages_directory_mode() -
     assert "Section" in _classroom_options(second) and draws not in _classroom_options(second)
     link = dict(part.split("=", 1) for part in first.sidebar.code[0].value.split("?", 1)[1].split("&"))
     assert link["data"] == "xor" and "dy_section" not in link and "draws" in link
+
+
+def test_streamlit_drops_a_long_address_whole_and_the_cut_keeps_its_start() -> None:
+    """What keep_first_fields assumes: Streamlit ignores an address of more than 1000 parameters as a
+    whole; the cut one passes, keeps the first parameters and says how many it dropped."""
+    from streamlit.runtime.state.query_params import sanitize_query_string
+
+    from explorer.streamlit_internals import DROPPED_PARAM, keep_first_fields
+
+    long = "&".join(f"p{i}={i}" for i in range(1200))
+    assert sanitize_query_string(long) == ""
+    cut = keep_first_fields(long)
+    assert sanitize_query_string(cut) == cut
+    fields = cut.split("&")
+    assert fields[:3] == ["p0=0", "p1=1", "p2=2"] and fields[-1] == f"{DROPPED_PARAM}={1200 - 999}"
+    assert keep_first_fields("n=10&data=xor") == "n=10&data=xor"
+    huge = "n=" + "9" * 600_000
+    assert sanitize_query_string(keep_first_fields(huge)) == f"{DROPPED_PARAM}=1"
+
+
+def test_the_server_policies_replace_the_session_handlers() -> None:
+    """install_server_policies puts the cut in front of Streamlit's address check (the session calls it
+    by its module-level name) and makes a clear-cache request clear only its own session."""
+    from streamlit.runtime import app_session
+    from streamlit.runtime.app_session import AppSession
+
+    from explorer.streamlit_internals import (
+        DROPPED_PARAM,
+        clear_this_session_only,
+        install_server_policies,
+    )
+
+    install_server_policies()
+    install_server_policies()  # idempotent
+    assert AppSession._handle_clear_cache_request is clear_this_session_only
+    assert "sanitize_query_string(client_state.query_string)" in inspect.getsource(AppSession)
+    cut = app_session.sanitize_query_string("&".join(f"p{i}=1" for i in range(1500)))
+    assert cut.endswith(f"&{DROPPED_PARAM}=501")
+
+
+def test_a_clear_cache_request_leaves_other_sessions_caches_alone() -> None:
+    """Any client can send "clear_cache" (one websocket message). Streamlit's handler clears the whole
+    process's st.cache_data; with the policy, the sender's session state and session caches only."""
+    import streamlit as st
+
+    from explorer.streamlit_internals import clear_this_session_only
+
+    calls: list[int] = []
+
+    @st.cache_data
+    def shared(x: int) -> int:
+        calls.append(x)
+        return x
+
+    shared(1)
+    cleared: list[str] = []
+
+    class Session:  # the two members of AppSession the policy uses
+        _session_state = {"mine": 1}
+
+        def clear_session_caches(self) -> None:
+            cleared.append("session caches")
+
+    session = Session()
+    clear_this_session_only(session)  # type: ignore[arg-type]
+    assert session._session_state == {} and cleared == ["session caches"]
+    shared(1)
+    assert calls == [1]  # another session's cached result is still there
+    assert "caching.cache_data.clear()" in inspect.getsource(
+        importlib.import_module("streamlit.runtime.app_session").AppSession
+    )  # what the policy replaces

@@ -25,7 +25,7 @@ class Case:
     params: dict[str, str]
     expect: tuple[tuple[str, str], ...]
     what: str = ""
-    kind: str = "extreme"  # extreme | solver | divergence | combination
+    kind: str = "extreme"  # extreme | solver | divergence | combination | budget
     slow: bool = field(default=False, compare=False)  # seconds rather than a second on a 2-core machine
     known_bug: str = ""  # why the case fails today: the test runs it as a strict xfail
 
@@ -184,5 +184,113 @@ CASES: tuple[Case, ...] = (
         (("info", "diverged:"),),
         "the same diverging run in the solver race",
         kind="divergence",
+    ),
+    # --- the work budget (explorer.budget): an address asking for more than one request may take is
+    # refused before any work, with its cost and the control(s) to change
+    Case(
+        "budget-playground",
+        "playground",
+        {"n": "400", "epochs": "3000", "batch": "1", "width": "200"},
+        (
+            ("warning", "would take about"),
+            ("warning", "Epochs to"),
+        ),
+        "the Playground at its maxima (about a minute of SGD)",
+        kind="budget",
+    ),
+    Case(
+        "budget-spurious",
+        "landscape",
+        {"n": "400", "epochs": "3000", "batch": "1", "width": "200", "ls_runs": "200"},
+        (
+            ("warning", "would take about"),
+            ("warning", "No one control is enough"),
+        ),
+        "200 restarts of the largest run (hours)",
+        kind="budget",
+    ),
+    Case(
+        "budget-width",
+        "landscape",
+        {"ls_section": "width", "n": "400", "epochs": "3000", "batch": "1", "ls_width_runs": "10"},
+        (
+            ("warning", "would take about"),
+            ("warning", "Epochs to"),
+        ),
+        "the width sweep at its maxima",
+        kind="budget",
+    ),
+    Case(
+        "budget-teacher",
+        "landscape",
+        {
+            "ls_section": "teacher",
+            "ls_t_n": "100",
+            "ls_t_runs": "50",
+            "epochs": "3000",
+            "batch": "1",
+            "width": "200",
+        },
+        (
+            ("warning", "would take about"),
+            ("warning", "Epochs to"),
+        ),
+        "50 students of the largest run",
+        kind="budget",
+    ),
+    Case(
+        "budget-xor",
+        "dynamics",
+        {"dy_section": "xor", "dy_x_n": "200", "dy_x_d": "2000", "dy_x_steps": "3000", "dy_x_width": "100"},
+        (
+            ("warning", "would take about"),
+            ("warning", "Dimension d to"),
+        ),
+        "XOR clusters at their maxima",
+        kind="budget",
+    ),
+    Case(
+        "budget-momentum",
+        "dynamics",
+        {"dy_section": "momentum", "n": "400", "width": "200", "dy_m_steps": "5000"},
+        (
+            ("warning", "would take about"),
+            ("warning", "computing"),
+        ),
+        "the momentum race at its maxima",
+        kind="budget",
+    ),
+    Case(
+        "budget-solvers",
+        "solvers",
+        {"n": "400", "race_draws": "2000", "epochs": "3000", "batch": "1", "width": "200"},
+        (
+            ("warning", "would take about"),
+            ("warning", "computing"),
+        ),
+        "the solver race at its maxima",
+        kind="budget",
+    ),
+    Case(
+        "budget-adversarial",
+        "adversarial",
+        {"n": "400", "epochs": "3000", "batch": "1", "width": "200"},
+        (
+            ("warning", "would take about"),
+            ("warning", "computing"),
+        ),
+        "the Adversarial page at its maxima (PGD training)",
+        kind="budget",
+    ),
+    Case(
+        "budget-patterns",
+        "patterns",
+        {"n": "400", "draws": "2000"},
+        (
+            ("warning", "would take about"),
+            ("warning", "computing"),
+        ),
+        "the approximation curve at its maxima",
+        kind="budget",
     ),
 )

@@ -94,6 +94,7 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 from scipy.special import expit
 
+from engine.cancel import check as check_cancel
 from engine.convex.certificate import best_dual_bound, price
 from engine.convex.recovery import recover_network
 from engine.convex.solvers.base import ConvexRequest, Solution, dual_pair
@@ -455,6 +456,8 @@ def admm_solve(
     buf = np.empty((n, 2 * P))
     tau = None if not split else 1.0 / (n * rho_q)
     for k in range(1, max_iter + 1):
+        if k % CHECK_EVERY == 0:
+            check_cancel()
         # The n x 2P arrays (G u, s, nu) are updated in place: fresh large arrays every step cost
         # page faults that doubled the time of an iteration.
         np.subtract(s, nu, out=buf)

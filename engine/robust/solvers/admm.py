@@ -135,6 +135,7 @@ from scipy.linalg import cho_factor, cho_solve
 from scipy.optimize import linprog, nnls
 from scipy.special import expit
 
+from engine.cancel import check as check_cancel
 from engine.convex.solvers.admm import ABS_WEIGHT, CHECK_EVERY, group_soft_threshold, loss_prox
 from engine.losses import Loss
 from engine.network import lift
@@ -560,6 +561,8 @@ def robust_admm_solve(
     r_norm = d_norm = float("nan")
     k = 0
     for k in range(1, max_iter + 1):
+        if k % 10 == 0:
+            check_cancel()
         R = rho * (w - lam) + rho * ops.apply_gt(s - nu_s, t - nu_t) + rho_q * ops.apply_ft(o - mu)
         x = ops.solve(R)
         Gs, Gt = ops.apply_g(x)

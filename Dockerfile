@@ -1,0 +1,33 @@
+# The ReLU Convexity Explorer, served for a class: `docker build -t relu-explorer .` then
+# `docker run -p 8501:8501 relu-explorer` and open http://localhost:8501.
+# Server limits (upload size, message size, widget state, error details) come from
+# .streamlit/config.toml, copied with the app; the work budget per request is in explorer/budget.py.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Dependencies first, so that a change to the app does not reinstall them.
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY . .
+
+# Compile the numba pricing kernels now (cache=True writes them next to the source), so the first
+# visitor does not wait for the compiler: price one dual point of a small data set.
+RUN python -c "import numpy as np; from datasets import make_dataset; from engine.network import lift; from engine.convex.pricing import sphere_price; ds = make_dataset('moons', 20, seed=0); print('pricing compiled:', sphere_price(lift(ds.X), ds.y / 20).value)"
+
+# Run as an unprivileged user; the compiled kernels stay readable.
+RUN useradd --create-home --uid 10001 explorer && chown -R explorer /app
+USER explorer
+
+EXPOSE 8501
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).status == 200 else 1)"]
+
+CMD ["streamlit", "run", "app.py", "--server.headless=true", "--server.fileWatcherType=none", "--server.runOnSave=false", "--browser.gatherUsageStats=false", "--server.address=0.0.0.0", "--server.port=8501"]

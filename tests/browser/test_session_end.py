@@ -1,0 +1,55 @@
+"""A session's long computation stops when the session ends (explorer.budget.while_session_lives and
+engine.cancel), end to end: a browser tab starts about ten CPU seconds of multi-start training on the
+Landscape page (within the work budget), is closed after two seconds, and the server's CPU time stops
+growing within a few seconds instead of running the rest of the work for nobody."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT
+from benchmarks.load import cpu_seconds, served
+from engine.studies.cost import estimate
+
+SETTINGS = dict(n=100, width=50, epochs=1000, batch=4, opt="adam", patterns="exact", runs=10)
+QUERY = "n=100&width=50&epochs=1000&batch=4&ls_runs=10&ls_section=spurious"
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_closing_the_tab_stops_the_work() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing under CI")
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    from explorer.budget import BUDGET_S
+
+    work = estimate("spurious", SETTINGS).seconds
+    assert 5 < work <= BUDGET_S  # long enough to see, and allowed to start
+    port = _port()
+    with served(port) as proc, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport=VIEWPORT).new_page()
+            page.goto(f"http://127.0.0.1:{port}/landscape?{QUERY}", wait_until="domcontentloaded")
+            page.get_by_text("Training 10 networks", exact=False).wait_for(timeout=120_000)
+            time.sleep(2.0)
+            page.context.close()  # the tab goes away: the websocket closes
+            time.sleep(3.0)
+            settled = cpu_seconds(proc.pid)
+            time.sleep(5.0)
+            after = cpu_seconds(proc.pid)
+        finally:
+            browser.close()
+    assert after - settled < 1.0, f"the server kept computing for nobody: {after - settled:.1f} CPU s in 5 s"
