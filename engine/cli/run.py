@@ -260,6 +260,7 @@ LIMITS: dict[str, Limit] = {
     "n": Limit(MIN_POINTS, MAX_POINTS, "the data sets' limit"),
     "n_test": Limit(0, MAX_POINTS, "the data sets' limit"),
     "noise": Limit(0.0, 100.0, "generated features are clipped to a box of size 12"),
+    "test_fraction": Limit(0.0, 1.0, "a fraction of the points", low_open=True, high_open=True),
     "seed": _SEEDS,
     "beta": Limit(0.0, 1e6, "far beyond the beta at which every network is zero"),
     "tol": Limit(0.0, 1.0, "a relative gap", low_open=True),
@@ -321,8 +322,7 @@ def check(options: Mapping[str, Any]) -> RunSpec:
         for name in ("n", "noise", "n_test"):
             if s[name] is not None:
                 raise CLIError(f"{flag(name)} only applies to generated data (--dataset)", 2)
-        if s["test_fraction"] is not None and not (0.0 < s["test_fraction"] < 1.0):
-            raise CLIError("--test-fraction must be between 0 and 1 (exclusive)", 2)
+        _check_ranges(s, ("test_fraction",))
     else:
         if s["test_fraction"] is not None:
             raise CLIError("--test-fraction only applies to --data; use --n-test with --dataset", 2)

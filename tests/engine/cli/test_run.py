@@ -86,3 +86,16 @@ def test_command_line_modules_import_one_way():
     assert not _imports(cli / "run.py") & {"engine.cli.commands", "engine.cli.sweep"}
     assert "engine.cli.commands" not in _imports(cli / "sweep.py")
     assert "engine.cli.run" in _imports(cli / "sweep.py")
+
+
+def test_every_numeric_setting_has_a_range():
+    """LIMITS covers every int and float setting, and every default lies inside its range."""
+    numeric = {s.name for s in run.SETTINGS if s.kind in (int, float)}
+    assert numeric == set(run.LIMITS)
+    spec = run.check({"dataset": "moons"})
+    sgd = run.check({"dataset": "moons", "method": "sgd"})
+    for name, limit in run.LIMITS.items():
+        value = getattr(spec, name) if getattr(spec, name) is not None else getattr(sgd, name)
+        assert value is None or limit.problem(name, value) is None, name
+        assert limit.problem(name, limit.high * 2 + 1) is not None
+        assert limit.problem(name, float("nan")) == f"{run.flag(name)} must be a finite number, not nan"
