@@ -40,7 +40,9 @@ import itertools
 import math
 import os
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -581,7 +583,7 @@ def sweep_command(args: Any) -> int:
             file=sys.stderr,
         )
     rows: dict[int, dict[str, Any]] = {}
-    failed, stopped = 0, False
+    failed, stopped = 0, ""
     try:
         finished = iter_rows(todo, jobs=args.jobs, backend=args.backend, scheduler=args.scheduler)
         for done, (i, row) in enumerate(finished, start=1):
@@ -592,21 +594,37 @@ def sweep_command(args: Any) -> int:
             if not args.quiet:
                 print_progress(done, len(todo), failed)
     except KeyboardInterrupt:
-        stopped = True
+        stopped = "Ctrl-C"
     except ValueError as err:  # a backend that cannot start
-        raise CLIError(one_line(err), 2) from None
-    if out is None:
-        _table([rows[i] for i in sorted(rows)]).to_csv(sys.stdout, index=False)
-        written, failed_all = len(rows), failed
-    else:
-        written, failed_all = out.finish(runs, rows)
+        if not rows:
+            raise CLIError(one_line(err), 2) from None
+        stopped = one_line(err)
+    except Exception as err:  # a worker process lost; Ctrl-C reaches the workers too (exit code SIGINT)
+        stopped = "Ctrl-C" if "SIGINT" in str(err) else f"{type(err).__name__}: {one_line(err)}"
+    with _no_interrupts():  # a second Ctrl-C must not cut the file while it is rewritten
+        if out is None:
+            _table([rows[i] for i in sorted(rows)]).to_csv(sys.stdout, index=False)
+            written, failed_all = len(rows), failed
+        else:
+            written, failed_all = out.finish(runs, rows)
     if stopped:
         where = "printed above" if out is None else f"kept in {args.out}; the same command resumes"
-        print(
-            f"\nsweep: stopped (Ctrl-C) after {len(rows)} of {len(todo)} runs; the finished rows are {where}",
-            file=sys.stderr,
-        )
-        return 130
+        done = f"{len(rows)} of {len(todo)} runs"
+        print(f"\nsweep: stopped ({stopped}) after {done}; the finished rows are {where}", file=sys.stderr)
+        return 130 if stopped == "Ctrl-C" else 1
     if out is not None and not args.quiet:
         print(f"sweep: {written} runs ({failed_all} failed) written to {args.out}", file=sys.stderr)
     return 1 if failed_all else 0
+
+
+@contextlib.contextmanager
+def _no_interrupts() -> Iterator[None]:
+    """Ctrl-C ignored inside (main thread only; elsewhere signals cannot be set and none arrive)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -168,10 +168,34 @@ def _disc_candidates(
     return _into_ball("2", X, eps, np.concatenate(parts, axis=1))
 
 
-def _distance(key: str, X: np.ndarray, P: np.ndarray) -> np.ndarray:
-    """n x P distances (l_inf or l2) from each point to each vertex."""
-    gap = P[None] - X[:, None, :]
-    return np.max(np.abs(gap), axis=2) if key == "inf" else np.linalg.norm(gap, axis=2)
+def _crossing_minimum(
+    network: TwoLayerReLU,
+    key: str,
+    x: np.ndarray,
+    y: float,
+    eps: float,
+    reach: float,
+    P: np.ndarray,
+    fP: np.ndarray,
+) -> tuple[float, np.ndarray]:
+    """The smallest margin ``y f(p)`` over the crossings ``P`` (f there: ``fP``) in the ball around x
+    (inf and x when none): those inside use ``fP``; those outside by less than ``reach - eps`` (the
+    rounding slack) are moved into the ball and evaluated there."""
+    gap = P - x
+    dist = np.max(np.abs(gap), axis=1) if key == "inf" else np.hypot(gap[:, 0], gap[:, 1])
+    value, at = np.inf, x
+    inside = np.flatnonzero(dist <= eps)
+    if inside.size:
+        margins = y * fP[inside]
+        j = int(np.argmin(margins))
+        value, at = float(margins[j]), P[inside[j]]
+    band = (dist > eps) & (dist <= reach)
+    if np.any(band):
+        cand = _into_ball(key, x[None], np.array([eps]), P[band][None])
+        v, p = _evaluate(network, np.array([y]), cand)
+        if v[0] < value:
+            value, at = float(v[0]), p[0]
+    return value, at
 
 
 def _into_ball(key: str, X: np.ndarray, eps: np.ndarray, cand: np.ndarray) -> np.ndarray:
@@ -227,8 +251,9 @@ def min_margin(
     ``y_k f(argmin_k) == values_k``.
 
     The crossings of two neuron lines are the same for every point, so f is evaluated there once;
-    each point then takes the smallest margin over the crossings inside its ball (those outside by
-    less than the rounding slack are moved into the ball and evaluated for that point). Memory: the
+    each point then takes the smallest margin over the crossings inside its ball (found in the slice
+    of crossings sorted by x0 that its ball spans; those outside by less than the rounding slack are
+    moved into the ball and evaluated for that point). Memory: the
     k(k-1)/2 crossings and f there (3 floats each, 48 MB at 2000 neurons) plus blocks of at most
     ``_BLOCK_ENTRIES`` numbers, whatever n; work: O(k^2 m) once plus O(n k (k + m)). Networks wider
     than :data:`MAX_CERTIFICATE_WIDTH` are refused (ValueError).
@@ -239,9 +264,12 @@ def min_margin(
     n, m = X.shape[0], max(network.width, 1)
     A, b = _lines(network)
     P = _pair_crossings(A, b)
-    # f at every crossing once (the crossings are the same for every point), in blocks of rows
+    # f at every crossing once (the crossings are the same for every point), in blocks of rows;
+    # the crossings sorted by x0, so that those within reach of a point are one slice
     step = max(1, _CACHE_ENTRIES // m)
     fP = np.concatenate([np.empty(0)] + [_predict(network, P[q : q + step]) for q in range(0, len(P), step)])
+    order = np.argsort(P[:, 0], kind="stable")
+    P, fP = P[order], fP[order]
     values, argmins = np.empty(n), np.empty((n, 2))
     block = max(1, _BLOCK_ENTRIES // (8 * (6 + 4 * A.shape[0])))  # points whose line candidates fit
     for s in range(0, n, block):
@@ -252,24 +280,15 @@ def min_margin(
         else:
             cand = _disc_candidates(network, Xb, yb, eb, A, b)
         best, where = _evaluate(network, yb, cand)
-        chunk = max(1, _CACHE_ENTRIES // Xb.shape[0])  # crossings compared with the block at once
-        for q in range(0, P.shape[0], chunk):
-            Pq = P[q : q + chunk]
-            dist = _distance(key, Xb, Pq)
-            # inside the ball: the margin y_k f(p) of the shared evaluation
-            val = np.where(dist <= eb[:, None], yb[:, None] * fP[None, q : q + chunk], np.inf)
-            at = np.argmin(val, axis=1)
-            low = np.take_along_axis(val, at[:, None], axis=1)[:, 0] < best
-            best = np.where(low, val[np.arange(len(yb)), at], best)
-            where = np.where(low[:, None], Pq[at], where)
-            # outside by no more than the rounding slack: moved into the ball and evaluated there
-            band = (dist > eb[:, None]) & (dist <= (eb + _slack(Xb, eb))[:, None])
-            cols = np.flatnonzero(band.any(axis=0))
-            if cols.size:
-                cand = np.where(band[:, cols, None], Pq[None, cols], Xb[:, None, :])
-                v, p = _evaluate(network, yb, _into_ball(key, Xb, eb, cand))
-                low = v < best
-                best, where = np.where(low, v, best), np.where(low[:, None], p, where)
+        reach = eb + _slack(Xb, eb)
+        first = np.searchsorted(P[:, 0], Xb[:, 0] - reach, side="left")
+        stop = np.searchsorted(P[:, 0], Xb[:, 0] + reach, side="right")
+        for k in np.flatnonzero(stop > first):
+            for q in range(first[k], stop[k], _CACHE_ENTRIES):
+                part = slice(q, min(q + _CACHE_ENTRIES, stop[k]))
+                v, at = _crossing_minimum(network, key, Xb[k], yb[k], eb[k], reach[k], P[part], fP[part])
+                if v < best[k]:
+                    best[k], where[k] = v, at
         values[sl], argmins[sl] = best, where
     return values, argmins
 
