@@ -27,10 +27,11 @@ from engine.network import TwoLayerReLU
 
 _BLOCK_ENTRIES = 2_000_000  # bound on (points x candidates x neurons) per evaluation block
 _CACHE_ENTRIES = 1 << 17  # (crossings x neurons) per evaluation of f at the crossings: 1 MB, in cache
-#: Widest network the exact certificate takes (:func:`min_margin`). Memory: the k(k-1)/2 crossings of
-#: the neuron lines with f there (48 MB at 2000 neurons) plus blocks of at most ``_BLOCK_ENTRIES``
-#: numbers: peak 20 MB at width 1000 and 70 MB at 2000 (it was 2.7 GB at 600 before the blocks);
-#: work O(width^3) once for all points: about 2 s at 1000 and 20 s at 2000 on a 2-core machine.
+#: Widest network the exact certificate takes (:func:`min_margin`; ValueError above). Memory: the
+#: k(k-1)/2 crossings of the neuron lines with f there and their order (about 56 bytes each) plus blocks
+#: of at most ``_BLOCK_ENTRIES`` numbers: peak 28 MB at width 1000 and 112 MB at 2000 (it was 2.7 GB at
+#: 600 before the blocks); work O(width^3) once for all points plus O(width^2) per point: about 2 s at
+#: 1000 and 17 s at 2000 for a few points on a shared 2-core machine.
 MAX_CERTIFICATE_WIDTH = 2000
 _PARALLEL_TOL = 1e-12  # |a_i x a_j| <= tol |a_i| |a_j| counts as parallel
 _ROUNDING = 1e-12  # relative rounding allowance of a computed margin (see margin_tolerance)
