@@ -33,6 +33,20 @@ MAX_SAMPLED_PATTERNS = 2000
 _COUNT_MAX_N = 400
 
 
+def unit_scale_exponent(X: np.ndarray) -> int:
+    """The power of two ``e`` with ``max |X| * 2**-e`` in [0.5, 1) (0 for all-zero or empty data).
+
+    Patterns ``1[a . x + b >= 0]`` do not change when x is scaled by s > 0 (take a / s), so the exact
+    enumeration and the facet tests work on ``X * 2**-e``: every relative tolerance then meets data of
+    size about 1 whatever the data's units, and a power of two scales floating-point numbers exactly.
+    """
+    X = np.asarray(X, dtype=float)
+    top = float(np.max(np.abs(X))) if X.size else 0.0
+    if not (np.isfinite(top) and top > 0.0):
+        return 0
+    return int(np.frexp(top)[1])
+
+
 @dataclass
 class PatternSet:
     """A set of activation patterns of a data matrix.
@@ -92,18 +106,24 @@ def sample_patterns(X: np.ndarray, draws: int, seed: int = 0, *, include_empty: 
 def exact_patterns(X: np.ndarray, *, include_empty: bool = True) -> PatternSet:
     """All activation patterns of 2-D data, exactly (duplicates and collinear points allowed).
 
-    Cost: O(n^3) arithmetic and O(n^2) patterns, computed in blocks.
+    Cost: O(n^3) arithmetic and O(n^2) patterns, computed in blocks. Scale-invariant: the enumeration
+    runs on ``X * 2**-e`` (:func:`unit_scale_exponent`) and the directions are mapped back exactly
+    (``a * 2**-e``, b unchanged), so data in nanometres or in light years give the same patterns.
     """
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError("exact pattern enumeration needs 2-D data (an n x 2 array)")
     if X.shape[0] == 0:
         raise ValueError("exact pattern enumeration needs at least one point")
-    Z = lift(X)
+    if not np.all(np.isfinite(X)):
+        raise ValueError("exact pattern enumeration needs finite coordinates")
+    e = unit_scale_exponent(X)
+    Z = lift(np.ldexp(X, -e))
     # Identical points give identical planes: enumerate on the distinct ones, then expand.
     Zu, inverse = np.unique(Z, axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
     cells, directions = _cells_of_distinct_planes(Zu)
+    directions[:, :2] = np.ldexp(directions[:, :2], -e)  # a . (x 2^-e) = (a 2^-e) . x, exactly
     D = cells[inverse]
     first = unique_columns(D)
     result = PatternSet(D[:, first], directions[first], exact=True)
@@ -231,7 +251,9 @@ def count_exact_patterns(X: np.ndarray) -> int:
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
         raise ValueError("counting the exact patterns needs 2-D data (a non-empty n x 2 array)")
-    Z = np.unique(lift(X), axis=0)
+    if not np.all(np.isfinite(X)):
+        raise ValueError("counting the exact patterns needs finite coordinates")
+    Z = np.unique(lift(np.ldexp(X, -unit_scale_exponent(X))), axis=0)  # scale-invariant, as exact_patterns
     m = Z.shape[0]
     if m == 1:
         return 2

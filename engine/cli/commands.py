@@ -42,10 +42,12 @@ from typing import Any, NoReturn
 import numpy as np
 
 from engine.cli.run import (
+    LIMITS,
     SETTINGS,
     CLIError,
     RunSpec,
     check,
+    check_input_file,
     exit_status,
     fit,
     load_data,
@@ -134,18 +136,54 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _load_network(path: str, d: int) -> TwoLayerReLU:
-    """The network of a JSON record written by ``train --json`` (one-line errors for bad files)."""
-    if not os.path.isfile(path):
-        raise CLIError(f"--network: no such file {path!r}")
-    try:
-        with open(path, encoding="utf-8") as fh:
-            record = json.load(fh)
-        net = TwoLayerReLU.from_dict(record["network"] if "network" in record else record)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+#: Largest network file ``certify --network`` reads: five times a ``train --json`` record of the
+#: widest network the exact certificate takes (180 kB at 2000 neurons).
+MAX_NETWORK_BYTES = 1_000_000
+
+
+def _check_network_file(path: str) -> None:
+    """CLIError (status 2) unless ``path`` is a readable file of at most :data:`MAX_NETWORK_BYTES`."""
+    from engine.robust.certificate import MAX_CERTIFICATE_WIDTH
+
+    check_input_file("--network", path, "network file")
+    size = os.path.getsize(path)
+    if size > MAX_NETWORK_BYTES:
         raise CLIError(
-            f"--network: {path!r} is not a network written by `train --json` ({one_line(exc)})"
-        ) from None
+            f"--network: {path!r} has {size:,} bytes; a network file may have at most "
+            f"{MAX_NETWORK_BYTES:,} (a {MAX_CERTIFICATE_WIDTH}-neuron network takes about 180,000)",
+            2,
+        )
+
+
+def _load_network(path: str, d: int) -> TwoLayerReLU:
+    """The network of a JSON record written by ``train --json`` (one-line errors for bad files): the
+    file's size and the network's shape are checked before anything is built or computed. A UTF-8
+    byte-order mark is accepted."""
+    from engine.robust.certificate import MAX_CERTIFICATE_WIDTH
+
+    _check_network_file(path)
+    bad = f"--network: {path!r} is not a network written by `train --json`"
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            record = json.load(fh)
+        raw = record["network"] if "network" in record else record
+        W, alpha = raw["W"], raw["alpha"]
+    except RecursionError:
+        raise CLIError(f"{bad} (its JSON is nested too deeply)") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CLIError(f"{bad} ({one_line(exc)})") from None
+    if not (isinstance(W, list) and isinstance(alpha, list)):
+        raise CLIError(f"{bad} (W and alpha must be lists)")
+    if len(W) > MAX_CERTIFICATE_WIDTH:
+        raise CLIError(
+            f"--network: the network in {path!r} has {len(W)} neurons; certify takes at most "
+            f"{MAX_CERTIFICATE_WIDTH} (the exact certificate's limit)",
+            2,
+        )
+    try:
+        net = TwoLayerReLU.from_dict(raw)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CLIError(f"{bad} ({one_line(exc)})") from None
     if net.W.ndim != 2 or net.W.shape[1] != d + 1 or net.alpha.shape != (net.W.shape[0],):
         raise CLIError(f"--network: the network in {path!r} does not fit {d}-D data (W must be m x {d + 1})")
     if not (np.all(np.isfinite(net.W)) and np.all(np.isfinite(net.alpha))):
@@ -158,10 +196,16 @@ def _certify(args: argparse.Namespace, spec: RunSpec) -> dict[str, Any]:
     the network of ``--network``, or the one ``spec`` trains."""
     from engine.attacks import pgd
 
-    if args.attack_steps < 1 or args.attack_restarts < 0:
-        raise CLIError("--attack-steps must be >= 1 and --attack-restarts >= 0", 2)
-    if any(not (math.isfinite(r) and r >= 0) for r in args.radii):
-        raise CLIError("--radii must be numbers >= 0", 2)
+    for option, value, limit in (
+        ("attack_steps", args.attack_steps, LIMITS["pgd_steps"]),
+        ("attack_restarts", args.attack_restarts, LIMITS["pgd_restarts"]),
+        *(("radii", r, LIMITS["eps"]) for r in args.radii),
+    ):
+        problem = limit.problem(option, value)
+        if problem is not None:
+            raise CLIError(problem, 2)
+    if args.network is not None:  # the file and its size first: nothing is loaded or trained before
+        _check_network_file(args.network)
     data = load_data(spec)
     if data.task != "classification" or not is_classification_labels(data.y):
         raise CLIError("certify needs classification data with labels -1/+1")

@@ -27,14 +27,19 @@ from typing import Any
 
 import numpy as np
 
+from datasets.base import MAX_POINTS, MIN_POINTS
+from datasets.csv_io import MAX_ABS_VALUE
 from engine.gradient.sgd import OPTIMIZERS, SGD_SETTINGS, is_classification_labels, train_sgd
 from engine.losses import LOSS_NAMES
 from engine.network import TwoLayerReLU, accuracy
+from engine.patterns import MAX_SAMPLED_PATTERNS
+from engine.robust.certificate import MAX_CERTIFICATE_WIDTH
 
 __all__ = [
     "CLIError",
     "CONVEX_DEFAULTS",
     "DEFAULT_BETA",
+    "LIMITS",
     "DEFAULT_N",
     "DEFAULT_N_TEST",
     "DEFAULT_NOISE",
@@ -42,11 +47,13 @@ __all__ = [
     "METHODS",
     "SETTINGS",
     "SGD_DEFAULTS",
+    "Limit",
     "RunData",
     "RunSpec",
     "Setting",
     "UNCERTIFIED_STATUS",
     "check",
+    "check_input_file",
     "exit_status",
     "fit",
     "flag",
@@ -229,6 +236,62 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {s.name: s for s in SETTINGS}  # the same names as RunSpec's fields (a test checks)
 
 
+@dataclass(frozen=True)
+class Limit:
+    """The sane range of a numeric setting: ``low <= value <= high`` (``<`` where open), and why the
+    upper end is where it is."""
+
+    low: float
+    high: float
+    why: str
+    low_open: bool = False
+    high_open: bool = False
+
+    def problem(self, name: str, value: float) -> str | None:
+        """None when ``value`` is in range, else one sentence naming the flag."""
+        if not math.isfinite(value):
+            return f"{flag(name)} must be a finite number, not {value}"
+        if value < self.low or (self.low_open and value == self.low):
+            return f"{flag(name)} must be {'>' if self.low_open else '>='} {_number(self.low)}"
+        if value > self.high or (self.high_open and value == self.high):
+            return (
+                f"{flag(name)} must be {'below' if self.high_open else 'at most'} {_number(self.high)} "
+                f"({self.why}), not {_number(value)}"
+            )
+        return None
+
+
+def _number(value: float) -> str:
+    """A number as a user would type it: whole numbers in full, others in %g."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e16 else f"{value:g}"
+
+
+_SEEDS = Limit(0, 2**32 - 1, "seeds are 32-bit")
+#: The range of every numeric setting, checked by :func:`check` before anything runs (CLIError naming
+#: the flag, status 2). Values outside are typos or attacks, never useful runs: ``--beta 1e300`` broke
+#: the solver, ``--radii 1e308`` overflowed the attack, ``--width 100000000`` filled the memory.
+LIMITS: dict[str, Limit] = {
+    "n": Limit(MIN_POINTS, MAX_POINTS, "the data sets' limit"),
+    "n_test": Limit(0, MAX_POINTS, "the data sets' limit"),
+    "noise": Limit(0.0, 100.0, "generated features are clipped to a box of size 12"),
+    "test_fraction": Limit(0.0, 1.0, "a fraction of the points", low_open=True, high_open=True),
+    "seed": _SEEDS,
+    "beta": Limit(0.0, 1e6, "far beyond the beta at which every network is zero"),
+    "tol": Limit(0.0, 1.0, "a relative gap", low_open=True),
+    "eps": Limit(0.0, MAX_ABS_VALUE, "the largest coordinate a data file may hold"),
+    "pattern_seed": _SEEDS,
+    "width": Limit(1, MAX_CERTIFICATE_WIDTH, "the exact robustness certificate's limit"),
+    "lr": Limit(0.0, 1e12, "far beyond any step that converges", low_open=True),
+    "epochs": Limit(1, 100_000, "hours of training at the largest n"),
+    "batch_size": Limit(1, MAX_POINTS, "the data sets' limit"),
+    "init_scale": Limit(0.0, 1e3, "far beyond any useful start"),
+    "momentum": Limit(0.0, 1.0, "momentum 1 never forgets", high_open=True),
+    "init_seed": _SEEDS,
+    "pgd_steps": Limit(1, 1000, "the attack converges in tens of steps"),
+    "pgd_restarts": Limit(0, 100, "each restart repeats the whole attack"),
+}
+
+
 def parse_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Typed values of raw settings (text or numbers; None: not given), converted as the command line
     converts its arguments: ``kind(str(value))`` and the choices, in :data:`SETTINGS` order, with the
@@ -273,26 +336,15 @@ def check(options: Mapping[str, Any]) -> RunSpec:
         for name in ("n", "noise", "n_test"):
             if s[name] is not None:
                 raise CLIError(f"{flag(name)} only applies to generated data (--dataset)", 2)
-        if s["test_fraction"] is not None and not (0.0 < s["test_fraction"] < 1.0):
-            raise CLIError("--test-fraction must be between 0 and 1 (exclusive)", 2)
+        _check_ranges(s, ("test_fraction",))
     else:
         if s["test_fraction"] is not None:
             raise CLIError("--test-fraction only applies to --data; use --n-test with --dataset", 2)
         s["n"] = DEFAULT_N if s["n"] is None else s["n"]
         s["noise"] = DEFAULT_NOISE if s["noise"] is None else s["noise"]
+        _check_ranges(s, ("n",))
         s["n_test"] = DEFAULT_N_TEST if s["n_test"] is None else s["n_test"]
-        if s["n_test"] < 0:
-            raise CLIError("--n-test must be >= 0", 2)
-        if not (math.isfinite(s["noise"]) and s["noise"] >= 0):
-            raise CLIError("--noise must be >= 0", 2)
-    if s["seed"] < 0:
-        raise CLIError("--seed must be >= 0", 2)
-    if not (math.isfinite(s["beta"]) and s["beta"] >= 0):
-        raise CLIError("--beta must be >= 0", 2)
-    if not (math.isfinite(s["tol"]) and s["tol"] > 0):
-        raise CLIError("--tol must be > 0", 2)
-    if not (math.isfinite(s["eps"]) and s["eps"] >= 0):
-        raise CLIError("--eps must be >= 0", 2)
+    _check_ranges(s, ("n_test", "noise", "seed", "beta", "tol", "eps"))
     if s["method"] not in METHODS:
         raise CLIError(f"unknown --method {s['method']!r}; choose convex or sgd", 2)
 
@@ -313,6 +365,14 @@ def check(options: Mapping[str, Any]) -> RunSpec:
     return RunSpec(**s)
 
 
+def _check_ranges(s: dict[str, Any], names: tuple[str, ...]) -> None:
+    """CLIError (status 2) for the first of ``names`` outside its :data:`LIMITS` (None: not given)."""
+    for name in names:
+        problem = None if s[name] is None else LIMITS[name].problem(name, s[name])
+        if problem is not None:
+            raise CLIError(problem, 2)
+
+
 def _check_convex(s: dict[str, Any]) -> None:
     if s["beta"] <= 0:
         raise CLIError("--beta must be > 0 for the convex method", 2)
@@ -324,9 +384,11 @@ def _check_convex(s: dict[str, Any]) -> None:
             raise CLIError(msg, 2) from None
         if count < 1:
             raise CLIError("--patterns must be 'exact' or a positive whole number", 2)
+        if count > MAX_SAMPLED_PATTERNS:
+            msg = f"--patterns must be at most {MAX_SAMPLED_PATTERNS} sampled patterns, not {count}"
+            raise CLIError(msg, 2)
         s["patterns"] = count
-    if s["pattern_seed"] < 0:
-        raise CLIError("--pattern-seed must be >= 0", 2)
+    _check_ranges(s, ("pattern_seed",))
     from engine.convex.program import (
         SOLVERS,  # imported here: cvxpy is slow to import and SGD does not need it
     )
@@ -336,26 +398,23 @@ def _check_convex(s: dict[str, Any]) -> None:
 
 
 def _check_sgd(s: dict[str, Any]) -> None:
-    rules = [
-        ("width", s["width"] >= 1, ">= 1"),
-        ("lr", math.isfinite(s["lr"]) and s["lr"] > 0, "> 0"),
-        ("epochs", s["epochs"] >= 1, ">= 1"),
-        ("batch_size", s["batch_size"] >= 1, ">= 1"),
-        ("init_scale", math.isfinite(s["init_scale"]) and s["init_scale"] >= 0, ">= 0"),
-        ("momentum", math.isfinite(s["momentum"]) and 0 <= s["momentum"] < 1, "in [0, 1)"),
-        ("pgd_steps", s["pgd_steps"] >= 1, ">= 1"),
-        ("pgd_restarts", s["pgd_restarts"] >= 0, ">= 0"),
-    ]
-    for name, ok, rule in rules:
-        if not ok:
-            raise CLIError(f"{flag(name)} must be {rule}", 2)
     if s["init_seed"] is None:
         s["init_seed"] = s["seed"]
-    elif s["init_seed"] < 0:
-        raise CLIError("--init-seed must be >= 0", 2)
+    _check_ranges(s, ("width", "lr", "epochs", "batch_size", "init_scale", "momentum"))
+    _check_ranges(s, ("pgd_steps", "pgd_restarts", "init_seed"))
 
 
 # ----------------------------------------------------------------------------- data
+
+
+def check_input_file(option: str, path: str, what: str) -> None:
+    """CLIError (status 2) unless ``path`` names a readable file: one sentence with the path as given."""
+    if os.path.isdir(path):
+        raise CLIError(f"{option}: {path!r} is a folder, not a {what}", 2)
+    if not os.path.isfile(path):
+        raise CLIError(f"{option}: no such file {path!r}", 2)
+    if not os.access(path, os.R_OK):
+        raise CLIError(f"{option}: {path!r} cannot be read (no permission)", 2)
 
 
 @dataclass(frozen=True)
@@ -383,8 +442,7 @@ def load_data(spec: RunSpec) -> RunData:
         X, y = ds.X, ds.y
     else:
         assert spec.data is not None
-        if not os.path.isfile(spec.data):
-            raise CLIError(f"--data: no such file {spec.data!r}")
+        check_input_file("--data", spec.data, "CSV file")
         ds = load_csv(spec.data)
         X, y, X_test, y_test = ds.X, ds.y, None, None
         if spec.test_fraction is not None:

@@ -21,6 +21,13 @@ optimizer settings for the convex program), so an SGD run is not repeated per pa
 becomes a row with ``status = "error"`` and the one-line message in ``error``; a bad grid value is
 rejected before anything runs (ValueError, one line).
 
+Limits: a grid of more than :data:`MAX_RUNS` runs is refused before anything runs (``max_runs=None``
+or ``--force`` lifts it), and so is ``--jobs`` above the machine's cores for the local backends.
+On the command line, ``--out FILE.csv`` is checked before the first run, every finished row is
+appended to it at once (a crash or Ctrl-C keeps every finished run), the same command resumes from
+the file (runs whose settings already have a row are skipped) and at the end the file is rewritten in
+grid order (rows of other grids that were in the file are kept after them).
+
 Parallelism is joblib's: ``backend`` None / "loky" (processes on this machine), "threading", "dask"
 (a ``distributed`` cluster: the client already connected, else one at ``scheduler``, else a local
 cluster started for the sweep) or "ray" (``ray.util.joblib``; needs ray installed).
@@ -29,12 +36,17 @@ cluster started for the sweep) or "ray" (``ray.util.joblib``; needs ray installe
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import itertools
+import math
 import os
 import re
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -58,7 +70,21 @@ from engine.cli.run import (
 if TYPE_CHECKING:  # pandas and joblib are imported when a sweep runs (the command line starts faster)
     import pandas as pd
 
-__all__ = ["BACKENDS", "COLUMNS", "GRID_DEFAULTS", "expand_grid", "run_one", "run_sweep"]
+__all__ = [
+    "BACKENDS",
+    "COLUMNS",
+    "GRID_DEFAULTS",
+    "MAX_RUNS",
+    "count_runs",
+    "expand_grid",
+    "iter_rows",
+    "run_one",
+    "run_sweep",
+]
+
+#: Largest grid a sweep runs without ``force`` (``--force``): 10,000 runs of a second each are
+#: hours on a small machine; an 800,000-run grid was accepted silently before.
+MAX_RUNS = 10_000
 
 # Every grid key: its default (those of ``python -m engine train``, solver auto) and what it sets.
 _GRID: dict[str, tuple[Any, str]] = {
@@ -131,14 +157,36 @@ def _as_list(key: str, value: Any) -> list:
     return values
 
 
-def expand_grid(grid: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The runs of a grid (a dict of value or list of values per key), in grid order, duplicates dropped."""
+def _axes(grid: Mapping[str, Any]) -> dict[str, list]:
     unknown = sorted(set(grid) - set(GRID_DEFAULTS))
     if unknown:
         raise ValueError(
             f"grid: unknown key(s) {', '.join(unknown)}; the keys are {', '.join(GRID_DEFAULTS)}"
         )
-    axes = {key: _as_list(key, grid.get(key, default)) for key, default in GRID_DEFAULTS.items()}
+    return {key: _as_list(key, grid.get(key, default)) for key, default in GRID_DEFAULTS.items()}
+
+
+def count_runs(grid: Mapping[str, Any]) -> int:
+    """How many runs a grid asks for at most, without listing them: per method, the product of the
+    numbers of distinct values of the keys that apply to it (exact but for n_test values equal to n)."""
+    axes = _axes(grid)
+    total = 0
+    for method in dict.fromkeys(map(repr, axes["method"])):
+        skip = _SGD_ONLY if method == repr("convex") else _CONVEX_ONLY
+        total += math.prod(len({repr(v) for v in axes[key]}) for key in axes if key not in (*skip, "method"))
+    return total
+
+
+def expand_grid(grid: Mapping[str, Any], max_runs: int | None = None) -> list[dict[str, Any]]:
+    """The runs of a grid (a dict of value or list of values per key), in grid order, duplicates dropped.
+
+    ``max_runs``: refuse a grid of more runs (ValueError) before listing or checking any of them."""
+    axes = _axes(grid)
+    if max_runs is not None and (count := count_runs(grid)) > max_runs:
+        raise ValueError(
+            f"grid: {count:,} runs is more than the limit of {max_runs:,}; give fewer values "
+            "(or --force to run them all)"
+        )
     runs, seen = [], set()
     for values in itertools.product(*axes.values()):
         run = dict(zip(axes, values, strict=True))
@@ -291,6 +339,45 @@ def _backend(backend: str | None, jobs: int, scheduler: str | None) -> Iterator[
             yield
 
 
+def _check_jobs(jobs: Any, backend: str | None, force: bool) -> None:
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs == 0 or jobs < -1:
+        raise ValueError(f"jobs must be a positive whole number or -1 (got {jobs!r})")
+    cores = _cores()
+    if not force and backend in (None, "loky", "threading", "multiprocessing") and jobs > cores:
+        raise ValueError(
+            f"jobs = {jobs} is more than the {cores} cores of this machine (runs would only wait for "
+            "each other); use --jobs -1 for all of them (or --force)"
+        )
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def iter_rows(
+    runs: Iterable[tuple[int, dict[str, Any]]],
+    *,
+    jobs: int = 1,
+    backend: str | None = None,
+    scheduler: str | None = None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(i, row)`` for every ``(i, run)`` of ``runs`` (runs of :func:`expand_grid` and their numbers) as
+    soon as it ends, in the order the runs end; ``row["run"] == i``. Stopping the iteration (or Ctrl-C)
+    stops the sweep."""
+    from joblib import Parallel, delayed
+
+    with _backend(backend, jobs, scheduler):
+        # Ray's joblib backend returns only a list (progress then comes at the end); rows carry their index
+        order = "list" if backend == "ray" else "generator_unordered"
+        results = Parallel(return_as=order)(delayed(_indexed)(i, r) for i, r in runs)
+        for i, row in results:
+            yield i, row | {"run": i}
+
+
 def run_sweep(
     grid: Mapping[str, Any],
     *,
@@ -298,31 +385,34 @@ def run_sweep(
     backend: str | None = None,
     scheduler: str | None = None,
     progress: Callable[[int, int, int], None] | bool = False,
+    max_runs: int | None = MAX_RUNS,
+    force: bool = False,
 ) -> pd.DataFrame:
     """Run every point of ``grid`` (see :func:`expand_grid`) and return one row per run (:data:`COLUMNS`).
 
-    ``jobs`` parallel workers (-1: all cores or all cluster workers); ``backend`` one of :data:`BACKENDS`
-    (default loky); ``scheduler`` a dask scheduler address; ``progress`` True for a line on stderr
-    or a callable ``(done, total, failed)``. Rows come in grid order whatever order the runs end in.
+    ``jobs`` parallel workers (-1: all cores or all cluster workers; at most the cores for the local
+    backends unless ``force``); ``backend`` one of :data:`BACKENDS` (default loky); ``scheduler`` a
+    dask scheduler address; ``progress`` True for a line on stderr or a callable ``(done, total,
+    failed)``; ``max_runs`` the largest grid (None: any). Rows come in grid order whatever order the
+    runs end in.
     """
-    import pandas as pd
-    from joblib import Parallel, delayed
-
-    if not isinstance(jobs, int) or jobs == 0 or jobs < -1:
-        raise ValueError(f"jobs must be a positive whole number or -1 (got {jobs!r})")
-    runs = expand_grid(grid)
+    _check_jobs(jobs, backend, force)
+    runs = expand_grid(grid, None if force else max_runs)
     report = print_progress if progress is True else (progress or None)
     rows: list[dict[str, Any] | None] = [None] * len(runs)
     failed = 0
-    with _backend(backend, jobs, scheduler):
-        # Ray's joblib backend returns only a list (progress then comes at the end); rows carry their index
-        order = "list" if backend == "ray" else "generator_unordered"
-        results = Parallel(return_as=order)(delayed(_indexed)(i, r) for i, r in enumerate(runs))
-        for done, (i, row) in enumerate(results, start=1):
-            rows[i] = row | {"run": i}
-            failed += row["status"] != "ok"
-            if report is not None:
-                report(done, len(runs), failed)
+    finished = iter_rows(enumerate(runs), jobs=jobs, backend=backend, scheduler=scheduler)
+    for done, (i, row) in enumerate(finished, start=1):
+        rows[i] = row
+        failed += row["status"] != "ok"
+        if report is not None:
+            report(done, len(runs), failed)
+    return _table(rows)
+
+
+def _table(rows: list[dict[str, Any] | None]) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=list(COLUMNS)).astype(_DTYPES)
 
 
@@ -372,23 +462,175 @@ def add_sweep_parser(sub: Any) -> None:
     run.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler address, e.g. tcp://host:8786")
     run.add_argument("--out", default="-", metavar="FILE.csv", help="the CSV file (default: standard output)")
     run.add_argument("--quiet", action="store_true", help="no progress line on standard error")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help=f"run a grid of more than {MAX_RUNS:,} runs, or more --jobs than this machine has cores",
+    )
+
+
+class _OutFile:
+    """The ``--out`` CSV of a sweep: checked before the first run, a row appended (and flushed) as each
+    run ends, the rows already there kept (resume), rewritten in grid order at the end."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.kept: dict[tuple[str, ...], list[str]] = {}  # grid-key text -> the row's fields, as read
+        self.dropped = 0  # lines cut short (a run killed while writing), left out
+
+    def open(self) -> None:
+        """Check the file can be written and read the rows it holds (CLIError, status 2)."""
+        path = self.path
+        if os.path.isdir(path):
+            raise CLIError(f"--out: {path!r} is a folder, not a CSV file", 2)
+        if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise CLIError(f"--out: no such directory for {path!r}", 2)
+        try:
+            with open(path, "a", encoding="utf-8", newline=""):
+                pass
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                lines = list(csv.reader(fh))
+        except OSError as err:
+            raise CLIError(f"--out: cannot write {path!r} ({err.strerror or one_line(err)})", 2) from None
+        except (UnicodeDecodeError, csv.Error):
+            lines = [["?"]]
+        if lines and lines[0] != list(COLUMNS):
+            raise CLIError(
+                f"--out: {path!r} already holds something other than a sweep table (its first line is "
+                "not the sweep's header); give a new file name",
+                2,
+            )
+        for fields in lines[1:]:
+            if len(fields) != len(COLUMNS):
+                self.dropped += 1
+                continue
+            self.kept.setdefault(_key(fields), fields)
+        if not lines:
+            self._write([list(COLUMNS)], "w")
+
+    def append(self, row: dict[str, Any]) -> None:
+        """Append one finished row at once (flushed: a crash or Ctrl-C later does not lose it)."""
+        self._write(_fields([row]), "a")
+
+    def finish(self, runs: list[dict[str, Any]], rows: dict[int, dict[str, Any]]) -> tuple[int, int]:
+        """Rewrite the file: the grid's rows in grid order (new ones and those kept), then the kept rows
+        of other grids. Returns (rows of this grid in the file, failed among them)."""
+        ordered, placed, failed = [list(COLUMNS)], set(), 0
+        new = dict(zip(sorted(rows), _fields([rows[i] for i in sorted(rows)]), strict=True))
+        for i, key in enumerate(_keys(runs)):
+            if i in new:
+                fields = new[i]
+            elif key in self.kept:
+                fields = [str(i), *self.kept[key][1:]]
+            else:
+                continue
+            placed.add(key)
+            failed += fields[COLUMNS.index("status")] != "ok"
+            ordered.append(fields)
+        done = len(ordered) - 1
+        ordered += [fields for key, fields in self.kept.items() if key not in placed]
+        tmp = f"{self.path}.part"
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh, lineterminator="\n").writerows(ordered)
+            os.replace(tmp, self.path)
+        except OSError:  # the appended rows stay where they are
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+        return done, failed
+
+    def _write(self, lines: list[list[str]], mode: str) -> None:
+        with open(self.path, mode, encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(lines)
+            fh.flush()
+
+
+_GRID_FIELDS = slice(1, 1 + len(GRID_DEFAULTS))  # the grid keys' columns of a table row
+
+
+def _fields(rows: list[dict[str, Any] | None]) -> list[list[str]]:
+    """Rows as the text fields the sweep table writes (None: a run's settings, results empty)."""
+    text = _table(rows).to_csv(index=False, header=False, lineterminator="\n")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _key(fields: list[str]) -> tuple[str, ...]:
+    return tuple(fields[_GRID_FIELDS])
+
+
+def _keys(runs: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """The grid-key text of each run, as its row in the table shows it."""
+    return [_key(fields) for fields in _fields([dict(run) for run in runs])]
 
 
 def sweep_command(args: Any) -> int:
-    """Run ``python -m engine sweep``: 0 when every run succeeded, 1 when some failed (the CSV has them)."""
+    """Run ``python -m engine sweep``: 0 when every run succeeded, 1 when some failed (the CSV has them),
+    130 when stopped by Ctrl-C (the finished rows are kept; the same command resumes)."""
     grid = {key: getattr(args, key) for key in GRID_DEFAULTS if getattr(args, key) is not None}
     if args.scheduler is not None and args.backend != "dask":
         raise CLIError("--scheduler goes with --backend dask", 2)
-    if args.out != "-" and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
-        raise CLIError(f"--out: no such directory for {args.out!r}", 2)
+    out = None if args.out == "-" else _OutFile(args.out)
     try:
-        table = run_sweep(
-            grid, jobs=args.jobs, backend=args.backend, scheduler=args.scheduler, progress=not args.quiet
-        )
+        _check_jobs(args.jobs, args.backend, args.force)
+        if out is not None:
+            out.open()  # before the grid is checked: an unwritable file is found at once
+        runs = expand_grid(grid, None if args.force else MAX_RUNS)
     except ValueError as err:  # a bad grid value, backend or job count
         raise CLIError(one_line(err), 2) from None
-    table.to_csv(sys.stdout if args.out == "-" else args.out, index=False)
-    failed = int((table["status"] != "ok").sum())
-    if args.out != "-" and not args.quiet:
-        print(f"sweep: {len(table)} runs ({failed} failed) written to {args.out}", file=sys.stderr)
-    return 1 if failed else 0
+    keys = _keys(runs)
+    todo = [
+        (i, run)
+        for i, (run, key) in enumerate(zip(runs, keys, strict=True))
+        if out is None or key not in out.kept
+    ]
+    if out is not None and len(todo) < len(runs) and not args.quiet:
+        print(
+            f"sweep: resuming: {len(runs) - len(todo)} of {len(runs)} runs already in {args.out}",
+            file=sys.stderr,
+        )
+    rows: dict[int, dict[str, Any]] = {}
+    failed, stopped = 0, ""
+    try:
+        finished = iter_rows(todo, jobs=args.jobs, backend=args.backend, scheduler=args.scheduler)
+        for done, (i, row) in enumerate(finished, start=1):
+            rows[i] = row
+            failed += row["status"] != "ok"
+            if out is not None:
+                out.append(row)
+            if not args.quiet:
+                print_progress(done, len(todo), failed)
+    except KeyboardInterrupt:
+        stopped = "Ctrl-C"
+    except ValueError as err:  # a backend that cannot start
+        if not rows:
+            raise CLIError(one_line(err), 2) from None
+        stopped = one_line(err)
+    except Exception as err:  # a worker process lost; Ctrl-C reaches the workers too (exit code SIGINT)
+        stopped = "Ctrl-C" if "SIGINT" in str(err) else f"{type(err).__name__}: {one_line(err)}"
+    with _no_interrupts():  # a second Ctrl-C must not cut the file while it is rewritten
+        if out is None:
+            _table([rows[i] for i in sorted(rows)]).to_csv(sys.stdout, index=False)
+            written, failed_all = len(rows), failed
+        else:
+            written, failed_all = out.finish(runs, rows)
+    if stopped:
+        where = "printed above" if out is None else f"kept in {args.out}; the same command resumes"
+        done = f"{len(rows)} of {len(todo)} runs"
+        print(f"\nsweep: stopped ({stopped}) after {done}; the finished rows are {where}", file=sys.stderr)
+        return 130 if stopped == "Ctrl-C" else 1
+    if out is not None and not args.quiet:
+        print(f"sweep: {written} runs ({failed_all} failed) written to {args.out}", file=sys.stderr)
+    return 1 if failed_all else 0
+
+
+@contextlib.contextmanager
+def _no_interrupts() -> Iterator[None]:
+    """Ctrl-C ignored inside (main thread only; elsewhere signals cannot be set and none arrive)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

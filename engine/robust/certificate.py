@@ -26,6 +26,13 @@ from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU
 
 _BLOCK_ENTRIES = 2_000_000  # bound on (points x candidates x neurons) per evaluation block
+_CACHE_ENTRIES = 1 << 17  # (crossings x neurons) per evaluation of f at the crossings: 1 MB, in cache
+#: Widest network the exact certificate takes (:func:`min_margin`; ValueError above). Memory: the
+#: k(k-1)/2 crossings of the neuron lines with f there and their order (about 56 bytes each) plus blocks
+#: of at most ``_BLOCK_ENTRIES`` numbers: peak 28 MB at width 1000 and 112 MB at 2000 (it was 2.7 GB at
+#: 600 before the blocks); work O(width^3) once for all points plus O(width^2) per point: about 2 s at
+#: 1000 and 17 s at 2000 for a few points on a shared 2-core machine.
+MAX_CERTIFICATE_WIDTH = 2000
 _PARALLEL_TOL = 1e-12  # |a_i x a_j| <= tol |a_i| |a_j| counts as parallel
 _ROUNDING = 1e-12  # relative rounding allowance of a computed margin (see margin_tolerance)
 
@@ -62,24 +69,37 @@ def _lines(network: TwoLayerReLU) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pair_crossings(A: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """All crossing points of two non-parallel lines ``a . x + b = 0`` (P x 2)."""
-    i, j = np.triu_indices(A.shape[0], k=1)
-    det = A[i, 0] * A[j, 1] - A[i, 1] * A[j, 0]
-    scale = np.linalg.norm(A[i], axis=1) * np.linalg.norm(A[j], axis=1)
-    ok = np.abs(det) > _PARALLEL_TOL * scale
-    i, j, det = i[ok], j[ok], det[ok]
-    # Cramer's rule for [a_i; a_j] p = -[b_i; b_j]
-    px = (-b[i] * A[j, 1] + b[j] * A[i, 1]) / det
-    py = (-A[i, 0] * b[j] + A[j, 0] * b[i]) / det
-    return np.stack([px, py], axis=1)
+    """All crossing points of two non-parallel lines ``a . x + b = 0`` (P x 2), built a few rows of
+    the pair table (i, j > i) at a time so that no temporary is larger than the O(k^2) result."""
+    k = A.shape[0]
+    norms = np.linalg.norm(A, axis=1)
+    out = [np.empty((0, 2))]
+    rows = max(1, _CACHE_ENTRIES // max(1, k))
+    for start in range(0, max(k - 1, 0), rows):
+        first = np.arange(start, min(start + rows, k - 1))
+        i = np.repeat(first, k - 1 - first)
+        j = np.concatenate([np.arange(r + 1, k) for r in first])
+        det = A[i, 0] * A[j, 1] - A[i, 1] * A[j, 0]
+        ok = np.abs(det) > _PARALLEL_TOL * norms[i] * norms[j]
+        i, j, det = i[ok], j[ok], det[ok]
+        # Cramer's rule for [a_i; a_j] p = -[b_i; b_j]
+        px = (-b[i] * A[j, 1] + b[j] * A[i, 1]) / det
+        py = (-A[i, 0] * b[j] + A[j, 0] * b[i]) / det
+        out.append(np.stack([px, py], axis=1))
+    return np.concatenate(out)
 
 
-def _box_candidates(X: np.ndarray, eps: np.ndarray, A: np.ndarray, b: np.ndarray, P: np.ndarray):
-    """Candidates for the l_inf box (n x C x 2), all inside the box."""
-    n = X.shape[0]
+def _slack(X: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """How far outside a ball a computed vertex may lie and still count (rounding), per point."""
+    return 1e-9 * (eps + np.max(np.abs(X), axis=1)) + 1e-12
+
+
+def _box_candidates(X: np.ndarray, eps: np.ndarray, A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Candidates for the l_inf box from single lines (n x (4 + 4k) x 2), all inside the box: the 4
+    corners and the crossings of every line with the 4 edges (the centre where a line misses an edge)."""
     c = X[:, None, :]  # n x 1 x 2
     e = eps[:, None]
-    tol = 1e-9 * (eps + np.max(np.abs(X), axis=1)) + 1e-12
+    tol = _slack(X, eps)
     corners = c + np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=float)[None] * e[:, :, None]
     parts = [corners]
     if A.shape[0]:
@@ -97,21 +117,18 @@ def _box_candidates(X: np.ndarray, eps: np.ndarray, A: np.ndarray, b: np.ndarray
                 ok = np.isfinite(x0) & (np.abs(x0 - X[:, 0:1]) <= e + tol[:, None])
                 pts = np.stack([x0, np.broadcast_to(x1, x0.shape)], axis=2)
                 parts.append(np.where(ok[:, :, None], pts, c))
-    if P.shape[0]:
-        inside = np.max(np.abs(P[None] - c), axis=2) <= e + tol[:, None]
-        parts.append(np.where(inside[:, :, None], np.broadcast_to(P[None], (n,) + P.shape), c))
-    cand = np.concatenate(parts, axis=1)
-    return np.clip(cand, c - e[:, :, None], c + e[:, :, None])
+    return _into_ball("inf", X, eps, np.concatenate(parts, axis=1))
 
 
 def _disc_candidates(
-    network: TwoLayerReLU, X: np.ndarray, y: np.ndarray, eps: np.ndarray, A: np.ndarray, b: np.ndarray, P
-):
-    """Candidates for the l2 disc (n x C x 2), all inside the disc."""
+    network: TwoLayerReLU, X: np.ndarray, y: np.ndarray, eps: np.ndarray, A: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """Candidates for the l2 disc from single lines (n x (1 + 4k + 1) x 2), all inside the disc: the
+    centre, the crossings of every line with the circle, and one tangent point per arc between them."""
     n, k = X.shape[0], A.shape[0]
     c = X[:, None, :]
     e = eps[:, None]
-    tol = 1e-9 * (eps + np.max(np.abs(X), axis=1)) + 1e-12
+    tol = _slack(X, eps)
     parts = [c]
     angles = np.full((n, 2 * k), np.inf)
     if k:
@@ -130,9 +147,6 @@ def _disc_candidates(
             np.concatenate([parts[1][..., 0], parts[2][..., 0]], axis=1) - X[:, 0:1],
         )
         angles = np.where(np.concatenate([ok, ok], axis=1), ang, np.inf)
-    if P.shape[0]:
-        inside = np.linalg.norm(P[None] - c, axis=2) <= e + tol[:, None]
-        parts.append(np.where(inside[:, :, None], np.broadcast_to(P[None], (n,) + P.shape), c))
     # arcs between consecutive crossing angles: one gradient (hence one tangent point) per arc
     srt = np.sort(angles, axis=1)
     count = np.sum(np.isfinite(srt), axis=1)
@@ -143,18 +157,89 @@ def _disc_candidates(
     mids = np.concatenate([mids, wrap[:, None]], axis=1)
     mids = np.where(np.isfinite(mids), mids, 0.0)  # missing arcs -> a harmless extra tangent point
     probe = c + e[:, :, None] * np.stack([np.cos(mids), np.sin(mids)], axis=2)  # n x M x 2
-    on = (probe @ network.W[:, :2].T + network.W[None, None, :, 2]) > 0.0  # n x M x m
-    grad = y[:, None, None] * ((on * network.alpha[None, None]) @ network.W[:, :2])  # n x M x 2
+    grad = np.empty_like(probe)  # the gradient of y f on each probe's cell, blocks of probes
+    step = max(1, _CACHE_ENTRIES // max(1, n * network.width))
+    for q in range(0, probe.shape[1], step):
+        on = (probe[:, q : q + step] @ network.W[:, :2].T + network.W[:, 2]) > 0.0  # n x step x m
+        grad[:, q : q + step] = y[:, None, None] * ((on * network.alpha) @ network.W[:, :2])
     gn = np.linalg.norm(grad, axis=2, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         tangent = np.where(gn > 0.0, c - e[:, :, None] * grad / gn, c)
     parts.append(tangent)
-    cand = np.concatenate(parts, axis=1)
+    return _into_ball("2", X, eps, np.concatenate(parts, axis=1))
+
+
+def _crossing_minimum(
+    network: TwoLayerReLU,
+    key: str,
+    x: np.ndarray,
+    y: float,
+    eps: float,
+    reach: float,
+    P: np.ndarray,
+    fP: np.ndarray,
+) -> tuple[float, np.ndarray]:
+    """The smallest margin ``y f(p)`` over the crossings ``P`` (f there: ``fP``) in the ball around x
+    (inf and x when none): those inside use ``fP``; those outside by less than ``reach - eps`` (the
+    rounding slack) are moved into the ball and evaluated there."""
+    gap = P - x
+    dist = np.max(np.abs(gap), axis=1) if key == "inf" else np.hypot(gap[:, 0], gap[:, 1])
+    value, at = np.inf, x
+    inside = np.flatnonzero(dist <= eps)
+    if inside.size:
+        margins = y * fP[inside]
+        j = int(np.argmin(margins))
+        value, at = float(margins[j]), P[inside[j]]
+    band = (dist > eps) & (dist <= reach)
+    if np.any(band):
+        cand = _into_ball(key, x[None], np.array([eps]), P[band][None])
+        v, p = _evaluate(network, np.array([y]), cand)
+        if v[0] < value:
+            value, at = float(v[0]), p[0]
+    return value, at
+
+
+def _into_ball(key: str, X: np.ndarray, eps: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """Candidates (n x C x 2) moved into their point's ball: clipped to the box, shrunk to the disc."""
+    c, e = X[:, None, :], eps[:, None, None]
+    if key == "inf":
+        return np.clip(cand, c - e, c + e)
     off = cand - c
     r = np.linalg.norm(off, axis=2, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        shrink = np.where(r > e[:, :, None], e[:, :, None] / r, 1.0)
+        shrink = np.where(r > e, e / r, 1.0)
     return c + off * shrink
+
+
+def _evaluate(network: TwoLayerReLU, y: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest margin ``y_k f(x)`` over each point's candidates (n x C x 2) and where it is
+    (the first such candidate), f evaluated on blocks of about ``_CACHE_ENTRIES`` neuron values."""
+    n, C = cand.shape[:2]
+    best, where = np.full(n, np.inf), cand[:, 0].copy()
+    step = max(1, _CACHE_ENTRIES // max(1, n * network.width))
+    for q in range(0, C, step):
+        val = y[:, None] * _predict(network, cand[:, q : q + step])  # n x step
+        at = np.argmin(val, axis=1)
+        v = np.take_along_axis(val, at[:, None], axis=1)[:, 0]
+        low = v < best
+        best = np.where(low, v, best)
+        where = np.where(low[:, None], cand[np.arange(n), q + at], where)
+    return best, where
+
+
+def _predict(network: TwoLayerReLU, points: np.ndarray) -> np.ndarray:
+    """f at points (... x 2), the hidden layer formed in one go (callers keep the blocks small)."""
+    pre = points @ network.W[:, :2].T + network.W[:, 2]
+    return np.maximum(pre, 0.0, out=pre) @ network.alpha
+
+
+def check_certificate_size(width: int) -> None:
+    """ValueError (one sentence) when a network is wider than :data:`MAX_CERTIFICATE_WIDTH`."""
+    if width > MAX_CERTIFICATE_WIDTH:
+        raise ValueError(
+            f"the exact robustness certificate takes networks of at most {MAX_CERTIFICATE_WIDTH} neurons "
+            f"(this one has {width}): its work grows as the cube of the width"
+        )
 
 
 def min_margin(
@@ -165,26 +250,47 @@ def min_margin(
     ``norm`` is ``"inf"`` (box) or ``"2"`` (disc); ``eps`` is a scalar or one radius per point (input
     units). Returns ``(values (n,), argmins (n x 2))``; each argmin lies in its ball and
     ``y_k f(argmin_k) == values_k``.
+
+    The crossings of two neuron lines are the same for every point, so f is evaluated there once;
+    each point then takes the smallest margin over the crossings inside its ball (found in the slice
+    of crossings sorted by x0 that its ball spans; those outside by less than the rounding slack are
+    moved into the ball and evaluated for that point). Memory: the
+    k(k-1)/2 crossings and f there (3 floats each, 48 MB at 2000 neurons) plus blocks of at most
+    ``_BLOCK_ENTRIES`` numbers, whatever n; work: O(k^2 m) once plus O(n k (k + m)). Networks wider
+    than :data:`MAX_CERTIFICATE_WIDTH` are refused (ValueError).
     """
     key = _norm_key(norm)
+    check_certificate_size(network.width)
     X, y, eps = _check(network, X, y, eps)
-    n, m = X.shape[0], network.width
+    n, m = X.shape[0], max(network.width, 1)
     A, b = _lines(network)
     P = _pair_crossings(A, b)
+    # f at every crossing once (the crossings are the same for every point), in blocks of rows;
+    # the crossings sorted by x0, so that those within reach of a point are one slice
+    step = max(1, _CACHE_ENTRIES // m)
+    fP = np.concatenate([np.empty(0)] + [_predict(network, P[q : q + step]) for q in range(0, len(P), step)])
+    order = np.argsort(P[:, 0], kind="stable")
+    P, fP = P[order], fP[order]
     values, argmins = np.empty(n), np.empty((n, 2))
-    n_cand = 4 + 4 * A.shape[0] + P.shape[0] + 4 * A.shape[0] + 2
-    block = max(1, _BLOCK_ENTRIES // max(1, n_cand * max(m, 1)))
+    block = max(1, _BLOCK_ENTRIES // (8 * (6 + 4 * A.shape[0])))  # points whose line candidates fit
     for s in range(0, n, block):
         sl = slice(s, s + block)
+        Xb, yb, eb = X[sl], y[sl], eps[sl]
         if key == "inf":
-            cand = _box_candidates(X[sl], eps[sl], A, b, P)
+            cand = _box_candidates(Xb, eb, A, b)
         else:
-            cand = _disc_candidates(network, X[sl], y[sl], eps[sl], A, b, P)
-        pre = cand @ network.W[:, :2].T + network.W[None, None, :, 2]
-        val = y[sl, None] * (np.maximum(pre, 0.0) @ network.alpha)  # block x C
-        best = np.argmin(val, axis=1)
-        values[sl] = np.take_along_axis(val, best[:, None], axis=1)[:, 0]
-        argmins[sl] = np.take_along_axis(cand, best[:, None, None], axis=1)[:, 0]
+            cand = _disc_candidates(network, Xb, yb, eb, A, b)
+        best, where = _evaluate(network, yb, cand)
+        reach = eb + _slack(Xb, eb)
+        first = np.searchsorted(P[:, 0], Xb[:, 0] - reach, side="left")
+        stop = np.searchsorted(P[:, 0], Xb[:, 0] + reach, side="right")
+        for k in np.flatnonzero(stop > first):
+            for q in range(first[k], stop[k], _CACHE_ENTRIES):
+                part = slice(q, min(q + _CACHE_ENTRIES, stop[k]))
+                v, at = _crossing_minimum(network, key, Xb[k], yb[k], eb[k], reach[k], P[part], fP[part])
+                if v < best[k]:
+                    best[k], where[k] = v, at
+        values[sl], argmins[sl] = best, where
     return values, argmins
 
 
@@ -199,11 +305,8 @@ def margin_tolerance(network: TwoLayerReLU, X: np.ndarray, eps: float | np.ndarr
     eps = np.broadcast_to(np.asarray(eps, dtype=float), (X.shape[0],))
     A, b = network.W[:, :2], network.W[:, 2]
     reach = np.max(np.abs(X), axis=1) + eps if X.shape[0] else np.zeros(0)
-    scale = (
-        reach[:, None] * (np.abs(network.alpha) * np.sum(np.abs(A), axis=1))[None]
-        + np.abs(network.alpha * b)[None]
-    )
-    return _ROUNDING * np.sum(scale, axis=1)
+    slope = float(np.sum(np.abs(network.alpha) * np.sum(np.abs(A), axis=1)))
+    return _ROUNDING * (reach * slope + float(np.sum(np.abs(network.alpha * b))))  # O(n + m) memory
 
 
 def certified_robust(

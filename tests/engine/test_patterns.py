@@ -12,6 +12,7 @@ from scipy.optimize import linprog
 
 from engine.network import lift
 from engine.patterns import (
+    count_exact_patterns,
     exact_patterns,
     expected_exact_count,
     pattern_keys,
@@ -116,3 +117,28 @@ def test_sampling_works_in_higher_dimensions() -> None:
 def test_exact_patterns_reject_non_2d_data() -> None:
     with pytest.raises(ValueError, match="2-D"):
         exact_patterns(np.zeros((5, 3)))
+
+
+@pytest.mark.parametrize("name", ["moons", "spirals"])
+def test_pattern_count_is_scale_invariant(name: str) -> None:
+    """Patterns do not change when the data is scaled (a -> a / s): the same count at 1e-9, 1 and 1e9
+    (before the tolerances were relative to the data's scale, moons n = 30 gave 1278 / 513 at 1e-9),
+    n(n-1)+2 as for any points in general position, and the directions generate the patterns exactly."""
+    from datasets import make_dataset
+
+    X = make_dataset(name, 30, noise=0.1, seed=0).X
+    for scale in (1e-9, 1.0, 1e9, 1e-300, 1e300):
+        Xs = X * scale
+        ps = exact_patterns(Xs)
+        assert ps.count == count_exact_patterns(Xs) == expected_exact_count(30) == 872, scale
+        assert np.array_equal((lift(Xs) @ ps.directions.T) >= 0.0, ps.D)
+        assert pattern_keys(ps.D) == pattern_keys(exact_patterns(X).D)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 6), exponent=st.integers(-200, 200))
+def test_scaled_integer_points_match_lp_brute_force(seed: int, n: int, exponent: int) -> None:
+    """Small integer grids (collinear and repeated points) scaled by 10^exponent: the enumeration
+    still equals the LP brute force on the unscaled points (patterns are scale-invariant)."""
+    X = np.random.default_rng(seed).integers(-2, 3, size=(n, 2)).astype(float)
+    assert pattern_keys(exact_patterns(X * 10.0**exponent).D) == brute_force_patterns(X)

@@ -36,6 +36,7 @@ from scipy.spatial import ConvexHull, QhullError
 from engine.convex.solvers.base import ConvexRequest, Resolver, Solution, dual_pair
 from engine.losses import Loss, get_loss
 from engine.network import lift
+from engine.patterns import unit_scale_exponent
 
 __all__ = [
     "CLARABEL_SETTINGS",
@@ -90,7 +91,15 @@ def cone_facets(Z: np.ndarray, pattern: np.ndarray, direction: np.ndarray | None
 
     ``direction`` is a hint for a point inside the cone (e.g. the direction that generated the
     pattern). Falls back to all rows when the cone has no interior or the hull is degenerate.
+    Scale-invariant: with ``z = (x, 1)`` the data columns are scaled by ``2**-e``
+    (:func:`engine.patterns.unit_scale_exponent`), a linear change of variables ``u -> (u_x 2**e, u_b)``
+    that keeps the facets, so every tolerance below meets data of size about 1.
     """
+    e = unit_scale_exponent(Z[:, :-1])
+    if e:
+        Z = np.concatenate([np.ldexp(Z[:, :-1], -e), Z[:, -1:]], axis=1)
+        if direction is not None:
+            direction = np.concatenate([np.ldexp(direction[:-1], e), direction[-1:]])
     A = np.where(pattern[:, None], Z, -Z)
     everything = np.arange(A.shape[0])
     g = _interior_direction(A, direction)

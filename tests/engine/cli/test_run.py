@@ -126,3 +126,16 @@ def test_default_command_line_run_is_the_apps_run() -> None:
     cli = run.train(run.check({"dataset": s.data.name, "method": "sgd", "epochs": 20}))
     assert cli["objective"] == app.objective
     assert cli["network"] == app.network.to_dict()
+
+
+def test_every_numeric_setting_has_a_range():
+    """LIMITS covers every int and float setting, and every default lies inside its range."""
+    numeric = {s.name for s in run.SETTINGS if s.kind in (int, float)}
+    assert numeric == set(run.LIMITS)
+    spec = run.check({"dataset": "moons"})
+    sgd = run.check({"dataset": "moons", "method": "sgd"})
+    for name, limit in run.LIMITS.items():
+        value = getattr(spec, name) if getattr(spec, name) is not None else getattr(sgd, name)
+        assert value is None or limit.problem(name, value) is None, name
+        assert limit.problem(name, limit.high * 2 + 1) is not None
+        assert limit.problem(name, float("nan")) == f"{run.flag(name)} must be a finite number, not nan"

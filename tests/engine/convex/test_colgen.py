@@ -179,3 +179,18 @@ def test_cone_projection_norm_matches_a_qp() -> None:
         u = cp.Variable(3)
         cp.Problem(cp.Minimize(cp.sum_squares(u - c)), [A @ u >= 0]).solve()
         assert cone_projection_norm(A, c) == pytest.approx(float(np.linalg.norm(u.value)), abs=1e-6)
+
+
+def test_cone_facets_are_scale_invariant() -> None:
+    """The facets of every pattern's cone are the same rows when the data is scaled by 1e-9 or 1e9
+    (with absolute margins the thin cones of tiny data fell back to all n rows)."""
+    from datasets import make_dataset
+
+    X = make_dataset("moons", 30, noise=0.1, seed=0).X
+    facets = {}
+    for scale in (1e-9, 1.0, 1e9):
+        ps = exact_patterns(X * scale, include_empty=False)
+        Z = lift(X * scale)
+        facets[scale] = [tuple(cone_facets(Z, ps.D[:, i], ps.directions[i])) for i in range(0, ps.count, 9)]
+    assert facets[1e-9] == facets[1.0] == facets[1e9]
+    assert sum(map(len, facets[1.0])) < 0.5 * len(facets[1.0]) * len(X)  # really reduced

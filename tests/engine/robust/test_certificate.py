@@ -172,3 +172,97 @@ def test_dead_cell_touch(theta: float) -> None:
         assert np.all(min_margin(net, X, y, r * (1 - 1e-6), norm)[0] > 0.0)
         outer = min_margin(net, X, y, r * (1 + 1e-6), norm)[0]
         assert np.all(np.abs(outer) <= margin_tolerance(net, X, r * (1 + 1e-6)))
+
+
+def _box_vertices_min(net: TwoLayerReLU, x: np.ndarray, y: float, eps: float) -> float:
+    """Reference for the l_inf box, one point, plain loops: the minimum of y f over every vertex of the
+    arrangement cut to the box (corners, line-edge and line-line crossings inside)."""
+    lo, hi = x - eps, x + eps
+    pts = [np.array([u, v]) for u in (lo[0], hi[0]) for v in (lo[1], hi[1])]
+    lines = [w for w in net.W if np.any(w[:2] != 0.0)]
+    for a0, a1, b in lines:
+        for t in (lo[0], hi[0]):
+            if a1 != 0.0:
+                pts.append(np.array([t, -(b + a0 * t) / a1]))
+        for t in (lo[1], hi[1]):
+            if a0 != 0.0:
+                pts.append(np.array([-(b + a1 * t) / a0, t]))
+    for i, (a0, a1, b) in enumerate(lines):
+        for c0, c1, d in lines[i + 1 :]:
+            det = a0 * c1 - a1 * c0
+            if abs(det) > 1e-12 * np.hypot(a0, a1) * np.hypot(c0, c1):
+                pts.append(np.array([(-b * c1 + d * a1) / det, (-a0 * d + c0 * b) / det]))
+    inside = [p for p in pts if np.all(p >= lo - 1e-9) and np.all(p <= hi + 1e-9)]
+    return float(np.min(y * net.predict(np.clip(np.array(inside), lo, hi))))
+
+
+def _blocks(entries: int):
+    """Both block sizes of the certificate module set to ``entries`` (a context manager)."""
+    from unittest import mock
+
+    import engine.robust.certificate as module
+
+    return mock.patch.multiple(module, _BLOCK_ENTRIES=entries, _CACHE_ENTRIES=entries)
+
+
+@SETTINGS
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    m=st.integers(0, 12),
+    eps=st.floats(0.0, 3.0),
+    norm=st.sampled_from(NORMS),
+)
+def test_blocked_equals_one_block(seed: int, m: int, eps: float, norm: str) -> None:
+    """Blocks of one number (every point, crossing and candidate alone) give the same minima as one
+    block holding everything, and for the box the same as the plain-loop vertex reference."""
+    rng = np.random.default_rng(seed + 1)
+    net = _random_net(seed, m)
+    X = rng.normal(size=(7, 2))
+    y = rng.choice([-1.0, 1.0], size=7)
+    with _blocks(1 << 40):
+        whole, _ = min_margin(net, X, y, eps, norm)
+    with _blocks(1):
+        tiny, arg = min_margin(net, X, y, eps, norm)
+    np.testing.assert_allclose(tiny, whole, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y * net.predict(arg), tiny, rtol=0, atol=1e-12)
+    if norm == "inf":
+        ref = [_box_vertices_min(net, X[k], y[k], eps) for k in range(len(y))]
+        np.testing.assert_allclose(tiny, ref, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("norm", NORMS)
+def test_memory_is_bounded_by_the_blocks(norm: str) -> None:
+    """tracemalloc peak of the exact certificate with every crossing inside every ball (the worst case)
+    at widths 250 and 500: at most 100 bytes per line crossing (k(k-1)/2 of them: the point, f there,
+    the sort) plus 16 MB of blocks, so under 30 MB at 500 neurons. Before the blocks the peak grew as
+    width^3 (100 MB measured at width 200, 2.7 GB at 600)."""
+    import tracemalloc
+
+    for m in (250, 500):
+        rng = np.random.default_rng(m)
+        net = _random_net(m, m)
+        X = rng.normal(size=(4, 2))
+        tracemalloc.start()
+        try:
+            min_margin(net, X, np.ones(4), 50.0, norm)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 100 * m * (m - 1) / 2 + 16e6, (m, peak)
+
+
+def test_too_wide_network_is_refused() -> None:
+    """Above MAX_CERTIFICATE_WIDTH neurons: one sentence naming the cap, before any work."""
+    from engine.robust.certificate import MAX_CERTIFICATE_WIDTH
+
+    m = MAX_CERTIFICATE_WIDTH + 1
+    net = TwoLayerReLU(np.ones((m, 3)), np.ones(m))
+    X = np.zeros((10**6, 2))  # the refusal comes first: no million-point work
+    for call in (min_margin, certified_accuracy):
+        with pytest.raises(
+            ValueError, match=f"at most {MAX_CERTIFICATE_WIDTH} neurons \\(this one has {m}\\)"
+        ):
+            call(net, X, np.ones(len(X)), 0.1, "inf")
+    assert min_margin(_random_net(0, MAX_CERTIFICATE_WIDTH), np.zeros((1, 2)), np.ones(1), 0.0)[0].shape == (
+        1,
+    )
