@@ -366,43 +366,50 @@ def newton_polish(
     if top == 0.0:
         return W
     support = np.flatnonzero(norms > 1e-6 * top)
-    bases, cols = [], []
-    for j in support:
+    # face bases, zero-padded to p columns (S x p x p): w_j = N_j theta_j, theta_j zero where padded
+    N = np.zeros((support.size, p, p))
+    for s_i, j in enumerate(support):  # set-up only (one SVD per block), not in the Newton loop
         A = np.where(Dall[facets[j], j][:, None], Z[facets[j]], -Z[facets[j]])
         A = A / np.linalg.norm(A, axis=1, keepdims=True)
         tight = A[A @ W[:, j] <= 1e-7 * norms[j]]
         if tight.shape[0]:
             _, sv, vt = np.linalg.svd(tight)
             rank = int(np.sum(sv > 1e-9 * sv[0]))
-            N = vt[rank:].T
+            if rank == p:
+                return W  # a support block pinned to zero by its facets: leave the solution alone
+            N[s_i, :, : p - rank] = vt[rank:].T
         else:
-            N = np.eye(p)
-        if N.shape[1] == 0:
-            return W  # a support block pinned to zero by its facets: leave the solution alone
-        bases.append(N)
-        cols.append((Dall[:, j, None] * Z * sign[j]) @ N)
-    G = np.hstack(cols)
-    sizes = [N.shape[1] for N in bases]
-    splits = np.cumsum(sizes)[:-1]
-    theta = np.concatenate([N.T @ W[:, j] for N, j in zip(bases, support, strict=True)])
+            N[s_i] = np.eye(p)
+    S = support.size
+    dims = np.count_nonzero(np.any(N != 0.0, axis=1), axis=1)  # face dimension of each block
+    keep = (np.arange(p)[None, :] < dims[:, None]).ravel()  # the coordinates that are not padding
+    bid = np.repeat(np.arange(S), dims)  # block of each coordinate
+    # G (n x sum dims): the columns of support block j are sign_j D_j Z N_j
+    G = ((Dall[:, support] * sign[support])[:, :, None] * np.einsum("nd,sde->nse", Z, N)).reshape(n, S * p)
+    G = G[:, keep]
+    theta = np.einsum("sde,ds->se", N, W[:, support]).ravel()[keep]
+    # index pairs (a, b) of the coordinates of one block: the group norm's Hessian lives there
+    pos = np.full((S, p), -1)
+    pos.ravel()[keep] = np.arange(int(dims.sum()))
+    pa, pb = np.broadcast_arrays(pos[:, :, None], pos[:, None, :])
+    pair = (pa >= 0) & (pb >= 0)
+    ia, ib = pa[pair], pb[pair]
 
     def objective(th: np.ndarray) -> float:
-        return loss.mean(G @ th, y) + beta * sum(float(np.linalg.norm(t)) for t in np.split(th, splits))
+        return loss.mean(G @ th, y) + beta * float(np.sum(np.sqrt(np.bincount(bid, th * th, minlength=S))))
 
     best = objective(theta)
     start_value = best
     for _ in range(max_steps):
         f = G @ theta
-        blocks = np.split(theta, splits)
-        grad = G.T @ loss.mean_gradient(f, y)
+        r = np.sqrt(np.bincount(bid, theta * theta, minlength=S))
+        if np.any(r <= 0.0):
+            break
+        grad = G.T @ loss.mean_gradient(f, y) + beta * theta / r[bid]
         hess = (G.T * (loss.second_derivative(f, y) / n)) @ G
-        offset = 0
-        for t in blocks:
-            r = float(np.linalg.norm(t))
-            k = t.size
-            grad[offset : offset + k] += beta * t / r
-            hess[offset : offset + k, offset : offset + k] += beta * (np.eye(k) - np.outer(t, t) / r**2) / r
-            offset += k
+        # the group norm's Hessian beta (I - t t' / r^2) / r, block by block
+        rb = r[bid[ia]]
+        hess[ia, ib] += beta * ((ia == ib) - theta[ia] * theta[ib] / rb**2) / rb
         # blocks that share a direction (neighbouring cells meeting at the neuron's ray) make the
         # Hessian singular along weight exchanges between them, where the objective is flat: a tiny
         # ridge picks a step that does not move along them
@@ -423,13 +430,15 @@ def newton_polish(
             break
     if not best < start_value:
         return W
+    full = np.zeros(S * p)
+    full[keep] = theta
     out = np.zeros_like(W)
-    for N, j, t in zip(bases, support, np.split(theta, splits), strict=True):
-        w = N @ t
+    out[:, support] = np.einsum("sde,se->ds", N, full.reshape(S, p))
+    for j in support:  # keep every facet constraint (set-up sized check, once)
+        w = out[:, j]
         A = np.where(Dall[facets[j], j][:, None], Z[facets[j]], -Z[facets[j]])
         if np.min(A @ w) < -1e-12 * np.linalg.norm(w) * np.max(np.linalg.norm(A, axis=1)):
             return W
-        out[:, j] = w
     return out
 
 
