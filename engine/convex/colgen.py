@@ -50,7 +50,7 @@ __all__ = [
 # Initial working set: this many Gaussian draws (then distinct non-empty patterns).
 INITIAL_DRAWS = 40
 # Violating patterns added per round (the most violating distinct ones).
-ADD_PER_ROUND = 25
+ADD_PER_ROUND = 50
 # The loop judges the restricted solution by the network of *all* its blocks: an interior-point
 # solution of the (LP-like) hinge program spreads tiny weights whose sum still moves predictions at
 # margin 1, so dropping them (the usual recovery threshold) would make J look worse than C.
@@ -58,7 +58,7 @@ _EVERY_BLOCK = 1e-12
 # Also add, every round, the cells across the tight walls of the neurons in use.
 NEIGHBOURS = True
 # A working pattern with zero weight in this many consecutive restricted solutions is dropped.
-DROP_AFTER = 3
+DROP_AFTER = 1
 
 
 @dataclass
