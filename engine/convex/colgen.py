@@ -57,6 +57,9 @@ ADD_PER_ROUND = 50
 _EVERY_BLOCK = 1e-12
 # Also add, every round, the cells across the tight walls of the neurons in use.
 NEIGHBOURS = True
+# When every violating block is already in the working set, re-solve on the neurons in use and those
+# blocks at most this many times before calling the loop stalled.
+_STALL_RETRIES = 3
 # A working pattern with zero weight in this many consecutive restricted solutions is dropped.
 DROP_AFTER = 1
 
@@ -169,6 +172,7 @@ def column_generation(
     idle = np.zeros(D.shape[1], dtype=int)  # rounds in a row a block had zero weight
     history: dict[str, list] = {"round": [], "objective": [], "lower_bound": [], "patterns": [], "time_s": []}
     status, rounds, best_bound = "max_rounds", 0, -np.inf
+    retries = 0
     duals: list[np.ndarray] = []
     while rounds < max_rounds:
         rounds += 1
@@ -191,12 +195,15 @@ def column_generation(
         best_bound = max(best_bound, bound)
         cand, cand_g = sp.candidates, sp.candidate_values
         new_cols, new_signs, new_dirs = [], [], []
+        present = set()  # violating blocks already in the working set (the restricted solve missed them)
         for w, g in zip(cand, cand_g, strict=True):
             if len(new_cols) >= add_per_round:
                 break
             col = (Z @ w) >= 0.0
             block_sign = 1.0 if g < 0.0 else -1.0
             key = (np.packbits(col).tobytes(), block_sign)
+            if key in keys:
+                present.add(key)
             if col.any() and key not in keys:
                 keys.add(key)
                 new_cols.append(col)
@@ -223,6 +230,21 @@ def column_generation(
         if gap <= tol:
             status = "certified"
             break
+        if not new_cols and present and retries < _STALL_RETRIES:
+            # every violating block is already in the working set but the restricted solution left it
+            # at zero (interior-point accuracy, e.g. the exponential cones of the logistic loss):
+            # solve again on the neurons in use and those blocks only, a smaller, better-conditioned
+            # program
+            retries += 1
+            size = np.linalg.norm(Wb, axis=0)
+            in_use = size > NEURON_REL_THRESHOLD * max(float(size.max(initial=0.0)), 1e-300)
+            block_keys = [(np.packbits(c).tobytes(), s) for c, s in zip(D.T, sign, strict=True)]
+            keep = in_use | np.array([k in present for k in block_keys])
+            for k, kept in zip(block_keys, keep, strict=True):
+                if not kept:
+                    keys.discard(k)
+            D, sign, dirs, idle = D[:, keep], sign[keep], dirs[keep], idle[keep]
+            continue
         if not new_cols:
             if not final_try and solve_final is not None:
                 final_try = True  # nothing new to add: re-solve once for the solver's own dual point

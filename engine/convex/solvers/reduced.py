@@ -39,12 +39,14 @@ from engine.network import lift
 
 __all__ = [
     "CLARABEL_SETTINGS",
+    "CONE_SLACK",
     "FacetCache",
     "cone_facets",
     "facets_for",
     "solve_program",
     "solve_reduced",
     "support_resolver",
+    "violated_blocks",
 ]
 
 # Clarabel tolerances: objectives can be ~1e-3, and the certificate wants 1e-6 relative or better
@@ -60,6 +62,11 @@ CLARABEL_SETTINGS = {
 # Squared loss: the quadratic F'F/n is formed densely (the n data rows leave the KKT system) when
 # the program has at most this many weights per data point.
 _DENSE_FACTOR = 1.0
+# A solution row (2 d_k - 1) z_k . w_j may fall below zero by this much relative to ||z_k|| max_i ||w_i||;
+# a larger violation means the facets missed a binding row: it is added and the program solved again,
+# at most _CUT_ROUNDS times, then the solve fails (RuntimeError) instead of answering "optimal".
+CONE_SLACK = 1e-7
+_CUT_ROUNDS = 3
 # A direction counts as strictly inside a cone when every normalised constraint exceeds this.
 _INTERIOR_MARGIN = 1e-9
 
@@ -169,6 +176,51 @@ def solve_reduced(
     if D.shape[1] + Dv.shape[1] == 0:
         raise ValueError("the program needs at least one pattern")
     facets = facets_for(Z, D, directions, facet_cache) + facets_for(Z, Dv, dirs_v, facet_cache)
+    Dall = np.hstack([D, Dv])
+    for _ in range(_CUT_ROUNDS + 1):
+        U, V, lam, status = _solve_with_facets(
+            Z, y, D, Dv, facets, loss, beta, settings, want_dual, loss_points
+        )
+        # the facets are computed in floating point: on near-collinear data a hull can miss rows
+        # that bind. Check every row of every block; give a violated block all its rows, solve again.
+        bad = violated_blocks(Z, Dall, np.hstack([U, V]))
+        if bad.size == 0:
+            return U, V, lam, status
+        facets = list(facets)
+        keys = _column_keys(Dall[:, bad])
+        for j, key in zip(bad, keys, strict=True):  # the few blocks with a missing row
+            facets[j] = np.arange(Z.shape[0])  # every row: exact for this block whatever its hull
+            if facet_cache is not None:
+                facet_cache[(key, True)] = facets[j]
+    raise RuntimeError(
+        f"the reduced program's solution violates the cone constraints of {bad.size} pattern(s) "
+        f"after {_CUT_ROUNDS} re-solves with every row of the violated patterns (near-collinear data?)"
+    )
+
+
+def violated_blocks(Z: np.ndarray, D: np.ndarray, W: np.ndarray, slack: float = CONE_SLACK) -> np.ndarray:
+    """Indices j of the blocks whose cone rows ``(2 d_kj - 1) z_k . w_j >= 0`` fail by more than
+    ``slack ||z_k|| max_i ||w_i||`` (relative to the largest block: an interior-point solution's
+    negligible blocks may point anywhere)."""
+    scale = float(np.max(np.linalg.norm(W, axis=0), initial=0.0)) * np.linalg.norm(Z, axis=1)[:, None]
+    margins = np.where(D, 1.0, -1.0) * (Z @ W)
+    return np.flatnonzero(np.any(margins < -slack * np.maximum(scale, 1e-300), axis=0))
+
+
+def _solve_with_facets(
+    Z: np.ndarray,
+    y: np.ndarray,
+    D: np.ndarray,
+    Dv: np.ndarray,
+    facets: list[np.ndarray],
+    loss: Loss,
+    beta: float,
+    settings: dict | None,
+    want_dual: bool,
+    loss_points: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
+    """One Clarabel solve of the program with the given facet rows per block (see solve_reduced)."""
+    n, p = Z.shape
     Dall = np.hstack([D, Dv])
     sign = np.r_[np.ones(D.shape[1]), -np.ones(Dv.shape[1])]
     B = Dall.shape[1]
