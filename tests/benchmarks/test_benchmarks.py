@@ -176,3 +176,20 @@ def test_pricing_table(reports):
         assert float(row[4]) > 0.0 and float(row[5]) > 0.0  # both sweeps timed
         assert float(row[7]) <= 1e-12  # the two implementations agree
     assert "## Target" in text
+
+
+def test_certified_table(reports):
+    from benchmarks import certified
+
+    text = reports["certified"]
+    table = _tables(text)[0]
+    header, rows = table[0], table[1:]
+    assert header[:8] == ["data", "n", "loss", "CPU s", "rounds", "columns", "gap", "certified"]
+    g = certified.QUICK
+    assert len(rows) == len(g.ns) * len(certified.DATASETS) * len(certified.LOSSES)
+    for row in rows:
+        assert float(row[3]) > 0.0 and int(row[4]) >= 1 and int(row[5]) >= 1
+        assert row[7] == "yes" and float(row[6]) <= 1e-5  # every quick case certifies
+        # the sampled program is a restriction of the exact one: its J is never below J*
+        assert float(row[9]) >= -1e-6
+    assert "Fitted log-log slopes" in text and "## Targets of issue 14" in text
