@@ -87,6 +87,7 @@ def _grid_problems(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loss", ["squared", "hinge", "logistic"])
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problem=_grid_problems())
