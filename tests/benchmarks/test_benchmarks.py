@@ -200,3 +200,20 @@ def test_census_table(reports, tmp_path_factory):
     assert (table["gap"] >= -1e-6).all()
     recomputed = table["objective"] / table["J_star"] - 1  # the CSV keeps 10 significant digits
     assert ((recomputed - table["gap"]).abs() <= 1e-8 * (1 + table["gap"].abs())).all()
+
+
+def test_certified_table(reports):
+    from benchmarks import certified
+
+    text = reports["certified"]
+    table = _tables(text)[0]
+    header, rows = table[0], table[1:]
+    assert header[:8] == ["data", "n", "loss", "CPU s", "rounds", "columns", "gap", "certified"]
+    g = certified.QUICK
+    assert len(rows) == len(g.ns) * len(certified.DATASETS) * len(certified.LOSSES)
+    for row in rows:
+        assert float(row[3]) > 0.0 and int(row[4]) >= 1 and int(row[5]) >= 1
+        assert row[7] == "yes" and float(row[6]) <= 1e-5  # every quick case certifies
+        # the sampled program is a restriction of the exact one: its J is never below J*
+        assert float(row[9]) >= -1e-6
+    assert "Fitted log-log slopes" in text and "## Targets of issue 14" in text

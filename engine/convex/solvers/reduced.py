@@ -40,12 +40,14 @@ from engine.patterns import unit_scale_exponent
 
 __all__ = [
     "CLARABEL_SETTINGS",
+    "CONE_SLACK",
     "FacetCache",
     "cone_facets",
     "facets_for",
     "solve_program",
     "solve_reduced",
     "support_resolver",
+    "violated_blocks",
 ]
 
 # Clarabel tolerances: objectives can be ~1e-3, and the certificate wants 1e-6 relative or better
@@ -61,6 +63,11 @@ CLARABEL_SETTINGS = {
 # Squared loss: the quadratic F'F/n is formed densely (the n data rows leave the KKT system) when
 # the program has at most this many weights per data point.
 _DENSE_FACTOR = 1.0
+# A solution row (2 d_k - 1) z_k . w_j may fall below zero by this much relative to ||z_k|| max_i ||w_i||;
+# a larger violation means the facets missed a binding row: it is added and the program solved again,
+# at most _CUT_ROUNDS times, then the solve fails (RuntimeError) instead of answering "optimal".
+CONE_SLACK = 1e-7
+_CUT_ROUNDS = 3
 # A direction counts as strictly inside a cone when every normalised constraint exceeds this.
 _INTERIOR_MARGIN = 1e-9
 
@@ -178,6 +185,51 @@ def solve_reduced(
     if D.shape[1] + Dv.shape[1] == 0:
         raise ValueError("the program needs at least one pattern")
     facets = facets_for(Z, D, directions, facet_cache) + facets_for(Z, Dv, dirs_v, facet_cache)
+    Dall = np.hstack([D, Dv])
+    for _ in range(_CUT_ROUNDS + 1):
+        U, V, lam, status = _solve_with_facets(
+            Z, y, D, Dv, facets, loss, beta, settings, want_dual, loss_points
+        )
+        # the facets are computed in floating point: on near-collinear data a hull can miss rows
+        # that bind. Check every row of every block; give a violated block all its rows, solve again.
+        bad = violated_blocks(Z, Dall, np.hstack([U, V]))
+        if bad.size == 0:
+            return U, V, lam, status
+        facets = list(facets)
+        keys = _column_keys(Dall[:, bad])
+        for j, key in zip(bad, keys, strict=True):  # the few blocks with a missing row
+            facets[j] = np.arange(Z.shape[0])  # every row: exact for this block whatever its hull
+            if facet_cache is not None:
+                facet_cache[(key, True)] = facets[j]
+    raise RuntimeError(
+        f"the reduced program's solution violates the cone constraints of {bad.size} pattern(s) "
+        f"after {_CUT_ROUNDS} re-solves with every row of the violated patterns (near-collinear data?)"
+    )
+
+
+def violated_blocks(Z: np.ndarray, D: np.ndarray, W: np.ndarray, slack: float = CONE_SLACK) -> np.ndarray:
+    """Indices j of the blocks whose cone rows ``(2 d_kj - 1) z_k . w_j >= 0`` fail by more than
+    ``slack ||z_k|| max_i ||w_i||`` (relative to the largest block: an interior-point solution's
+    negligible blocks may point anywhere)."""
+    scale = float(np.max(np.linalg.norm(W, axis=0), initial=0.0)) * np.linalg.norm(Z, axis=1)[:, None]
+    margins = np.where(D, 1.0, -1.0) * (Z @ W)
+    return np.flatnonzero(np.any(margins < -slack * np.maximum(scale, 1e-300), axis=0))
+
+
+def _solve_with_facets(
+    Z: np.ndarray,
+    y: np.ndarray,
+    D: np.ndarray,
+    Dv: np.ndarray,
+    facets: list[np.ndarray],
+    loss: Loss,
+    beta: float,
+    settings: dict | None,
+    want_dual: bool,
+    loss_points: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
+    """One Clarabel solve of the program with the given facet rows per block (see solve_reduced)."""
+    n, p = Z.shape
     Dall = np.hstack([D, Dv])
     sign = np.r_[np.ones(D.shape[1]), -np.ones(Dv.shape[1])]
     B = Dall.shape[1]
@@ -375,43 +427,50 @@ def newton_polish(
     if top == 0.0:
         return W
     support = np.flatnonzero(norms > 1e-6 * top)
-    bases, cols = [], []
-    for j in support:
+    # face bases, zero-padded to p columns (S x p x p): w_j = N_j theta_j, theta_j zero where padded
+    N = np.zeros((support.size, p, p))
+    for s_i, j in enumerate(support):  # set-up only (one SVD per block), not in the Newton loop
         A = np.where(Dall[facets[j], j][:, None], Z[facets[j]], -Z[facets[j]])
         A = A / np.linalg.norm(A, axis=1, keepdims=True)
         tight = A[A @ W[:, j] <= 1e-7 * norms[j]]
         if tight.shape[0]:
             _, sv, vt = np.linalg.svd(tight)
             rank = int(np.sum(sv > 1e-9 * sv[0]))
-            N = vt[rank:].T
+            if rank == p:
+                return W  # a support block pinned to zero by its facets: leave the solution alone
+            N[s_i, :, : p - rank] = vt[rank:].T
         else:
-            N = np.eye(p)
-        if N.shape[1] == 0:
-            return W  # a support block pinned to zero by its facets: leave the solution alone
-        bases.append(N)
-        cols.append((Dall[:, j, None] * Z * sign[j]) @ N)
-    G = np.hstack(cols)
-    sizes = [N.shape[1] for N in bases]
-    splits = np.cumsum(sizes)[:-1]
-    theta = np.concatenate([N.T @ W[:, j] for N, j in zip(bases, support, strict=True)])
+            N[s_i] = np.eye(p)
+    S = support.size
+    dims = np.count_nonzero(np.any(N != 0.0, axis=1), axis=1)  # face dimension of each block
+    keep = (np.arange(p)[None, :] < dims[:, None]).ravel()  # the coordinates that are not padding
+    bid = np.repeat(np.arange(S), dims)  # block of each coordinate
+    # G (n x sum dims): the columns of support block j are sign_j D_j Z N_j
+    G = ((Dall[:, support] * sign[support])[:, :, None] * np.einsum("nd,sde->nse", Z, N)).reshape(n, S * p)
+    G = G[:, keep]
+    theta = np.einsum("sde,ds->se", N, W[:, support]).ravel()[keep]
+    # index pairs (a, b) of the coordinates of one block: the group norm's Hessian lives there
+    pos = np.full((S, p), -1)
+    pos.ravel()[keep] = np.arange(int(dims.sum()))
+    pa, pb = np.broadcast_arrays(pos[:, :, None], pos[:, None, :])
+    pair = (pa >= 0) & (pb >= 0)
+    ia, ib = pa[pair], pb[pair]
 
     def objective(th: np.ndarray) -> float:
-        return loss.mean(G @ th, y) + beta * sum(float(np.linalg.norm(t)) for t in np.split(th, splits))
+        return loss.mean(G @ th, y) + beta * float(np.sum(np.sqrt(np.bincount(bid, th * th, minlength=S))))
 
     best = objective(theta)
     start_value = best
     for _ in range(max_steps):
         f = G @ theta
-        blocks = np.split(theta, splits)
-        grad = G.T @ loss.mean_gradient(f, y)
+        r = np.sqrt(np.bincount(bid, theta * theta, minlength=S))
+        if np.any(r <= 0.0):
+            break
+        grad = G.T @ loss.mean_gradient(f, y) + beta * theta / r[bid]
         hess = (G.T * (loss.second_derivative(f, y) / n)) @ G
-        offset = 0
-        for t in blocks:
-            r = float(np.linalg.norm(t))
-            k = t.size
-            grad[offset : offset + k] += beta * t / r
-            hess[offset : offset + k, offset : offset + k] += beta * (np.eye(k) - np.outer(t, t) / r**2) / r
-            offset += k
+        # the group norm's Hessian beta (I - t t' / r^2) / r, block by block
+        rb = r[bid[ia]]
+        hess[ia, ib] += beta * ((ia == ib) - theta[ia] * theta[ib] / rb**2) / rb
         # blocks that share a direction (neighbouring cells meeting at the neuron's ray) make the
         # Hessian singular along weight exchanges between them, where the objective is flat: a tiny
         # ridge picks a step that does not move along them
@@ -432,13 +491,15 @@ def newton_polish(
             break
     if not best < start_value:
         return W
+    full = np.zeros(S * p)
+    full[keep] = theta
     out = np.zeros_like(W)
-    for N, j, t in zip(bases, support, np.split(theta, splits), strict=True):
-        w = N @ t
+    out[:, support] = np.einsum("sde,se->ds", N, full.reshape(S, p))
+    for j in support:  # keep every facet constraint (set-up sized check, once)
+        w = out[:, j]
         A = np.where(Dall[facets[j], j][:, None], Z[facets[j]], -Z[facets[j]])
         if np.min(A @ w) < -1e-12 * np.linalg.norm(w) * np.max(np.linalg.norm(A, axis=1)):
             return W
-        out[:, j] = w
     return out
 
 

@@ -29,7 +29,9 @@ RestrictedSolver = Callable[
 MARGIN_BAND = 0.5
 
 
-def default_restricted_solvers() -> tuple[RestrictedSolver, RestrictedSolver]:
+def default_restricted_solvers(
+    facet_cache: FacetCache | None = None,
+) -> tuple[RestrictedSolver, RestrictedSolver]:
     """The reduced-program solver sharing one facet cache, and its variant that returns a dual point.
 
     For the hinge loss the restricted program keeps the loss terms of the points near or inside the
@@ -37,9 +39,10 @@ def default_restricted_solvers() -> tuple[RestrictedSolver, RestrictedSolver]:
     margin is >= 1 at the solution has hinge term 0 and multiplier 0 either way. After each solve
     the points that the solution puts inside the margin but were left out are added and the program
     is solved again, so the answer is that of the whole program. The set starts from the points
-    within ``MARGIN_BAND`` of the margin at the previous round's solution.
+    within ``MARGIN_BAND`` of the margin at the previous round's solution. ``facet_cache`` (shared
+    with e.g. a later re-solve on the support) keeps the facets of every pattern seen.
     """
-    cache: FacetCache = {}
+    cache: FacetCache = {} if facet_cache is None else facet_cache
     state: dict[str, np.ndarray] = {}
 
     def solve(X, y, Du, Dv, dirs_u, dirs_v, loss: Loss, beta, want_dual=False):

@@ -33,7 +33,7 @@ import clarabel
 import numpy as np
 import scipy.sparse as sp
 
-from engine.convex.solvers.reduced import CLARABEL_SETTINGS, FacetCache, facets_for
+from engine.convex.solvers.reduced import CLARABEL_SETTINGS, FacetCache, facets_for, violated_blocks
 from engine.losses import Loss
 from engine.network import lift
 from engine.robust.solvers.base import RobustProblem, RobustSolution, RobustSolver
@@ -259,6 +259,12 @@ def solve_robust_reduced(
     if "Solved" not in status:
         raise RuntimeError(f"Clarabel (reduced robust program) stopped with status {status}")
     W = np.asarray(solution.x)[:nw].reshape(B, p).T
+    bad = violated_blocks(Z, Dall, W)
+    if bad.size:  # the facets missed a binding row (near-collinear data): not an answer to the program
+        raise RuntimeError(
+            f"the reduced robust program's solution violates the cone constraints of {bad.size} "
+            "pattern(s) (near-collinear data?)"
+        )
     P = D.shape[1]
     return RobustSolution(
         U=W[:, :P].copy(),
