@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import command_line, machine_header, table, write_report
+from engine.studies.cost import doubling_sizes
+from engine.studies.reprogramming import RATIOS
 
 NAME = "budget"
 FACTOR = 3.0
@@ -27,6 +29,11 @@ QUICK: tuple[tuple[str, dict[str, Any]], ...] = (
     ("spurious", dict(BASE, n=20, runs=10, epochs=100, width=10)),
     ("xor", dict(n=100, d=500, width=50, steps=300)),
     ("momentum", dict(n=60, width=50, steps=2000)),
+    ("reprogram", dict(d=20, kind="additive", seeds=2, steps=200, ratio=1.0, ratios=RATIOS)),
+    ("kernels", dict(n_max=64, features=200)),
+    ("minnorm", dict(n_max=80)),
+    ("online", dict(steps=4000, width=20)),
+    ("spectrum", dict(k=5, n=400, starts=10)),
 )
 FULL: tuple[tuple[str, dict[str, Any]], ...] = QUICK + (
     ("playground", dict(BASE, n=200, patterns=200, width=100, epochs=500, batch=8)),
@@ -46,6 +53,11 @@ FULL: tuple[tuple[str, dict[str, Any]], ...] = QUICK + (
     ("momentum", dict(n=200, width=100, steps=2000)),
     ("lowrank", dict(n=100, d=20, width=32, steps=2000)),
     ("lowrank", dict(n=200, d=50, width=100, steps=3000)),
+    ("reprogram", dict(d=40, kind="affine", seeds=2, steps=500, ratio=4.0, ratios=RATIOS)),
+    ("kernels", dict(n_max=256, features=800)),
+    ("minnorm", dict(n_max=320)),
+    ("online", dict(steps=20000, width=50)),
+    ("spectrum", dict(k=8, n=2000, starts=40)),
 )
 
 
@@ -164,6 +176,29 @@ def run_section(section: str, k: Mapping[str, Any]) -> None:
         X, y = teacher_data(teacher, k["n"], seed=1)
         for beta in (0.0, 1e-3):
             singular_value_trace(X, y, beta=beta, lr=0.05, steps=k["steps"], width=k["width"], batch_size=16)
+    elif section == "reprogram":
+        from engine.studies.reprogramming import reprogram, reprogramming_curve
+
+        d, kind, steps = k["d"], k["kind"], k["steps"]
+        widths = [max(1, round(r * d)) for r in k["ratios"]]
+        reprogramming_curve(d, widths, seeds=k["seeds"], steps=steps, kind=kind)
+        reprogram(d, max(1, round(k["ratio"] * d)), steps=steps, kind=kind)
+    elif section == "kernels":
+        from engine.studies.kernels import excess_risk_curves
+
+        excess_risk_curves(doubling_sizes(16, k["n_max"]), features=k["features"])
+    elif section == "minnorm":
+        from engine.studies.minnorm import minimum_norm_curve
+
+        minimum_norm_curve("moons", doubling_sizes(20, k["n_max"]), loss="squared", beta=1e-3)
+    elif section == "online":
+        from engine.studies.online import online_regret
+
+        online_regret(steps=k["steps"], window=min(500, k["steps"]), width=k["width"])
+    elif section == "spectrum":
+        from engine.studies.spectrum import spectra_at_minima
+
+        spectra_at_minima(d=k["k"], k=k["k"], n=k["n"], starts=k["starts"])
     else:
         raise ValueError(f"no runner for section {section!r}")
 

@@ -46,6 +46,11 @@ KNOB_CONTROLS: Mapping[str, Mapping[str, str]] = {
     "xor": {"n": "dy_x_n", "d": "dy_x_d", "width": "dy_x_width", "steps": "dy_x_steps"},
     "momentum": {"n": "n", "width": "width", "steps": "dy_m_steps"},
     "lowrank": {"n": "dy_r_n", "d": "dy_r_d", "width": "dy_r_width", "steps": "dy_r_steps"},
+    "reprogram": {"d": "th_rp_d", "seeds": "th_rp_seeds", "steps": "th_rp_steps", "ratio": "th_rp_ratio"},
+    "kernels": {"n_max": "th_k_nmax", "features": "th_k_features"},
+    "minnorm": {"n_max": "th_mn_nmax"},
+    "online": {"steps": "th_o_steps", "width": "th_o_width"},
+    "spectrum": {"k": "th_s_k", "n": "th_s_n", "starts": "th_s_starts"},
 }
 KNOB_CONTROLS = MappingProxyType({k: MappingProxyType(v) for k, v in KNOB_CONTROLS.items()})
 

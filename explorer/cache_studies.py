@@ -20,6 +20,7 @@ from engine.gradient.hessian import flatness
 from engine.network import TwoLayerReLU
 from engine.results import ConvexResult
 from engine.studies.census import CENSUS_COLUMNS
+from engine.studies.cost import doubling_sizes
 from engine.studies.dynamics import (
     MomentumCurve,
     SharpnessTrace,
@@ -48,7 +49,13 @@ from engine.studies.landscape import (
 from engine.studies.minnorm import MinNormCurve, minimum_norm_curve
 from engine.studies.online import OnlineStudy, online_regret
 from engine.studies.race import certified_optimum
-from engine.studies.reprogramming import ReprogramCurve, ReprogramResult, reprogram, reprogramming_curve
+from engine.studies.reprogramming import (
+    RATIOS,
+    ReprogramCurve,
+    ReprogramResult,
+    reprogram,
+    reprogramming_curve,
+)
 from engine.studies.spectrum import SpectrumStudy, spectra_at_minima
 from explorer.cache import ENGINE_ERRORS, Outcome, guard, message_of, on_dataset
 from explorer.settings import DataKey, SGDSettings
@@ -279,20 +286,11 @@ def get_singular_values(
 
 #: The census the page shows (written by ``python -m benchmarks census``; read, never recomputed).
 CENSUS_CSV = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "census.csv"
-RATIOS = (0.25, 0.5, 1.0, 2.0, 4.0)  # the widths of the reprogramming curve, as m / d
 
 
 def reprogramming_widths(d: int) -> tuple[int, ...]:
     """The widths of the reprogramming curve at input dimension d: ``m / d`` in :data:`RATIOS`."""
     return tuple(max(1, round(r * d)) for r in RATIOS)
-
-
-def doubling_sizes(lo: int, hi: int) -> tuple[int, ...]:
-    """``lo, 2 lo, 4 lo, ...`` up to ``hi`` (``hi`` included)."""
-    out = [lo]
-    while out[-1] * 2 <= hi:
-        out.append(out[-1] * 2)
-    return tuple(out)
 
 
 @st.cache_data(max_entries=_ENTRIES, show_spinner=False)

@@ -12,7 +12,9 @@ import streamlit as st
 
 from engine.figures import theory as fth
 from explorer import widgets as w
+from explorer.budget import within
 from explorer.cache_studies import (
+    RATIOS,
     doubling_sizes,
     get_census,
     get_minnorm,
@@ -124,6 +126,8 @@ def _reprogram(s: Settings) -> None:
     steps = int(w.control(r2[1], "th_rp_steps"))
     ratio = float(w.control(r2[2], "th_rp_ratio"))
     seed = int(s.sgd.seed)
+    if not within("reprogram", d=d, kind=kind, seeds=seeds, steps=steps, ratio=ratio, ratios=RATIOS):
+        return
     with st.spinner("Reprogramming frozen random networks…"):
         out = get_reprogramming(d=d, kind=kind, q=q, seeds=seeds, steps=steps, seed=seed)
     if not out.ok:
@@ -155,6 +159,8 @@ def _kernels(s: Settings) -> None:
     features = int(w.control(r2[1], "th_k_features"))
     seed = int(s.sgd.seed)
     ns = doubling_sizes(16, n_max)
+    if not within("kernels", n_max=n_max, features=features):  # the work budget (explorer.budget)
+        return
     with st.spinner(f"Certified optimum, Adam and three kernel methods at n = {', '.join(map(str, ns))}…"):
         out = get_risk_curves(
             n_max=n_max, teacher_width=teacher, noise=noise, beta=beta, features=features, seed=seed
@@ -177,6 +183,8 @@ def _minnorm(s: Settings) -> None:
         st.info("The bound is on the classification error of a generated data set: pick one in the sidebar.")
         return
     ns = doubling_sizes(20, n_max)
+    if not within("minnorm", n_max=n_max):
+        return
     with st.spinner(f"Certified optima at n = {', '.join(map(str, ns))}…"):
         out = get_minnorm(s.data, loss=s.loss, beta=s.beta, n_max=n_max)
     if not out.ok:
@@ -207,6 +215,8 @@ def _online(s: Settings) -> None:
     width = int(w.control(r2[0], "th_o_width"))
     noise = float(w.control(r2[1], "th_o_noise"))
     seed = int(s.sgd.seed)
+    if not within("online", steps=steps, width=width):
+        return
     with st.spinner(f"Streaming {steps} points through six learners…"):
         out = get_online(eta=eta, steps=steps, window=window, width=width, noise=noise, seed=seed)
     if not out.ok:
@@ -227,6 +237,8 @@ def _spectrum(s: Settings) -> None:
     starts = int(w.control(c[2], "th_s_starts"))
     _preset(c[3], "spectrum")
     seed = int(s.sgd.seed)
+    if not within("spectrum", k=k, n=n, starts=starts):
+        return
     with st.spinner(f"Fitting {starts} students by BFGS and their exact Hessians…"):
         out = get_spectrum(k=k, n=n, starts=starts, seed=seed)
     if not out.ok:

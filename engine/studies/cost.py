@@ -13,6 +13,8 @@ The model, with ``steps = epochs * ceil(n / b)`` (``epochs`` for full-batch GD, 
     convex sampled (n, P)  = sampled_base + sampled_np * n * P
     robust (n)             = exact patterns n(n-1)+2 up to n = 20, 200 draws above
     Hessian checkpoints    = points * (probes + lanczos) * hvp * n * m
+    reprogramming step     = rp_step + (rp_entry, or rp_threaded above rp_threads) * 200 * d * m
+    theory curves          = sum over the doubling sizes n of (kn_base + kn_n2 * n^2) or convex exact (n)
 
 and a section's seconds are ``base + scale * (sum of its parts)``. Coefficients were measured on the
 project's 2-core machine in CPU seconds of the process (``time.process_time``: other work sharing the
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["PRIMITIVES", "SECTIONS", "Estimate", "estimate", "sgd_seconds"]
+__all__ = ["PRIMITIVES", "SECTIONS", "Estimate", "doubling_sizes", "estimate", "sgd_seconds"]
 
 # Seconds per unit of work, measured (python -m benchmarks budget).
 PRIMITIVES: Mapping[str, float] = MappingProxyType(
@@ -52,6 +54,19 @@ PRIMITIVES: Mapping[str, float] = MappingProxyType(
         "xor_step": 1.0e-4,  # one full-batch XOR step's fixed cost
         "xor_entry": 1.5e-10,  # ... per (point x dimension x neuron)
         "status": 1.2e-5,  # one point's PGD attack and exact certificate at one radius, per neuron
+        # Theory page (measured with time.process_time on its quick settings, see SECTIONS)
+        "rp_step": 4.5e-5,  # one Adam step of a program (200 Bernoulli points): fixed cost
+        "rp_entry": 4.0e-10,  # ... per (point x dimension x neuron) of the frozen layer's products
+        "rp_threaded": 3.5e-9,  # ... the same above rp_threads entries: OpenBLAS runs them on 2 threads,
+        "rp_threads": 5.0e5,  # whose CPU seconds (both threads, spinning on a shared machine) jump ~9x
+        "rp_affine": 2.0e-10,  # the affine program's extra (point x dimension^2) per step
+        "kn_base": 0.25,  # excess risk at one n: certified optimum, Adam (50 neurons, 500 epochs), kernels
+        "kn_n2": 6.9e-5,  # ... per n^2 (the certified optimum of the 2-D teacher's data dominates)
+        "kn_feature": 8.7e-8,  # ... per random feature x (n + 1000 test points)
+        "on_step": 5.2e-5,  # one streamed point through all six online learners
+        "on_neuron": 1.2e-7,  # ... per neuron of the three network learners
+        "sp_start": 5.0e-3,  # one BFGS fit (500 iterations at most) of the symmetric student, per neuron
+        "sp_entry": 5.5e-7,  # ... per (point x neuron^2)
     }
 )
 
@@ -183,6 +198,58 @@ def _lowrank(k: Mapping[str, Any]) -> float:
     return 2 * sgd_seconds(n, k["width"], epochs, 16, "sgd", d=d)
 
 
+def _reprogram_run(d: int, m: int, affine: bool) -> float:
+    """Seconds of one Adam step of one program (n_train = 200, the engine's default)."""
+    p = PRIMITIVES
+    entries = 200 * d * m
+    per_entry = p["rp_threaded"] if entries > p["rp_threads"] else p["rp_entry"]
+    return p["rp_step"] + per_entry * entries + (p["rp_affine"] * 200 * d * d if affine else 0.0)
+
+
+def _reprogram(k: Mapping[str, Any]) -> float:
+    """The curve (``seeds`` programs at every width ``ratio * d`` of ``ratios``) and the picture's program
+    (width ``ratio * d``), ``steps`` Adam steps each."""
+    d, affine = int(k["d"]), k.get("kind") == "affine"
+    widths = [max(1, round(r * d)) for r in k["ratios"]]
+    per_step = k["seeds"] * sum(_reprogram_run(d, m, affine) for m in widths)
+    per_step += _reprogram_run(d, max(1, round(k["ratio"] * d)), affine)
+    return k["steps"] * per_step
+
+
+def doubling_sizes(lo: int, hi: int) -> tuple[int, ...]:
+    """``lo, 2 lo, 4 lo, ...`` up to ``hi`` (``hi`` included): the Theory page's training sizes."""
+    out = [lo]
+    while out[-1] * 2 <= hi:
+        out.append(out[-1] * 2)
+    return tuple(out)
+
+
+def _kernels(k: Mapping[str, Any]) -> float:
+    """Every estimator at n = 16, 32, ... up to ``n_max``."""
+    p = PRIMITIVES
+    return sum(
+        p["kn_base"] + p["kn_n2"] * n * n + p["kn_feature"] * k["features"] * (n + 1000)
+        for n in doubling_sizes(16, int(k["n_max"]))
+    )
+
+
+def _minnorm(k: Mapping[str, Any]) -> float:
+    """A certified optimum at n = 20, 40, ... up to ``n_max``."""
+    return sum(convex_seconds(n, "exact") for n in doubling_sizes(20, int(k["n_max"])))
+
+
+def _online(k: Mapping[str, Any]) -> float:
+    p = PRIMITIVES
+    return k["steps"] * (p["on_step"] + p["on_neuron"] * k["width"])
+
+
+def _spectrum(k: Mapping[str, Any]) -> float:
+    """``starts`` BFGS fits of the width-k student on n points (the two Hessians are small beside them)."""
+    p = PRIMITIVES
+    kk = int(k["k"])
+    return k["starts"] * (p["sp_start"] * kk + p["sp_entry"] * k["n"] * kk * kk)
+
+
 @dataclass(frozen=True)
 class Section:
     """How one section's seconds follow from its knobs: ``base + scale * parts(knobs)``."""
@@ -206,6 +273,12 @@ SECTIONS: Mapping[str, Section] = MappingProxyType(
         "xor": Section(_xor),
         "momentum": Section(_momentum),
         "lowrank": Section(_lowrank, scale=1.7),  # checkpoints: 40 chunks, an SVD each
+        # the Theory page (its census section only reads a table)
+        "reprogram": Section(_reprogram),
+        "kernels": Section(_kernels),
+        "minnorm": Section(_minnorm, scale=0.6),  # moons at n = 20 ... 320: fewer columns than the mean
+        "online": Section(_online),
+        "spectrum": Section(_spectrum),
     }
 )
 

@@ -24,6 +24,7 @@ import numpy as np
 
 __all__ = [
     "PROGRAMS",
+    "RATIOS",
     "ReprogramCurve",
     "ReprogramResult",
     "bernoulli_cube",
@@ -61,6 +62,7 @@ def bernoulli_cube(
 
 
 PROGRAMS = ("additive", "affine")
+RATIOS = (0.25, 0.5, 1.0, 2.0, 4.0)  # the widths of the reprogramming curve (the Theory page), as m / d
 
 
 def _forward(W, b, a, X, A, p):

@@ -293,4 +293,15 @@ CASES: tuple[Case, ...] = (
         "the approximation curve at its maxima",
         kind="budget",
     ),
+    Case(
+        "budget-reprogram",
+        "theory",
+        {"th_section": "reprogram", "th_rp_d": "40", "th_rp_seeds": "5", "th_rp_steps": "1000"},
+        (
+            ("warning", "would take about"),
+            ("warning", "Input dimension d to"),
+        ),
+        "reprogramming at its maxima (d = 40: the frozen layer's products go multithreaded)",
+        kind="budget",
+    ),
 )

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from benchmarks.budget import FACTOR, QUICK, measure, warm_up
-from engine.studies.cost import SECTIONS, estimate, sgd_seconds
+from engine.studies.cost import SECTIONS, doubling_sizes, estimate, sgd_seconds
+from engine.studies.reprogramming import RATIOS
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,46 @@ def test_drivers_name_what_lowers_the_cost_most() -> None:
     assert saved == sorted(saved, reverse=True) and all(s > 0 for s in saved)
 
 
+# The Theory page's sections at their smallest settings, and one knob's next larger value.
+THEORY_LOW = {
+    "reprogram": dict(d=10, kind="additive", seeds=1, steps=100, ratio=0.25, ratios=RATIOS),
+    "kernels": dict(n_max=32, features=50),
+    "minnorm": dict(n_max=40),
+    "online": dict(steps=1000, width=5),
+    "spectrum": dict(k=3, n=200, starts=4),
+}
+THEORY_MORE: list[tuple[str, str, object]] = [
+    ("reprogram", "d", 20),
+    ("reprogram", "seeds", 2),
+    ("reprogram", "steps", 200),
+    ("reprogram", "ratio", 4.0),
+    ("reprogram", "kind", "affine"),
+    ("kernels", "n_max", 64),
+    ("kernels", "features", 800),
+    ("minnorm", "n_max", 80),
+    ("online", "steps", 2000),
+    ("online", "width", 50),
+    ("spectrum", "k", 8),
+    ("spectrum", "n", 2000),
+    ("spectrum", "starts", 40),
+]
+
+
+@pytest.mark.parametrize(
+    ("section", "knob", "value"), THEORY_MORE, ids=[f"{s}-{k}" for s, k, *_ in THEORY_MORE]
+)
+def test_theory_sections_cost_more_with_every_knob(section, knob, value) -> None:
+    low = THEORY_LOW[section]
+    assert estimate(section, {**low, knob: value}).seconds > estimate(section, low).seconds
+
+
+def test_doubling_sizes_are_the_pages_training_sizes() -> None:
+    assert doubling_sizes(16, 256) == (16, 32, 64, 128, 256)
+    assert doubling_sizes(20, 80) == (20, 40, 80) and doubling_sizes(20, 79) == (20, 40)
+
+
 def test_every_section_is_estimated_and_unknown_ones_are_refused() -> None:
     assert set(SECTIONS) >= {"playground", "spurious", "xor", "adversarial", "lowrank"}
+    assert set(SECTIONS) >= {"reprogram", "kernels", "minnorm", "online", "spectrum"}
     with pytest.raises(ValueError, match="unknown section"):
         estimate("nope", {})
