@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from explorer.settings import PAGE_EXACT_MAX_N
+
 __all__ = ["CASES", "Case"]
 
 
@@ -75,7 +77,7 @@ CASES: tuple[Case, ...] = (
         "playground",
         dict(n="400", patterns="sampled", P="2000", epochs="20"),
         (
-            ("caption", "Exact patterns are available for n ≤ 100; sampling instead."),
+            ("caption", f"Exact patterns are available for n ≤ {PAGE_EXACT_MAX_N}; sampling instead."),
             ("info", "is only an upper bound on the global optimum"),
         ),
         "the largest data set with the largest sampled program",
@@ -85,7 +87,7 @@ CASES: tuple[Case, ...] = (
         "n-max-exact-asked",
         "playground",
         dict(n="400", patterns="exact", epochs="20", P="10"),
-        (("caption", "Exact patterns are available for n ≤ 100; sampling instead."),),
+        (("caption", f"Exact patterns are available for n ≤ {PAGE_EXACT_MAX_N}; sampling instead."),),
         "exact patterns asked for above the exact-program cap: the page samples and says so",
         kind="combination",
     ),
@@ -247,17 +249,6 @@ CASES: tuple[Case, ...] = (
             ("warning", "Dimension d to"),
         ),
         "XOR clusters at their maxima",
-        kind="budget",
-    ),
-    Case(
-        "budget-momentum",
-        "dynamics",
-        {"dy_section": "momentum", "n": "400", "width": "200", "dy_m_steps": "5000"},
-        (
-            ("warning", "would take about"),
-            ("warning", "computing"),
-        ),
-        "the momentum race at its maxima",
         kind="budget",
     ),
     Case(
