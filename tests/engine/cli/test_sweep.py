@@ -245,6 +245,9 @@ def test_sigint_to_a_real_sweep_keeps_the_finished_rows(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # a shell's background job inherits SIGINT ignored (and Python then keeps it ignored): restore
+        # the default so the sweep sees Ctrl-C however the test suite itself was started
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     start = time.monotonic()
     while time.monotonic() - start < 240 and (not out.exists() or len(_rows(out)) < 1):
