@@ -285,7 +285,13 @@ def run_one(run: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _indexed(i: int, run: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+def _indexed(i: int, run: Mapping[str, Any], sweep_pid: int | None = None) -> tuple[int, dict[str, Any]]:
+    """``(i, run_one(run))``. In a worker process (not the sweep's own, ``sweep_pid``) Ctrl-C is left to
+    the sweep: the terminal sends SIGINT to the whole process group, and a worker that took it would
+    print a traceback while the sweep already stops cleanly and keeps the finished rows."""
+    if sweep_pid is not None and os.getpid() != sweep_pid:
+        with contextlib.suppress(ValueError):  # not the main thread (a threaded Dask worker): nothing to do
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     return i, run_one(run)
 
 
@@ -373,7 +379,8 @@ def iter_rows(
     with _backend(backend, jobs, scheduler):
         # Ray's joblib backend returns only a list (progress then comes at the end); rows carry their index
         order = "list" if backend == "ray" else "generator_unordered"
-        results = Parallel(return_as=order)(delayed(_indexed)(i, r) for i, r in runs)
+        sweep_pid = os.getpid()
+        results = Parallel(return_as=order)(delayed(_indexed)(i, r, sweep_pid) for i, r in runs)
         for i, row in results:
             yield i, row | {"run": i}
 
