@@ -11,9 +11,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,13 @@ __all__ = [
     "chromium",
     "click_chart",
     "flip_toggle",
+    "free_port",
     "move_slider",
     "pick_option",
     "step_number",
     "settle",
     "slider_value",
+    "streamlit_process",
     "streamlit_server",
     "wait_for_change",
 ]
@@ -64,51 +67,65 @@ _SIGNATURE_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')
 }).join(',')"""
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free local TCP port."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
+# The flags of a plain local run; benchmarks/load.py passes the Dockerfile's serving flags instead.
+LOCAL_ARGS = ("--server.headless=true", "--browser.gatherUsageStats=false")
+
+
+@contextmanager
+def streamlit_process(
+    app: str = "app.py", args: Sequence[str] = LOCAL_ARGS, port: int | None = None, timeout_s: float = 60.0
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``streamlit run app *args`` on a local port (a free one by default); yields (process, base URL).
+
+    The server's output goes to a temporary file (a pipe nobody reads could fill and stall the server
+    during a long benchmark). Raises RuntimeError, with that output, if the server exits or is not
+    healthy within ``timeout_s``; stops the server afterwards.
+    """
+    port = free_port() if port is None else port
+    cmd = [sys.executable, "-m", "streamlit", "run", app, *args]
+    cmd += [f"--server.port={port}", "--server.address=127.0.0.1"]
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    out = log.read().decode(errors="replace")
+                    raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{out}")
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not become healthy within {timeout_s:g} s")
+                time.sleep(0.3)
+            yield proc, url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 @contextmanager
 def streamlit_server(app: str = "app.py", timeout_s: float = 60.0) -> Iterator[str]:
-    """``streamlit run app`` headless on a free local port; yields its base URL, stops it afterwards.
-
-    Raises RuntimeError (with the server's output) if it exits or is not healthy within ``timeout_s``.
-    """
-    port = _free_port()
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{out}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not become healthy within {timeout_s:g} s")
-            time.sleep(0.3)
+    """``streamlit run app`` headless on a free local port; yields its base URL (see streamlit_process)."""
+    with streamlit_process(app, timeout_s=timeout_s) as (_proc, url):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
 
 
 @contextmanager

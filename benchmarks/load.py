@@ -19,15 +19,23 @@ from __future__ import annotations
 
 import statistics
 import subprocess
-import sys
 import threading
 import time
-import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchmarks.browser import CHART, CHROMIUM, CHROMIUM_ARGS, EXCEPTION, VIEWPORT, chart_signature, settle
+from benchmarks.browser import (
+    CHART,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EXCEPTION,
+    VIEWPORT,
+    chart_signature,
+    settle,
+    streamlit_process,
+)
 from benchmarks.common import command_line, machine_header, table, write_report
 
 NAME = "load"
@@ -62,41 +70,10 @@ def rss_mb(pid: int) -> float:
 
 
 @contextmanager
-def served(port: int):
-    """The app served as the Dockerfile serves it, on ``port``; yields the server's process."""
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", *SERVE_ARGS, f"--server.port={port}"]
-    cmd.append("--server.address=127.0.0.1")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not become healthy within 60 s")
-            time.sleep(0.3)
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def served() -> Iterator[tuple[subprocess.Popen, str]]:
+    """The app served as the Dockerfile serves it, on a free local port; yields (process, base URL)."""
+    with streamlit_process(args=SERVE_ARGS) as served_app:
+        yield served_app
 
 
 def _thumb(page: Any) -> Any:
@@ -160,9 +137,7 @@ def run_load(sessions: int, duration_s: float, verbose: bool = True) -> dict[str
     """The load check; returns its figures."""
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with served(port) as proc, sync_playwright() as pw:
+    with served() as (proc, url), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             warm = browser.new_context(viewport=VIEWPORT).new_page()  # imports, compiled kernels

@@ -6,19 +6,12 @@ the server's session, which AppTest does not have). The server's first script ru
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
 
 from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, settle
 from benchmarks.load import served
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_more_than_1000_parameters_are_cut_with_a_notice() -> None:
@@ -29,11 +22,10 @@ def test_more_than_1000_parameters_are_cut_with_a_notice() -> None:
     from playwright.sync_api import sync_playwright
 
     junk = "&".join(f"x{i}=1" for i in range(1200))
-    port = _port()
-    with served(port) as _proc, sync_playwright() as pw:
+    with served() as (_proc, base_url), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            base = f"http://127.0.0.1:{port}/patterns"
+            base = f"{base_url}/patterns"
             warm = browser.new_context(viewport=VIEWPORT).new_page()
             warm.goto(f"{base}?n=10&epochs=20", wait_until="domcontentloaded")
             warm.get_by_text("Exact patterns", exact=False).first.wait_for(timeout=180_000)

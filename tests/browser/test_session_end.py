@@ -6,7 +6,6 @@ growing within a few seconds instead of running the rest of the work for nobody.
 from __future__ import annotations
 
 import os
-import socket
 import time
 from pathlib import Path
 
@@ -20,12 +19,6 @@ SETTINGS = dict(n=100, width=50, epochs=1000, batch=4, opt="adam", patterns="exa
 QUERY = "n=100&width=50&epochs=1000&batch=4&ls_runs=10&ls_section=spurious"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_closing_the_tab_stops_the_work() -> None:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
@@ -37,12 +30,11 @@ def test_closing_the_tab_stops_the_work() -> None:
 
     work = estimate("spurious", SETTINGS).seconds
     assert 5 < work <= BUDGET_S  # long enough to see, and allowed to start
-    port = _port()
-    with served(port) as proc, sync_playwright() as pw:
+    with served() as (proc, base_url), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(viewport=VIEWPORT).new_page()
-            page.goto(f"http://127.0.0.1:{port}/landscape?{QUERY}", wait_until="domcontentloaded")
+            page.goto(f"{base_url}/landscape?{QUERY}", wait_until="domcontentloaded")
             page.get_by_text("Training 10 networks", exact=False).wait_for(timeout=120_000)
             time.sleep(2.0)
             page.context.close()  # the tab goes away: the websocket closes
