@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -37,18 +36,9 @@ from benchmarks.browser import (
 from tests.paths import ROOT
 
 
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing under CI: install it with `apt-get install -y chromium`")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """One running Streamlit server for app.py, shared by the module's tests; yields its URL."""
-    _require_chromium()
     with ExitStack() as stack:
         try:
             url = stack.enter_context(streamlit_server())

@@ -8,15 +8,13 @@ script runs): a MutationObserver installed before the interaction counts every s
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 
-from benchmarks.browser import CHROMIUM, EXCEPTION, chromium, settle, streamlit_server
+from benchmarks.browser import EXCEPTION, chromium, settle, streamlit_server
 from explorer.navigation import PAGES
 
 PROJECTOR = {"width": 1024, "height": 768}
@@ -43,18 +41,9 @@ _STATE = f"""() => {{
 }}"""
 
 
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing under CI: install it with `apt-get install -y chromium`")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
-
-
 @pytest.fixture(scope="module")
 def page() -> Iterator:
     """The Playground at 1024 x 768 (sidebar open) in a fresh session, settled, with the run counter on."""
-    _require_chromium()
     from playwright.sync_api import sync_playwright
 
     with ExitStack() as stack:
