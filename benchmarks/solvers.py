@@ -683,7 +683,9 @@ def run(
     argv: list[str] | None = None,
     verbose: bool = True,
 ) -> Path:
-    """Run the benchmark and write ``<out_dir>/solvers.md``; returns the path."""
+    """Run the benchmark and write ``<out_dir>/solvers.md``, then the certified exact solve at scale
+    (:mod:`benchmarks.certified`: ``<out_dir>/certified.md`` and its scaling plot) in the same run;
+    returns the path of solvers.md."""
     from benchmarks.common import RESULTS_DIR
 
     grid = QUICK if quick else FULL
@@ -707,7 +709,11 @@ def run(
     # the raw results, so that the table can be rendered again without re-running (rerender())
     with open(Path(tempfile.gettempdir()) / f"benchmarks_{NAME}{'_quick' if quick else ''}.pkl", "wb") as fh:
         pickle.dump(saved, fh)
-    return write_report(out_dir or RESULTS_DIR, NAME, report(*saved))
+    path = write_report(out_dir or RESULTS_DIR, NAME, report(*saved))
+    from benchmarks import certified
+
+    certified.run(quick=quick, out_dir=out_dir, argv=argv, verbose=verbose)
+    return path
 
 
 def rerender(pickle_path: Path | str, out_dir: Path | str | None = None) -> Path:
