@@ -34,6 +34,7 @@ from engine.studies.approximation import (
     PatternCoverage,
     approximation_curve,
     curve_counts,
+    join_curves,
     pattern_coverage,
 )
 from engine.studies.race import RaceResult, certified_optimum, run_race
@@ -229,17 +230,30 @@ def get_coverage(key: DataKey, *, draws: int, seed: int) -> Outcome[PatternCover
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
-def get_approximation(
-    key: DataKey, *, loss: str, beta: float, seed: int, counts: tuple[int, ...]
+def _approximation_point(
+    key: DataKey, *, loss: str, beta: float, seed: int, count: int
 ) -> Outcome[ApproximationCurve]:
-    """The sampled program's optimum for each draw count in ``counts``, against the certified optimum."""
+    """The sampled program's optimum on the first ``count`` draws (a one-entry curve), against the
+    certified optimum; cached per count, so a new P solves only the counts not seen before."""
     reference = get_certified_optimum(key, loss=loss, beta=beta)
     return on_dataset(
         key,
         lambda ds: approximation_curve(
-            ds.X, ds.y, loss=loss, beta=beta, counts=counts, pattern_seed=seed, reference=reference.value
+            ds.X, ds.y, loss=loss, beta=beta, counts=(count,), pattern_seed=seed, reference=reference.value
         ),
     )
+
+
+def get_approximation(
+    key: DataKey, *, loss: str, beta: float, seed: int, counts: tuple[int, ...]
+) -> Outcome[ApproximationCurve]:
+    """The sampled program's optimum for each draw count in ``counts``, against the certified optimum
+    (each count solved once and cached: moving P to a new value solves that count alone)."""
+    points = [_approximation_point(key, loss=loss, beta=beta, seed=seed, count=int(c)) for c in counts]
+    failed = next((p for p in points if not p.ok), None)
+    if failed is not None:
+        return Outcome(error=failed.error)
+    return guard(lambda: join_curves([p.value for p in points]))
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)

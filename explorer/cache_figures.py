@@ -1,4 +1,5 @@
-"""Cached figures of the Playground: built once per settings, shared by every rerun and session.
+"""Cached figures of the Playground and the Patterns page: built once per settings, shared by every
+rerun and session.
 
 A cache hit of the Playground (a control moved back to a value shown before, the large-text switch,
 the optimum's-neurons toggle) recomputes nothing, so its time is the floor of a rerun. Profiled
@@ -20,6 +21,7 @@ from typing import Any
 
 import streamlit as st
 
+from engine.figures.patterns import approximation_figure, arrangement_plane_figure, direction_sphere_figure
 from engine.figures.playground import (
     activation_regions_figure,
     decision_panel_figure,
@@ -29,13 +31,15 @@ from engine.figures.playground import (
 )
 from engine.figures.style import LARGE_TEXT_PX, large_text
 from engine.studies.summary import playback_numbers
-from explorer.cache import get_dataset, run_convex, run_sgd_more
+from explorer.cache import get_approximation, get_coverage, get_dataset, run_convex, run_sgd_more
 from explorer.settings import DataKey, SGDSettings
 
 __all__ = [
     "FIGURE_ENTRIES",
+    "get_approximation_figure",
     "get_convex_panel_figure",
     "get_objective_figure",
+    "get_pattern_figures",
     "get_playback_figure",
     "get_regions_figure",
 ]
@@ -188,4 +192,47 @@ def get_objective_figure(
         lower_bound=cres.lower_bound if cres is not None else None,
         title=title,
     )
+    return _sized(fig, large)
+
+
+@st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False)
+def get_pattern_figures(key: DataKey, *, draws: int, seed: int, task: str, large: bool = False) -> Any:
+    """The Patterns page's two pictures of ``draws`` seeded directions: the lines of the sampled
+    patterns over the points (``arrangement_plane_figure``) and the direction sphere, exact cells
+    against the samples (``direction_sphere_figure``), as a pair; None when the data set or the
+    coverage failed (the page shows their errors)."""
+    data = get_dataset(key)
+    coverage = get_coverage(key, draws=draws, seed=seed)
+    if not (data.ok and coverage.ok):
+        return None
+    ds, cov = data.value, coverage.value
+    plane = arrangement_plane_figure(
+        ds.X,
+        ds.y,
+        cov.sampled.directions,
+        title=f"Lines of the {cov.hits} sampled patterns",
+        task=task,
+        bounds=plot_bounds(ds.X),
+    )
+    sphere = direction_sphere_figure(ds.X, cov, title="Direction sphere: exact cells vs samples")
+    return _sized(plane, large), _sized(sphere, large)
+
+
+@st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False)
+def get_approximation_figure(
+    key: DataKey,
+    *,
+    loss: str,
+    beta: float,
+    seed: int,
+    counts: tuple[int, ...],
+    draws: int,
+    large: bool = False,
+) -> Any:
+    """The sampled program's optimum against the draw count (``approximation_figure``) at the counts
+    ``counts``, the current ``draws`` ringed; None when the curve failed (the page shows its error)."""
+    curve = get_approximation(key, loss=loss, beta=beta, seed=seed, counts=counts)
+    if not curve.ok:
+        return None
+    fig = approximation_figure(curve.value, current=draws, title="Sampled program optimum vs draws P")
     return _sized(fig, large)

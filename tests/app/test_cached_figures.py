@@ -52,3 +52,23 @@ def test_rerun_and_large_text_round_trip_keep_the_figures(app_path: str) -> None
     _toggle(at, "big").set_value(False)
     at.run()
     assert _specs(at) == first  # the small figures were not touched by the large-text run
+
+
+def test_patterns_figures_round_trip_through_the_cache(app_path: str) -> None:
+    """The Patterns page's three figures (cached per P, seed and text size) are the same on a rerun and
+    after large text on and off; with large text every title is at the projector size."""
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT)
+    at.query_params["n"] = "40"
+    at.switch_page("pages/patterns.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    first = _specs(at)
+    assert len(first) == 3
+    at.run()
+    assert _specs(at) == first
+    _toggle(at, "big").set_value(True)
+    at.run()
+    assert min(_title_sizes(_specs(at))) >= LARGE_TEXT_PX
+    _toggle(at, "big").set_value(False)
+    at.run()
+    assert _specs(at) == first
