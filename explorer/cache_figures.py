@@ -114,19 +114,24 @@ def get_convex_panel_figure(
     pattern_seed: int,
     task: str,
     title: str,
-    framed: bool = True,
     large: bool = False,
 ) -> Any:
-    """The convex network's decision panel (``decision_panel_figure``); ``framed``: in the data set's
-    plot box beside the playback, its neurons named as the optimum's (the page's panel), else the
-    figure's own defaults (the export). None when the data set or the solve failed."""
+    """The convex network's decision panel (``decision_panel_figure``) in the data set's plot box beside
+    the playback, its neurons named as the optimum's; None when the data set or the solve failed."""
     data = get_dataset(key)
     convex = run_convex(key, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed)
     if not (data.ok and convex.ok):
         return None
     ds = data.value
-    extra = {"bounds": plot_bounds(ds.X), "neuron_label": "optimum's neurons"} if framed else {}
-    fig = decision_panel_figure(convex.value.network, ds.X, ds.y, title=title, task=task, **extra)
+    fig = decision_panel_figure(
+        convex.value.network,
+        ds.X,
+        ds.y,
+        title=title,
+        task=task,
+        bounds=plot_bounds(ds.X),
+        neuron_label="optimum's neurons",
+    )
     return _sized(fig, large)
 
 

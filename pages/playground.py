@@ -110,10 +110,10 @@ def main() -> None:
         if cres is None:
             st.error(f"Convex: {convex.error}")
         else:
-            fig = get_convex_panel_figure(
+            panel = get_convex_panel_figure(
                 key, **convex_args, task=s.task, title=f"{convex_title} ({certified})", large=large
             )
-            w.chart(fig, key="Convex_boundary", sized=True)
+            w.chart(panel, key="Convex_boundary", sized=True)
     with right:
         if tres is None:
             st.error(f"SGD ({opt_name}): {sgd.error}")
@@ -142,10 +142,7 @@ def main() -> None:
             warn = cres.outcome == "uncertified" or bool(cres.fallback)
             (st.warning if warn else st.caption)(f"Convex solver: {plain(cres.message)}")
         if cres is not None:
-            export = get_convex_panel_figure(
-                key, **convex_args, task=s.task, title=convex_title, framed=False
-            )
-            figure_exports(export, "Convex boundary")
+            figure_exports(panel, "Convex boundary")  # the panel as shown (cached, nothing rebuilt)
     with right:
         if tres is not None and tres.diverged:
             st.warning(f"Training diverged: {plain(tres.message)}")
