@@ -14,10 +14,8 @@ from explorer.budget import while_session_lives
 from explorer.navigation import DEFAULT_PAGE_SLUG, app_pages
 from explorer.sidebar import finish, sidebar
 from explorer.streamlit_internals import install_server_policies
-from explorer.threads import one_blas_thread
 from explorer.widgets import page_style
 
-one_blas_thread()  # explorer.threads: a second BLAS thread only spins on a shared 2-core machine
 install_server_policies()  # clear-cache requests clear only their own session; long addresses are cut
 st.set_page_config(page_title="ReLU Convexity Explorer", page_icon="📐", layout="wide")
 page_style()

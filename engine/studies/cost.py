@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["PRIMITIVES", "SECTIONS", "Estimate", "blas_threads", "doubling_sizes", "estimate", "sgd_seconds"]
+__all__ = ["PRIMITIVES", "SECTIONS", "Estimate", "doubling_sizes", "estimate", "sgd_seconds"]
 
 # Seconds per unit of work, measured (python -m benchmarks budget).
 PRIMITIVES: Mapping[str, float] = MappingProxyType(
@@ -198,26 +198,11 @@ def _lowrank(k: Mapping[str, Any]) -> float:
     return 2 * sgd_seconds(n, k["width"], epochs, 16, "sgd", d=d)
 
 
-def blas_threads() -> int:
-    """The most threads a BLAS library of this process may use now (``threadpoolctl``; 2 when it is
-    missing, the project's machine). The app runs with one (``explorer.threads``): its products then
-    never pay the threaded cost ``rp_threaded``."""
-    import numpy  # noqa: F401 - loads the BLAS library whose threads are counted
-
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return 2
-    counts = [int(lib.get("num_threads") or 1) for lib in threadpool_info() if lib.get("user_api") == "blas"]
-    return max(counts, default=1)
-
-
 def _reprogram_run(d: int, m: int, affine: bool) -> float:
     """Seconds of one Adam step of one program (n_train = 200, the engine's default)."""
     p = PRIMITIVES
     entries = 200 * d * m
-    threaded = entries > p["rp_threads"] and blas_threads() > 1
-    per_entry = p["rp_threaded"] if threaded else p["rp_entry"]
+    per_entry = p["rp_threaded"] if entries > p["rp_threads"] else p["rp_entry"]
     return p["rp_step"] + per_entry * entries + (p["rp_affine"] * 200 * d * d if affine else 0.0)
 
 

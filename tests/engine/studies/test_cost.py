@@ -97,21 +97,3 @@ def test_every_section_is_estimated_and_unknown_ones_are_refused() -> None:
     assert set(SECTIONS) >= {"reprogram", "kernels", "minnorm", "online", "spectrum"}
     with pytest.raises(ValueError, match="unknown section"):
         estimate("nope", {})
-
-
-def test_reprogramming_pays_the_threaded_cost_only_with_more_than_one_blas_thread() -> None:
-    """Above rp_threads entries a step is priced at rp_threaded while BLAS may use two threads; limited
-    to one (as the app is, explorer.threads) the same work is priced per entry at rp_entry: less."""
-    from threadpoolctl import threadpool_limits
-
-    from engine.studies.cost import PRIMITIVES, blas_threads
-
-    knobs = dict(d=100, kind="additive", seeds=1, steps=100, ratio=4.0, ratios=RATIOS)
-    assert 200 * 100 * 400 > PRIMITIVES["rp_threads"]  # the picture's program runs threaded
-    with threadpool_limits(limits=2, user_api="blas"):
-        assert blas_threads() == 2
-        two = estimate("reprogram", knobs).seconds
-    with threadpool_limits(limits=1, user_api="blas"):
-        assert blas_threads() == 1
-        one = estimate("reprogram", knobs).seconds
-    assert one < two
