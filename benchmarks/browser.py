@@ -58,13 +58,23 @@ SKELETON = '[data-testid="stSkeleton"]'
 VIEWPORT = {"width": 1440, "height": 1000}
 
 # One string per Plotly chart: the length and a 32-bit hash of its figure's JSON (data and layout),
-# computed in the page so that polling does not ship megabytes of heatmap values to Python.
-_SIGNATURE_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map((el) => {
-  const s = JSON.stringify([el.data, el.layout]);
-  let h = 0;
-  for (let i = 0; i < s.length; i++) { h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0; }
-  return s.length + ':' + h;
-}).join(',')"""
+# computed in the page so that polling does not ship megabytes of heatmap values to Python. The hash of
+# a chart is kept (a WeakMap) while its data and layout objects stay the same: Plotly gives a chart new
+# ones whenever Streamlit sends it a new figure, so polling every 20 ms does not re-serialize a megabyte
+# of figures each time and steal the CPU the page needs to draw them (2 cores).
+_SIGNATURE_JS = """() => {
+  const memo = (window.__chartSignatures = window.__chartSignatures || new WeakMap());
+  return Array.from(document.querySelectorAll('.js-plotly-plot')).map((el) => {
+    const held = memo.get(el);
+    if (held && held.data === el.data && held.layout === el.layout) return held.sig;
+    const s = JSON.stringify([el.data, el.layout]);
+    let h = 0;
+    for (let i = 0; i < s.length; i++) { h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0; }
+    const sig = s.length + ':' + h;
+    memo.set(el, {data: el.data, layout: el.layout, sig: sig});
+    return sig;
+  }).join(',');
+}"""
 
 
 def free_port() -> int:

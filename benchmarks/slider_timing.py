@@ -75,7 +75,8 @@ SLIDERS: tuple[Control, ...] = (
         "Sampled directions P",
         "slider",
         3,
-        "recomputes: pattern coverage of P draws, the curve of sampled optima up to P (cached per P)",
+        "recomputes: pattern coverage of P draws, the curve of sampled optima up to P (each draw count "
+        "solved once, cached)",
     ),
     Control(
         "Data: a click on the plane",

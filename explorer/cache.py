@@ -22,7 +22,7 @@ from datasets.points import dataset_from_points
 from engine.attacks import AdversarialSpec
 from engine.convex.certificate import certify
 from engine.convex.program import solve_convex
-from engine.figures.playground import PLAYBACK_FRAMES, playback_figure, plot_bounds
+from engine.figures.playground import PLAYBACK_FRAMES
 from engine.gradient.sgd import continue_training, train_sgd
 from engine.results import Certificate, ConvexResult, TrainResult
 from engine.robust.certificate import robust_objective_exact
@@ -34,10 +34,10 @@ from engine.studies.approximation import (
     PatternCoverage,
     approximation_curve,
     curve_counts,
+    join_curves,
     pattern_coverage,
 )
 from engine.studies.race import RaceResult, certified_optimum, run_race
-from engine.studies.summary import playback_numbers
 from explorer.settings import CUSTOM, AdversarialSettings, DataKey, SGDSettings
 from explorer.url import plain
 
@@ -57,7 +57,6 @@ __all__ = [
     "get_certified_optimum",
     "get_coverage",
     "get_dataset",
-    "get_playback_figure",
     "get_point_statuses",
     "get_race",
     "guard",
@@ -218,58 +217,6 @@ def run_sgd_more(key: DataKey, *, loss: str, beta: float, sgd: SGDSettings, roun
     return _certified_run(ds, trained, loss=loss, beta=beta)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def get_playback_figure(
-    key: DataKey,
-    *,
-    loss: str,
-    beta: float,
-    patterns: str | int,
-    pattern_seed: int,
-    sgd: SGDSettings,
-    rounds: int,
-    ghost: bool,
-    task: str,
-    title: str,
-    text_px: int = 10,
-) -> Any:
-    """The Playground's playback of the (continued) gradient run (``engine.figures.playground.
-    playback_figure``), against the cached convex result of the same settings: its objective as J*, its
-    neurons as ghost lines when ``ghost``, its numbers and buttons at ``text_px``; None when the run or
-    the data set failed (the page shows their errors). Cached: a figure of 80 frames takes a fraction
-    of a second to build."""
-    run = run_sgd_more(key, loss=loss, beta=beta, sgd=sgd, rounds=rounds)
-    data = get_dataset(key)
-    if not (run.ok and data.ok) or run.value.result.snapshots is None:
-        return None
-    ds = data.value
-    convex = run_convex(key, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed)
-    optimum = convex.value if convex.ok else None
-    snaps = run.value.result.snapshots
-    numbers = playback_numbers(
-        snaps,
-        ds.X,
-        ds.y,
-        X_test=ds.X_test,
-        y_test=ds.y_test,
-        optimum=optimum.network if optimum is not None else None,
-        optimum_objective=optimum.objective if optimum is not None else None,
-        task=task,
-    )
-    return playback_figure(
-        snaps,
-        numbers,
-        ds.X,
-        ds.y,
-        title=title,
-        task=task,
-        bounds=plot_bounds(ds.X),
-        ghost=optimum.network if optimum is not None and ghost else None,
-        optimum=optimum.objective if optimum is not None else None,
-        text_px=text_px,
-    )
-
-
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def get_certified_optimum(key: DataKey, *, loss: str, beta: float) -> Outcome[ConvexResult]:
     """The certified global optimum (exact program) on the data set of ``key``."""
@@ -283,17 +230,30 @@ def get_coverage(key: DataKey, *, draws: int, seed: int) -> Outcome[PatternCover
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
-def get_approximation(
-    key: DataKey, *, loss: str, beta: float, seed: int, counts: tuple[int, ...]
+def _approximation_point(
+    key: DataKey, *, loss: str, beta: float, seed: int, count: int
 ) -> Outcome[ApproximationCurve]:
-    """The sampled program's optimum for each draw count in ``counts``, against the certified optimum."""
+    """The sampled program's optimum on the first ``count`` draws (a one-entry curve), against the
+    certified optimum; cached per count, so a new P solves only the counts not seen before."""
     reference = get_certified_optimum(key, loss=loss, beta=beta)
     return on_dataset(
         key,
         lambda ds: approximation_curve(
-            ds.X, ds.y, loss=loss, beta=beta, counts=counts, pattern_seed=seed, reference=reference.value
+            ds.X, ds.y, loss=loss, beta=beta, counts=(count,), pattern_seed=seed, reference=reference.value
         ),
     )
+
+
+def get_approximation(
+    key: DataKey, *, loss: str, beta: float, seed: int, counts: tuple[int, ...]
+) -> Outcome[ApproximationCurve]:
+    """The sampled program's optimum for each draw count in ``counts``, against the certified optimum
+    (each count solved once and cached: moving P to a new value solves that count alone)."""
+    points = [_approximation_point(key, loss=loss, beta=beta, seed=seed, count=int(c)) for c in counts]
+    failed = next((p for p in points if not p.ok), None)
+    if failed is not None:
+        return Outcome(error=failed.error)
+    return guard(lambda: join_curves([p.value for p in points]))
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)

@@ -111,12 +111,13 @@ def large_text_on() -> bool:
     return bool(st.session_state.get("big", CONTROLS["big"].default))
 
 
-def chart(fig: Any, *, key: str, where: Any = None, **options: Any) -> Any:
+def chart(fig: Any, *, key: str, where: Any = None, sized: bool = False, **options: Any) -> Any:
     """Show a Plotly figure (``st.plotly_chart`` in ``where``, default ``st``; ``options`` are its other
     keywords), its text raised to the projector size when the large-text switch is on
-    (:func:`engine.figures.style.large_text`); returns what ``st.plotly_chart`` returns (a selection
-    event when ``on_select`` is set)."""
-    if large_text_on():
+    (:func:`engine.figures.style.large_text`) unless ``sized`` (a shared cached figure, built at the
+    size the switch asks for and never changed here); returns what ``st.plotly_chart`` returns (a
+    selection event when ``on_select`` is set)."""
+    if large_text_on() and not sized:
         large_text(fig)
     return (where or st).plotly_chart(fig, key=key, **options)
 

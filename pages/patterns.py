@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.figures import patterns as fpat
-from engine.figures import playground as figures
 from explorer import widgets as w
 from explorer.budget import within
 from explorer.cache import (
@@ -20,6 +18,7 @@ from explorer.cache import (
     get_coverage,
     get_dataset,
 )
+from explorer.cache_figures import get_approximation_figure, get_pattern_figures
 from explorer.exports import figure_exports
 from explorer.formulas import formulas
 from explorer.settings import DEFAULT_COUNTS
@@ -62,7 +61,6 @@ def main() -> None:
     if not data.ok:
         st.error(f"Data set: {data.error}")
         return
-    ds = data.value
     with st.spinner(f"Sampling {draws} directions and counting the exact patterns…"):
         coverage = get_coverage(key, draws=int(draws), seed=s.pattern_seed)
     if not coverage.ok:
@@ -74,22 +72,18 @@ def main() -> None:
     m2.metric(f"Hit by {cov.draws} draws", f"{cov.hits:,}")
     m3.metric("Share of the exact patterns", f"{cov.fraction:.1%}")
 
+    large = w.large_text_on()
+    # both pictures are cached (explorer.cache_figures): a P shown before rebuilds neither
+    plane, sphere = get_pattern_figures(key, draws=int(draws), seed=s.pattern_seed, task=s.task, large=large)
     left, right = st.columns([1, 1.5], gap="medium")
     with left:
-        fig = fpat.arrangement_plane_figure(
-            ds.X,
-            ds.y,
-            cov.sampled.directions,
-            title=f"Lines of the {cov.hits} sampled patterns",
-            task=s.task,
-            bounds=figures.plot_bounds(ds.X),
-        )
-        w.chart(fig, key="plane")
+        fig = plane
+        w.chart(fig, key="plane", sized=True)
         figure_exports(fig, "pattern lines")
         w.explain(CAPTION_PLANE)
     with right:
-        fig = fpat.direction_sphere_figure(ds.X, cov, title="Direction sphere: exact cells vs samples")
-        w.chart(fig, key="sphere")
+        fig = sphere
+        w.chart(fig, key="sphere", sized=True)
         figure_exports(fig, "direction sphere")
         w.explain(CAPTION_SPHERE)
 
@@ -131,8 +125,10 @@ def main() -> None:
             f"At n = {key.n} the curve stops at {counts[-1]} draws (n × P ≤ {CURVE_BUDGET:,} keeps it "
             "quick); move the slider up to extend it."
         )
-    fig = fpat.approximation_figure(c, current=int(draws), title="Sampled program optimum vs draws P")
-    w.chart(fig, key="curve")
+    fig = get_approximation_figure(
+        key, loss=s.loss, beta=s.beta, seed=s.pattern_seed, counts=counts, draws=int(draws), large=large
+    )
+    w.chart(fig, key="curve", sized=True)
     figure_exports(fig, "sampled optimum vs draws")
     w.explain(CAPTION_CURVE)
 

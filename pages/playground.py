@@ -10,10 +10,15 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.figures import playground as figures
-from engine.figures.style import LARGE_TEXT_PX
 from explorer import widgets as w
 from explorer.budget import within
-from explorer.cache import get_dataset, get_playback_figure, run_convex, run_sgd_more
+from explorer.cache import get_dataset, run_convex, run_sgd_more
+from explorer.cache_figures import (
+    get_convex_panel_figure,
+    get_objective_figure,
+    get_playback_figure,
+    get_regions_figure,
+)
 from explorer.exports import data_exports, figure_exports, network_exports, table_exports
 from explorer.formulas import formulas
 from explorer.settings import PAGE_EXACT_MAX_N
@@ -94,7 +99,10 @@ def main() -> None:
     level, text = figures.verdict(cres, tres, scert)
     getattr(verdict_box, level)(text)
 
-    bounds = figures.plot_bounds(ds.X)
+    large = w.large_text_on()
+    # the figures are cached (explorer.cache_figures): a rerun that recomputes nothing rebuilds none
+    convex_args = dict(loss=s.loss, beta=s.beta, patterns=s.patterns, pattern_seed=s.pattern_seed)
+    sgd_args = dict(loss=s.loss, beta=s.beta, sgd=s.sgd, rounds=rounds)
     certified = "certified" if cres is not None and cres.certified else "not certified"
     convex_title = "Convex global optimum" if cres is not None and cres.certified else "Convex program"
     left, right = st.columns(2, gap="small")
@@ -102,16 +110,10 @@ def main() -> None:
         if cres is None:
             st.error(f"Convex: {convex.error}")
         else:
-            fig = figures.decision_panel_figure(
-                cres.network,
-                ds.X,
-                ds.y,
-                title=f"{convex_title} ({certified})",
-                task=s.task,
-                bounds=bounds,
-                neuron_label="optimum's neurons",
+            panel = get_convex_panel_figure(
+                key, **convex_args, task=s.task, title=f"{convex_title} ({certified})", large=large
             )
-            w.chart(fig, key="Convex_boundary")
+            w.chart(panel, key="Convex_boundary", sized=True)
     with right:
         if tres is None:
             st.error(f"SGD ({opt_name}): {sgd.error}")
@@ -128,10 +130,10 @@ def main() -> None:
                 ghost=ghost,
                 task=s.task,
                 title=f"SGD ({opt_name}), played back",
-                text_px=LARGE_TEXT_PX if w.large_text_on() else 10,
+                large=large,
             )
             if fig is not None:
-                w.chart(fig, key="SGD_playback")
+                w.chart(fig, key="SGD_playback", sized=True)
     # Under the panels: the notes, the playback's own controls and the explanations.
     left, right = st.columns(2, gap="small")
     with left:
@@ -140,10 +142,7 @@ def main() -> None:
             warn = cres.outcome == "uncertified" or bool(cres.fallback)
             (st.warning if warn else st.caption)(f"Convex solver: {plain(cres.message)}")
         if cres is not None:
-            figure_exports(
-                figures.decision_panel_figure(cres.network, ds.X, ds.y, title=convex_title, task=s.task),
-                "Convex boundary",
-            )
+            figure_exports(panel, "Convex boundary")  # the panel as shown (cached, nothing rebuilt)
     with right:
         if tres is not None and tres.diverged:
             st.warning(f"Training diverged: {plain(tres.message)}")
@@ -177,15 +176,14 @@ def main() -> None:
         st.caption(f"Data: {ds.notes}")
 
     st.subheader("Activation regions")
-    sides = [("Convex", cres), (f"SGD ({opt_name})", tres)]
+    sides = [("Convex", cres, "convex", convex_args), (f"SGD ({opt_name})", tres, "sgd", sgd_args)]
     regions_row = st.columns(2, gap="medium")
-    for (short, result), col in zip(sides, regions_row, strict=True):
+    for (short, result, side, args), col in zip(sides, regions_row, strict=True):
         if result is not None:
             with col:
-                fig = figures.activation_regions_figure(
-                    result.network, ds.X, y=ds.y, title=f"{short}: activation regions", bounds=bounds
-                )
-                w.chart(fig, key=f"{short}_regions")
+                title = f"{short}: activation regions"
+                fig = get_regions_figure(key, side=side, **args, title=title, large=large)
+                w.chart(fig, key=f"{short}_regions", sized=True)
                 figure_exports(fig, f"{short} regions")
     w.explain(CAPTION_REGIONS)
 
@@ -193,19 +191,15 @@ def main() -> None:
     if tres is None:
         st.info("No training history to show.")
     else:
-        optimum = cres.objective if cres is not None else None
-        detail = ""
-        if cres is not None:
-            detail = f"{cres.pattern_mode} patterns, P = {cres.patterns}"
-        fig = figures.objective_figure(
-            tres.history,
-            optimum=optimum,
-            optimum_label=detail,
-            certified=bool(cres is not None and cres.certified),
-            lower_bound=cres.lower_bound if cres is not None else None,
+        fig = get_objective_figure(
+            key,
+            **convex_args,
+            sgd=s.sgd,
+            rounds=rounds,
             title=f"{opt_name}: objective J vs step",
+            large=large,
         )
-        w.chart(fig, key="objective")
+        w.chart(fig, key="objective", sized=True)
         figure_exports(fig, "objective")
         w.explain(CAPTION_OBJECTIVE)
 

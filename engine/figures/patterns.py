@@ -180,7 +180,7 @@ def direction_sphere_figure(
             go.Heatmap(
                 x=s,
                 y=s,
-                z=raster,
+                z=raster.astype(np.float32),  # 0/1/NaN: float32 halves the bytes the browser parses
                 zmin=0.0,
                 zmax=1.0,
                 colorscale=colourscale,
@@ -192,18 +192,17 @@ def direction_sphere_figure(
             col=col,
         )
         pts = sign * halves  # the lower half is the negative of the upper one
-        fig.add_trace(
-            segments_trace(
-                [p[:, :2] for p in pts],
-                line=dict(color=CIRCLE_COLOUR, width=1),
-                name=f"great circle z_k·w = 0 of a training point ({len(Zu)})",
-                showlegend=col == 1,
-                legendgroup="circles",
-                hoverinfo="skip",
-            ),
-            row=1,
-            col=col,
+        circles = segments_trace(
+            [p[:, :2] for p in pts],
+            line=dict(color=CIRCLE_COLOUR, width=1),
+            name=f"great circle z_k·w = 0 of a training point ({len(Zu)})",
+            showlegend=col == 1,
+            legendgroup="circles",
+            hoverinfo="skip",
         )
+        # one point per degree of ~n circles: float32 (well below a pixel) halves what is sent and parsed
+        circles.update(x=np.asarray(circles.x, dtype=np.float32), y=np.asarray(circles.y, dtype=np.float32))
+        fig.add_trace(circles, row=1, col=col)
         fig.add_trace(
             go.Scatter(
                 x=np.cos(theta),

@@ -39,6 +39,7 @@ __all__ = [
     "ApproximationCurve",
     "PatternCoverage",
     "approximation_curve",
+    "join_curves",
     "count_exact_patterns",
     "curve_counts",
     "pattern_coverage",
@@ -223,3 +224,46 @@ def approximation_curve(
         curve.errors.append(error)
         curve.time_s.append(time.perf_counter() - start)
     return curve
+
+
+def join_curves(curves: Sequence[ApproximationCurve]) -> ApproximationCurve:
+    """One curve from curves of the same data, seed and reference (each :func:`approximation_curve` on
+    some of the counts), its entries in increasing draw count: the same curve as one call on all their
+    counts, since every entry depends only on its own count (nested draws of one seeded sequence).
+    A count held by more than one curve is kept once. ValueError for no curves or curves that differ in
+    seed, exact pattern count or reference."""
+    if not curves:
+        raise ValueError("no curves to join")
+    first = curves[0]
+    meta = ("exact_count", "seed", "optimum", "lower_bound", "certified", "support_size")
+    for c in curves[1:]:
+        for name in meta:
+            a, b = getattr(first, name), getattr(c, name)
+            if a != b and not (
+                isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
+            ):
+                raise ValueError(f"the curves differ in {name} ({a!r} vs {b!r})")
+    entries: dict[int, tuple] = {}
+    for c in curves:
+        times = c.time_s if len(c.time_s) == len(c.counts) else [math.nan] * len(c.counts)
+        for row in zip(
+            c.counts, c.patterns, c.hits, c.objective, c.support_held, c.errors, times, strict=True
+        ):
+            entries.setdefault(row[0], row)
+    rows = [entries[k] for k in sorted(entries)]
+    counts, patterns, hits, objective, held, errors, times = (list(col) for col in zip(*rows, strict=True))
+    return ApproximationCurve(
+        counts=counts,
+        patterns=patterns,
+        hits=hits,
+        objective=objective,
+        support_held=held,
+        errors=errors,
+        exact_count=first.exact_count,
+        seed=first.seed,
+        optimum=first.optimum,
+        lower_bound=first.lower_bound,
+        certified=first.certified,
+        support_size=first.support_size,
+        time_s=times,
+    )

@@ -19,6 +19,7 @@ from engine.studies import race as race_module
 from engine.studies.approximation import (
     approximation_curve,
     count_exact_patterns,
+    join_curves,
     neurons_held,
     optimum_neurons,
     pattern_coverage,
@@ -100,6 +101,33 @@ def test_first_draws_are_nested(data) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # approximation curve
+
+
+def test_curves_of_single_counts_join_into_the_curve_of_all_counts(data, reference) -> None:
+    """The app caches the curve per draw count and joins the pieces (explorer.cache.get_approximation):
+    the join equals one call on every count (each entry depends on its own count only), duplicates
+    kept once; curves of another seed are refused."""
+    X, y = data
+    counts = (5, 20, 100)
+    whole = approximation_curve(X, y, loss="squared", beta=BETA, counts=counts, reference=reference)
+    pieces = [
+        approximation_curve(X, y, loss="squared", beta=BETA, counts=(c,), reference=reference)
+        for c in (100, 5, 20, 5)
+    ]
+    joined = join_curves(pieces)
+    assert joined.counts == list(counts)
+    for name in ("patterns", "hits", "support_held", "errors"):
+        assert getattr(joined, name) == getattr(whole, name), name
+    np.testing.assert_allclose(joined.objective, whole.objective, rtol=1e-9)
+    for name in ("exact_count", "seed", "optimum", "lower_bound", "certified", "support_size"):
+        assert getattr(joined, name) == getattr(whole, name), name
+    other = approximation_curve(
+        X, y, loss="squared", beta=BETA, counts=(5,), pattern_seed=1, reference=reference
+    )
+    with pytest.raises(ValueError, match="seed"):
+        join_curves([pieces[0], other])
+    with pytest.raises(ValueError):
+        join_curves([])
 
 
 def test_approximation_curve_is_nested_and_above_the_optimum(data, reference) -> None:
