@@ -238,6 +238,9 @@ def column_generation(
             # solve again on the neurons in use and those blocks only, a smaller, better-conditioned
             # program
             retries += 1
+            if solve_final is not None:
+                # and from now on with the solver's precise variant (logistic: proximal Newton on QPs)
+                solve, final_try = solve_final, True
             size = np.linalg.norm(Wb, axis=0)
             in_use = size > NEURON_REL_THRESHOLD * max(float(size.max(initial=0.0)), 1e-300)
             block_keys = [(np.packbits(c).tobytes(), s) for c, s in zip(D.T, sign, strict=True)]
