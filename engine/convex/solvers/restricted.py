@@ -46,6 +46,10 @@ def default_restricted_solvers(
     state: dict[str, np.ndarray] = {}
 
     def solve(X, y, Du, Dv, dirs_u, dirs_v, loss: Loss, beta, want_dual=False):
+        # the previous solution's weights of the blocks still here (zero for new ones): the warm start
+        keys = _block_keys(Du, Dv)
+        last = state.get("weights", {})
+        warm = np.column_stack([last.get(k, np.zeros(X.shape[1] + 1)) for k in keys]) if keys else None
 
         def run(points):
             return solve_reduced(
@@ -60,10 +64,14 @@ def default_restricted_solvers(
                 facet_cache=cache,
                 want_dual=want_dual,
                 loss_points=points,
+                warm_start=warm,
+                quadratic_models=want_dual,
             )
 
         if loss.name != "hinge":
-            return run(None)
+            U, V, lam, status = run(None)
+            state["weights"] = dict(zip(keys, np.hstack([U, V]).T, strict=True))
+            return U, V, lam, status
         Z = lift(X)
         inside = state.get("inside", np.ones(len(y), dtype=bool))
         while True:
@@ -75,6 +83,10 @@ def default_restricted_solvers(
             inside = inside | (margin < 1.0 + MARGIN_BAND)
         state["inside"] = margin < 1.0 + MARGIN_BAND
         return U, V, lam, status
+
+    def _block_keys(Du: np.ndarray, Dv: np.ndarray) -> list[tuple[bytes, float]]:
+        keys_u = [(row.tobytes(), 1.0) for row in np.packbits(Du.T, axis=1)]
+        return keys_u + [(row.tobytes(), -1.0) for row in np.packbits(Dv.T, axis=1)]
 
     def solve_with_dual(X, y, Du, Dv, dirs_u, dirs_v, loss: Loss, beta):
         return solve(X, y, Du, Dv, dirs_u, dirs_v, loss, beta, want_dual=True)

@@ -194,3 +194,47 @@ def test_cone_facets_are_scale_invariant() -> None:
         facets[scale] = [tuple(cone_facets(Z, ps.D[:, i], ps.directions[i])) for i in range(0, ps.count, 9)]
     assert facets[1e-9] == facets[1.0] == facets[1e9]
     assert sum(map(len, facets[1.0])) < 0.5 * len(facets[1.0]) * len(X)  # really reduced
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(3, 30),
+    decimals=st.sampled_from([0, 1, 6]),
+    hint=st.sampled_from(["inside", "on_wall", "across_wall", "none"]),
+)
+def test_facets_define_the_same_cone_as_every_row(seed: int, n: int, decimals: int, hint: str) -> None:
+    """Whatever the interior hint (inside, on a wall, just across one, none), the facet rows cut out
+    the cone of all n rows: no other row can be violated on the facets' cone (an LP per row), and
+    every facet row is needed (dropping it lets an LP violate it)."""
+    rng = np.random.default_rng(seed)
+    X = np.round(rng.standard_normal((n, 2)) * 2.0, decimals)  # duplicates and collinear points
+    Z = lift(X)
+    g = rng.standard_normal(3)
+    d = (Z @ g) >= 0.0
+    A = np.where(d[:, None], Z, -Z)
+    An = A / np.linalg.norm(A, axis=1, keepdims=True)
+    k = int(np.argmin(An @ g))
+    direction = {
+        "inside": g,
+        "on_wall": g - (An[k] @ g) * An[k],
+        "across_wall": g - (An[k] @ g + 1e-6) * An[k],
+        "none": None,
+    }[hint]
+    facets = cone_facets(Z, d, direction)
+    assert 1 <= facets.size <= n
+
+    def min_over_cone(rows: np.ndarray, c: np.ndarray) -> float:
+        res = linprog(c, A_ub=-A[rows], b_ub=np.zeros(rows.size), bounds=[(-1, 1)] * 3, method="highs")
+        assert res.status == 0
+        return float(res.fun)
+
+    for j in np.setdiff1d(np.arange(n), facets):
+        assert min_over_cone(facets, A[j]) >= -1e-9  # implied by the facets
+    if facets.size < n:  # a real reduction: every facet kept is needed
+        for f in facets:
+            others = facets[facets != f]
+            if others.size:
+                assert min_over_cone(others, A[f]) < 0.0 or np.any(
+                    np.all(np.isclose(An[others], An[f]), axis=1)
+                )
