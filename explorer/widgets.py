@@ -34,6 +34,7 @@ __all__ = [
     "QP",
     "apply_values",
     "chart",
+    "current",
     "classroom",
     "control",
     "drawn_keys",
@@ -249,6 +250,12 @@ def override(key: str, value: Any, reason: str | None) -> None:
 def _current(c: Control) -> Any:
     value = st.session_state.get(c.key, c.default)
     return list(value) if c.kind == "multiselect" else value
+
+
+def current(key: str) -> Any:
+    """The value control ``key`` of the table has in this session now (its default before it is drawn),
+    e.g. in a callback that runs before the page draws the control."""
+    return _current(CONTROLS[key])
 
 
 def control(where: Any, key: str, *, disabled: bool = False) -> Any:

@@ -8,6 +8,8 @@ these points.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -20,6 +22,7 @@ from explorer.settings import CUSTOM
 from explorer.sidebar import settings
 
 _UPLOAD_NOTE = "_own_upload_note"  # (file id, level, message) of the last upload
+_TARGET_KEY, _TARGET_DEFAULT = "_own_target", 0.5  # the target y of a clicked point (regression)
 
 
 def _use_custom() -> None:
@@ -36,9 +39,28 @@ def _on_upload() -> None:
     st.session_state[_UPLOAD_NOTE] = (file_id, *own.load_upload(upload))
 
 
-def _apply_click(x1: float, x2: float, action: str, step: float, target: float) -> str | None:
+def _remember_click(plot_key: str) -> None:
+    """The plane's selection callback: keep the click for the run it starts (applied before drawing)."""
+    click = own.click_from_event(st.session_state.get(plot_key))
+    if click is not None:
+        st.session_state[own.PENDING_CLICK] = click
+
+
+def _apply_pending_click() -> str | None:
+    """Apply a click waiting in the session (from :func:`_remember_click`, or a test) to the points,
+    before anything is drawn, so that one script run shows it; the problem to show, if any.
+
+    The click's action and target are the controls' current values; it lands on the grid of the
+    plane as it was drawn (``grid_step`` of the points before the click)."""
+    click = st.session_state.pop(own.PENDING_CLICK, None)
+    if click is None:
+        return None
+    x1, x2 = click
+    action = w.current("click")
+    step = grid_step(click_box([(p[0], p[1]) for p in own.points()]))
     if action == "remove":
         return own.remove_nearest(x1, x2, within=3 * step)
+    target = float(st.session_state.get(_TARGET_KEY, _TARGET_DEFAULT))
     label = {"plus": 1.0, "minus": -1.0}.get(action, target)
     return own.add_point(x1, x2, label)
 
@@ -82,6 +104,7 @@ def main() -> None:
         "trains on these points. Labels ±1 (or 0/1) make a classification set, other numbers a regression "
         "set."
     )
+    click_problem = _apply_pending_click()
     current = own.points()
     data = get_dataset(own.data_key(current))
     in_use = s.data.name == CUSTOM
@@ -110,15 +133,14 @@ def main() -> None:
     left, right = st.columns([3, 2], gap="medium")
     with right:
         action = w.control(st, "click")
-        target = 0.0
         if action == "target":
-            target = st.number_input(
+            st.number_input(
                 "Target y of a clicked point",
                 min_value=-1000.0,
                 max_value=1000.0,
-                value=0.5,
+                value=_TARGET_DEFAULT,
                 step=0.1,
-                key="_own_target",
+                key=_TARGET_KEY,
                 help="Targets other than ±1 (and 0/1) make a regression data set: the squared loss applies.",
             )
         b1, b2 = st.columns(2)
@@ -158,20 +180,16 @@ def main() -> None:
         task = data.value.task if data.ok and data.value is not None else "classification"
         fig = points_figure(X, y, task=task, title=f"Your training points ({len(current)})")
         step = grid_step(click_box(X))
-        event = w.chart(
+        plot_key = f"_own_plot_{own.version()}"
+        w.chart(
             fig,
-            key=f"_own_plot_{own.version()}",
-            on_select="rerun",
+            key=plot_key,
+            on_select=partial(_remember_click, plot_key),
             selection_mode="points",
             config={"displayModeBar": True},
         )
-        click = st.session_state.pop(own.PENDING_CLICK, None) or own.click_from_event(event)
-        if click is not None:
-            problem = _apply_click(click[0], click[1], action, step, float(target))
-            if problem:
-                st.warning(problem)
-            else:
-                st.rerun()
+        if click_problem:
+            st.warning(click_problem)
         w.explain(
             f"A click lands on the nearest point of a grid of step {step:g}. Circles: label +1, crosses: "
             "label −1. Drag to pan, scroll or use the toolbar to zoom."

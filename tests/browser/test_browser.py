@@ -27,6 +27,7 @@ from benchmarks.browser import (
     VIEWPORT,
     chart_signature,
     chromium,
+    click_chart,
     move_slider,
     settle,
     slider_value,
@@ -272,6 +273,26 @@ def test_csv_upload_round_trip(server: str, tmp_path: Path) -> None:
         download.value.save_as(target)
         assert page.locator(EXCEPTION).count() == 0
     assert _points(target.read_text(encoding="utf-8")) == _points(source.read_text(encoding="utf-8"))
+
+
+def test_a_click_on_the_data_plane_adds_a_point(server: str) -> None:
+    """Two clicks on the empty plane of the Data page add two points (the figure's title counts them),
+    Undo takes the last one back; the click is applied before the page draws (one script run)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p, chromium(p) as browser:
+        page = browser.new_context(viewport=VIEWPORT).new_page()
+        page.goto(f"{server}/data?{SMALL}", wait_until="domcontentloaded")
+        settle(page, charts=1)
+        chart = page.locator(CHART).first
+        assert "Your training points (0)" in chart.inner_text()
+        for count, (fx, fy) in enumerate([(0.3, 0.4), (0.7, 0.6)], start=1):
+            click_chart(page, 0, fx, fy)
+            page.locator(CHART).first.get_by_text(f"Your training points ({count})").wait_for(timeout=60_000)
+            settle(page, charts=1)
+        page.get_by_role("button", name="Undo").click()
+        page.locator(CHART).first.get_by_text("Your training points (1)").wait_for(timeout=60_000)
+        assert page.locator(EXCEPTION).count() == 0
 
 
 def _points(text: str) -> list[tuple[float, float, float]]:
