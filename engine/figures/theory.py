@@ -103,8 +103,9 @@ def program_figure(result: ReprogramResult, *, title: str) -> go.Figure:
         cols=2,
         horizontal_spacing=0.08,
         subplot_titles=(
-            f"no program: f(x), accuracy {result.test_accuracy_unprogrammed:.0%}",
-            f"{result.kind} program: f(program(x)), accuracy {result.test_accuracy:.0%}",
+            # short: each title sits over half a column (about 300 px at 1024 x 768)
+            f"no program (accuracy {result.test_accuracy_unprogrammed:.0%})",
+            f"{result.kind} program (accuracy {result.test_accuracy:.0%})",
         ),
     )
     rng = np.random.default_rng(0)

@@ -1,0 +1,128 @@
+"""Projector-first layout of the figures (issue 15, item 3): what fits a 1024 x 768 screen is asserted on
+the figure specs: compact Adversarial panels with one shared legend, calm and sparsely numbered region
+maps, decade-only log ticks in the playback strip, room between the playback plane's tick labels and its
+numbers, and titles short enough for the columns they sit in."""
+
+from __future__ import annotations
+
+import colorsys
+import re
+
+import numpy as np
+import pytest
+
+from datasets import make_dataset
+from engine.figures import adversarial as fadv
+from engine.figures import playground as fg
+from engine.figures import theory as fth
+from engine.figures.style import LARGE_TEXT_PX, large_text
+from engine.gradient.sgd import train_sgd
+from engine.network import TwoLayerReLU
+from engine.robust.evaluation import point_status
+from engine.studies.summary import playback_numbers
+
+X = np.array([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, -1.0], [0.2, 0.1]])
+Y = np.array([1.0, 1.0, -1.0, -1.0, 1.0])
+NET = TwoLayerReLU(np.array([[1.0, 0.0, 0.1], [0.0, 1.0, -0.2], [1.0, 1.0, 0.0]]), np.array([1.0, -1.5, 0.5]))
+
+
+def _rgb(text: str) -> tuple[float, float, float]:
+    r, g, b = (int(v) / 255.0 for v in re.findall(r"\d+", text)[:3])
+    return r, g, b
+
+
+def test_adversarial_compact_panel_has_no_legend_and_counts_in_its_title() -> None:
+    status = point_status(NET, X, Y, 0.1, "inf")
+    fig = fadv.adversarial_figure(NET, X, Y, status, title="robust", grid=20, legend=False)
+    assert fig.layout.showlegend is False
+    assert fig.layout.height == fadv.PANEL_HEIGHT <= 340  # not the 480 px of a panel with its legend
+    assert not fig.layout.xaxis.title.text and not fig.layout.yaxis.title.text  # width goes to the plane
+    assert fig.layout.yaxis.constraintoward == "top"  # a width-bound plane sits under its title
+    counts = {key: int(np.sum(status.status == key)) for key in fadv.STATUSES}
+    assert sum(counts.values()) == len(Y)
+    assert f"certified {counts['certified']}" in fig.layout.title.text
+    assert f"wrong {counts['misclassified']}" in fig.layout.title.text
+    # the same panel with its own legend is the old one: legend below, taller
+    full = fadv.adversarial_figure(NET, X, Y, status, title="robust", grid=20)
+    assert full.layout.showlegend is not False and full.layout.height > fig.layout.height
+
+
+def test_shared_status_legend_names_every_status_once() -> None:
+    legend = fadv.status_legend_figure(arrows=True)
+    names = [t.name for t in legend.data]
+    labels = [label for label, _ in fadv.STATUSES.values()]
+    assert names == ["boundary f(x) = 0", "label +1", "label −1", *labels, "PGD perturbation"]
+    assert legend.layout.legend.orientation == "h" and legend.layout.height <= 100
+    assert not legend.layout.xaxis.visible and not legend.layout.yaxis.visible
+    assert "PGD perturbation" not in [t.name for t in fadv.status_legend_figure(arrows=False).data]
+
+
+def test_region_palette_is_calm() -> None:
+    """Light (HLS lightness >= 0.8) and muted (chroma, max - min of r, g, b, at most 0.3; the unmixed
+    pastel palette reached 0.61): dozens of regions side by side stay quiet under the lines, points and
+    numbers."""
+    assert len(set(fg.REGION_COLOURS)) == len(fg.REGION_COLOURS) >= 20
+    for colour in fg.REGION_COLOURS:
+        rgb = _rgb(colour)
+        _, lightness, _ = colorsys.rgb_to_hls(*rgb)
+        assert lightness >= 0.8, colour
+        assert max(rgb) - min(rgb) <= 0.3, colour
+
+
+def test_region_map_numbers_only_the_few_heaviest_neurons() -> None:
+    rng = np.random.default_rng(3)
+    W = rng.standard_normal((30, 3))
+    alpha = rng.standard_normal(30)
+    alpha[:10] = 0.0  # dead neurons
+    net = TwoLayerReLU(W, alpha)
+    Xr = rng.uniform(-2, 2, size=(40, 2))
+    fig = fg.activation_regions_figure(net, Xr, title="r", grid=40)
+    labels = next(t for t in fig.data if t.type == "scatter" and t.mode == "markers+text")
+    assert len(labels.text) == fg.REGION_LABELS <= 6
+    size = np.abs(alpha) * np.linalg.norm(W, axis=1)
+    heaviest = {str(j + 1) for j in np.argsort(-size)[: fg.REGION_LABELS]}
+    assert set(labels.text) == heaviest
+    assert "20 of 30 neurons" in fig.layout.title.text  # the dead ones are not drawn
+    lines = next(t for t in fig.data if t.type == "scatter" and t.mode == "lines")
+    assert lines.line.width <= 1.0
+    # the legend names stay short enough for a half-width column in large text
+    assert all(len(t.name or "") <= 36 for t in fig.data if t.showlegend is not False)
+
+
+@pytest.fixture(scope="module")
+def playback():
+    ds = make_dataset("moons", 30, noise=0.1, seed=0)
+    res = train_sgd(ds.X, ds.y, loss="squared", beta=1e-3, width=12, epochs=40, batch_size=8, snapshots=25)
+    nums = playback_numbers(res.snapshots, ds.X, ds.y, optimum=res.network, optimum_objective=0.01)
+    return ds, res, nums
+
+
+@pytest.mark.parametrize("text_px", [10, LARGE_TEXT_PX])
+def test_playback_numbers_clear_the_plane_tick_labels(playback, text_px: int) -> None:
+    """Between the plane's bottom and the top of the numbers under it there is room for a row of tick
+    labels (their font plus the tick and padding), in normal and in large text."""
+    ds, res, nums = playback
+    fig = fg.playback_figure(res.snapshots, nums, ds.X, ds.y, title="SGD", text_px=text_px)
+    lay = fig.layout
+    area = lay.height - lay.margin.t - lay.margin.b
+    plane_bottom = lay.yaxis.domain[0] * area
+    readout_top = lay.annotations[0].y * area
+    tick_px = text_px if text_px > 10 else 12  # Plotly's default tick font is 12 px
+    assert plane_bottom - readout_top >= tick_px + 14, (plane_bottom, readout_top)
+
+
+def test_playback_step_axis_labels_decades_only(playback) -> None:
+    ds, res, nums = playback
+    fig = fg.playback_figure(res.snapshots, nums, ds.X, ds.y, title="SGD")
+    assert fig.layout.xaxis2.type == "log" and fig.layout.xaxis2.dtick == 1
+
+
+def test_reprogramming_subplot_titles_fit_half_a_column() -> None:
+    """Each subplot title sits over about 300 px at 1024 x 768: at 16 px (large text) about 36 characters."""
+    from engine.studies.reprogramming import reprogram
+
+    fig = fth.program_figure(reprogram(20, 20, kind="additive", steps=5), title="t")
+    large_text(fig)
+    titles = [a.text for a in fig.layout.annotations if a.text and "program" in a.text]
+    assert len(titles) == 2
+    assert all(len(t) <= 36 for t in titles), titles
