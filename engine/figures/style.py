@@ -48,6 +48,7 @@ __all__ = [
     "reference_line",
     "segment_in_box",
     "segments_trace",
+    "tidy_log_axes",
     "title_style",
 ]
 
@@ -368,9 +369,31 @@ def log_ticks(values: np.ndarray) -> dict:
     span = float(np.log10(np.max(values) / np.min(values)))
     if span + 1.0 > MAX_LOG_LABELS:
         return {"dtick": int(np.ceil((span + 1.0) / MAX_LOG_LABELS))}
-    if span > 2.5:
+    if span >= 1.0:  # decades only: Plotly would label every digit (2, 3, ... 9) between them
         return {"dtick": 1}
     return {}
+
+
+def tidy_log_axes(fig: go.Figure) -> go.Figure:
+    """Apply :func:`log_ticks` to every log axis of ``fig`` that has no ticks of its own, from the data
+    of the traces drawn on it (at most about :data:`MAX_LOG_LABELS` labelled decades, no digit labels
+    between decades); in place, returns fig."""
+
+    def tidy(axis: Any, letter: str, name: str) -> None:
+        if axis.type != "log" or axis.dtick is not None or axis.tickvals is not None:
+            return
+        ref = letter + name.removeprefix(f"{letter}axis")
+        values = [
+            np.asarray(getattr(t, letter), dtype=float).ravel()
+            for t in fig.data
+            if getattr(t, letter) is not None and (getattr(t, f"{letter}axis", None) or letter) == ref
+        ]
+        if values:
+            axis.update(**log_ticks(np.concatenate(values)))
+
+    for name in [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]:
+        tidy(fig.layout[name], name[0], name)
+    return fig
 
 
 def gap_floor(gap: np.ndarray) -> float:
@@ -471,3 +494,4 @@ def log_gap_layout(
     fig.update_yaxes(
         title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **GRID_LINES
     )
+    tidy_log_axes(fig)

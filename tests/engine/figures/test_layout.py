@@ -126,3 +126,34 @@ def test_reprogramming_subplot_titles_fit_half_a_column() -> None:
     titles = [a.text for a in fig.layout.annotations if a.text and "program" in a.text]
     assert len(titles) == 2
     assert all(len(t) <= 36 for t in titles), titles
+
+
+def test_log_axes_label_decades_only_and_at_most_six() -> None:
+    """tidy_log_axes gives every log axis without ticks of its own decade ticks from its traces' data:
+    no digit labels between decades, never more than about MAX_LOG_LABELS labelled decades."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from engine.figures.style import MAX_LOG_LABELS, tidy_log_axes
+
+    fig = make_subplots(rows=1, cols=2)
+    fig.add_trace(go.Scatter(x=[5, 50, 1000], y=[1e-12, 1e-3, 1.0]), row=1, col=1)
+    fig.add_trace(go.Scatter(x=[1, 2, 3], y=[0.5, 0.7, 0.9]), row=1, col=2)
+    fig.update_xaxes(type="log")
+    fig.update_yaxes(type="log")
+    fig.update_yaxes(dtick=0.5, row=1, col=2)  # an axis with its own ticks is left alone
+    tidy_log_axes(fig)
+    assert fig.layout.xaxis.dtick == 1  # 5 .. 1000: decades, not 5 6 7 8 9 10 2 3 ...
+    assert (12 + 1) / fig.layout.yaxis.dtick <= MAX_LOG_LABELS + 1e-9
+    assert fig.layout.xaxis2.dtick is None  # under one decade: Plotly's own ticks
+    assert fig.layout.yaxis2.dtick == 0.5
+
+
+def test_momentum_figure_has_decade_ticks() -> None:
+    from engine.figures import dynamics as fdyn
+    from engine.studies.dynamics import momentum_race
+
+    ds = make_dataset("moons", 20, noise=0.1, seed=0)
+    curves = momentum_race(ds.X, ds.y, lr=0.03, steps=200, width=8)
+    fig = fdyn.momentum_figure(curves, optimum=None, title="t")
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.dtick == 1
