@@ -390,7 +390,14 @@ CONTROLS: Mapping[str, Control] = _rows(
         captions=("training set", "held-out test set"),
         horizontal=True,
     ),
-    Control("arrows", "Show PGD perturbations", "toggle", Flag(), False),
+    Control(
+        "arrows",
+        "PGD arrows",
+        "toggle",
+        Flag(),
+        False,
+        help="Draw each point's PGD perturbation as an arrow from the point to its attacked copy.",
+    ),
     # --- Data page
     Control(
         "click",

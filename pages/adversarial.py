@@ -70,24 +70,24 @@ def _view(
     bounds = plot_bounds(np.vstack([ds.X] + ([ds.X_test] if ds.X_test is not None else [])), pad=0.06)
     statuses = get_point_statuses(nets, X, y, float(eps), norm)
     # Three compact panels (no legend of their own: at 1024 px a column is ~230 px wide) and one legend.
-    cols = st.columns(len(nets), gap="small")
-    for col, (name, net) in zip(cols, nets.items(), strict=True):
-        with col:
-            fig = fadv.adversarial_figure(
-                net,
-                X,
-                y,
-                statuses[name],
-                title=f"{name} (ε = {eps:g})",
-                bounds=bounds,
-                arrows=arrows,
-                grid=PANEL_GRID,
-                legend=False,
-            )
-            w.chart(fig, key=f"adv_{name}")
-            figure_exports(fig, f"adversarial {name}")
+    panels = {}
+    for col, (name, net) in zip(st.columns(len(nets), gap="small"), nets.items(), strict=True):
+        panels[name] = fadv.adversarial_figure(
+            net,
+            X,
+            y,
+            statuses[name],
+            title=f"{name} (ε = {eps:g})",
+            bounds=bounds,
+            arrows=arrows,
+            grid=PANEL_GRID,
+            legend=False,
+        )
+        w.chart(panels[name], key=f"adv_{name}", where=col)
     legend = fadv.status_legend_figure(arrows=arrows, height=100 if w.large_text_on() else 64)
     w.chart(legend, key="adv_legend", config={"displayModeBar": False})
+    for col, (name, fig) in zip(st.columns(len(nets), gap="small"), panels.items(), strict=True):
+        figure_exports(fig, f"adversarial {name}", where=col)
     w.explain(CAPTION_BALLS + (" Arrows: each point's PGD perturbation." if arrows else ""))
 
     curves = get_accuracy_curves(key, adv, points=points, radii=RADII)

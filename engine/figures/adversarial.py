@@ -48,7 +48,7 @@ ARROW_COLOUR = "#000000"
 CIRCLE_POINTS = 32  # points on each l2 circle outline
 #: Height (px) of a panel without its own legend (three side by side, one shared legend): at 1024 px
 #: wide with the sidebar open a column is about 230 px, so the plane is width-bound and about 200 px.
-PANEL_HEIGHT = 330
+PANEL_HEIGHT = 300
 # A panel without a legend: room for the title and its counts line, tick labels only (no axis titles);
 # fixed margins (no automargin: Streamlit's theme keeps a 24 px standoff for an empty axis title).
 _PANEL_MARGIN = dict(l=26, r=4, t=48, b=20, pad=0)
@@ -214,7 +214,17 @@ def status_legend_figure(*, arrows: bool = False, height: int = 64) -> go.Figure
         margin=dict(l=4, r=4, t=4, b=4),
         plot_bgcolor="white",
         showlegend=True,
-        legend=dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="top", font=LEGEND_FONT),
+        # maxheight 1: the whole figure (a horizontal legend may otherwise take half and scroll)
+        legend=dict(
+            orientation="h",
+            x=0.0,
+            xanchor="left",
+            y=1.0,
+            yanchor="top",
+            yref="container",
+            maxheight=1.0,
+            font=LEGEND_FONT,
+        ),
     )
     # the plot area is there only to hold the legend: no axes, no hover, no toolbar interaction
     fig.update_xaxes(visible=False, fixedrange=True)

@@ -303,7 +303,8 @@ def activation_regions_figure(
         return message_figure(title, "The network has non-finite weights (training diverged).")
     live = live_neurons(network, REGION_SIZE_TOL)
     m = network.width
-    full_title = f"{title}<br><sup>{len(live)} of {m} neurons (those ≥ 1 % of the largest)</sup>"
+    # short: a map may be 200 px wide (the caption says which neurons are left out)
+    full_title = f"{title}<br><sup>{len(live)} of {m} neurons shown</sup>"
     sub = TwoLayerReLU(network.W[live], network.alpha[live])
     fig = go.Figure()
 

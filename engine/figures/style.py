@@ -105,7 +105,26 @@ def large_text(fig: go.Figure, size: int = LARGE_TEXT_PX) -> go.Figure:
     for trace in fig.data:
         if "textfont" in trace and trace.textfont is not None and trace.textfont.size is not None:
             trace.textfont.size = bigger(trace.textfont)
+    # subtitles written as <sup> (about 70 % of the title) become plain lines at the projector size
+    sub = (f'<span style="font-size:{size}px">', "</span>")
+    if layout.title.text and "<sup>" in layout.title.text:
+        layout.title.text = layout.title.text.replace("<sup>", sub[0]).replace("</sup>", sub[1])
+    _legend_to_the_bottom(fig)
     return fig
+
+
+def _legend_to_the_bottom(fig: go.Figure) -> None:
+    """A legend placed under the plot at a fixed paper offset (:func:`legend_below_layout`) runs into the
+    x axis title once the text is large (the offset shrinks with the plot): anchor it to the bottom of the
+    figure instead, where Plotly moves the plot up to make room, and make the figure taller by about the
+    room the larger legend rows take (at most six rows)."""
+    legend = fig.layout.legend
+    if legend.yref == "container" or legend.y is None or legend.y >= 0 or fig.layout.showlegend is False:
+        return
+    entries = sum(1 for t in fig.data if t.showlegend is not False and t.name)
+    legend.update(yref="container", y=0.0, yanchor="bottom")
+    if fig.layout.height:
+        fig.layout.height += 16 * min(entries, 6)
 
 
 def title_style(text: str) -> dict:

@@ -157,3 +157,26 @@ def test_momentum_figure_has_decade_ticks() -> None:
     curves = momentum_race(ds.X, ds.y, lr=0.03, steps=200, width=8)
     fig = fdyn.momentum_figure(curves, optimum=None, title="t")
     assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.dtick == 1
+
+
+def test_large_text_moves_a_legend_below_the_plot_to_the_bottom_and_raises_subtitles() -> None:
+    """A legend under the plot at a paper offset would run into the x axis title once the text is large:
+    large_text anchors it to the figure's bottom (Plotly then makes room) and makes the figure taller;
+    the <sup> subtitle line is raised to the projector size too."""
+    import plotly.graph_objects as go
+
+    from engine.figures.style import legend_below_layout
+
+    fig = go.Figure([go.Scatter(x=[1, 2], y=[1, 2], name=f"series {k}") for k in range(4)])
+    legend_below_layout(fig, "title<br><sup>subtitle</sup>", 430, legend_y=-0.16)
+    large_text(fig)
+    assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0.0
+    assert fig.layout.legend.yanchor == "bottom"
+    assert fig.layout.height == 430 + 16 * 4
+    assert "<sup>" not in fig.layout.title.text
+    assert f'<span style="font-size:{LARGE_TEXT_PX}px">subtitle</span>' in fig.layout.title.text
+    # a plane figure's legend already sits at the bottom of the figure: left as it is
+    plane = fg.decision_boundary_figure(NET, X, Y, title="t", grid=10)
+    height = plane.layout.height
+    large_text(plane)
+    assert plane.layout.height == height and plane.layout.legend.yref == "container"
