@@ -84,7 +84,7 @@ def _view(
             legend=False,
         )
         w.chart(panels[name], key=f"adv_{name}", where=col)
-    legend = fadv.status_legend_figure(arrows=arrows, height=100 if w.large_text_on() else 64)
+    legend = fadv.status_legend_figure(arrows=arrows, height=108 if w.large_text_on() else 64)
     w.chart(legend, key="adv_legend", config={"displayModeBar": False})
     for col, (name, fig) in zip(st.columns(len(nets), gap="small"), panels.items(), strict=True):
         figure_exports(fig, f"adversarial {name}", where=col)

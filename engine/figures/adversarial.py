@@ -214,21 +214,21 @@ def status_legend_figure(*, arrows: bool = False, height: int = 64) -> go.Figure
         margin=dict(l=4, r=4, t=4, b=4),
         plot_bgcolor="white",
         showlegend=True,
-        # maxheight 1: the whole figure (a horizontal legend may otherwise take half and scroll)
+        # inside the (empty) plot area, which it may fill: maxheight 1 is the whole figure (a horizontal
+        # legend may otherwise take half and scroll); outside it, it would push the plot area below zero
         legend=dict(
             orientation="h",
             x=0.0,
             xanchor="left",
             y=1.0,
             yanchor="top",
-            yref="container",
             maxheight=1.0,
             font=LEGEND_FONT,
         ),
     )
     # the plot area is there only to hold the legend: no axes, no hover, no toolbar interaction
     fig.update_xaxes(visible=False, fixedrange=True)
-    fig.update_yaxes(visible=False, fixedrange=True, domain=[0.0, 0.0])
+    fig.update_yaxes(visible=False, fixedrange=True)
     return fig
 
 

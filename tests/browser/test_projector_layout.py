@@ -71,6 +71,19 @@ def test_adversarial_panels_are_readable_at_1024(tab) -> None:
     text = legend.text_content() or ""
     for status in ("certified robust", "attack found", "PGD missed", "misclassified"):
         assert status in text
+    # every entry is drawn inside the legend's chart (none scrolled away or cut), under the panels
+    chart = tab.locator(".st-key-adv_legend .js-plotly-plot").first.bounding_box()
+    entries = tab.locator(".st-key-adv_legend .legend .traces")
+    assert chart is not None and chart["y"] >= boxes[0]["y"] + boxes[0]["height"]
+    assert entries.count() == 7
+    for k in range(entries.count()):
+        box = entries.nth(k).bounding_box()
+        assert box is not None and box["height"] > 0, k
+        assert chart["y"] <= box["y"] and box["y"] + box["height"] <= chart["y"] + chart["height"] + 1, (
+            k,
+            box,
+        )
+        assert box["x"] + box["width"] <= chart["x"] + chart["width"] + 1, (k, box)
 
 
 def test_dynamics_controls_are_not_cramped_at_1024(tab) -> None:
