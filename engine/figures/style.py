@@ -107,8 +107,17 @@ def large_text(fig: go.Figure, size: int = LARGE_TEXT_PX) -> go.Figure:
             trace.textfont.size = bigger(trace.textfont)
     # subtitles written as <sup> (about 70 % of the title) become plain lines at the projector size
     sub = (f'<span style="font-size:{size}px">', "</span>")
+    room = 0  # pixels the larger title lines need above the plot
     if layout.title.text and "<sup>" in layout.title.text:
         layout.title.text = layout.title.text.replace("<sup>", sub[0]).replace("</sup>", sub[1])
+        room += 14
+        if any(note.yref == "paper" and (note.y or 0.0) >= 1.0 for note in layout.annotations or ()):
+            room += 8  # subplot titles sit between the title and the plots
+    if room and layout.height:
+        fig.update_layout(
+            height=layout.height + room,
+            margin_t=(layout.margin.t if layout.margin.t is not None else 100) + room,
+        )
     _legend_to_the_bottom(fig)
     return fig
 

@@ -176,7 +176,8 @@ def test_large_text_moves_a_legend_below_the_plot_to_the_bottom_and_raises_subti
     large_text(fig)
     assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0.0
     assert fig.layout.legend.yanchor == "bottom"
-    assert fig.layout.height == 430 + 16 * 4
+    assert fig.layout.height == 430 + 14 + 16 * 4  # room for the larger subtitle and legend rows
+    assert fig.layout.margin.t == 60 + 14
     assert "<sup>" not in fig.layout.title.text
     assert f'<span style="font-size:{LARGE_TEXT_PX}px">subtitle</span>' in fig.layout.title.text
     # a plane figure's legend already sits at the bottom of the figure: left as it is
