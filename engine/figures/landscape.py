@@ -26,6 +26,7 @@ from engine.figures.style import (
     log_ticks,
     message_figure,
     reference_line,
+    tidy_log_axes,
 )
 from engine.studies.landscape import MultiStart, TeacherStudent, WidthSweep
 
@@ -104,7 +105,7 @@ def multistart_figure(ms: MultiStart, optimum: float | None, *, selected: int, t
         **GRID_LINES,
         **log_ticks(gap[positive] if np.any(positive) else np.array([floor])),
     )
-    return fig
+    return tidy_log_axes(fig)
 
 
 def width_sweep_figure(
@@ -219,4 +220,4 @@ def teacher_student_figure(
         **GRID_LINES,
     )
     fig.update_yaxes(title_text="worst teacher-neuron angle (degrees)", rangemode="tozero", **GRID_LINES)
-    return fig
+    return tidy_log_axes(fig)

@@ -387,9 +387,10 @@ MAX_LOG_LABELS = 6
 
 
 def log_ticks(values: np.ndarray) -> dict:
-    """Decade ticks when the values span several decades, every k-th decade when they span more than
+    """Decade ticks when the values span two decades or more (1, 2 and 5 of each decade from one
+    decade on), every k-th decade when they span more than
     :data:`MAX_LOG_LABELS` (one decade below the smallest value is counted too: the floor of gaps <= 0
-    sits there); Plotly's own ticks otherwise."""
+    sits there); within a decade, Plotly's own ticks, at most :data:`MAX_LOG_LABELS` of them."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values) & (values > 0)]
     if not values.size:
@@ -397,9 +398,12 @@ def log_ticks(values: np.ndarray) -> dict:
     span = float(np.log10(np.max(values) / np.min(values)))
     if span + 1.0 > MAX_LOG_LABELS:
         return {"dtick": int(np.ceil((span + 1.0) / MAX_LOG_LABELS))}
-    if span >= 1.0:  # decades only: Plotly would label every digit (2, 3, ... 9) between them
+    if span >= 2.0:  # decades only: Plotly would label every digit (2, 3, ... 9) between them
         return {"dtick": 1}
-    return {}
+    if span >= 1.0:  # one or two decades: 1, 2, 5 of each (decades alone could leave one label)
+        return {"dtick": "D2"}
+    # within a decade Plotly labels steps of 5 or 10 (13 labels from 10 to 70): cap the count
+    return {"nticks": MAX_LOG_LABELS}
 
 
 def tidy_log_axes(fig: go.Figure) -> go.Figure:
@@ -408,7 +412,7 @@ def tidy_log_axes(fig: go.Figure) -> go.Figure:
     between decades); in place, returns fig."""
 
     def tidy(axis: Any, letter: str, name: str) -> None:
-        if axis.type != "log" or axis.dtick is not None or axis.tickvals is not None:
+        if axis.type != "log" or axis.dtick is not None or axis.tickvals is not None or axis.nticks:
             return
         ref = letter + name.removeprefix(f"{letter}axis")
         values = [

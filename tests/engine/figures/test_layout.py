@@ -149,7 +149,8 @@ def test_log_axes_label_decades_only_and_at_most_six() -> None:
     tidy_log_axes(fig)
     assert fig.layout.xaxis.dtick == 1  # 5 .. 1000: decades, not 5 6 7 8 9 10 2 3 ...
     assert (12 + 1) / fig.layout.yaxis.dtick <= MAX_LOG_LABELS + 1e-9
-    assert fig.layout.xaxis2.dtick is None  # under one decade: Plotly's own ticks
+    assert fig.layout.xaxis2.dtick is None  # under one decade: Plotly's own ticks, at most six
+    assert fig.layout.xaxis2.nticks == MAX_LOG_LABELS
     assert fig.layout.yaxis2.dtick == 0.5
 
 

@@ -69,7 +69,7 @@ def test_gap_floor_and_log_ticks() -> None:
     assert style.gap_floor(np.array([1e-3, -1.0, 0.0, np.nan])) == 1e-4  # a decade below the smallest
     assert style.gap_floor(np.array([-1.0, 0.0])) == 1e-12
     assert style.log_ticks(np.array([1e-4, 1.0])) == {"dtick": 1}
-    assert style.log_ticks(np.array([0.5, 1.0])) == {}
+    assert style.log_ticks(np.array([0.5, 1.0])) == {"nticks": style.MAX_LOG_LABELS}
     for low in (1e-6, 1e-9, 1e-12, 1e-16):  # never more than about six labelled decades
         dtick = style.log_ticks(np.array([low, 1.0]))["dtick"]
         assert (-np.log10(low) + 1) / dtick <= style.MAX_LOG_LABELS + 1e-9
