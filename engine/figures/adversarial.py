@@ -48,10 +48,10 @@ ARROW_COLOUR = "#000000"
 CIRCLE_POINTS = 32  # points on each l2 circle outline
 #: Height (px) of a panel without its own legend (three side by side, one shared legend): at 1024 px
 #: wide with the sidebar open a column is about 230 px, so the plane is width-bound and about 200 px.
-PANEL_HEIGHT = 300
+PANEL_HEIGHT = 322
 # A panel without a legend: room for the title and its counts line, tick labels only (no axis titles);
 # fixed margins (no automargin: Streamlit's theme keeps a 24 px standoff for an empty axis title).
-_PANEL_MARGIN = dict(l=26, r=4, t=48, b=20, pad=0)
+_PANEL_MARGIN = dict(l=26, r=4, t=70, b=20, pad=0)
 # Short names of the statuses for a panel's counts line.
 _SHORT = {"certified": "certified", "attack": "PGD", "exact": "exact", "misclassified": "wrong"}
 
@@ -145,8 +145,9 @@ def adversarial_figure(
     titles, the plane at the top), the status counts in the title's second line; one
     :func:`status_legend_figure` serves them all.
     """
-    if not legend:
-        title = f"{title}<br><sup>{status_counts(status)}</sup>"
+    if not legend:  # the counts on two short lines: a column is ~220 px wide at 1024 x 768
+        first, second = status_counts(status).split(" · exact")
+        title = f"{title}<br><sup>{first}</sup><br><sup>exact{second}</sup>"
     fig = decision_boundary_figure(network, X, y, title=title, bounds=bounds, grid=grid)
     if not fig.data:  # a message figure (non-finite network)
         return fig

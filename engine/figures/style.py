@@ -109,8 +109,8 @@ def large_text(fig: go.Figure, size: int = LARGE_TEXT_PX) -> go.Figure:
     sub = (f'<span style="font-size:{size}px">', "</span>")
     room = 0  # pixels the larger title lines need above the plot
     if layout.title.text and "<sup>" in layout.title.text:
+        room += 14 * layout.title.text.count("<sup>")  # each subtitle line grows by about 14 px
         layout.title.text = layout.title.text.replace("<sup>", sub[0]).replace("</sup>", sub[1])
-        room += 14
         if any(note.yref == "paper" and (note.y or 0.0) >= 1.0 for note in layout.annotations or ()):
             room += 8  # subplot titles sit between the title and the plots
     if room and layout.height:

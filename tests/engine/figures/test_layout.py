@@ -35,13 +35,20 @@ def test_adversarial_compact_panel_has_no_legend_and_counts_in_its_title() -> No
     status = point_status(NET, X, Y, 0.1, "inf")
     fig = fadv.adversarial_figure(NET, X, Y, status, title="robust", grid=20, legend=False)
     assert fig.layout.showlegend is False
-    assert fig.layout.height == fadv.PANEL_HEIGHT <= 340  # not the 480 px of a panel with its legend
+    assert fig.layout.height == fadv.PANEL_HEIGHT <= 330  # not the 480 px of a panel with its legend
     assert not fig.layout.xaxis.title.text and not fig.layout.yaxis.title.text  # width goes to the plane
     assert fig.layout.yaxis.constraintoward == "top"  # a width-bound plane sits under its title
     counts = {key: int(np.sum(status.status == key)) for key in fadv.STATUSES}
     assert sum(counts.values()) == len(Y)
     assert f"certified {counts['certified']}" in fig.layout.title.text
     assert f"wrong {counts['misclassified']}" in fig.layout.title.text
+    # two short count lines (a column is ~220 px at 1024 x 768), each under 24 characters
+    lines = [
+        line.split("<sup>")[-1].removesuffix("</sup>") for line in fig.layout.title.text.split("<br>")[1:]
+    ]
+    assert len(lines) == 2 and all(len(line) <= 24 for line in lines), lines
+    big = large_text(fadv.adversarial_figure(NET, X, Y, status, title="robust", grid=20, legend=False))
+    assert big.layout.margin.t == fig.layout.margin.t + 2 * 14  # room for both lines at 16 px
     # the same panel with its own legend is the old one: legend below, taller
     full = fadv.adversarial_figure(NET, X, Y, status, title="robust", grid=20)
     assert full.layout.showlegend is not False and full.layout.height > fig.layout.height
