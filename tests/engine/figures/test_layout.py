@@ -193,3 +193,12 @@ def test_large_text_moves_a_legend_below_the_plot_to_the_bottom_and_raises_subti
     height = plane.layout.height
     large_text(plane)
     assert plane.layout.height == height and plane.layout.legend.yref == "container"
+
+
+def test_data_plane_toolbar_stays_off_its_title() -> None:
+    """The Data page's plane always shows its toolbar (zoom, pan): upright at the right edge, so a large
+    title at the top left does not run under it."""
+    from engine.figures.data import points_figure
+
+    fig = points_figure(np.zeros((0, 2)), np.zeros(0), title="Your training points (0)")
+    assert fig.layout.modebar.orientation == "v"
