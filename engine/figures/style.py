@@ -387,8 +387,8 @@ MAX_LOG_LABELS = 6
 
 
 def log_ticks(values: np.ndarray) -> dict:
-    """Decade ticks when the values span two decades or more (1, 2 and 5 of each decade from one
-    decade on), every k-th decade when they span more than
+    """Decade ticks when the values span two decades or more (1, 2 and 5 of each decade, as full numbers,
+    from one decade on), every k-th decade when they span more than
     :data:`MAX_LOG_LABELS` (one decade below the smallest value is counted too: the floor of gaps <= 0
     sits there); within a decade, Plotly's own ticks, at most :data:`MAX_LOG_LABELS` of them."""
     values = np.asarray(values, dtype=float)
@@ -400,8 +400,16 @@ def log_ticks(values: np.ndarray) -> dict:
         return {"dtick": int(np.ceil((span + 1.0) / MAX_LOG_LABELS))}
     if span >= 2.0:  # decades only: Plotly would label every digit (2, 3, ... 9) between them
         return {"dtick": 1}
-    if span >= 1.0:  # one or two decades: 1, 2, 5 of each (decades alone could leave one label)
-        return {"dtick": "D2"}
+    if span >= 1.0:  # one or two decades: 1, 2, 5 of each (decades alone could leave one label), as
+        # full numbers at the tick font size (Plotly's own "D2" draws its 2 and 5 smaller)
+        lo, hi = float(np.min(values)), float(np.max(values))
+        ticks = [
+            m * 10.0**k
+            for k in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+            for m in (1, 2, 5)
+            if lo / 1.5 <= m * 10.0**k <= hi * 1.5
+        ]
+        return {"tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]}
     # within a decade Plotly labels steps of 5 or 10 (13 labels from 10 to 70): cap the count
     return {"nticks": MAX_LOG_LABELS}
 
