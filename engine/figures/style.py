@@ -416,23 +416,32 @@ def log_ticks(values: np.ndarray) -> dict:
 
 def tidy_log_axes(fig: go.Figure) -> go.Figure:
     """Apply :func:`log_ticks` to every log axis of ``fig`` that has no ticks of its own, from the data
-    of the traces drawn on it (at most about :data:`MAX_LOG_LABELS` labelled decades, no digit labels
-    between decades); in place, returns fig."""
+    of the traces drawn on it and on the axes linked to it (``matches``: shared subplot axes show one
+    range); at most about :data:`MAX_LOG_LABELS` labelled decades, no digit labels between decades; in
+    place, returns fig."""
+    names = [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]
 
-    def tidy(axis: Any, letter: str, name: str) -> None:
-        if axis.type != "log" or axis.dtick is not None or axis.tickvals is not None or axis.nticks:
-            return
-        ref = letter + name.removeprefix(f"{letter}axis")
-        values = [
+    def ref(name: str) -> str:  # "yaxis2" -> "y2"
+        return name[0] + name.removeprefix(f"{name[0]}axis")
+
+    def values_on(axis_ref: str) -> list[np.ndarray]:
+        letter = axis_ref[0]
+        return [
             np.asarray(getattr(t, letter), dtype=float).ravel()
             for t in fig.data
-            if getattr(t, letter) is not None and (getattr(t, f"{letter}axis", None) or letter) == ref
+            if getattr(t, letter) is not None and (getattr(t, f"{letter}axis", None) or letter) == axis_ref
         ]
+
+    for name in names:
+        axis = fig.layout[name]
+        if axis.type != "log" or axis.dtick is not None or axis.tickvals is not None or axis.nticks:
+            continue
+        # the axes sharing a range with this one: those it matches, those matching it (or the same one)
+        root = axis.matches or ref(name)
+        group = {ref(n) for n in names if n[0] == name[0] and (fig.layout[n].matches or ref(n)) == root}
+        values = [v for r in sorted(group | {root}) for v in values_on(r)]
         if values:
             axis.update(**log_ticks(np.concatenate(values)))
-
-    for name in [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]:
-        tidy(fig.layout[name], name[0], name)
     return fig
 
 

@@ -202,3 +202,20 @@ def test_data_plane_toolbar_stays_off_its_title() -> None:
 
     fig = points_figure(np.zeros((0, 2)), np.zeros(0), title="Your training points (0)")
     assert fig.layout.modebar.orientation == "v"
+
+
+def test_shared_log_axes_take_their_ticks_from_every_linked_subplot() -> None:
+    """Subplots with a shared y axis show one range: the ticks come from the data of both (the low-rank
+    figure's left panel spans half a decade, the shared range almost two)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from engine.figures.style import tidy_log_axes
+
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True)
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0.7, 2.5]), row=1, col=1)
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0.04, 2.5]), row=1, col=2)
+    fig.update_yaxes(type="log")
+    tidy_log_axes(fig)
+    for axis in (fig.layout.yaxis, fig.layout.yaxis2):
+        assert axis.nticks is None and list(axis.ticktext)[0] == "0.05"  # 1, 2, 5 over 0.04 .. 2.5
