@@ -215,7 +215,7 @@ def get_pattern_figures(key: DataKey, *, draws: int, seed: int, task: str, large
         ds.X,
         ds.y,
         cov.sampled.directions,
-        title=f"Lines of the {cov.hits} sampled patterns",
+        title="Sampled pattern lines",  # short: the column is ~270 px at 1024 x 768
         task=task,
         bounds=plot_bounds(ds.X),
     )

@@ -328,11 +328,14 @@ CONTROLS: Mapping[str, Control] = _rows(
     # --- Playground page
     Control(
         "ghost",
-        "Show the optimum's neurons on the SGD panel",
+        "Show the optimum's neurons",
         "toggle",
         Flag(),
         True,
-        help="The certified optimum's neurons as dashed green lines: watch SGD's neurons reach them, or not.",
+        help=(
+            "The certified optimum's neurons as dashed green lines on the SGD panel: watch SGD's neurons "
+            "reach them, or not."
+        ),
     ),
     # --- Patterns page
     Control(
@@ -387,7 +390,14 @@ CONTROLS: Mapping[str, Control] = _rows(
         captions=("training set", "held-out test set"),
         horizontal=True,
     ),
-    Control("arrows", "Show PGD perturbations", "toggle", Flag(), False),
+    Control(
+        "arrows",
+        "PGD arrows",
+        "toggle",
+        Flag(),
+        False,
+        help="Draw each point's PGD perturbation as an arrow from the point to its attacked copy.",
+    ),
     # --- Data page
     Control(
         "click",

@@ -58,7 +58,7 @@ def _view(
     nets: dict, key: DataKey, adv: AdversarialSettings, objectives: AdversarialObjectives, s: Settings
 ) -> None:
     """Everything that depends on the display radius eps: redrawn alone when eps moves."""
-    c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="bottom")
+    c1, c2, c3 = st.columns([4, 4, 3], vertical_alignment="bottom")
     eps = w.control(c1, "eps")
     points = w.control(c2, "points")
     arrows = w.control(c3, "arrows")
@@ -69,21 +69,25 @@ def _view(
     norm = adv.norm
     bounds = plot_bounds(np.vstack([ds.X] + ([ds.X_test] if ds.X_test is not None else [])), pad=0.06)
     statuses = get_point_statuses(nets, X, y, float(eps), norm)
-    cols = st.columns(len(nets), gap="small")
-    for col, (name, net) in zip(cols, nets.items(), strict=True):
-        with col:
-            fig = fadv.adversarial_figure(
-                net,
-                X,
-                y,
-                statuses[name],
-                title=f"{name} (ε = {eps:g})",
-                bounds=bounds,
-                arrows=arrows,
-                grid=PANEL_GRID,
-            )
-            w.chart(fig, key=f"adv_{name}")
-            figure_exports(fig, f"adversarial {name}")
+    # Three compact panels (no legend of their own: at 1024 px a column is ~230 px wide) and one legend.
+    panels = {}
+    for col, (name, net) in zip(st.columns(len(nets), gap="small"), nets.items(), strict=True):
+        panels[name] = fadv.adversarial_figure(
+            net,
+            X,
+            y,
+            statuses[name],
+            title=f"{name} (ε = {eps:g})",
+            bounds=bounds,
+            arrows=arrows,
+            grid=PANEL_GRID,
+            legend=False,
+        )
+        w.chart(panels[name], key=f"adv_{name}", where=col)
+    legend = fadv.status_legend_figure(arrows=arrows, height=108 if w.large_text_on() else 64)
+    w.chart(legend, key="adv_legend", config={"displayModeBar": False})
+    for col, (name, fig) in zip(st.columns(len(nets), gap="small"), panels.items(), strict=True):
+        figure_exports(fig, f"adversarial {name}", where=col)
     w.explain(CAPTION_BALLS + (" Arrows: each point's PGD perturbation." if arrows else ""))
 
     curves = get_accuracy_curves(key, adv, points=points, radii=RADII)

@@ -77,12 +77,14 @@ def _preset(col, section: str) -> None:
 
 
 def _stability(s: Settings) -> None:
-    c1, c2, c3, c4, c5 = st.columns([2, 3, 2, 2, 1], vertical_alignment="bottom")
+    # Two rows: the two multiselects need room for their chips (at 1024 px a fifth of the row is ~70 px).
+    c1, c2, c3 = st.columns([3, 3, 1.4], vertical_alignment="bottom")
     opts = w.control(c1, "dy_opts")
     lrs = w.control(c2, "dy_lrs")
-    steps = w.control(c3, "dy_steps")
-    batch = w.control(c4, "dy_batch")
-    _preset(c5, "stability")
+    _preset(c3, "stability")
+    c4, c5, _ = st.columns([3, 3, 1.4], vertical_alignment="bottom")
+    steps = w.control(c4, "dy_steps")
+    batch = w.control(c5, "dy_batch")
     if s.loss == "hinge":
         st.info("The hinge loss has no curvature (l'' = 0): its Hessian holds only the cross terms and β.")
     if not opts or not lrs:
@@ -126,13 +128,13 @@ def _stability(s: Settings) -> None:
 
 
 def _xor(s: Settings) -> None:
-    r1 = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
+    r1 = st.columns([2, 2, 2, 2, 1.4], vertical_alignment="bottom")
     n = w.control(r1[0], "dy_x_n")
     d = w.control(r1[1], "dy_x_d")
     mu = w.control(r1[2], "dy_x_mu")
     flip = w.control(r1[3], "dy_x_flip")
     _preset(r1[4], "xor")
-    r2 = st.columns([2, 2, 2, 3])
+    r2 = st.columns([2, 2, 2, 3.4])
     lr = w.control(r2[0], "dy_x_lr")
     steps = w.control(r2[1], "dy_x_steps")
     width = w.control(r2[2], "dy_x_width")
@@ -168,7 +170,7 @@ def _xor(s: Settings) -> None:
 
 
 def _momentum(s: Settings) -> None:
-    c = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
+    c = st.columns([2, 2, 2, 2, 1.4], vertical_alignment="bottom")
     lr = w.control(c[0], "dy_m_lr")
     adam = w.control(c[1], "dy_m_adam")
     steps = w.control(c[2], "dy_m_steps")
@@ -208,13 +210,13 @@ def _momentum(s: Settings) -> None:
 
 
 def _lowrank(s: Settings) -> None:
-    r1 = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
+    r1 = st.columns([2, 2, 2, 2, 1.4], vertical_alignment="bottom")
     d = w.control(r1[0], "dy_r_d")
     k = w.control(r1[1], "dy_r_k")
     beta = w.control(r1[2], "dy_r_beta")
     lr = w.control(r1[3], "dy_r_lr")
     _preset(r1[4], "lowrank")
-    r2 = st.columns([2, 2, 2, 3])
+    r2 = st.columns([2, 2, 2, 3.4])
     steps = w.control(r2[0], "dy_r_steps")
     n = w.control(r2[1], "dy_r_n")
     width = w.control(r2[2], "dy_r_width")

@@ -156,7 +156,11 @@ def _spurious(s: Settings) -> None:
             ds.y,
             task=s.task,
             bounds=bounds,
-            title=f"Run #{order.index(run) + 1} (seed {ms.seeds[run]}): J = {ms.objectives[run]:.5g}",
+            # two lines: a half-width column holds about 35 characters of a large-text title
+            title=(
+                f"Run #{order.index(run) + 1} (seed {ms.seeds[run]})"
+                f"<br><sup>J = {ms.objectives[run]:.5g}</sup>"
+            ),
         ),
         where=left,
         key="ls_run_boundary",
@@ -169,7 +173,10 @@ def _spurious(s: Settings) -> None:
                 ds.y,
                 task=s.task,
                 bounds=bounds,
-                title=f"Certified optimum: J* = {J_star:.5g} ({optimum.network.active_neurons()} neurons)",
+                title=(
+                    f"Certified optimum<br><sup>J* = {J_star:.5g} ({optimum.network.active_neurons()} "
+                    "neurons)</sup>"
+                ),
             ),
             where=right,
             key="ls_opt_boundary",
@@ -207,7 +214,7 @@ def _width(s: Settings) -> None:
 
 
 def _teacher(s: Settings) -> None:
-    c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 2, 1], vertical_alignment="bottom")
+    c1, c2, c3, c4, c5 = st.columns([2, 2, 2, 2, 1.4], vertical_alignment="bottom")
     k = w.control(c1, "ls_t_width")
     n = w.control(c2, "ls_t_n")
     noise = w.control(c3, "ls_t_noise")
@@ -238,7 +245,7 @@ def _teacher(s: Settings) -> None:
         f"x ~ N(0, I₂); targets y = f_teacher(x) + noise; squared loss, β = {s.beta:g}; students of width "
         f"{s.sgd.width} by {s.sgd.optimizer}."
     )
-    left, right = st.columns([2, 3])
+    left, right = st.columns(2)  # halves: at 1024 px a 2/5 column left the teacher's plane ~100 px
     w.chart(
         decision_boundary_figure(
             view.result.teacher, view.X, view.y, task="regression", title=f"Teacher f(x), {k} neurons"

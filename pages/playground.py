@@ -28,7 +28,8 @@ from explorer.url import plain
 CAPTION_REGIONS = (
     "Each neuron j is on where wⱼ·(x, 1) ≥ 0; its line (numbered j) cuts the plane, and on each region "
     "f is linear. Colour = the set of active neurons (hover a region or point for the set and the on/off "
-    "pattern). Neurons with negligible |αⱼ|·‖wⱼ‖ are left out."
+    "pattern). Neurons with negligible |αⱼ|·‖wⱼ‖ (below 1 % of the largest) are left out; only the "
+    f"{figures.REGION_LABELS} heaviest lines carry their number, every line names its neuron on hover."
 )
 CAPTION_OBJECTIVE = (
     "Top: the objective J = mean loss + β/2·(‖W‖² + ‖α‖²) of the gradient-trained network at each logged "

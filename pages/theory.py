@@ -281,7 +281,7 @@ def main() -> None:
     """The Theory page."""
     s = settings()
     st.title("Theory")
-    st.caption(
+    w.explain(
         "Five results on two-layer ReLU networks, each in a small experiment you can change, and the census "
         "of how far gradient training lands from the certified optimum."
     )

@@ -12,18 +12,29 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine.figures.playground import decision_boundary_figure
-from engine.figures.style import GRID_LINES, LEGEND_FONT, Bounds, point_markers, title_style
+from engine.figures.style import (
+    GRID_LINES,
+    LEGEND_FONT,
+    NEG_COLOUR,
+    POS_COLOUR,
+    Bounds,
+    point_markers,
+    title_style,
+)
 from engine.network import TwoLayerReLU
 from engine.robust.evaluation import AccuracyCurves, PointStatus
 
 __all__ = [
+    "PANEL_HEIGHT",
     "STATUSES",
     "accuracy_figure",
     "adversarial_figure",
     "arrow_trace",
     "ball_outlines",
     "ball_traces",
+    "status_counts",
     "status_hover_trace",
+    "status_legend_figure",
 ]
 
 # status (engine.robust.evaluation.STATUS_KEYS, in that order) -> (legend label, colour)
@@ -35,6 +46,14 @@ STATUSES: dict[str, tuple[str, str]] = {
 }
 ARROW_COLOUR = "#000000"
 CIRCLE_POINTS = 32  # points on each l2 circle outline
+#: Height (px) of a panel without its own legend (three side by side, one shared legend): at 1024 px
+#: wide with the sidebar open a column is about 230 px, so the plane is width-bound and about 200 px.
+PANEL_HEIGHT = 322
+# A panel without a legend: room for the title and its counts line, tick labels only (no axis titles);
+# fixed margins (no automargin: Streamlit's theme keeps a 24 px standoff for an empty axis title).
+_PANEL_MARGIN = dict(l=26, r=4, t=70, b=20, pad=0)
+# Short names of the statuses for a panel's counts line.
+_SHORT = {"certified": "certified", "attack": "PGD", "exact": "exact", "misclassified": "wrong"}
 
 
 def ball_outlines(X: np.ndarray, eps: float, norm: str = "inf") -> tuple[list, list]:
@@ -118,14 +137,28 @@ def adversarial_figure(
     bounds: Bounds | None = None,
     arrows: bool = False,
     grid: int = 120,
+    legend: bool = True,
 ) -> go.Figure:
-    """The decision boundary of ``network`` with every point's ball coloured by its status."""
+    """The decision boundary of ``network`` with every point's ball coloured by its status.
+
+    ``legend=False``: a compact panel for three side by side (:data:`PANEL_HEIGHT`, no legend, no axis
+    titles, the plane at the top), the status counts in the title's second line; one
+    :func:`status_legend_figure` serves them all.
+    """
+    if not legend:  # the counts on two short lines: a column is ~220 px wide at 1024 x 768
+        first, second = status_counts(status).split(" · exact")
+        title = f"{title}<br><sup>{first}</sup><br><sup>exact{second}</sup>"
     fig = decision_boundary_figure(network, X, y, title=title, bounds=bounds, grid=grid)
     if not fig.data:  # a message figure (non-finite network)
         return fig
     fig.update_traces(showscale=False, selector=dict(type="heatmap"))  # three panels: no room for a bar
-    fig.update_layout(height=480, margin=dict(l=10, r=10, t=40, b=10))
-    fig.update_layout(legend=dict(yref="paper", y=-0.3, yanchor="top"))
+    if legend:
+        fig.update_layout(height=480, margin=dict(l=10, r=10, t=40, b=10))
+        fig.update_layout(legend=dict(yref="paper", y=-0.3, yanchor="top"))
+    else:
+        fig.update_layout(height=PANEL_HEIGHT, margin=_PANEL_MARGIN, showlegend=False)
+        fig.update_xaxes(title_text="", ticklen=3, nticks=4, automargin=False)
+        fig.update_yaxes(title_text="", constraintoward="top", ticklen=3, nticks=4, automargin=False)
     # The status legend covers the boundary figure's own misclassified rings: keep the legends of
     # panels side by side identical, so their plots get the same size.
     for trace in fig.data:
@@ -135,6 +168,68 @@ def adversarial_figure(
     if arrows and status.eps > 0:
         fig.add_trace(arrow_trace(X, status.X_adv))
     fig.add_trace(status_hover_trace(network, X, y, status))
+    return fig
+
+
+def status_counts(status: PointStatus) -> str:
+    """The points of each status in a few words, e.g. ``certified 28 · PGD 1 · exact 0 · wrong 1``."""
+    return " · ".join(f"{_SHORT[key]} {int(np.sum(status.status == key))}" for key in STATUSES)
+
+
+def status_legend_figure(*, arrows: bool = False, height: int = 64) -> go.Figure:
+    """One legend for panels drawn without their own (``adversarial_figure(..., legend=False)``): the
+    boundary, the two labels, the four ball statuses (and the PGD arrows), in rows across the width."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[None], y=[None], mode="lines", name="boundary f(x) = 0", line=dict(color="#111111", width=3)
+        )
+    )
+    for name, colour, symbol in (("label +1", POS_COLOUR, "circle"), ("label −1", NEG_COLOUR, "x")):
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=name,
+                marker=dict(size=9, color=colour, symbol=symbol),
+            )
+        )
+    for label, colour in STATUSES.values():
+        fig.add_trace(
+            go.Scatter(x=[None], y=[None], mode="lines", name=label, line=dict(color=colour, width=1.6))
+        )
+    if arrows:
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="lines+markers",
+                name="PGD perturbation",
+                line=dict(color=ARROW_COLOUR, width=1.2),
+                marker=dict(symbol="arrow", angleref="previous", size=9, color=ARROW_COLOUR),
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=4, r=4, t=4, b=4),
+        plot_bgcolor="white",
+        showlegend=True,
+        # inside the (empty) plot area, which it may fill: maxheight 1 is the whole figure (a horizontal
+        # legend may otherwise take half and scroll); outside it, it would push the plot area below zero
+        legend=dict(
+            orientation="h",
+            x=0.0,
+            xanchor="left",
+            y=1.0,
+            yanchor="top",
+            maxheight=1.0,
+            font=LEGEND_FONT,
+        ),
+    )
+    # the plot area is there only to hold the legend: no axes, no hover, no toolbar interaction
+    fig.update_xaxes(visible=False, fixedrange=True)
+    fig.update_yaxes(visible=False, fixedrange=True)
     return fig
 
 

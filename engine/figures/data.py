@@ -97,7 +97,13 @@ def points_figure(
             showarrow=False,
             font=dict(size=15, color="#888888"),
         )
-    fig.update_layout(height=_HEIGHT, clickmode="event+select", dragmode="pan", uirevision=f"box{half}")
+    fig.update_layout(
+        height=_HEIGHT,
+        clickmode="event+select",
+        dragmode="pan",
+        uirevision=f"box{half}",
+        modebar=dict(orientation="v"),  # the toolbar at the right edge, off the title (it is always shown)
+    )
     fig.update_xaxes(**GRID_LINES, zeroline=True, zerolinecolor="#cccccc")
     fig.update_yaxes(**GRID_LINES, zeroline=True, zerolinecolor="#cccccc")
     return fig

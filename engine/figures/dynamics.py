@@ -24,6 +24,7 @@ from engine.figures.style import (
     log_gap_layout,
     message_figure,
     reference_line,
+    tidy_log_axes,
 )
 from engine.studies.dynamics import MomentumCurve, SharpnessTrace, SingularValueTrace, XORTrace
 
@@ -96,7 +97,7 @@ def sharpness_figure(traces: Sequence[SharpnessTrace], *, title: str) -> go.Figu
     _layout(fig, f"{title}<br><sup>solid: GD, dashed: SGD; dotted: the stability threshold 2/η</sup>")
     fig.update_yaxes(type="log", exponentformat="power", **GRID_LINES)
     fig.update_xaxes(title_text="step", **GRID_LINES)
-    return fig
+    return tidy_log_axes(fig)
 
 
 def sharpness_table(traces: Sequence[SharpnessTrace]) -> pd.DataFrame:
@@ -163,7 +164,7 @@ def xor_figure(trace: XORTrace, *, level: float, title: str) -> go.Figure:
         title_text="gradient-descent step (log scale; step 0 at the left edge)", type="log", **GRID_LINES
     )
     fig.update_yaxes(title_text="accuracy", range=[0, 1.04], tickformat=".0%", **GRID_LINES)
-    return fig
+    return tidy_log_axes(fig)
 
 
 def momentum_figure(curves: Sequence[MomentumCurve], optimum: float | None, *, title: str) -> go.Figure:
@@ -241,4 +242,4 @@ def singular_values_figure(traces: Sequence[SingularValueTrace], *, top: int, ti
     fig.update_yaxes(type="log", exponentformat="power", **GRID_LINES)
     fig.update_yaxes(title_text="singular value of W (input weights)", row=1, col=1)
     fig.update_xaxes(title_text="step", **GRID_LINES)
-    return fig
+    return tidy_log_axes(fig)

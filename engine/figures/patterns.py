@@ -96,7 +96,7 @@ def arrangement_plane_figure(
         fig.add_trace(
             segments_trace(
                 lines,
-                name=f"line g·(x, 1) = 0 of a sampled direction ({len(lines)})",
+                name=f"line g·(x, 1) = 0 ({len(lines)} draws)",
                 line=dict(color=f"rgba(40,40,40,{opacity:.2f})", width=1),
                 hoverinfo="skip",
             )
@@ -104,7 +104,7 @@ def arrangement_plane_figure(
         fig.add_trace(
             segments_trace(
                 ticks,
-                name="tick: positive side (points there are on)",
+                name="tick: the side that is on",
                 line=dict(color=f"rgba(214,39,40,{max(opacity, 0.35):.2f})", width=2),
                 hoverinfo="skip",
             )
@@ -195,7 +195,7 @@ def direction_sphere_figure(
         circles = segments_trace(
             [p[:, :2] for p in pts],
             line=dict(color=CIRCLE_COLOUR, width=1),
-            name=f"great circle z_k·w = 0 of a training point ({len(Zu)})",
+            name=f"circle z_k·w = 0 of a point ({len(Zu)})",
             showlegend=col == 1,
             legendgroup="circles",
             hoverinfo="skip",
@@ -224,7 +224,7 @@ def direction_sphere_figure(
                     y=G[on, 1],
                     mode="markers",
                     marker=dict(size=5, color=DIRECTION_COLOUR),
-                    name=f"sampled direction, first of its pattern ({coverage.hits})",
+                    name=f"sampled direction ({coverage.hits})",
                     showlegend=col == 1,
                     legendgroup="dirs",
                     customdata=np.column_stack([G[on], active]),
@@ -246,7 +246,7 @@ def direction_sphere_figure(
             row=1,
             col=col,
         )
-    for name, colour in (("cell with a sample", HIT_COLOUR), ("cell missed by the samples", MISS_COLOUR)):
+    for name, colour in (("cell with a sample", HIT_COLOUR), ("cell missed", MISS_COLOUR)):
         fig.add_trace(
             go.Scatter(
                 x=[None],
@@ -257,8 +257,9 @@ def direction_sphere_figure(
             )
         )
     sub = (
-        f"{coverage.exact_count} exact patterns (cells); {coverage.draws} draws hit {coverage.hits} "
-        f"of them ({coverage.fraction:.1%})"
+        # short: the sphere sits in 60 % of a 1024 px page, in large text too
+        f"{coverage.exact_count} exact patterns; {coverage.draws} draws hit {coverage.hits} "
+        f"({coverage.fraction:.1%})"
     )
     fig.update_layout(
         title=title_style(f"{title}<br><sup>{sub}</sup>"),

@@ -81,21 +81,30 @@ __all__ = [
     "verdict_text",
 ]
 
-# Light colours for activation regions (Pastel, Set3, Pastel1/2 from ColorBrewer via Plotly),
-# without the greys, which are kept for "no neuron on".
-REGION_COLOURS: tuple[str, ...] = (
-    "rgb(102,197,204)", "rgb(246,207,113)", "rgb(248,156,116)", "rgb(220,176,242)",
-    "rgb(135,197,95)", "rgb(158,185,243)", "rgb(254,136,177)", "rgb(201,219,116)",
-    "rgb(139,224,164)", "rgb(180,151,231)", "rgb(141,211,199)", "rgb(255,255,179)",
-    "rgb(190,186,218)", "rgb(251,128,114)", "rgb(128,177,211)", "rgb(253,180,98)",
-    "rgb(179,222,105)", "rgb(252,205,229)", "rgb(188,128,189)", "rgb(255,237,111)",
-    "rgb(251,180,174)", "rgb(179,205,227)", "rgb(204,235,197)", "rgb(254,217,166)",
+# Calm colours for activation regions: the light qualitative palettes (Pastel, Set3, Pastel1/2 from
+# ColorBrewer via Plotly), without the greys (kept for "no neuron on"), each mixed with 55 % white so
+# that dozens of regions side by side stay quiet and the lines, points and numbers on top stand out.
+_REGION_BASE = (
+    (102, 197, 204), (246, 207, 113), (248, 156, 116), (220, 176, 242),
+    (135, 197, 95), (158, 185, 243), (254, 136, 177), (201, 219, 116),
+    (139, 224, 164), (180, 151, 231), (141, 211, 199), (255, 255, 179),
+    (190, 186, 218), (251, 128, 114), (128, 177, 211), (253, 180, 98),
+    (179, 222, 105), (252, 205, 229), (188, 128, 189), (255, 237, 111),
+    (251, 180, 174), (179, 205, 227), (204, 235, 197), (254, 217, 166),
 )  # fmt: skip
+REGION_WHITE_MIX = 0.55
+REGION_COLOURS: tuple[str, ...] = tuple(
+    "rgb({},{},{})".format(*(round(255 - (255 - c) * (1.0 - REGION_WHITE_MIX)) for c in rgb))
+    for rgb in _REGION_BASE
+)
 EMPTY_REGION_COLOUR = "rgb(235,235,235)"
 #: Neurons drawn on a region map: ``|alpha_j| ||w_j||`` at least this fraction of the largest.
 REGION_SIZE_TOL = 1e-2
-#: Lines of a region map that carry their neuron's number (the heaviest; the others on hover).
-REGION_LABELS = 8
+#: Lines of a region map that carry their neuron's number (the heaviest; the others on hover): few, so
+#: that a map 200 px wide stays readable.
+REGION_LABELS = 5
+# The neuron lines of a region map: thin and grey, so the regions' edges do not crowd a small map.
+REGION_LINE = dict(color="rgba(40,40,40,0.75)", width=1.0)
 
 # ----------------------------------------------------------------------------------------------
 # decision boundary
@@ -294,7 +303,8 @@ def activation_regions_figure(
         return message_figure(title, "The network has non-finite weights (training diverged).")
     live = live_neurons(network, REGION_SIZE_TOL)
     m = network.width
-    full_title = f"{title}<br><sup>{len(live)} of {m} neurons (those ≥ 1 % of the largest)</sup>"
+    # short: a map may be 200 px wide (the caption says which neurons are left out)
+    full_title = f"{title}<br><sup>{len(live)} of {m} neurons shown</sup>"
     sub = TwoLayerReLU(network.W[live], network.alpha[live])
     fig = go.Figure()
 
@@ -374,8 +384,8 @@ def activation_regions_figure(
                 x=xl,
                 y=yl,
                 mode="lines",
-                line=dict(color=LINE_COLOUR, width=1.5),
-                name=f"neuron lines ({len(segments)} cross the view; {len(lt)} numbered)",
+                line=REGION_LINE,
+                name=f"neuron lines ({len(segments)}; {len(lt)} numbered)",
                 text=hl,
                 hovertemplate="%{text}<extra></extra>",
             )
@@ -1177,7 +1187,7 @@ def playback_figure(
     height = height + 15 * grow
     area = float(height - top - bottom)
     strip_top, slider_top, buttons_bottom, readout_top, plane_bottom = (
-        v / area for v in (52, 104 + grow, 110 + grow, 196 + 9 * grow, 216 + 11 * grow)
+        v / area for v in (52, 104 + grow, 110 + grow, 196 + 9 * grow, 228 + 11 * grow)
     )
     xmin, xmax, ymin, ymax = bounds
     j_span = float(np.log10(np.max(J[shown]) / np.min(J[shown]))) if shown.any() else 0.0
@@ -1201,7 +1211,12 @@ def playback_figure(
             anchor="x",
         ),
         xaxis2=dict(
-            type="log", anchor="y2", title=dict(text="step", standoff=2), exponentformat="power", **GRID_LINES
+            type="log",
+            anchor="y2",
+            title=dict(text="step", standoff=2),
+            exponentformat="power",
+            dtick=1,  # decades only: Plotly's 2 and 5 between them crowd a strip this small
+            **GRID_LINES,
         ),
         yaxis2=dict(
             type="log",

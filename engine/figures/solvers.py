@@ -22,6 +22,7 @@ from engine.figures.style import (
     legend_below_layout,
     log_ticks,
     message_figure,
+    tidy_log_axes,
 )
 from engine.studies.race import RaceResult, SolverTrace
 
@@ -139,7 +140,7 @@ def race_figure(race: RaceResult, *, title: str = "Solver race") -> go.Figure:
     else:
         sub = f"no optimum: {race.optimum_error}"
     legend_below_layout(fig, f"{title}<br><sup>{sub}</sup>", 520, 80, legend_y=-0.16, hover_font_size=None)
-    return fig
+    return tidy_log_axes(fig)
 
 
 def race_table(race: RaceResult) -> pd.DataFrame:

@@ -48,6 +48,7 @@ __all__ = [
     "reference_line",
     "segment_in_box",
     "segments_trace",
+    "tidy_log_axes",
     "title_style",
 ]
 
@@ -104,7 +105,35 @@ def large_text(fig: go.Figure, size: int = LARGE_TEXT_PX) -> go.Figure:
     for trace in fig.data:
         if "textfont" in trace and trace.textfont is not None and trace.textfont.size is not None:
             trace.textfont.size = bigger(trace.textfont)
+    # subtitles written as <sup> (about 70 % of the title) become plain lines at the projector size
+    sub = (f'<span style="font-size:{size}px">', "</span>")
+    room = 0  # pixels the larger title lines need above the plot
+    if layout.title.text and "<sup>" in layout.title.text:
+        room += 14 * layout.title.text.count("<sup>")  # each subtitle line grows by about 14 px
+        layout.title.text = layout.title.text.replace("<sup>", sub[0]).replace("</sup>", sub[1])
+        if any(note.yref == "paper" and (note.y or 0.0) >= 1.0 for note in layout.annotations or ()):
+            room += 8  # subplot titles sit between the title and the plots
+    if room and layout.height:
+        fig.update_layout(
+            height=layout.height + room,
+            margin_t=(layout.margin.t if layout.margin.t is not None else 100) + room,
+        )
+    _legend_to_the_bottom(fig)
     return fig
+
+
+def _legend_to_the_bottom(fig: go.Figure) -> None:
+    """A legend placed under the plot at a fixed paper offset (:func:`legend_below_layout`) runs into the
+    x axis title once the text is large (the offset shrinks with the plot): anchor it to the bottom of the
+    figure instead, where Plotly moves the plot up to make room, and make the figure taller by about the
+    room the larger legend rows take (at most six rows)."""
+    legend = fig.layout.legend
+    if legend.yref == "container" or legend.y is None or legend.y >= 0 or fig.layout.showlegend is False:
+        return
+    entries = sum(1 for t in fig.data if t.showlegend is not False and t.name)
+    legend.update(yref="container", y=0.0, yanchor="bottom")
+    if fig.layout.height:
+        fig.layout.height += 16 * min(entries, 6)
 
 
 def title_style(text: str) -> dict:
@@ -358,9 +387,10 @@ MAX_LOG_LABELS = 6
 
 
 def log_ticks(values: np.ndarray) -> dict:
-    """Decade ticks when the values span several decades, every k-th decade when they span more than
+    """Decade ticks when the values span two decades or more (1, 2 and 5 of each decade, as full numbers,
+    from one decade on), every k-th decade when they span more than
     :data:`MAX_LOG_LABELS` (one decade below the smallest value is counted too: the floor of gaps <= 0
-    sits there); Plotly's own ticks otherwise."""
+    sits there); within a decade, Plotly's own ticks, at most :data:`MAX_LOG_LABELS` of them."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values) & (values > 0)]
     if not values.size:
@@ -368,9 +398,51 @@ def log_ticks(values: np.ndarray) -> dict:
     span = float(np.log10(np.max(values) / np.min(values)))
     if span + 1.0 > MAX_LOG_LABELS:
         return {"dtick": int(np.ceil((span + 1.0) / MAX_LOG_LABELS))}
-    if span > 2.5:
+    if span >= 2.0:  # decades only: Plotly would label every digit (2, 3, ... 9) between them
         return {"dtick": 1}
-    return {}
+    if span >= 1.0:  # one or two decades: 1, 2, 5 of each (decades alone could leave one label), as
+        # full numbers at the tick font size (Plotly's own "D2" draws its 2 and 5 smaller)
+        lo, hi = float(np.min(values)), float(np.max(values))
+        ticks = [
+            m * 10.0**k
+            for k in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+            for m in (1, 2, 5)
+            if lo / 1.5 <= m * 10.0**k <= hi * 1.5
+        ]
+        return {"tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]}
+    # within a decade Plotly labels steps of 5 or 10 (13 labels from 10 to 70): cap the count
+    return {"nticks": MAX_LOG_LABELS}
+
+
+def tidy_log_axes(fig: go.Figure) -> go.Figure:
+    """Apply :func:`log_ticks` to every log axis of ``fig`` that has no ticks of its own, from the data
+    of the traces drawn on it and on the axes linked to it (``matches``: shared subplot axes show one
+    range); at most about :data:`MAX_LOG_LABELS` labelled decades, no digit labels between decades; in
+    place, returns fig."""
+    names = [k for k in fig.layout.to_plotly_json() if k.startswith(("xaxis", "yaxis"))]
+
+    def ref(name: str) -> str:  # "yaxis2" -> "y2"
+        return name[0] + name.removeprefix(f"{name[0]}axis")
+
+    def values_on(axis_ref: str) -> list[np.ndarray]:
+        letter = axis_ref[0]
+        return [
+            np.asarray(getattr(t, letter), dtype=float).ravel()
+            for t in fig.data
+            if getattr(t, letter) is not None and (getattr(t, f"{letter}axis", None) or letter) == axis_ref
+        ]
+
+    for name in names:
+        axis = fig.layout[name]
+        if axis.type != "log" or axis.dtick is not None or axis.tickvals is not None or axis.nticks:
+            continue
+        # the axes sharing a range with this one: those it matches, those matching it (or the same one)
+        root = axis.matches or ref(name)
+        group = {ref(n) for n in names if n[0] == name[0] and (fig.layout[n].matches or ref(n)) == root}
+        values = [v for r in sorted(group | {root}) for v in values_on(r)]
+        if values:
+            axis.update(**log_ticks(np.concatenate(values)))
+    return fig
 
 
 def gap_floor(gap: np.ndarray) -> float:
@@ -471,3 +543,4 @@ def log_gap_layout(
     fig.update_yaxes(
         title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **GRID_LINES
     )
+    tidy_log_axes(fig)

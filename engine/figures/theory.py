@@ -19,7 +19,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from engine.figures.style import GRID_LINES, NEG_COLOUR, POS_COLOUR, legend_below_layout, message_figure
+from engine.figures.style import (
+    GRID_LINES,
+    NEG_COLOUR,
+    POS_COLOUR,
+    legend_below_layout,
+    message_figure,
+    tidy_log_axes,
+)
 from engine.studies.census import census_headline, summarize_census
 from engine.studies.kernels import ESTIMATORS, RiskCurve
 from engine.studies.minnorm import MinNormCurve
@@ -92,7 +99,7 @@ def reprogramming_figure(curves: Sequence[ReprogramCurve], *, title: str) -> go.
     )
     fig.update_yaxes(title="test accuracy", range=[0.4, 1.02], **GRID_LINES)
     _layout(fig, title)
-    return fig
+    return tidy_log_axes(fig)
 
 
 def program_figure(result: ReprogramResult, *, title: str) -> go.Figure:
@@ -103,8 +110,9 @@ def program_figure(result: ReprogramResult, *, title: str) -> go.Figure:
         cols=2,
         horizontal_spacing=0.08,
         subplot_titles=(
-            f"no program: f(x), accuracy {result.test_accuracy_unprogrammed:.0%}",
-            f"{result.kind} program: f(program(x)), accuracy {result.test_accuracy:.0%}",
+            # short: each title sits over half a column (about 300 px at 1024 x 768)
+            f"no program (accuracy {result.test_accuracy_unprogrammed:.0%})",
+            f"{result.kind} program (accuracy {result.test_accuracy:.0%})",
         ),
     )
     rng = np.random.default_rng(0)
@@ -157,7 +165,7 @@ def risk_figure(curve: RiskCurve, *, title: str) -> go.Figure:
     fig.update_xaxes(type="log", title="training points n", **GRID_LINES)
     fig.update_yaxes(type="log", title="excess risk E(f − f*)²", **GRID_LINES)
     _layout(fig, title)
-    return fig
+    return tidy_log_axes(fig)
 
 
 def minnorm_figure(curve: MinNormCurve, *, title: str) -> go.Figure:
@@ -203,7 +211,7 @@ def minnorm_figure(curve: MinNormCurve, *, title: str) -> go.Figure:
     fig.update_yaxes(title="path norm", rangemode="tozero", row=1, col=1, **GRID_LINES)
     fig.update_yaxes(type="log", title="error (fraction)", row=1, col=2, **GRID_LINES)
     _layout(fig, title)
-    return fig
+    return tidy_log_axes(fig)
 
 
 def regret_figure(study: OnlineStudy, *, title: str) -> go.Figure:
@@ -236,7 +244,7 @@ def regret_figure(study: OnlineStudy, *, title: str) -> go.Figure:
         fig.update_yaxes(type="log", row=1, col=col, **GRID_LINES)
     fig.update_yaxes(title=f"mean regret over the last {study.window} steps", row=1, col=1)
     _layout(fig, title)
-    return fig
+    return tidy_log_axes(fig)
 
 
 def _spectrum_traces(fig: go.Figure, m: Minimum, col: int, name: str, colour: str, bins: np.ndarray) -> None:
@@ -338,7 +346,7 @@ def census_figure(gaps: pd.DataFrame, *, title: str, colours: Mapping[str, str] 
     fig.update_xaxes(title="width m", type="category", **GRID_LINES)
     fig.update_yaxes(type="log", title="gap J/J* − 1 (clipped to 1e-4 … 1e3)", **GRID_LINES)
     _layout(fig, title)
-    return fig
+    return tidy_log_axes(fig)
 
 
 def census_table(gaps: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -48,7 +48,7 @@ def test_adversarial_page(page: AppTest, eps: float, norm: str, arrows: bool) ->
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, texts(at.error)
     assert at.title[0].value == "Adversarial"
-    assert len(at.get("plotly_chart")) == 4  # three boundaries, one accuracy curve
+    assert len(at.get("plotly_chart")) == 5  # three boundaries, their shared legend, one accuracy curve
     assert len(at.table) == 1
     table = at.table[0].value
     assert list(table.columns) == ["standard convex", "robust convex", "PGD-trained SGD"]

@@ -7,6 +7,7 @@ import ast
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 
 from engine.figures import style
 from tests.paths import ROOT
@@ -69,7 +70,10 @@ def test_gap_floor_and_log_ticks() -> None:
     assert style.gap_floor(np.array([1e-3, -1.0, 0.0, np.nan])) == 1e-4  # a decade below the smallest
     assert style.gap_floor(np.array([-1.0, 0.0])) == 1e-12
     assert style.log_ticks(np.array([1e-4, 1.0])) == {"dtick": 1}
-    assert style.log_ticks(np.array([0.5, 1.0])) == {}
+    assert style.log_ticks(np.array([0.5, 1.0])) == {"nticks": style.MAX_LOG_LABELS}
+    one_two = style.log_ticks(np.array([0.003, 0.12]))  # 1.6 decades: 1, 2, 5 of each, at full size
+    assert one_two["tickvals"] == pytest.approx([0.002, 0.005, 0.01, 0.02, 0.05, 0.1])
+    assert one_two["ticktext"] == ["0.002", "0.005", "0.01", "0.02", "0.05", "0.1"]
     for low in (1e-6, 1e-9, 1e-12, 1e-16):  # never more than about six labelled decades
         dtick = style.log_ticks(np.array([low, 1.0]))["dtick"]
         assert (-np.log10(low) + 1) / dtick <= style.MAX_LOG_LABELS + 1e-9
