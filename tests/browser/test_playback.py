@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
 
 import pytest
 
-from benchmarks.browser import EXCEPTION, chromium, settle, streamlit_server
+from benchmarks.browser import EXCEPTION, settle
 from explorer.navigation import PAGES
+from tests.browser.conftest import PROJECTOR, served_tab
 
-PROJECTOR = {"width": 1024, "height": 768}
 SGD = ".st-key-SGD_playback .js-plotly-plot"
 CONVEX = ".st-key-Convex_boundary .js-plotly-plot"
 QUERY = "n=30&epochs=100"
@@ -44,16 +43,7 @@ _STATE = f"""() => {{
 @pytest.fixture(scope="module")
 def page() -> Iterator:
     """The Playground at 1024 x 768 (sidebar open) in a fresh session, settled, with the run counter on."""
-    from playwright.sync_api import sync_playwright
-
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(streamlit_server())
-        except RuntimeError as exc:
-            pytest.fail(str(exc))
-        p = stack.enter_context(sync_playwright())
-        browser = stack.enter_context(chromium(p))
-        tab = browser.new_context(viewport=PROJECTOR).new_page()
+    with served_tab(PROJECTOR) as (tab, url):
         tab.goto(f"{url}/?{QUERY}", wait_until="domcontentloaded")
         settle(tab, timeout_s=180, charts=5)
         tab.wait_for_selector(f"{SGD} .main-svg", timeout=60_000)

@@ -5,41 +5,20 @@ and the Dynamics controls are not cramped (the optimizer box shows its chips, th
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 
-from benchmarks.browser import CHROMIUM, EXCEPTION, chromium, settle, streamlit_server
+from benchmarks.browser import EXCEPTION, settle
+from tests.browser.conftest import PROJECTOR, served_tab
 
-PROJECTOR = {"width": 1024, "height": 768}
 PLANE = 'rect.nsewdrag[data-subplot="xy"]'
-
-
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing under CI: install it with `apt-get install -y chromium`")
-    pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
 
 
 @pytest.fixture(scope="module")
 def tab() -> Iterator:
     """One 1024 x 768 tab on a fresh server (sidebar open)."""
-    _require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with ExitStack() as stack:
-        try:
-            url = stack.enter_context(streamlit_server())
-        except RuntimeError as exc:
-            pytest.fail(str(exc))
-        p = stack.enter_context(sync_playwright())
-        browser = stack.enter_context(chromium(p))
-        page = browser.new_context(viewport=PROJECTOR).new_page()
+    with served_tab(PROJECTOR) as (page, url):
         page.base_url = url
         yield page
 
