@@ -163,6 +163,14 @@ def _certified_run(ds: Dataset, trained: Outcome[TrainResult], *, loss: str, bet
     return Outcome(SGDRun(result, certificate, cert_error))
 
 
+def _playback_training(ds: Dataset, loss: str, beta: float, train_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The keywords of the Playground's gradient runs (first and continued): the objective, the test
+    set, ``PLAYBACK_FRAMES`` recorded snapshots and the optimizer settings ``train_kwargs``."""
+    return dict(
+        loss=loss, beta=beta, X_test=ds.X_test, y_test=ds.y_test, snapshots=PLAYBACK_FRAMES, **train_kwargs
+    )
+
+
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def run_sgd(key: DataKey, *, loss: str, beta: float, sgd: SGDSettings) -> Outcome[SGDRun]:
     """Train by ``train_sgd`` with the settings ``sgd`` on the data set of ``key`` (recording
@@ -172,18 +180,7 @@ def run_sgd(key: DataKey, *, loss: str, beta: float, sgd: SGDSettings) -> Outcom
         return Outcome(error=data.error)
     ds = data.value
     assert ds is not None
-    trained = guard(
-        lambda: train_sgd(
-            ds.X,
-            ds.y,
-            loss=loss,
-            beta=beta,
-            X_test=ds.X_test,
-            y_test=ds.y_test,
-            snapshots=PLAYBACK_FRAMES,
-            **sgd.train_kwargs(),
-        )
-    )
+    trained = guard(lambda: train_sgd(ds.X, ds.y, **_playback_training(ds, loss, beta, sgd.train_kwargs())))
     return _certified_run(ds, trained, loss=loss, beta=beta)
 
 
@@ -200,20 +197,8 @@ def run_sgd_more(key: DataKey, *, loss: str, beta: float, sgd: SGDSettings, roun
     data = get_dataset(key)
     ds = data.value
     assert ds is not None and before.value is not None
-    kwargs = sgd.train_kwargs() | {"seed": sgd.seed + rounds}
-    trained = guard(
-        lambda: continue_training(
-            before.value.result,
-            ds.X,
-            ds.y,
-            loss=loss,
-            beta=beta,
-            X_test=ds.X_test,
-            y_test=ds.y_test,
-            snapshots=PLAYBACK_FRAMES,
-            **kwargs,
-        )
-    )
+    kwargs = _playback_training(ds, loss, beta, sgd.train_kwargs() | {"seed": sgd.seed + rounds})
+    trained = guard(lambda: continue_training(before.value.result, ds.X, ds.y, **kwargs))
     return _certified_run(ds, trained, loss=loss, beta=beta)
 
 
