@@ -33,7 +33,7 @@ from engine.convex.pricing import sphere_price
 from engine.convex.recovery import NEURON_REL_THRESHOLD, merge_neurons, recover_network
 from engine.convex.solvers.base import ConvexRequest, Solution, dual_pair
 from engine.convex.solvers.reduced import FacetCache, support_resolver
-from engine.convex.solvers.restricted import RestrictedSolver, default_restricted_solvers
+from engine.convex.solvers.restricted import RestrictedSolver, block_keys, default_restricted_solvers
 from engine.convex.solvers.working_set import solve_on_working_set
 from engine.losses import Loss, get_loss
 from engine.network import lift
@@ -178,7 +178,7 @@ def column_generation(
     D = np.hstack([pset.D, pset.D])
     sign = np.r_[np.ones(pset.count), -np.ones(pset.count)]
     dirs = np.vstack([pset.directions, pset.directions])
-    keys = {(np.packbits(c).tobytes(), s) for c, s in zip(D.T, sign, strict=True)}
+    keys = set(block_keys(D, sign))
     idle = np.zeros(D.shape[1], dtype=int)  # rounds in a row a block had zero weight
     history: dict[str, list] = {"round": [], "objective": [], "lower_bound": [], "patterns": [], "time_s": []}
     status, rounds, best_bound = "max_rounds", 0, -np.inf
@@ -252,9 +252,9 @@ def column_generation(
                 solve, final_try = solve_final, True
             size = np.linalg.norm(Wb, axis=0)
             in_use = size > NEURON_REL_THRESHOLD * max(float(size.max(initial=0.0)), 1e-300)
-            block_keys = [(np.packbits(c).tobytes(), s) for c, s in zip(D.T, sign, strict=True)]
-            keep = in_use | np.array([k in present for k in block_keys])
-            for k, kept in zip(block_keys, keep, strict=True):
+            keys_now = block_keys(D, sign)
+            keep = in_use | np.array([k in present for k in keys_now])
+            for k, kept in zip(keys_now, keep, strict=True):
                 if not kept:
                     keys.discard(k)
             D, sign, dirs, idle = D[:, keep], sign[keep], dirs[keep], idle[keep]
@@ -272,8 +272,7 @@ def column_generation(
         size = np.linalg.norm(Wb, axis=0)
         idle = np.where(size > NEURON_REL_THRESHOLD * max(float(size.max(initial=0.0)), 1e-300), 0, idle + 1)
         keep = idle < DROP_AFTER
-        for col, s in zip(D[:, ~keep].T, sign[~keep], strict=True):
-            keys.discard((np.packbits(col).tobytes(), s))
+        keys.difference_update(block_keys(D[:, ~keep], sign[~keep]))
         D = np.hstack([D[:, keep], np.array(new_cols).T])
         sign = np.r_[sign[keep], new_signs]
         dirs = np.vstack([dirs[keep], np.array(new_dirs)])

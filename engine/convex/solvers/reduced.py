@@ -42,6 +42,7 @@ __all__ = [
     "CLARABEL_SETTINGS",
     "CONE_SLACK",
     "FacetCache",
+    "column_keys",
     "cone_facets",
     "facets_for",
     "solve_program",
@@ -156,7 +157,7 @@ def facets_for(
     Z: np.ndarray, D: np.ndarray, directions: np.ndarray | None, cache: FacetCache | None
 ) -> list[np.ndarray]:
     out = []
-    for i, key in enumerate(_column_keys(D)):
+    for i, key in enumerate(column_keys(D)):
         ck = (key, True)
         if cache is not None and ck in cache:
             out.append(cache[ck])
@@ -168,7 +169,8 @@ def facets_for(
     return out
 
 
-def _column_keys(D: np.ndarray) -> list[bytes]:
+def column_keys(D: np.ndarray) -> list[bytes]:
+    """One hashable key per column of the pattern matrix D (its bits packed): how patterns are named."""
     packed = np.packbits(np.asarray(D, dtype=bool).T, axis=1)
     return [row.tobytes() for row in packed]
 
@@ -233,7 +235,7 @@ def solve_reduced(
         if bad.size == 0:
             return U, V, lam, status
         facets = list(facets)
-        keys = _column_keys(Dall[:, bad])
+        keys = column_keys(Dall[:, bad])
         for j, key in zip(bad, keys, strict=True):  # the few blocks with a missing row
             facets[j] = np.arange(Z.shape[0])  # every row: exact for this block whatever its hull
             if facet_cache is not None:
@@ -444,7 +446,7 @@ def _solve_by_quadratic_models(
             W, value = warm, warm_value
     status = "optimal"
     for _ in range(_MAX_MODELS):
-        f = np.einsum("nb,nb->n", Dall * sign[None, :], Z @ W)
+        f = _predictions(Z, Dall, sign, W)
         curvature = np.maximum(loss.second_derivative(f, y), 1e-12)
         root = np.sqrt(curvature)
         target = root * f - loss.derivative(f, y) / root
@@ -480,11 +482,15 @@ def _onto_cones(Z: np.ndarray, Dall: np.ndarray, facets: list[np.ndarray], W: np
     return out
 
 
+def _predictions(Z: np.ndarray, Dall: np.ndarray, sign: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """yhat = sum_j sign_j D_j Z w_j, the program's prediction of the blocks W (p x B)."""
+    return np.einsum("nb,nb->n", Dall * sign[None, :], Z @ W)
+
+
 def _full_objective(
     Z: np.ndarray, y: np.ndarray, Dall: np.ndarray, sign: np.ndarray, W: np.ndarray, loss: Loss, beta: float
 ) -> float:
-    f = np.einsum("nb,nb->n", Dall * sign[None, :], Z @ W)
-    return loss.mean(f, y) + beta * float(np.sum(np.linalg.norm(W, axis=0)))
+    return loss.mean(_predictions(Z, Dall, sign, W), y) + beta * float(np.sum(np.linalg.norm(W, axis=0)))
 
 
 def support_resolver(

@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from engine.convex.solvers.reduced import FacetCache, solve_reduced
+from engine.convex.solvers.reduced import FacetCache, column_keys, solve_reduced
 from engine.losses import Loss
 from engine.network import lift
 
-__all__ = ["MARGIN_BAND", "RestrictedSolver", "default_restricted_solvers"]
+__all__ = ["MARGIN_BAND", "RestrictedSolver", "block_keys", "default_restricted_solvers"]
 
 # (X, y, D_u, D_v, directions_u, directions_v, loss, beta) -> (U, V, dual point or None, status):
 # the program with patterns D_u for the u_i (output weight > 0) and D_v for the v_i
@@ -29,10 +29,19 @@ RestrictedSolver = Callable[
 MARGIN_BAND = 0.5
 
 
+def block_keys(D: np.ndarray, sign: np.ndarray) -> list[tuple[bytes, float]]:
+    """The key (packed pattern, sign) of every block: column j of D with sign[j] (+1: a u-block, output
+    weight > 0; -1: a v-block). How the working sets name their blocks."""
+    return [(key, float(s)) for key, s in zip(column_keys(D), sign, strict=True)]
+
+
 def default_restricted_solvers(
     facet_cache: FacetCache | None = None,
 ) -> tuple[RestrictedSolver, RestrictedSolver]:
-    """The reduced-program solver sharing one facet cache, and its variant that returns a dual point.
+    """The reduced-program solver sharing one facet cache, and its final variant: it also returns the
+    solver's dual point (squared, hinge) and solves the logistic loss by proximal Newton on squared-loss
+    models (``quadratic_models``, accurate to ~1e-10 where the exponential cones give ~1e-6), started
+    from the previous logistic solution's weights of the blocks still in the working set.
 
     For the hinge loss the restricted program keeps the loss terms of the points near or inside the
     margin only (``loss_points``; the cone constraints still involve every point): a point whose
@@ -45,11 +54,16 @@ def default_restricted_solvers(
     cache: FacetCache = {} if facet_cache is None else facet_cache
     state: dict[str, np.ndarray] = {}
 
-    def solve(X, y, Du, Dv, dirs_u, dirs_v, loss: Loss, beta, want_dual=False):
-        # the previous solution's weights of the blocks still here (zero for new ones): the warm start
-        keys = _block_keys(Du, Dv)
-        last = state.get("weights", {})
-        warm = np.column_stack([last.get(k, np.zeros(X.shape[1] + 1)) for k in keys]) if keys else None
+    def solve(X, y, Du, Dv, dirs_u, dirs_v, loss: Loss, beta, final=False):
+        # logistic: the blocks' keys, to start the final variant from the previous weights of the blocks
+        # still here (zero for new ones); no other loss uses a start
+        keys: list[tuple[bytes, float]] = []
+        warm = None
+        if loss.name == "logistic":
+            keys = block_keys(np.hstack([Du, Dv]), np.r_[np.ones(Du.shape[1]), -np.ones(Dv.shape[1])])
+            last = state.get("weights", {})
+            if final and keys:
+                warm = np.column_stack([last.get(k, np.zeros(X.shape[1] + 1)) for k in keys])
 
         def run(points):
             return solve_reduced(
@@ -62,15 +76,16 @@ def default_restricted_solvers(
                 directions=dirs_u,
                 directions_v=dirs_v,
                 facet_cache=cache,
-                want_dual=want_dual,
+                want_dual=final,
                 loss_points=points,
                 warm_start=warm,
-                quadratic_models=want_dual,
+                quadratic_models=final,
             )
 
         if loss.name != "hinge":
             U, V, lam, status = run(None)
-            state["weights"] = dict(zip(keys, np.hstack([U, V]).T, strict=True))
+            if keys:
+                state["weights"] = dict(zip(keys, np.hstack([U, V]).T, strict=True))
             return U, V, lam, status
         Z = lift(X)
         inside = state.get("inside", np.ones(len(y), dtype=bool))
@@ -84,11 +99,7 @@ def default_restricted_solvers(
         state["inside"] = margin < 1.0 + MARGIN_BAND
         return U, V, lam, status
 
-    def _block_keys(Du: np.ndarray, Dv: np.ndarray) -> list[tuple[bytes, float]]:
-        keys_u = [(row.tobytes(), 1.0) for row in np.packbits(Du.T, axis=1)]
-        return keys_u + [(row.tobytes(), -1.0) for row in np.packbits(Dv.T, axis=1)]
+    def solve_final(X, y, Du, Dv, dirs_u, dirs_v, loss: Loss, beta):
+        return solve(X, y, Du, Dv, dirs_u, dirs_v, loss, beta, final=True)
 
-    def solve_with_dual(X, y, Du, Dv, dirs_u, dirs_v, loss: Loss, beta):
-        return solve(X, y, Du, Dv, dirs_u, dirs_v, loss, beta, want_dual=True)
-
-    return solve, solve_with_dual
+    return solve, solve_final
