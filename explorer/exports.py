@@ -155,17 +155,29 @@ def _png(figure: go.Figure) -> bytes:
     return image
 
 
-def figure_exports(figure: go.Figure, name: str, *, where: Any = None, label: str = "Export figure") -> None:
-    """An export popover for one figure: standalone HTML, and PNG where a browser can render it."""
+def figure_exports(
+    figure: go.Figure | Callable[[], go.Figure],
+    name: str,
+    *,
+    where: Any = None,
+    label: str = "Export figure",
+) -> None:
+    """An export popover for one figure: standalone HTML, and PNG where a browser can render it.
+
+    ``figure`` may be a function that builds the figure to export (called only when a file is asked
+    for), e.g. a compact panel's full version with its own legend."""
     import streamlit as st
+
+    def build() -> go.Figure:
+        return figure() if callable(figure) else figure
 
     base = slug(name)
     box = _popover(where or st, label)
     _button(
-        box, "Interactive HTML", lambda: figure_html(figure), f"{base}.html", "text/html", f"_x_{base}_html"
+        box, "Interactive HTML", lambda: figure_html(build()), f"{base}.html", "text/html", f"_x_{base}_html"
     )
     if png_available():
-        _button(box, "PNG image", lambda: _png(figure), f"{base}.png", "image/png", f"_x_{base}_png")
+        _button(box, "PNG image", lambda: _png(build()), f"{base}.png", "image/png", f"_x_{base}_png")
     else:
         box.caption(PNG_HELP)
 

@@ -8,8 +8,11 @@ lives in a fragment, so moving it redraws the balls and the tables without retra
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from engine.figures import adversarial as fadv
@@ -69,11 +72,12 @@ def _view(
     norm = adv.norm
     bounds = plot_bounds(np.vstack([ds.X] + ([ds.X_test] if ds.X_test is not None else [])), pad=0.06)
     statuses = get_point_statuses(nets, X, y, float(eps), norm)
-    # Three compact panels (no legend of their own: at 1024 px a column is ~230 px wide) and one legend.
-    panels = {}
-    for col, (name, net) in zip(st.columns(len(nets), gap="small"), nets.items(), strict=True):
-        panels[name] = fadv.adversarial_figure(
-            net,
+
+    # Three compact panels (no legend of their own: at 1024 px a column is ~230 px wide) and one legend;
+    # each panel is exported in full (its own legend), built only when a file is asked for.
+    def panel(name: str, legend: bool) -> go.Figure:
+        return fadv.adversarial_figure(
+            nets[name],
             X,
             y,
             statuses[name],
@@ -81,13 +85,15 @@ def _view(
             bounds=bounds,
             arrows=arrows,
             grid=PANEL_GRID,
-            legend=False,
+            legend=legend,
         )
-        w.chart(panels[name], key=f"adv_{name}", where=col)
+
+    for col, name in zip(st.columns(len(nets), gap="small"), nets, strict=True):
+        w.chart(panel(name, legend=False), key=f"adv_{name}", where=col)
     legend = fadv.status_legend_figure(arrows=arrows, height=108 if w.large_text_on() else 64)
     w.chart(legend, key="adv_legend", config={"displayModeBar": False})
-    for col, (name, fig) in zip(st.columns(len(nets), gap="small"), panels.items(), strict=True):
-        figure_exports(fig, f"adversarial {name}", where=col)
+    for col, name in zip(st.columns(len(nets), gap="small"), nets, strict=True):
+        figure_exports(functools.partial(panel, name, True), f"adversarial {name}", where=col)
     w.explain(CAPTION_BALLS + (" Arrows: each point's PGD perturbation." if arrows else ""))
 
     curves = get_accuracy_curves(key, adv, points=points, radii=RADII)

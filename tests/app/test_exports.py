@@ -111,3 +111,27 @@ def test_figure_export_menu(monkeypatch, available: bool) -> None:
     assert labels == (["Interactive HTML", "PNG image"] if available else ["Interactive HTML"])
     captions = " ".join(c.value for c in at.caption)
     assert ("camera button" in captions) != available
+
+
+def _lazy_export_script() -> None:
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from explorer import exports as ex
+
+    def build() -> go.Figure:
+        st.session_state["built"] = st.session_state.get("built", 0) + 1
+        return go.Figure(go.Scatter(x=[0, 1], y=[1, 0], name="full version"))
+
+    ex.figure_exports(build, "line")
+
+
+def test_figure_export_builder_runs_only_on_download(monkeypatch) -> None:
+    """A builder (e.g. a compact panel's full version with its legend) is not run to show the menu."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setattr(ex, "png_available", lambda: True)
+    at = AppTest.from_function(_lazy_export_script).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [b.proto.label for b in at.get("download_button")] == ["Interactive HTML", "PNG image"]
+    assert "built" not in at.session_state
