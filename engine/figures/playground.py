@@ -309,8 +309,8 @@ def activation_regions_figure(
     Zc = np.array([slot[c] for c in colour_idx], dtype=np.uint8)[inverse].reshape(grid, grid)
     colours = [EMPTY_REGION_COLOUR if c < 0 else REGION_COLOURS[c] for c in used]
     palette = np.array([unlabel_rgb(c) for c in colours], dtype=float).round().astype(np.uint8)
-    # one image of the regions (rows top first), not a heatmap: the browser draws one element
-    fig.add_trace(image_trace((Zc[::-1], palette), xs, ys, name="regions", zsmooth=False))
+    # one image of the regions, not a heatmap: the browser draws one element
+    fig.add_trace(image_trace((Zc, palette), xs, ys, name="regions", zsmooth=False))
 
     # Hover layer: a coarser transparent heatmap carrying the on-set and the pattern of each cell.
     hg = max(2, min(hover_grid, grid))

@@ -568,8 +568,9 @@ def log_gap_layout(
 
 
 def png_data_uri(pixels: np.ndarray, palette: np.ndarray | None = None) -> str:
-    """An image as a PNG data URI, its row 0 the image's top: an H x W x 3 (RGB) or H x W x 4 (RGBA)
-    uint8 array, or an H x W array of indices into ``palette`` (K x 3 uint8, K <= 256).
+    """An image as a PNG data URI (row 0 first in the file, the picture's top in an image viewer): an
+    H x W x 3 (RGB) or H x W x 4 (RGBA) uint8 array, or an H x W array of indices into ``palette``
+    (K x 3 uint8, K <= 256).
 
     A minimal PNG encoder (8 bits per sample; each image filtered with "none" or "up", whichever
     compresses smaller; zlib level 6): signature, IHDR, PLTE for a palette, one IDAT, IEND.
@@ -623,8 +624,8 @@ def colour_image(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Values F (rows along y upwards: ``F[i, j] = f(xs[j], ys[i])``) coloured as a heatmap with this
     colour scale on [zmin, zmax] (values outside take the end colours), as a palette image: indices
-    (row 0 the top, the largest y) into 255 colours of the scale, and white (index 255) for non-finite
-    values; returns (indices, palette)."""
+    (rows as in F) into 255 colours of the scale, and white (index 255) for non-finite values;
+    returns (indices, palette)."""
     table = np.vstack([colour_table(colorscale, 255), np.full((1, 3), 255, dtype=np.uint8)])
     F = np.asarray(F, dtype=float)
     span = zmax - zmin if zmax > zmin else 1.0
@@ -632,14 +633,15 @@ def colour_image(
         t = np.clip((F - zmin) / span, 0.0, 1.0)
     index = np.rint(np.nan_to_num(t, nan=0.0) * 254.0).astype(np.uint8)
     index[~np.isfinite(F)] = 255
-    return index[::-1], table
+    return index, table
 
 
 def image_trace(image: tuple[np.ndarray, np.ndarray], xs: np.ndarray, ys: np.ndarray, **trace: Any) -> dict:
-    """A palette image (indices with row 0 the top, and colours: :func:`colour_image`) over the grid
+    """A palette image (indices, row i at ``ys[i]``, and colours: :func:`colour_image`) over the grid
     xs x ys, pixel centres on the grid points, as a Plotly ``image`` trace with a PNG ``source`` (a
-    dict: frames carry it too); smoothed when the browser scales it up unless ``zsmooth=False`` (sharp
-    edges, e.g. regions); ``trace``: more keywords."""
+    dict: frames carry it too; on an upright y axis Plotly draws the PNG's first row at the bottom);
+    smoothed when the browser scales it up unless ``zsmooth=False`` (sharp edges, e.g. regions);
+    ``trace``: more keywords."""
     dx = float(xs[1] - xs[0]) if len(xs) > 1 else 1.0
     dy = float(ys[1] - ys[0]) if len(ys) > 1 else 1.0
     return dict(
@@ -647,8 +649,8 @@ def image_trace(image: tuple[np.ndarray, np.ndarray], xs: np.ndarray, ys: np.nda
         source=png_data_uri(*image),
         x0=float(xs[0]),
         dx=dx,
-        y0=float(ys[-1]),
-        dy=-dy,  # row 0 (the image's top) sits at the largest y
+        y0=float(ys[0]),
+        dy=dy,  # Plotly draws row 0 at y0, the bottom of an upright axis (the sign of dy is not used)
         **trace,
     )
 

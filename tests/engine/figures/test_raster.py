@@ -58,19 +58,19 @@ def test_palette_png_round_trips_through_pillow() -> None:
         png_data_uri(index, palette[:, :2])
 
 
-def test_colour_image_matches_plotly_scale_and_is_top_first() -> None:
+def test_colour_image_matches_plotly_scale_rows_as_given() -> None:
     xs = np.linspace(0.0, 1.0, 5)
     F = np.tile(np.linspace(-2.0, 2.0, 7)[:, None], (1, 5))  # rows: y upwards, f grows with y
     F[0, 0] = np.nan
     index, palette = colour_image(F, "RdBu", -1.0, 1.0)
     assert index.shape == (7, 5) and len(palette) == 256
     rgb = palette[index]
-    # row 0 of the image is the top (largest y, f = 2, clipped to the top of the scale: RdBu's blue end)
-    expected = [np.array(c) for c in sample_colorscale("RdBu", [1.0, 0.5, 0.0], colortype="tuple")]
-    np.testing.assert_allclose(rgb[0, 0] / 255.0, expected[0], atol=1 / 255)
+    # rows as in F (Plotly draws row 0 at the bottom): the last row has f = 2, clipped to RdBu's blue end
+    expected = [np.array(c) for c in sample_colorscale("RdBu", [0.0, 0.5, 1.0], colortype="tuple")]
+    np.testing.assert_allclose(rgb[0, 1] / 255.0, expected[0], atol=1 / 255)
     np.testing.assert_allclose(rgb[3, 1] / 255.0, expected[1], atol=3 / 255)  # f = 0: the middle
     np.testing.assert_allclose(rgb[6, 1] / 255.0, expected[2], atol=1 / 255)
-    assert np.array_equal(rgb[6, 0], [255, 255, 255])  # the non-finite value: white
+    assert np.array_equal(rgb[0, 0], [255, 255, 255])  # the non-finite value: white
     assert xs.size == 5
 
 
@@ -118,8 +118,8 @@ def test_surface_traces_layers() -> None:
     traces = surface_traces(xs, ys, F, colorscale="RdBu", zmin=-1, zmax=1, hover=None)
     assert [t["type"] for t in traces] == ["image"]  # no hover, no bar, no boundary asked
     image = traces[0]
-    # pixel centres on the grid points, row 0 (the image's top) at the largest y
-    assert image["x0"] == xs[0] and image["y0"] == ys[-1] and image["dy"] < 0 < image["dx"]
+    # pixel centres on the grid points, row 0 at the smallest y
+    assert image["x0"] == xs[0] and image["y0"] == ys[0] and image["dy"] > 0 and image["dx"] > 0
     hover = surface_traces(xs, ys, F, colorscale="RdBu", zmin=-1, zmax=1, hover_grid=10)[1]
     assert len(hover["x"]) <= 10 and hover["opacity"] == 0.0
 
@@ -167,7 +167,7 @@ def test_playback_frames_carry_the_frames_sign_and_boundary(run) -> None:
     for k in (0, len(spec["frames"]) // 2, len(spec["frames"]) - 1):
         frame = spec["frames"][k]["data"]
         net = res.snapshots.network(k)
-        f = net.predict(P).reshape(len(ys), len(xs))[::-1]  # image rows: top first
+        f = net.predict(P).reshape(len(ys), len(xs))  # image rows: along y, as the grid
         index = np.asarray(_decode(frame[0]["source"]))
         sure = np.abs(f) > 0.02 * np.max(np.abs(f))
         assert np.array_equal((index > 127)[sure], (f > 0)[sure])
