@@ -19,6 +19,7 @@ from engine.figures.playground import (
 from engine.figures.style import LARGE_TEXT_PX, grid_points, large_text, plot_bounds
 from engine.gradient.sgd import train_sgd
 from engine.studies.summary import playback_numbers
+from tests.engine.figures.test_raster import on_level, png_image
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,28 @@ def test_frames_carry_each_snapshot(run) -> None:
     mid = frames[3]["layout"]["updatemenus"][0]["buttons"]
     assert mid[2]["args"][0] == ["4"] and mid[0]["args"][0][0] == "4"
     assert any(t.get("name") == "optimum's neurons" for t in spec["data"])
+
+
+def test_playback_frames_carry_the_frames_sign_and_boundary(run) -> None:
+    """Each frame's image is the sign of that snapshot's f (the blue half of the palette where f > 0)
+    and its boundary line lies on f = 0 of that snapshot."""
+    ds, res, nums = run
+    spec = json.loads(
+        pio.to_json(playback_figure(res.snapshots, nums, ds.X, ds.y, title="SGD"), validate=False)
+    )
+    xs, ys, P = grid_points(plot_bounds(ds.X), PLAYBACK_GRID)
+    for k in (0, len(spec["frames"]) // 2, len(spec["frames"]) - 1):
+        frame = spec["frames"][k]["data"]
+        net = res.snapshots.network(k)
+        f = net.predict(P).reshape(len(ys), len(xs))  # image rows: along y, as the grid
+        index = np.asarray(png_image(frame[0]["source"]))
+        sure = np.abs(f) > 0.02 * np.max(np.abs(f))
+        assert np.array_equal((index > 127)[sure], (f > 0)[sure])
+        line = frame[1]
+        bx, by = (np.asarray(_decode(line[c]), dtype=float) for c in ("x", "y"))
+        if np.isfinite(bx).any():
+            cell = (xs[1] - xs[0]) * np.abs(net.W[:, :2]).sum(axis=1) @ np.abs(net.alpha)
+            on_level(bx, by, lambda u, v, net=net: net.predict(np.c_[u, v]), cell)
 
 
 def test_plane_values_equal_the_network(run) -> None:

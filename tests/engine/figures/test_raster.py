@@ -6,25 +6,21 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 
 import numpy as np
-import plotly.io as pio
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from plotly.colors import sample_colorscale
 
-from datasets import make_dataset
 from engine.figures import playground as fg
 from engine.figures.style import colour_image, grid_points, png_data_uri, surface_traces, zero_level_lines
-from engine.gradient.sgd import train_sgd
 from engine.network import TwoLayerReLU
-from engine.studies.summary import playback_numbers
 
 
-def _decode(uri: str) -> Image.Image:
+def png_image(uri: str) -> Image.Image:
+    """The image of a PNG data URI (Pillow's decoder)."""
     head = "data:image/png;base64,"
     assert uri.startswith(head)
     return Image.open(io.BytesIO(base64.b64decode(uri[len(head) :])))
@@ -42,7 +38,7 @@ def test_png_round_trips_through_pillow(h: int, w: int, channels: int, seed: int
     pixels = rng.integers(0, 256, size=(h, w, channels), dtype=np.uint8)
     if seed % 2:  # smooth rows too (the "up" filter wins there)
         pixels = np.cumsum(pixels // 64, axis=0).astype(np.uint8)
-    img = _decode(png_data_uri(pixels))
+    img = png_image(png_data_uri(pixels))
     assert img.size == (w, h) and img.mode == ("RGB" if channels == 3 else "RGBA")
     assert np.array_equal(np.asarray(img), pixels)
 
@@ -51,7 +47,7 @@ def test_palette_png_round_trips_through_pillow() -> None:
     rng = np.random.default_rng(3)
     palette = rng.integers(0, 256, size=(256, 3), dtype=np.uint8)
     index = rng.integers(0, 256, size=(17, 23), dtype=np.uint8)
-    img = _decode(png_data_uri(index, palette))
+    img = png_image(png_data_uri(index, palette))
     assert img.mode == "P" and np.array_equal(np.asarray(img), index)
     assert np.array_equal(np.asarray(img.convert("RGB")), palette[index])
     with pytest.raises(ValueError):
@@ -74,7 +70,7 @@ def test_colour_image_matches_plotly_scale_rows_as_given() -> None:
     assert xs.size == 5
 
 
-def _on_level(x: np.ndarray, y: np.ndarray, f, tol: float) -> None:
+def on_level(x: np.ndarray, y: np.ndarray, f, tol: float) -> None:
     ok = np.isfinite(x)
     assert ok.sum() >= 2
     assert np.max(np.abs(f(x[ok], y[ok]))) <= tol
@@ -91,7 +87,7 @@ def test_level_line_of_an_affine_function_is_exact(a: float, b: float, c: float,
     if pos.all() or (~pos).all():
         assert x.size == 0
         return
-    _on_level(x, y, lambda u, v: a * u + b * v + c, 1e-5 * (1 + abs(a) + abs(b)))
+    on_level(x, y, lambda u, v: a * u + b * v + c, 1e-5 * (1 + abs(a) + abs(b)))
     if abs(a) + abs(b) > 1e-3 and np.isfinite(x).sum() > 1:
         assert np.isnan(x).sum() == 1  # a straight line across the box: one polyline
 
@@ -141,44 +137,8 @@ def test_decision_figures_draw_an_image_and_the_boundary(make: str) -> None:
     line = next(
         t for t in fig.data if t.type == "scatter" and t.name and "f(x) = 0" in t.name or t.name == "f = 0"
     )
-    _on_level(
+    on_level(
         np.asarray(line.x, float), np.asarray(line.y, float), lambda u, v: NET.predict(np.c_[u, v]), 0.05
     )
     if make == "boundary":  # the full figure keeps its colour bar
         assert any(t.type == "scatter" and t.marker.showscale for t in fig.data)
-
-
-@pytest.fixture(scope="module")
-def run():
-    ds = make_dataset("moons", 30, noise=0.1, seed=0)
-    res = train_sgd(ds.X, ds.y, loss="squared", beta=1e-3, width=12, epochs=40, batch_size=8, snapshots=25)
-    nums = playback_numbers(res.snapshots, ds.X, ds.y, optimum=res.network, optimum_objective=0.01)
-    return ds, res, nums
-
-
-def test_playback_frames_carry_the_frames_sign_and_boundary(run) -> None:
-    """Each frame's image is the sign of that snapshot's f (the blue half of the palette where f > 0)
-    and its boundary line lies on f = 0 of that snapshot."""
-    ds, res, nums = run
-    spec = json.loads(
-        pio.to_json(fg.playback_figure(res.snapshots, nums, ds.X, ds.y, title="SGD"), validate=False)
-    )
-    xs, ys, P = grid_points(fg.plot_bounds(ds.X), fg.PLAYBACK_GRID)
-    for k in (0, len(spec["frames"]) // 2, len(spec["frames"]) - 1):
-        frame = spec["frames"][k]["data"]
-        net = res.snapshots.network(k)
-        f = net.predict(P).reshape(len(ys), len(xs))  # image rows: along y, as the grid
-        index = np.asarray(_decode(frame[0]["source"]))
-        sure = np.abs(f) > 0.02 * np.max(np.abs(f))
-        assert np.array_equal((index > 127)[sure], (f > 0)[sure])
-        line = frame[1]
-        bx, by = (np.asarray(_typed(line[c]), dtype=float) for c in ("x", "y"))
-        if np.isfinite(bx).any():
-            cell = (xs[1] - xs[0]) * np.abs(net.W[:, :2]).sum(axis=1) @ np.abs(net.alpha)
-            _on_level(bx, by, lambda u, v, net=net: net.predict(np.c_[u, v]), cell)
-
-
-def _typed(v):
-    if isinstance(v, dict):  # plotly's typed-array form
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-    return np.asarray([np.nan if e is None else e for e in v], dtype=float)
