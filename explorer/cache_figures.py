@@ -44,7 +44,7 @@ __all__ = [
     "get_regions_figure",
 ]
 
-FIGURE_ENTRIES = 16  # figures kept per helper (a playback figure holds ~0.7 MB of frames)
+FIGURE_ENTRIES = 16  # figures kept per helper (a playback figure holds ~0.5 MB of frames)
 
 
 def _sized(fig: Any, large: bool) -> Any:

@@ -151,7 +151,9 @@ def adversarial_figure(
     fig = decision_boundary_figure(network, X, y, title=title, bounds=bounds, grid=grid)
     if not fig.data:  # a message figure (non-finite network)
         return fig
-    fig.update_traces(showscale=False, selector=dict(type="heatmap"))  # three panels: no room for a bar
+    fig.update_traces(
+        marker_showscale=False, selector=dict(type="scatter")
+    )  # three panels: no room for a bar
     if legend:
         fig.update_layout(height=480, margin=dict(l=10, r=10, t=40, b=10))
         fig.update_layout(legend=dict(yref="paper", y=-0.3, yanchor="top"))

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import get_colorscale
+from plotly.colors import get_colorscale, unlabel_rgb
 from plotly.subplots import make_subplots
 
 from engine.figures.style import (
@@ -41,8 +41,10 @@ from engine.figures.style import (
     add_gaps_below,
     add_level_line,
     base_layout,
+    colour_image,
     gap_floor,
     grid_points,
+    image_trace,
     label_traces,
     legend_below_layout,
     log_ticks,
@@ -50,7 +52,9 @@ from engine.figures.style import (
     plot_bounds,
     point_markers,
     segment_in_box,
+    surface_traces,
     title_style,
+    zero_level_lines,
 )
 from engine.network import TwoLayerReLU
 from engine.results import Certificate, ConvexResult, Snapshots, TrainHistory, TrainResult
@@ -157,21 +161,20 @@ class _Surface:
     y: np.ndarray
     f_data: np.ndarray
 
-    def heatmap(
-        self, colorscale: str, zmin: float, zmax: float, colour_title: str, **extra: Any
-    ) -> go.Heatmap:
-        """F as a heatmap on the colour range [zmin, zmax], its colour bar titled ``colour_title``."""
-        return go.Heatmap(
-            x=self.xs,
-            y=self.ys,
-            z=self.F,
+    def layers(self, colorscale: str, zmin: float, zmax: float, colour_title: str, **boundary: Any) -> list:
+        """F as a raster image on the colour range [zmin, zmax] with its colour bar titled
+        ``colour_title``, a coarse hover layer of f(x), and (``boundary``: the line's keywords, if any)
+        the boundary f = 0 (:func:`engine.figures.style.surface_traces`)."""
+        return surface_traces(
+            self.xs,
+            self.ys,
+            self.F,
             colorscale=colorscale,
             zmin=zmin,
             zmax=zmax,
-            colorbar=dict(title=dict(text=colour_title, side="right"), thickness=12, len=0.8),
-            hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>f(x) = %{z:.3f}<extra></extra>",
-            showlegend=False,
-            **extra,
+            colour_title=colour_title,
+            hover="f(x)",
+            boundary=boundary or None,
         )
 
 
@@ -180,23 +183,9 @@ def _classification_layers(fig: go.Figure, surface: _Surface) -> None:
     # Colour range: symmetric, wide enough to show the margin region |f| <= 1 but not dominated by
     # large values far from the data.
     c = float(max(1.0, np.percentile(np.abs(F), 95)))
-    fig.add_trace(surface.heatmap("RdBu", -c, c, "f(x)", zmid=0.0, name="f(x)"))
-    if np.nanmin(F) < 0.0 < np.nanmax(F):
-        fig.add_trace(
-            go.Contour(
-                x=surface.xs,
-                y=surface.ys,
-                z=F,
-                autocontour=False,
-                contours=dict(start=0.0, end=0.0, size=1.0, coloring="lines", showlabels=False),
-                colorscale=[[0.0, BOUNDARY_COLOUR], [1.0, BOUNDARY_COLOUR]],
-                line=dict(width=3),
-                showscale=False,
-                hoverinfo="skip",
-                name="boundary f(x) = 0",
-                showlegend=True,
-            )
-        )
+    boundary = dict(name="boundary f(x) = 0", line=dict(color=BOUNDARY_COLOUR, width=3), showlegend=True)
+    for trace in surface.layers("RdBu", -c, c, "f(x)", **boundary):
+        fig.add_trace(trace)
     margin = y * f_data
     custom = np.column_stack([y, f_data, margin])
     hover = (
@@ -223,7 +212,8 @@ def _regression_layers(fig: go.Figure, surface: _Surface) -> None:
     hi = float(max(np.max(y), np.percentile(surface.F, 98)))
     if hi <= lo:
         hi = lo + 1.0
-    fig.add_trace(surface.heatmap("Viridis", lo, hi, "f(x), target"))
+    for trace in surface.layers("Viridis", lo, hi, "f(x), target"):
+        fig.add_trace(trace)
     custom = np.column_stack([y, f_data, f_data - y])
     fig.add_trace(
         point_markers(
@@ -314,22 +304,13 @@ def activation_regions_figure(
     uniq, inverse = _unique_rows(on)
     colour_idx = _region_colour_index(uniq)
     used = sorted(set(colour_idx.tolist()))
-    # Map the palette indices actually used onto 0..k-1 for a discrete colour scale.
+    # Map the palette indices actually used onto 0..k-1: the image's palette.
     slot = {c: k for k, c in enumerate(used)}
     Zc = np.array([slot[c] for c in colour_idx], dtype=np.uint8)[inverse].reshape(grid, grid)
     colours = [EMPTY_REGION_COLOUR if c < 0 else REGION_COLOURS[c] for c in used]
-    k = len(colours)
-    if k == 1:
-        scale = [[0.0, colours[0]], [1.0, colours[0]]]
-    else:
-        scale = []
-        for i, col in enumerate(colours):
-            scale += [[i / k, col], [(i + 1) / k, col]]
-    fig.add_trace(
-        go.Heatmap(
-            x=xs, y=ys, z=Zc, zmin=-0.5, zmax=k - 0.5, colorscale=scale, showscale=False, hoverinfo="skip"
-        )
-    )
+    palette = np.array([unlabel_rgb(c) for c in colours], dtype=float).round().astype(np.uint8)
+    # one image of the regions, not a heatmap: the browser draws one element
+    fig.add_trace(image_trace((Zc, palette), xs, ys, name="regions", zsmooth=False))
 
     # Hover layer: a coarser transparent heatmap carrying the on-set and the pattern of each cell.
     hg = max(2, min(hover_grid, grid))
@@ -769,13 +750,12 @@ def verdict(
 
 #: Snapshots a gradient run records for the playback (frames; log-spaced, see engine.gradient.sgd).
 PLAYBACK_FRAMES = 80
-#: Grid of the playback frames (per side): every frame carries f on this grid, as 8-bit integers.
+#: Grid of the playback frames (per side): every frame carries f on this grid as a small PNG image.
 PLAYBACK_GRID = 60
 #: Milliseconds per frame when playing.
 PLAYBACK_FRAME_MS = 110
 GHOST_LINE = dict(color="rgba(0,140,70,0.8)", width=2, dash="dash")  # the optimum's neurons
 SGD_LINE = dict(color="rgba(30,30,30,0.8)", width=1.2)  # the trained network's neurons
-_Z_LEVELS = 127  # f over the colour range -> int8 in [-127, 127]
 
 
 def _neuron_segments(
@@ -823,16 +803,6 @@ def plane_values(network: TwoLayerReLU, P: np.ndarray) -> np.ndarray:
     pre = P[:, :1] * W[:, 0] + P[:, 1:2] * W[:, 1] + W[:, 2]
     np.maximum(pre, 0.0, out=pre)
     return pre @ alpha
-
-
-def quantised_surface(F: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """f on the colour range [lo, hi] as int8 in [-127, 127], never 0: the sign of ``f - (lo + hi)/2``
-    is kept (so a contour at level 0 is the boundary ``f = 0`` when lo = -hi, up to the grid)."""
-    mid, half = 0.5 * (hi + lo), 0.5 * (hi - lo)
-    t = np.clip((np.asarray(F, dtype=float) - mid) / half, -1.0, 1.0) * _Z_LEVELS
-    q = np.rint(t)
-    q = np.where(q == 0.0, np.where(t >= 0.0, 1.0, -1.0), q)
-    return q.astype(np.int8)
 
 
 def _readout(fn: FrameNumbers, task: str) -> str:
@@ -898,22 +868,15 @@ def decision_panel_figure(
     F = plane_values(network, P).reshape(grid, grid)
     lo, hi = _colour_range(F, y, regression)
     fig = go.Figure()
-    fig.add_trace(
-        go.Contour(
-            x=xs,
-            y=ys,
-            z=F.astype(np.float32),
-            zmin=lo,
-            zmax=hi,
-            colorscale="Viridis" if regression else "RdBu",
-            showscale=False,
-            contours=dict(start=0, end=0, size=1, coloring="heatmap", showlines=not regression),
-            line=dict(width=3, color=BOUNDARY_COLOUR, smoothing=0.8),
-            hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>f(x) = %{z:.3f}<extra></extra>",
-            name="f = 0",
-            showlegend=False,
-        )
+    boundary = (
+        None
+        if regression
+        else dict(name="f = 0", line=dict(width=3, color=BOUNDARY_COLOUR), showlegend=False)
     )
+    for trace in surface_traces(
+        xs, ys, F, colorscale="Viridis" if regression else "RdBu", zmin=lo, zmax=hi, boundary=boundary
+    ):
+        fig.add_trace(trace)
     gx, gy = _neuron_segments(network, live_neurons(network, ALIGN_SIZE_TOL), bounds)
     fig.add_trace(go.Scatter(x=gx, y=gy, mode="lines", line=GHOST_LINE, name=neuron_label, hoverinfo="skip"))
     f_data = plane_values(network, X)
@@ -1000,7 +963,9 @@ def playback_figure(
     ``numbers`` (:func:`engine.studies.summary.playback_numbers`, one per snapshot); at the bottom J
     over the snapshots (log-log, step 0 drawn at step 1) with the frame's cursor and the convex value
     ``optimum``. The figure opens on the last frame; each frame carries f on a ``grid`` x ``grid`` grid
-    as 8-bit integers (:func:`quantised_surface`), its neuron lines, rings, cursor and numbers.
+    as a PNG image (:func:`engine.figures.style.colour_image`; a few kB, drawn as one image element)
+    and, for classification, its boundary ``f = 0`` as a line (:func:`engine.figures.style.
+    zero_level_lines`), its neuron lines, rings, cursor and numbers.
     ``text_px``: the size of the numbers and buttons; larger text (the projector switch) makes the
     figure taller by the room it needs, the plane keeps its size.
     """
@@ -1021,8 +986,16 @@ def playback_figure(
     J = np.asarray(snapshots.objective, dtype=float)
     steps = np.maximum(np.asarray(snapshots.step, dtype=float), 1.0)
 
+    scale = "Viridis" if regression else "RdBu"
+
     def plane(k: int) -> dict:
-        return dict(type="contour", z=quantised_surface(surfaces[k], lo, hi))
+        return dict(
+            type="image", source=image_trace(colour_image(surfaces[k], scale, lo, hi), xs, ys)["source"]
+        )
+
+    def boundary(k: int) -> dict:
+        bx, by = zero_level_lines(xs, ys, surfaces[k])
+        return dict(type="scatter", x=bx, y=by)
 
     def lines(k: int) -> dict:
         lx, ly = _neuron_segments(nets[k], live_neurons(nets[k], ALIGN_SIZE_TOL), bounds)
@@ -1036,23 +1009,21 @@ def playback_figure(
         return dict(type="scatter", x=[float(steps[k])], y=[float(J[k])])
 
     last = count - 1
-    data: list[dict] = [
-        dict(
-            plane(last),
-            x=xs,
-            y=ys,
-            zmin=-_Z_LEVELS,
-            zmax=_Z_LEVELS,
-            colorscale=get_colorscale("Viridis" if regression else "RdBu"),
-            showscale=False,
-            contours=dict(start=0, end=0, size=1, coloring="heatmap", showlines=not regression),
-            line=dict(width=3, color=BOUNDARY_COLOUR, smoothing=0.8),
-            hoverinfo="skip",
-            name="f = 0",
-            showlegend=False,
-            **axes,
+    data: list[dict] = [image_trace(colour_image(surfaces[last], scale, lo, hi), xs, ys, name="f", **axes)]
+    moving = [0]
+    if not regression:
+        moving.append(len(data))
+        data.append(
+            dict(
+                boundary(last),
+                mode="lines",
+                line=dict(width=3, color=BOUNDARY_COLOUR),
+                hoverinfo="skip",
+                name="f = 0",
+                showlegend=False,
+                **axes,
+            )
         )
-    ]
     if ghost is not None and network_is_finite(ghost):
         gx, gy = _neuron_segments(ghost, live_neurons(ghost, ALIGN_SIZE_TOL), bounds)
         data.append(
@@ -1067,7 +1038,7 @@ def playback_figure(
                 **axes,
             )
         )
-    moving = [0, len(data)]
+    moving.append(len(data))
     data.append(dict(lines(last), mode="lines", line=SGD_LINE, name="SGD", hoverinfo="skip", **axes))
     if regression:
         data.append(
@@ -1171,7 +1142,7 @@ def playback_figure(
     frames = [
         dict(
             name=names[k],
-            data=[plane(k), lines(k), rings(k), cursor(k)],
+            data=[plane(k), *([] if regression else [boundary(k)]), lines(k), rings(k), cursor(k)],
             traces=moving,
             layout=dict(
                 annotations=[dict(text=_readout(numbers[k], task))],

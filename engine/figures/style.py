@@ -10,10 +10,15 @@ Figure modules (one per subject) import these names and nothing private from eac
 
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale, sample_colorscale
 
 __all__ = [
     "BOUNDARY_COLOUR",
@@ -32,8 +37,14 @@ __all__ = [
     "add_gap_series",
     "add_gaps_below",
     "add_level_line",
+    "colour_image",
+    "colour_table",
+    "png_data_uri",
+    "surface_traces",
+    "zero_level_lines",
     "base_layout",
     "grid_points",
+    "image_trace",
     "LARGE_TEXT_PX",
     "label_traces",
     "large_text",
@@ -130,7 +141,7 @@ def _legend_to_the_bottom(fig: go.Figure) -> None:
     legend = fig.layout.legend
     if legend.yref == "container" or legend.y is None or legend.y >= 0 or fig.layout.showlegend is False:
         return
-    entries = sum(1 for t in fig.data if t.showlegend is not False and t.name)
+    entries = sum(1 for t in fig.data if "showlegend" in t and t.showlegend is not False and t.name)
     legend.update(yref="container", y=0.0, yanchor="bottom")
     if fig.layout.height:
         fig.layout.height += 16 * min(entries, 6)
@@ -544,3 +555,260 @@ def log_gap_layout(
         title_text="J − J*" if optimum is not None else "J", type="log", exponentformat="power", **GRID_LINES
     )
     tidy_log_axes(fig)
+
+
+# ----------------------------------------------------------------------------------------------
+# a function over the plane as a raster image (decision functions, region maps)
+#
+# A heatmap or filled contour trace makes Plotly build one SVG path or canvas brick per cell in the
+# browser, on every draw; a PNG image is one element the browser only scales. So a value surface is
+# drawn as an ``image`` trace whose ``source`` is a PNG (a data URI, colours looked up here with the
+# trace's colour scale), its level f = 0 as one line traced here (marching squares), its colour bar
+# carried by an invisible marker and its hover values by a coarse transparent heatmap.
+
+
+def png_data_uri(pixels: np.ndarray, palette: np.ndarray | None = None) -> str:
+    """An image as a PNG data URI (row 0 first in the file, the picture's top in an image viewer): an
+    H x W x 3 (RGB) or H x W x 4 (RGBA) uint8 array, or an H x W array of indices into ``palette``
+    (K x 3 uint8, K <= 256).
+
+    A minimal PNG encoder (8 bits per sample; each image filtered with "none" or "up", whichever
+    compresses smaller; zlib level 6): signature, IHDR, PLTE for a palette, one IDAT, IEND.
+    """
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    if palette is not None:
+        palette = np.ascontiguousarray(palette, dtype=np.uint8)
+        if pixels.ndim != 2 or palette.ndim != 2 or palette.shape[1] != 3 or not 0 < len(palette) <= 256:
+            raise ValueError("a palette image is H x W indices into at most 256 RGB colours")
+        h, w = pixels.shape
+        kind, rows = 3, pixels
+    else:
+        if pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+            raise ValueError(f"an image is H x W x 3 or 4, not {pixels.shape}")
+        h, w, channels = pixels.shape
+        kind, rows = (2 if channels == 3 else 6), pixels.reshape(h, w * channels)
+
+    def chunk(name: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + name + body + struct.pack(">I", zlib.crc32(name + body))
+
+    up = np.diff(rows, axis=0, prepend=np.zeros((1, rows.shape[1]), dtype=np.uint8))  # modulo 256
+    packed = [
+        zlib.compress(np.column_stack([np.full(h, f, dtype=np.uint8), r]).tobytes(), 6)
+        for f, r in ((0, rows), (2, up))
+    ]
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, kind, 0, 0, 0))
+    if palette is not None:
+        png += chunk(b"PLTE", palette.tobytes())
+    png += chunk(b"IDAT", min(packed, key=len)) + chunk(b"IEND", b"")
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+@lru_cache(maxsize=16)
+def _table(colorscale: str | tuple, levels: int) -> np.ndarray:
+    scale = get_colorscale(colorscale) if isinstance(colorscale, str) else [list(c) for c in colorscale]
+    colours = sample_colorscale(scale, list(np.linspace(0.0, 1.0, levels)), colortype="tuple")
+    table = np.rint(np.clip(np.array(colours, dtype=float), 0.0, 1.0) * 255.0).astype(np.uint8)
+    table.setflags(write=False)
+    return table
+
+
+def colour_table(colorscale: str | list, levels: int = 256) -> np.ndarray:
+    """The colours of a Plotly colour scale (a name or ``[[t, colour], ...]``) at ``levels`` evenly
+    spaced points of [0, 1], as a levels x 3 uint8 array (Plotly's own interpolation, in RGB)."""
+    key = colorscale if isinstance(colorscale, str) else tuple(tuple(c) for c in colorscale)
+    return _table(key, int(levels))
+
+
+def colour_image(
+    F: np.ndarray, colorscale: str | list, zmin: float, zmax: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values F (rows along y upwards: ``F[i, j] = f(xs[j], ys[i])``) coloured as a heatmap with this
+    colour scale on [zmin, zmax] (values outside take the end colours), as a palette image: indices
+    (rows as in F) into 255 colours of the scale, and white (index 255) for non-finite values;
+    returns (indices, palette)."""
+    table = np.vstack([colour_table(colorscale, 255), np.full((1, 3), 255, dtype=np.uint8)])
+    F = np.asarray(F, dtype=float)
+    span = zmax - zmin if zmax > zmin else 1.0
+    with np.errstate(invalid="ignore"):
+        t = np.clip((F - zmin) / span, 0.0, 1.0)
+    index = np.rint(np.nan_to_num(t, nan=0.0) * 254.0).astype(np.uint8)
+    index[~np.isfinite(F)] = 255
+    return index, table
+
+
+def image_trace(image: tuple[np.ndarray, np.ndarray], xs: np.ndarray, ys: np.ndarray, **trace: Any) -> dict:
+    """A palette image (indices, row i at ``ys[i]``, and colours: :func:`colour_image`) over the grid
+    xs x ys, pixel centres on the grid points, as a Plotly ``image`` trace with a PNG ``source`` (a
+    dict: frames carry it too; on an upright y axis Plotly draws the PNG's first row at the bottom);
+    smoothed when the browser scales it up unless ``zsmooth=False`` (sharp edges, e.g. regions);
+    ``trace``: more keywords."""
+    dx = float(xs[1] - xs[0]) if len(xs) > 1 else 1.0
+    dy = float(ys[1] - ys[0]) if len(ys) > 1 else 1.0
+    return dict(
+        dict(type="image", zsmooth="fast", hoverinfo="skip"),
+        source=png_data_uri(*image),
+        x0=float(xs[0]),
+        dx=dx,
+        y0=float(ys[0]),
+        dy=dy,  # Plotly draws row 0 at y0, the bottom of an upright axis (the sign of dy is not used)
+        **trace,
+    )
+
+
+def zero_level_lines(xs: np.ndarray, ys: np.ndarray, F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The level ``F = 0`` of values on the grid (``F[i, j]`` at ``(xs[j], ys[i])``) as polylines:
+    marching squares with linear interpolation along the cell edges, the pieces chained into lines,
+    a NaN between lines (float32 x and y arrays; empty when F has one sign). A saddle cell (signs
+    alternate around it) is split by the sign of its centre value (the mean of its corners)."""
+    F = np.asarray(F, dtype=float)
+    xs = np.asarray(xs, dtype=float)
+    ys = np.asarray(ys, dtype=float)
+    ny, nx = F.shape
+    pos = np.nan_to_num(F, nan=0.0) > 0.0
+    # Crossing points on the horizontal edges ((i, j)-(i, j+1)) and the vertical ones ((i, j)-(i+1, j)).
+    with np.errstate(all="ignore"):
+        th = F[:, :-1] / (F[:, :-1] - F[:, 1:])
+        tv = F[:-1, :] / (F[:-1, :] - F[1:, :])
+    cross_h = pos[:, :-1] != pos[:, 1:]
+    cross_v = pos[:-1, :] != pos[1:, :]
+    # Edge ids: horizontal edge (i, j) -> i * (nx - 1) + j; vertical edge (i, j) -> H + i * nx + j.
+    H = ny * (nx - 1)
+
+    def point(e: int) -> tuple[float, float]:
+        if e < H:
+            i, j = divmod(e, nx - 1)
+            t = float(np.clip(th[i, j], 0.0, 1.0))
+            return xs[j] + t * (xs[j + 1] - xs[j]), ys[i]
+        i, j = divmod(e - H, nx)
+        t = float(np.clip(tv[i, j], 0.0, 1.0))
+        return xs[j], ys[i] + t * (ys[i + 1] - ys[i])
+
+    # A cell's four edges: bottom (h i, j), top (h i+1, j), left (v i, j), right (v i, j+1).
+    ci, cj = np.nonzero(cross_h[:-1, :] | cross_h[1:, :] | cross_v[:, :-1] | cross_v[:, 1:])
+    links: dict[int, list[int]] = {}
+    for i, j in zip(ci.tolist(), cj.tolist(), strict=True):
+        edges = [
+            (i * (nx - 1) + j, cross_h[i, j]),
+            (H + i * nx + j + 1, cross_v[i, j + 1]),
+            ((i + 1) * (nx - 1) + j, cross_h[i + 1, j]),
+            (H + i * nx + j, cross_v[i, j]),
+        ]  # counter-clockwise from the bottom
+        hit = [e for e, c in edges if c]
+        if len(hit) == 4:  # a saddle: pair the edges around the corners that differ from the centre
+            centre = F[i, j] + F[i, j + 1] + F[i + 1, j] + F[i + 1, j + 1] > 0.0
+            # corners counter-clockwise from the bottom left: the edge before and after each corner
+            if pos[i, j] == centre:  # bottom-left and top-right corners agree with the centre
+                pairs = [(hit[0], hit[1]), (hit[2], hit[3])]
+            else:
+                pairs = [(hit[3], hit[0]), (hit[1], hit[2])]
+        elif len(hit) == 2:
+            pairs = [(hit[0], hit[1])]
+        else:
+            continue
+        for a, b in pairs:
+            links.setdefault(a, []).append(b)
+            links.setdefault(b, []).append(a)
+    lines: list[list[int]] = []
+    seen: set[int] = set()
+    # open lines start at an edge with one neighbour (the box's side), then the closed loops
+    for start in sorted(links, key=lambda e: len(links[e])):
+        if start in seen:
+            continue
+        line, prev, cur = [start], -1, start
+        seen.add(start)
+        while True:
+            nxt = [e for e in links[cur] if e != prev and e not in seen]
+            if not nxt:
+                if len(links[cur]) == 2 and line[0] in links[cur] and len(line) > 2:
+                    line.append(line[0])  # a closed loop
+                break
+            prev, cur = cur, nxt[0]
+            seen.add(cur)
+            line.append(cur)
+        lines.append(line)
+    if not lines:
+        return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
+    pts = nan_join([np.array([point(e) for e in line]) for line in lines])
+    return pts[:, 0].astype(np.float32), pts[:, 1].astype(np.float32)
+
+
+def surface_traces(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    F: np.ndarray,
+    *,
+    colorscale: str | list,
+    zmin: float,
+    zmax: float,
+    boundary: dict | None = None,
+    colour_title: str | None = None,
+    hover: str | None = "f(x)",
+    hover_grid: int = 30,
+    colorbar: dict | None = None,
+    axes: dict | None = None,
+) -> list[dict]:
+    """A value surface over the plane (``F[i, j] = f(xs[j], ys[i])``) as cheap traces, in drawing order:
+
+    * an ``image`` trace: F coloured with ``colorscale`` on [zmin, zmax] (:func:`colour_image`), a PNG;
+    * when ``hover`` (the value's name): a transparent heatmap of F on about ``hover_grid`` x
+      ``hover_grid`` cells (every k-th grid point) that gives ``hover`` = value on mouse-over;
+    * when ``colour_title``: the colour bar of that scale, titled so (``colorbar``: more of its keys),
+      on an invisible marker;
+    * when ``boundary`` (the line's keywords: name, line, showlegend...): the level F = 0 as one line
+      (:func:`zero_level_lines`), drawn only where F changes sign.
+
+    Returned as plain trace dicts (for ``fig.add_trace`` and for animation frames); ``axes``: the
+    ``xaxis``/``yaxis`` of every trace (default the first pair).
+    """
+    axes = axes or {}
+    F = np.asarray(F, dtype=float)
+    name = colour_title or hover or "f(x)"
+    traces: list[dict] = [image_trace(colour_image(F, colorscale, zmin, zmax), xs, ys, name=name, **axes)]
+    if hover:
+        step = max(1, int(np.ceil(max(len(xs), len(ys)) / max(2, hover_grid))))
+        traces.append(
+            dict(
+                type="heatmap",
+                x=np.asarray(xs[::step], dtype=np.float32),
+                y=np.asarray(ys[::step], dtype=np.float32),
+                z=F[::step, ::step].astype(np.float32),
+                opacity=0.0,
+                showscale=False,
+                hovertemplate=f"x = (%{{x:.2f}}, %{{y:.2f}})<br>{hover} = %{{z:.3f}}<extra></extra>",
+                name=hover,
+                showlegend=False,
+                **axes,
+            )
+        )
+    if colour_title:
+        bar = dict(title=dict(text=colour_title, side="right"), thickness=12, len=0.8)
+        bar.update(colorbar or {})
+        traces.append(
+            dict(
+                type="scatter",
+                x=[float(xs[0])],
+                y=[float(ys[0])],
+                mode="markers",
+                marker=dict(
+                    size=0.1,
+                    opacity=0.0,
+                    color=[zmin],
+                    cmin=zmin,
+                    cmax=zmax,
+                    colorscale=colorscale,
+                    showscale=True,
+                    colorbar=bar,
+                ),
+                hoverinfo="skip",
+                showlegend=False,
+                name=colour_title,
+                **axes,
+            )
+        )
+    if boundary is not None:
+        bx, by = zero_level_lines(xs, ys, F)
+        if bx.size:
+            traces.append(
+                dict(dict(type="scatter", mode="lines", hoverinfo="skip"), x=bx, y=by, **boundary, **axes)
+            )
+    return traces

@@ -167,6 +167,29 @@ def test_slider_timing_table(reports):
         assert row[-1] in ("met", "missed")
 
 
+def test_figure_draw_table(reports):
+    """Every Playground figure and competitor drawn; the raster planes travel in fewer bytes than the
+    heatmap / contour they replaced (sizes are deterministic, times are only checked to be positive)."""
+    text = reports["figure_draw"]
+    if "Skipped:" in text and not os.environ.get("CI"):
+        pytest.skip("Chromium is not installed here (the browser test fails in CI instead)")
+    (table,) = _tables(text)
+    header, rows = table[0], {r[0]: r for r in table[1:]}
+    assert header[0] == "figure" and header[3] == "JSON (kB)"
+    for name in ("convex panel", "playback", "regions (SGD)", "objective"):
+        assert name in rows
+    for row in rows.values():
+        assert all(math.isfinite(v) and v > 0 for v in (_numbers(row[4])[0], _numbers(row[5])[0]))
+    kb = {name: _numbers(row[3])[0] for name, row in rows.items()}
+    assert kb["convex panel"] < kb["convex panel: filled contour (before)"]
+    assert kb["convex panel"] < kb["convex panel: heatmap + contour line (before)"]
+    assert kb["playback"] < kb["playback: int8 grid as a filled contour (before)"]
+    assert (
+        _numbers(rows["playback"][2])[0]
+        == _numbers(rows["playback: int8 grid as a filled contour (before)"][2])[0]
+    )
+
+
 def test_pricing_table(reports):
     from benchmarks import pricing
 

@@ -29,14 +29,21 @@ _WATCH_RUNS = """() => {
     if (app.getAttribute('data-test-script-state') === 'running') window.__runs += 1;
   }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 }"""
-# What the SGD panel shows now: the scrubber's position, the numbers and a hash of every trace's data.
+# What the SGD panel shows now: the scrubber's position, the numbers, a hash of every trace's data, and
+# hashes of the plane (the image of f) and of the boundary line f = 0 alone.
 _STATE = f"""() => {{
   const gd = document.querySelector('{SGD}');
-  const s = JSON.stringify(gd.data.map((t) => [t.x, t.y, t.z]));
-  let h = 0;
-  for (let i = 0; i < s.length; i++) {{ h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0; }}
+  const hash = (v) => {{
+    const s = JSON.stringify(v);
+    let h = 0;
+    for (let i = 0; i < s.length; i++) {{ h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0; }}
+    return h;
+  }};
+  const line = gd.data.find((t) => t.name === 'f = 0');
   return {{active: gd._fullLayout.sliders[0].active, steps: gd._fullLayout.sliders[0].steps.length,
-           readout: gd.layout.annotations[0].text, data: h, frames: gd._transitionData._frames.length}};
+           readout: gd.layout.annotations[0].text, data: hash(gd.data.map((t) => [t.x, t.y, t.z, t.source])),
+           plane: hash(gd.data[0].source), boundary: line ? hash([line.x, line.y]) : null,
+           frames: gd._transitionData._frames.length}};
 }}"""
 
 
@@ -90,6 +97,8 @@ def test_scrubber_moves_the_sgd_boundary_without_a_server_run(page) -> None:
     after = _state(page)
     assert after["active"] < before["active"]
     assert after["data"] != before["data"]  # the plane, the neuron lines and the cursor changed
+    assert before["boundary"] is not None  # the SGD panel draws its boundary f = 0 as a line
+    assert after["plane"] != before["plane"] and after["boundary"] != before["boundary"]
     assert after["readout"] != before["readout"] and "step" in after["readout"]
     assert _runs(page) == runs  # nothing ran on the server
     assert page.locator(EXCEPTION).count() == 0
@@ -109,6 +118,7 @@ def test_reset_step_and_play_reach_the_last_frame_without_a_server_run(page) -> 
     page.wait_for_function(f"() => ({_STATE})().active === {last}", timeout=120_000)
     end = _state(page)
     assert end["active"] == last and end["data"] != first["data"]
+    assert end["plane"] != first["plane"] and end["boundary"] != first["boundary"]
     assert _runs(page) == runs
 
 

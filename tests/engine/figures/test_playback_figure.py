@@ -1,4 +1,4 @@
-"""The playback figure: one frame per snapshot carrying the frame's f (quantised, sign kept), neuron
+"""The playback figure: one frame per snapshot carrying the frame's f (an image, see test_raster.py), neuron
 lines and numbers; buttons and scrubber address the frames; the large-text switch raises every font."""
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from engine.figures.playground import (
     decision_panel_figure,
     plane_values,
     playback_figure,
-    quantised_surface,
 )
 from engine.figures.style import LARGE_TEXT_PX, grid_points, large_text, plot_bounds
 from engine.gradient.sgd import train_sgd
 from engine.studies.summary import playback_numbers
+from tests.engine.figures.test_raster import on_level, png_image
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +47,9 @@ def test_frames_carry_each_snapshot(run) -> None:
     bounds = plot_bounds(ds.X)
     _, _, P = grid_points(bounds, PLAYBACK_GRID)
     for k in (0, len(frames) // 2, len(frames) - 1):
-        z = _decode(frames[k]["data"][0]["z"])
-        f = res.snapshots.network(k).predict(P)
-        assert z.size == PLAYBACK_GRID**2 and np.all(z != 0)
-        sure = np.abs(f) > 1e-2  # the sign of f is kept (where it is not within quantisation of 0)
-        assert np.array_equal(np.sign(z[sure]), np.sign(f[sure]))
+        # the frame's plane is an image of the grid (its colours: test_raster.py)
+        assert frames[k]["data"][0]["type"] == "image" and frames[k]["data"][0]["source"].startswith("data:")
+        assert P.shape[0] == PLAYBACK_GRID**2
         assert frames[k]["layout"]["annotations"][0]["text"].startswith(
             f"<b>step {res.snapshots.step[k]}</b>"
         )
@@ -66,11 +64,26 @@ def test_frames_carry_each_snapshot(run) -> None:
     assert any(t.get("name") == "optimum's neurons" for t in spec["data"])
 
 
-def test_quantised_surface_keeps_the_sign_and_the_range() -> None:
-    F = np.linspace(-3.0, 3.0, 1001)
-    q = quantised_surface(F, -2.0, 2.0)
-    assert q.dtype == np.int8 and q.min() == -127 and q.max() == 127 and np.all(q != 0)
-    assert np.array_equal(np.sign(q), np.where(F >= 0, 1, -1))
+def test_playback_frames_carry_the_frames_sign_and_boundary(run) -> None:
+    """Each frame's image is the sign of that snapshot's f (the blue half of the palette where f > 0)
+    and its boundary line lies on f = 0 of that snapshot."""
+    ds, res, nums = run
+    spec = json.loads(
+        pio.to_json(playback_figure(res.snapshots, nums, ds.X, ds.y, title="SGD"), validate=False)
+    )
+    xs, ys, P = grid_points(plot_bounds(ds.X), PLAYBACK_GRID)
+    for k in (0, len(spec["frames"]) // 2, len(spec["frames"]) - 1):
+        frame = spec["frames"][k]["data"]
+        net = res.snapshots.network(k)
+        f = net.predict(P).reshape(len(ys), len(xs))  # image rows: along y, as the grid
+        index = np.asarray(png_image(frame[0]["source"]))
+        sure = np.abs(f) > 0.02 * np.max(np.abs(f))
+        assert np.array_equal((index > 127)[sure], (f > 0)[sure])
+        line = frame[1]
+        bx, by = (np.asarray(_decode(line[c]), dtype=float) for c in ("x", "y"))
+        if np.isfinite(bx).any():
+            cell = (xs[1] - xs[0]) * np.abs(net.W[:, :2]).sum(axis=1) @ np.abs(net.alpha)
+            on_level(bx, by, lambda u, v, net=net: net.predict(np.c_[u, v]), cell)
 
 
 def test_plane_values_equal_the_network(run) -> None:
