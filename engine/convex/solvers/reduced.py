@@ -83,6 +83,10 @@ _PUSH_TRIES = 3
 _MAX_MODELS = 30
 _MODEL_DECREASE = 1e-12
 
+# The KKT sparsity of a Clarabel solve: a block is written as its difference to a nearby leader pattern
+# when they differ in at most this share of its points (_leaders).
+_LEADER_SHARE = 0.3
+
 FacetCache = dict[tuple[bytes, bool], np.ndarray]
 
 
@@ -276,16 +280,30 @@ def _solve_with_facets(
     Dall = np.hstack([D, Dv])
     sign = np.r_[np.ones(D.shape[1]), -np.ones(Dv.shape[1])]
     B = Dall.shape[1]
-    nw = p * B  # block j's weights are x[p j : p j + p]; its norm bound t_j is x[nw + j]
-    # F (n x nw): column block j is sign_j D_j Z
-    rows, blocks = np.nonzero(Dall)
-    F = sp.csc_matrix(
-        (
-            (Z[rows] * sign[blocks, None]).ravel(),
-            (np.repeat(rows, p), (blocks[:, None] * p + np.arange(p)).ravel()),
-        ),
-        shape=(n, nw),
-    )
+    nw = p * B  # block j's weights are x[p j : p j + p]
+    dense_quadratic = loss.name == "squared" and nw <= _DENSE_FACTOR * n and not want_dual
+    # F (n x (nw + p K)): yhat = F x[:nw + p K]. Block j is sign_j D_j Z, or, when it has a leader k
+    # (a pattern B_k close to D_j, _leaders), sign_j (D_j - B_k) Z: nonzero only where the two differ,
+    # with the leader's aggregate g_k = sum_{j led by k} sign_j w_j (x[nw + p k : nw + p k + p]; equality
+    # rows below) carrying B_k Z g_k. The same program; the KKT system is far sparser (adjacent cells)
+    lead = np.full(B, -1) if dense_quadratic else _leaders(Dall)
+    heads = np.unique(lead[lead >= 0])
+    K = heads.size
+    nwg = nw + p * K  # then t_j = x[nwg + j]
+    base = np.zeros((n, B))
+    led = lead >= 0
+    base[:, led] = Dall[:, lead[led]]
+    coef = (Dall - base) * sign[None, :]  # n x B: -1, 0 or 1
+    rows, blocks = np.nonzero(coef)
+    w_vals = (Z[rows] * coef[rows, blocks][:, None]).ravel()
+    w_rows = np.repeat(rows, p)
+    w_cols = (blocks[:, None] * p + np.arange(p)).ravel()
+    if K:
+        g_rows, g_heads = np.nonzero(Dall[:, heads])
+        w_vals = np.r_[w_vals, Z[g_rows].ravel()]
+        w_rows = np.r_[w_rows, np.repeat(g_rows, p)]
+        w_cols = np.r_[w_cols, (nw + g_heads[:, None] * p + np.arange(p)).ravel()]
+    F = sp.csc_matrix((w_vals, (w_rows, w_cols)), shape=(n, nwg))
     # facet rows: a_k . w_j >= 0  ->  s = -(-a_k) . w_j in the nonnegative cone
     f_rows, f_cols, f_vals = [], [], []
     r = 0
@@ -298,8 +316,7 @@ def _solve_with_facets(
     n_facet = r
     # second-order cones (t_j, w_j)
     soc_rows = np.arange(B * (p + 1)).reshape(B, p + 1)
-    soc_cols = np.hstack([nw + np.arange(B)[:, None], p * np.arange(B)[:, None] + np.arange(p)])
-    dense_quadratic = loss.name == "squared" and nw <= _DENSE_FACTOR * n and not want_dual
+    soc_cols = np.hstack([nwg + np.arange(B)[:, None], p * np.arange(B)[:, None] + np.arange(p)])
     if loss.name == "squared":
         # small programs on many points: (1/(2n)) ||F w - y||^2 = (1/2) w' (F'F / n) w - (F'y / n)' w + const
         # keeps the n data rows out of the KKT system; otherwise r = F w - y with (1/(2n)) ||r||^2
@@ -309,11 +326,11 @@ def _solve_with_facets(
         n_loss = S.size  # xi of the points whose loss is kept
     else:  # logistic
         n_loss = 3 * n  # xi, a1, a2
-    nx = nw + B + n_loss
-    L0 = nw + B  # first loss variable
+    nx = nwg + B + n_loss
+    L0 = nwg + B  # first loss variable
     eye_n = sp.identity(n, format="csc")
     pad = sp.csc_matrix((n, B))
-    q = np.r_[np.zeros(nw), beta * np.ones(B), np.zeros(n_loss)]
+    q = np.r_[np.zeros(nwg), beta * np.ones(B), np.zeros(n_loss)]
     Pm = sp.csc_matrix((nx, nx))
     facet_block = sp.csc_matrix(
         (np.concatenate(f_vals), (np.concatenate(f_rows), np.concatenate(f_cols))), shape=(n_facet, nx)
@@ -323,6 +340,16 @@ def _solve_with_facets(
     )
     cones: list = []
     blocks_A, blocks_b = [], []
+    if K:  # the leaders' aggregates: g_k - sum_{j led by k} sign_j w_j = 0
+        member = np.flatnonzero(led)
+        which = np.searchsorted(heads, lead[member])
+        e_rows = np.r_[np.arange(p * K), (which[:, None] * p + np.arange(p)).ravel()]
+        e_cols = np.r_[nw + np.arange(p * K), (member[:, None] * p + np.arange(p)).ravel()]
+        e_vals = np.r_[np.ones(p * K), -np.repeat(sign[member], p)]
+        blocks_A.append(sp.csc_matrix((e_vals, (e_rows, e_cols)), shape=(p * K, nx)))
+        blocks_b.append(np.zeros(p * K))
+        cones.append(clarabel.ZeroConeT(p * K))
+    shift = p * K  # the rows before the loss rows
     lam_rows = None
     if dense_quadratic:
         FtF = (F.T @ F).toarray() / n
@@ -335,7 +362,7 @@ def _solve_with_facets(
         Pm = sp.csc_matrix((np.full(n, 1.0 / n), (np.arange(L0, nx), np.arange(L0, nx))), shape=(nx, nx))
         blocks_A.append(sp.hstack([-F, pad, eye_n]))
         blocks_b.append(-y)
-        lam_rows = (0, n)
+        lam_rows = (shift, shift + n)
         cones.append(clarabel.ZeroConeT(n))
         blocks_A.append(facet_block)
         blocks_b.append(np.zeros(n_facet))
@@ -345,17 +372,17 @@ def _solve_with_facets(
         nS = S.size
         Yf = sp.diags(y[S]) @ F[S]
         eye_s = sp.identity(nS, format="csc")
-        blocks_A.append(sp.hstack([sp.csc_matrix((nS, nw + B)), -eye_s]))  # xi >= 0
+        blocks_A.append(sp.hstack([sp.csc_matrix((nS, nwg + B)), -eye_s]))  # xi >= 0
         blocks_b.append(np.zeros(nS))
         blocks_A.append(sp.hstack([-Yf, sp.csc_matrix((nS, B)), -eye_s]))  # xi + y F w - 1 >= 0
         blocks_b.append(-np.ones(nS))
-        lam_rows = (nS, 2 * nS)
+        lam_rows = (shift + nS, shift + 2 * nS)
         blocks_A.append(facet_block)
         blocks_b.append(np.zeros(n_facet))
         cones.append(clarabel.NonnegativeConeT(2 * nS + n_facet))
     else:
         q[L0 : L0 + n] = 1.0 / n
-        zeros_w = sp.csc_matrix((n, nw + B))
+        zeros_w = sp.csc_matrix((n, nwg + B))
         blocks_A.append(sp.hstack([zeros_w, sp.csc_matrix((n, n)), eye_n, eye_n]))  # 1 - a1 - a2 >= 0
         blocks_b.append(np.ones(n))
         blocks_A.append(facet_block)
@@ -411,6 +438,36 @@ def _solve_with_facets(
         else:
             lam = z
     return U.copy(), V.copy(), lam, "optimal" if status == "Solved" else "optimal_inaccurate"
+
+
+def _leaders(D: np.ndarray, share: float = _LEADER_SHARE) -> np.ndarray:
+    """For every column j of the pattern matrix D (n x B), the column whose pattern leads it, or -1.
+
+    Greedy, largest patterns first: a column joins the leader nearest in Hamming distance when that
+    distance is at most ``share`` of its own size, else it leads (itself). A leader that leads no
+    other column is dropped (-1): the column is then written directly. Only the sparsity of the
+    program's KKT system depends on this, not its solution.
+    """
+    Di = np.asarray(D, dtype=np.float64)
+    B = Di.shape[1]
+    lead = np.full(B, -1)
+    if B < 2:
+        return lead
+    size = Di.sum(axis=0)
+    H = Di.T @ (1.0 - Di) + (1.0 - Di).T @ Di  # Hamming distances, B x B (set-up, once per solve)
+    heads: list[int] = []
+    for j in np.argsort(-size, kind="stable"):
+        if heads:
+            d = H[j, heads]
+            k = int(np.argmin(d))
+            if d[k] <= share * size[j]:
+                lead[j] = heads[k]
+                continue
+        heads.append(int(j))
+        lead[j] = j
+    alone = np.bincount(lead, minlength=B) == 1
+    lead[alone[lead]] = -1
+    return lead
 
 
 def _solve_by_quadratic_models(
