@@ -31,6 +31,7 @@ import clarabel
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
+from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 from scipy.spatial import ConvexHull, QhullError
 
 from engine.convex.solvers.base import ConvexRequest, Resolver, Solution, dual_pair
@@ -82,10 +83,6 @@ _PUSH_TRIES = 3
 # working sets (3-5 QPs a solve); at most _MAX_MODELS models, until a step gains < _MODEL_DECREASE J.
 _MAX_MODELS = 30
 _MODEL_DECREASE = 1e-12
-
-# The KKT sparsity of a Clarabel solve: a block is written as its difference to a nearby leader pattern
-# when they differ in at most this share of its points (_leaders).
-_LEADER_SHARE = 0.3
 
 FacetCache = dict[tuple[bytes, bool], np.ndarray]
 
@@ -282,37 +279,22 @@ def _solve_with_facets(
     B = Dall.shape[1]
     nw = p * B  # block j's weights are x[p j : p j + p]
     dense_quadratic = loss.name == "squared" and nw <= _DENSE_FACTOR * n and not want_dual
-    # F (n x (nw + p K)): yhat = F x[:nw + p K]. Block j is sign_j D_j Z, or, when it has a leader k
-    # (a pattern B_k close to D_j, _leaders), sign_j (D_j - B_k) Z: nonzero only where the two differ,
-    # with the leader's aggregate g_k = sum_{j led by k} sign_j w_j (x[nw + p k : nw + p k + p]; equality
-    # rows below) carrying B_k Z g_k. The same program; the KKT system is far sparser (adjacent cells)
-    lead = np.full(B, -1) if dense_quadratic else _leaders(Dall)
-    heads = np.unique(lead[lead >= 0])
-    K = heads.size
-    nwg = nw + p * K  # then t_j = x[nwg + j]
-    base = np.zeros((n, B))
-    led = lead >= 0
-    base[:, led] = Dall[:, lead[led]]
-    coef = (Dall - base) * sign[None, :]  # n x B: -1, 0 or 1
-    rows, blocks = np.nonzero(coef)
-    w_vals = (Z[rows] * coef[rows, blocks][:, None]).ravel()
-    w_rows = np.repeat(rows, p)
-    w_cols = (blocks[:, None] * p + np.arange(p)).ravel()
-    if K:
-        g_rows, g_heads = np.nonzero(Dall[:, heads])
-        w_vals = np.r_[w_vals, Z[g_rows].ravel()]
-        w_rows = np.r_[w_rows, np.repeat(g_rows, p)]
-        w_cols = np.r_[w_cols, (nw + g_heads[:, None] * p + np.arange(p)).ravel()]
-    F = sp.csc_matrix((w_vals, (w_rows, w_cols)), shape=(n, nwg))
+    # yhat = F x[:nwg]: the block columns sign_j D_j Z written through aggregates (_pattern_columns), so
+    # that F is sparse; the equality rows E x[:nwg] = 0 define the aggregates
+    if dense_quadratic:
+        F, E = _direct_columns(Z, Dall, sign), None
+    else:
+        F, E = _pattern_columns(Z, Dall, sign)
+    nwg = F.shape[1]  # then t_j = x[nwg + j]
     # facet rows: a_k . w_j >= 0  ->  s = -(-a_k) . w_j in the nonnegative cone
-    f_rows, f_cols, f_vals = [], [], []
-    r = 0
-    for j, fac in enumerate(facets):
-        A = np.where(Dall[fac, j][:, None], Z[fac], -Z[fac])
-        f_rows.append(np.repeat(np.arange(r, r + fac.size), p))
-        f_cols.append(np.tile(np.arange(p * j, p * j + p), fac.size))
-        f_vals.append(-A.ravel())
-        r += fac.size
+    count = np.array([fac.size for fac in facets])
+    f_point = np.concatenate(facets)  # the point k of every facet row
+    f_block = np.repeat(np.arange(B), count)
+    A_rows = np.where(Dall[f_point, f_block][:, None], Z[f_point], -Z[f_point])
+    r = int(count.sum())
+    f_rows = [np.repeat(np.arange(r), p)]
+    f_cols = [(f_block[:, None] * p + np.arange(p)).ravel()]
+    f_vals = [-A_rows.ravel()]
     n_facet = r
     # second-order cones (t_j, w_j)
     soc_rows = np.arange(B * (p + 1)).reshape(B, p + 1)
@@ -340,16 +322,11 @@ def _solve_with_facets(
     )
     cones: list = []
     blocks_A, blocks_b = [], []
-    if K:  # the leaders' aggregates: g_k - sum_{j led by k} sign_j w_j = 0
-        member = np.flatnonzero(led)
-        which = np.searchsorted(heads, lead[member])
-        e_rows = np.r_[np.arange(p * K), (which[:, None] * p + np.arange(p)).ravel()]
-        e_cols = np.r_[nw + np.arange(p * K), (member[:, None] * p + np.arange(p)).ravel()]
-        e_vals = np.r_[np.ones(p * K), -np.repeat(sign[member], p)]
-        blocks_A.append(sp.csc_matrix((e_vals, (e_rows, e_cols)), shape=(p * K, nx)))
-        blocks_b.append(np.zeros(p * K))
-        cones.append(clarabel.ZeroConeT(p * K))
-    shift = p * K  # the rows before the loss rows
+    shift = 0 if E is None else E.shape[0]  # the rows before the loss rows
+    if shift:
+        blocks_A.append(E)
+        blocks_b.append(np.zeros(shift))
+        cones.append(clarabel.ZeroConeT(shift))
     lam_rows = None
     if dense_quadratic:
         FtF = (F.T @ F).toarray() / n
@@ -440,34 +417,65 @@ def _solve_with_facets(
     return U.copy(), V.copy(), lam, "optimal" if status == "Solved" else "optimal_inaccurate"
 
 
-def _leaders(D: np.ndarray, share: float = _LEADER_SHARE) -> np.ndarray:
-    """For every column j of the pattern matrix D (n x B), the column whose pattern leads it, or -1.
+def _direct_columns(Z: np.ndarray, Dall: np.ndarray, sign: np.ndarray) -> sp.csc_matrix:
+    """F (n x p B) with column block j = sign_j D_j Z: yhat = F w."""
+    n, p = Z.shape
+    rows, blocks = np.nonzero(Dall)
+    return sp.csc_matrix(
+        (
+            (Z[rows] * sign[blocks, None]).ravel(),
+            (np.repeat(rows, p), (blocks[:, None] * p + np.arange(p)).ravel()),
+        ),
+        shape=(n, p * Dall.shape[1]),
+    )
 
-    Greedy, largest patterns first: a column joins the leader nearest in Hamming distance when that
-    distance is at most ``share`` of its own size, else it leads (itself). A leader that leads no
-    other column is dropped (-1): the column is then written directly. Only the sparsity of the
-    program's KKT system depends on this, not its solution.
+
+def _pattern_columns(
+    Z: np.ndarray, Dall: np.ndarray, sign: np.ndarray
+) -> tuple[sp.csc_matrix, sp.csc_matrix]:
+    """yhat = sum_j sign_j D_j Z w_j written along a spanning tree of the patterns: (F, E).
+
+    The patterns of a working set are mostly cells next to each other (they differ in a few points).
+    With a tree over the blocks (parent pi(j), minimum total Hamming distance, rooted at the empty
+    pattern D_root = 0) and the subtree aggregates ``G_j = sign_j w_j + sum_{children c} G_c``,
+    ``yhat = sum_j (D_j - D_pi(j)) Z G_j`` (each w_i collects D_i Z along its path to the root). F
+    (n x 2 p B, over x = (w, G)) has nonzeros only where a pattern differs from its parent's; the
+    equality rows E x = 0 (p B rows) define the G_j. The same program, a far sparser KKT system.
     """
-    Di = np.asarray(D, dtype=np.float64)
-    B = Di.shape[1]
-    lead = np.full(B, -1)
-    if B < 2:
-        return lead
-    size = Di.sum(axis=0)
-    H = Di.T @ (1.0 - Di) + (1.0 - Di).T @ Di  # Hamming distances, B x B (set-up, once per solve)
-    heads: list[int] = []
-    for j in np.argsort(-size, kind="stable"):
-        if heads:
-            d = H[j, heads]
-            k = int(np.argmin(d))
-            if d[k] <= share * size[j]:
-                lead[j] = heads[k]
-                continue
-        heads.append(int(j))
-        lead[j] = j
-    alone = np.bincount(lead, minlength=B) == 1
-    lead[alone[lead]] = -1
-    return lead
+    n, p = Z.shape
+    B = Dall.shape[1]
+    nw = p * B
+    parent = _pattern_tree(Dall)
+    base = np.zeros((n, B))
+    has = parent >= 0
+    base[:, has] = Dall[:, parent[has]]
+    delta = Dall - base  # -1, 0 or 1
+    rows, blocks = np.nonzero(delta)
+    F = sp.csc_matrix(
+        (
+            (Z[rows] * delta[rows, blocks][:, None]).ravel(),
+            (np.repeat(rows, p), (nw + blocks[:, None] * p + np.arange(p)).ravel()),
+        ),
+        shape=(n, 2 * nw),
+    )
+    # E: G_j - sign_j w_j - sum_{children c} G_c = 0, row p j + coordinate
+    coord = np.arange(p)
+    child = np.flatnonzero(has)
+    e_rows = np.r_[np.arange(nw), np.arange(nw), (parent[child][:, None] * p + coord).ravel()]
+    e_cols = np.r_[nw + np.arange(nw), np.arange(nw), (nw + child[:, None] * p + coord).ravel()]
+    e_vals = np.r_[np.ones(nw), -np.repeat(sign, p), -np.ones(child.size * p)]
+    return F, sp.csc_matrix((e_vals, (e_rows, e_cols)), shape=(nw, 2 * nw))
+
+
+def _pattern_tree(D: np.ndarray) -> np.ndarray:
+    """The parent of every column of the pattern matrix D (n x B) in a minimum spanning tree of the
+    patterns and the empty pattern (Hamming distances), rooted at the empty pattern (-1)."""
+    n, B = D.shape
+    S = np.where(np.hstack([np.zeros((n, 1), dtype=bool), D]), 1.0, -1.0).astype(np.float32)
+    H = (n - S.T @ S) / 2.0 + 0.5  # Hamming distance + 0.5 (a zero weight would mean no edge)
+    tree = minimum_spanning_tree(np.triu(H, k=1))
+    _, pred = breadth_first_order(tree, 0, directed=False, return_predecessors=True)
+    return pred[1:].astype(int) - 1
 
 
 def _solve_by_quadratic_models(
