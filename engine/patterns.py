@@ -31,6 +31,8 @@ _BLOCK_ENTRIES = 4_000_000
 MAX_SAMPLED_PATTERNS = 2000
 # Largest n whose exact patterns are counted exactly for a report (O(n^3), 0.2 s at n = 400).
 _COUNT_MAX_N = 400
+# count_exact_patterns screens for points in general position up to this many distinct points.
+_SCREEN_MAX_M = 2000
 
 
 def unit_scale_exponent(X: np.ndarray) -> int:
@@ -257,6 +259,8 @@ def count_exact_patterns(X: np.ndarray) -> int:
     m = Z.shape[0]
     if m == 1:
         return 2
+    if _in_general_position(Z[:, :2]):
+        return m * (m - 1) + 2  # every plane through two points holds no third: 2 + 4/2 per pair
     norms = np.linalg.norm(Z, axis=1)
     j_idx, k_idx = np.triu_indices(m, k=1)
     total = 0.0
@@ -270,6 +274,37 @@ def count_exact_patterns(X: np.ndarray) -> int:
         on[k, cols] = True
         total += float(np.sum(4.0 / on.sum(axis=0)))
     return int(round(2.0 + total))
+
+
+def _in_general_position(P: np.ndarray) -> bool:
+    """True when no plane through two lifted points z_j, z_k holds a third within count_exact_patterns'
+    tolerance (no three of the distinct points P, m x 2 and scaled to size ~1, nearly collinear): an
+    O(m^2 log m) screen by the angles seen from every point, so that the O(m^3) count runs only when
+    some triple may be on a plane. Sufficient, not necessary: False sends every doubt to the count.
+
+    With z = (x, 1): |z_l . (z_j x z_k)| = |x_k - x_j| |x_l - x_j| sin(phi) (phi: the angle at x_j),
+    ||z_j x z_k|| <= ||z_j|| |x_k - x_j| and ||z_l|| <= sqrt(1 + r^2) (r = max |x|), so no point is
+    on when sin(phi) > tol (1 + r^2) / delta (delta: the smallest distance) for every phi.
+    """
+    m = P.shape[0]
+    if m < 3:
+        return True
+    if m > _SCREEN_MAX_M:
+        return False
+    d = P[None, :, :] - P[:, None, :]
+    dist = np.hypot(d[..., 0], d[..., 1])
+    np.fill_diagonal(dist, np.inf)
+    delta = float(dist.min())
+    if not delta > 0.0:
+        return False
+    r2 = float(np.max(np.sum(P * P, axis=1)))
+    theta = np.mod(np.arctan2(d[..., 1], d[..., 0]), np.pi)
+    np.fill_diagonal(theta, np.inf)  # sorted last, then dropped
+    theta = np.sort(theta, axis=1)[:, : m - 1]
+    gaps = np.diff(theta, axis=1)
+    wrap = theta[:, 0] + np.pi - theta[:, -1]
+    smallest = min(float(gaps.min(initial=np.pi)), float(wrap.min()))
+    return np.sin(smallest) > 100.0 * _ON_PLANE_TOL * (1.0 + r2) / delta
 
 
 def expected_exact_count(n_general_position: int) -> int:
