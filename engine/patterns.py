@@ -282,9 +282,12 @@ def _in_general_position(P: np.ndarray) -> bool:
     O(m^2 log m) screen by the angles seen from every point, so that the O(m^3) count runs only when
     some triple may be on a plane. Sufficient, not necessary: False sends every doubt to the count.
 
-    With z = (x, 1): |z_l . (z_j x z_k)| = |x_k - x_j| |x_l - x_j| sin(phi) (phi: the angle at x_j),
-    ||z_j x z_k|| <= ||z_j|| |x_k - x_j| and ||z_l|| <= sqrt(1 + r^2) (r = max |x|), so no point is
-    on when sin(phi) > tol (1 + r^2) / delta (delta: the smallest distance) for every phi.
+    With z = (x, 1), z_l is on the plane of z_j, z_k when |z_l . (z_j x z_k)| <= tol ||z_l|| ||z_j x z_k||,
+    and |z_l . (z_j x z_k)| = |x_k - x_j| h_l (h_l: the distance of x_l from the line x_j x_k),
+    ||z_j x z_k|| <= ||z_j|| |x_k - x_j|: so h_l <= tol (1 + r^2) (r = max |x|). The smallest height of
+    any triangle is at least the smallest ``min(|x_k - x_j|, |x_l - x_j|) sin(angle)`` over the pairs
+    k, l next to each other in the order of the lines' angles seen from x_j (a point between them in
+    that order makes a triangle no higher), which is what this measures.
     """
     m = P.shape[0]
     if m < 3:
@@ -293,18 +296,16 @@ def _in_general_position(P: np.ndarray) -> bool:
         return False
     d = P[None, :, :] - P[:, None, :]
     dist = np.hypot(d[..., 0], d[..., 1])
-    np.fill_diagonal(dist, np.inf)
-    delta = float(dist.min())
-    if not delta > 0.0:
-        return False
-    r2 = float(np.max(np.sum(P * P, axis=1)))
     theta = np.mod(np.arctan2(d[..., 1], d[..., 0]), np.pi)
     np.fill_diagonal(theta, np.inf)  # sorted last, then dropped
-    theta = np.sort(theta, axis=1)[:, : m - 1]
-    gaps = np.diff(theta, axis=1)
-    wrap = theta[:, 0] + np.pi - theta[:, -1]
-    smallest = min(float(gaps.min(initial=np.pi)), float(wrap.min()))
-    return np.sin(smallest) > 100.0 * _ON_PLANE_TOL * (1.0 + r2) / delta
+    order = np.argsort(theta, axis=1)[:, : m - 1]
+    theta = np.take_along_axis(theta, order, axis=1)
+    dist = np.take_along_axis(dist, order, axis=1)
+    gaps = np.c_[np.diff(theta, axis=1), theta[:, :1] + np.pi - theta[:, -1:]]
+    near = np.minimum(dist, np.roll(dist, -1, axis=1))  # the nearer of the two points of each gap
+    lowest = float(np.min(near * np.sin(gaps)))
+    r2 = float(np.max(np.sum(P * P, axis=1)))
+    return lowest > 100.0 * _ON_PLANE_TOL * (1.0 + r2)
 
 
 def expected_exact_count(n_general_position: int) -> int:
