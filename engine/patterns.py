@@ -31,6 +31,8 @@ _BLOCK_ENTRIES = 4_000_000
 MAX_SAMPLED_PATTERNS = 2000
 # Largest n whose exact patterns are counted exactly for a report (O(n^3), 0.2 s at n = 400).
 _COUNT_MAX_N = 400
+# count_exact_patterns screens for points in general position up to this many distinct points.
+_SCREEN_MAX_M = 2000
 
 
 def unit_scale_exponent(X: np.ndarray) -> int:
@@ -257,6 +259,8 @@ def count_exact_patterns(X: np.ndarray) -> int:
     m = Z.shape[0]
     if m == 1:
         return 2
+    if _in_general_position(Z[:, :2]):
+        return m * (m - 1) + 2  # every plane through two points holds no third: 2 + 4/2 per pair
     norms = np.linalg.norm(Z, axis=1)
     j_idx, k_idx = np.triu_indices(m, k=1)
     total = 0.0
@@ -270,6 +274,38 @@ def count_exact_patterns(X: np.ndarray) -> int:
         on[k, cols] = True
         total += float(np.sum(4.0 / on.sum(axis=0)))
     return int(round(2.0 + total))
+
+
+def _in_general_position(P: np.ndarray) -> bool:
+    """True when no plane through two lifted points z_j, z_k holds a third within count_exact_patterns'
+    tolerance (no three of the distinct points P, m x 2 and scaled to size ~1, nearly collinear): an
+    O(m^2 log m) screen by the angles seen from every point, so that the O(m^3) count runs only when
+    some triple may be on a plane. Sufficient, not necessary: False sends every doubt to the count.
+
+    With z = (x, 1), z_l is on the plane of z_j, z_k when |z_l . (z_j x z_k)| <= tol ||z_l|| ||z_j x z_k||,
+    and |z_l . (z_j x z_k)| = |x_k - x_j| h_l (h_l: the distance of x_l from the line x_j x_k),
+    ||z_j x z_k|| <= ||z_j|| |x_k - x_j|: so h_l <= tol (1 + r^2) (r = max |x|). The smallest height of
+    any triangle is at least the smallest ``min(|x_k - x_j|, |x_l - x_j|) sin(angle)`` over the pairs
+    k, l next to each other in the order of the lines' angles seen from x_j (a point between them in
+    that order makes a triangle no higher), which is what this measures.
+    """
+    m = P.shape[0]
+    if m < 3:
+        return True
+    if m > _SCREEN_MAX_M:
+        return False
+    d = P[None, :, :] - P[:, None, :]
+    dist = np.hypot(d[..., 0], d[..., 1])
+    theta = np.mod(np.arctan2(d[..., 1], d[..., 0]), np.pi)
+    np.fill_diagonal(theta, np.inf)  # sorted last, then dropped
+    order = np.argsort(theta, axis=1)[:, : m - 1]
+    theta = np.take_along_axis(theta, order, axis=1)
+    dist = np.take_along_axis(dist, order, axis=1)
+    gaps = np.c_[np.diff(theta, axis=1), theta[:, :1] + np.pi - theta[:, -1:]]
+    near = np.minimum(dist, np.roll(dist, -1, axis=1))  # the nearer of the two points of each gap
+    lowest = float(np.min(near * np.sin(gaps)))
+    r2 = float(np.max(np.sum(P * P, axis=1)))
+    return lowest > 100.0 * _ON_PLANE_TOL * (1.0 + r2)
 
 
 def expected_exact_count(n_general_position: int) -> int:

@@ -27,6 +27,8 @@ v's may use different pattern sets (as in the re-solve on a support). ``F`` has 
 
 from __future__ import annotations
 
+import math
+
 import clarabel
 import numpy as np
 import scipy.sparse as sp
@@ -62,8 +64,10 @@ CLARABEL_SETTINGS = {
     "max_threads": 1,  # the programs are small: one thread was about 30% faster than two (2-core machine)
 }
 # Squared loss: the quadratic F'F/n is formed densely (the n data rows leave the KKT system) when
-# the program has at most this many weights per data point.
-_DENSE_FACTOR = 1.0
+# the program has at most this many weights per data point. Above it the residual rows with the sparse
+# pattern-tree columns (_pattern_columns) win: at n = 1000 (moons, xor; 110-210 blocks, F'F dense)
+# Clarabel took 3.4 s and 1.6 s with the dense quadratic, 0.5 s and 0.3 s with the tree.
+_DENSE_FACTOR = 0.1
 # A solution row (2 d_k - 1) z_k . w_j may fall below zero by this much relative to ||z_k|| max_i ||w_i||;
 # a larger violation means the facets missed a binding row: it is added and the program solved again,
 # at most _CUT_ROUNDS times, then the solve fails (RuntimeError) instead of answering "optimal".
@@ -82,6 +86,13 @@ _PUSH_TRIES = 3
 # working sets (3-5 QPs a solve); at most _MAX_MODELS models, until a step gains < _MODEL_DECREASE J.
 _MAX_MODELS = 30
 _MODEL_DECREASE = 1e-12
+
+# The Newton polish re-runs with the facets its point crossed held tight, at most this many passes in all.
+_POLISH_PASSES = 3
+
+# The facet search drops the points inside the polygon of the extreme points in this many directions
+# before the exact hull (_hull_vertices).
+_HULL_DIRECTIONS = 32
 
 FacetCache = dict[tuple[bytes, bool], np.ndarray]
 
@@ -147,10 +158,65 @@ def cone_facets(Z: np.ndarray, pattern: np.ndarray, direction: np.ndarray | None
     coords = B @ Q
     if coords.shape[1] == 1:
         return np.unique([int(np.argmin(coords[:, 0])), int(np.argmax(coords[:, 0]))])
+    hull = _hull_vertices(coords)
+    if hull is not None:
+        return hull
     try:
         return np.sort(ConvexHull(coords).vertices)
     except (QhullError, ValueError):
         return everything
+
+
+def _hull_vertices(P: np.ndarray) -> np.ndarray | None:
+    """Sorted indices of the vertices of the convex hull of the 2-D points P (m x 2), or None (then
+    the caller asks Qhull). The points strictly inside the polygon of the extreme points in
+    _HULL_DIRECTIONS directions are dropped first (vectorised), then Andrew's monotone chain on the
+    rest: ~3x faster than Qhull here. A point inside an edge may be kept (its row is redundant, so
+    harmless), a vertex never dropped; duplicates give one index."""
+    m = P.shape[0]
+    span = float(np.max(np.abs(P), initial=0.0))
+    if m < 3 or not np.isfinite(span) or span == 0.0:
+        return None
+    angles = np.arange(_HULL_DIRECTIONS) * (2.0 * np.pi / _HULL_DIRECTIONS)
+    extreme = np.unique(np.argmax(P @ np.array([np.cos(angles), np.sin(angles)]), axis=0))
+    keep = np.ones(m, dtype=bool)
+    if extreme.size >= 3:
+        # the extreme points in angular order around their centroid form a convex polygon
+        E = P[extreme]
+        c = E.mean(axis=0)
+        E = E[np.argsort(np.arctan2(E[:, 1] - c[1], E[:, 0] - c[0]))]
+        edge = np.roll(E, -1, axis=0) - E
+        # strictly left of every (counter-clockwise) edge, with a margin: inside, not a vertex
+        cross = edge[None, :, 0] * (P[:, None, 1] - E[None, :, 1]) - edge[None, :, 1] * (
+            P[:, None, 0] - E[None, :, 0]
+        )
+        scale = np.hypot(edge[:, 0], edge[:, 1])[None, :] * span
+        keep = ~np.all(cross > 1e-9 * scale, axis=1)
+    idx = np.flatnonzero(keep)
+    order = idx[np.lexsort((P[idx, 1], P[idx, 0]))]
+    pts = P[order].tolist()
+
+    def chain(seq):
+        out: list[int] = []
+        for i in seq:
+            x, y = pts[i]
+            while len(out) >= 2:
+                (ax, ay), (bx, by) = pts[out[-2]], pts[out[-1]]
+                # not a left turn (sin of the turn <= 1e-12, collinear included): drop b
+                cross = (bx - ax) * (y - ay) - (by - ay) * (x - ax)
+                if cross <= 1e-12 * math.hypot(bx - ax, by - ay) * math.hypot(x - ax, y - ay):
+                    out.pop()
+                else:
+                    break
+            out.append(i)
+        return out
+
+    k = len(pts)
+    lower, upper = chain(range(k)), chain(range(k - 1, -1, -1))
+    verts = lower[:-1] + upper[:-1]
+    if len(verts) < 3:
+        return None
+    return np.unique(order[verts])
 
 
 def facets_for(
@@ -276,30 +342,28 @@ def _solve_with_facets(
     Dall = np.hstack([D, Dv])
     sign = np.r_[np.ones(D.shape[1]), -np.ones(Dv.shape[1])]
     B = Dall.shape[1]
-    nw = p * B  # block j's weights are x[p j : p j + p]; its norm bound t_j is x[nw + j]
-    # F (n x nw): column block j is sign_j D_j Z
-    rows, blocks = np.nonzero(Dall)
-    F = sp.csc_matrix(
-        (
-            (Z[rows] * sign[blocks, None]).ravel(),
-            (np.repeat(rows, p), (blocks[:, None] * p + np.arange(p)).ravel()),
-        ),
-        shape=(n, nw),
-    )
+    nw = p * B  # block j's weights are x[p j : p j + p]
+    dense_quadratic = loss.name == "squared" and nw <= _DENSE_FACTOR * n and not want_dual
+    # yhat = F x[:nwg]: the block columns sign_j D_j Z written through aggregates (_pattern_columns), so
+    # that F is sparse; the equality rows E x[:nwg] = 0 define the aggregates
+    if dense_quadratic:
+        F, E = _direct_columns(Z, Dall, sign), None
+    else:
+        F, E = _pattern_columns(Z, Dall, sign)
+    nwg = F.shape[1]  # then t_j = x[nwg + j]
     # facet rows: a_k . w_j >= 0  ->  s = -(-a_k) . w_j in the nonnegative cone
-    f_rows, f_cols, f_vals = [], [], []
-    r = 0
-    for j, fac in enumerate(facets):
-        A = np.where(Dall[fac, j][:, None], Z[fac], -Z[fac])
-        f_rows.append(np.repeat(np.arange(r, r + fac.size), p))
-        f_cols.append(np.tile(np.arange(p * j, p * j + p), fac.size))
-        f_vals.append(-A.ravel())
-        r += fac.size
+    count = np.array([fac.size for fac in facets])
+    f_point = np.concatenate(facets)  # the point k of every facet row
+    f_block = np.repeat(np.arange(B), count)
+    A_rows = np.where(Dall[f_point, f_block][:, None], Z[f_point], -Z[f_point])
+    r = int(count.sum())
+    f_rows = [np.repeat(np.arange(r), p)]
+    f_cols = [(f_block[:, None] * p + np.arange(p)).ravel()]
+    f_vals = [-A_rows.ravel()]
     n_facet = r
     # second-order cones (t_j, w_j)
     soc_rows = np.arange(B * (p + 1)).reshape(B, p + 1)
-    soc_cols = np.hstack([nw + np.arange(B)[:, None], p * np.arange(B)[:, None] + np.arange(p)])
-    dense_quadratic = loss.name == "squared" and nw <= _DENSE_FACTOR * n and not want_dual
+    soc_cols = np.hstack([nwg + np.arange(B)[:, None], p * np.arange(B)[:, None] + np.arange(p)])
     if loss.name == "squared":
         # small programs on many points: (1/(2n)) ||F w - y||^2 = (1/2) w' (F'F / n) w - (F'y / n)' w + const
         # keeps the n data rows out of the KKT system; otherwise r = F w - y with (1/(2n)) ||r||^2
@@ -309,11 +373,11 @@ def _solve_with_facets(
         n_loss = S.size  # xi of the points whose loss is kept
     else:  # logistic
         n_loss = 3 * n  # xi, a1, a2
-    nx = nw + B + n_loss
-    L0 = nw + B  # first loss variable
+    nx = nwg + B + n_loss
+    L0 = nwg + B  # first loss variable
     eye_n = sp.identity(n, format="csc")
     pad = sp.csc_matrix((n, B))
-    q = np.r_[np.zeros(nw), beta * np.ones(B), np.zeros(n_loss)]
+    q = np.r_[np.zeros(nwg), beta * np.ones(B), np.zeros(n_loss)]
     Pm = sp.csc_matrix((nx, nx))
     facet_block = sp.csc_matrix(
         (np.concatenate(f_vals), (np.concatenate(f_rows), np.concatenate(f_cols))), shape=(n_facet, nx)
@@ -323,6 +387,11 @@ def _solve_with_facets(
     )
     cones: list = []
     blocks_A, blocks_b = [], []
+    shift = 0 if E is None else E.shape[0]  # the rows before the loss rows
+    if shift:
+        blocks_A.append(E)
+        blocks_b.append(np.zeros(shift))
+        cones.append(clarabel.ZeroConeT(shift))
     lam_rows = None
     if dense_quadratic:
         FtF = (F.T @ F).toarray() / n
@@ -335,7 +404,7 @@ def _solve_with_facets(
         Pm = sp.csc_matrix((np.full(n, 1.0 / n), (np.arange(L0, nx), np.arange(L0, nx))), shape=(nx, nx))
         blocks_A.append(sp.hstack([-F, pad, eye_n]))
         blocks_b.append(-y)
-        lam_rows = (0, n)
+        lam_rows = (shift, shift + n)
         cones.append(clarabel.ZeroConeT(n))
         blocks_A.append(facet_block)
         blocks_b.append(np.zeros(n_facet))
@@ -345,17 +414,17 @@ def _solve_with_facets(
         nS = S.size
         Yf = sp.diags(y[S]) @ F[S]
         eye_s = sp.identity(nS, format="csc")
-        blocks_A.append(sp.hstack([sp.csc_matrix((nS, nw + B)), -eye_s]))  # xi >= 0
+        blocks_A.append(sp.hstack([sp.csc_matrix((nS, nwg + B)), -eye_s]))  # xi >= 0
         blocks_b.append(np.zeros(nS))
         blocks_A.append(sp.hstack([-Yf, sp.csc_matrix((nS, B)), -eye_s]))  # xi + y F w - 1 >= 0
         blocks_b.append(-np.ones(nS))
-        lam_rows = (nS, 2 * nS)
+        lam_rows = (shift + nS, shift + 2 * nS)
         blocks_A.append(facet_block)
         blocks_b.append(np.zeros(n_facet))
         cones.append(clarabel.NonnegativeConeT(2 * nS + n_facet))
     else:
         q[L0 : L0 + n] = 1.0 / n
-        zeros_w = sp.csc_matrix((n, nw + B))
+        zeros_w = sp.csc_matrix((n, nwg + B))
         blocks_A.append(sp.hstack([zeros_w, sp.csc_matrix((n, n)), eye_n, eye_n]))  # 1 - a1 - a2 >= 0
         blocks_b.append(np.ones(n))
         blocks_A.append(facet_block)
@@ -411,6 +480,75 @@ def _solve_with_facets(
         else:
             lam = z
     return U.copy(), V.copy(), lam, "optimal" if status == "Solved" else "optimal_inaccurate"
+
+
+def _direct_columns(Z: np.ndarray, Dall: np.ndarray, sign: np.ndarray) -> sp.csc_matrix:
+    """F (n x p B) with column block j = sign_j D_j Z: yhat = F w."""
+    n, p = Z.shape
+    rows, blocks = np.nonzero(Dall)
+    return sp.csc_matrix(
+        (
+            (Z[rows] * sign[blocks, None]).ravel(),
+            (np.repeat(rows, p), (blocks[:, None] * p + np.arange(p)).ravel()),
+        ),
+        shape=(n, p * Dall.shape[1]),
+    )
+
+
+def _pattern_columns(
+    Z: np.ndarray, Dall: np.ndarray, sign: np.ndarray
+) -> tuple[sp.csc_matrix, sp.csc_matrix]:
+    """yhat = sum_j sign_j D_j Z w_j written along a spanning tree of the patterns: (F, E).
+
+    The patterns of a working set are mostly cells next to each other (they differ in a few points).
+    With a tree over the blocks (parent pi(j), minimum total Hamming distance, rooted at the empty
+    pattern D_root = 0) and the subtree aggregates ``G_j = sign_j w_j + sum_{children c} G_c``,
+    ``yhat = sum_j (D_j - D_pi(j)) Z G_j`` (each w_i collects D_i Z along its path to the root). F
+    (n x 2 p B, over x = (w, G)) has nonzeros only where a pattern differs from its parent's; the
+    equality rows E x = 0 (p B rows) define the G_j. The same program, a far sparser KKT system.
+    """
+    n, p = Z.shape
+    B = Dall.shape[1]
+    nw = p * B
+    parent = _pattern_tree(Dall)
+    base = np.zeros((n, B))
+    has = parent >= 0
+    base[:, has] = Dall[:, parent[has]]
+    delta = Dall - base  # -1, 0 or 1
+    rows, blocks = np.nonzero(delta)
+    F = sp.csc_matrix(
+        (
+            (Z[rows] * delta[rows, blocks][:, None]).ravel(),
+            (np.repeat(rows, p), (nw + blocks[:, None] * p + np.arange(p)).ravel()),
+        ),
+        shape=(n, 2 * nw),
+    )
+    # E: G_j - sign_j w_j - sum_{children c} G_c = 0, row p j + coordinate
+    coord = np.arange(p)
+    child = np.flatnonzero(has)
+    e_rows = np.r_[np.arange(nw), np.arange(nw), (parent[child][:, None] * p + coord).ravel()]
+    e_cols = np.r_[nw + np.arange(nw), np.arange(nw), (nw + child[:, None] * p + coord).ravel()]
+    e_vals = np.r_[np.ones(nw), -np.repeat(sign, p), -np.ones(child.size * p)]
+    return F, sp.csc_matrix((e_vals, (e_rows, e_cols)), shape=(nw, 2 * nw))
+
+
+def _pattern_tree(D: np.ndarray) -> np.ndarray:
+    """The parent of every column of the pattern matrix D (n x B) in a minimum spanning tree of the
+    patterns and the empty pattern (Hamming distances), rooted at the empty pattern (-1)."""
+    n, B = D.shape
+    S = np.where(D, 1.0, -1.0)
+    H = (n - S.T @ S) / 2.0  # Hamming distances between the columns
+    # Prim's algorithm from the empty pattern (distance |D_j| to column j), dense: B steps of O(B)
+    near = D.sum(axis=0).astype(float)  # distance of every column to the tree so far
+    parent = np.full(B, -1)
+    left = np.ones(B, dtype=bool)
+    for _ in range(B):
+        j = int(np.argmin(near))
+        left[j], near[j] = False, np.inf
+        closer = left & (H[j] < near)
+        near[closer] = H[j, closer]
+        parent[closer] = j
+    return parent
 
 
 def _solve_by_quadratic_models(
@@ -542,25 +680,54 @@ def newton_polish(
     the facets that are tight at w_j kept tight (``w_j = N_j theta_j``, N_j an orthonormal basis of
     their null space), the problem ``L(sum_j F_j N_j theta_j) + beta sum_j ||theta_j||`` is smooth
     (squared, logistic), so a few damped Newton steps reach round-off. The result is kept only if
-    it lowers the objective, keeps every facet constraint and no block collapses to zero.
+    it lowers the objective, keeps every facet constraint and no block collapses to zero. A facet
+    the Newton point crosses (it was not tight at the interior-point solution, but binds at the
+    optimum) is held tight too and Newton is run again from W, at most _POLISH_PASSES times.
     """
+    forced: dict[int, np.ndarray] = {}
+    for _ in range(_POLISH_PASSES):
+        out, crossed = _newton_on_faces(Z, y, Dall, sign, W, facets, loss, beta, max_steps, forced)
+        if not crossed:
+            return out
+        for j, rows in crossed.items():
+            forced[j] = np.union1d(forced.get(j, np.zeros(0, dtype=int)), rows)
+    return W
+
+
+def _newton_on_faces(
+    Z: np.ndarray,
+    y: np.ndarray,
+    Dall: np.ndarray,
+    sign: np.ndarray,
+    W: np.ndarray,
+    facets: list[np.ndarray],
+    loss: Loss,
+    beta: float,
+    max_steps: int,
+    forced: dict[int, np.ndarray],
+) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """One Newton polish (see newton_polish) with the facet rows ``forced[j]`` (positions in
+    ``facets[j]``) held tight as well: (the polished W or W itself, the facet rows the polished point
+    crosses by block; empty when it is kept or given up)."""
     n, p = Z.shape
     norms = np.linalg.norm(W, axis=0)
     top = float(norms.max(initial=0.0))
     if top == 0.0:
-        return W
+        return W, {}
     support = np.flatnonzero(norms > 1e-6 * top)
     # face bases, zero-padded to p columns (S x p x p): w_j = N_j theta_j, theta_j zero where padded
     N = np.zeros((support.size, p, p))
     for s_i, j in enumerate(support):  # set-up only (one SVD per block), not in the Newton loop
         A = np.where(Dall[facets[j], j][:, None], Z[facets[j]], -Z[facets[j]])
         A = A / np.linalg.norm(A, axis=1, keepdims=True)
-        tight = A[A @ W[:, j] <= 1e-7 * norms[j]]
+        held = A @ W[:, j] <= 1e-7 * norms[j]
+        held[forced.get(int(j), np.zeros(0, dtype=int))] = True
+        tight = A[held]
         if tight.shape[0]:
             _, sv, vt = np.linalg.svd(tight)
             rank = int(np.sum(sv > 1e-9 * sv[0]))
             if rank == p:
-                return W  # a support block pinned to zero by its facets: leave the solution alone
+                return W, {}  # a support block pinned to zero by its facets: leave the solution alone
             N[s_i, :, : p - rank] = vt[rank:].T
         else:
             N[s_i] = np.eye(p)
@@ -613,17 +780,19 @@ def newton_polish(
         if not improved or float(np.linalg.norm(t_step * step)) <= 1e-15 * float(np.linalg.norm(theta)):
             break
     if not best < start_value:
-        return W
+        return W, {}
     full = np.zeros(S * p)
     full[keep] = theta
     out = np.zeros_like(W)
     out[:, support] = np.einsum("sde,se->ds", N, full.reshape(S, p))
+    crossed: dict[int, np.ndarray] = {}
     for j in support:  # keep every facet constraint (set-up sized check, once)
         w = out[:, j]
         A = np.where(Dall[facets[j], j][:, None], Z[facets[j]], -Z[facets[j]])
-        if np.min(A @ w) < -1e-12 * np.linalg.norm(w) * np.max(np.linalg.norm(A, axis=1)):
-            return W
-    return out
+        bad = np.flatnonzero(A @ w < -1e-12 * np.linalg.norm(w) * np.max(np.linalg.norm(A, axis=1)))
+        if bad.size:
+            crossed[int(j)] = bad
+    return (W, crossed) if crossed else (out, {})
 
 
 def _pad_cols(block: sp.spmatrix, nx: int) -> sp.csc_matrix:
