@@ -222,7 +222,9 @@ def sweep_circles(
                 spos += lj * sj
             else:
                 sneg -= lj * sj
-            if aj == 0.0 and bj == 0.0:  # z_j parallel to z_i: 0 on the circle, on for one side
+            # z_j parallel to z_i (or so nearly that |(aj, bj)|^2 underflows, e.g. points 1e-199 apart):
+            # 0 on the circle, on for one side
+            if aj * aj + bj * bj == 0.0:
                 if sj > 0.0:
                     plus_cs += lj * sj
                     plus_hash += hashes[j]

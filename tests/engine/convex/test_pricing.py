@@ -318,3 +318,12 @@ def test_tiny_lambdas():
 def test_lambda_must_match_the_points():
     with pytest.raises(ValueError):
         sphere_price(lift(np.zeros((3, 2))), np.zeros(2))
+
+
+@pytest.mark.parametrize("gap", [2e-199, 1e-300, 5e-324])
+def test_points_so_close_their_circle_coordinates_underflow(gap):
+    """Points 1e-199 apart: |(a, b)|^2 of one in the other's frame underflows to 0. The compiled sweep
+    treats them as parallel (it divided by zero before) and agrees with the numpy sweep."""
+    X = np.array([[0.0, 0.0], [gap, 0.0], [2 * gap, 0.0], [1.0, 0.5]])
+    for lam in ([1.0, -1.0, 0.5, 0.0], [1.0, 1.0, -2.0, 0.3]):
+        _assert_same_price(X, np.array(lam))
