@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from engine.attacks import AdversarialSpec, AttackResult, pgd
+from engine.attacks import AdversarialSpec, AttackResult, pgd, pgd_points
 from engine.cancel import check as check_cancel
 from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU, lift
@@ -250,6 +250,17 @@ def _pgd_batch(
     )
 
 
+def _pgd_training_points(
+    X: np.ndarray, y: np.ndarray, P: np.ndarray, loss: Loss, spec: AdversarialSpec, rng: np.random.Generator
+) -> np.ndarray:
+    """The PGD points of :func:`_pgd_batch` alone (``pgd_points``: the same points, without the checks
+    and the attack's margins and successes that a training step does not use)."""
+    net = TwoLayerReLU(W=P[:-1].T, alpha=P[-1])
+    eps, steps = float(spec.eps), int(spec.steps)
+    size = 2.5 * eps / max(steps, 1) if spec.step_size is None else float(spec.step_size)
+    return pgd_points(net, X, y, eps, spec.norm, size, steps, int(spec.restarts), rng, loss.name)
+
+
 def _robust_summary(
     X: np.ndarray, y: np.ndarray, P: np.ndarray, loss: Loss, beta: float, spec: AdversarialSpec, seed: int
 ) -> dict:
@@ -432,7 +443,9 @@ def train_sgd(
                 idx = order[pos * bs : (pos + 1) * bs]
                 Zb, yb = Z[idx], y[idx]
             if attack:
-                Zb = lift(_pgd_batch(Zb[:, :-1], yb, theta, loss, adversarial, adv_rng).X_adv)
+                X_adv = _pgd_training_points(Zb[:, :-1], yb, theta, loss, adversarial, adv_rng)
+                Zb = Zb.copy() if full_batch else Zb  # a minibatch is already a copy (fancy indexing)
+                Zb[:, :-1] = X_adv  # = lift(X_adv): the ones column stays
             batch_loss, grad = _loss_and_grad(Zb, yb, theta, loss, beta, ws)
             batch_J = batch_loss + _penalty(theta, beta)  # NaN for non-finite weights
             if step > 0 and bad(batch_J):  # confirm on the full training set
