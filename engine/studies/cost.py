@@ -8,7 +8,7 @@ request above its budget before starting it, saying what it would cost and which
 
 The model, with ``steps = epochs * ceil(n / b)`` (``epochs`` for full-batch GD, b = n) and ``b' = min(b, n)``:
 
-    sgd(n, m, epochs, b)   = steps * (step + entry * b' * m) + logs * eval * n * m
+    sgd(n, m, epochs, b)   = steps * step + epochs * (epoch + entry * n * m) + logs * (log + eval * n * m)
     convex exact (n)       = exact_base + exact_n15 * n^1.5        (column generation, n <= 100)
     convex sampled (n, P)  = sampled_base + sampled_np * n * P
     robust (n)             = exact patterns n(n-1)+2 up to n = 20, 200 draws above
@@ -36,10 +36,14 @@ __all__ = ["PRIMITIVES", "SECTIONS", "Estimate", "doubling_sizes", "estimate", "
 # Seconds per unit of work, measured (python -m benchmarks budget).
 PRIMITIVES: Mapping[str, float] = MappingProxyType(
     {
-        "step": 4.3e-5,  # one SGD/Adam step's fixed cost (Python and numpy overhead)
-        "entry": 2.3e-9,  # one (batch point x neuron) of a step, forward and backward
-        "eval": 3.0e-9,  # one (point x neuron) of a logged full-set evaluation
+        "step": 3.7e-7,  # one SGD/Adam step's fixed cost (the compiled loop, engine/gradient/sgd_kernel.py)
+        "entry": 2.2e-9,  # one (batch point x neuron) of a step, forward and backward
+        "eval": 1.0e-9,  # one (point x neuron) of a logged full-set evaluation
+        "log": 3.0e-5,  # one logged evaluation's fixed cost (numpy calls, the history row)
+        "epoch": 1.1e-5,  # one epoch's fixed cost (its shuffle drawn, the compiled stretches started)
         "logs": 200.0,  # logged evaluations per run (train and test sets)
+        "log_attack": 1.2e-5,  # one PGD step of the logged robust accuracy (whole training set): fixed
+        "log_attack_entry": 6.9e-9,  # ... per (point x neuron)
         "exact_base": 0.03,  # certified column generation: fixed cost
         "exact_n15": 6.0e-4,  # ... and per n^1.5 (moons, squared: 0.07 s at n = 30, 1.7 s at n = 200)
         "sampled_base": 0.15,  # sampled convex program: fixed cost
@@ -94,9 +98,13 @@ def sgd_seconds(
     """Seconds of one ``train_sgd`` run (``attack``: PGD steps per batch, 0 for clean training)."""
     p = PRIMITIVES
     steps, b = _steps(n, epochs, batch, optimizer)
-    per_step = p["step"] + p["entry"] * b * width * (d + 1) / 3
-    logs = min(p["logs"], steps) * p["eval"] * 2 * n * width
-    return steps * per_step * (1 + attack) + logs
+    # every epoch passes each point once: n entries per epoch whatever the batch size
+    per_epoch = p["epoch"] + p["entry"] * n * width * (d + 1) / 3
+    per_log = (
+        p["log"] + p["eval"] * 2 * n * width + attack * (p["log_attack"] + p["log_attack_entry"] * n * width)
+    )
+    epochs_run = steps if optimizer == "gd" else math.ceil(steps / math.ceil(int(n) / b))
+    return (steps * p["step"] + epochs_run * per_epoch) * (1 + attack) + min(p["logs"], steps) * per_log
 
 
 def convex_seconds(n: int, patterns: Any) -> float:
