@@ -8,7 +8,8 @@ request above its budget before starting it, saying what it would cost and which
 
 The model, with ``steps = epochs * ceil(n / b)`` (``epochs`` for full-batch GD, b = n) and ``b' = min(b, n)``:
 
-    sgd(n, m, epochs, b)   = steps * step + epochs * (epoch + entry * n * m) + logs * (log + eval * n * m)
+    sgd(n, m, epochs, b)   = steps * (step + update * (d + 2) * m) + epochs * (epoch + entry * n * m)
+                             + logs * (log + eval * n * m)
     convex exact (n)       = exact_base + exact_n15 * n^1.5        (column generation, n <= 100)
     convex sampled (n, P)  = sampled_base + sampled_np * n * P
     robust (n)             = exact patterns n(n-1)+2 up to n = 20, 200 draws above
@@ -37,6 +38,7 @@ __all__ = ["PRIMITIVES", "SECTIONS", "Estimate", "doubling_sizes", "estimate", "
 PRIMITIVES: Mapping[str, float] = MappingProxyType(
     {
         "step": 3.7e-7,  # one SGD/Adam step's fixed cost (the compiled loop, engine/gradient/sgd_kernel.py)
+        "update": 5.5e-9,  # one weight's optimizer update in a step (all (d + 2) m weights, every step)
         "entry": 2.2e-9,  # one (batch point x neuron) of a step, forward and backward
         "eval": 1.0e-9,  # one (point x neuron) of a logged full-set evaluation
         "log": 3.0e-5,  # one logged evaluation's fixed cost (numpy calls, the history row)
@@ -104,7 +106,8 @@ def sgd_seconds(
         p["log"] + p["eval"] * 2 * n * width + attack * (p["log_attack"] + p["log_attack_entry"] * n * width)
     )
     epochs_run = steps if optimizer == "gd" else math.ceil(steps / math.ceil(int(n) / b))
-    return (steps * p["step"] + epochs_run * per_epoch) * (1 + attack) + min(p["logs"], steps) * per_log
+    per_step = p["step"] + p["update"] * (d + 2) * width
+    return steps * per_step + epochs_run * per_epoch * (1 + attack) + min(p["logs"], steps) * per_log
 
 
 def convex_seconds(n: int, patterns: Any) -> float:
