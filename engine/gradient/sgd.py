@@ -443,6 +443,23 @@ def train_sgd(
         logged, logged_step = theta, 0  # last logged iterate (its full J was checked)
         order = np.arange(n)
         step = 0
+
+        def record(step: int, theta: np.ndarray) -> bool:
+            """After a step: its playback frame, and at a logged step the full-set check and the history
+            row; True when J is bad there (the run diverged, ``message`` says where)."""
+            nonlocal good, good_step, logged, logged_step, diverged, message
+            if step in snap_at:
+                frames.append((step, theta))
+            if step % every == 0 or step == total:
+                J_full, f_full = _objective(Z, y, theta, loss, beta, ws)
+                if bad(J_full):
+                    diverged, message = True, diverged_message(step, J_full)
+                    return True
+                log(step, theta, (J_full, f_full))
+                good, good_step = theta, step
+                logged, logged_step = theta, step
+            return False
+
         # the compiled loop (engine/gradient/sgd_kernel.py) takes every run but adversarial training with
         # random restarts (their draws stay with numpy's attack); the numpy loop below is the other path
         if COMPILED_LOOP and (not attack or int(adversarial.restarts) == 0):
@@ -496,16 +513,8 @@ def train_sgd(
                 if diverged:
                     break
                 theta = th.copy()
-                if step in snap_at:
-                    frames.append((step, theta))
-                if step % every == 0 or step == total:
-                    J_full, f_full = _objective(Z, y, theta, loss, beta, ws)
-                    if bad(J_full):
-                        diverged, message = True, diverged_message(step, J_full)
-                        break
-                    log(step, theta, (J_full, f_full))
-                    good, good_step = theta, step
-                    logged, logged_step = theta, step
+                if record(step, theta):
+                    break
             if diverged:
                 theta = th.copy()
             step = total
@@ -552,16 +561,8 @@ def train_sgd(
                 c1 = 1.0 - ADAM_BETA1**step
                 c2 = 1.0 - ADAM_BETA2**step
                 theta = theta - (lr / c1) * buf / (np.sqrt(sec / c2) + ADAM_EPS)
-            if step in snap_at:
-                frames.append((step, theta))
-            if step % every == 0 or step == total:
-                J_full, f_full = _objective(Z, y, theta, loss, beta, ws)
-                if bad(J_full):
-                    diverged, message = True, diverged_message(step, J_full)
-                    break
-                log(step, theta, (J_full, f_full))
-                good, good_step = theta, step
-                logged, logged_step = theta, step
+            if record(step, theta):
+                break
 
         if diverged:
             theta = good
