@@ -211,7 +211,8 @@ def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbo
 
     from benchmarks.common import RESULTS_DIR
 
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    for name in ("cache_data_api", "cache_resource_api"):  # "No runtime found" at every cache made here
+        logging.getLogger(f"streamlit.runtime.caching.{name}").setLevel(logging.ERROR)
     start = time.perf_counter()
     warm_up()
     rows = []
