@@ -59,7 +59,7 @@ PRIMITIVES: Mapping[str, float] = MappingProxyType(
         "lanczos": 40.0,  # Hessian-vector products of one sharpness (Lanczos) estimate
         "xor_step": 1.0e-4,  # one full-batch XOR step's fixed cost
         "xor_entry": 1.5e-10,  # ... per (point x dimension x neuron)
-        "status": 1.2e-5,  # one point's PGD attack and exact certificate at one radius, per neuron
+        "status": 5.0e-6,  # one point's PGD attack and exact certificate at one radius, per neuron
         # Theory page (measured with time.process_time on its quick settings, see SECTIONS)
         "rp_step": 4.5e-5,  # one Adam step of a program (200 Bernoulli points): fixed cost
         "rp_entry": 4.0e-10,  # ... per (point x dimension x neuron) of the frozen layer's products
