@@ -116,7 +116,15 @@ def _value_and_direction(
     ``"margin"``/``"hinge"``/``"logistic"``: ``v = -y f(x)``, ``dv/dx = -y grad f``;
     ``"squared"``: ``v = (f - y)^2 / 2``, ``dv/dx = (f - y) grad f``.
     """
-    pre = lift(X) @ network.W.T
+    return _lifted_value_and_direction(network, lift(X), y, loss)
+
+
+def _lifted_value_and_direction(
+    network: TwoLayerReLU, Z: np.ndarray, y: np.ndarray, loss: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_value_and_direction` at the lifted points ``Z = (X, 1)`` (the PGD loop keeps one lifted
+    buffer and writes each iterate into it, instead of lifting a fresh copy per step)."""
+    pre = Z @ network.W.T
     f = np.maximum(pre, 0.0) @ network.alpha
     grad_f = ((pre > 0.0) * network.alpha[None, :]) @ network.W[:, :-1]
     if loss == "squared":
@@ -145,8 +153,8 @@ def _ascent_step(g: np.ndarray, norm: str) -> np.ndarray:
 def _project(X_adv: np.ndarray, X: np.ndarray, eps: float, norm: str) -> np.ndarray:
     """Euclidean projection of each row of ``X_adv`` onto the ball of radius eps around that row of X."""
     delta = X_adv - X
-    if norm == "inf":
-        return X + np.clip(delta, -eps, eps)
+    if norm == "inf":  # np.clip without its dispatch overhead (PGD calls this thousands of times)
+        return X + np.minimum(np.maximum(delta, -eps), eps)
     nrm = np.linalg.norm(delta, axis=1, keepdims=True)
     scale = np.minimum(1.0, np.divide(eps, nrm, out=np.ones_like(nrm), where=nrm > eps))
     return X + delta * scale
@@ -232,8 +240,33 @@ def pgd(
         return _result(network, X.copy(), y, pm1, loss, eps, norm)
     a = 2.5 * eps / max(int(steps), 1) if step_size is None else float(step_size)
     rng = np.random.default_rng(seed)
+    X_adv = pgd_points(network, X, y, eps, norm, a, int(steps), int(restarts), rng, loss)
+    return _result(network, X_adv, y, pm1, loss, eps, norm)
 
-    best_v, g0 = _value_and_direction(network, X, y, loss)
+
+def pgd_points(
+    network: TwoLayerReLU,
+    X: np.ndarray,
+    y: np.ndarray,
+    eps: float,
+    norm: str,
+    step_size: float,
+    steps: int,
+    restarts: int,
+    rng: np.random.Generator,
+    loss: str,
+) -> np.ndarray:
+    """The points of :func:`pgd` alone (n x d), for callers that need nothing else (adversarial
+    training, every minibatch): no input checks (X an n x d float array, y its labels, ``eps > 0``,
+    ``loss`` an attack loss' name valid for y) and no margins, losses or successes at the result.
+    :func:`pgd` is this plus its checks and its :class:`AttackResult`, so both give the same points."""
+    Z = lift(X)  # the lifted iterate: its first d columns are overwritten, the ones stay
+
+    def value_and_direction(Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        Z[:, :-1] = Xc
+        return _lifted_value_and_direction(network, Z, y, loss)
+
+    best_v, g0 = value_and_direction(X)
     best_X = X.copy()
 
     def consider(Xc: np.ndarray, vc: np.ndarray) -> None:
@@ -242,16 +275,16 @@ def pgd(
         best_X[better] = Xc[better]
 
     X_f = _fgsm_point(X, g0, eps, norm)
-    consider(X_f, _value_and_direction(network, X_f, y, loss)[0])
-    for run in range(int(restarts) + 1):
+    consider(X_f, value_and_direction(X_f)[0])
+    for run in range(restarts + 1):
         Xc = X.copy() if run == 0 else X + _random_in_ball(rng, X.shape, eps, norm)
-        v, g = _value_and_direction(network, Xc, y, loss)
+        v, g = value_and_direction(Xc)
         consider(Xc, v)
-        for _ in range(int(steps)):
-            Xc = _project(Xc + a * _ascent_step(g, norm), X, eps, norm)
-            v, g = _value_and_direction(network, Xc, y, loss)
+        for _ in range(steps):
+            Xc = _project(Xc + step_size * _ascent_step(g, norm), X, eps, norm)
+            v, g = value_and_direction(Xc)
             consider(Xc, v)
-    return _result(network, best_X, y, pm1, loss, eps, norm)
+    return best_X
 
 
 # The fraction of points with sign(f(x)) == y (labels in {-1, +1}): the network module's accuracy.

@@ -28,8 +28,9 @@ import time
 
 import numpy as np
 
-from engine.attacks import AdversarialSpec, AttackResult, pgd
+from engine.attacks import AdversarialSpec, AttackResult, pgd, pgd_points
 from engine.cancel import check as check_cancel
+from engine.gradient.sgd_kernel import LOSS_CODES, OPTIMIZER_CODES, run_steps
 from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU, lift
 from engine.results import Snapshots, TrainHistory, TrainResult
@@ -50,6 +51,11 @@ DIVERGENCE_FACTOR = 1e6
 DEFAULT_LOG_POINTS = 200
 # Steps between two looks at the caller's cancel flag (engine.cancel): a look costs well under 1 us.
 CANCEL_EVERY = 16
+# Most steps one compiled stretch takes between two looks at the cancel flag (~1-10 ms of work).
+KERNEL_STRETCH = 256
+#: Whether train_sgd runs its steps in the compiled loop (engine/gradient/sgd_kernel.py); False keeps
+#: the numpy loop, the reference the tests hold the compiled one to.
+COMPILED_LOOP = True
 
 
 def snapshot_steps(total: int, count: int) -> np.ndarray:
@@ -250,6 +256,23 @@ def _pgd_batch(
     )
 
 
+def _pgd_training_points(
+    X: np.ndarray, y: np.ndarray, P: np.ndarray, loss: Loss, spec: AdversarialSpec, rng: np.random.Generator
+) -> np.ndarray:
+    """The PGD points of :func:`_pgd_batch` alone (``pgd_points``: the same points, without the checks
+    and the attack's margins and successes that a training step does not use)."""
+    net = TwoLayerReLU(W=P[:-1].T, alpha=P[-1])
+    eps, steps = float(spec.eps), int(spec.steps)
+    return pgd_points(net, X, y, eps, spec.norm, _step_size(spec), steps, int(spec.restarts), rng, loss.name)
+
+
+def _step_size(spec: AdversarialSpec) -> float:
+    """The PGD step of the spec: its own, or ``2.5 eps / steps`` (as :func:`engine.attacks.pgd`)."""
+    return (
+        2.5 * float(spec.eps) / max(int(spec.steps), 1) if spec.step_size is None else float(spec.step_size)
+    )
+
+
 def _robust_summary(
     X: np.ndarray, y: np.ndarray, P: np.ndarray, loss: Loss, beta: float, spec: AdversarialSpec, seed: int
 ) -> dict:
@@ -420,6 +443,81 @@ def train_sgd(
         logged, logged_step = theta, 0  # last logged iterate (its full J was checked)
         order = np.arange(n)
         step = 0
+
+        def record(step: int, theta: np.ndarray) -> bool:
+            """After a step: its playback frame, and at a logged step the full-set check and the history
+            row; True when J is bad there (the run diverged, ``message`` says where)."""
+            nonlocal good, good_step, logged, logged_step, diverged, message
+            if step in snap_at:
+                frames.append((step, theta))
+            if step % every == 0 or step == total:
+                J_full, f_full = _objective(Z, y, theta, loss, beta, ws)
+                if bad(J_full):
+                    diverged, message = True, diverged_message(step, J_full)
+                    return True
+                log(step, theta, (J_full, f_full))
+                good, good_step = theta, step
+                logged, logged_step = theta, step
+            return False
+
+        # the compiled loop (engine/gradient/sgd_kernel.py) takes every run but adversarial training with
+        # random restarts (their draws stay with numpy's attack); the numpy loop below is the other path
+        if COMPILED_LOOP and (not attack or int(adversarial.restarts) == 0):
+            # one stretch of compiled steps per gap between events (log, snapshot, a look at cancel)
+            events = sorted(e for e in set(range(every, total, every)) | {total} | snap_at if e > 0)
+            # epoch -> its order, drawn in epoch order as the numpy loop draws them (rng serves nothing else)
+            drawn: dict[int, np.ndarray] = {}
+
+            def orders(first: int, stop: int) -> np.ndarray:
+                """The orders of the epochs the steps first .. stop - 1 touch (rows from first's epoch)."""
+                if full_batch:
+                    return np.zeros((1, 1), dtype=np.int64)
+                lo, hi = first // steps_per_epoch, (stop - 1) // steps_per_epoch
+                for e in range(lo, hi + 1):
+                    if e not in drawn:
+                        drawn[e] = rng.permutation(n)
+                for e in [e for e in drawn if e < lo]:
+                    del drawn[e]
+                return np.array([drawn[e] for e in range(lo, hi + 1)], dtype=np.int64)
+
+            spec = (
+                (
+                    float(adversarial.eps),
+                    adversarial.norm == "2",
+                    _step_size(adversarial),
+                    int(adversarial.steps),
+                )
+                if attack
+                else (0.0, False, 0.0, 0)
+            )
+            th, prev, skip = theta.copy(), np.empty_like(theta), False
+            codes = (OPTIMIZER_CODES[optimizer], float(lr), mu, float(beta), LOSS_CODES[loss.name])
+            for event in events:
+                while step < event and not diverged:
+                    check_cancel()
+                    start_step, stop = step, min(event, step + KERNEL_STRETCH)
+                    step, flag, batch_J = run_steps(
+                        Z, y, orders(step, stop), th, buf, sec, prev, step, stop, bs,
+                        steps_per_epoch, full_batch, *codes, limit, skip, *spec, loss.name == "squared",
+                    )  # fmt: skip
+                    skip = False
+                    if step > start_step:
+                        good, good_step = prev.copy(), step - 1
+                    if flag:  # the batch J at `step` is bad: confirm on the full training set
+                        J_full = (
+                            batch_J if full_batch and not attack else _objective(Z, y, th, loss, beta, ws)[0]
+                        )
+                        if bad(J_full):
+                            diverged, message = True, diverged_message(step, J_full)
+                        skip = True
+                if diverged:
+                    break
+                theta = th.copy()
+                if record(step, theta):
+                    break
+            if diverged:
+                theta = th.copy()
+            step = total
         while step < total:
             if step % CANCEL_EVERY == 0:
                 check_cancel()
@@ -432,7 +530,9 @@ def train_sgd(
                 idx = order[pos * bs : (pos + 1) * bs]
                 Zb, yb = Z[idx], y[idx]
             if attack:
-                Zb = lift(_pgd_batch(Zb[:, :-1], yb, theta, loss, adversarial, adv_rng).X_adv)
+                X_adv = _pgd_training_points(Zb[:, :-1], yb, theta, loss, adversarial, adv_rng)
+                Zb = Zb.copy() if full_batch else Zb  # a minibatch is already a copy (fancy indexing)
+                Zb[:, :-1] = X_adv  # = lift(X_adv): the ones column stays
             batch_loss, grad = _loss_and_grad(Zb, yb, theta, loss, beta, ws)
             batch_J = batch_loss + _penalty(theta, beta)  # NaN for non-finite weights
             if step > 0 and bad(batch_J):  # confirm on the full training set
@@ -461,16 +561,8 @@ def train_sgd(
                 c1 = 1.0 - ADAM_BETA1**step
                 c2 = 1.0 - ADAM_BETA2**step
                 theta = theta - (lr / c1) * buf / (np.sqrt(sec / c2) + ADAM_EPS)
-            if step in snap_at:
-                frames.append((step, theta))
-            if step % every == 0 or step == total:
-                J_full, f_full = _objective(Z, y, theta, loss, beta, ws)
-                if bad(J_full):
-                    diverged, message = True, diverged_message(step, J_full)
-                    break
-                log(step, theta, (J_full, f_full))
-                good, good_step = theta, step
-                logged, logged_step = theta, step
+            if record(step, theta):
+                break
 
         if diverged:
             theta = good

@@ -8,7 +8,8 @@ request above its budget before starting it, saying what it would cost and which
 
 The model, with ``steps = epochs * ceil(n / b)`` (``epochs`` for full-batch GD, b = n) and ``b' = min(b, n)``:
 
-    sgd(n, m, epochs, b)   = steps * (step + entry * b' * m) + logs * eval * n * m
+    sgd(n, m, epochs, b)   = steps * (step + update * (d + 2) * m) + epochs * (epoch + entry * n * m)
+                             + logs * (log + eval * n * m)
     convex exact (n)       = exact_base + exact_n15 * n^1.5        (column generation, n <= 100)
     convex sampled (n, P)  = sampled_base + sampled_np * n * P
     robust (n)             = exact patterns n(n-1)+2 up to n = 20, 200 draws above
@@ -36,10 +37,15 @@ __all__ = ["PRIMITIVES", "SECTIONS", "Estimate", "doubling_sizes", "estimate", "
 # Seconds per unit of work, measured (python -m benchmarks budget).
 PRIMITIVES: Mapping[str, float] = MappingProxyType(
     {
-        "step": 4.3e-5,  # one SGD/Adam step's fixed cost (Python and numpy overhead)
-        "entry": 2.3e-9,  # one (batch point x neuron) of a step, forward and backward
-        "eval": 3.0e-9,  # one (point x neuron) of a logged full-set evaluation
+        "step": 3.7e-7,  # one SGD/Adam step's fixed cost (the compiled loop, engine/gradient/sgd_kernel.py)
+        "update": 5.5e-9,  # one weight's optimizer update in a step (all (d + 2) m weights, every step)
+        "entry": 2.2e-9,  # one (batch point x neuron) of a step, forward and backward
+        "eval": 1.0e-9,  # one (point x neuron) of a logged full-set evaluation
+        "log": 3.0e-5,  # one logged evaluation's fixed cost (numpy calls, the history row)
+        "epoch": 1.1e-5,  # one epoch's fixed cost (its shuffle drawn, the compiled stretches started)
         "logs": 200.0,  # logged evaluations per run (train and test sets)
+        "log_attack": 1.2e-5,  # one PGD step of the logged robust accuracy (whole training set): fixed
+        "log_attack_entry": 6.9e-9,  # ... per (point x neuron)
         "exact_base": 0.03,  # certified column generation: fixed cost
         "exact_n15": 6.0e-4,  # ... and per n^1.5 (moons, squared: 0.07 s at n = 30, 1.7 s at n = 200)
         "sampled_base": 0.15,  # sampled convex program: fixed cost
@@ -53,7 +59,7 @@ PRIMITIVES: Mapping[str, float] = MappingProxyType(
         "lanczos": 40.0,  # Hessian-vector products of one sharpness (Lanczos) estimate
         "xor_step": 1.0e-4,  # one full-batch XOR step's fixed cost
         "xor_entry": 1.5e-10,  # ... per (point x dimension x neuron)
-        "status": 1.2e-5,  # one point's PGD attack and exact certificate at one radius, per neuron
+        "status": 5.0e-6,  # one point's PGD attack and exact certificate at one radius, per neuron
         # Theory page (measured with time.process_time on its quick settings, see SECTIONS)
         "rp_step": 4.5e-5,  # one Adam step of a program (200 Bernoulli points): fixed cost
         "rp_entry": 4.0e-10,  # ... per (point x dimension x neuron) of the frozen layer's products
@@ -94,9 +100,14 @@ def sgd_seconds(
     """Seconds of one ``train_sgd`` run (``attack``: PGD steps per batch, 0 for clean training)."""
     p = PRIMITIVES
     steps, b = _steps(n, epochs, batch, optimizer)
-    per_step = p["step"] + p["entry"] * b * width * (d + 1) / 3
-    logs = min(p["logs"], steps) * p["eval"] * 2 * n * width
-    return steps * per_step * (1 + attack) + logs
+    # every epoch passes each point once: n entries per epoch whatever the batch size
+    per_epoch = p["epoch"] + p["entry"] * n * width * (d + 1) / 3
+    per_log = (
+        p["log"] + p["eval"] * 2 * n * width + attack * (p["log_attack"] + p["log_attack_entry"] * n * width)
+    )
+    epochs_run = steps if optimizer == "gd" else math.ceil(steps / math.ceil(int(n) / b))
+    per_step = p["step"] + p["update"] * (d + 2) * width
+    return steps * per_step + epochs_run * per_epoch * (1 + attack) + min(p["logs"], steps) * per_log
 
 
 def convex_seconds(n: int, patterns: Any) -> float:

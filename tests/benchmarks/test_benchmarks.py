@@ -249,3 +249,17 @@ def test_certified_table(reports):
         # the sampled program is a restriction of the exact one: its J is never below J*
         assert float(row[9]) >= -1e-6
     assert "Fitted log-log slopes" in text and "## Targets of issue 14" in text
+
+
+def test_server_timing_table(reports):
+    from benchmarks import server_timing
+
+    (table,) = _tables(reports["server_timing"])
+    header, rows = table[0], table[1:]
+    assert header[:3] == ["control", "values", "first load (s)"]
+    assert [r[0].split(": ", 1)[1] for r in rows] == list(server_timing.QUICK_LABELS)
+    for row in rows:
+        for cell in row[2:6]:
+            assert all(math.isfinite(t) and t >= 0.0 for t in _numbers(cell)), cell
+        compute, figures, total = (_numbers(row[i])[0] for i in (3, 4, 5))
+        assert total == pytest.approx(compute + figures, abs=0.02)  # medians of one miss: their sum

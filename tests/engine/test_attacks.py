@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from datasets import make_dataset
-from engine.attacks import AdversarialSpec, clean_accuracy, fgsm, input_gradient, pgd, pgd_accuracy
+from engine.attacks import (
+    AdversarialSpec,
+    clean_accuracy,
+    fgsm,
+    input_gradient,
+    pgd,
+    pgd_accuracy,
+    pgd_points,
+)
 from engine.gradient.sgd import train_sgd
 from engine.network import TwoLayerReLU
 
@@ -167,3 +175,26 @@ def test_adversarial_training_full_batch_and_divergence(optimizer: str) -> None:
     assert not ok.diverged and np.isfinite(ok.objective)
     bad = train_sgd(ds.X, ds.y, optimizer="gd", epochs=50, lr=1e3, **kw)
     assert bad.diverged and np.isfinite(bad.objective)
+
+
+@pytest.mark.parametrize("norm", ["inf", "2"])
+@pytest.mark.parametrize("loss", ["margin", "hinge", "squared"])
+@pytest.mark.parametrize("restarts", [0, 2])
+def test_pgd_points_are_the_points_of_pgd(norm: str, loss: str, restarts: int) -> None:
+    """The unchecked fast path of adversarial training gives exactly pgd's points, and leaves X alone."""
+    net = _random_net(7)
+    X, y = _random_points(7, n=25)
+    X_before = X.copy()
+    full = pgd(net, X, y, 0.3, norm, steps=6, step_size=0.1, restarts=restarts, seed=11, loss=loss)
+    fast = pgd_points(net, X, y, 0.3, norm, 0.1, 6, restarts, np.random.default_rng(11), loss)
+    np.testing.assert_array_equal(fast, full.X_adv)
+    np.testing.assert_array_equal(X, X_before)
+
+
+def test_full_batch_adversarial_training_logs_the_clean_objective() -> None:
+    """gd attacks the whole training set in place of the batch; the logged J stays the clean J."""
+    ds = make_dataset("moons", 40, 0.1, 0)
+    spec = AdversarialSpec(0.2, "inf", steps=3)
+    res = train_sgd(ds.X, ds.y, loss="hinge", optimizer="gd", width=8, epochs=7, lr=0.05, adversarial=spec)
+    clean = res.network.objective(ds.X, ds.y, "hinge", 1e-3)
+    assert res.history.objective[-1] == pytest.approx(clean, rel=1e-12)

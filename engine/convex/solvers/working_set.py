@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.convex.projection_kernel import projection_norms
 from engine.convex.recovery import NEURON_REL_THRESHOLD
 from engine.convex.solvers.reduced import cone_facets
 from engine.convex.solvers.restricted import RestrictedSolver, default_restricted_solvers
@@ -91,20 +92,30 @@ def _violating_blocks(Z, D, lam, facets_of, threshold, limit, skip):
         margins = S * (Z @ C.T)  # n x chunk: +c_i inside K_i iff all >= 0
         tol = 1e-12 * norms[None, :] * znorm
         inside = {1.0: np.all(margins >= -tol, axis=0), -1.0: np.all(-margins >= -tol, axis=0)}
+        # blocks whose +-c_i lies outside the cone: priced together by the compiled projection
+        cone_of: dict[int, np.ndarray] = {}  # facet rows of pattern j of the chunk (built once)
+        todo: list[tuple[int, float, float]] = []  # (j, block sign, sign of c)
         for j, i in enumerate(idx):
-            A = None
             for block_sign, c_sign in ((1.0, -1.0), (-1.0, 1.0)):  # u-block: -c_i, v-block: +c_i
                 if (int(i), block_sign) in skip:
                     continue
                 if inside[c_sign][j]:
-                    value = norms[j]
-                else:
-                    if A is None:
-                        fac = facets_of(int(i))
-                        A = np.where(D[fac, i][:, None], Z[fac], -Z[fac])
-                    value = cone_projection_norm(A, c_sign * C[j])
+                    if norms[j] > threshold:
+                        found.append((float(norms[j]), int(i), block_sign))
+                    continue
+                if j not in cone_of:
+                    fac = facets_of(int(i))
+                    cone_of[j] = np.where(D[fac, i][:, None], Z[fac], -Z[fac])
+                todo.append((j, block_sign, c_sign))
+        if todo:
+            cones = [cone_of[j] for j, _, _ in todo]  # cone k: rows starts[k]:starts[k + 1]
+            starts = np.concatenate([[0], np.cumsum([a.shape[0] for a in cones])]).astype(np.int64)
+            A = np.vstack(cones)
+            Cs = np.array([c_sign * C[j] for j, _, c_sign in todo])
+            values = projection_norms(np.ascontiguousarray(A, dtype=float), starts, Cs)
+            for (j, block_sign, _), value in zip(todo, values, strict=True):
                 if value > threshold:
-                    found.append((float(value), int(i), block_sign))
+                    found.append((float(value), int(idx[j]), block_sign))
         if len(found) >= limit:
             break
     found.sort(reverse=True)

@@ -47,7 +47,7 @@ def test_more_work_never_costs_less(n, width, epochs, batch, opt) -> None:
 def test_drivers_name_what_lowers_the_cost_most() -> None:
     knobs = dict(n=100, width=50, epochs=3000, batch=1, opt="adam", patterns="exact", runs=200)
     est = estimate("spurious", knobs, {"runs": 10, "epochs": 10, "width": 1})
-    assert est.seconds > 60
+    assert est.seconds > 20  # 200 runs x 300,000 Adam steps (the compiled loop: ~0.15 s a run)
     names = [name for name, _ in est.drivers]
     assert names[0] in ("runs", "epochs") and set(names) == {"runs", "epochs", "width"}
     saved = [s for _, s in est.drivers]

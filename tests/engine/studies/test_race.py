@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from datasets import make_dataset
+from engine.convex.program import solve_convex
 from engine.convex.solvers.registry import REGISTRY
 from engine.figures import solvers as fsol
 from engine.patterns import exact_patterns, pattern_keys, sample_patterns
@@ -19,6 +20,7 @@ from engine.studies import race as race_module
 from engine.studies.approximation import (
     approximation_curve,
     count_exact_patterns,
+    curve_solver,
     join_curves,
     neurons_held,
     optimum_neurons,
@@ -147,6 +149,19 @@ def test_approximation_curve_is_nested_and_above_the_optimum(data, reference) ->
     for value, h in zip(J, curve.support_held, strict=True):
         if h == curve.support_size:
             assert value <= reference.objective + 1e-5 * max(1.0, reference.objective)
+
+
+@pytest.mark.parametrize("loss", ["squared", "hinge"])
+def test_approximation_curve_values_are_the_sampled_programs_optima(data, reference, loss: str) -> None:
+    """Each point of the curve (the working-set route of curve_solver on 2-D data) is the optimum of the
+    sampled program as the CVXPY reference solves it on the same draws."""
+    X, y = data
+    assert curve_solver(2) == "auto" and curve_solver(3) != "auto"
+    counts = (5, 20, 100)
+    curve = approximation_curve(X, y, loss=loss, beta=BETA, counts=counts)
+    for count, value in zip(counts, curve.objective, strict=True):
+        ref = solve_convex(X, y, loss=loss, beta=BETA, patterns=count, pattern_seed=0, solver="cvxpy")
+        assert value == pytest.approx(ref.objective, rel=1e-5), count
 
 
 def test_all_exact_patterns_hold_the_optimum(data, reference) -> None:
