@@ -169,9 +169,10 @@ def main() -> None:
     )
     formulas("playground")
     w.explain(
-        f"ℹ️ The exact convex program (certified column generation) is used up to n ≤ {PAGE_EXACT_MAX_N}. "
-        "Above that the convex side uses sampled patterns: its value is then only an upper bound on the "
-        "global optimum, unless the dual certificate holds."
+        "ℹ️ The exact convex program (certified column generation) is solved for every "
+        f"n ≤ {PAGE_EXACT_MAX_N}. With sampled patterns (sidebar) the convex side solves a smaller program: "
+        "its value is then only "
+        "an upper bound on the global optimum, unless the dual certificate holds."
     )
     if ds.notes:
         st.caption(f"Data: {ds.notes}")

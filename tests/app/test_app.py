@@ -51,11 +51,11 @@ def test_default_page_renders(app_path: str) -> None:
     "widgets",
     [
         {"data": "circles", "loss": "hinge", "opt": "sgd", "n": 20},
-        {"data": "xor", "n": PAGE_EXACT_MAX_N + 20, "P": 40, "opt": "momentum", "epochs": 100},
+        {"data": "xor", "n": PAGE_EXACT_MAX_N, "opt": "momentum", "epochs": 100},
         {"data": "regression", "opt": "gd", "epochs": 100, "width": 10},
         {"data": "gaussians", "patterns": "sampled", "P": 30, "loss": "squared", "beta": 1e-2},
     ],
-    ids=["circles-hinge-sgd", "xor-sampled-above-cap", "regression-gd", "gaussians-sampled"],
+    ids=["circles-hinge-sgd", "xor-exact-at-cap", "regression-gd", "gaussians-sampled"],
 )
 def test_changed_widgets_render(app_path: str, widgets: dict) -> None:
     at = AppTest.from_file(app_path, default_timeout=TIMEOUT).run()
@@ -74,6 +74,9 @@ def test_changed_widgets_render(app_path: str, widgets: dict) -> None:
     if widgets.get("n", 0) > PAGE_EXACT_MAX_N or widgets.get("patterns") == "sampled":
         assert widget(at, "patterns").value == "sampled"
         assert "sampled patterns" in at.table[0].value.loc["method"].iloc[0]
+    if widgets.get("n") == PAGE_EXACT_MAX_N:  # the largest n offered still gets the exact program
+        assert widget(at, "patterns").value == "exact"
+        assert "exact patterns" in at.table[0].value.loc["method"].iloc[0]
     if widgets.get("data") == "regression":
         assert widget(at, "loss").value == "squared"
         assert "train RMSE" in at.table[0].value.index
