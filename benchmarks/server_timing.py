@@ -91,9 +91,10 @@ def _playground(settings: dict[str, Any]) -> Callable[[], tuple[float, float]]:
     return run
 
 
+# P: the exact program, the pages' default at n = 200 (<= PAGE_EXACT_MAX_N)
 PLAYGROUND = dict(
-    data="moons", noise=0.1, dseed=0, loss="squared", beta=1e-3, P=200, opt="adam", lr=1e-2, epochs=500,
-    batch=16, seed=0,
+    data="moons", noise=0.1, dseed=0, loss="squared", beta=1e-3, P="exact", opt="adam", lr=1e-2,
+    epochs=500, batch=16, seed=0,
 )  # fmt: skip
 PLAYGROUND_KEYS = {
     "data set": "data", "noise": "noise", "data seed": "dseed", "loss": "loss", "weight decay β": "beta",

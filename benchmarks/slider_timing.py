@@ -94,10 +94,25 @@ SLIDERS: tuple[Control, ...] = (
     Control(
         "Playground: weight decay β", "", "Weight decay β", "slider", 5, f"{_PG}: convex program and SGD"
     ),
+    # n = 200 gets the exact program by default (PAGE_EXACT_MAX_N): these two exist with sampled patterns
     Control(
-        "Playground: sampled patterns P", "", "Sampled patterns", "slider", 5, f"{_PG}: the convex program"
+        "Playground: sampled patterns P",
+        "",
+        "Sampled patterns",
+        "slider",
+        5,
+        f"{_PG}: the sampled convex program",
+        query="patterns=sampled",
     ),
-    Control("Playground: pattern seed", "", "Pattern seed", "number", 5, f"{_PG}: the convex program"),
+    Control(
+        "Playground: pattern seed",
+        "",
+        "Pattern seed",
+        "number",
+        5,
+        f"{_PG}: the sampled convex program",
+        query="patterns=sampled",
+    ),
     Control("Playground: optimizer", "", "Optimizer", "option", 5, f"{_PG}: SGD and its playback"),
     Control("Playground: width m", "", "Width m", "slider", 5, f"{_PG}: SGD and its playback"),
     Control("Playground: learning rate", "", "Learning rate", "slider", 5, f"{_PG}: SGD and its playback"),
