@@ -26,6 +26,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from engine.figures.style import large_text
+from explorer.live_chart import available as live_available
+from explorer.live_chart import live_chart
 from explorer.settings import CONTROLS, Control, Numbers, defaults
 from explorer.streamlit_internals import DROPPED_PARAM, MAX_FIELDS, seed_bound_widget, sent_widget_value
 from explorer.url import clean_bool, parse_hidden, plain, shown
@@ -120,6 +122,8 @@ def chart(fig: Any, *, key: str, where: Any = None, sized: bool = False, **optio
     selection event when ``on_select`` is set)."""
     if large_text_on() and not sized:
         large_text(fig)
+    if set(options) <= {"config"} and live_available():
+        return live_chart(fig, key=key, where=where, config=options.get("config"))
     return (where or st).plotly_chart(fig, key=key, **options)
 
 
