@@ -43,7 +43,7 @@ def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbo
     from benchmarks.common import RESULTS_DIR
 
     names = QUICK_CONTROLS if quick else FULL_CONTROLS
-    n, repeats, rounds = (50, 1, 1) if quick else (200, 3, 1)
+    n, repeats, rounds = (50, 1, 1) if quick else (200, 3, 2)
     controls = [s for s in SLIDERS if s.name in names]
     command = command_line(NAME, argv)
     start = time.perf_counter()
