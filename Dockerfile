@@ -21,6 +21,10 @@ COPY . .
 # visitor does not wait for the compiler: price one dual point of a small data set.
 RUN python -c "import numpy as np; from datasets import make_dataset; from engine.network import lift; from engine.convex.pricing import sphere_price; ds = make_dataset('moons', 20, seed=0); print('pricing compiled:', sphere_price(lift(ds.X), ds.y / 20).value)"
 
+# plotly.js for the charts that update in place (explorer.live_chart), copied from the installed plotly
+# package into static/, which Streamlit serves at app/static/ (server.enableStaticServing).
+RUN python -c "from explorer.live_chart import prepare_static; assert prepare_static(), 'static/ not writable'"
+
 # Run as an unprivileged user; the compiled kernels stay readable.
 RUN useradd --create-home --uid 10001 explorer && chown -R explorer /app
 USER explorer

@@ -17,6 +17,7 @@ BENCHMARKS = {
     "slider_timing": "slider move to re-rendered chart in Chromium at n = 200 (target < 1 s)",
     "figure_draw": "each Playground figure drawn by Plotly in Chromium; the raster plane vs heatmap/contour",
     "server_timing": "the server's share of those control changes: cached computation and figures per miss",
+    "chart_update": "charts updated in place (Plotly.react, explorer.live_chart) vs st.plotly_chart",
     "pricing": "one exact pricing sweep: compiled kernel vs the previous numpy sweep (0.2 s at n = 1000)",
     "census": "gradient training vs the certified optimum: J/J* - 1 over data, optimizers, widths, seeds",
     "budget": "the work-budget cost model (engine.studies.cost) against measured time, per page section",

@@ -51,7 +51,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ROOT = Path(__file__).resolve().parent.parent
-CHART = '[data-testid="stPlotlyChart"]'
+# A Plotly chart: st.plotly_chart's element, or the in-place chart of explorer.live_chart (a custom
+# component's element holding the Plotly div).
+CHART = ':is([data-testid="stPlotlyChart"], [data-testid="stBidiComponentRegular"]:has(.explorer-live-chart))'
 EXCEPTION = '[data-testid="stException"]'
 APP = '[data-testid="stApp"]'  # its data-test-script-state is "running" while a script runs
 SKELETON = '[data-testid="stSkeleton"]'

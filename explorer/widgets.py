@@ -26,6 +26,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from engine.figures.style import large_text
+from explorer.live_chart import available as live_available
+from explorer.live_chart import live_chart
 from explorer.settings import CONTROLS, Control, Numbers, defaults
 from explorer.streamlit_internals import DROPPED_PARAM, MAX_FIELDS, seed_bound_widget, sent_widget_value
 from explorer.url import clean_bool, parse_hidden, plain, shown
@@ -113,13 +115,18 @@ def large_text_on() -> bool:
 
 
 def chart(fig: Any, *, key: str, where: Any = None, sized: bool = False, **options: Any) -> Any:
-    """Show a Plotly figure (``st.plotly_chart`` in ``where``, default ``st``; ``options`` are its other
-    keywords), its text raised to the projector size when the large-text switch is on
-    (:func:`engine.figures.style.large_text`) unless ``sized`` (a shared cached figure, built at the
-    size the switch asks for and never changed here); returns what ``st.plotly_chart`` returns (a
-    selection event when ``on_select`` is set)."""
+    """Show a Plotly figure in ``where`` (default: the current container), its text raised to the
+    projector size when the large-text switch is on (:func:`engine.figures.style.large_text`) unless
+    ``sized`` (a shared cached figure, built at the size the switch asks for and never changed here).
+
+    A chart whose only option is Plotly's ``config`` is drawn in place (:mod:`explorer.live_chart`: the
+    same div for the same key, a new figure drawn by ``Plotly.react``) while Streamlit serves the static
+    folder; any other ``options`` (``on_select``, ``selection_mode``...) go to ``st.plotly_chart``, whose
+    return value (a selection event when ``on_select`` is set) is returned."""
     if large_text_on() and not sized:
         large_text(fig)
+    if set(options) <= {"config"} and live_available():
+        return live_chart(fig, key=key, where=where, config=options.get("config"))
     return (where or st).plotly_chart(fig, key=key, **options)
 
 

@@ -7,6 +7,8 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
+from explorer.live_chart import NAME as LIVE_CHART
+
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
@@ -29,6 +31,26 @@ def texts(elements) -> str:
     return " ".join(rendered(str(e.value)) for e in elements)
 
 
+def figures(at: AppTest) -> list[dict]:
+    """The figure (data, layout, frames) of every Plotly chart on the main page, in page order: the
+    spec of an ``st.plotly_chart`` or the figure an in-place chart (``explorer.live_chart``, a custom
+    component) was sent."""
+    found: list[dict] = []
+
+    def walk(node) -> None:
+        kind = getattr(node, "type", None)
+        if kind == "plotly_chart":
+            found.append(json.loads(node.proto.spec))
+        elif kind == "bidi_component" and node.proto.component_name == LIVE_CHART:
+            found.append(json.loads(json.loads(node.proto.json)["figure"]))
+        children = getattr(node, "children", None) or {}
+        for index in sorted(children):
+            walk(children[index])
+
+    walk(at.main)
+    return found
+
+
 def chart_titles(at: AppTest) -> str:
     """The titles of every Plotly chart on the page, as one string."""
-    return " ".join(str(json.loads(c.proto.spec)["layout"]["title"]["text"]) for c in at.get("plotly_chart"))
+    return " ".join(str(f["layout"]["title"]["text"]) for f in figures(at))

@@ -3,13 +3,11 @@ default settings and with changed widgets, and shows its figures, verdict and nu
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.settings import PAGE_EXACT_MAX_N
-from tests.app.helpers import chart_titles, texts, widget
+from tests.app.helpers import chart_titles, figures, texts, widget
 
 TIMEOUT = 60  # seconds per script run; the exact convex program takes a few seconds at most
 
@@ -26,7 +24,7 @@ def _run(app_path: str, **widgets: object) -> AppTest:
 
 
 def _charts(at: AppTest) -> int:
-    return len(at.get("plotly_chart"))
+    return len(figures(at))
 
 
 def test_default_page_renders(app_path: str) -> None:
@@ -121,7 +119,7 @@ def test_continue_training_extends_the_run_and_back_returns_to_it(app_path: str)
     assert not at.exception, [e.value for e in at.exception]
     assert at.table[0].value.loc["method", sgd_column] == "gd, 100 steps"
     assert float(at.table[0].value.loc["objective J", sgd_column]) < float(first_j)  # GD went on descending
-    playback = json.loads(at.get("plotly_chart")[1].proto.spec)
+    playback = figures(at)[1]
     assert str(playback["frames"][-1]["layout"]["annotations"][0]["text"]).startswith("<b>step 100</b>")
     next(b for b in at.button if b.label == "Back to the first run").click()
     at.run()

@@ -5,12 +5,11 @@ are never changed after they are built)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.figures.style import LARGE_TEXT_PX
+from tests.app.helpers import figures
 
 pytestmark = pytest.mark.app
 
@@ -18,7 +17,7 @@ TIMEOUT = 120
 
 
 def _specs(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return figures(at)
 
 
 def _toggle(at: AppTest, key: str):

@@ -11,7 +11,7 @@ from datasets import DataError, load_csv, make_dataset, to_csv
 from datasets.points import as_points, dataset_from_points, points_from_dataset, points_task
 from explorer import own_data as own
 from explorer.settings import CUSTOM
-from tests.app.helpers import texts, widget
+from tests.app.helpers import figures, texts, widget
 from tests.paths import CORPUS
 
 TIMEOUT = 120
@@ -120,7 +120,7 @@ def test_uploaded_csv_round_trips_into_the_pages(app_path: str) -> None:
     at.switch_page("pages/playground.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, texts(at.error)
-    assert len(at.get("plotly_chart")) == 5
+    assert len(figures(at)) == 5
     assert "Your own 16 points" in texts(at.sidebar.caption)
     assert at.table[0].value.loc["train accuracy"].iloc[0] != "—"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.helpers import texts, widget
+from tests.app.helpers import figures, texts, widget
 
 TIMEOUT = 120
 PAGE = "pages/adversarial.py"
@@ -48,7 +48,7 @@ def test_adversarial_page(page: AppTest, eps: float, norm: str, arrows: bool) ->
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, texts(at.error)
     assert at.title[0].value == "Adversarial"
-    assert len(at.get("plotly_chart")) == 5  # three boundaries, their shared legend, one accuracy curve
+    assert len(figures(at)) == 5  # three boundaries, their shared legend, one accuracy curve
     assert len(at.table) == 1
     table = at.table[0].value
     assert list(table.columns) == ["standard convex", "robust convex", "PGD-trained SGD"]
@@ -66,4 +66,4 @@ def test_adversarial_page_squared_and_regression(page: AppTest) -> None:
     at.run()
     assert not at.exception
     assert "classification labels" in texts(at.warning)
-    assert len(at.get("plotly_chart")) == 0
+    assert len(figures(at)) == 0

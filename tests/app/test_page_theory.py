@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer.presets import SECTION_PRESETS
 from explorer.settings import THEORY_SECTIONS
-from tests.app.helpers import texts, widget
+from tests.app.helpers import figures, texts, widget
 
 TIMEOUT = 180
 PAGE = "pages/theory.py"
@@ -43,7 +43,7 @@ def _check(at: AppTest, section: str, charts: int = 1) -> None:
     assert not at.error, texts(at.error)
     assert at.title[0].value == "Theory"
     assert at.header[0].value == THEORY_SECTIONS[section]
-    assert len(at.get("plotly_chart")) == charts
+    assert len(figures(at)) == charts
     assert len(at.caption) >= 2
     assert PAPERS[section] in texts(at.markdown)
 

@@ -3,10 +3,12 @@ renders without an exception or an error (small sizes: n = 10 in the sidebar, 20
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.helpers import texts, widget
+from tests.app.helpers import figures, texts, widget
 
 TIMEOUT = 120
 LANDSCAPE = "pages/landscape.py"
@@ -27,7 +29,7 @@ def _check(at: AppTest, title: str) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, texts(at.error)
     assert at.title[0].value == title
-    assert len(at.get("plotly_chart")) >= 1
+    assert len(figures(at)) >= 1
     assert len(at.caption) >= 2
 
 
@@ -47,9 +49,9 @@ def test_landscape_sections(landscape: AppTest, section: str) -> None:
     at.radio(key="ls_section").set_value(section).run()
     _check(at, "Landscape")
     if section == "spurious":
-        assert len(at.get("plotly_chart")) == 3  # sorted objectives, the run's and the optimum's boundary
+        assert len(figures(at)) == 3  # sorted objectives, the run's and the optimum's boundary
         at.selectbox(key="ls_pick").select_index(1).run()  # the second-best run
-        assert not at.exception and "Run #2" in at.get("plotly_chart")[1].proto.spec
+        assert not at.exception and "Run #2" in json.dumps(figures(at)[1])
     if section == "teacher":
         assert "Runs recovering every teacher neuron" in [m.label for m in at.metric]
 
@@ -98,4 +100,4 @@ def test_other_losses_and_regression(dynamics: AppTest, landscape: AppTest) -> N
     at.radio(key="ls_section").set_value("spurious").run()
     widget(at, "data").set_value("regression").run()
     _check(at, "Landscape")
-    assert len(at.get("plotly_chart")) == 3
+    assert len(figures(at)) == 3

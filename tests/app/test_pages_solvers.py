@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 import explorer.cache
 from engine.studies.approximation import DEFAULT_COUNTS
-from tests.app.helpers import texts, widget
+from tests.app.helpers import figures, texts, widget
 
 TIMEOUT = 120
 PATTERNS = "pages/patterns.py"
@@ -37,7 +37,7 @@ def _open(app_path: str, page: str, *, sidebar: dict | None = None, slider: int 
 
 
 def _charts(at: AppTest) -> int:
-    return len(at.get("plotly_chart"))
+    return len(figures(at))
 
 
 @pytest.mark.parametrize(

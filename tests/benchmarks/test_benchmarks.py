@@ -190,6 +190,24 @@ def test_figure_draw_table(reports):
     )
 
 
+def test_chart_update_table(reports):
+    """Both ways of drawing timed for every control of the quick grid: finite positive p50s and ratios."""
+    from benchmarks import chart_update
+
+    text = reports["chart_update"]
+    if "Skipped:" in text and not os.environ.get("CI"):
+        pytest.skip("Chromium is not installed here (the browser test fails in CI instead)")
+    (table,) = _tables(text)
+    header, rows = table[0], table[1:]
+    assert header[0] == "control" and header[-1] == "errors"
+    assert [r[0] for r in rows] == list(chart_update.QUICK_CONTROLS)
+    for row in rows:
+        assert row[-1] == "—"
+        for cell in (row[1], row[2], row[4], row[5]):  # p50 of hits and misses, both ways
+            assert math.isfinite(_numbers(cell)[0]) and _numbers(cell)[0] > 0.0
+        assert _numbers(row[3])[0] > 0.0 and _numbers(row[6])[0] > 0.0
+
+
 def test_pricing_table(reports):
     from benchmarks import pricing
 

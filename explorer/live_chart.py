@@ -1,0 +1,256 @@
+"""A Plotly chart that updates in place: a Streamlit custom component (v2) that keeps one Plotly graph div
+per key and hands every new figure to ``Plotly.react``.
+
+Why: ``st.plotly_chart`` (Streamlit 1.67) derives its element id from the figure's JSON, so every changed
+figure mounts a new chart element, which the browser draws twice (once before the column width is known,
+once at it) on top of React's own work. A v2 component's id comes from its key alone
+(``key_as_main_identity``), so a new figure reaches the same div and Plotly draws only the difference.
+
+plotly.js comes from the installed ``plotly`` package (``plotly/package_data/plotly.min.js``, the version
+the figures are built with; nothing is fetched from a CDN): :func:`prepare_static` copies it once into the
+app's ``static/`` folder (git-ignored), which Streamlit serves at ``app/static/`` when
+``server.enableStaticServing`` is on, and the component's script loads it with one ``<script>`` tag per
+page (the browser caches it between page loads).
+
+The figure is shown as ``st.plotly_chart(theme="streamlit")`` shows it: in the browser, the placeholder
+colours of Streamlit's Plotly template are replaced by the app theme's colours (which Streamlit hands a
+custom component as CSS custom properties, ``--st-chart-categorical-colors`` etc.), the theme's fonts and
+text colours go under the template's layout and the title is set in bold.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import nullcontext
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import plotly
+import plotly.io as pio
+import streamlit as st
+
+__all__ = [
+    "NAME",
+    "PLOTLY_JS",
+    "STATIC_DIR",
+    "available",
+    "live_chart",
+    "payload",
+    "prepare_static",
+    "script_name",
+]
+
+#: The component's name (Streamlit registers it under this name; AppTest shows it as ``bidi_component``).
+NAME = "explorer.live_chart"
+#: plotly.js as the installed plotly package ships it.
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+#: The folder Streamlit serves at ``app/static/`` (next to ``app.py``).
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+_JS = r"""
+const LOADING = "__explorerPlotlyLoading";
+
+function loadPlotly(src) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window[LOADING]) {
+    window[LOADING] = new Promise((resolve, reject) => {
+      const tag = document.createElement("script");
+      tag.src = src;
+      tag.onload = () => resolve(window.Plotly);
+      tag.onerror = () => {
+        window[LOADING] = null;
+        reject(new Error("plotly.js could not be loaded from " + src));
+      };
+      document.head.appendChild(tag);
+    });
+  }
+  return window[LOADING];
+}
+
+// Streamlit's Plotly template (the default once streamlit is imported) writes placeholder colours
+// #000001 ... #000040 that st.plotly_chart's front end replaces by the theme's colours; the theme reaches
+// a custom component as CSS custom properties (--st-*), read here the same way.
+function themeColours(el) {
+  const css = getComputedStyle(el);
+  const v = (name) => css.getPropertyValue(name).trim();
+  const list = (name) => v(name).split(",").map((c) => c.trim());
+  const map = {};
+  const put = (first, colours) => colours.forEach((c, i) => { if (c) map[first + i] = c; });
+  put(1, list("--st-chart-categorical-colors"));
+  put(11, list("--st-chart-sequential-colors"));
+  put(21, list("--st-chart-diverging-colors"));
+  Object.assign(map, {
+    32: v("--st-green-color"), 33: v("--st-red-color"), 34: v("--st-blue-color"),
+    35: v("--st-gray-color"), 36: v("--st-gray-text-color"), 37: v("--st-text-color"),
+    38: v("--st-background-color"), 39: v("--st-secondary-background-color"), 40: v("--st-border-color"),
+  });
+  return {
+    map, text: v("--st-text-color"), faded: v("--st-gray-text-color"), font: v("--st-font"),
+    heading: v("--st-heading-color"), background: v("--st-background-color"), border: v("--st-border-color"),
+  };
+}
+
+function themed(text, theme) {
+  return text.replace(/"#0000([0-4][0-9])"/g, (whole, n) => {
+    const colour = theme.map[Number(n)];
+    return colour ? '"' + colour + '"' : whole;
+  });
+}
+
+function merge(base, over) {
+  for (const [k, v] of Object.entries(over)) {
+    if (v && typeof v === "object" && base[k] && typeof base[k] === "object") merge(base[k], v);
+    else base[k] = v;
+  }
+  return base;
+}
+
+// What st.plotly_chart's theme sets under the template's layout (the figure's own layout still wins).
+function themeLayout(theme) {
+  const small = { color: theme.faded, size: 12 };
+  const axis = { tickfont: small, title: { font: { color: theme.faded, size: 14 } }, automargin: true,
+    gridcolor: theme.border, zerolinecolor: theme.border, tickcolor: theme.border };
+  return {
+    font: { color: theme.faded, family: theme.font, size: 12 },
+    title: { font: { family: theme.font, size: 16, color: theme.heading }, xanchor: "left", x: 0 },
+    legend: { font: small, bordercolor: "rgba(0,0,0,0)", borderwidth: 0 },
+    paper_bgcolor: theme.background, plot_bgcolor: theme.background,
+    xaxis: Object.assign({ showgrid: false, zeroline: false }, axis), yaxis: axis,
+    hoverlabel: { bgcolor: theme.background, bordercolor: theme.border,
+      font: { color: theme.faded, family: theme.font } },
+    margin: { pad: 8, r: 0, l: 0 },
+  };
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  let div = parentElement.querySelector("div.explorer-live-chart");
+  if (!div) {
+    div = document.createElement("div");
+    div.className = "explorer-live-chart";
+    div.style.width = "100%";
+    parentElement.appendChild(div);
+  }
+  div.style.height = data.height + "px";
+  // A rerun sends every chart again: one whose figure and config did not change is left as drawn.
+  const sent = data.figure + "\u0000" + JSON.stringify(data.config);
+  if (div.__explorerSent === sent) return cleanup(div);
+  div.__explorerSent = sent;
+  const theme = themeColours(div);
+  const figure = JSON.parse(themed(data.figure, theme));
+  const layout = (figure.layout = figure.layout || {});
+  const template = (layout.template = layout.template || {});
+  template.layout = merge(template.layout || {}, themeLayout(theme));
+  // Streamlit's theme shows a figure's title in bold (as st.plotly_chart does).
+  if (layout.title && typeof layout.title.text === "string") {
+    layout.title.text = "<b>" + layout.title.text + "</b>";
+  }
+  const token = (div.__explorerToken = (div.__explorerToken || 0) + 1);
+  loadPlotly(data.src)
+    .then((Plotly) => {
+      if (div.__explorerToken !== token) return null;  // a newer figure has arrived
+      if (layout.width === undefined) layout.autosize = true;
+      return Plotly.react(div, {
+        data: figure.data || [],
+        layout: layout,
+        frames: figure.frames || [],
+        config: data.config,
+      }).then(() => {
+        if (!div.__explorerObserver) {
+          let width = div.clientWidth;
+          div.__explorerObserver = new ResizeObserver(() => {
+            if (div.clientWidth !== width && div.clientWidth > 0) {
+              width = div.clientWidth;
+              Plotly.Plots.resize(div);
+            }
+          });
+          div.__explorerObserver.observe(div);
+        }
+      });
+    })
+    .catch((err) => {
+      div.__explorerSent = null;
+      div.textContent = String(err && err.message ? err.message : err);
+    });
+  return cleanup(div);
+}
+
+function cleanup(div) {
+  return () => {
+    if (div.__explorerObserver) div.__explorerObserver.disconnect();
+    div.__explorerObserver = null;
+    div.__explorerSent = null;
+    if (window.Plotly) window.Plotly.purge(div);
+  };
+}
+"""
+
+_CSS = ".explorer-live-chart .modebar { background: transparent; }"
+
+
+def script_name() -> str:
+    """The file name plotly.js is served under (versioned, so a new plotly is never read from a stale
+    browser cache)."""
+    return f"plotly-{plotly.__version__}.min.js"
+
+
+@cache
+def prepare_static() -> bool:
+    """Copy plotly.js into :data:`STATIC_DIR` unless an identical copy is there (written to a temporary
+    name and renamed, so a concurrent reader never sees half a file); True when the copy is in place,
+    False when it cannot be written (then :func:`available` is False and charts fall back to
+    ``st.plotly_chart``)."""
+    target = STATIC_DIR / script_name()
+    try:
+        if target.is_file() and target.stat().st_size == PLOTLY_JS.stat().st_size:
+            return True
+        STATIC_DIR.mkdir(exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}")
+        shutil.copyfile(PLOTLY_JS, partial)
+        os.replace(partial, target)
+        return True
+    except OSError:
+        return False
+
+
+def available() -> bool:
+    """Whether live charts can be drawn: Streamlit serves the static folder and plotly.js is in it."""
+    return bool(st.get_option("server.enableStaticServing")) and prepare_static()
+
+
+def _script_url() -> str:
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return "/" + "/".join(p for p in (base, "app", "static", script_name()) if p)
+
+
+# Mode bar buttons st.plotly_chart removes from a chart without selection events.
+_REMOVED_BUTTONS = ("lasso2d", "select2d", "sendChartToCloud")
+
+
+def payload(fig: Any, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the component receives for ``fig`` (a Plotly figure): its JSON as ``st.plotly_chart`` sends
+    it (data, layout, frames; the browser applies the theme's colours and fonts), Plotly's ``config``
+    with ``st.plotly_chart``'s defaults (no logo, no cloud button, no box or lasso selection), the
+    height in CSS pixels (the layout's, else Plotly's default 450) and where plotly.js is served."""
+    height = getattr(getattr(fig, "layout", None), "height", None) or 450
+    config = {"displaylogo": False, "showSendToCloud": False, **(config or {})}
+    removed = list(config.get("modeBarButtonsToRemove") or [])
+    config["modeBarButtonsToRemove"] = removed + [b for b in _REMOVED_BUTTONS if b not in removed]
+    return {
+        "figure": pio.to_json(fig, validate=False),
+        "config": config,
+        "height": int(height),
+        "src": _script_url(),
+    }
+
+
+_component = st.components.v2.component(NAME, js=_JS, css=_CSS, isolate_styles=False)
+
+
+def live_chart(fig: Any, *, key: str, where: Any = None, config: dict[str, Any] | None = None) -> Any:
+    """Show ``fig`` in the live chart under ``key`` (in ``where``, default the current container): the
+    same key keeps the same Plotly div across reruns and a new figure is drawn by ``Plotly.react``."""
+    with where if where is not None else nullcontext():
+        return _component(key=key, data=payload(fig, config), width="stretch", height="content")

@@ -1,0 +1,114 @@
+"""The in-place chart (explorer.live_chart): what the component is sent for a figure, the copy of plotly.js
+it loads, and which charts of the app go through it (every chart without selection events, while
+Streamlit serves the static folder)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from explorer import live_chart
+from tests.app.helpers import figures
+
+TIMEOUT = 120
+PLACEHOLDER = [f'"#{i:06d}"' for i in range(1, 41)]
+
+
+def _figure() -> go.Figure:
+    rng = np.random.default_rng(0)
+    fig = go.Figure(
+        [
+            go.Scatter(x=rng.normal(size=20), y=rng.normal(size=20), mode="markers", name="points"),
+            go.Heatmap(z=rng.normal(size=(5, 6)), colorscale="RdBu"),
+        ],
+        frames=[go.Frame(data=[go.Scatter(x=[0.0, float(k)], y=[1.0, 2.0])], name=str(k)) for k in range(3)],
+    )
+    fig.update_layout(height=333, title=dict(text="A title"))
+    return fig
+
+
+def test_payload_carries_the_figure_as_st_plotly_chart_sends_it() -> None:
+    """The figure goes as Plotly's JSON of it, the spec st.plotly_chart would send (placeholder colours
+    of Streamlit's template included: the browser replaces them by the theme's)."""
+    fig = _figure()
+    sent = live_chart.payload(fig, {"displayModeBar": False})
+    assert sent["figure"] == pio.to_json(fig, validate=False)
+    got = json.loads(sent["figure"])
+    assert got["data"] == json.loads(fig.to_json())["data"] and len(got["frames"]) == 3
+    assert any(p in sent["figure"] for p in PLACEHOLDER)
+    assert sent["height"] == 333
+    assert sent["config"] == {
+        "displaylogo": False,
+        "showSendToCloud": False,
+        "displayModeBar": False,
+        "modeBarButtonsToRemove": ["lasso2d", "select2d", "sendChartToCloud"],
+    }
+    kept = live_chart.payload(fig, {"modeBarButtonsToRemove": ["toImage", "select2d"]})["config"]
+    assert kept["modeBarButtonsToRemove"] == ["toImage", "select2d", "lasso2d", "sendChartToCloud"]
+    assert sent["src"] == f"/app/static/plotly-{plotly.__version__}.min.js"
+
+
+def test_payload_height_defaults_to_plotlys() -> None:
+    assert live_chart.payload(go.Figure(go.Scatter(x=[1], y=[2])))["height"] == 450
+
+
+def test_prepare_static_copies_plotly_js(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(live_chart, "STATIC_DIR", tmp_path / "static")
+    assert live_chart.prepare_static.__wrapped__()
+    copy = tmp_path / "static" / live_chart.script_name()
+    assert copy.read_bytes() == live_chart.PLOTLY_JS.read_bytes()
+    assert [p.name for p in (tmp_path / "static").iterdir()] == [copy.name]  # no temporary file left
+    assert live_chart.prepare_static.__wrapped__()  # already there: kept
+
+
+def _live(at: AppTest) -> list:
+    return [e for e in at.get("bidi_component") if e.proto.component_name == live_chart.NAME]
+
+
+def test_playground_charts_are_live_and_carry_the_figures(app_path: str) -> None:
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT)
+    at.query_params["n"] = "60"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    live = _live(at)
+    assert len(live) == 5 and len(at.get("plotly_chart")) == 0
+    keys = [e.key for e in live]
+    assert keys[:3] == ["Convex_boundary", "SGD_playback", "Convex_regions"] and keys[-1] == "objective"
+    shown = figures(at)
+    assert len(shown) == 5
+    playback = shown[1]
+    assert len(playback["frames"]) > 1 and playback["layout"]["sliders"]  # played back in the browser
+    for element in live:
+        data = json.loads(element.proto.json)
+        assert data["src"].endswith(live_chart.script_name())
+        assert data["config"]["displaylogo"] is False
+
+
+def test_charts_fall_back_without_static_serving(app_path: str) -> None:
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT)
+    at.query_params["n"] = "60"
+    before = st.get_option("server.enableStaticServing")
+    st.config.set_option("server.enableStaticServing", False)
+    try:
+        at.run()
+    finally:
+        st.config.set_option("server.enableStaticServing", before)
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("plotly_chart")) == 5 and not _live(at)
+
+
+@pytest.mark.parametrize("page", ["pages/data.py"])
+def test_clickable_chart_keeps_plotly_chart(app_path: str, page: str) -> None:
+    """The Data page's plane takes clicks (a selection event): it stays an st.plotly_chart."""
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT)
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("plotly_chart")) >= 1
