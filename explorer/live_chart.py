@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import weakref
 from contextlib import nullcontext
 from functools import cache
 from pathlib import Path
@@ -229,7 +231,36 @@ def _script_url() -> str:
 _REMOVED_BUTTONS = ("lasso2d", "select2d", "sendChartToCloud")
 
 
-def payload(fig: Any, config: dict[str, Any] | None = None) -> dict[str, Any]:
+# The JSON of figures that never change once built (the shared cached figures, ``w.chart(...,
+# sized=True)``), by object: a rerun that shows the same object sends the same text without encoding it
+# again (~40 ms for the playback's 80 frames, every rerun). An entry leaves with its figure.
+_FROZEN_JSON: dict[int, tuple[weakref.ref, str]] = {}
+_FROZEN_LOCK = threading.Lock()
+
+
+def figure_json(fig: Any, *, frozen: bool = False) -> str:
+    """``fig`` as Plotly JSON (``plotly.io.to_json``); with ``frozen`` (the caller never changes the
+    object after this) encoded once per object and then reused."""
+    if not frozen:
+        return pio.to_json(fig, validate=False)
+    key = id(fig)
+    with _FROZEN_LOCK:
+        entry = _FROZEN_JSON.get(key)
+    if entry is not None and entry[0]() is fig:
+        return entry[1]
+    text = pio.to_json(fig, validate=False)
+
+    def forget(ref: weakref.ref, key: int = key) -> None:
+        with _FROZEN_LOCK:
+            if (current := _FROZEN_JSON.get(key)) is not None and current[0] is ref:
+                del _FROZEN_JSON[key]
+
+    with _FROZEN_LOCK:
+        _FROZEN_JSON[key] = (weakref.ref(fig, forget), text)
+    return text
+
+
+def payload(fig: Any, config: dict[str, Any] | None = None, *, frozen: bool = False) -> dict[str, Any]:
     """What the component receives for ``fig`` (a Plotly figure): its JSON as ``st.plotly_chart`` sends
     it (data, layout, frames; the browser applies the theme's colours and fonts), Plotly's ``config``
     with ``st.plotly_chart``'s defaults (no logo, no cloud button, no box or lasso selection), the
@@ -239,7 +270,7 @@ def payload(fig: Any, config: dict[str, Any] | None = None) -> dict[str, Any]:
     removed = list(config.get("modeBarButtonsToRemove") or [])
     config["modeBarButtonsToRemove"] = removed + [b for b in _REMOVED_BUTTONS if b not in removed]
     return {
-        "figure": pio.to_json(fig, validate=False),
+        "figure": figure_json(fig, frozen=frozen),
         "config": config,
         "height": int(height),
         "src": _script_url(),
@@ -249,8 +280,12 @@ def payload(fig: Any, config: dict[str, Any] | None = None) -> dict[str, Any]:
 _component = st.components.v2.component(NAME, js=_JS, css=_CSS, isolate_styles=False)
 
 
-def live_chart(fig: Any, *, key: str, where: Any = None, config: dict[str, Any] | None = None) -> Any:
+def live_chart(
+    fig: Any, *, key: str, where: Any = None, config: dict[str, Any] | None = None, frozen: bool = False
+) -> Any:
     """Show ``fig`` in the live chart under ``key`` (in ``where``, default the current container): the
-    same key keeps the same Plotly div across reruns and a new figure is drawn by ``Plotly.react``."""
+    same key keeps the same Plotly div across reruns and a new figure is drawn by ``Plotly.react``;
+    ``frozen``: the figure object never changes (its JSON is encoded once, :func:`figure_json`)."""
     with where if where is not None else nullcontext():
-        return _component(key=key, data=payload(fig, config), width="stretch", height="content")
+        data = payload(fig, config, frozen=frozen)
+        return _component(key=key, data=data, width="stretch", height="content")

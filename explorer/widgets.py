@@ -126,7 +126,7 @@ def chart(fig: Any, *, key: str, where: Any = None, sized: bool = False, **optio
     if large_text_on() and not sized:
         large_text(fig)
     if set(options) <= {"config"} and live_available():
-        return live_chart(fig, key=key, where=where, config=options.get("config"))
+        return live_chart(fig, key=key, where=where, config=options.get("config"), frozen=sized)
     return (where or st).plotly_chart(fig, key=key, **options)
 
 
