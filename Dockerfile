@@ -23,7 +23,7 @@ RUN python -c "import numpy as np; from datasets import make_dataset; from engin
 
 # plotly.js for the charts that update in place (explorer.live_chart), copied from the installed plotly
 # package into static/, which Streamlit serves at app/static/ (server.enableStaticServing).
-RUN python -c "from explorer.live_chart import prepare_static; assert prepare_static(), 'static/ not writable'"
+RUN python -c "from explorer.live_chart import prepare_static, script_name; assert prepare_static(), 'static/ not writable'; print('plotly.js in static/:', script_name())"
 
 # Run as an unprivileged user; the compiled kernels stay readable.
 RUN useradd --create-home --uid 10001 explorer && chown -R explorer /app

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import weakref
 from contextlib import nullcontext
 from functools import cache
 from pathlib import Path
@@ -231,11 +229,11 @@ def _script_url() -> str:
 _REMOVED_BUTTONS = ("lasso2d", "select2d", "sendChartToCloud")
 
 
-# The JSON of figures that never change once built (the shared cached figures, ``w.chart(...,
-# sized=True)``), by object: a rerun that shows the same object sends the same text without encoding it
-# again (~40 ms for the playback's 80 frames, every rerun). An entry leaves with its figure.
-_FROZEN_JSON: dict[int, tuple[weakref.ref, str]] = {}
-_FROZEN_LOCK = threading.Lock()
+# The attribute under which a figure that never changes once built (the shared cached figures,
+# ``w.chart(..., sized=True)``) keeps its JSON: a rerun that shows the same object sends the same text
+# without encoding it again (~40 ms for the playback's 80 frames, every rerun). It lives and dies with the
+# figure (no module-level state; a copy of the figure does not carry it).
+_JSON_ATTRIBUTE = "_explorer_frozen_json"
 
 
 def figure_json(fig: Any, *, frozen: bool = False) -> str:
@@ -243,20 +241,10 @@ def figure_json(fig: Any, *, frozen: bool = False) -> str:
     object after this) encoded once per object and then reused."""
     if not frozen:
         return pio.to_json(fig, validate=False)
-    key = id(fig)
-    with _FROZEN_LOCK:
-        entry = _FROZEN_JSON.get(key)
-    if entry is not None and entry[0]() is fig:
-        return entry[1]
-    text = pio.to_json(fig, validate=False)
-
-    def forget(ref: weakref.ref, key: int = key) -> None:
-        with _FROZEN_LOCK:
-            if (current := _FROZEN_JSON.get(key)) is not None and current[0] is ref:
-                del _FROZEN_JSON[key]
-
-    with _FROZEN_LOCK:
-        _FROZEN_JSON[key] = (weakref.ref(fig, forget), text)
+    text = getattr(fig, _JSON_ATTRIBUTE, None)
+    if text is None:
+        text = pio.to_json(fig, validate=False)
+        setattr(fig, _JSON_ATTRIBUTE, text)  # the same text whichever session gets here first
     return text
 
 
