@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from functools import cache
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "PLOTLY_JS",
     "STATIC_DIR",
     "available",
+    "click_event",
     "live_chart",
     "payload",
     "prepare_static",
@@ -125,7 +127,7 @@ function themeLayout(theme) {
 }
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { data, parentElement, setTriggerValue } = component;
   let div = parentElement.querySelector("div.explorer-live-chart");
   if (!div) {
     div = document.createElement("div");
@@ -134,6 +136,10 @@ export default function (component) {
     parentElement.appendChild(div);
   }
   div.style.height = data.height + "px";
+  // A click on a point of a clickable chart reaches Python as the trigger value "click", in the shape of
+  // st.plotly_chart's selection event ({selection: {points: [{x, y}]}}); the latest render's sender.
+  div.__explorerTrigger = setTriggerValue;
+  div.__explorerClickable = !!data.clickable;
   // A rerun sends every chart again: one whose figure and config did not change is left as drawn.
   const sent = data.figure + "\u0000" + JSON.stringify(data.config);
   if (div.__explorerSent === sent) return cleanup(div);
@@ -158,6 +164,22 @@ export default function (component) {
         frames: figure.frames || [],
         config: data.config,
       }).then(() => {
+        if (!div.__explorerClickBound) {
+          div.__explorerClickBound = true;
+          // Any click inside the plot area (not only on a point): the axes turn its pixel into data
+          // coordinates, so the figure needs no grid of invisible markers to catch clicks.
+          div.addEventListener("click", (event) => {
+            const area = div.querySelector(".nsewdrag");
+            const full = div._fullLayout;
+            if (!div.__explorerClickable || !area || !full || !full.xaxis || !full.yaxis) return;
+            const box = area.getBoundingClientRect();
+            const px = event.clientX - box.left, py = event.clientY - box.top;
+            if (px < 0 || py < 0 || px > box.width || py > box.height) return;
+            const x = full.xaxis.p2d(px), y = full.yaxis.p2d(py);
+            if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+            div.__explorerTrigger("click", { selection: { points: [{ x: x, y: y }] } });
+          }, true);
+        }
         if (!div.__explorerObserver) {
           let width = div.clientWidth;
           div.__explorerObserver = new ResizeObserver(() => {
@@ -182,6 +204,7 @@ function cleanup(div) {
     if (div.__explorerObserver) div.__explorerObserver.disconnect();
     div.__explorerObserver = null;
     div.__explorerSent = null;
+    div.__explorerClickBound = false;
     if (window.Plotly) window.Plotly.purge(div);
   };
 }
@@ -248,11 +271,14 @@ def figure_json(fig: Any, *, frozen: bool = False) -> str:
     return text
 
 
-def payload(fig: Any, config: dict[str, Any] | None = None, *, frozen: bool = False) -> dict[str, Any]:
+def payload(
+    fig: Any, config: dict[str, Any] | None = None, *, frozen: bool = False, clickable: bool = False
+) -> dict[str, Any]:
     """What the component receives for ``fig`` (a Plotly figure): its JSON as ``st.plotly_chart`` sends
     it (data, layout, frames; the browser applies the theme's colours and fonts), Plotly's ``config``
     with ``st.plotly_chart``'s defaults (no logo, no cloud button, no box or lasso selection), the
-    height in CSS pixels (the layout's, else Plotly's default 450) and where plotly.js is served."""
+    height in CSS pixels (the layout's, else Plotly's default 450), where plotly.js is served and
+    whether a click on a point is sent back (``clickable``)."""
     height = getattr(getattr(fig, "layout", None), "height", None) or 450
     config = {"displaylogo": False, "showSendToCloud": False, **(config or {})}
     removed = list(config.get("modeBarButtonsToRemove") or [])
@@ -262,6 +288,7 @@ def payload(fig: Any, config: dict[str, Any] | None = None, *, frozen: bool = Fa
         "config": config,
         "height": int(height),
         "src": _script_url(),
+        "clickable": clickable,
     }
 
 
@@ -269,11 +296,30 @@ _component = st.components.v2.component(NAME, js=_JS, css=_CSS, isolate_styles=F
 
 
 def live_chart(
-    fig: Any, *, key: str, where: Any = None, config: dict[str, Any] | None = None, frozen: bool = False
+    fig: Any,
+    *,
+    key: str,
+    where: Any = None,
+    config: dict[str, Any] | None = None,
+    frozen: bool = False,
+    on_click: Callable[[], None] | None = None,
 ) -> Any:
     """Show ``fig`` in the live chart under ``key`` (in ``where``, default the current container): the
     same key keeps the same Plotly div across reruns and a new figure is drawn by ``Plotly.react``;
-    ``frozen``: the figure object never changes (its JSON is encoded once, :func:`figure_json`)."""
+    ``frozen``: the figure object never changes (its JSON is encoded once, :func:`figure_json`).
+
+    ``on_click``: a click on a point of the chart calls it before the rerun it starts, with
+    ``st.session_state[key]["click"]`` = ``{"selection": {"points": [{"x": ..., "y": ...}]}}`` (the
+    shape of ``st.plotly_chart``'s selection event, :func:`click_event`)."""
     with where if where is not None else nullcontext():
-        data = payload(fig, config, frozen=frozen)
-        return _component(key=key, data=data, width="stretch", height="content")
+        data = payload(fig, config, frozen=frozen, clickable=on_click is not None)
+        events = {"on_click_change": on_click} if on_click is not None else {}
+        return _component(key=key, data=data, width="stretch", height="content", **events)
+
+
+def click_event(state: Any) -> Any:
+    """The selection-shaped event of a chart's session state: a live chart's ``click`` trigger value, or
+    an ``st.plotly_chart`` selection event as it is (its state is the event itself)."""
+    if isinstance(state, Mapping) and "click" in state:
+        return state["click"]
+    return state

@@ -19,7 +19,7 @@ table is read only, so nothing here is shared between sessions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -44,6 +44,7 @@ __all__ = [
     "explain_block",
     "is_hidden",
     "large_text_on",
+    "live_charts_on",
     "override",
     "page_style",
     "share_link",
@@ -114,7 +115,21 @@ def large_text_on() -> bool:
     return bool(st.session_state.get("big", CONTROLS["big"].default))
 
 
-def chart(fig: Any, *, key: str, where: Any = None, sized: bool = False, **options: Any) -> Any:
+def live_charts_on() -> bool:
+    """Whether charts are drawn in place (:mod:`explorer.live_chart`), which take clicks anywhere in
+    the plot area; else ``st.plotly_chart`` draws them, which reports clicks on markers only."""
+    return live_available()
+
+
+def chart(
+    fig: Any,
+    *,
+    key: str,
+    where: Any = None,
+    sized: bool = False,
+    on_click: Callable[[], None] | None = None,
+    **options: Any,
+) -> Any:
     """Show a Plotly figure in ``where`` (default: the current container), its text raised to the
     projector size when the large-text switch is on (:func:`engine.figures.style.large_text`) unless
     ``sized`` (a shared cached figure, built at the size the switch asks for and never changed here).
@@ -122,11 +137,18 @@ def chart(fig: Any, *, key: str, where: Any = None, sized: bool = False, **optio
     A chart whose only option is Plotly's ``config`` is drawn in place (:mod:`explorer.live_chart`: the
     same div for the same key, a new figure drawn by ``Plotly.react``) while Streamlit serves the static
     folder; any other ``options`` (``on_select``, ``selection_mode``...) go to ``st.plotly_chart``, whose
-    return value (a selection event when ``on_select`` is set) is returned."""
+    return value (a selection event when ``on_select`` is set) is returned.
+
+    ``on_click``: called (before the rerun) when a point of the chart is clicked; it reads the click with
+    :func:`explorer.live_chart.click_event` of ``st.session_state[key]`` (a live chart's click, or the
+    point selection of ``st.plotly_chart`` where live charts are off)."""
     if large_text_on() and not sized:
         large_text(fig)
-    if set(options) <= {"config"} and live_available():
-        return live_chart(fig, key=key, where=where, config=options.get("config"), frozen=sized)
+    if set(options) <= {"config"} and live_charts_on():
+        config = options.get("config")
+        return live_chart(fig, key=key, where=where, config=config, frozen=sized, on_click=on_click)
+    if on_click is not None:
+        options = {**options, "on_select": on_click, "selection_mode": "points"}
     return (where or st).plotly_chart(fig, key=key, **options)
 
 

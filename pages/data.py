@@ -13,11 +13,12 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from engine.figures.data import click_box, grid_step, points_figure
+from engine.figures.data import click_box, grid_step, points_figure, snap_to_grid
 from explorer import own_data as own
 from explorer import widgets as w
 from explorer.cache import get_dataset
 from explorer.exports import data_exports, figure_exports
+from explorer.live_chart import click_event
 from explorer.settings import CUSTOM
 from explorer.sidebar import settings
 
@@ -41,7 +42,7 @@ def _on_upload() -> None:
 
 def _remember_click(plot_key: str) -> None:
     """The plane's selection callback: keep the click for the run it starts (applied before drawing)."""
-    click = own.click_from_event(st.session_state.get(plot_key))
+    click = own.click_from_event(click_event(st.session_state.get(plot_key)))
     if click is not None:
         st.session_state[own.PENDING_CLICK] = click
 
@@ -55,9 +56,10 @@ def _apply_pending_click() -> str | None:
     click = st.session_state.pop(own.PENDING_CLICK, None)
     if click is None:
         return None
-    x1, x2 = click
+    half = click_box([(p[0], p[1]) for p in own.points()])
+    x1, x2 = snap_to_grid(*click, half)
     action = w.current("click")
-    step = grid_step(click_box([(p[0], p[1]) for p in own.points()]))
+    step = grid_step(half)
     if action == "remove":
         return own.remove_nearest(x1, x2, within=3 * step)
     target = float(st.session_state.get(_TARGET_KEY, _TARGET_DEFAULT))
@@ -178,14 +180,14 @@ def main() -> None:
         X = [(p[0], p[1]) for p in current]
         y = [p[2] for p in current]
         task = data.value.task if data.ok and data.value is not None else "classification"
-        fig = points_figure(X, y, task=task, title=f"Your training points ({len(current)})")
+        title = f"Your training points ({len(current)})"
+        fig = points_figure(X, y, task=task, title=title, click_grid=not w.live_charts_on())
         step = grid_step(click_box(X))
         plot_key = f"_own_plot_{own.version()}"
         w.chart(
             fig,
             key=plot_key,
-            on_select=partial(_remember_click, plot_key),
-            selection_mode="points",
+            on_click=partial(_remember_click, plot_key),
             config={"displayModeBar": True},
         )
         if click_problem:

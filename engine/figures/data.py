@@ -1,8 +1,10 @@
-"""The Data page's figure: the user's own points over an invisible grid of clickable markers.
+"""The Data page's figure: the user's own points on the box of the click grid.
 
-A click on a Plotly chart selects the nearest *marker*, so a dense grid of transparent markers (the
-first trace, ``GRID_CURVE``) turns a click anywhere into a point with known coordinates. No Streamlit
-here: the page wires the selection event (``st.plotly_chart(..., on_select="rerun")``).
+A click lands on the nearest node of a grid of round step (:func:`grid_step`, :func:`snap_to_grid`).
+The app's in-place chart turns the pixel of any click in the plot area into data coordinates itself;
+``st.plotly_chart`` (the fallback) reports only clicks on a *marker*, so for it the figure carries the grid
+as transparent markers (the first trace, ``GRID_CURVE``; ``click_grid=True``; 81 x 81 of them, which make
+every redraw slower). No Streamlit here: the page wires the click.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import plotly.graph_objects as go
 
 from engine.figures.style import GRID_LINES, base_layout, label_traces, point_markers
 
-__all__ = ["GRID_CURVE", "MIN_HALF_WIDTH", "click_box", "grid_step", "points_figure"]
+__all__ = ["GRID_CURVE", "MIN_HALF_WIDTH", "click_box", "grid_step", "points_figure", "snap_to_grid"]
 
 GRID_CURVE = 0  # index of the click grid among the figure's traces
 MAX_GRID_STEPS = 80  # at most this many grid intervals per axis (81 x 81 invisible markers)
@@ -41,29 +43,43 @@ def grid_step(half: float) -> float:
     return float(10 ** math.ceil(math.log10(wanted)))
 
 
+def _grid_ticks(half: float) -> np.ndarray:
+    """The grid's coordinates along one axis of [-half, half]: whole multiples of ``grid_step(half)``."""
+    step = grid_step(half)
+    count = math.floor(half / step + 1e-9)
+    return np.round(np.arange(-count, count + 1) * step, 6)
+
+
+def snap_to_grid(x1: float, x2: float, half: float) -> tuple[float, float]:
+    """The node of the click grid of [-half, half]^2 nearest to (x1, x2) (a click outside the box lands
+    on its edge); a node maps to itself."""
+    ticks = _grid_ticks(half)
+    return tuple(float(ticks[np.argmin(np.abs(ticks - v))]) for v in (x1, x2))  # type: ignore[return-value]
+
+
 def points_figure(
-    X: np.ndarray, y: np.ndarray, *, task: str = "classification", title: str = ""
+    X: np.ndarray, y: np.ndarray, *, task: str = "classification", title: str = "", click_grid: bool = True
 ) -> go.Figure:
-    """The points (X, y) over the clickable grid of the box ``click_box(X)``; trace ``GRID_CURVE`` is
-    the grid (transparent, no hover), the others are the points (by class, or coloured by target)."""
+    """The points (X, y) on the box ``click_box(X)`` (the points by class, or coloured by target); with
+    ``click_grid`` the first trace (``GRID_CURVE``) is the click grid as transparent markers without
+    hover, for a chart that reports clicks on markers only."""
     X = np.asarray(X, dtype=float).reshape(-1, 2)
     y = np.asarray(y, dtype=float).reshape(-1)
     half = click_box(X)
-    step = grid_step(half)
-    count = math.floor(half / step + 1e-9)
-    ticks = np.round(np.arange(-count, count + 1) * step, 6)
-    gx, gy = np.meshgrid(ticks, ticks)
-    fig = go.Figure(
-        go.Scatter(
-            x=gx.ravel(),
-            y=gy.ravel(),
-            mode="markers",
-            marker=dict(size=9, color="rgba(0,0,0,0)", opacity=0.0),
-            hoverinfo="none",
-            showlegend=False,
-            name="click grid",
+    fig = go.Figure()
+    if click_grid:
+        gx, gy = np.meshgrid(_grid_ticks(half), _grid_ticks(half))
+        fig.add_trace(
+            go.Scatter(
+                x=gx.ravel(),
+                y=gy.ravel(),
+                mode="markers",
+                marker=dict(size=9, color="rgba(0,0,0,0)", opacity=0.0),
+                hoverinfo="none",
+                showlegend=False,
+                name="click grid",
+            )
         )
-    )
     index = np.arange(1, X.shape[0] + 1)
     if task == "classification":
         hover = "point %{customdata}<br>x₁ = %{x:.3g}, x₂ = %{y:.3g}<extra></extra>"

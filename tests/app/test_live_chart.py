@@ -10,7 +10,6 @@ import numpy as np
 import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
-import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -121,11 +120,31 @@ def test_charts_fall_back_without_static_serving(app_path: str) -> None:
     assert len(at.get("plotly_chart")) == 5 and not _live(at)
 
 
-@pytest.mark.parametrize("page", ["pages/data.py"])
-def test_clickable_chart_keeps_plotly_chart(app_path: str, page: str) -> None:
-    """The Data page's plane takes clicks (a selection event): it stays an st.plotly_chart."""
+def test_the_data_plane_is_a_clickable_live_chart(app_path: str) -> None:
+    """The Data page's plane takes clicks: a live chart that sends its clicks back (``clickable``), the
+    only one on the page; without static serving it is an st.plotly_chart with point selection."""
     at = AppTest.from_file(app_path, default_timeout=TIMEOUT)
-    at.switch_page(page)
+    at.switch_page("pages/data.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert len(at.get("plotly_chart")) >= 1
+    clickable = [e for e in _live(at) if json.loads(e.proto.json)["clickable"]]
+    assert len(clickable) == 1 and clickable[0].key.startswith("_own_plot_")
+    before = st.get_option("server.enableStaticServing")
+    st.config.set_option("server.enableStaticServing", False)
+    try:
+        at.run()
+    finally:
+        st.config.set_option("server.enableStaticServing", before)
+    assert not at.exception, [e.value for e in at.exception]
+    planes = [c for c in at.get("plotly_chart") if c.proto.id and "_own_plot_" in c.proto.id]
+    assert len(planes) == 1 and list(planes[0].proto.selection_mode)  # point selection on
+
+
+def test_click_event_reads_both_chart_kinds() -> None:
+    """A live chart's state carries its click under ``click``; st.plotly_chart's state is the event."""
+    event = {"selection": {"points": [{"x": 0.5, "y": -1.0}]}}
+    assert live_chart.click_event({"click": event}) == event
+    assert live_chart.click_event(event) == event
+    assert live_chart.click_event(None) is None
+    assert live_chart.payload(_figure(), clickable=True)["clickable"] is True
+    assert live_chart.payload(_figure())["clickable"] is False

@@ -10,6 +10,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from datasets import make_dataset
 from engine.figures import adversarial as fadv
@@ -220,3 +222,23 @@ def test_shared_log_axes_take_their_ticks_from_every_linked_subplot() -> None:
     tidy_log_axes(fig)
     for axis in (fig.layout.yaxis, fig.layout.yaxis2):
         assert axis.nticks is None and list(axis.ticktext)[0] == "0.05"  # 1, 2, 5 over 0.04 .. 2.5
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(-50, 50, allow_nan=False),
+    st.floats(-50, 50, allow_nan=False),
+    st.sampled_from([3.0, 4.0, 7.0, 12.0, 40.0]),
+)
+def test_a_click_snaps_to_the_nearest_grid_node(x1: float, x2: float, half: float) -> None:
+    """Any click lands on a node of the click grid (a whole multiple of the step inside the box), the
+    nearest one, and a node stays where it is (the fallback chart's clicks are nodes already)."""
+    from engine.figures.data import grid_step, snap_to_grid
+
+    step = grid_step(half)
+    s1, s2 = snap_to_grid(x1, x2, half)
+    for v, s in ((x1, s1), (x2, s2)):
+        assert abs(s) <= half + 1e-9 and abs(s / step - round(s / step)) < 1e-6
+        inside = min(max(v, -half), half)
+        assert abs(s - inside) <= step / 2 + 1e-9
+    assert snap_to_grid(s1, s2, half) == (s1, s2)
