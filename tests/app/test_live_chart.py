@@ -107,9 +107,8 @@ def test_playground_charts_are_live_and_carry_the_figures(app_path: str) -> None
         assert data["config"]["displaylogo"] is False
 
 
-def test_charts_fall_back_without_static_serving(app_path: str) -> None:
-    at = AppTest.from_file(app_path, default_timeout=TIMEOUT)
-    at.query_params["n"] = "60"
+def _run_without_static_serving(at: AppTest) -> None:
+    """Run the app with Streamlit's static serving off (live charts unavailable); no exception."""
     before = st.get_option("server.enableStaticServing")
     st.config.set_option("server.enableStaticServing", False)
     try:
@@ -117,6 +116,12 @@ def test_charts_fall_back_without_static_serving(app_path: str) -> None:
     finally:
         st.config.set_option("server.enableStaticServing", before)
     assert not at.exception, [e.value for e in at.exception]
+
+
+def test_charts_fall_back_without_static_serving(app_path: str) -> None:
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT)
+    at.query_params["n"] = "60"
+    _run_without_static_serving(at)
     assert len(at.get("plotly_chart")) == 5 and not _live(at)
 
 
@@ -129,13 +134,7 @@ def test_the_data_plane_is_a_clickable_live_chart(app_path: str) -> None:
     assert not at.exception, [e.value for e in at.exception]
     clickable = [e for e in _live(at) if json.loads(e.proto.json)["clickable"]]
     assert len(clickable) == 1 and clickable[0].key.startswith("_own_plot_")
-    before = st.get_option("server.enableStaticServing")
-    st.config.set_option("server.enableStaticServing", False)
-    try:
-        at.run()
-    finally:
-        st.config.set_option("server.enableStaticServing", before)
-    assert not at.exception, [e.value for e in at.exception]
+    _run_without_static_serving(at)
     planes = [c for c in at.get("plotly_chart") if c.proto.id and "_own_plot_" in c.proto.id]
     assert len(planes) == 1 and list(planes[0].proto.selection_mode)  # point selection on
 
