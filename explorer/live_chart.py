@@ -128,14 +128,21 @@ function themeLayout(theme) {
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
-  let div = parentElement.querySelector("div.explorer-live-chart");
+  // (an expanded chart lives under <body> meanwhile: found through its element)
+  let div = parentElement.__explorerDiv || parentElement.querySelector("div.explorer-live-chart");
   if (!div) {
+    const wrap = document.createElement("div");
+    wrap.className = "explorer-live-wrap";
     div = document.createElement("div");
     div.className = "explorer-live-chart";
     div.style.width = "100%";
-    parentElement.appendChild(div);
+    wrap.appendChild(div);
+    wrap.appendChild(exitButton(div));
+    parentElement.appendChild(wrap);
+    parentElement.__explorerDiv = div;
   }
-  div.style.height = data.height + "px";
+  div.__explorerHeight = data.height;
+  div.style.height = expanded(div) ? "" : data.height + "px";
   // A click on a point of a clickable chart reaches Python as the trigger value "click", in the shape of
   // st.plotly_chart's selection event ({selection: {points: [{x, y}]}}); the latest render's sender.
   div.__explorerTrigger = setTriggerValue;
@@ -158,11 +165,12 @@ export default function (component) {
     .then((Plotly) => {
       if (div.__explorerToken !== token) return null;  // a newer figure has arrived
       if (layout.width === undefined) layout.autosize = true;
+      if (expanded(div)) Object.assign(layout, { height: div.clientHeight, width: div.clientWidth });
       return Plotly.react(div, {
         data: figure.data || [],
         layout: layout,
         frames: figure.frames || [],
-        config: data.config,
+        config: withExpandButton(data.config, div),
       }).then(() => {
         if (!div.__explorerClickBound) {
           div.__explorerClickBound = true;
@@ -199,8 +207,64 @@ export default function (component) {
   return cleanup(div);
 }
 
+function expanded(div) {
+  return div.parentElement.classList.contains("explorer-expanded");
+}
+
+// Full screen (for a projector): the mode bar's "Full screen" button makes the chart fill the window,
+// above the page, until the button again, the "Exit full screen" button or Escape shrinks it back; Plotly
+// redraws it at the new size (and at the figure's own height after).
+const EXPAND_ICON = {
+  width: 24, height: 24, transform: "matrix(1 0 0 1 0 0)",
+  path: "M3 3h7v2H5v5H3V3zm11 0h7v7h-2V5h-5V3zM3 14h2v5h5v2H3v-7zm16 0h2v7h-7v-2h5v-5z",
+};
+
+// The page's containers make a containing block of their own, so the expanded chart moves to <body> (a
+// marker keeps its place) and back.
+function setExpanded(div, on) {
+  const wrap = div.parentElement;
+  if (on === expanded(div)) return;
+  if (on) {
+    // the theme's custom properties are set on the page's elements, not on <body>: carried along
+    const css = getComputedStyle(wrap);
+    for (const name of ["--st-background-color", "--st-text-color", "--st-border-color", "--st-font"]) {
+      wrap.style.setProperty(name, css.getPropertyValue(name));
+    }
+    wrap.__explorerPlace = document.createComment("explorer-live-chart");
+    wrap.replaceWith(wrap.__explorerPlace);
+    document.body.appendChild(wrap);
+  } else if (wrap.__explorerPlace && wrap.__explorerPlace.parentNode) {
+    wrap.__explorerPlace.replaceWith(wrap);
+  }
+  wrap.classList.toggle("explorer-expanded", on);
+  div.style.height = on ? "" : div.__explorerHeight + "px";
+  if (!window.Plotly || !div._fullLayout) return;
+  const size = on ? { height: div.clientHeight, width: div.clientWidth } : { height: div.__explorerHeight, width: null };
+  window.Plotly.relayout(div, size);
+}
+
+function exitButton(div) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "explorer-exit";
+  button.textContent = "\u2715 Exit full screen (Esc)";
+  button.addEventListener("click", () => setExpanded(div, false));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && expanded(div)) setExpanded(div, false);
+  });
+  return button;
+}
+
+function withExpandButton(config, div) {
+  if (config.displayModeBar === false) return config;
+  const expand = { name: "explorer-expand", title: "Full screen", icon: EXPAND_ICON,
+    click: () => setExpanded(div, !expanded(div)) };
+  return Object.assign({}, config, { modeBarButtonsToAdd: (config.modeBarButtonsToAdd || []).concat([expand]) });
+}
+
 function cleanup(div) {
   return () => {
+    if (expanded(div)) setExpanded(div, false);
     if (div.__explorerObserver) div.__explorerObserver.disconnect();
     div.__explorerObserver = null;
     div.__explorerSent = null;
@@ -210,7 +274,20 @@ function cleanup(div) {
 }
 """
 
-_CSS = ".explorer-live-chart .modebar { background: transparent; }"
+_CSS = """
+.explorer-live-chart .modebar { background: transparent; }
+.explorer-exit {
+  display: none; position: absolute; top: 0.45rem; left: 1rem; padding: 0.15rem 0.6rem; cursor: pointer;
+  border: 1px solid var(--st-border-color, #ddd); border-radius: 0.4rem; font: inherit; font-size: 0.9rem;
+  background: var(--st-background-color, #fff); color: var(--st-text-color, #333);
+}
+.explorer-expanded {
+  position: fixed; inset: 0; z-index: 1000100; padding: 2.6rem 1rem 1rem 1rem;
+  background: var(--st-background-color, #fff);
+}
+.explorer-expanded .explorer-live-chart { height: calc(100vh - 3.6rem); }
+.explorer-expanded .explorer-exit { display: block; }
+"""
 
 
 def script_name() -> str:

@@ -91,3 +91,30 @@ def test_a_chart_follows_its_column_width(page) -> None:
         )
     finally:
         page.set_viewport_size(PROJECTOR)
+
+
+def test_full_screen_fills_the_window_and_escape_restores(page) -> None:
+    """The mode bar's "Full screen" button makes a chart fill the window (Plotly redrawn at that size);
+    Escape brings it back to its place and its figure's height."""
+    chart = page.locator(CONVEX)
+    chart.hover()  # scrolls it into view
+    before = chart.bounding_box()
+    chart.locator('.modebar-btn[data-title="Full screen"]').click()
+    page.wait_for_function(
+        f"""() => {{ const el = document.querySelector('{CONVEX}');
+          return el._fullLayout.width >= 0.9 * window.innerWidth
+            && el._fullLayout.height >= 0.8 * window.innerHeight; }}""",
+        timeout=30_000,
+    )
+    exit_button = page.locator(".st-key-Convex_boundary .explorer-exit")
+    assert exit_button.is_visible() and page.locator(".explorer-exit:visible").count() == 1
+    page.keyboard.press("Escape")
+    page.wait_for_function(
+        f"""() => {{ const el = document.querySelector('{CONVEX}');
+          return Math.abs(el._fullLayout.height - {before["height"]}) <= 1
+            && el._fullLayout.width < window.innerWidth / 1.5; }}""",
+        timeout=30_000,
+    )
+    assert not exit_button.is_visible()
+    after = chart.bounding_box()
+    assert abs(after["y"] - before["y"]) <= 2 and abs(after["width"] - before["width"]) <= 2
