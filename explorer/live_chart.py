@@ -239,7 +239,9 @@ function setExpanded(div, on) {
   wrap.classList.toggle("explorer-expanded", on);
   div.style.height = on ? "" : div.__explorerHeight + "px";
   if (!window.Plotly || !div._fullLayout) return;
-  const size = on ? { height: div.clientHeight, width: div.clientWidth } : { height: div.__explorerHeight, width: null };
+  const size = on
+    ? { height: div.clientHeight, width: div.clientWidth }
+    : { height: div.__explorerHeight, width: null };
   window.Plotly.relayout(div, size);
 }
 
@@ -259,7 +261,8 @@ function withExpandButton(config, div) {
   if (config.displayModeBar === false) return config;
   const expand = { name: "explorer-expand", title: "Full screen", icon: EXPAND_ICON,
     click: () => setExpanded(div, !expanded(div)) };
-  return Object.assign({}, config, { modeBarButtonsToAdd: (config.modeBarButtonsToAdd || []).concat([expand]) });
+  const added = (config.modeBarButtonsToAdd || []).concat([expand]);
+  return Object.assign({}, config, { modeBarButtonsToAdd: added });
 }
 
 function cleanup(div) {

@@ -94,27 +94,31 @@ def test_a_chart_follows_its_column_width(page) -> None:
 
 
 def test_full_screen_fills_the_window_and_escape_restores(page) -> None:
-    """The mode bar's "Full screen" button makes a chart fill the window (Plotly redrawn at that size);
-    Escape brings it back to its place and its figure's height."""
+    """The mode bar's "Full screen" button makes a chart fill the window (Plotly redrawn at that size,
+    above the sidebar); Escape brings it back to its place and its figure's height."""
     chart = page.locator(CONVEX)
     chart.hover()  # scrolls it into view
     before = chart.bounding_box()
+    page.evaluate(f"window.__expanded = document.querySelector('{CONVEX}')")  # it moves under <body>
     chart.locator('.modebar-btn[data-title="Full screen"]').click()
     page.wait_for_function(
-        f"""() => {{ const el = document.querySelector('{CONVEX}');
+        """() => { const el = window.__expanded;
           return el._fullLayout.width >= 0.9 * window.innerWidth
-            && el._fullLayout.height >= 0.8 * window.innerHeight; }}""",
+            && el._fullLayout.height >= 0.8 * window.innerHeight; }""",
         timeout=30_000,
     )
-    exit_button = page.locator(".st-key-Convex_boundary .explorer-exit")
+    exit_button = page.locator(".explorer-expanded .explorer-exit")
     assert exit_button.is_visible() and page.locator(".explorer-exit:visible").count() == 1
+    box = page.locator(".explorer-expanded").bounding_box()
+    assert box["x"] == 0 and box["y"] == 0 and box["width"] == PROJECTOR["width"]
     page.keyboard.press("Escape")
     page.wait_for_function(
-        f"""() => {{ const el = document.querySelector('{CONVEX}');
-          return Math.abs(el._fullLayout.height - {before["height"]}) <= 1
+        f"""() => {{ const el = window.__expanded;
+          return el === document.querySelector('{CONVEX}')
+            && Math.abs(el._fullLayout.height - {before["height"]}) <= 1
             && el._fullLayout.width < window.innerWidth / 1.5; }}""",
         timeout=30_000,
     )
-    assert not exit_button.is_visible()
+    assert page.locator(".explorer-exit:visible").count() == 0
     after = chart.bounding_box()
     assert abs(after["y"] - before["y"]) <= 2 and abs(after["width"] - before["width"]) <= 2
