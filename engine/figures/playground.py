@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 from plotly.colors import get_colorscale, unlabel_rgb
 from plotly.subplots import make_subplots
 
+from engine.figures.plane_kernel import relu_values
 from engine.figures.style import (
     BOUNDARY_COLOUR,
     GAP_BELOW_COLOUR,
@@ -38,6 +39,7 @@ from engine.figures.style import (
     LOWER_BOUND_LINE,
     OPTIMUM_LINE,
     Bounds,
+    PlainFramesFigure,
     add_gaps_below,
     add_level_line,
     base_layout,
@@ -54,6 +56,7 @@ from engine.figures.style import (
     segment_in_box,
     surface_traces,
     title_style,
+    typed_array,
     zero_level_lines,
 )
 from engine.network import TwoLayerReLU
@@ -64,6 +67,7 @@ from engine.studies.summary import (
     NetworkNumbers,
     Verdict,
     compare,
+    live_mask,
     live_neurons,
     network_is_finite,
     summarize,
@@ -762,9 +766,28 @@ def _neuron_segments(
     network: TwoLayerReLU, neurons: np.ndarray, bounds: Bounds
 ) -> tuple[np.ndarray, np.ndarray]:
     """x and y arrays of the given neurons' lines ``a x1 + b x2 + c = 0`` clipped to the box, a NaN
-    between lines (vectorised over the neurons: the crossings with the four sides, the two farthest apart)."""
+    after each line (float32; :func:`_segment_ends`)."""
+    p, q, crosses = _segment_ends(network.W[np.asarray(neurons, dtype=int)], bounds)
+    return _nan_separated(p[crosses], q[crosses])
+
+
+def _frames_neuron_segments(snapshots: Snapshots, bounds: Bounds) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`_neuron_segments` of every snapshot's sizeable neurons (``live_mask`` at
+    ``ALIGN_SIZE_TOL``), the lines of all frames clipped in one pass."""
+    K, m = snapshots.alpha.shape
+    live = live_mask(snapshots.W, snapshots.alpha, ALIGN_SIZE_TOL)
+    p, q, crosses = _segment_ends(snapshots.W.reshape(K * m, -1), bounds)
+    keep = crosses.reshape(K, m) & live
+    p, q = p.reshape(K, m, 2), q.reshape(K, m, 2)
+    return [_nan_separated(p[k][keep[k]], q[k][keep[k]]) for k in range(K)]
+
+
+def _segment_ends(W: np.ndarray, bounds: Bounds) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each row ``(a, b, c)`` of W (n x 3), the line ``a x1 + b x2 + c = 0`` clipped to the box: its
+    end points p and q (n x 2 each; the two farthest apart of its crossings with the four sides) and
+    whether it crosses the box at all (n booleans)."""
     xmin, xmax, ymin, ymax = bounds
-    a, b, c = (network.W[np.asarray(neurons, dtype=int), i] for i in range(3))
+    a, b, c = (W[:, i] for i in range(3))
     with np.errstate(all="ignore"):
         cand = np.stack(
             [
@@ -774,7 +797,7 @@ def _neuron_segments(
                 np.stack([-(b * ymax + c) / a, np.full_like(a, ymax)], axis=1),
             ],
             axis=1,
-        )  # m x 4 x 2
+        )  # n x 4 x 2
     tol = 1e-9 * max(xmax - xmin, ymax - ymin)
     inside = (
         np.isfinite(cand).all(axis=2)
@@ -784,25 +807,41 @@ def _neuron_segments(
         & (cand[..., 1] <= ymax + tol)
     )
     pts = np.where(inside[..., None], cand, np.nan)
-    d = np.linalg.norm(pts[:, :, None, :] - pts[:, None, :, :], axis=3)  # m x 4 x 4
+    d = np.linalg.norm(pts[:, :, None, :] - pts[:, None, :, :], axis=3)  # n x 4 x 4
     d = np.where(np.isnan(d), -1.0, d)
     flat = d.reshape(len(a), 16).argmax(axis=1)
-    keep = d.reshape(len(a), 16).max(axis=1) > tol
+    crosses = d.reshape(len(a), 16).max(axis=1) > tol
     i, j = np.divmod(flat, 4)
     rows = np.arange(len(a))
-    p, q = pts[rows, i][keep], pts[rows, j][keep]
-    gap = np.full_like(p, np.nan)
-    seg = np.stack([p, q, gap], axis=1).reshape(-1, 2).astype(np.float32)
+    return pts[rows, i], pts[rows, j], crosses
+
+
+def _nan_separated(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Segments from the rows of p to those of q as float32 x and y arrays, a NaN after each."""
+    seg = np.stack([p, q, np.full_like(p, np.nan)], axis=1).reshape(-1, 2).astype(np.float32)
     return seg[:, 0], seg[:, 1]
 
 
 def plane_values(network: TwoLayerReLU, P: np.ndarray) -> np.ndarray:
-    """f at the rows of the n x 2 array P, with the three-term inner products written out (a BLAS
-    matrix product with an inner dimension of 3 costs far more, in thread start-up, than it computes)."""
-    W, alpha = network.W, network.alpha
-    pre = P[:, :1] * W[:, 0] + P[:, 1:2] * W[:, 1] + W[:, 2]
-    np.maximum(pre, 0.0, out=pre)
-    return pre @ alpha
+    """f at the rows of the n x 2 array P (:func:`networks_values` of this one network)."""
+    return networks_values(network.W[None], network.alpha[None], P)[0]
+
+
+def networks_values(W: np.ndarray, alpha: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """``f_k`` of K networks of the plane (``W``: K x m x 3, bias last; ``alpha``: K x m; e.g. the
+    snapshots of a run) at the rows of the n x 2 array P, as a K x n array: one compiled pass
+    (:func:`engine.figures.plane_kernel.relu_values`) instead of K numpy products with their
+    temporaries."""
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim != 3 or W.shape[2] != 3:
+        raise ValueError(f"networks of the plane have K x m x 3 weights, not {W.shape}")
+    P = np.asarray(P, dtype=np.float64).reshape(-1, 2)
+    return relu_values(
+        np.ascontiguousarray(W),
+        np.ascontiguousarray(alpha, dtype=np.float64).reshape(W.shape[:2]),
+        np.ascontiguousarray(P[:, 0]),
+        np.ascontiguousarray(P[:, 1]),
+    )
 
 
 def _readout(fn: FrameNumbers, task: str) -> str:
@@ -976,9 +1015,9 @@ def playback_figure(
     if count == 0 or len(numbers) != count:
         return message_figure(title, "No snapshots were recorded.")
     xs, ys, P = grid_points(bounds, grid)
-    nets = [snapshots.network(k) for k in range(count)]
     with np.errstate(all="ignore"):
-        surfaces = [np.nan_to_num(plane_values(net, P)).reshape(grid, grid) for net in nets]
+        surfaces = np.nan_to_num(networks_values(snapshots.W, snapshots.alpha, P)).reshape(count, grid, grid)
+        margins = y * networks_values(snapshots.W, snapshots.alpha, X)  # K x n: y f(x) per frame
     regression = task == "regression"
     lo, hi = _colour_range(surfaces[-1], y, regression)
     axes = dict(xaxis="x", yaxis="y")
@@ -995,15 +1034,21 @@ def playback_figure(
 
     def boundary(k: int) -> dict:
         bx, by = zero_level_lines(xs, ys, surfaces[k])
-        return dict(type="scatter", x=bx, y=by)
+        return dict(type="scatter", x=typed_array(bx), y=typed_array(by))
+
+    segments = _frames_neuron_segments(snapshots, bounds)
 
     def lines(k: int) -> dict:
-        lx, ly = _neuron_segments(nets[k], live_neurons(nets[k], ALIGN_SIZE_TOL), bounds)
-        return dict(type="scatter", x=lx, y=ly)
+        lx, ly = segments[k]
+        return dict(type="scatter", x=typed_array(lx), y=typed_array(ly))
 
     def rings(k: int) -> dict:
-        bad = X[y * plane_values(nets[k], X) <= 0.0] if not regression else X[:0]
-        return dict(type="scatter", x=bad[:, 0].astype(np.float32), y=bad[:, 1].astype(np.float32))
+        bad = X[margins[k] <= 0.0] if not regression else X[:0]
+        return dict(
+            type="scatter",
+            x=typed_array(bad[:, 0].astype(np.float32)),
+            y=typed_array(bad[:, 1].astype(np.float32)),
+        )
 
     def cursor(k: int) -> dict:
         return dict(type="scatter", x=[float(steps[k])], y=[float(J[k])])
@@ -1248,4 +1293,4 @@ def playback_figure(
             )
         ],
     )
-    return go.Figure(dict(data=data, layout=layout, frames=frames), _validate=False)
+    return PlainFramesFigure(data=data, layout=layout, frames=frames)

@@ -37,6 +37,7 @@ __all__ = [
     "NetworkNumbers",
     "Verdict",
     "compare",
+    "live_mask",
     "live_neurons",
     "network_is_finite",
     "rmse",
@@ -58,10 +59,20 @@ def network_is_finite(network: TwoLayerReLU) -> bool:
 
 def live_neurons(network: TwoLayerReLU, tol: float = DEAD_NEURON_TOL) -> np.ndarray:
     """Indices of the neurons whose ``|alpha_j| ||w_j||`` is not negligible (relative to the largest)."""
-    size = np.abs(network.alpha) * np.linalg.norm(network.W, axis=1)
-    if size.size == 0 or not np.isfinite(size).all() or np.max(size) == 0.0:
-        return np.zeros(0, dtype=int)
-    return np.flatnonzero(size > tol * np.max(size))
+    return np.flatnonzero(live_mask(network.W, network.alpha, tol))
+
+
+def live_mask(W: np.ndarray, alpha: np.ndarray, tol: float = DEAD_NEURON_TOL) -> np.ndarray:
+    """Which neurons of one or more networks (``W``: ... x m x (d+1), ``alpha``: ... x m, e.g. the
+    snapshots of a run) have ``|alpha_j| ||w_j|| > tol max_k |alpha_k| ||w_k||``, per network (... x m);
+    none of a network whose sizes are all 0 or not all finite."""
+    size = np.abs(alpha) * np.linalg.norm(W, axis=-1)
+    if size.shape[-1] == 0:
+        return np.zeros(size.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        top = np.max(size, axis=-1, keepdims=True)
+        ok = np.isfinite(size).all(axis=-1, keepdims=True) & (top > 0.0)
+        return (size > tol * top) & ok
 
 
 def rmse(network: TwoLayerReLU, X: np.ndarray, y: np.ndarray) -> float:
