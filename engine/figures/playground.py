@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale, unlabel_rgb
-from plotly.subplots import make_subplots
 
 from engine.figures.plane_kernel import relu_values
 from engine.figures.style import (
@@ -51,9 +50,12 @@ from engine.figures.style import (
     legend_below_layout,
     log_ticks,
     message_figure,
+    plane_layout,
     plot_bounds,
+    png_data_uri,
     point_markers,
     segment_in_box,
+    subplots,
     surface_traces,
     title_style,
     typed_array,
@@ -300,7 +302,7 @@ def activation_regions_figure(
     # short: a map may be 200 px wide (the caption says which neurons are left out)
     full_title = f"{title}<br><sup>{len(live)} of {m} neurons shown</sup>"
     sub = TwoLayerReLU(network.W[live], network.alpha[live])
-    fig = go.Figure()
+    traces: list = []
 
     # Colour layer: palette index of each grid cell's on-set.
     xs, ys, P = grid_points(bounds, grid)
@@ -314,7 +316,7 @@ def activation_regions_figure(
     colours = [EMPTY_REGION_COLOUR if c < 0 else REGION_COLOURS[c] for c in used]
     palette = np.array([unlabel_rgb(c) for c in colours], dtype=float).round().astype(np.uint8)
     # one image of the regions, not a heatmap: the browser draws one element
-    fig.add_trace(image_trace((Zc, palette), xs, ys, name="regions", zsmooth=False))
+    traces.append(image_trace((Zc, palette), xs, ys, name="regions", zsmooth=False))
 
     # Hover layer: a coarser transparent heatmap carrying the on-set and the pattern of each cell.
     hg = max(2, min(hover_grid, grid))
@@ -322,8 +324,9 @@ def activation_regions_figure(
     hon = sub.activation_pattern(HP) if len(live) else np.zeros((HP.shape[0], 0), dtype=bool)
     huniq, hinv = _unique_rows(hon)
     labels = np.array([_region_hover(row, live) for row in huniq], dtype=object)
-    fig.add_trace(
-        go.Heatmap(
+    traces.append(
+        dict(
+            type="heatmap",
             x=hxs,
             y=hys,
             z=np.zeros((hg, hg), dtype=np.uint8),
@@ -364,8 +367,9 @@ def activation_regions_figure(
         lx.append(float(pos[0]))
         ly.append(float(pos[1]))
     if xl:
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=xl,
                 y=yl,
                 mode="lines",
@@ -375,8 +379,9 @@ def activation_regions_figure(
                 hovertemplate="%{text}<extra></extra>",
             )
         )
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=lx,
                 y=ly,
                 mode="markers+text",
@@ -407,9 +412,9 @@ def activation_regions_figure(
             )
             custom = np.column_stack([labels_y, point_text]).astype(object)
             for trace in label_traces(X, labels_y, custom, hover, size=7):
-                fig.add_trace(trace)
+                traces.append(trace)
         else:
-            fig.add_trace(
+            traces.append(
                 point_markers(
                     X,
                     name=f"training points ({len(X)})",
@@ -418,9 +423,10 @@ def activation_regions_figure(
                     hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>active neurons %{text}<extra></extra>",
                 )
             )
-    base_layout(fig, full_title, bounds)
-    fig.update_layout(margin=dict(l=10, r=10, t=65, b=75))
-    return fig
+    layout = plane_layout(full_title, bounds) | dict(margin=dict(l=10, r=10, t=65, b=75))
+    # built unvalidated, in one go (Plotly's checks of each trace and layout update cost more than the
+    # rest of the figure): the traces are plain dicts or this package's own
+    return go.Figure(dict(data=traces, layout=layout), _validate=False)
 
 
 # Points per neuron line that carry its hover text (plotly hovers on a line's points, not between them).
@@ -496,7 +502,7 @@ def objective_figure(
     finite = np.isfinite(J)
     has_gap = optimum is not None and math.isfinite(optimum)
     rows = 2 if has_gap else 1
-    fig = make_subplots(
+    fig = subplots(
         rows=rows,
         cols=1,
         shared_xaxes=True,
@@ -1025,12 +1031,11 @@ def playback_figure(
     J = np.asarray(snapshots.objective, dtype=float)
     steps = np.maximum(np.asarray(snapshots.step, dtype=float), 1.0)
 
-    scale = "Viridis" if regression else "RdBu"
+    # every frame's colours in one pass (palette indices, K x grid x grid), one PNG per frame
+    pixels, palette = colour_image(surfaces, "Viridis" if regression else "RdBu", lo, hi)
 
     def plane(k: int) -> dict:
-        return dict(
-            type="image", source=image_trace(colour_image(surfaces[k], scale, lo, hi), xs, ys)["source"]
-        )
+        return dict(type="image", source=png_data_uri(pixels[k], palette))
 
     def boundary(k: int) -> dict:
         bx, by = zero_level_lines(xs, ys, surfaces[k])
@@ -1054,7 +1059,7 @@ def playback_figure(
         return dict(type="scatter", x=[float(steps[k])], y=[float(J[k])])
 
     last = count - 1
-    data: list[dict] = [image_trace(colour_image(surfaces[last], scale, lo, hi), xs, ys, name="f", **axes)]
+    data: list[dict] = [image_trace((pixels[last], palette), xs, ys, name="f", **axes)]
     moving = [0]
     if not regression:
         moving.append(len(data))

@@ -1,25 +1,17 @@
 """The compiled plane kernels (engine/figures/plane_kernel.py) against independent references: the
 networks' values against ``TwoLayerReLU.predict``, the chained level lines against marching squares
-done cell by cell (every cell's pieces, unchained), and the frames of a PlainFramesFigure against a
-plain go.Figure with the same frames."""
+done cell by cell (every cell's pieces, unchained)."""
 
 from __future__ import annotations
 
-import base64
-import copy
-import json
-import pickle
 from collections import Counter
 
 import numpy as np
-import plotly.graph_objects as go
-import plotly.io as pio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.figures.plane_kernel import level_polylines, relu_values
 from engine.figures.playground import networks_values, plane_values
-from engine.figures.style import PlainFramesFigure, typed_array
 from engine.network import TwoLayerReLU
 
 
@@ -119,37 +111,3 @@ def test_level_polylines_skip_non_finite_points() -> None:
     F = np.array([[1.0, -1.0, np.nan], [1.0, -1.0, 1.0], [1.0, -1.0, 1.0]])
     x, y = level_polylines(F, np.arange(3.0), np.arange(3.0))
     assert np.isfinite(x).sum() >= 3 and np.allclose(x[np.isfinite(x) & (y < 1.0)], 0.5)
-
-
-def _frames() -> list[dict]:
-    return [
-        dict(
-            name=str(k),
-            data=[dict(type="scatter", x=typed_array(np.arange(3, dtype=np.float32) * k), y=[0.0, 1.0, 2.0])],
-            traces=[0],
-            layout=dict(annotations=[dict(text=f"frame {k}")]),
-        )
-        for k in range(3)
-    ]
-
-
-def test_plain_frames_figure_writes_the_frames_of_a_plain_figure() -> None:
-    data = [dict(type="scatter", x=np.arange(3.0), y=np.ones(3), mode="lines")]
-    layout = dict(title=dict(text="t"), sliders=[dict(steps=[dict(label="0")])])
-    ours = PlainFramesFigure(data=data, layout=layout, frames=_frames())
-    plain = go.Figure(dict(data=data, layout=layout, frames=_frames()))
-    want = json.loads(pio.to_json(plain, validate=False))
-    assert json.loads(pio.to_json(ours, validate=False)) == want
-    assert isinstance(ours, go.Figure) and [f.name for f in ours.frames] == ["0", "1", "2"]
-    # typed arrays: what plotly.js reads, the values of the array
-    assert np.array_equal(
-        np.frombuffer(base64.b64decode(want["frames"][2]["data"][0]["x"]["bdata"]), np.float32),
-        [0, 2, 4],
-    )
-    # copies and pickles keep the frames; setting frames replaces them
-    for copied in (copy.deepcopy(ours), pickle.loads(pickle.dumps(ours))):
-        assert json.loads(pio.to_json(copied, validate=False)) == want
-    ours.frames = _frames()[:1]
-    assert len(ours.to_dict()["frames"]) == 1
-    ours.layout.title.text = "u"  # the data and layout stay a plain figure's
-    assert ours.to_dict()["layout"]["title"]["text"] == "u"
