@@ -664,9 +664,9 @@ def png_data_uri(pixels: np.ndarray, palette: np.ndarray | None = None) -> str:
     H x W x 3 (RGB) or H x W x 4 (RGBA) uint8 array, or an H x W array of indices into ``palette``
     (K x 3 uint8, K <= 256).
 
-    A minimal PNG encoder (8 bits per sample; every row filtered with "up" and compressed once, zlib
-    level 6: smooth surfaces compress best so, flat region maps within a few hundred bytes of "none"):
-    signature, IHDR, PLTE for a palette, one IDAT, IEND.
+    A minimal PNG encoder (8 bits per sample; every row filtered with "up", which suits the smooth
+    surfaces drawn here; compressed once at zlib level 1, a third of level 6's time for ~15 % more
+    bytes): signature, IHDR, PLTE for a palette, one IDAT, IEND.
     """
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
     if palette is not None:
@@ -685,7 +685,7 @@ def png_data_uri(pixels: np.ndarray, palette: np.ndarray | None = None) -> str:
         return struct.pack(">I", len(body)) + name + body + struct.pack(">I", zlib.crc32(name + body))
 
     up = np.diff(rows, axis=0, prepend=np.zeros((1, rows.shape[1]), dtype=np.uint8))  # modulo 256
-    packed = zlib.compress(np.column_stack([np.full(h, 2, dtype=np.uint8), up]).tobytes(), 6)
+    packed = zlib.compress(np.column_stack([np.full(h, 2, dtype=np.uint8), up]).tobytes(), 1)
     png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, kind, 0, 0, 0))
     if palette is not None:
         png += chunk(b"PLTE", palette.tobytes())
