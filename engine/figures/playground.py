@@ -330,7 +330,7 @@ def activation_regions_figure(
             x=hxs,
             y=hys,
             z=np.zeros((hg, hg), dtype=np.uint8),
-            text=labels[hinv].reshape(hg, hg),
+            text=labels[hinv].reshape(hg, hg).tolist(),  # lists: orjson writes no object arrays
             hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>active neurons %{text}<extra></extra>",
             opacity=0.0,
             showscale=False,

@@ -358,7 +358,9 @@ def label_traces(
                 X[mask],
                 name=f"{name} ({int(mask.sum())})",
                 marker=dict(size=size, color=colour, symbol=symbol, line=dict(width=1.2, color="white")),
-                customdata=customdata[mask],
+                # text columns (object arrays) as lists: orjson, Plotly's fast JSON writer, takes no
+                # object arrays and the whole figure would go through its slow path
+                customdata=customdata[mask].tolist() if customdata.dtype == object else customdata[mask],
                 hovertemplate=hovertemplate,
             )
         )
