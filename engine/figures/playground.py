@@ -544,16 +544,13 @@ def objective_figure(
             LOWER_BOUND_LINE,
             hover=f"dual lower bound<br>{lower_bound:.6g}",
         )
+    # the axes (row 1: xaxis/yaxis, row 2: xaxis2/yaxis2), set with the layout in one update
+    axes: dict[str, dict] = {}
     if has_gap:
         _gap_traces(fig, steps[finite], J[finite] - float(optimum))
         gap = J[finite] - float(optimum)
-        fig.update_yaxes(
-            type="log",
-            row=2,
-            col=1,
-            title_text="J − optimum",
-            exponentformat="power",
-            **log_ticks(gap[gap > 0]),
+        axes["yaxis2"] = dict(
+            type="log", title=dict(text="J − optimum"), exponentformat="power", **log_ticks(gap[gap > 0])
         )
     if not finite.all():
         first_bad = int(steps[np.argmax(~finite)])
@@ -570,12 +567,14 @@ def objective_figure(
     top = J[finite & (J > 0)]
     if has_gap and optimum > 0:
         top = np.append(top, optimum)
-    fig.update_yaxes(title_text="J", type="log", row=1, col=1, exponentformat="power", **log_ticks(top))
-    fig.update_xaxes(title_text="optimizer step", row=rows, col=1)
+    axes["yaxis"] = dict(title=dict(text="J"), type="log", exponentformat="power", **log_ticks(top))
+    axes["xaxis2" if rows == 2 else "xaxis"] = dict(title=dict(text="optimizer step"))
+    for name in ("xaxis", "yaxis", "xaxis2", "yaxis2")[: 2 * rows]:
+        axes.setdefault(name, {}).update(GRID_LINES)
     height = 560 if rows == 2 else 360
-    legend_below_layout(fig, title, height, legend_y=-0.12, hover_font_size=None, hovermode="x unified")
-    fig.update_xaxes(**GRID_LINES)
-    fig.update_yaxes(**GRID_LINES)
+    legend_below_layout(
+        fig, title, height, legend_y=-0.12, hover_font_size=None, hovermode="x unified", **axes
+    )
     return fig
 
 
