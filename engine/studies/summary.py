@@ -67,7 +67,8 @@ def live_mask(W: np.ndarray, alpha: np.ndarray, tol: float = DEAD_NEURON_TOL) ->
     """Which neurons of one or more networks (``W``: ... x m x (d+1), ``alpha``: ... x m, e.g. the
     snapshots of a run) have ``|alpha_j| ||w_j|| > tol max_k |alpha_k| ||w_k||``, per network (... x m);
     none of a network whose sizes are all 0 or not all finite."""
-    size = np.abs(alpha) * np.linalg.norm(W, axis=-1)
+    with np.errstate(invalid="ignore", over="ignore"):  # a diverged network: inf times 0
+        size = np.abs(alpha) * np.linalg.norm(W, axis=-1)
     if size.shape[-1] == 0:
         return np.zeros(size.shape, dtype=bool)
     with np.errstate(invalid="ignore"):
