@@ -618,8 +618,9 @@ class PlainFramesFigure(go.Figure):
     dicts of JSON values (strings, numbers, lists, :func:`typed_array`), encoded once, and ``to_dict``
     (so ``plotly.io.to_json``, ``to_html``, ``to_image``, pickling) decodes a fresh copy of them after
     the data and layout. The data and layout are taken unvalidated too (they are built by this
-    package). Reading ``frames`` gives them as ``go.Frame`` objects (validated then); setting it stores
-    the new frames the same way.
+    package). Reading ``frames`` (or ``fig["frames"]``) gives them as ``go.Frame`` objects (validated
+    then); setting it stores the new frames the same way. Frames are replaced whole: ``update`` does
+    not merge into them (it raises when given frames).
     """
 
     def __init__(self, data: Any = None, layout: Any = None, frames: Any = None, **kwargs: Any) -> None:
@@ -633,6 +634,22 @@ class PlainFramesFigure(go.Figure):
     def _set_plain_frames(self, frames: Any) -> None:
         frames = [f.to_plotly_json() if isinstance(f, go.Frame) else f for f in frames or ()]
         self._frames_text = pio.json.to_json_plotly(frames) if frames else None
+
+    def __getitem__(self, prop: Any) -> Any:
+        return self.frames if prop == "frames" else super().__getitem__(prop)
+
+    def __setitem__(self, prop: Any, value: Any) -> None:
+        if prop == "frames":
+            self._set_plain_frames(value)
+        else:
+            super().__setitem__(prop, value)
+
+    def update(self, dict1: Any = None, overwrite: bool = False, **kwargs: Any) -> PlainFramesFigure:
+        """``go.Figure.update`` of the data and layout; frames are set whole (``fig.frames = ...``)."""
+        if "frames" in kwargs or (isinstance(dict1, dict) and "frames" in dict1):
+            raise ValueError("a PlainFramesFigure's frames are replaced whole: set fig.frames")
+        super().update(dict1, overwrite=overwrite, **kwargs)
+        return self
 
     @property
     def frames(self) -> tuple[go.Frame, ...]:  # type: ignore[override]

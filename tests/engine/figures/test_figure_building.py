@@ -12,6 +12,7 @@ import pickle
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+import pytest
 from plotly.subplots import make_subplots
 
 from engine.figures.style import PlainFramesFigure, subplots, typed_array
@@ -46,7 +47,10 @@ def test_plain_frames_figure_writes_the_frames_of_a_plain_figure() -> None:
     for copied in (copy.deepcopy(ours), pickle.loads(pickle.dumps(ours))):
         assert json.loads(pio.to_json(copied, validate=False)) == want
     ours.frames = _frames()[:1]
-    assert len(ours.to_dict()["frames"]) == 1
+    assert len(ours.to_dict()["frames"]) == 1 and len(ours["frames"]) == 1
+    with pytest.raises(ValueError):
+        ours.update(frames=_frames()[:2])  # not merged silently
+    assert ours.update(layout=dict(height=300)).layout.height == 300
     ours.layout.title.text = "u"  # the data and layout stay a plain figure's
     assert ours.to_dict()["layout"]["title"]["text"] == "u"
 
