@@ -21,6 +21,10 @@ COPY . .
 # visitor does not wait for the compiler: price one dual point of a small data set.
 RUN python -c "import numpy as np; from datasets import make_dataset; from engine.network import lift; from engine.convex.pricing import sphere_price; ds = make_dataset('moons', 20, seed=0); print('pricing compiled:', sphere_price(lift(ds.X), ds.y / 20).value)"
 
+# The same for the Playground's plane kernels (f of every playback frame, the level line f = 0):
+# compiled on first use they would hold the first figure ~10 s.
+RUN python -c "import numpy as np; from engine.figures.playground import networks_values; from engine.figures.style import zero_level_lines; f = networks_values(np.ones((1, 2, 3)), np.array([[1.0, -3.0]]), np.eye(2)).reshape(2, 1) * np.array([1.0, -1.0]); print('plane kernels compiled:', zero_level_lines(np.arange(2.0), np.arange(2.0), f)[0].size, 'level points')"
+
 # plotly.js for the charts that update in place (explorer.live_chart), copied from the installed plotly
 # package into static/, which Streamlit serves at app/static/ (server.enableStaticServing).
 RUN python -c "from explorer.live_chart import prepare_static, script_name; assert prepare_static(), 'static/ not writable'; print('plotly.js in static/:', script_name())"

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
 from engine.figures.patterns import approximation_figure, arrangement_plane_figure, direction_sphere_figure
 from engine.figures.playground import (
@@ -45,6 +46,14 @@ __all__ = [
 ]
 
 FIGURE_ENTRIES = 16  # figures kept per helper (a playback figure holds ~0.5 MB of frames)
+
+
+def _one_blas_thread() -> threadpool_limits:
+    """One BLAS thread while a Playground figure is built: its products are small (an inner dimension of
+    3, a few hundred points), where BLAS threads cost more than they compute, and many times more on a
+    busy machine (a new SGD run's figures: median ~0.11 s with threads, ~0.06 s without, the machine
+    shared; the convex solve does the same, engine/convex/program.py)."""
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _sized(fig: Any, large: bool) -> Any:
@@ -79,28 +88,29 @@ def get_playback_figure(
     convex = run_convex(key, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed)
     optimum = convex.value if convex.ok else None
     snaps = run.value.result.snapshots
-    numbers = playback_numbers(
-        snaps,
-        ds.X,
-        ds.y,
-        X_test=ds.X_test,
-        y_test=ds.y_test,
-        optimum=optimum.network if optimum is not None else None,
-        optimum_objective=optimum.objective if optimum is not None else None,
-        task=task,
-    )
-    fig = playback_figure(
-        snaps,
-        numbers,
-        ds.X,
-        ds.y,
-        title=title,
-        task=task,
-        bounds=plot_bounds(ds.X),
-        ghost=optimum.network if optimum is not None and ghost else None,
-        optimum=optimum.objective if optimum is not None else None,
-        text_px=LARGE_TEXT_PX if large else 10,
-    )
+    with _one_blas_thread():
+        numbers = playback_numbers(
+            snaps,
+            ds.X,
+            ds.y,
+            X_test=ds.X_test,
+            y_test=ds.y_test,
+            optimum=optimum.network if optimum is not None else None,
+            optimum_objective=optimum.objective if optimum is not None else None,
+            task=task,
+        )
+        fig = playback_figure(
+            snaps,
+            numbers,
+            ds.X,
+            ds.y,
+            title=title,
+            task=task,
+            bounds=plot_bounds(ds.X),
+            ghost=optimum.network if optimum is not None and ghost else None,
+            optimum=optimum.objective if optimum is not None else None,
+            text_px=LARGE_TEXT_PX if large else 10,
+        )
     return _sized(fig, large)
 
 
@@ -123,15 +133,16 @@ def get_convex_panel_figure(
     if not (data.ok and convex.ok):
         return None
     ds = data.value
-    fig = decision_panel_figure(
-        convex.value.network,
-        ds.X,
-        ds.y,
-        title=title,
-        task=task,
-        bounds=plot_bounds(ds.X),
-        neuron_label="optimum's neurons",
-    )
+    with _one_blas_thread():
+        fig = decision_panel_figure(
+            convex.value.network,
+            ds.X,
+            ds.y,
+            title=title,
+            task=task,
+            bounds=plot_bounds(ds.X),
+            neuron_label="optimum's neurons",
+        )
     return _sized(fig, large)
 
 
@@ -164,7 +175,8 @@ def get_regions_figure(
     if not data.ok or network is None:
         return None
     ds = data.value
-    fig = activation_regions_figure(network, ds.X, y=ds.y, title=title, bounds=plot_bounds(ds.X))
+    with _one_blas_thread():
+        fig = activation_regions_figure(network, ds.X, y=ds.y, title=title, bounds=plot_bounds(ds.X))
     return _sized(fig, large)
 
 
@@ -189,14 +201,15 @@ def get_objective_figure(
         return None
     convex = run_convex(key, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed)
     cres = convex.value if convex.ok else None
-    fig = objective_figure(
-        run.value.result.history,
-        optimum=cres.objective if cres is not None else None,
-        optimum_label=f"{cres.pattern_mode} patterns, P = {cres.patterns}" if cres is not None else "",
-        certified=bool(cres is not None and cres.certified),
-        lower_bound=cres.lower_bound if cres is not None else None,
-        title=title,
-    )
+    with _one_blas_thread():
+        fig = objective_figure(
+            run.value.result.history,
+            optimum=cres.objective if cres is not None else None,
+            optimum_label=f"{cres.pattern_mode} patterns, P = {cres.patterns}" if cres is not None else "",
+            certified=bool(cres is not None and cres.certified),
+            lower_bound=cres.lower_bound if cres is not None else None,
+            title=title,
+        )
     return _sized(fig, large)
 
 

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale, unlabel_rgb
-from plotly.subplots import make_subplots
 
+from engine.figures.plane_kernel import relu_values
 from engine.figures.style import (
     BOUNDARY_COLOUR,
     GAP_BELOW_COLOUR,
@@ -38,6 +38,7 @@ from engine.figures.style import (
     LOWER_BOUND_LINE,
     OPTIMUM_LINE,
     Bounds,
+    PlainFramesFigure,
     add_gaps_below,
     add_level_line,
     base_layout,
@@ -49,11 +50,15 @@ from engine.figures.style import (
     legend_below_layout,
     log_ticks,
     message_figure,
+    plane_layout,
     plot_bounds,
+    png_data_uri,
     point_markers,
     segment_in_box,
+    subplots,
     surface_traces,
     title_style,
+    typed_array,
     zero_level_lines,
 )
 from engine.network import TwoLayerReLU
@@ -64,6 +69,7 @@ from engine.studies.summary import (
     NetworkNumbers,
     Verdict,
     compare,
+    live_mask,
     live_neurons,
     network_is_finite,
     summarize,
@@ -296,7 +302,7 @@ def activation_regions_figure(
     # short: a map may be 200 px wide (the caption says which neurons are left out)
     full_title = f"{title}<br><sup>{len(live)} of {m} neurons shown</sup>"
     sub = TwoLayerReLU(network.W[live], network.alpha[live])
-    fig = go.Figure()
+    traces: list = []
 
     # Colour layer: palette index of each grid cell's on-set.
     xs, ys, P = grid_points(bounds, grid)
@@ -310,7 +316,7 @@ def activation_regions_figure(
     colours = [EMPTY_REGION_COLOUR if c < 0 else REGION_COLOURS[c] for c in used]
     palette = np.array([unlabel_rgb(c) for c in colours], dtype=float).round().astype(np.uint8)
     # one image of the regions, not a heatmap: the browser draws one element
-    fig.add_trace(image_trace((Zc, palette), xs, ys, name="regions", zsmooth=False))
+    traces.append(image_trace((Zc, palette), xs, ys, name="regions", zsmooth=False))
 
     # Hover layer: a coarser transparent heatmap carrying the on-set and the pattern of each cell.
     hg = max(2, min(hover_grid, grid))
@@ -318,12 +324,13 @@ def activation_regions_figure(
     hon = sub.activation_pattern(HP) if len(live) else np.zeros((HP.shape[0], 0), dtype=bool)
     huniq, hinv = _unique_rows(hon)
     labels = np.array([_region_hover(row, live) for row in huniq], dtype=object)
-    fig.add_trace(
-        go.Heatmap(
+    traces.append(
+        dict(
+            type="heatmap",
             x=hxs,
             y=hys,
             z=np.zeros((hg, hg), dtype=np.uint8),
-            text=labels[hinv].reshape(hg, hg),
+            text=labels[hinv].reshape(hg, hg).tolist(),  # lists: orjson writes no object arrays
             hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>active neurons %{text}<extra></extra>",
             opacity=0.0,
             showscale=False,
@@ -360,8 +367,9 @@ def activation_regions_figure(
         lx.append(float(pos[0]))
         ly.append(float(pos[1]))
     if xl:
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=xl,
                 y=yl,
                 mode="lines",
@@ -371,8 +379,9 @@ def activation_regions_figure(
                 hovertemplate="%{text}<extra></extra>",
             )
         )
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            dict(
+                type="scatter",
                 x=lx,
                 y=ly,
                 mode="markers+text",
@@ -403,9 +412,9 @@ def activation_regions_figure(
             )
             custom = np.column_stack([labels_y, point_text]).astype(object)
             for trace in label_traces(X, labels_y, custom, hover, size=7):
-                fig.add_trace(trace)
+                traces.append(trace)
         else:
-            fig.add_trace(
+            traces.append(
                 point_markers(
                     X,
                     name=f"training points ({len(X)})",
@@ -414,9 +423,10 @@ def activation_regions_figure(
                     hovertemplate="x = (%{x:.2f}, %{y:.2f})<br>active neurons %{text}<extra></extra>",
                 )
             )
-    base_layout(fig, full_title, bounds)
-    fig.update_layout(margin=dict(l=10, r=10, t=65, b=75))
-    return fig
+    layout = plane_layout(full_title, bounds) | dict(margin=dict(l=10, r=10, t=65, b=75))
+    # built unvalidated, in one go (Plotly's checks of each trace and layout update cost more than the
+    # rest of the figure): the traces are plain dicts or this package's own
+    return go.Figure(dict(data=traces, layout=layout), _validate=False)
 
 
 # Points per neuron line that carry its hover text (plotly hovers on a line's points, not between them).
@@ -492,7 +502,7 @@ def objective_figure(
     finite = np.isfinite(J)
     has_gap = optimum is not None and math.isfinite(optimum)
     rows = 2 if has_gap else 1
-    fig = make_subplots(
+    fig = subplots(
         rows=rows,
         cols=1,
         shared_xaxes=True,
@@ -534,16 +544,13 @@ def objective_figure(
             LOWER_BOUND_LINE,
             hover=f"dual lower bound<br>{lower_bound:.6g}",
         )
+    # the axes (row 1: xaxis/yaxis, row 2: xaxis2/yaxis2), set with the layout in one update
+    axes: dict[str, dict] = {}
     if has_gap:
         _gap_traces(fig, steps[finite], J[finite] - float(optimum))
         gap = J[finite] - float(optimum)
-        fig.update_yaxes(
-            type="log",
-            row=2,
-            col=1,
-            title_text="J − optimum",
-            exponentformat="power",
-            **log_ticks(gap[gap > 0]),
+        axes["yaxis2"] = dict(
+            type="log", title=dict(text="J − optimum"), exponentformat="power", **log_ticks(gap[gap > 0])
         )
     if not finite.all():
         first_bad = int(steps[np.argmax(~finite)])
@@ -560,12 +567,14 @@ def objective_figure(
     top = J[finite & (J > 0)]
     if has_gap and optimum > 0:
         top = np.append(top, optimum)
-    fig.update_yaxes(title_text="J", type="log", row=1, col=1, exponentformat="power", **log_ticks(top))
-    fig.update_xaxes(title_text="optimizer step", row=rows, col=1)
+    axes["yaxis"] = dict(title=dict(text="J"), type="log", exponentformat="power", **log_ticks(top))
+    axes["xaxis2" if rows == 2 else "xaxis"] = dict(title=dict(text="optimizer step"))
+    for name in ("xaxis", "yaxis", "xaxis2", "yaxis2")[: 2 * rows]:
+        axes.setdefault(name, {}).update(GRID_LINES)
     height = 560 if rows == 2 else 360
-    legend_below_layout(fig, title, height, legend_y=-0.12, hover_font_size=None, hovermode="x unified")
-    fig.update_xaxes(**GRID_LINES)
-    fig.update_yaxes(**GRID_LINES)
+    legend_below_layout(
+        fig, title, height, legend_y=-0.12, hover_font_size=None, hovermode="x unified", **axes
+    )
     return fig
 
 
@@ -762,9 +771,28 @@ def _neuron_segments(
     network: TwoLayerReLU, neurons: np.ndarray, bounds: Bounds
 ) -> tuple[np.ndarray, np.ndarray]:
     """x and y arrays of the given neurons' lines ``a x1 + b x2 + c = 0`` clipped to the box, a NaN
-    between lines (vectorised over the neurons: the crossings with the four sides, the two farthest apart)."""
+    after each line (float32; :func:`_segment_ends`)."""
+    p, q, crosses = _segment_ends(network.W[np.asarray(neurons, dtype=int)], bounds)
+    return _nan_separated(p[crosses], q[crosses])
+
+
+def _frames_neuron_segments(snapshots: Snapshots, bounds: Bounds) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`_neuron_segments` of every snapshot's sizeable neurons (``live_mask`` at
+    ``ALIGN_SIZE_TOL``), the lines of all frames clipped in one pass."""
+    K, m = snapshots.alpha.shape
+    live = live_mask(snapshots.W, snapshots.alpha, ALIGN_SIZE_TOL)
+    p, q, crosses = _segment_ends(snapshots.W.reshape(K * m, -1), bounds)
+    keep = crosses.reshape(K, m) & live
+    p, q = p.reshape(K, m, 2), q.reshape(K, m, 2)
+    return [_nan_separated(p[k][keep[k]], q[k][keep[k]]) for k in range(K)]
+
+
+def _segment_ends(W: np.ndarray, bounds: Bounds) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each row ``(a, b, c)`` of W (n x 3), the line ``a x1 + b x2 + c = 0`` clipped to the box: its
+    end points p and q (n x 2 each; the two farthest apart of its crossings with the four sides) and
+    whether it crosses the box at all (n booleans)."""
     xmin, xmax, ymin, ymax = bounds
-    a, b, c = (network.W[np.asarray(neurons, dtype=int), i] for i in range(3))
+    a, b, c = (W[:, i] for i in range(3))
     with np.errstate(all="ignore"):
         cand = np.stack(
             [
@@ -774,7 +802,7 @@ def _neuron_segments(
                 np.stack([-(b * ymax + c) / a, np.full_like(a, ymax)], axis=1),
             ],
             axis=1,
-        )  # m x 4 x 2
+        )  # n x 4 x 2
     tol = 1e-9 * max(xmax - xmin, ymax - ymin)
     inside = (
         np.isfinite(cand).all(axis=2)
@@ -784,25 +812,41 @@ def _neuron_segments(
         & (cand[..., 1] <= ymax + tol)
     )
     pts = np.where(inside[..., None], cand, np.nan)
-    d = np.linalg.norm(pts[:, :, None, :] - pts[:, None, :, :], axis=3)  # m x 4 x 4
+    d = np.linalg.norm(pts[:, :, None, :] - pts[:, None, :, :], axis=3)  # n x 4 x 4
     d = np.where(np.isnan(d), -1.0, d)
     flat = d.reshape(len(a), 16).argmax(axis=1)
-    keep = d.reshape(len(a), 16).max(axis=1) > tol
+    crosses = d.reshape(len(a), 16).max(axis=1) > tol
     i, j = np.divmod(flat, 4)
     rows = np.arange(len(a))
-    p, q = pts[rows, i][keep], pts[rows, j][keep]
-    gap = np.full_like(p, np.nan)
-    seg = np.stack([p, q, gap], axis=1).reshape(-1, 2).astype(np.float32)
+    return pts[rows, i], pts[rows, j], crosses
+
+
+def _nan_separated(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Segments from the rows of p to those of q as float32 x and y arrays, a NaN after each."""
+    seg = np.stack([p, q, np.full_like(p, np.nan)], axis=1).reshape(-1, 2).astype(np.float32)
     return seg[:, 0], seg[:, 1]
 
 
 def plane_values(network: TwoLayerReLU, P: np.ndarray) -> np.ndarray:
-    """f at the rows of the n x 2 array P, with the three-term inner products written out (a BLAS
-    matrix product with an inner dimension of 3 costs far more, in thread start-up, than it computes)."""
-    W, alpha = network.W, network.alpha
-    pre = P[:, :1] * W[:, 0] + P[:, 1:2] * W[:, 1] + W[:, 2]
-    np.maximum(pre, 0.0, out=pre)
-    return pre @ alpha
+    """f at the rows of the n x 2 array P (:func:`networks_values` of this one network)."""
+    return networks_values(network.W[None], network.alpha[None], P)[0]
+
+
+def networks_values(W: np.ndarray, alpha: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """``f_k`` of K networks of the plane (``W``: K x m x 3, bias last; ``alpha``: K x m; e.g. the
+    snapshots of a run) at the rows of the n x 2 array P, as a K x n array: one compiled pass
+    (:func:`engine.figures.plane_kernel.relu_values`) instead of K numpy products with their
+    temporaries."""
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim != 3 or W.shape[2] != 3:
+        raise ValueError(f"networks of the plane have K x m x 3 weights, not {W.shape}")
+    P = np.asarray(P, dtype=np.float64).reshape(-1, 2)
+    return relu_values(
+        np.ascontiguousarray(W),
+        np.ascontiguousarray(alpha, dtype=np.float64).reshape(W.shape[:2]),
+        np.ascontiguousarray(P[:, 0]),
+        np.ascontiguousarray(P[:, 1]),
+    )
 
 
 def _readout(fn: FrameNumbers, task: str) -> str:
@@ -976,9 +1020,9 @@ def playback_figure(
     if count == 0 or len(numbers) != count:
         return message_figure(title, "No snapshots were recorded.")
     xs, ys, P = grid_points(bounds, grid)
-    nets = [snapshots.network(k) for k in range(count)]
     with np.errstate(all="ignore"):
-        surfaces = [np.nan_to_num(plane_values(net, P)).reshape(grid, grid) for net in nets]
+        surfaces = np.nan_to_num(networks_values(snapshots.W, snapshots.alpha, P)).reshape(count, grid, grid)
+        margins = y * networks_values(snapshots.W, snapshots.alpha, X)  # K x n: y f(x) per frame
     regression = task == "regression"
     lo, hi = _colour_range(surfaces[-1], y, regression)
     axes = dict(xaxis="x", yaxis="y")
@@ -986,30 +1030,35 @@ def playback_figure(
     J = np.asarray(snapshots.objective, dtype=float)
     steps = np.maximum(np.asarray(snapshots.step, dtype=float), 1.0)
 
-    scale = "Viridis" if regression else "RdBu"
+    # every frame's colours in one pass (palette indices, K x grid x grid), one PNG per frame
+    pixels, palette = colour_image(surfaces, "Viridis" if regression else "RdBu", lo, hi)
 
     def plane(k: int) -> dict:
-        return dict(
-            type="image", source=image_trace(colour_image(surfaces[k], scale, lo, hi), xs, ys)["source"]
-        )
+        return dict(type="image", source=png_data_uri(pixels[k], palette))
 
     def boundary(k: int) -> dict:
         bx, by = zero_level_lines(xs, ys, surfaces[k])
-        return dict(type="scatter", x=bx, y=by)
+        return dict(type="scatter", x=typed_array(bx), y=typed_array(by))
+
+    segments = _frames_neuron_segments(snapshots, bounds)
 
     def lines(k: int) -> dict:
-        lx, ly = _neuron_segments(nets[k], live_neurons(nets[k], ALIGN_SIZE_TOL), bounds)
-        return dict(type="scatter", x=lx, y=ly)
+        lx, ly = segments[k]
+        return dict(type="scatter", x=typed_array(lx), y=typed_array(ly))
 
     def rings(k: int) -> dict:
-        bad = X[y * plane_values(nets[k], X) <= 0.0] if not regression else X[:0]
-        return dict(type="scatter", x=bad[:, 0].astype(np.float32), y=bad[:, 1].astype(np.float32))
+        bad = X[margins[k] <= 0.0] if not regression else X[:0]
+        return dict(
+            type="scatter",
+            x=typed_array(bad[:, 0].astype(np.float32)),
+            y=typed_array(bad[:, 1].astype(np.float32)),
+        )
 
     def cursor(k: int) -> dict:
         return dict(type="scatter", x=[float(steps[k])], y=[float(J[k])])
 
     last = count - 1
-    data: list[dict] = [image_trace(colour_image(surfaces[last], scale, lo, hi), xs, ys, name="f", **axes)]
+    data: list[dict] = [image_trace((pixels[last], palette), xs, ys, name="f", **axes)]
     moving = [0]
     if not regression:
         moving.append(len(data))
@@ -1248,4 +1297,4 @@ def playback_figure(
             )
         ],
     )
-    return go.Figure(dict(data=data, layout=layout, frames=frames), _validate=False)
+    return PlainFramesFigure(data=data, layout=layout, frames=frames)

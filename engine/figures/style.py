@@ -11,6 +11,8 @@ Figure modules (one per subject) import these names and nothing private from eac
 from __future__ import annotations
 
 import base64
+import copy
+import json
 import struct
 import zlib
 from functools import lru_cache
@@ -18,7 +20,11 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.colors import get_colorscale, sample_colorscale
+from plotly.subplots import make_subplots
+
+from engine.figures.plane_kernel import level_polylines
 
 __all__ = [
     "BOUNDARY_COLOUR",
@@ -34,6 +40,7 @@ __all__ = [
     "POS_COLOUR",
     "TITLE_FONT",
     "Bounds",
+    "PlainFramesFigure",
     "add_gap_series",
     "add_gaps_below",
     "add_level_line",
@@ -43,6 +50,7 @@ __all__ = [
     "surface_traces",
     "zero_level_lines",
     "base_layout",
+    "plane_layout",
     "grid_points",
     "image_trace",
     "LARGE_TEXT_PX",
@@ -59,8 +67,10 @@ __all__ = [
     "reference_line",
     "segment_in_box",
     "segments_trace",
+    "subplots",
     "tidy_log_axes",
     "title_style",
+    "typed_array",
 ]
 
 Bounds = tuple[float, float, float, float]  # (xmin, xmax, ymin, ymax)
@@ -147,6 +157,23 @@ def _legend_to_the_bottom(fig: go.Figure) -> None:
         fig.layout.height += 16 * min(entries, 6)
 
 
+def subplots(**options: Any) -> go.Figure:
+    """A new figure with the grid of ``plotly.subplots.make_subplots(**options)``, taking unvalidated
+    traces and layout updates (this package's own). make_subplots costs ~10 ms, more than the rest of
+    a small figure: its figure is kept per options, as the dict that pickling makes of it (layout and
+    grid) without the template (a new figure takes the default one unvalidated), and copied (~1 ms)."""
+    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
+    return go.Figure(copy.deepcopy(_subplots_grid(key)), _validate=False)
+
+
+@lru_cache(maxsize=32)
+def _subplots_grid(key: tuple) -> dict:
+    fig = make_subplots(**{k: list(v) if isinstance(v, tuple) else v for k, v in key})
+    spec = fig.__reduce__()[1][0]  # to_dict() with the subplot grid (_grid_ref, _grid_str)
+    spec["layout"].pop("template", None)
+    return spec
+
+
 def title_style(text: str) -> dict:
     """A figure title at the top left."""
     return dict(text=text, x=0.0, xanchor="left", font=TITLE_FONT)
@@ -227,27 +254,36 @@ def segments_trace(segments: list[np.ndarray], **trace: Any) -> go.Scatter:
 
 
 def base_layout(fig: go.Figure, title: str, bounds: Bounds) -> None:
-    """A plane figure: title, equal axis scale, fixed ranges and a compact legend at the bottom."""
+    """A plane figure: title, equal axis scale, fixed ranges and a compact legend at the bottom
+    (:func:`plane_layout`, set on ``fig``)."""
+    fig.update_layout(plane_layout(title, bounds))
+
+
+def plane_layout(title: str, bounds: Bounds) -> dict:
+    """The layout of a plane figure (one pair of axes) as a dict: title, equal axis scale, the box's
+    ranges, axis titles x₁ and x₂, a compact legend at the bottom."""
     xmin, xmax, ymin, ymax = bounds
-    fig.update_layout(
+    return dict(
         title=title_style(title),
         height=FIG_HEIGHT,
         margin=MARGIN,
         plot_bgcolor="white",
         # Legend at the bottom of the figure, below the x axis title (container coordinates).
         legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0.0, font=LEGEND_FONT),
-        hoverlabel=dict(font_size=12),
+        hoverlabel=dict(font=dict(size=12)),
         uirevision=title,
-    )
-    fig.update_xaxes(range=[xmin, xmax], title_text="x₁", constrain="domain", showgrid=False, zeroline=False)
-    fig.update_yaxes(
-        range=[ymin, ymax],
-        title_text="x₂",
-        scaleanchor="x",
-        scaleratio=1,
-        constrain="domain",
-        showgrid=False,
-        zeroline=False,
+        xaxis=dict(
+            range=[xmin, xmax], title=dict(text="x₁"), constrain="domain", showgrid=False, zeroline=False
+        ),
+        yaxis=dict(
+            range=[ymin, ymax],
+            title=dict(text="x₂"),
+            scaleanchor="x",
+            scaleratio=1,
+            constrain="domain",
+            showgrid=False,
+            zeroline=False,
+        ),
     )
 
 
@@ -322,7 +358,9 @@ def label_traces(
                 X[mask],
                 name=f"{name} ({int(mask.sum())})",
                 marker=dict(size=size, color=colour, symbol=symbol, line=dict(width=1.2, color="white")),
-                customdata=customdata[mask],
+                # text columns (object arrays) as lists: orjson, Plotly's fast JSON writer, takes no
+                # object arrays and the whole figure would go through its slow path
+                customdata=customdata[mask].tolist() if customdata.dtype == object else customdata[mask],
                 hovertemplate=hovertemplate,
             )
         )
@@ -558,6 +596,79 @@ def log_gap_layout(
 
 
 # ----------------------------------------------------------------------------------------------
+# animated figures
+
+
+def typed_array(values: np.ndarray) -> dict | list:
+    """A numeric array as Plotly's typed-array JSON (``{"dtype": "f4", "bdata": base64}``: what
+    ``go.Figure.to_dict`` makes of a numpy array; plotly.js reads it without parsing numbers); an empty
+    array as ``[]``."""
+    values = np.ascontiguousarray(values)
+    if values.size == 0:
+        return []
+    dtype = f"{values.dtype.kind}{values.dtype.itemsize}"
+    return {"dtype": dtype, "bdata": base64.b64encode(values.tobytes()).decode("ascii")}
+
+
+class PlainFramesFigure(go.Figure):
+    """A ``go.Figure`` whose animation frames are kept as Plotly JSON, not as ``go.Frame`` objects.
+
+    A plain figure validates every frame when it is built and deep-copies them all on every ``to_dict``
+    (for the Playground's 80 playback frames ~0.1 s and ~0.04 s); here the frames are given as plain
+    dicts of JSON values (strings, numbers, lists, :func:`typed_array`), encoded once, and ``to_dict``
+    (so ``plotly.io.to_json``, ``to_html``, ``to_image``, pickling) decodes a fresh copy of them after
+    the data and layout. The data and layout are taken unvalidated too (they are built by this
+    package). Reading ``frames`` (or ``fig["frames"]``) gives them as ``go.Frame`` objects (validated
+    then); setting it stores the new frames the same way. Frames are replaced whole: ``update`` does
+    not merge into them (it raises when given frames).
+    """
+
+    def __init__(self, data: Any = None, layout: Any = None, frames: Any = None, **kwargs: Any) -> None:
+        if isinstance(data, dict) and {"data", "layout", "frames"} & set(data):  # a whole figure's dict
+            data = dict(data)
+            frames = data.pop("frames", frames)
+        kwargs.pop("_validate", None)
+        super().__init__(data, layout, _validate=False, **kwargs)
+        self._set_plain_frames(frames)
+
+    def _set_plain_frames(self, frames: Any) -> None:
+        frames = [f.to_plotly_json() if isinstance(f, go.Frame) else f for f in frames or ()]
+        self._frames_text = pio.json.to_json_plotly(frames) if frames else None
+
+    def __getitem__(self, prop: Any) -> Any:
+        return self.frames if prop == "frames" else super().__getitem__(prop)
+
+    def __setitem__(self, prop: Any, value: Any) -> None:
+        if prop == "frames":
+            self._set_plain_frames(value)
+        else:
+            super().__setitem__(prop, value)
+
+    def update(self, dict1: Any = None, overwrite: bool = False, **kwargs: Any) -> PlainFramesFigure:
+        """``go.Figure.update`` of the data and layout; frames are set whole (``fig.frames = ...``)."""
+        if "frames" in kwargs or (isinstance(dict1, dict) and "frames" in dict1):
+            raise ValueError("a PlainFramesFigure's frames are replaced whole: set fig.frames")
+        super().update(dict1, overwrite=overwrite, **kwargs)
+        return self
+
+    @property
+    def frames(self) -> tuple[go.Frame, ...]:  # type: ignore[override]
+        """The frames as ``go.Frame`` objects (built and validated on each read)."""
+        return tuple(go.Frame(f) for f in self.to_dict().get("frames", []))
+
+    @frames.setter
+    def frames(self, new_frames: Any) -> None:
+        self._set_plain_frames(new_frames)
+
+    def to_dict(self) -> dict:
+        """The figure as a dict (``go.Figure.to_dict``), the frames decoded from their JSON."""
+        out = super().to_dict()
+        if self._frames_text is not None:
+            out["frames"] = json.loads(self._frames_text)
+        return out
+
+
+# ----------------------------------------------------------------------------------------------
 # a function over the plane as a raster image (decision functions, region maps)
 #
 # A heatmap or filled contour trace makes Plotly build one SVG path or canvas brick per cell in the
@@ -572,8 +683,9 @@ def png_data_uri(pixels: np.ndarray, palette: np.ndarray | None = None) -> str:
     H x W x 3 (RGB) or H x W x 4 (RGBA) uint8 array, or an H x W array of indices into ``palette``
     (K x 3 uint8, K <= 256).
 
-    A minimal PNG encoder (8 bits per sample; each image filtered with "none" or "up", whichever
-    compresses smaller; zlib level 6): signature, IHDR, PLTE for a palette, one IDAT, IEND.
+    A minimal PNG encoder (8 bits per sample; every row filtered with "up", which suits the smooth
+    surfaces drawn here; compressed once at zlib level 1, a third of level 6's time for ~15 % more
+    bytes): signature, IHDR, PLTE for a palette, one IDAT, IEND.
     """
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
     if palette is not None:
@@ -592,14 +704,11 @@ def png_data_uri(pixels: np.ndarray, palette: np.ndarray | None = None) -> str:
         return struct.pack(">I", len(body)) + name + body + struct.pack(">I", zlib.crc32(name + body))
 
     up = np.diff(rows, axis=0, prepend=np.zeros((1, rows.shape[1]), dtype=np.uint8))  # modulo 256
-    packed = [
-        zlib.compress(np.column_stack([np.full(h, f, dtype=np.uint8), r]).tobytes(), 6)
-        for f, r in ((0, rows), (2, up))
-    ]
+    packed = zlib.compress(np.column_stack([np.full(h, 2, dtype=np.uint8), up]).tobytes(), 1)
     png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, kind, 0, 0, 0))
     if palette is not None:
         png += chunk(b"PLTE", palette.tobytes())
-    png += chunk(b"IDAT", min(packed, key=len)) + chunk(b"IEND", b"")
+    png += chunk(b"IDAT", packed) + chunk(b"IEND", b"")
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
@@ -625,7 +734,8 @@ def colour_image(
     """Values F (rows along y upwards: ``F[i, j] = f(xs[j], ys[i])``) coloured as a heatmap with this
     colour scale on [zmin, zmax] (values outside take the end colours), as a palette image: indices
     (rows as in F) into 255 colours of the scale, and white (index 255) for non-finite values;
-    returns (indices, palette)."""
+    returns (indices, palette). A stack of such grids (K x ny x nx, e.g. animation frames) is coloured
+    in one pass, each ``indices[k]`` the image of ``F[k]``."""
     table = np.vstack([colour_table(colorscale, 255), np.full((1, 3), 255, dtype=np.uint8)])
     F = np.asarray(F, dtype=float)
     span = zmax - zmin if zmax > zmin else 1.0
@@ -658,78 +768,14 @@ def image_trace(image: tuple[np.ndarray, np.ndarray], xs: np.ndarray, ys: np.nda
 def zero_level_lines(xs: np.ndarray, ys: np.ndarray, F: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The level ``F = 0`` of values on the grid (``F[i, j]`` at ``(xs[j], ys[i])``) as polylines:
     marching squares with linear interpolation along the cell edges, the pieces chained into lines,
-    a NaN between lines (float32 x and y arrays; empty when F has one sign). A saddle cell (signs
-    alternate around it) is split by the sign of its centre value (the mean of its corners)."""
-    F = np.asarray(F, dtype=float)
-    xs = np.asarray(xs, dtype=float)
-    ys = np.asarray(ys, dtype=float)
-    ny, nx = F.shape
-    pos = np.nan_to_num(F, nan=0.0) > 0.0
-    # Crossing points on the horizontal edges ((i, j)-(i, j+1)) and the vertical ones ((i, j)-(i+1, j)).
-    with np.errstate(all="ignore"):
-        th = F[:, :-1] / (F[:, :-1] - F[:, 1:])
-        tv = F[:-1, :] / (F[:-1, :] - F[1:, :])
-    cross_h = pos[:, :-1] != pos[:, 1:]
-    cross_v = pos[:-1, :] != pos[1:, :]
-    # Edge ids: horizontal edge (i, j) -> i * (nx - 1) + j; vertical edge (i, j) -> H + i * nx + j.
-    H = ny * (nx - 1)
-
-    def point(e: int) -> tuple[float, float]:
-        if e < H:
-            i, j = divmod(e, nx - 1)
-            t = float(np.clip(th[i, j], 0.0, 1.0))
-            return xs[j] + t * (xs[j + 1] - xs[j]), ys[i]
-        i, j = divmod(e - H, nx)
-        t = float(np.clip(tv[i, j], 0.0, 1.0))
-        return xs[j], ys[i] + t * (ys[i + 1] - ys[i])
-
-    # A cell's four edges: bottom (h i, j), top (h i+1, j), left (v i, j), right (v i, j+1).
-    ci, cj = np.nonzero(cross_h[:-1, :] | cross_h[1:, :] | cross_v[:, :-1] | cross_v[:, 1:])
-    links: dict[int, list[int]] = {}
-    for i, j in zip(ci.tolist(), cj.tolist(), strict=True):
-        edges = [
-            (i * (nx - 1) + j, cross_h[i, j]),
-            (H + i * nx + j + 1, cross_v[i, j + 1]),
-            ((i + 1) * (nx - 1) + j, cross_h[i + 1, j]),
-            (H + i * nx + j, cross_v[i, j]),
-        ]  # counter-clockwise from the bottom
-        hit = [e for e, c in edges if c]
-        if len(hit) == 4:  # a saddle: pair the edges around the corners that differ from the centre
-            centre = F[i, j] + F[i, j + 1] + F[i + 1, j] + F[i + 1, j + 1] > 0.0
-            # corners counter-clockwise from the bottom left: the edge before and after each corner
-            if pos[i, j] == centre:  # bottom-left and top-right corners agree with the centre
-                pairs = [(hit[0], hit[1]), (hit[2], hit[3])]
-            else:
-                pairs = [(hit[3], hit[0]), (hit[1], hit[2])]
-        elif len(hit) == 2:
-            pairs = [(hit[0], hit[1])]
-        else:
-            continue
-        for a, b in pairs:
-            links.setdefault(a, []).append(b)
-            links.setdefault(b, []).append(a)
-    lines: list[list[int]] = []
-    seen: set[int] = set()
-    # open lines start at an edge with one neighbour (the box's side), then the closed loops
-    for start in sorted(links, key=lambda e: len(links[e])):
-        if start in seen:
-            continue
-        line, prev, cur = [start], -1, start
-        seen.add(start)
-        while True:
-            nxt = [e for e in links[cur] if e != prev and e not in seen]
-            if not nxt:
-                if len(links[cur]) == 2 and line[0] in links[cur] and len(line) > 2:
-                    line.append(line[0])  # a closed loop
-                break
-            prev, cur = cur, nxt[0]
-            seen.add(cur)
-            line.append(cur)
-        lines.append(line)
-    if not lines:
+    a NaN after each line (float32 x and y arrays; empty when F has one sign). A saddle cell (signs
+    alternate around it) is split by the sign of its centre value (the mean of its corners). The loop
+    is compiled (:func:`engine.figures.plane_kernel.level_polylines`)."""
+    F = np.ascontiguousarray(F, dtype=np.float64)
+    if F.ndim != 2 or F.shape[0] < 2 or F.shape[1] < 2:
         return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
-    pts = nan_join([np.array([point(e) for e in line]) for line in lines])
-    return pts[:, 0].astype(np.float32), pts[:, 1].astype(np.float32)
+    x, y = level_polylines(F, np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
+    return x.astype(np.float32), y.astype(np.float32)
 
 
 def surface_traces(

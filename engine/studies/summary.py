@@ -31,12 +31,14 @@ __all__ = [
     "Alignment",
     "FrameNumbers",
     "alignment",
+    "alignments",
     "playback_numbers",
     "VERDICT_CASES",
     "Comparison",
     "NetworkNumbers",
     "Verdict",
     "compare",
+    "live_mask",
     "live_neurons",
     "network_is_finite",
     "rmse",
@@ -58,10 +60,21 @@ def network_is_finite(network: TwoLayerReLU) -> bool:
 
 def live_neurons(network: TwoLayerReLU, tol: float = DEAD_NEURON_TOL) -> np.ndarray:
     """Indices of the neurons whose ``|alpha_j| ||w_j||`` is not negligible (relative to the largest)."""
-    size = np.abs(network.alpha) * np.linalg.norm(network.W, axis=1)
-    if size.size == 0 or not np.isfinite(size).all() or np.max(size) == 0.0:
-        return np.zeros(0, dtype=int)
-    return np.flatnonzero(size > tol * np.max(size))
+    return np.flatnonzero(live_mask(network.W, network.alpha, tol))
+
+
+def live_mask(W: np.ndarray, alpha: np.ndarray, tol: float = DEAD_NEURON_TOL) -> np.ndarray:
+    """Which neurons of one or more networks (``W``: ... x m x (d+1), ``alpha``: ... x m, e.g. the
+    snapshots of a run) have ``|alpha_j| ||w_j|| > tol max_k |alpha_k| ||w_k||``, per network (... x m);
+    none of a network whose sizes are all 0 or not all finite."""
+    with np.errstate(invalid="ignore", over="ignore"):  # a diverged network: inf times 0
+        size = np.abs(alpha) * np.linalg.norm(W, axis=-1)
+    if size.shape[-1] == 0:
+        return np.zeros(size.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        top = np.max(size, axis=-1, keepdims=True)
+        ok = np.isfinite(size).all(axis=-1, keepdims=True) & (top > 0.0)
+        return (size > tol * top) & ok
 
 
 def rmse(network: TwoLayerReLU, X: np.ndarray, y: np.ndarray) -> float:
@@ -99,6 +112,12 @@ def _sizeable(network: TwoLayerReLU, tol: float) -> np.ndarray:
     return live_neurons(network, tol) if network_is_finite(network) else np.zeros(0, dtype=int)
 
 
+def _sizeable_mask(W: np.ndarray, alpha: np.ndarray, tol: float) -> np.ndarray:
+    """:func:`_sizeable` of K networks (``W``: K x m x (d+1), ``alpha``: K x m) as a K x m mask."""
+    finite = np.isfinite(W).all(axis=(1, 2)) & np.isfinite(alpha).all(axis=1)
+    return live_mask(W, alpha, tol) & finite[:, None]
+
+
 def alignment(
     network: TwoLayerReLU,
     optimum: TwoLayerReLU,
@@ -110,21 +129,36 @@ def alignment(
     vectors ``w_j`` and ``w*_i`` (bias included, in degrees) is at most ``max_angle_deg`` and
     ``sign(alpha_j) = sign(alpha*_i)``. Only neurons with ``|alpha| ||w||`` at least ``size_tol`` times
     the largest of their network count, in both networks."""
-    mine = _sizeable(network, size_tol)
+    return alignments(
+        network.W[None], network.alpha[None], optimum, max_angle_deg=max_angle_deg, size_tol=size_tol
+    )[0]
+
+
+def alignments(
+    W: np.ndarray,
+    alpha: np.ndarray,
+    optimum: TwoLayerReLU,
+    *,
+    max_angle_deg: float = ALIGN_ANGLE_DEG,
+    size_tol: float = ALIGN_SIZE_TOL,
+) -> list[Alignment]:
+    """:func:`alignment` of K networks at once (``W``: K x m x (d+1), ``alpha``: K x m; e.g. the
+    snapshots of a run), one :class:`Alignment` each."""
+    mine = _sizeable_mask(W, alpha, size_tol)
     targets = _sizeable(optimum, size_tol)
-    if mine.size == 0 or targets.size == 0:
-        return Alignment(0, int(mine.size), 0, int(targets.size), float(max_angle_deg))
-    A = network.W[mine] / np.linalg.norm(network.W[mine], axis=1, keepdims=True)
-    B = optimum.W[targets] / np.linalg.norm(optimum.W[targets], axis=1, keepdims=True)
-    same_sign = np.sign(network.alpha[mine])[:, None] == np.sign(optimum.alpha[targets])[None, :]
-    close = (A @ B.T >= math.cos(math.radians(max_angle_deg))) & same_sign
-    return Alignment(
-        int(close.any(axis=1).sum()),
-        int(mine.size),
-        int(close.any(axis=0).sum()),
-        int(targets.size),
-        float(max_angle_deg),
-    )
+    counts = mine.sum(axis=1)
+    aligned = covered = np.zeros(len(counts), dtype=int)
+    if targets.size:
+        with np.errstate(all="ignore"):  # neurons left out may be zero or not finite: masked below
+            A = W / np.linalg.norm(W, axis=2, keepdims=True)
+        B = optimum.W[targets] / np.linalg.norm(optimum.W[targets], axis=1, keepdims=True)
+        same_sign = np.sign(alpha)[:, :, None] == np.sign(optimum.alpha[targets])[None, None, :]
+        close = (A @ B.T >= math.cos(math.radians(max_angle_deg))) & same_sign & mine[:, :, None]
+        aligned, covered = close.any(axis=2).sum(axis=1), close.any(axis=1).sum(axis=1)
+    return [
+        Alignment(int(aligned[k]), int(counts[k]), int(covered[k]), int(targets.size), float(max_angle_deg))
+        for k in range(len(counts))
+    ]
 
 
 @dataclass(frozen=True)
@@ -160,6 +194,9 @@ def playback_numbers(
     y = np.asarray(y, dtype=float)
     has_test = X_test is not None and y_test is not None and len(y_test) > 0
     score = rmse if task == "regression" else accuracy
+    # the neuron counts and alignments of all frames at once
+    neurons = _sizeable_mask(snapshots.W, snapshots.alpha, ALIGN_SIZE_TOL).sum(axis=1)
+    aligned = alignments(snapshots.W, snapshots.alpha, optimum) if optimum is not None else None
     out = []
     for k in range(len(snapshots)):
         net = snapshots.network(k)
@@ -173,9 +210,9 @@ def playback_numbers(
                 gap=J - optimum_objective if optimum_objective is not None else None,
                 train=score(net, X, y) if finite else nan,
                 test=(score(net, X_test, y_test) if finite else nan) if has_test else None,
-                neurons=int(_sizeable(net, ALIGN_SIZE_TOL).size),
+                neurons=int(neurons[k]),
                 width=net.width,
-                alignment=alignment(net, optimum) if optimum is not None else None,
+                alignment=aligned[k] if aligned is not None else None,
             )
         )
     return out

@@ -57,8 +57,9 @@ def test_the_build_commands_work_here() -> None:
         argv = [sys.executable, "-c", shlex.split(command)[2]]
         done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
-        # each step says what it did: the compiled pricing, plotly.js copied for the live charts
-        assert any(done_line in done.stdout for done_line in ("pricing compiled:", "plotly.js in static/:"))
+        # each step says what it did: the compiled pricing and plane kernels, plotly.js for the live charts
+        said = ("pricing compiled:", "plane kernels compiled:", "plotly.js in static/:")
+        assert any(done_line in done.stdout for done_line in said)
 
 
 def test_dockerignore_keeps_caches_and_history_out() -> None:

@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from datasets import make_dataset
 from engine.gradient.sgd import train_sgd
 from engine.network import TwoLayerReLU, accuracy
-from engine.studies.summary import ALIGN_SIZE_TOL, alignment, playback_numbers
+from engine.studies.summary import (
+    ALIGN_SIZE_TOL,
+    alignment,
+    alignments,
+    live_mask,
+    live_neurons,
+    playback_numbers,
+)
 
 
 def _rotate(w: np.ndarray, degrees: float) -> np.ndarray:
@@ -76,3 +83,22 @@ def test_playback_numbers_follow_the_frames() -> None:
         assert fn.neurons == int(np.sum(size > ALIGN_SIZE_TOL * size.max()))
     last = nums[-1].alignment
     assert last.aligned == last.neurons and last.covered == last.targets  # the last frame is the optimum
+
+
+@given(st.integers(0, 2**31 - 1), st.integers(1, 5), st.integers(0, 8))
+def test_stacked_masks_and_alignments_equal_each_network(seed: int, K: int, m: int) -> None:
+    """live_mask and alignments of K stacked networks (with dead, zero and non-finite ones among them)
+    against live_neurons and alignment of each network alone."""
+    rng = np.random.default_rng(seed)
+    W = rng.normal(size=(K, m, 3))
+    alpha = rng.normal(size=(K, m)) * (rng.random((K, m)) < 0.7)  # some neurons switched off
+    if K > 1 and m:
+        alpha[1] = 0.0  # a network of zero size
+        W[-1, 0, 0] = np.inf  # a diverged one
+    opt = TwoLayerReLU(rng.normal(size=(4, 3)), rng.normal(size=4))
+    mask = live_mask(W, alpha, 0.05)
+    got = alignments(W, alpha, opt, max_angle_deg=40.0)
+    for k in range(K):
+        net = TwoLayerReLU(W[k], alpha[k])
+        assert np.array_equal(np.flatnonzero(mask[k]), live_neurons(net, 0.05))
+        assert got[k] == alignment(net, opt, max_angle_deg=40.0)
