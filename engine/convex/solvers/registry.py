@@ -10,11 +10,14 @@ routing choice, not a solver (:func:`route`).
 RuntimeError (a solver failure, not a refusal) and the entry names a ``fallback`` that accepts the
 request, that entry takes over (and may fall back in turn); :func:`solve_with_fallback` returns the
 account of every failure, which ``solve_convex`` puts in the result (``fallback``, ``message``).
-Today ``reduced``, ``colgen`` and ``admm`` fall back onto the ``cvxpy`` reference.
+Today ``reduced``, ``colgen`` and ``admm`` fall back onto the ``cvxpy`` reference; when ``auto`` routes a
+small sampled program to ``reduced``, a failure falls back onto ``colgen`` first (auto's route for larger
+ones), then ``cvxpy``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
@@ -28,6 +31,7 @@ from engine.convex.solvers.scp import solve_program as scp_program
 __all__ = [
     "AUTO",
     "AUTO_HELP",
+    "AUTO_REDUCED_MAX_DRAWS",
     "COLGEN_MAX_N",
     "FALLBACK",
     "EXACT_MAX_N",
@@ -51,7 +55,17 @@ COLGEN_MAX_N = 2000
 FALLBACK = "cvxpy"
 
 AUTO = "auto"
-AUTO_HELP = "the fastest route: column generation (2-D data, exact or sampled), else the reference"
+AUTO_HELP = (
+    "the fastest route: column generation (2-D data: the exact program, or a working set of a sampled "
+    "one; the reduced solve for a sampled program of few draws), else the reference"
+)
+# ``auto`` on a sampled program of 2-D data with at most this many Gaussian draws: the reduced solve of
+# the whole program (one Clarabel call on every block), above it the working set of column generation
+# (several smaller calls). Measured (n = 200, beta 1e-3, moons / spirals / circles / xor x squared /
+# hinge / logistic, CPU seconds, sum over the 12 cases; shared 2-core machine): 300 draws: reduced 2.8 s,
+# working set 5.2 s (worst case 0.30 vs 1.19 s); 1000 draws: 21.1 s (one Clarabel failure, answered by
+# the fallback) vs 9.5 s; 2000 draws: mixed, the working set ahead on moons and circles.
+AUTO_REDUCED_MAX_DRAWS = 500
 
 
 def _whole_program_solver(
@@ -134,11 +148,15 @@ SOLVERS: tuple[str, ...] = (*REGISTRY, AUTO)
 SOLVER_HELP: dict[str, str] = {**{name: entry.help for name, entry in REGISTRY.items()}, AUTO: AUTO_HELP}
 
 
-def route(solver: str, d: int) -> str:
+def route(solver: str, d: int, draws: int | None = None) -> str:
     """The registered solver a choice stands for: ``auto`` is column generation on 2-D data (its
-    pricing works on 2-D cones), else the reference solver; any other name stands for itself."""
+    pricing works on 2-D cones), except the reduced solve for a sampled program of ``draws`` <=
+    AUTO_REDUCED_MAX_DRAWS Gaussian draws (``draws`` None: the exact program), else the reference
+    solver; any other name stands for itself."""
     if solver == AUTO:
-        return "colgen" if d == 2 else "cvxpy"
+        if d != 2:
+            return "cvxpy"
+        return "reduced" if draws is not None and draws <= AUTO_REDUCED_MAX_DRAWS else "colgen"
     return solver
 
 
@@ -159,8 +177,13 @@ def select_solver(solver: str, request: ConvexRequest) -> ConvexSolver:
         raise ValueError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
     if request.exact and request.X.shape[1] != 2:
         raise ValueError("exact patterns need 2-D data; give a number of sampled patterns instead")
-    entry = get_solver(route(solver, request.X.shape[1]))
+    draws = None if request.exact else int(request.patterns)
+    name = route(solver, request.X.shape[1], draws)
+    entry = get_solver(name)
     entry.check(request)
+    if solver == AUTO and name == "reduced":
+        # auto's own route for larger sampled programs takes over first when the reduced solve fails
+        entry = dataclasses.replace(entry, fallback="colgen")
     return entry
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.convex.certificate import best_dual_bound
 from engine.convex.projection_kernel import projection_norms
 from engine.convex.recovery import NEURON_REL_THRESHOLD
 from engine.convex.solvers.reduced import cone_facets
@@ -28,7 +29,7 @@ from engine.convex.solvers.restricted import RestrictedSolver, default_restricte
 from engine.losses import Loss, get_loss
 from engine.network import lift
 
-__all__ = ["WorkingSetResult", "cone_projection_norm", "solve_on_working_set"]
+__all__ = ["WorkingSetResult", "cone_projection_norm", "sampled_dual_bound", "solve_on_working_set"]
 
 INITIAL_PATTERNS = 30  # the first working set: this many patterns of the set, both signs
 ADD_PER_ROUND = 40  # violating blocks added per round (largest violation first)
@@ -120,6 +121,39 @@ def _violating_blocks(Z, D, lam, facets_of, threshold, limit, skip):
             break
     found.sort(reverse=True)
     return found[:limit]
+
+
+def sampled_dual_bound(
+    X: np.ndarray,
+    y: np.ndarray,
+    D: np.ndarray,
+    directions: np.ndarray,
+    lam: np.ndarray,
+    *,
+    loss: Loss | str,
+    beta: float,
+) -> float:
+    """A lower bound on the optimum of the program on the patterns D (n x P, interior ``directions``).
+
+    Weak duality restricted to the given blocks: with ``price = max_i max(||Proj_K_i(c_i)||,
+    ||Proj_K_i(-c_i)||)``, ``c_i = sum_k d_ik lambda_k z_k`` (the exact value of every block, as the
+    working set prices it), every ``t lambda`` with ``t price <= beta`` is dual feasible for this
+    program, so ``max_t -L*(t lambda) <= min C_D`` (:func:`engine.convex.certificate.best_dual_bound`).
+    With lambda = grad L(yhat) of an optimal yhat the bound meets the optimum: a certificate for a
+    sampled program (not for min J: the sampled program is a restriction).
+    """
+    loss = get_loss(loss)
+    Z = lift(np.asarray(X, dtype=float))
+    y = np.asarray(y, dtype=float)
+    lam = loss.project_to_domain(np.asarray(lam, dtype=float), y)
+    D = np.asarray(D, dtype=bool)
+
+    def facets_of(i: int) -> np.ndarray:
+        return cone_facets(Z, D[:, i], directions[i])
+
+    found = _violating_blocks(Z, D, lam, facets_of, 0.0, 2 * D.shape[1], set())
+    price = found[0][0] if found else 0.0
+    return best_dual_bound(lam, y, loss, beta, price)[0]
 
 
 def solve_on_working_set(

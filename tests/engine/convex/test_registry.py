@@ -12,9 +12,11 @@ import engine.convex
 import engine.convex.solvers
 from engine.convex import program
 from engine.convex.program import finish, solve_convex
+from engine.convex.solvers import registry
 from engine.convex.solvers.base import PROGRAMS, ConvexRequest, ConvexSolver, Solution
 from engine.convex.solvers.registry import (
     AUTO,
+    AUTO_REDUCED_MAX_DRAWS,
     COLGEN_MAX_N,
     EXACT_MAX_N,
     REGISTRY,
@@ -25,6 +27,7 @@ from engine.convex.solvers.registry import (
     route,
     select_solver,
 )
+from engine.convex.solvers.working_set import sampled_dual_bound
 from engine.losses import get_loss
 from engine.patterns import build_patterns
 
@@ -96,11 +99,76 @@ def test_entries_declare_their_programs_and_limits() -> None:
 def test_auto_is_a_route_not_an_entry() -> None:
     assert AUTO not in REGISTRY
     assert route(AUTO, 2) == "colgen" and route(AUTO, 3) == "cvxpy"
-    assert all(route(name, 2) == name for name in REGISTRY)
+    # a sampled program of few draws: the reduced solve of the whole program; more: the working set
+    assert route(AUTO, 2, AUTO_REDUCED_MAX_DRAWS) == "reduced"
+    assert route(AUTO, 2, AUTO_REDUCED_MAX_DRAWS + 1) == "colgen" and route(AUTO, 3, 10) == "cvxpy"
+    assert all(route(name, 2) == name and route(name, 2, 10) == name for name in REGISTRY)
     X, y = _problem()
     assert select_solver(AUTO, _request(X, y, "squared", "exact")) is REGISTRY["colgen"]
+    many = _request(X, y, "squared", AUTO_REDUCED_MAX_DRAWS + 1)
+    assert select_solver(AUTO, many) is REGISTRY["colgen"]
+    # auto's reduced solve falls back onto the working set first; the reduced entry itself is unchanged
+    few = select_solver(AUTO, _request(X, y, "squared", DRAWS))
+    assert few.name == "reduced" and few.fallback == "colgen" and REGISTRY["reduced"].fallback == "cvxpy"
+    assert select_solver("reduced", _request(X, y, "squared", DRAWS)) is REGISTRY["reduced"]
     X3, y3 = _problem(d=3)
     assert select_solver(AUTO, _request(X3, y3, "squared", DRAWS)) is REGISTRY["cvxpy"]
+
+
+@pytest.mark.parametrize("loss", ["squared", "hinge", "logistic"])
+def test_auto_solves_a_small_sampled_program_to_the_reference_optimum(loss: str) -> None:
+    """auto's reduced route on a sampled program: CVXPY's optimum, the working set's, and (squared,
+    logistic) within 1e-6 of the program's own dual bound; duplicated and collinear points included."""
+    X, y = _problem(n=16)
+    X[-4:] = X[:4]  # duplicated points
+    X[4:8, 1] = 0.5 * X[4:8, 0] + 0.25  # collinear points
+    for draws in (DRAWS, 200):
+        result = solve_convex(X, y, loss=loss, beta=BETA, patterns=draws, solver=AUTO)
+        assert result.solver == "reduced" and result.fallback == "" and result.status == "optimal"
+        reference = solve_convex(X, y, loss=loss, beta=BETA, patterns=draws, solver="cvxpy")
+        working_set = solve_convex(X, y, loss=loss, beta=BETA, patterns=draws, solver="colgen")
+        assert result.objective == pytest.approx(reference.objective, rel=TOLERANCE["reduced"][loss])
+        assert result.objective == pytest.approx(working_set.objective, rel=TOLERANCE["colgen"][loss])
+        pset = build_patterns(X, draws, 0)
+        lam = get_loss(loss).mean_gradient(result.network.predict(X), y)
+        bound = sampled_dual_bound(X, y, pset.D, pset.directions, lam, loss=loss, beta=BETA)
+        assert bound <= min(reference.objective, working_set.objective) * (1.0 + 1e-9)
+        if loss != "hinge":  # grad L is the dual point (hinge needs the multiplier at margin 1)
+            assert result.objective - bound <= 1e-6 * result.objective
+
+
+def test_sampled_dual_bound_is_a_lower_bound_for_any_dual_point() -> None:
+    X, y = _problem()
+    pset = build_patterns(X, DRAWS, 0)
+    rng = np.random.default_rng(1)
+    for loss in ("squared", "hinge", "logistic"):
+        optimum = solve_convex(X, y, loss=loss, beta=BETA, patterns=DRAWS, solver="cvxpy").objective
+        for _ in range(5):
+            lam = rng.normal(size=len(y)) / len(y)
+            bound = sampled_dual_bound(X, y, pset.D, pset.directions, lam, loss=loss, beta=BETA)
+            assert bound <= optimum * (1.0 + 1e-9)
+
+
+def test_auto_falls_back_onto_the_working_set_when_the_reduced_solve_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(request: ConvexRequest) -> Solution:
+        raise RuntimeError("Clarabel (reduced program) stopped with status InsufficientProgress")
+
+    table = {name: entry for name, entry in REGISTRY.items()}
+    table["reduced"] = dataclasses.replace(REGISTRY["reduced"], solve=broken)
+    monkeypatch.setattr(registry, "REGISTRY", make_registry(*table.values()))
+    X, y = _problem()
+    result = solve_convex(X, y, loss="logistic", beta=BETA, patterns=DRAWS, solver=AUTO)
+    assert result.solver == "colgen" and result.status == "optimal"
+    assert result.fallback == (
+        "the reduced solver failed (Clarabel (reduced program) stopped with status InsufficientProgress); "
+        "the colgen solver took over"
+    )
+    reference = solve_convex(X, y, loss="logistic", beta=BETA, patterns=DRAWS, solver="cvxpy")
+    assert result.objective == pytest.approx(reference.objective, rel=TOLERANCE["colgen"]["logistic"])
+    # asked for by name, the reduced solver still falls back onto the reference
+    assert solve_convex(X, y, loss="logistic", beta=BETA, patterns=DRAWS, solver="reduced").solver == "cvxpy"
 
 
 # ---------------------------------------------------------------------------------------------
