@@ -1,5 +1,5 @@
-"""The compiled facet search of the reduced program (engine/convex/solvers/reduced.py) for 2-D data:
-the facets of many pattern cones of R^3 at once.
+"""The compiled set-up loops of the reduced program (engine/convex/solvers/reduced.py): the facets of
+many pattern cones of R^3 at once (2-D data), and Prim's spanning tree of the patterns.
 
 numba-compiled with ``cache=True`` (compiled once per machine into ``__pycache__``). The maths is that
 of :func:`engine.convex.solvers.reduced.cone_facets`, which stays the readable reference (and does the
@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["hull_facets"]
+__all__ = ["hull_facets", "prim_parents"]
 
 _INTERIOR = 4e-9  # 4 x reduced._INTERIOR_MARGIN: a direction this far inside every row is used as is
 
@@ -128,3 +128,25 @@ def hull_facets(Z: np.ndarray, D: np.ndarray, G: np.ndarray) -> tuple[np.ndarray
         ok[i] = True
     starts[P] = used
     return starts, rows[:used], ok
+
+
+@njit(cache=True)
+def prim_parents(H: np.ndarray, root_distance: np.ndarray) -> np.ndarray:
+    """Prim's minimum spanning tree over B nodes and a root (-1), dense: the parent of every node.
+
+    ``H`` (B x B) are the distances between the nodes, ``root_distance`` (B) those to the root. The loop
+    of :func:`engine.convex.solvers.reduced._pattern_tree` (the same ties: the first minimum), compiled.
+    """
+    B = root_distance.size
+    near = root_distance.astype(np.float64).copy()  # distance of every node to the tree so far
+    parent = np.full(B, -1, dtype=np.int64)
+    left = np.ones(B, dtype=np.bool_)
+    for _ in range(B):
+        j = int(np.argmin(near))
+        left[j] = False
+        near[j] = np.inf
+        for k in range(B):
+            if left[k] and H[j, k] < near[k]:
+                near[k] = H[j, k]
+                parent[k] = j
+    return parent

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from scipy.spatial import ConvexHull, QhullError
 
-from engine.convex.facet_kernel import hull_facets
+from engine.convex.facet_kernel import hull_facets, prim_parents
 from engine.convex.solvers.base import ConvexRequest, Resolver, Solution, dual_pair
 from engine.losses import Loss, get_loss
 from engine.network import lift
@@ -564,19 +564,16 @@ def _pattern_tree(D: np.ndarray) -> np.ndarray:
     """The parent of every column of the pattern matrix D (n x B) in a minimum spanning tree of the
     patterns and the empty pattern (Hamming distances), rooted at the empty pattern (-1)."""
     n, B = D.shape
-    S = np.where(D, 1.0, -1.0)
-    H = (n - S.T @ S) / 2.0  # Hamming distances between the columns
-    # Prim's algorithm from the empty pattern (distance |D_j| to column j), dense: B steps of O(B)
-    near = D.sum(axis=0).astype(float)  # distance of every column to the tree so far
-    parent = np.full(B, -1)
-    left = np.ones(B, dtype=bool)
-    for _ in range(B):
-        j = int(np.argmin(near))
-        left[j], near[j] = False, np.inf
-        closer = left & (H[j] < near)
-        near[closer] = H[j, closer]
-        parent[closer] = j
-    return parent
+    # Hamming distances between the columns, over the distinct ones (u- and v-blocks often share a
+    # pattern); float32 is exact here (sums of n <= 2**24 terms +-1)
+    keys = column_keys(D)
+    first: dict[bytes, int] = {}
+    which = np.array([first.setdefault(key, len(first)) for key in keys])
+    distinct = np.unique(which, return_index=True)[1]
+    S = np.where(D[:, distinct], np.float32(1.0), np.float32(-1.0))
+    H = ((n - S.T @ S) / 2.0).astype(float)[np.ix_(which, which)]
+    # Prim's algorithm from the empty pattern (distance |D_j| to column j), dense: B steps of O(B), compiled
+    return prim_parents(np.ascontiguousarray(H), D.sum(axis=0).astype(float))
 
 
 def _solve_by_quadratic_models(
