@@ -32,6 +32,7 @@ __all__ = [
     "AUTO",
     "AUTO_HELP",
     "AUTO_REDUCED_MAX_DRAWS",
+    "AUTO_REDUCED_MAX_N",
     "COLGEN_MAX_N",
     "FALLBACK",
     "EXACT_MAX_N",
@@ -57,15 +58,18 @@ FALLBACK = "cvxpy"
 AUTO = "auto"
 AUTO_HELP = (
     "the fastest route: column generation (2-D data: the exact program, or a working set of a sampled "
-    "one; the reduced solve for a sampled program of few draws), else the reference"
+    "one; the reduced solve for a small sampled program), else the reference"
 )
-# ``auto`` on a sampled program of 2-D data with at most this many Gaussian draws: the reduced solve of
-# the whole program (one Clarabel call on every block), above it the working set of column generation
-# (several smaller calls). Measured (n = 200, beta 1e-3, moons / spirals / circles / xor x squared /
-# hinge / logistic, CPU seconds, sum over the 12 cases; shared 2-core machine): 300 draws: reduced 2.8 s,
-# working set 5.2 s (worst case 0.30 vs 1.19 s); 1000 draws: 21.1 s (one Clarabel failure, answered by
-# the fallback) vs 9.5 s; 2000 draws: mixed, the working set ahead on moons and circles.
+# ``auto`` on a sampled program of 2-D data with at most AUTO_REDUCED_MAX_N points and
+# AUTO_REDUCED_MAX_DRAWS Gaussian draws: the reduced solve of the whole program (one Clarabel call on
+# every block); otherwise the working set of column generation (several smaller calls). Measured
+# (beta 1e-3, moons / spirals / circles / xor x squared / hinge / logistic, CPU seconds summed over the
+# 12 cases, reduced vs working set; shared 2-core machine): n = 200: 300 draws 2.4 vs 5.1 s (worst case
+# 0.26 vs 1.26 s), 500 draws 3.3 vs 6.2 s (worst 0.37 vs 1.66 s), 1000 draws 21.1 s (one Clarabel
+# failure, answered by the fallback) vs 9.5 s; n = 300, 300 draws: 8.9 vs 6.1 s; n = 400, 200 draws:
+# 7.1 vs 4.7 s (Clarabel's time per iteration on the whole program grows ~4x from n = 200 to 300).
 AUTO_REDUCED_MAX_DRAWS = 500
+AUTO_REDUCED_MAX_N = 200
 
 
 def _whole_program_solver(
@@ -148,15 +152,16 @@ SOLVERS: tuple[str, ...] = (*REGISTRY, AUTO)
 SOLVER_HELP: dict[str, str] = {**{name: entry.help for name, entry in REGISTRY.items()}, AUTO: AUTO_HELP}
 
 
-def route(solver: str, d: int, draws: int | None = None) -> str:
+def route(solver: str, d: int, draws: int | None = None, n: int = 0) -> str:
     """The registered solver a choice stands for: ``auto`` is column generation on 2-D data (its
     pricing works on 2-D cones), except the reduced solve for a sampled program of ``draws`` <=
-    AUTO_REDUCED_MAX_DRAWS Gaussian draws (``draws`` None: the exact program), else the reference
-    solver; any other name stands for itself."""
+    AUTO_REDUCED_MAX_DRAWS Gaussian draws on ``n`` <= AUTO_REDUCED_MAX_N points (``draws`` None: the
+    exact program), else the reference solver; any other name stands for itself."""
     if solver == AUTO:
         if d != 2:
             return "cvxpy"
-        return "reduced" if draws is not None and draws <= AUTO_REDUCED_MAX_DRAWS else "colgen"
+        small = draws is not None and draws <= AUTO_REDUCED_MAX_DRAWS and n <= AUTO_REDUCED_MAX_N
+        return "reduced" if small else "colgen"
     return solver
 
 
@@ -178,7 +183,7 @@ def select_solver(solver: str, request: ConvexRequest) -> ConvexSolver:
     if request.exact and request.X.shape[1] != 2:
         raise ValueError("exact patterns need 2-D data; give a number of sampled patterns instead")
     draws = None if request.exact else int(request.patterns)
-    name = route(solver, request.X.shape[1], draws)
+    name = route(solver, request.X.shape[1], draws, request.X.shape[0])
     entry = get_solver(name)
     entry.check(request)
     if solver == AUTO and name == "reduced":

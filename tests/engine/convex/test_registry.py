@@ -17,6 +17,7 @@ from engine.convex.solvers.base import PROGRAMS, ConvexRequest, ConvexSolver, So
 from engine.convex.solvers.registry import (
     AUTO,
     AUTO_REDUCED_MAX_DRAWS,
+    AUTO_REDUCED_MAX_N,
     COLGEN_MAX_N,
     EXACT_MAX_N,
     REGISTRY,
@@ -100,13 +101,16 @@ def test_auto_is_a_route_not_an_entry() -> None:
     assert AUTO not in REGISTRY
     assert route(AUTO, 2) == "colgen" and route(AUTO, 3) == "cvxpy"
     # a sampled program of few draws: the reduced solve of the whole program; more: the working set
-    assert route(AUTO, 2, AUTO_REDUCED_MAX_DRAWS) == "reduced"
-    assert route(AUTO, 2, AUTO_REDUCED_MAX_DRAWS + 1) == "colgen" and route(AUTO, 3, 10) == "cvxpy"
+    assert route(AUTO, 2, AUTO_REDUCED_MAX_DRAWS, AUTO_REDUCED_MAX_N) == "reduced"
+    assert route(AUTO, 2, AUTO_REDUCED_MAX_DRAWS + 1, 10) == "colgen"
+    assert route(AUTO, 2, 10, AUTO_REDUCED_MAX_N + 1) == "colgen" and route(AUTO, 3, 10, 10) == "cvxpy"
     assert all(route(name, 2) == name and route(name, 2, 10) == name for name in REGISTRY)
     X, y = _problem()
     assert select_solver(AUTO, _request(X, y, "squared", "exact")) is REGISTRY["colgen"]
     many = _request(X, y, "squared", AUTO_REDUCED_MAX_DRAWS + 1)
     assert select_solver(AUTO, many) is REGISTRY["colgen"]
+    Xn, yn = _problem(n=AUTO_REDUCED_MAX_N + 1)
+    assert select_solver(AUTO, _request(Xn, yn, "squared", DRAWS)) is REGISTRY["colgen"]
     # auto's reduced solve falls back onto the working set first; the reduced entry itself is unchanged
     few = select_solver(AUTO, _request(X, y, "squared", DRAWS))
     assert few.name == "reduced" and few.fallback == "colgen" and REGISTRY["reduced"].fallback == "cvxpy"
