@@ -27,6 +27,7 @@ from engine.convex.solvers.base import ConvexRequest, ConvexSolver, Solution
 from engine.convex.solvers.reduced import solve_program as reduced_program
 from engine.convex.solvers.reference import solve_program as reference_program
 from engine.convex.solvers.scp import solve_program as scp_program
+from engine.convex.solvers.working_set import prove_sampled_optimum
 
 __all__ = [
     "AUTO",
@@ -187,8 +188,12 @@ def select_solver(solver: str, request: ConvexRequest) -> ConvexSolver:
     entry = get_solver(name)
     entry.check(request)
     if solver == AUTO and name == "reduced":
-        # auto's own route for larger sampled programs takes over first when the reduced solve fails
-        entry = dataclasses.replace(entry, fallback="colgen")
+        # auto's own route for larger sampled programs takes over first when the reduced solve fails;
+        # an answer Clarabel calls almost solved is checked by pricing every block, as the working set does
+        solve = entry.solve
+        entry = dataclasses.replace(
+            entry, fallback="colgen", solve=lambda request: prove_sampled_optimum(request, solve(request))
+        )
     return entry
 
 

@@ -28,7 +28,7 @@ from engine.convex.solvers.registry import (
     route,
     select_solver,
 )
-from engine.convex.solvers.working_set import sampled_dual_bound
+from engine.convex.solvers.working_set import prove_sampled_optimum, sampled_dual_bound
 from engine.losses import get_loss
 from engine.patterns import build_patterns
 
@@ -350,3 +350,43 @@ def test_finish_reports_an_uncertified_answer_the_certificate_decides() -> None:
     assert not result.certified and result.status == "stalled" and result.patterns == 5
     assert result.message.startswith("a note; stopped uncertified (stalled), relative gap ")
     assert result.network.width == 0 and result.objective == pytest.approx(0.5)  # (0 - y)^2 / 2, y = +-1
+
+
+def test_an_almost_solved_sampled_answer_is_proven_or_left_inaccurate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """auto's reduced route checks an answer Clarabel calls almost solved against the sampled program's
+    own dual bound: the optimum is reported optimal (outcome "solved", as the working set says), a
+    worse answer stays "optimal_inaccurate"; the exact program and other statuses are left alone."""
+    X, y = _problem()
+    for loss in ("squared", "hinge", "logistic"):
+        request = _request(X, y, loss, DRAWS)
+        solution = REGISTRY["reduced"].solve(request)
+        assert solution.status == "optimal"
+        almost = dataclasses.replace(solution, status="optimal_inaccurate")
+        proven = prove_sampled_optimum(request, almost)
+        assert proven.status == "optimal" and "dual bound proves" in proven.message, loss
+        worse = dataclasses.replace(almost, U=0.8 * solution.U, V=0.8 * solution.V)  # still feasible
+        assert prove_sampled_optimum(request, worse).status == "optimal_inaccurate", loss
+        # the re-solve of an optimal answer's support, kept only when no worse, is optimal too
+        resolve = proven.polish
+        assert resolve is not None and resolve(solution.D, solution.D)[3] == "optimal"
+    assert (
+        prove_sampled_optimum(request, dataclasses.replace(solution, status="max_iter")).status == "max_iter"
+    )
+    exact = _request(X, y, "squared", "exact")
+    assert prove_sampled_optimum(exact, almost) is almost
+
+    original = REGISTRY["reduced"].solve
+
+    def almost_solved(request: ConvexRequest) -> Solution:
+        return dataclasses.replace(original(request), status="optimal_inaccurate")
+
+    table = dict(REGISTRY)
+    table["reduced"] = dataclasses.replace(REGISTRY["reduced"], solve=almost_solved)
+    monkeypatch.setattr(registry, "REGISTRY", make_registry(*table.values()))
+    result = solve_convex(X, y, loss="logistic", beta=BETA, patterns=DRAWS, solver=AUTO)
+    assert result.solver == "reduced" and result.status == "optimal" and result.outcome == "solved"
+    # by name, the reduced solver's solution keeps what Clarabel said (no pricing of every block)
+    named = _request(X, y, "logistic", DRAWS)
+    assert select_solver("reduced", named).solve(named).status == "optimal_inaccurate"
