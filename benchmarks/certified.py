@@ -9,6 +9,13 @@ CPU time and its J relative to the certified optimum (>= 0: a restriction). CVXP
 (n(n - 1) + 2 patterns) does not fit at these n (at n = 200: 39,802 patterns, 15.9 million cone rows), so
 it is reported as skipped. pyscnn (Mishkin et al.) needs torch, which this environment does not have.
 
+**The same sampled program** (issue 14's 20x target), n <= 200: the engine's route for a sampled program
+(``solve_convex(..., patterns=300, pattern_seed=0, solver="auto")``, recovery and certificate included)
+and CVXPY + Clarabel on the identical 300-draw program, both timed in the same forked child, CPU median
+of :data:`REPEATS`. Accuracy: the engine's J within 1e-6 relative of CVXPY's, or within 1e-6 of a lower
+bound on the sampled program's optimum (:func:`_sampled_bound`, a proof, needed where CVXPY stops
+"optimal_inaccurate" up to 1 % above the optimum, as on logistic).
+
 Every call runs in a forked child with a hard time limit (CPU time measured inside the child). A log-log
 plot of CPU time against n per case with the fitted slopes is written beside the table (PNG and HTML).
 """
@@ -36,6 +43,8 @@ BETA = 1e-3
 SEED = 0
 DRAWS = 300
 TOL = 1e-6
+REPEATS = 3  # timed runs per solver on the sampled program (median)
+SAMPLED_ROUTE = "auto"  # the engine's choice for a sampled program (engine/convex/solvers/registry.py)
 DATASETS = ("moons", "spirals", "circles", "xor")
 LOSSES = ("squared", "hinge", "logistic")
 
@@ -45,13 +54,15 @@ class Grid:
     ns: tuple[int, ...]
     limits: dict[int, float]  # hard limit per certified solve, seconds, by n
     cvxpy_max_n: int  # CVXPY + Clarabel on the sampled program up to this n
-    cvxpy_limit: float
+    cvxpy_limit: float  # for the child that times both solvers on the sampled program, REPEATS each
 
 
+# n = 2000 gets 240 s: the spirals cases took longer than 30 s (logistic 66 s in one run, > 120 s in
+# another on the shared machine), and every case should show its real time
 FULL = Grid(
-    ns=(200, 1000, 2000), limits={200: 60.0, 1000: 30.0, 2000: 30.0}, cvxpy_max_n=200, cvxpy_limit=30.0
+    ns=(200, 1000, 2000), limits={200: 60.0, 1000: 60.0, 2000: 240.0}, cvxpy_max_n=200, cvxpy_limit=120.0
 )
-QUICK = Grid(ns=(40,), limits={40: 30.0}, cvxpy_max_n=40, cvxpy_limit=30.0)
+QUICK = Grid(ns=(40,), limits={40: 30.0}, cvxpy_max_n=40, cvxpy_limit=60.0)
 
 
 def _data(dataset: str, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -79,13 +90,62 @@ def _certified(dataset: str, n: int, loss: str) -> dict:
     }
 
 
-def _cvxpy_sampled(dataset: str, n: int, loss: str) -> dict:
+def _timed_sampled(X: np.ndarray, y: np.ndarray, loss: str, solver: str) -> tuple[float, object]:
+    """Median CPU seconds of REPEATS solves of the 300-draw program with ``solver``, and the last result."""
     from engine.convex.program import solve_convex
 
+    times, result = [], None
+    for _ in range(REPEATS):
+        t = time.process_time()
+        result = solve_convex(X, y, loss=loss, beta=BETA, patterns=DRAWS, pattern_seed=SEED, solver=solver)
+        times.append(time.process_time() - t)
+    return float(np.median(times)), result
+
+
+def _sampled_bound(X: np.ndarray, y: np.ndarray, loss: str, f: np.ndarray) -> float:
+    """A lower bound on the optimum of the sampled program (untimed): the best dual bound of
+    :func:`engine.convex.solvers.working_set.sampled_dual_bound` over the dual points grad L(f) at the
+    engine's answer f, grad L at an accurate reference solve (the reduced program; logistic by proximal
+    Newton, accurate to ~1e-10) and that solve's multiplier of yhat (+-; hinge: the margin rows'). Every
+    dual point gives a valid bound; the reference's only make it tight."""
+    from engine.convex.solvers.reduced import solve_reduced
+    from engine.convex.solvers.working_set import sampled_dual_bound
+    from engine.losses import get_loss
+    from engine.network import lift
+    from engine.patterns import build_patterns
+
+    lo = get_loss(loss)
+    pset = build_patterns(X, DRAWS, SEED)
+    U, V, lam, _ = solve_reduced(
+        X,
+        y,
+        pset.D,
+        loss=loss,
+        beta=BETA,
+        directions=pset.directions,
+        want_dual=True,
+        quadratic_models=loss == "logistic",
+    )
+    f_ref = np.sum(pset.D * (lift(X) @ (U - V)), axis=1)
+    duals = [lo.mean_gradient(f, y), lo.mean_gradient(f_ref, y)]
+    duals += [] if lam is None else [lam, -lam]
+    return max(sampled_dual_bound(X, y, pset.D, pset.directions, d, loss=loss, beta=BETA) for d in duals)
+
+
+def _sampled(dataset: str, n: int, loss: str) -> dict:
+    """The engine's route and CVXPY + Clarabel on the identical sampled program, in one process."""
     X, y = _data(dataset, n)
-    t = time.process_time()
-    r = solve_convex(X, y, loss=loss, beta=BETA, patterns=DRAWS, pattern_seed=SEED, solver="cvxpy")
-    return {"cpu": time.process_time() - t, "J": float(r.objective), "patterns": int(r.patterns)}
+    cpu, r = _timed_sampled(X, y, loss, SAMPLED_ROUTE)
+    cv_cpu, cv = _timed_sampled(X, y, loss, "cvxpy")
+    bound = _sampled_bound(X, y, loss, r.network.predict(X))
+    J, cv_J = float(r.objective), float(cv.objective)
+    return {
+        "cpu": cpu,
+        "solver": r.solver,
+        "J": J,
+        "gap": (J - bound) / abs(J),
+        "cvxpy": {"cpu": cv_cpu, "J": cv_J, "status": cv.status, "patterns": int(cv.patterns)},
+    }
 
 
 def _fmt(x: float | None, spec: str = ".2f") -> str:
@@ -150,6 +210,7 @@ def run(quick: bool = False, out_dir=None, argv=None, verbose: bool = True) -> P
     # child of its own, as before, warmed nothing: each timed child paid ~0.2 s CPU for them again)
     for loss in LOSSES:
         _certified("moons", 30, loss)
+        _sampled("moons", 30, loss)
     rows: list[dict] = []
     for n in grid.ns:
         for dataset in DATASETS:
@@ -163,9 +224,10 @@ def run(quick: bool = False, out_dir=None, argv=None, verbose: bool = True) -> P
                         f"> {grid.limits[n]:.0f} s" if res.kind == "timeout" else f"failed: {res.kind}"
                     )
                 if n <= grid.cvxpy_max_n:
-                    cv = guarded(lambda d=dataset, n=n, lo=loss: _cvxpy_sampled(d, n, lo), grid.cvxpy_limit)
-                    row["cvxpy"] = cv.value if cv.kind == "ok" else None
-                    row["cvxpy_note"] = "" if cv.kind == "ok" else f"> {grid.cvxpy_limit:.0f} s"
+                    sv = guarded(lambda d=dataset, n=n, lo=loss: _sampled(d, n, lo), grid.cvxpy_limit)
+                    row["sampled"] = sv.value if sv.kind == "ok" else None
+                    row["cvxpy"] = sv.value["cvxpy"] if sv.kind == "ok" else None
+                    row["cvxpy_note"] = "" if sv.kind == "ok" else f"> {grid.cvxpy_limit:.0f} s"
                 rows.append(row)
                 log(f"{dataset} n={n} {loss}: {row.get('cpu', row.get('note'))}")
     elapsed = time.perf_counter() - start
@@ -215,6 +277,7 @@ def run(quick: bool = False, out_dir=None, argv=None, verbose: bool = True) -> P
             cv_cells = [_fmt(cv["cpu"]), _fmt(rel, ".1e"), _fmt(speed, ".1f") + "x" if speed else "-"]
         body.append([r["dataset"], str(r["n"]), r["loss"], *cells, *cv_cells])
     lines += table(header, body) + [""]
+    lines += _sampled_table(rows)
     lines += [
         "CVXPY + Clarabel on the exact program: skipped at every n here (n(n - 1) + 2 patterns, "
         "2 n P cone rows: 15.9 million at n = 200). pyscnn: not installed (it needs torch, "
@@ -225,6 +288,55 @@ def run(quick: bool = False, out_dir=None, argv=None, verbose: bool = True) -> P
     lines += plot_lines + [""]
     lines += _targets(rows)
     return write_report(out, NAME, lines)
+
+
+def _sampled_accurate(s: dict) -> bool:
+    """The engine's answer on the sampled program is accurate to TOL: it agrees with CVXPY's J, or its
+    own sampled-program dual bound proves it."""
+    return abs(s["J"] / s["cvxpy"]["J"] - 1.0) <= TOL or s["gap"] <= TOL
+
+
+def _sampled_table(rows: list[dict]) -> list[str]:
+    """The engine's route against CVXPY + Clarabel on the identical sampled program."""
+    rows = [r for r in rows if "sampled" in r]
+    if not rows:
+        return []
+    lines = [
+        f"### The same sampled program: {DRAWS} Gaussian draws (seed {SEED}), engine vs CVXPY + Clarabel",
+        "",
+        f'`solve_convex(..., patterns={DRAWS}, solver="{SAMPLED_ROUTE}")` (the solver `auto` picked in '
+        'brackets; recovery and certificate included) and `solver="cvxpy"` on the identical program, '
+        f"both in the same forked child, CPU median of {REPEATS}. J / J_cvxpy - 1 < 0: CVXPY stopped above "
+        "the optimum (status in brackets). Sampled gap: (J - bound) / J, a proof: the bound is the sampled "
+        "program's dual bound (every block priced) from the best of grad L at the engine's answer and at an "
+        "accurate reference solve, untimed (the reduced program; logistic by proximal Newton), and that "
+        f"solve's multiplier. Accurate: within {TOL:g} of CVXPY's J or proven within {TOL:g}.",
+        "",
+    ]
+    header = ["data", "n", "loss", "engine CPU s", "CVXPY CPU s", "J / J_cvxpy - 1", "sampled gap"]
+    header += ["accurate", "speed-up"]
+    body = []
+    for r in rows:
+        s = r["sampled"]
+        if s is None:
+            body.append([r["dataset"], str(r["n"]), r["loss"], r["cvxpy_note"], "-", "-", "-", "-", "-"])
+            continue
+        cv = s["cvxpy"]
+        status = "" if cv["status"] == "optimal" else f" ({cv['status']})"
+        body.append(
+            [
+                r["dataset"],
+                str(r["n"]),
+                r["loss"],
+                f"{s['cpu']:.3f} ({s['solver']})",
+                f"{cv['cpu']:.2f}",
+                f"{s['J'] / cv['J'] - 1.0:.1e}{status}",
+                _fmt(s["gap"], ".1e"),
+                "yes" if _sampled_accurate(s) else "no",
+                f"{cv['cpu'] / s['cpu']:.1f}x",
+            ]
+        )
+    return lines + table(header, body) + [""]
 
 
 def _targets(rows: list[dict]) -> list[str]:
@@ -245,11 +357,15 @@ def _targets(rows: list[dict]) -> list[str]:
             f"- n = {n}: median <= {median_target} s (median {med:.2f} s){each}, all certified: "
             f"{'yes' if certified else 'no'}: **{'met' if ok and certified else 'not met'}**"
         )
-    speed = [r["cvxpy"]["cpu"] / r["cpu"] for r in rows if r["n"] == 200 and r["ok"] and r.get("cvxpy")]
-    if speed:
+    sampled = [r.get("sampled") for r in rows if r["n"] == 200 and "sampled" in r]
+    if sampled:
+        done = [s for s in sampled if s is not None]
+        speed = [s["cvxpy"]["cpu"] / s["cpu"] for s in done]
+        accurate = len(done) == len(sampled) and all(_sampled_accurate(s) for s in done)
+        met = accurate and bool(speed) and min(speed) >= 20.0
         out.append(
-            f"- >= 20x faster than CVXPY+Clarabel on the sampled program at n = 200: median "
-            f"{np.median(speed):.1f}x, min {min(speed):.1f}x: **{'met' if min(speed) >= 20 else 'not met'}** "
-            "(note: the certified solve answers the exact program, CVXPY only its 300-draw restriction)"
+            f"- >= 20x faster than CVXPY+Clarabel on the same sampled program ({DRAWS} draws) at n = 200, "
+            f"{TOL:g} accuracy: median {np.median(speed):.1f}x, worst {min(speed):.1f}x, all accurate: "
+            f"{'yes' if accurate else 'no'}: **{'met' if met else 'not met'}**"
         )
     return out

@@ -66,9 +66,11 @@ def curve_counts(n: int, draws: int | None = None, budget: int = CURVE_BUDGET) -
 
 
 def curve_solver(d: int = 2) -> str:
-    """The solver of the sampled programs on d-dimensional data: ``auto`` on 2-D data (column generation:
-    the program on a working set of its patterns, every pattern priced), else the reduced
-    interior-point route when the registry has it. Both reach the program's optimum. On 2-D data at
+    """The solver of the sampled programs on d-dimensional data: ``auto`` on 2-D data (the registry's
+    route: the reduced solve of the whole program for at most AUTO_REDUCED_MAX_DRAWS draws on at most
+    AUTO_REDUCED_MAX_N points, else column generation: the program on a working set of its patterns,
+    every pattern priced), else the reduced interior-point route when the registry has it. Both reach
+    the program's optimum. On 2-D data at
     n = 200 the working set answered in a fraction of the reduced solve once P was in the hundreds
     (P = 2000 on moons: 1.1 s against 5.8 s); since the reduced program's pattern-tree columns the two
     are close (P = 2000, CPU s, working set / reduced: moons squared 0.7 / 0.9, hinge 0.6 / 1.3,

@@ -266,6 +266,17 @@ def test_certified_table(reports):
         assert certified or row[2] == "logistic", row
         # the sampled program is a restriction of the exact one: its J is never below J*
         assert float(row[9]) >= -1e-6
+    # the engine's route beside CVXPY on the identical sampled program: every answer accurate to 1e-6
+    # (CVXPY's J or the proven gap), the gap a proof (never below the bound beyond round-off)
+    sampled = _tables(text)[1]
+    columns = ["engine CPU s", "CVXPY CPU s", "J / J_cvxpy - 1", "sampled gap", "accurate", "speed-up"]
+    assert sampled[0] == ["data", "n", "loss", *columns]
+    assert len(sampled) - 1 == len(rows)
+    for row in sampled[1:]:
+        assert float(row[3].split()[0]) > 0.0 and row[3].split()[1] in ("(reduced)", "(colgen)"), row
+        agrees, gap = abs(float(row[5].split()[0])) <= 1e-6, float(row[6])
+        assert gap >= -1e-9 and row[7] == "yes" and (agrees or gap <= 1e-6), row
+        assert float(row[8].rstrip("x")) > 0.0
     assert "Fitted log-log slopes" in text and "## Targets of issue 14" in text
 
 

@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from scipy.spatial import ConvexHull, QhullError
 
+from engine.convex.facet_kernel import hull_facets, prim_parents
 from engine.convex.solvers.base import ConvexRequest, Resolver, Solution, dual_pair
 from engine.losses import Loss, get_loss
 from engine.network import lift
@@ -222,17 +223,44 @@ def _hull_vertices(P: np.ndarray) -> np.ndarray | None:
 def facets_for(
     Z: np.ndarray, D: np.ndarray, directions: np.ndarray | None, cache: FacetCache | None
 ) -> list[np.ndarray]:
-    out = []
-    for i, key in enumerate(column_keys(D)):
-        ck = (key, True)
-        if cache is not None and ck in cache:
-            out.append(cache[ck])
-            continue
-        facets = cone_facets(Z, D[:, i], None if directions is None else directions[i])
+    """The facet rows of the cone of every column of D (:func:`cone_facets`), from ``cache`` when there.
+
+    For 2-D data with interior hints the cones not in the cache are done together by the compiled hull
+    (:func:`engine.convex.facet_kernel.hull_facets`: the same rows, ~5x faster on 300 cones at n = 200);
+    the cones it leaves (hint not inside, degenerate hull) by :func:`cone_facets`.
+    """
+    keys = column_keys(D)
+    out: list[np.ndarray | None] = [None] * len(keys)
+    todo = []
+    for i, key in enumerate(keys):
+        if cache is not None and (key, True) in cache:
+            out[i] = cache[(key, True)]
+        else:
+            todo.append(i)
+    compiled: list[np.ndarray | None] = [None] * len(todo)
+    if todo and directions is not None and Z.shape[1] == 3:
+        compiled = _compiled_facets(Z, D[:, todo], directions[todo])
+    for i, facets in zip(todo, compiled, strict=True):
+        if facets is None:
+            facets = cone_facets(Z, D[:, i], None if directions is None else directions[i])
         if cache is not None:
-            cache[ck] = facets
-        out.append(facets)
-    return out
+            cache[(keys[i], True)] = facets
+        out[i] = facets
+    return out  # type: ignore[return-value]
+
+
+def _compiled_facets(Z: np.ndarray, D: np.ndarray, directions: np.ndarray) -> list[np.ndarray | None]:
+    """:func:`engine.convex.facet_kernel.hull_facets` on data scaled as :func:`cone_facets` scales it:
+    the facet rows of every cone, None where the kernel leaves the cone to :func:`cone_facets`."""
+    e = unit_scale_exponent(Z[:, :-1])
+    G = np.asarray(directions, dtype=float)
+    if e:
+        Z = np.concatenate([np.ldexp(Z[:, :-1], -e), Z[:, -1:]], axis=1)
+        G = np.concatenate([np.ldexp(G[:, :-1], e), G[:, -1:]], axis=1)
+    starts, rows, ok = hull_facets(
+        np.ascontiguousarray(Z, dtype=float), np.ascontiguousarray(D, dtype=bool), np.ascontiguousarray(G)
+    )
+    return [rows[starts[i] : starts[i + 1]] if ok[i] else None for i in range(D.shape[1])]
 
 
 def column_keys(D: np.ndarray) -> list[bytes]:
@@ -536,19 +564,16 @@ def _pattern_tree(D: np.ndarray) -> np.ndarray:
     """The parent of every column of the pattern matrix D (n x B) in a minimum spanning tree of the
     patterns and the empty pattern (Hamming distances), rooted at the empty pattern (-1)."""
     n, B = D.shape
-    S = np.where(D, 1.0, -1.0)
-    H = (n - S.T @ S) / 2.0  # Hamming distances between the columns
-    # Prim's algorithm from the empty pattern (distance |D_j| to column j), dense: B steps of O(B)
-    near = D.sum(axis=0).astype(float)  # distance of every column to the tree so far
-    parent = np.full(B, -1)
-    left = np.ones(B, dtype=bool)
-    for _ in range(B):
-        j = int(np.argmin(near))
-        left[j], near[j] = False, np.inf
-        closer = left & (H[j] < near)
-        near[closer] = H[j, closer]
-        parent[closer] = j
-    return parent
+    # Hamming distances between the columns, over the distinct ones (u- and v-blocks often share a
+    # pattern); float32 is exact here (sums of n <= 2**24 terms +-1)
+    keys = column_keys(D)
+    first: dict[bytes, int] = {}
+    which = np.array([first.setdefault(key, len(first)) for key in keys])
+    distinct = np.unique(which, return_index=True)[1]
+    S = np.where(D[:, distinct], np.float32(1.0), np.float32(-1.0))
+    H = ((n - S.T @ S) / 2.0).astype(float)[np.ix_(which, which)]
+    # Prim's algorithm from the empty pattern (distance |D_j| to column j), dense: B steps of O(B), compiled
+    return prim_parents(np.ascontiguousarray(H), D.sum(axis=0).astype(float))
 
 
 def _solve_by_quadratic_models(

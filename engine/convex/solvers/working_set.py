@@ -16,19 +16,28 @@ given program (dual feasible for every block, and optimal on its own set).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.convex.certificate import best_dual_bound
 from engine.convex.projection_kernel import projection_norms
 from engine.convex.recovery import NEURON_REL_THRESHOLD
+from engine.convex.solvers.base import ConvexRequest, Solution
 from engine.convex.solvers.reduced import cone_facets
 from engine.convex.solvers.restricted import RestrictedSolver, default_restricted_solvers
 from engine.losses import Loss, get_loss
 from engine.network import lift
 
-__all__ = ["WorkingSetResult", "cone_projection_norm", "solve_on_working_set"]
+__all__ = [
+    "WorkingSetResult",
+    "cone_projection_norm",
+    "prove_sampled_optimum",
+    "sampled_dual_bound",
+    "solve_on_working_set",
+]
 
 INITIAL_PATTERNS = 30  # the first working set: this many patterns of the set, both signs
 ADD_PER_ROUND = 40  # violating blocks added per round (largest violation first)
@@ -120,6 +129,78 @@ def _violating_blocks(Z, D, lam, facets_of, threshold, limit, skip):
             break
     found.sort(reverse=True)
     return found[:limit]
+
+
+def sampled_dual_bound(
+    X: np.ndarray,
+    y: np.ndarray,
+    D: np.ndarray,
+    directions: np.ndarray,
+    lam: np.ndarray,
+    *,
+    loss: Loss | str,
+    beta: float,
+) -> float:
+    """A lower bound on the optimum of the program on the patterns D (n x P, interior ``directions``).
+
+    Weak duality restricted to the given blocks: with ``price = max_i max(||Proj_K_i(c_i)||,
+    ||Proj_K_i(-c_i)||)``, ``c_i = sum_k d_ik lambda_k z_k`` (the exact value of every block, as the
+    working set prices it), every ``t lambda`` with ``t price <= beta`` is dual feasible for this
+    program, so ``max_t -L*(t lambda) <= min C_D`` (:func:`engine.convex.certificate.best_dual_bound`).
+    With lambda = grad L(yhat) of an optimal yhat the bound meets the optimum: a certificate for a
+    sampled program (not for min J: the sampled program is a restriction).
+    """
+    loss = get_loss(loss)
+    Z = lift(np.asarray(X, dtype=float))
+    y = np.asarray(y, dtype=float)
+    lam = loss.project_to_domain(np.asarray(lam, dtype=float), y)
+    D = np.asarray(D, dtype=bool)
+
+    def facets_of(i: int) -> np.ndarray:
+        return cone_facets(Z, D[:, i], directions[i])
+
+    found = _violating_blocks(Z, D, lam, facets_of, 0.0, 2 * D.shape[1], set())
+    price = found[0][0] if found else 0.0
+    return best_dual_bound(lam, y, loss, beta, price)[0]
+
+
+def prove_sampled_optimum(request: ConvexRequest, solution: Solution) -> Solution:
+    """``solution`` of a sampled 2-D program, with the status ``"optimal"`` when its own dual bound proves it.
+
+    An interior-point answer that its solver calls only almost solved (``"optimal_inaccurate"``) is
+    checked the way the working set checks its answers: every block of the program priced
+    (:func:`sampled_dual_bound`, from grad L of the answer's yhat and the solver's dual points); within
+    ``request.tol`` relative of the bound it is the program's optimum. An optimal answer's re-solve on its
+    support (``polish``) is kept only when its J is no higher, so it is optimal too: its resolver reports
+    "optimal" for an almost-solved re-solve. Any other status is left alone.
+    """
+    if request.exact or request.X.shape[1] != 2:
+        return solution
+    if solution.status == "optimal_inaccurate":
+        X, y, loss, beta = request.X, request.y, request.loss, request.beta
+        pset = request.pattern_set
+        U, V, D = solution.U, solution.V, solution.D
+        yhat = np.sum(D * (lift(X) @ (U - V)), axis=1)
+        norms = np.linalg.norm(U, axis=0) + np.linalg.norm(V, axis=0)
+        value = loss.mean(yhat, y) + beta * float(np.sum(norms))
+        duals = [loss.mean_gradient(yhat, y), *solution.duals]
+        bound = max(
+            sampled_dual_bound(X, y, pset.D, pset.directions, lam, loss=loss, beta=beta) for lam in duals
+        )
+        if value - bound > request.tol * abs(value):
+            return solution
+        note = "Clarabel stopped almost solved; the sampled program's dual bound proves the answer optimal"
+        message = "; ".join(m for m in (solution.message, note) if m)
+        solution = dataclasses.replace(solution, status="optimal", message=message)
+    if solution.status != "optimal" or solution.polish is None:
+        return solution
+    resolve = solution.polish
+
+    def polish(Du: np.ndarray, Dv: np.ndarray):
+        U, V, lam, status = resolve(Du, Dv)
+        return U, V, lam, "optimal" if status == "optimal_inaccurate" else status
+
+    return dataclasses.replace(solution, polish=polish)
 
 
 def solve_on_working_set(

@@ -14,6 +14,7 @@ from engine.convex.program import solve_convex
 from engine.convex.recovery import convex_objective
 from engine.convex.solvers.reduced import cone_facets, solve_reduced
 from engine.convex.solvers.reference import solve_cvxpy
+from engine.convex.solvers.registry import AUTO_REDUCED_MAX_DRAWS
 from engine.network import lift
 from engine.patterns import exact_patterns, sample_patterns
 
@@ -143,7 +144,9 @@ def test_route_checks() -> None:
     X, y = _problem(0, 50, "squared")
     with pytest.raises(ValueError, match="colgen"):
         solve_convex(X, y, patterns="exact", solver="cvxpy")
-    res = solve_convex(X, y, patterns=30, solver="auto")
+    res = solve_convex(X, y, patterns=30, solver="auto")  # few draws: the reduced solve of all blocks
+    assert res.solver == "reduced" and res.pattern_mode == "sampled"
+    res = solve_convex(X, y, patterns=AUTO_REDUCED_MAX_DRAWS + 1, solver="auto")  # more: the working set
     assert res.solver == "colgen" and res.pattern_mode == "sampled"
     X4 = np.random.default_rng(1).standard_normal((20, 4))
     with pytest.raises(ValueError, match="2-D"):

@@ -28,6 +28,64 @@ def _working_set(rng: np.random.Generator, n: int, B: int, decimals: int) -> tup
     return Z, D
 
 
+def _prim_reference(D: np.ndarray) -> np.ndarray:
+    """Prim's tree from the empty pattern in plain numpy (float64 Hamming distances, first minimum)."""
+    n, B = D.shape
+    S = np.where(D, 1.0, -1.0)
+    H = (n - S.T @ S) / 2.0
+    near, parent, left = D.sum(axis=0).astype(float), np.full(B, -1), np.ones(B, dtype=bool)
+    for _ in range(B):
+        j = int(np.argmin(near))
+        left[j], near[j] = False, np.inf
+        closer = left & (H[j] < near)
+        near[closer], parent[closer] = H[j, closer], j
+    return parent
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 60), B=st.integers(1, 80))
+def test_pattern_tree_is_prims_tree(seed: int, n: int, B: int) -> None:
+    """The compiled tree over the distinct patterns (float32 distances) is the plain one, duplicates
+    (u- and v-blocks of one pattern) included."""
+    rng = np.random.default_rng(seed)
+    Z, D = _working_set(rng, n + 2, B, 1)
+    D = np.hstack([D, D[:, rng.integers(0, B, size=B // 2)]])
+    assert np.array_equal(reduced._pattern_tree(D), _prim_reference(D))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(3, 120),
+    draws=st.integers(1, 80),
+    decimals=st.sampled_from([None, 0, 1]),
+    exponent=st.integers(-40, 40),
+)
+def test_compiled_facets_are_the_references(
+    seed: int, n: int, draws: int, decimals: int | None, exponent: int
+) -> None:
+    """facets_for's compiled hull (engine/convex/facet_kernel.py) gives every cone the rows of
+    cone_facets: the same facet rows (as points; duplicated points may differ in index), on random,
+    rounded (collinear, duplicated) and scaled data, with hints inside, on a wall, or missing."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 2))
+    if decimals is not None:
+        X = np.round(X, decimals)
+    X = X * 10.0**exponent
+    pset = patterns.build_patterns(X, draws, seed)
+    Z = lift(X)
+    hints = pset.directions.copy()
+    if hints.shape[0] > 1:  # one hint moved onto a wall of its cone: the kernel leaves it to the reference
+        z = Z[0] / np.linalg.norm(Z[0])
+        hints[0] = hints[0] - (hints[0] @ z) * z
+    ours = reduced.facets_for(Z, pset.D, hints, None)
+    for i, rows in enumerate(ours):
+        ref = reduced.cone_facets(Z, pset.D[:, i], hints[i])
+        A = np.where(pset.D[:, i][:, None], Z, -Z)
+        assert {tuple(r) for r in A[rows]} == {tuple(r) for r in A[ref]}
+        assert np.all(np.diff(rows) > 0)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(0, 10_000),

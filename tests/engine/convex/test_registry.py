@@ -12,9 +12,12 @@ import engine.convex
 import engine.convex.solvers
 from engine.convex import program
 from engine.convex.program import finish, solve_convex
+from engine.convex.solvers import registry
 from engine.convex.solvers.base import PROGRAMS, ConvexRequest, ConvexSolver, Solution
 from engine.convex.solvers.registry import (
     AUTO,
+    AUTO_REDUCED_MAX_DRAWS,
+    AUTO_REDUCED_MAX_N,
     COLGEN_MAX_N,
     EXACT_MAX_N,
     REGISTRY,
@@ -25,6 +28,7 @@ from engine.convex.solvers.registry import (
     route,
     select_solver,
 )
+from engine.convex.solvers.working_set import prove_sampled_optimum, sampled_dual_bound
 from engine.losses import get_loss
 from engine.patterns import build_patterns
 
@@ -96,11 +100,79 @@ def test_entries_declare_their_programs_and_limits() -> None:
 def test_auto_is_a_route_not_an_entry() -> None:
     assert AUTO not in REGISTRY
     assert route(AUTO, 2) == "colgen" and route(AUTO, 3) == "cvxpy"
-    assert all(route(name, 2) == name for name in REGISTRY)
+    # a sampled program of few draws: the reduced solve of the whole program; more: the working set
+    assert route(AUTO, 2, AUTO_REDUCED_MAX_DRAWS, AUTO_REDUCED_MAX_N) == "reduced"
+    assert route(AUTO, 2, AUTO_REDUCED_MAX_DRAWS + 1, 10) == "colgen"
+    assert route(AUTO, 2, 10, AUTO_REDUCED_MAX_N + 1) == "colgen" and route(AUTO, 3, 10, 10) == "cvxpy"
+    assert all(route(name, 2) == name and route(name, 2, 10) == name for name in REGISTRY)
     X, y = _problem()
     assert select_solver(AUTO, _request(X, y, "squared", "exact")) is REGISTRY["colgen"]
+    many = _request(X, y, "squared", AUTO_REDUCED_MAX_DRAWS + 1)
+    assert select_solver(AUTO, many) is REGISTRY["colgen"]
+    Xn, yn = _problem(n=AUTO_REDUCED_MAX_N + 1)
+    assert select_solver(AUTO, _request(Xn, yn, "squared", DRAWS)) is REGISTRY["colgen"]
+    # auto's reduced solve falls back onto the working set first; the reduced entry itself is unchanged
+    few = select_solver(AUTO, _request(X, y, "squared", DRAWS))
+    assert few.name == "reduced" and few.fallback == "colgen" and REGISTRY["reduced"].fallback == "cvxpy"
+    assert select_solver("reduced", _request(X, y, "squared", DRAWS)) is REGISTRY["reduced"]
     X3, y3 = _problem(d=3)
     assert select_solver(AUTO, _request(X3, y3, "squared", DRAWS)) is REGISTRY["cvxpy"]
+
+
+@pytest.mark.parametrize("loss", ["squared", "hinge", "logistic"])
+def test_auto_solves_a_small_sampled_program_to_the_reference_optimum(loss: str) -> None:
+    """auto's reduced route on a sampled program: CVXPY's optimum, the working set's, and (squared,
+    logistic) within 1e-6 of the program's own dual bound; duplicated and collinear points included."""
+    X, y = _problem(n=16)
+    X[-4:] = X[:4]  # duplicated points
+    X[4:8, 1] = 0.5 * X[4:8, 0] + 0.25  # collinear points
+    for draws in (DRAWS, 200):
+        result = solve_convex(X, y, loss=loss, beta=BETA, patterns=draws, solver=AUTO)
+        assert result.solver == "reduced" and result.fallback == "" and result.status == "optimal"
+        reference = solve_convex(X, y, loss=loss, beta=BETA, patterns=draws, solver="cvxpy")
+        working_set = solve_convex(X, y, loss=loss, beta=BETA, patterns=draws, solver="colgen")
+        assert result.objective == pytest.approx(reference.objective, rel=TOLERANCE["reduced"][loss])
+        assert result.objective == pytest.approx(working_set.objective, rel=TOLERANCE["colgen"][loss])
+        pset = build_patterns(X, draws, 0)
+        lam = get_loss(loss).mean_gradient(result.network.predict(X), y)
+        bound = sampled_dual_bound(X, y, pset.D, pset.directions, lam, loss=loss, beta=BETA)
+        assert bound <= min(reference.objective, working_set.objective) * (1.0 + 1e-9)
+        if loss != "hinge":  # grad L is the dual point (hinge needs the multiplier at margin 1)
+            assert result.objective - bound <= 1e-6 * result.objective
+
+
+def test_sampled_dual_bound_is_a_lower_bound_for_any_dual_point() -> None:
+    X, y = _problem()
+    pset = build_patterns(X, DRAWS, 0)
+    rng = np.random.default_rng(1)
+    for loss in ("squared", "hinge", "logistic"):
+        optimum = solve_convex(X, y, loss=loss, beta=BETA, patterns=DRAWS, solver="cvxpy").objective
+        for _ in range(5):
+            lam = rng.normal(size=len(y)) / len(y)
+            bound = sampled_dual_bound(X, y, pset.D, pset.directions, lam, loss=loss, beta=BETA)
+            assert bound <= optimum * (1.0 + 1e-9)
+
+
+def test_auto_falls_back_onto_the_working_set_when_the_reduced_solve_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(request: ConvexRequest) -> Solution:
+        raise RuntimeError("Clarabel (reduced program) stopped with status InsufficientProgress")
+
+    table = {name: entry for name, entry in REGISTRY.items()}
+    table["reduced"] = dataclasses.replace(REGISTRY["reduced"], solve=broken)
+    monkeypatch.setattr(registry, "REGISTRY", make_registry(*table.values()))
+    X, y = _problem()
+    result = solve_convex(X, y, loss="logistic", beta=BETA, patterns=DRAWS, solver=AUTO)
+    assert result.solver == "colgen" and result.status == "optimal"
+    assert result.fallback == (
+        "the reduced solver failed (Clarabel (reduced program) stopped with status InsufficientProgress); "
+        "the colgen solver took over"
+    )
+    reference = solve_convex(X, y, loss="logistic", beta=BETA, patterns=DRAWS, solver="cvxpy")
+    assert result.objective == pytest.approx(reference.objective, rel=TOLERANCE["colgen"]["logistic"])
+    # asked for by name, the reduced solver still falls back onto the reference
+    assert solve_convex(X, y, loss="logistic", beta=BETA, patterns=DRAWS, solver="reduced").solver == "cvxpy"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,3 +350,43 @@ def test_finish_reports_an_uncertified_answer_the_certificate_decides() -> None:
     assert not result.certified and result.status == "stalled" and result.patterns == 5
     assert result.message.startswith("a note; stopped uncertified (stalled), relative gap ")
     assert result.network.width == 0 and result.objective == pytest.approx(0.5)  # (0 - y)^2 / 2, y = +-1
+
+
+def test_an_almost_solved_sampled_answer_is_proven_or_left_inaccurate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """auto's reduced route checks an answer Clarabel calls almost solved against the sampled program's
+    own dual bound: the optimum is reported optimal (outcome "solved", as the working set says), a
+    worse answer stays "optimal_inaccurate"; the exact program and other statuses are left alone."""
+    X, y = _problem()
+    for loss in ("squared", "hinge", "logistic"):
+        request = _request(X, y, loss, DRAWS)
+        solution = REGISTRY["reduced"].solve(request)
+        assert solution.status == "optimal"
+        almost = dataclasses.replace(solution, status="optimal_inaccurate")
+        proven = prove_sampled_optimum(request, almost)
+        assert proven.status == "optimal" and "dual bound proves" in proven.message, loss
+        worse = dataclasses.replace(almost, U=0.8 * solution.U, V=0.8 * solution.V)  # still feasible
+        assert prove_sampled_optimum(request, worse).status == "optimal_inaccurate", loss
+        # the re-solve of an optimal answer's support, kept only when no worse, is optimal too
+        resolve = proven.polish
+        assert resolve is not None and resolve(solution.D, solution.D)[3] == "optimal"
+    assert (
+        prove_sampled_optimum(request, dataclasses.replace(solution, status="max_iter")).status == "max_iter"
+    )
+    exact = _request(X, y, "squared", "exact")
+    assert prove_sampled_optimum(exact, almost) is almost
+
+    original = REGISTRY["reduced"].solve
+
+    def almost_solved(request: ConvexRequest) -> Solution:
+        return dataclasses.replace(original(request), status="optimal_inaccurate")
+
+    table = dict(REGISTRY)
+    table["reduced"] = dataclasses.replace(REGISTRY["reduced"], solve=almost_solved)
+    monkeypatch.setattr(registry, "REGISTRY", make_registry(*table.values()))
+    result = solve_convex(X, y, loss="logistic", beta=BETA, patterns=DRAWS, solver=AUTO)
+    assert result.solver == "reduced" and result.status == "optimal" and result.outcome == "solved"
+    # by name, the reduced solver's solution keeps what Clarabel said (no pricing of every block)
+    named = _request(X, y, "logistic", DRAWS)
+    assert select_solver("reduced", named).solve(named).status == "optimal_inaccurate"
