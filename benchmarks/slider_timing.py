@@ -75,8 +75,10 @@ SLIDERS: tuple[Control, ...] = (
         "Train at radius",
         "slider",
         4,
-        "retrains: the robust convex program and PGD training at the new radius, the accuracy curves",
+        "retrains: the robust convex program and PGD training at the new radius, the accuracy curves; "
+        "progressive: first the robust program on 30 draws (approximate), then on the page's 200",
         query="loss=hinge",
+        progressive=True,
     ),
     Control(
         "Patterns: sampled directions P",

@@ -11,7 +11,7 @@ import explorer.cache
 import explorer.cache_figures  # noqa: F401  (imported before any patch: it binds the real run_convex)
 import explorer.progressive
 from explorer.progressive import APPROXIMATE, FAST_DRAWS, FINAL_ONLY, FIRST_THEN_FINAL, stages
-from tests.app.helpers import chart_titles, rendered, texts
+from tests.app.helpers import chart_titles, figures, rendered, texts
 
 TIMEOUT = 120
 
@@ -155,4 +155,82 @@ def test_bad_inputs_still_give_their_messages(app_path: str, monkeypatch) -> Non
     assert "Convex: the solver failed (test)" in texts(at.error)
     assert APPROXIMATE not in chart_titles(at) and APPROXIMATE not in texts(at.info)
     monkeypatch.setattr(explorer.cache, "run_convex", original)
+    st.cache_data.clear()
+
+
+# ----------------------------------------------------------------------------------------------
+# the Adversarial page's training radius
+
+
+def _adversarial(app_path: str, n: str = "30") -> AppTest:
+    """The Adversarial page drawn once (hinge loss, n above the exact robust program's limit)."""
+    at = _start(app_path, n=n, loss="hinge")
+    at.switch_page("pages/adversarial.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _titles(at: AppTest) -> str:
+    """The titles of the charts that have one (the status legend has none)."""
+    return " ".join(str(f["layout"].get("title", {}).get("text", "")) for f in figures(at))
+
+
+def _train_eps(at: AppTest):
+    return next(s for s in at.slider if s.key == "train_eps")
+
+
+def _stages_asked(monkeypatch) -> list[bool]:
+    """Record whether each page run found its final result cached (explorer.progressive.stages)."""
+    asked: list[bool] = []
+    original = explorer.progressive.stages
+
+    def recording(is_ready: bool):
+        asked.append(is_ready)
+        return original(is_ready)
+
+    monkeypatch.setattr(explorer.progressive, "stages", recording)
+    return asked
+
+
+def test_adversarial_first_answer_is_labelled_approximate(app_path: str, monkeypatch) -> None:
+    st.cache_data.clear()
+    at = _adversarial(app_path)
+    original = explorer.cache.run_robust
+
+    def no_final(key, *, draws=None, **kwargs):
+        if draws is None:
+            raise StopBeforeFinalError
+        return original(key, draws=draws, **kwargs)
+
+    monkeypatch.setattr(explorer.cache, "run_robust", no_final)
+    _train_eps(at).set_value(0.13).run()
+    assert len(at.exception) == 1  # the final program's stand-in raised
+    titles = _titles(at)
+    assert (
+        f"robust convex ({APPROXIMATE}) (ε = " in titles and f"({APPROXIMATE})" in titles.split("Accuracy")[1]
+    )
+    assert f"{FAST_DRAWS} sampled patterns" in texts(at.caption) or "fast first answer" in texts(at.caption)
+    assert list(at.table[0].value.columns) == [
+        "standard convex",
+        f"robust convex ({APPROXIMATE})",
+        "PGD-trained SGD",
+    ]
+    monkeypatch.setattr(explorer.cache, "run_robust", original)
+    st.cache_data.clear()
+
+
+def test_adversarial_miss_answers_twice_a_hit_once(app_path: str, monkeypatch) -> None:
+    st.cache_data.clear()
+    asked = _stages_asked(monkeypatch)
+    at = _adversarial(app_path)
+    assert asked == [True]  # the page's first visit: drawn once (its display controls are not set yet)
+    _train_eps(at).set_value(0.12).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert asked[-1] is False  # a new radius: first answer, then the final one
+    assert APPROXIMATE not in _titles(at) and APPROXIMATE not in texts(at.caption)
+    assert list(at.table[0].value.columns) == ["standard convex", "robust convex", "PGD-trained SGD"]
+    assert "sampled patterns" in texts(at.caption) and "fast first answer" not in texts(at.caption)
+    _train_eps(at).set_value(0.1).run()  # back to a radius solved before: cached
+    assert not at.exception and asked[-1] is True
+    assert len(figures(at)) == 5
     st.cache_data.clear()
