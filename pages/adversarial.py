@@ -50,6 +50,9 @@ PANEL_GRID = 90
 N_RADII = 10
 RADII = tuple(float(r) for r in np.round(np.linspace(0.0, EPS_MAX, N_RADII + 1), 4))
 
+# The robust network's name in a first answer (explorer.progressive): short, so that its panel's title
+# fits the ~230 px column at 1024 x 768; the caption above says what it is.
+FIRST_ROBUST_NAME = "robust (approximate)"
 CAPTION_BALLS = (
     "Each network's decision boundary (f = 0, black) with a ball of radius ε around every point, coloured "
     "by its status: green certified robust (exact 2-D certificate: y f > 0 on the whole ball), orange "
@@ -92,7 +95,8 @@ def _first_view(
         if w.is_hidden(name):
             col.empty()
         else:
-            col.caption(f"{CONTROLS[name].label}: {values[name]}")
+            shown = ("on" if values[name] else "off") if isinstance(values[name], bool) else values[name]
+            col.caption(f"{CONTROLS[name].label}: {shown}")
     _body(nets, key, adv, objectives, s, **values, final=False)
 
 
@@ -259,13 +263,19 @@ def main() -> None:
             st.caption(
                 f"Robust convex program: {robust.patterns} {robust.pattern_mode} patterns, solved in "
                 f"{robust.time_s:.2f} s (status {robust.status})."
-                + ("" if stage.final else f" A fast first answer ({progressive.APPROXIMATE}).")
+                + (
+                    ""
+                    if stage.final
+                    else f" A fast first answer ({progressive.APPROXIMATE}): the program on "
+                    f"{progressive.FAST_DRAWS} draws, shown as {FIRST_ROBUST_NAME!r} until the page's own "
+                    "program replaces it."
+                )
             )
         with slots.slot("view"):
             if not objectives.ok:
                 st.error(f"Robust objectives: {objectives.error}")
                 return
-            robust_name = stage.title("robust convex")
+            robust_name = "robust convex" if stage.final else FIRST_ROBUST_NAME
 
             def named(values: dict, robust_name: str = robust_name) -> dict:
                 return {robust_name if k == "robust convex" else k: v for k, v in values.items()}

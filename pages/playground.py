@@ -135,7 +135,7 @@ def _answer(  # noqa: PLR0912, PLR0915
     else:
         fast_j = f" (J = {cres.objective:.4g}, an upper bound on the optimum J*)" if cres is not None else ""
         verdict_box.info(
-            f"⏳ {progressive.APPROXIMATE.capitalize()} The convex side shows the sampled program on "
+            f"{progressive.APPROXIMATE.capitalize()} The convex side shows the sampled program on "
             f"{progressive.FAST_DRAWS} pattern draws{fast_j}; the "
             f"{'certified optimum' if s.patterns == 'exact' else 'program of your settings'} replaces it "
             "in a moment. No gap to J* is computed from it."
