@@ -195,15 +195,20 @@ def _answer(  # noqa: PLR0912, PLR0915
     # Under the panels: the notes, the playback's own controls and the explanations.
     left, right = slots.layout("notes", lambda: st.columns(2, gap="small"))
     with slots.slot("convex_notes", where=left):
+        # two elements in each answer (explorer.progressive.Slots): the note, then the export button
         if not stage.final:
             st.caption(f"Convex: {progressive.APPROXIMATE}")
+            st.empty()  # no export of the first answer (nor the previous run's button meanwhile)
         elif cres is None:
-            st.empty()  # in place of the first answer's caption (explorer.progressive.Slots)
+            st.empty()
+            st.empty()
         else:
             if cres.message:
                 # a fallback or an answer short of the optimum is a warning; engine text is literal text
                 warn = cres.outcome == "uncertified" or bool(cres.fallback)
                 (st.warning if warn else st.caption)(f"Convex solver: {plain(cres.message)}")
+            else:
+                st.empty()
             figure_exports(panel, "Convex boundary")  # the panel as shown (cached, nothing rebuilt)
     if stage.first:  # the gradient side's notes and controls: the same in both answers, drawn once
         with right:
