@@ -34,10 +34,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from engine.figures.playground import objective_figure, playback_figure, plot_bounds
 from engine.figures.style import LARGE_TEXT_PX, large_text
+from engine.results import Snapshots
 from engine.studies.summary import playback_numbers
 from explorer.cache import get_dataset, run_sgd_more
 from explorer.settings import DataKey, SGDSettings
@@ -47,6 +49,7 @@ __all__ = [
     "APPROXIMATE",
     "FAST_DRAWS",
     "FINAL_ONLY",
+    "FIRST_FRAMES",
     "FIRST_THEN_FINAL",
     "Slots",
     "Stage",
@@ -54,12 +57,15 @@ __all__ = [
     "first_playback_figure",
     "ready",
     "stages",
+    "thinned",
 ]
 
 # Sampled pattern draws of the first answer's convex program: ~0.1 s at n = 200 on this 2-core machine
 # (the exact program 0.25-1.2 s), its J within ~1.5x of J* on moons, circles and xor (spirals ~2x).
 FAST_DRAWS = 30
 APPROXIMATE = "approximate: certifying …"
+# Frames of the first answer's playback (the final one has PLAYBACK_FRAMES, ~0.25 s to build at n = 200).
+FIRST_FRAMES = 12
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,15 @@ class Slots:
         return self._places[name]
 
 
+def thinned(snaps: Snapshots, frames: int) -> Snapshots:
+    """``frames`` of the snapshots ``snaps``, evenly spread, the first and the last included (all of them
+    when there are no more)."""
+    if len(snaps) <= frames:
+        return snaps
+    keep = np.unique(np.linspace(0, len(snaps) - 1, frames).round().astype(int))
+    return Snapshots(snaps.step[keep], snaps.W[keep], snaps.alpha[keep], snaps.objective[keep])
+
+
 def first_playback_figure(
     key: DataKey,
     *,
@@ -139,12 +154,13 @@ def first_playback_figure(
     large: bool = False,
 ) -> Any:
     """The Playground's playback of the cached gradient run with no optimum: no ghost lines and no gap to
-    J* (the first answer has no certified J* yet); None when the run or the data set failed."""
+    J* (the first answer has no certified J* yet), on FIRST_FRAMES of its frames (the last one included:
+    ~6x less to build and send than the final playback); None when the run or the data set failed."""
     run = run_sgd_more(key, loss=loss, beta=beta, sgd=sgd, rounds=rounds)
     data = get_dataset(key)
     if not (run.ok and data.ok) or run.value.result.snapshots is None:
         return None
-    ds, snaps = data.value, run.value.result.snapshots
+    ds, snaps = data.value, thinned(run.value.result.snapshots, FIRST_FRAMES)
     numbers = playback_numbers(snaps, ds.X, ds.y, X_test=ds.X_test, y_test=ds.y_test, task=task)
     fig = playback_figure(
         snaps,

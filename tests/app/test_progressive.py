@@ -228,3 +228,22 @@ def test_adversarial_miss_answers_twice_a_hit_once(app_path: str, monkeypatch) -
     assert not at.exception and asked[-1] is True
     assert len(figures(at)) == 5
     st.cache_data.clear()
+
+
+def test_thinned_keeps_the_first_and_last_frames_in_order() -> None:
+    import numpy as np
+
+    from engine.results import Snapshots
+    from explorer.progressive import FIRST_FRAMES, thinned
+
+    for k in (1, 5, FIRST_FRAMES, FIRST_FRAMES + 1, 80, 81):
+        step = np.r_[0, np.cumsum(np.arange(1, k))].astype(int)
+        snaps = Snapshots(
+            step, np.arange(k * 6.0).reshape(k, 2, 3), np.arange(k * 2.0).reshape(k, 2), step * 0.5
+        )
+        out = thinned(snaps, FIRST_FRAMES)
+        assert len(out) == min(k, FIRST_FRAMES)
+        assert out.step[0] == 0 and out.step[-1] == step[-1] and np.all(np.diff(out.step) > 0)
+        for i, s in enumerate(out.step):  # each kept frame is the frame of its step, whole
+            j = int(np.flatnonzero(step == s)[0])
+            assert np.array_equal(out.W[i], snaps.W[j]) and out.objective[i] == snaps.objective[j]
