@@ -21,6 +21,7 @@ answer where the page answers progressively, on the final one otherwise; the cac
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -316,9 +317,23 @@ def _verdict(t: Timing) -> str:
     return "met" if ok else "missed"
 
 
-def report_lines(timings: list[Timing], grid: Grid, quick: bool, wall_s: float, command: str) -> list[str]:
-    """The markdown report: header, setup, the table of p50 / p95 and verdicts."""
+def report_lines(
+    timings: list[Timing],
+    grid: Grid,
+    quick: bool,
+    wall_s: float,
+    command: str,
+    load: tuple[float, float] | None = None,
+) -> list[str]:
+    """The markdown report: header, setup, the table of p50 / p95 and verdicts; ``load``: the machine's
+    1-minute load average at the start and the end of the run."""
     lines = machine_header("Control change to updated charts, in Chromium", command)
+    if load is not None:
+        lines.insert(
+            -1,
+            f"- load average (1 min, {os.cpu_count()} logical CPUs): {load[0]:.1f} at the start, "
+            f"{load[1]:.1f} at the end (other jobs share the machine)",
+        )
     lines += [
         f"Mode: {'quick' if quick else 'full'}; wall time {wall_s / 60:.1f} min. n = {grid.n} training "
         f"points in the address, every other setting at its default; {grid.repeats} change(s) to new "
@@ -394,6 +409,7 @@ def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbo
     from playwright.sync_api import sync_playwright
 
     timings = []
+    load_start = os.getloadavg()[0]
     with web.streamlit_server() as url, sync_playwright() as p, web.chromium(p) as browser:
         for c in controls:
             timing = time_slider(browser, url, c, grid.n, grid.repeats)
@@ -404,5 +420,6 @@ def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbo
                     f"misses {timing.miss_s}, hits {timing.hit_s} {timing.error}",
                     flush=True,
                 )
-    lines = report_lines(timings, grid, quick, time.perf_counter() - start, command)
+    load = (load_start, os.getloadavg()[0])
+    lines = report_lines(timings, grid, quick, time.perf_counter() - start, command, load)
     return write_report(out_dir or RESULTS_DIR, NAME, lines)
