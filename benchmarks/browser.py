@@ -36,6 +36,7 @@ __all__ = [
     "slider_value",
     "streamlit_process",
     "streamlit_server",
+    "wait_for_answers",
     "wait_for_change",
 ]
 
@@ -225,6 +226,41 @@ def wait_for_change(
             done_at = done_at or time.monotonic()
             if time.monotonic() - done_at >= quiet_s and not _busy(page):
                 return done_at - start
+        else:
+            done_at = None
+        time.sleep(0.02)
+    changed = "changed" if chart_signature(page) != before else "did not change"
+    busy = "still running" if _busy(page) else "idle"
+    raise TimeoutError(f"no redraw within {timeout_s:g} s (the charts {changed}, the app is {busy})")
+
+
+def _charts_drawn(signature: str) -> int:
+    return len([part for part in signature.split(",") if part])
+
+
+def wait_for_answers(
+    page: Any, before: str, timeout_s: float = 60.0, quiet_s: float = 0.0, since: float | None = None
+) -> tuple[float, float]:
+    """``(first, final)``: seconds (from ``since``, a ``time.monotonic()`` reading, or from the call) until
+    the charts first differ from the signature ``before`` while the app may still run (the first answer of
+    a progressive page, explorer.progressive; a chart being replaced, briefly absent, does not count:
+    as many charts must be drawn as before), and until they differ and the app is idle (held for
+    ``quiet_s`` seconds, not counted: :func:`wait_for_change`). On a page that answers once the two are
+    close. TimeoutError if the final answer does not come within ``timeout_s``."""
+    start = time.monotonic() if since is None else since
+    wanted = _charts_drawn(before)
+    first = None
+    done_at = None
+    while time.monotonic() - start < timeout_s:
+        now_sig = chart_signature(page)
+        busy = _busy(page)
+        if first is None and now_sig != before and _charts_drawn(now_sig) >= wanted:
+            first = time.monotonic() - start
+        if not busy and now_sig != before:
+            done_at = done_at or time.monotonic()
+            if time.monotonic() - done_at >= quiet_s and not _busy(page):
+                final = done_at - start
+                return (final if first is None else min(first, final)), final
         else:
             done_at = None
         time.sleep(0.02)

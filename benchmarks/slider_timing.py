@@ -11,12 +11,17 @@ click, the Data page by clicks on the plane (each adds a point: every click is n
 from the key press or click until the Plotly figures on the page differ from before and the app is idle:
 the app root's ``data-test-script-state`` is no longer ``running`` (Streamlit's status widget, which
 this used to wait on, never appears with ``toolbarMode = "minimal"``) and no element placeholder is
-left. Targets (issue 15): p50 <= 0.5 s and p95 <= 1 s per control, judged on the cache misses (what a
-user moving to a new value waits for); the cache hits and all moves together are shown beside them.
+left. Two times per move: the **first answer** (the charts first differ from before, the app may still
+run: a page that answers progressively, explorer.progressive, draws a fast approximate answer first) and
+the **final** one (charts changed and the app idle: for the Playground's convex side and the Adversarial
+training radius, the certified / settings' own result). Targets (issue 15): p50 <= 0.5 s and p95 <= 1 s
+per control, judged on the cache misses (what a user moving to a new value waits for): on the first
+answer where the page answers progressively, on the final one otherwise; the cache hits are shown beside.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,9 +52,14 @@ class Control:
     query: str = ""  # extra address parameters
     key: str = "ArrowRight"  # sliders: the direction of the cache-miss moves
     chart: int = 0
+    progressive: bool = False  # a miss draws a fast approximate first answer, then the final one
 
 
 _PG = "recomputes"
+_FIRST = (
+    "; progressive: first the sampled program on 30 draws (approximate), then the settings' own program "
+    "(certified on the exact one)"
+)
 SLIDERS: tuple[Control, ...] = (
     Control(
         "Adversarial: display radius ε",
@@ -66,8 +76,10 @@ SLIDERS: tuple[Control, ...] = (
         "Train at radius",
         "slider",
         4,
-        "retrains: the robust convex program and PGD training at the new radius, the accuracy curves",
+        "retrains: the robust convex program and PGD training at the new radius, the accuracy curves; "
+        "progressive: first the robust program on 30 draws (approximate), then on the page's 200",
         query="loss=hinge",
+        progressive=True,
     ),
     Control(
         "Patterns: sampled directions P",
@@ -86,13 +98,59 @@ SLIDERS: tuple[Control, ...] = (
         1,
         "adds a point to your own data set and redraws it",
     ),
-    Control("Playground: data set", "", "Data set", "option", 5, f"{_PG}: a new data set, both trainings"),
-    Control("Playground: training points n", "", "Training points n", "slider", 5, f"{_PG}: new data"),
-    Control("Playground: noise", "", "Noise", "slider", 5, f"{_PG}: a new data set, the convex program, SGD"),
-    Control("Playground: data seed", "", "Data seed", "number", 5, f"{_PG}: a new data set"),
-    Control("Playground: loss", "", "Loss", "option", 5, f"{_PG}: the convex program and SGD"),
     Control(
-        "Playground: weight decay β", "", "Weight decay β", "slider", 5, f"{_PG}: convex program and SGD"
+        "Playground: data set",
+        "",
+        "Data set",
+        "option",
+        5,
+        f"{_PG}: a new data set, both trainings{_FIRST}",
+        progressive=True,
+    ),
+    Control(
+        "Playground: training points n",
+        "",
+        "Training points n",
+        "slider",
+        5,
+        f"{_PG}: new data{_FIRST}",
+        progressive=True,
+    ),
+    Control(
+        "Playground: noise",
+        "",
+        "Noise",
+        "slider",
+        5,
+        f"{_PG}: a new data set, the convex program, SGD{_FIRST}",
+        progressive=True,
+    ),
+    Control(
+        "Playground: data seed",
+        "",
+        "Data seed",
+        "number",
+        5,
+        f"{_PG}: a new data set{_FIRST}",
+        progressive=True,
+    ),
+    Control(
+        "Playground: loss",
+        "",
+        "Loss",
+        "option",
+        5,
+        f"{_PG}: the convex program and SGD{_FIRST}",
+        progressive=True,
+    ),
+    Control(
+        "Playground: weight decay β",
+        "",
+        "Weight decay β",
+        "slider",
+        5,
+        f"{_PG}: convex program and SGD{_FIRST}",
+        progressive=True,
     ),
     # n = 200 gets the exact program by default (PAGE_EXACT_MAX_N): these two exist with sampled patterns
     Control(
@@ -101,8 +159,9 @@ SLIDERS: tuple[Control, ...] = (
         "Sampled patterns",
         "slider",
         5,
-        f"{_PG}: the sampled convex program",
+        f"{_PG}: the sampled convex program{_FIRST}",
         query="patterns=sampled",
+        progressive=True,
     ),
     Control(
         "Playground: pattern seed",
@@ -110,8 +169,9 @@ SLIDERS: tuple[Control, ...] = (
         "Pattern seed",
         "number",
         5,
-        f"{_PG}: the sampled convex program",
+        f"{_PG}: the sampled convex program{_FIRST}",
         query="patterns=sampled",
+        progressive=True,
     ),
     Control("Playground: optimizer", "", "Optimizer", "option", 5, f"{_PG}: SGD and its playback"),
     Control("Playground: width m", "", "Width m", "slider", 5, f"{_PG}: SGD and its playback"),
@@ -153,7 +213,8 @@ class Timing:
     slider: Control
     load_s: float = float("nan")
     values: list[str] = field(default_factory=list)  # the control's value before and after each move
-    miss_s: list[float] = field(default_factory=list)
+    miss_s: list[float] = field(default_factory=list)  # final answers
+    miss_first_s: list[float] = field(default_factory=list)  # first answers (charts first changed)
     hit_s: list[float] = field(default_factory=list)
     error: str = ""
 
@@ -213,9 +274,15 @@ def time_slider(browser, url: str, c: Control, n: int, repeats: int) -> Timing:
             for i in range(repeats):
                 before = web.chart_signature(page)
                 start = _change(page, c, forward, i)
-                took = web.wait_for_change(page, before, timeout_s=MOVE_TIMEOUT_S, quiet_s=0.3, since=start)
+                first, took = web.wait_for_answers(
+                    page, before, timeout_s=MOVE_TIMEOUT_S, quiet_s=0.3, since=start
+                )
                 value = _value(page, c)
-                (out.hit_s if value in seen and c.kind != "click" else out.miss_s).append(took)
+                if value in seen and c.kind != "click":
+                    out.hit_s.append(took)
+                else:
+                    out.miss_s.append(took)
+                    out.miss_first_s.append(first)
                 seen.add(value)
                 out.values.append(value)
                 web.settle(page, timeout_s=MOVE_TIMEOUT_S, quiet_s=0.5, charts=c.charts)
@@ -237,24 +304,49 @@ def _cell(values: list[float]) -> str:
     return f"{fmt_s(_pct(values, 50))} / {fmt_s(_pct(values, 95))} ({', '.join(fmt_s(v) for v in values)})"
 
 
+def _judged(t: Timing) -> list[float]:
+    """The times the verdict uses: first answers where the page answers progressively, else final ones."""
+    return t.miss_first_s if t.slider.progressive else t.miss_s
+
+
 def _verdict(t: Timing) -> str:
-    if not t.miss_s:
+    judged = _judged(t)
+    if not judged:
         return "not measured"
-    ok = _pct(t.miss_s, 50) <= TARGET_P50_S and _pct(t.miss_s, 95) <= TARGET_P95_S
+    ok = _pct(judged, 50) <= TARGET_P50_S and _pct(judged, 95) <= TARGET_P95_S
     return "met" if ok else "missed"
 
 
-def report_lines(timings: list[Timing], grid: Grid, quick: bool, wall_s: float, command: str) -> list[str]:
-    """The markdown report: header, setup, the table of p50 / p95 and verdicts."""
+def report_lines(
+    timings: list[Timing],
+    grid: Grid,
+    quick: bool,
+    wall_s: float,
+    command: str,
+    load: tuple[float, float] | None = None,
+) -> list[str]:
+    """The markdown report: header, setup, the table of p50 / p95 and verdicts; ``load``: the machine's
+    1-minute load average at the start and the end of the run."""
     lines = machine_header("Control change to updated charts, in Chromium", command)
+    if load is not None:
+        lines.insert(
+            -1,
+            f"- load average (1 min, {os.cpu_count()} logical CPUs): {load[0]:.1f} at the start, "
+            f"{load[1]:.1f} at the end (other jobs share the machine)",
+        )
     lines += [
         f"Mode: {'quick' if quick else 'full'}; wall time {wall_s / 60:.1f} min. n = {grid.n} training "
         f"points in the address, every other setting at its default; {grid.repeats} change(s) to new "
         f"values (cache misses), then {grid.repeats} back (cache hits, where the value was shown before). "
-        "A change is timed from the key press or click until the Plotly figures differ and the app is "
-        "idle (the app root's data-test-script-state). Targets: p50 <= "
-        f"{TARGET_P50_S:g} s and p95 <= {TARGET_P95_S:g} s, judged on the cache misses. The machine (2 "
-        "cores) was shared with other jobs while this ran: read ratios, not absolute times.",
+        "A change is timed from the key press or click until the Plotly figures first differ (first "
+        "answer; the app may still run) and until they differ and the app is idle (final; the app root's "
+        "data-test-script-state). On a progressive page (explorer.progressive) the first answer is a fast "
+        "approximate one, labelled so, and the final one is the certified result (the settings' own "
+        "program); elsewhere the two are the same answer. Targets: p50 <= "
+        f"{TARGET_P50_S:g} s and p95 <= {TARGET_P95_S:g} s, judged on the cache misses: on the first "
+        "answer where the page answers progressively, on the final one otherwise (column 'judged on'). "
+        "The machine (2 cores) was shared with other jobs (other engineers' tests and benchmarks) while "
+        "this ran: read ratios, not absolute times.",
         "",
     ]
     header = [
@@ -263,8 +355,10 @@ def report_lines(timings: list[Timing], grid: Grid, quick: bool, wall_s: float, 
         "kind",
         "values",
         "first load (s)",
-        "cache miss: p50 / p95 (each) (s)",
+        "cache miss, first answer: p50 / p95 (each) (s)",
+        "cache miss, final (certified): p50 / p95 (each) (s)",
         "cache hit: p50 / p95 (each) (s)",
+        "judged on",
         "target",
         "verdict",
     ]
@@ -279,8 +373,10 @@ def report_lines(timings: list[Timing], grid: Grid, quick: bool, wall_s: float, 
                 t.slider.kind,
                 values,
                 fmt_s(t.load_s),
+                _cell(t.miss_first_s),
                 _cell(t.miss_s),
                 _cell(t.hit_s),
+                "first answer" if t.slider.progressive else "final",
                 f"p50 ≤ {TARGET_P50_S:g} s, p95 ≤ {TARGET_P95_S:g} s",
                 verdict,
             ]
@@ -313,6 +409,7 @@ def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbo
     from playwright.sync_api import sync_playwright
 
     timings = []
+    load_start = os.getloadavg()[0]
     with web.streamlit_server() as url, sync_playwright() as p, web.chromium(p) as browser:
         for c in controls:
             timing = time_slider(browser, url, c, grid.n, grid.repeats)
@@ -323,5 +420,6 @@ def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbo
                     f"misses {timing.miss_s}, hits {timing.hit_s} {timing.error}",
                     flush=True,
                 )
-    lines = report_lines(timings, grid, quick, time.perf_counter() - start, command)
+    load = (load_start, os.getloadavg()[0])
+    lines = report_lines(timings, grid, quick, time.perf_counter() - start, command, load)
     return write_report(out_dir or RESULTS_DIR, NAME, lines)

@@ -62,6 +62,7 @@ __all__ = [
     "guard",
     "message_of",
     "on_dataset",
+    "robust_args",
     "run_convex",
     "run_pgd_sgd",
     "run_robust",
@@ -275,11 +276,21 @@ ROBUST_DRAWS = 200
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def run_robust(
-    key: DataKey, *, loss: str, beta: float, eps: float, norm: str, pattern_seed: int = 0
+    key: DataKey,
+    *,
+    loss: str,
+    beta: float,
+    eps: float,
+    norm: str,
+    pattern_seed: int = 0,
+    draws: int | None = None,
 ) -> Outcome[RobustResult]:
     """The convex robust program (``solve_robust``, reduced solver) at radius ``eps``: exact patterns for
-    n <= ROBUST_EXACT_MAX_N, ROBUST_DRAWS sampled Gaussian draws above."""
+    n <= ROBUST_EXACT_MAX_N, ROBUST_DRAWS sampled Gaussian draws above; ``draws`` sampled draws instead
+    when given (a fast first answer: explorer.progressive)."""
     patterns: str | int = "exact" if key.n <= ROBUST_EXACT_MAX_N else ROBUST_DRAWS
+    if draws is not None:
+        patterns = int(draws)
     return on_dataset(
         key,
         lambda ds: solve_robust(
@@ -335,13 +346,24 @@ def get_accuracy_curves(
     return on_dataset(key, compute)
 
 
+def robust_args(adv: AdversarialSettings) -> dict[str, Any]:
+    """The keywords of :func:`run_robust` for the Adversarial page's settings ``adv`` (one place, so that
+    a page asking whether the result is cached asks with the very keywords the call uses)."""
+    return dict(
+        loss=adv.loss,
+        beta=adv.beta,
+        eps=adv.train_eps,
+        norm=adv.norm,
+        pattern_seed=adv.pattern_seed,
+        draws=adv.robust_draws,
+    )
+
+
 def adversarial_networks(key: DataKey, adv: AdversarialSettings) -> Outcome[dict]:
     """The three networks of the Adversarial page by name (cached runs), or the first error."""
     loss, beta = adv.loss, adv.beta
     convex = run_convex(key, loss=loss, beta=beta, patterns=adv.patterns, pattern_seed=adv.pattern_seed)
-    robust = run_robust(
-        key, loss=loss, beta=beta, eps=adv.train_eps, norm=adv.norm, pattern_seed=adv.pattern_seed
-    )
+    robust = run_robust(key, **robust_args(adv))
     trained = run_pgd_sgd(key, loss=loss, beta=beta, eps=adv.train_eps, norm=adv.norm, sgd=adv.sgd)
     for label, out in (("standard convex", convex), ("robust convex", robust), ("PGD-trained SGD", trained)):
         if not out.ok:

@@ -630,3 +630,6 @@ class AdversarialSettings:
     train_eps: float
     norm: str
     sgd: SGDSettings
+    # sampled draws of the robust program; None: the page's own program (explorer.cache.run_robust). A
+    # first answer (explorer.progressive) solves it on fewer.
+    robust_draws: int | None = None

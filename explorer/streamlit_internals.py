@@ -16,6 +16,8 @@ from typing import Any
 
 from streamlit.runtime import app_session
 from streamlit.runtime.app_session import AppSession
+from streamlit.runtime.caching.cache_errors import CacheKeyNotFoundError
+from streamlit.runtime.caching.cache_utils import _make_value_key
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 from streamlit.runtime.state.common import unpack_widget_state_value
@@ -28,6 +30,7 @@ __all__ = [
     "DROPPED_PARAM",
     "INTERNALS",
     "clear_this_session_only",
+    "holds_result",
     "install_server_policies",
     "keep_first_fields",
     "pages_directory_mode",
@@ -57,6 +60,12 @@ INTERNALS: tuple[tuple[str, str], ...] = (
     ("streamlit.runtime.app_session", "AppSession._handle_clear_cache_request"),
     ("streamlit.runtime.app_session", "AppSession.clear_session_caches"),
     ("streamlit.runtime.app_session", "AppSession._session_state"),
+    ("streamlit.runtime.caching.cache_utils", "_make_value_key"),
+    ("streamlit.runtime.caching.cache_utils", "CachedFunc._info"),
+    ("streamlit.runtime.caching.cache_utils", "CachedFunc._function_key"),
+    ("streamlit.runtime.caching.cache_utils", "CachedFuncInfo.get_function_cache"),
+    ("streamlit.runtime.caching.cache_utils", "Cache.read_result"),
+    ("streamlit.runtime.caching.cache_errors", "CacheKeyNotFoundError"),
 )
 
 
@@ -175,3 +184,34 @@ def install_server_policies() -> None:
     """
     app_session.sanitize_query_string = _cut_then_sanitize
     AppSession._handle_clear_cache_request = clear_this_session_only
+
+
+def holds_result(cached: Any, *args: Any, **kwargs: Any) -> bool:
+    """Whether the ``st.cache_data`` / ``st.cache_resource`` function ``cached`` already holds the result of
+    ``cached(*args, **kwargs)``: a read of its cache, computing nothing, changing nothing.
+
+    Streamlit 1.67 has no public "is it cached?" (a call computes on a miss). Its own lookup is copied:
+    the per-function cache ``CachedFunc._info.get_function_cache(CachedFunc._function_key)``, the value
+    key ``cache_utils._make_value_key`` of the arguments, ``Cache.read_result`` (raises
+    ``CacheKeyNotFoundError`` on a miss). The caches are the process-wide ones every session reads
+    (a result cached by one session is a hit for all), so the answer is the same for every session, and
+    asking changes no session's state. Anything missing (a renamed attribute) reads as "not held": the
+    page then answers progressively, slower but never wrong.
+    """
+    try:
+        info = cached._info
+        cache = info.get_function_cache(cached._function_key)
+        value_key = _make_value_key(
+            cache_type=info.cache_type,
+            func=info.func,
+            func_args=args,
+            func_kwargs=kwargs,
+            hash_funcs=info.hash_funcs,
+        )
+    except AttributeError:
+        return False
+    try:
+        cache.read_result(value_key)
+    except CacheKeyNotFoundError:
+        return False
+    return True

@@ -9,6 +9,7 @@ lives in a fragment, so moving it redraws the balls and the tables without retra
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -17,20 +18,31 @@ import streamlit as st
 
 from engine.figures import adversarial as fadv
 from engine.figures.playground import plot_bounds
+from explorer import progressive
 from explorer import widgets as w
 from explorer.budget import within
 from explorer.cache import (
+    ROBUST_EXACT_MAX_N,
     AdversarialObjectives,
     adversarial_networks,
     get_accuracy_curves,
     get_adversarial_objectives,
     get_dataset,
     get_point_statuses,
+    robust_args,
     run_robust,
 )
 from explorer.exports import figure_exports, network_exports, table_exports
 from explorer.formulas import formulas
-from explorer.settings import EPS_MAX, NORM_LABELS, POINT_LABELS, AdversarialSettings, DataKey, Settings
+from explorer.settings import (
+    CONTROLS,
+    EPS_MAX,
+    NORM_LABELS,
+    POINT_LABELS,
+    AdversarialSettings,
+    DataKey,
+    Settings,
+)
 from explorer.sidebar import settings
 
 # Heatmap resolution of the three panels (redrawn on every ε move: 90 x 90 keeps the figures light).
@@ -38,6 +50,9 @@ PANEL_GRID = 90
 N_RADII = 10
 RADII = tuple(float(r) for r in np.round(np.linspace(0.0, EPS_MAX, N_RADII + 1), 4))
 
+# The robust network's name in a first answer (explorer.progressive): short, so that its panel's title
+# fits the ~230 px column at 1024 x 768; the caption above says what it is.
+FIRST_ROBUST_NAME = "robust (approximate)"
 CAPTION_BALLS = (
     "Each network's decision boundary (f = 0, black) with a ball of radius ε around every point, coloured "
     "by its status: green certified robust (exact 2-D certificate: y f > 0 on the whole ball), orange "
@@ -65,6 +80,40 @@ def _view(
     eps = w.control(c1, "eps")
     points = w.control(c2, "points")
     arrows = w.control(c3, "arrows")
+    _body(nets, key, adv, objectives, s, eps=eps, points=points, arrows=arrows, final=True)
+
+
+def _first_view(
+    nets: dict, key: DataKey, adv: AdversarialSettings, objectives: AdversarialObjectives, s: Settings
+) -> None:
+    """The view of a first answer (explorer.progressive): the same places as :func:`_view`, the controls'
+    current values as text where the controls go (they are drawn once, by the final answer)."""
+    row = st.columns([4, 4, 3], vertical_alignment="bottom")
+    values = {}
+    for col, name in zip(row, ("eps", "points", "arrows"), strict=True):
+        values[name] = w.current(name)
+        if w.is_hidden(name):
+            col.empty()
+        else:
+            shown = ("on" if values[name] else "off") if isinstance(values[name], bool) else values[name]
+            col.caption(f"{CONTROLS[name].label}: {shown}")
+    _body(nets, key, adv, objectives, s, **values, final=False)
+
+
+def _body(  # noqa: PLR0913
+    nets: dict,
+    key: DataKey,
+    adv: AdversarialSettings,
+    objectives: AdversarialObjectives,
+    s: Settings,
+    *,
+    eps: float,
+    points: str,
+    arrows: bool,
+    final: bool,
+) -> None:
+    """The panels, curves and table at the display radius ``eps``; the downloads only when ``final`` (an
+    empty element in their place otherwise: explorer.progressive.Slots)."""
     ds = get_dataset(key).value
     X, y = (ds.X, ds.y) if points == "train" or ds.X_test is None else (ds.X_test, ds.y_test)
     if points == "test" and ds.X_test is None:
@@ -89,19 +138,28 @@ def _view(
         )
 
     for col, name in zip(st.columns(len(nets), gap="small"), nets, strict=True):
-        w.chart(panel(name, legend=False), key=f"adv_{name}", where=col)
+        w.chart(panel(name, legend=False), key=f"adv_{name}" if final else f"adv_{name}~first", where=col)
     legend = fadv.status_legend_figure(arrows=arrows, height=108 if w.large_text_on() else 64)
-    w.chart(legend, key="adv_legend", config={"displayModeBar": False})
+    w.chart(legend, key="adv_legend" if final else "adv_legend~first", config={"displayModeBar": False})
     for col, name in zip(st.columns(len(nets), gap="small"), nets, strict=True):
-        figure_exports(functools.partial(panel, name, True), f"adversarial {name}", where=col)
+        if final:
+            figure_exports(functools.partial(panel, name, True), f"adversarial {name}", where=col)
+        else:
+            col.empty()
     w.explain(CAPTION_BALLS + (" Arrows: each point's PGD perturbation." if arrows else ""))
 
-    curves = get_accuracy_curves(key, adv, points=points, radii=RADII)
+    # a first answer draws the curves at every other radius (half the attacks and certificates)
+    curves = get_accuracy_curves(key, adv, points=points, radii=RADII if final else RADII[::2])
     if curves.ok:
         title = f"Accuracy against ε on the {POINT_LABELS[points]} ({NORM_LABELS[norm]})"
+        if not final:
+            title += f" ({progressive.APPROXIMATE})"
         fig = fadv.accuracy_figure(curves.value, eps=eps, title=title)
-        w.chart(fig, key="adv_curves")
-        figure_exports(fig, "accuracy against eps")
+        w.chart(fig, key="adv_curves" if final else "adv_curves~first")
+        if final:
+            figure_exports(fig, "accuracy against eps")
+        else:
+            st.empty()
         w.explain(CAPTION_CURVES)
     else:
         st.error(f"Accuracy curves: {curves.error}")
@@ -119,6 +177,10 @@ def _view(
         }
     )
     st.table(table)
+    if not final:
+        st.empty()
+        w.explain(CAPTION_TABLE + f" Accuracies on the {POINT_LABELS[points]}.")
+        return
     row = st.container(horizontal=True)
     table_exports(table, "adversarial table", where=row)
     network_exports(
@@ -170,25 +232,61 @@ def main() -> None:
     opt = s.sgd.optimizer
     if not within("adversarial", s, radii=len(RADII)):
         return
-    with st.spinner(
-        f"Training standard convex, robust convex and PGD-{opt} networks (ε_train = {train_eps:g})…"
-    ):
-        nets = adversarial_networks(key, adv)
-    if not nets.ok:
-        st.error(nets.error)
-        return
-    robust = run_robust(
-        key, loss=loss, beta=adv.beta, eps=adv.train_eps, norm=norm, pattern_seed=adv.pattern_seed
-    )
-    st.caption(
-        f"Robust convex program: {robust.value.patterns} {robust.value.pattern_mode} patterns, "
-        f"solved in {robust.value.time_s:.2f} s (status {robust.value.status})."
-    )
-    objectives = get_adversarial_objectives(key, adv)
-    if not objectives.ok:
-        st.error(f"Robust objectives: {objectives.error}")
-        return
-    _view(nets.value, key, adv, objectives.value, s)
+    # Progressive (explorer.progressive): when the robust program at this radius is not cached (and the
+    # page was drawn before in this session, so the display controls hold their values), a first answer
+    # from the robust program on FAST_DRAWS sampled draws, then the page's own program over it.
+    fast = replace(adv, robust_draws=progressive.FAST_DRAWS)
+    quick = key.n <= ROBUST_EXACT_MAX_N or "eps" not in st.session_state
+    slots = progressive.Slots()
+    with slots.slot("status"):  # the final solve's spinner
+        pass
+    for stage in progressive.stages(quick or progressive.ready(run_robust, key, **robust_args(adv))):
+        now = adv if stage.final else fast
+        if stage.final:
+            with (
+                slots.slot("status"),
+                st.spinner(
+                    f"Training standard convex, robust convex and PGD-{opt} networks "
+                    f"(ε_train = {train_eps:g})…"
+                ),
+            ):
+                nets = adversarial_networks(key, now)
+        else:
+            nets = adversarial_networks(key, now)
+        objectives = get_adversarial_objectives(key, now) if nets.ok else None
+        if not stage.final and not (nets.ok and objectives.ok):
+            continue  # no first answer: the final one says what failed
+        with slots.slot("robust"):
+            if not nets.ok:
+                st.error(nets.error)
+                return
+            robust = run_robust(key, **robust_args(now)).value
+            st.caption(
+                f"Robust convex program: {robust.patterns} {robust.pattern_mode} patterns, solved in "
+                f"{robust.time_s:.2f} s (status {robust.status})."
+                + (
+                    ""
+                    if stage.final
+                    else f" A fast first answer ({progressive.APPROXIMATE}): the program on "
+                    f"{progressive.FAST_DRAWS} draws, shown as {FIRST_ROBUST_NAME!r} until the page's own "
+                    "program replaces it."
+                )
+            )
+        with slots.slot("view"):
+            if not objectives.ok:
+                st.error(f"Robust objectives: {objectives.error}")
+                return
+            robust_name = "robust convex" if stage.final else FIRST_ROBUST_NAME
+
+            def named(values: dict, robust_name: str = robust_name) -> dict:
+                return {robust_name if k == "robust convex" else k: v for k, v in values.items()}
+
+            found = AdversarialObjectives(named(objectives.value.robust), named(objectives.value.nominal))
+            if stage.final:
+                _view(named(nets.value), key, adv, found, s)
+            else:  # in one container, as the fragment draws its own (explorer.progressive.Slots)
+                with st.container():
+                    _first_view(named(nets.value), key, fast, found, s)
 
 
 main()

@@ -44,6 +44,12 @@ NAMED = (
     ("streamlit.runtime.app_session", "AppSession._handle_clear_cache_request"),
     ("streamlit.runtime.app_session", "AppSession.clear_session_caches"),
     ("streamlit.runtime.app_session", "AppSession._session_state"),
+    ("streamlit.runtime.caching.cache_utils", "_make_value_key"),
+    ("streamlit.runtime.caching.cache_utils", "CachedFunc._info"),
+    ("streamlit.runtime.caching.cache_utils", "CachedFunc._function_key"),
+    ("streamlit.runtime.caching.cache_utils", "CachedFuncInfo.get_function_cache"),
+    ("streamlit.runtime.caching.cache_utils", "Cache.read_result"),
+    ("streamlit.runtime.caching.cache_errors", "CacheKeyNotFoundError"),
 )
 
 
@@ -259,3 +265,38 @@ def test_a_clear_cache_request_leaves_other_sessions_caches_alone() -> None:
     assert "caching.cache_data.clear()" in inspect.getsource(
         importlib.import_module("streamlit.runtime.app_session").AppSession
     )  # what the policy replaces
+
+
+def test_holds_result_reads_the_cache_without_computing() -> None:
+    """``holds_result`` (the Playground's progressive answer asks it) is False before a cached function ran
+    on these arguments, True after, for exactly those arguments, and computes nothing itself."""
+    import streamlit as st
+
+    from explorer.streamlit_internals import holds_result
+
+    calls: list[int] = []
+
+    @st.cache_data(show_spinner=False)
+    def square(x: int, *, shift: int = 0) -> int:
+        calls.append(x)
+        return x * x + shift
+
+    square.clear()
+    assert not holds_result(square, 3, shift=1)
+    assert calls == []  # asking computed nothing
+    assert square(3, shift=1) == 10
+    assert holds_result(square, 3, shift=1)
+    assert not holds_result(square, 3, shift=2)  # other arguments: another entry
+    assert not holds_result(square, 4, shift=1)
+    assert calls == [3]
+    square.clear()
+    assert not holds_result(square, 3, shift=1)
+
+    @st.cache_resource(show_spinner=False)
+    def resource(x: int) -> list[int]:
+        return [x]
+
+    assert not holds_result(resource, 5)
+    resource(5)
+    assert holds_result(resource, 5)
+    resource.clear()

@@ -157,14 +157,16 @@ def test_slider_timing_table(reports):
         pytest.skip("Chromium is not installed here (the browser test fails in CI instead)")
     (table,) = _tables(text)
     header, rows = table[0], table[1:]
-    assert header[0] == "slider" and header[-2:] == ["target", "verdict"]
+    assert header[0] == "slider" and header[-3:] == ["judged on", "target", "verdict"]
+    assert "first answer" in header[5] and "final" in header[6]
     assert [r[0] for r in rows] == list(slider_timing.QUICK.sliders)
     for row in rows:
         assert row[3].count("→") == 2 * slider_timing.QUICK.repeats  # the value moved and came back
-        for cell in row[4:7]:  # first load, cache misses, cache hits (p50 first)
+        for cell in row[4:8]:  # first load, misses' first and final answers, cache hits (p50 first)
             seconds = _numbers(cell)[0]
             assert math.isfinite(seconds) and seconds > 0.0
-        assert row[-1] in ("met", "missed")
+        assert _numbers(row[5])[0] <= _numbers(row[6])[0]  # a first answer never after the final one
+        assert row[-3] in ("first answer", "final") and row[-1] in ("met", "missed")
 
 
 def test_figure_draw_table(reports):

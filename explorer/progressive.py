@@ -1,0 +1,188 @@
+"""Progressive answers: a fast first answer, labelled approximate, replaced in the same run by the final one.
+
+A control that changes the data or a convex program (data set, n, noise, seeds, loss, beta, P, the
+Adversarial training radius) needs a solve that can take longer than a rerun should (0.2-2 s at n = 200).
+When its result is not cached yet, a page answers twice in one script run: first from a fast
+stand-in (the same program on :data:`FAST_DRAWS` sampled pattern draws: ~0.1 s, an upper bound on the
+optimum, never called J*), labelled :data:`APPROXIMATE`, then from the settings' own result (the
+certified optimum on the exact program; on the Adversarial page the robust program on the page's own
+draws), drawn over the first answer in the same places. Streamlit
+sends each element as the script reaches it, so the first answer is in the browser while the final one
+is computed. When the final result is cached (:func:`ready`), the page draws it directly: one answer,
+no approximate step, nothing slower than before.
+
+How it is used (a page only wires):
+
+    stages = progressive.stages(progressive.ready(run_convex, key, **args))
+    slots = progressive.Slots()
+    for stage in stages:
+        result = run_convex(key, **args) if stage.final else run_convex(key, **fast_args)
+        with slots.slot("panel", where=left):
+            w.chart(figure(result, title=stage.title("Convex")), key=stage.key("convex"))
+        if stage.first:  # what does not depend on the result: drawn once per run
+            ...
+
+Widgets (buttons, toggles, downloads) are drawn once per run (Streamlit refuses a key twice): in the
+final stage when they depend on the result, in the first stage otherwise. Whether a result is cached
+is read from Streamlit's cache without computing (:func:`explorer.streamlit_internals.holds_result`):
+the caches are shared by all sessions, so the answer depends on no session's state and changes none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from engine.figures.playground import objective_figure, playback_figure, plot_bounds
+from engine.figures.style import LARGE_TEXT_PX, large_text
+from engine.results import Snapshots
+from engine.studies.summary import playback_numbers
+from explorer.cache import get_dataset, run_sgd_more
+from explorer.settings import DataKey, SGDSettings
+from explorer.streamlit_internals import holds_result
+
+__all__ = [
+    "APPROXIMATE",
+    "FAST_DRAWS",
+    "FINAL_ONLY",
+    "FIRST_FRAMES",
+    "FIRST_THEN_FINAL",
+    "Slots",
+    "Stage",
+    "first_objective_figure",
+    "first_playback_figure",
+    "ready",
+    "stages",
+    "thinned",
+]
+
+# Sampled pattern draws of the first answer's convex program: ~0.1 s at n = 200 on this 2-core machine
+# (the exact program 0.25-1.2 s), its J within ~1.5x of J* on moons, circles and xor (spirals ~2x).
+FAST_DRAWS = 30
+APPROXIMATE = "approximate: certifying …"
+# Frames of the first answer's playback (the final one has PLAYBACK_FRAMES, ~0.25 s to build at n = 200).
+FIRST_FRAMES = 12
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One answer of a script run: the fast first one (``final = False``) or the final one.
+
+    ``first`` is whether this stage is the run's first (the final stage of a cached run is both)."""
+
+    final: bool
+    first: bool
+
+    def key(self, key: str) -> str:
+        """The chart key of this stage: the final answer keeps the page's key (the same live chart across
+        reruns); the first answer has its own (a key may appear once per run)."""
+        return key if self.final else f"{key}~first"
+
+    def title(self, title: str) -> str:
+        """``title``, marked approximate in the first answer."""
+        return title if self.final else f"{title} ({APPROXIMATE})"
+
+
+FINAL_ONLY = (Stage(final=True, first=True),)
+FIRST_THEN_FINAL = (Stage(final=False, first=True), Stage(final=True, first=False))
+
+
+def ready(cached: Any, *args: Any, **kwargs: Any) -> bool:
+    """Whether ``cached(*args, **kwargs)`` (an ``st.cache_data`` function of ``explorer.cache``) is cached:
+    then the page draws it directly."""
+    return holds_result(cached, *args, **kwargs)
+
+
+def stages(is_ready: bool) -> tuple[Stage, ...]:
+    """The answers of this run: the final one alone when its result is cached, else first then final."""
+    return FINAL_ONLY if is_ready else FIRST_THEN_FINAL
+
+
+class Slots:
+    """Named places of one script run, each made on first use (in page order) and redrawn by later stages.
+
+    A place is an ``st.empty`` holding a container: a later stage's draw replaces the earlier one's
+    elements one by one, in the same spot (the browser keeps the previous run's elements until then:
+    nothing blanks). A container drawn again keeps the children it is not sent, in the browser as in
+    AppTest, so a later draw must put at least as many elements as the earlier one (``st.empty()`` for
+    one that has nothing to show). One instance per run, held by the page (no shared state)."""
+
+    def __init__(self) -> None:
+        self._places: dict[str, Any] = {}
+
+    @contextmanager
+    def slot(self, name: str, where: Any = None) -> Iterator[Any]:
+        """Draw into the place ``name`` (made in ``where``, default the current container, on first use);
+        whatever the block draws replaces what an earlier stage drew there."""
+        place = self._places.get(name)
+        if place is None:
+            place = (where or st).empty()
+            self._places[name] = place
+        box = place.container()
+        with box:
+            yield box
+
+    def layout(self, name: str, make: Any) -> Any:
+        """The layout ``make()`` (columns, a container) under ``name``, made once per run."""
+        if name not in self._places:
+            self._places[name] = make()
+        return self._places[name]
+
+
+def thinned(snaps: Snapshots, frames: int) -> Snapshots:
+    """``frames`` of the snapshots ``snaps``, evenly spread, the first and the last included (all of them
+    when there are no more)."""
+    if len(snaps) <= frames:
+        return snaps
+    keep = np.unique(np.linspace(0, len(snaps) - 1, frames).round().astype(int))
+    return Snapshots(snaps.step[keep], snaps.W[keep], snaps.alpha[keep], snaps.objective[keep])
+
+
+def first_playback_figure(
+    key: DataKey,
+    *,
+    loss: str,
+    beta: float,
+    sgd: SGDSettings,
+    rounds: int,
+    task: str,
+    title: str,
+    large: bool = False,
+) -> Any:
+    """The Playground's playback of the cached gradient run with no optimum: no ghost lines and no gap to
+    J* (the first answer has no certified J* yet), on FIRST_FRAMES of its frames (the last one included:
+    ~6x less to build and send than the final playback); None when the run or the data set failed."""
+    run = run_sgd_more(key, loss=loss, beta=beta, sgd=sgd, rounds=rounds)
+    data = get_dataset(key)
+    if not (run.ok and data.ok) or run.value.result.snapshots is None:
+        return None
+    ds, snaps = data.value, thinned(run.value.result.snapshots, FIRST_FRAMES)
+    numbers = playback_numbers(snaps, ds.X, ds.y, X_test=ds.X_test, y_test=ds.y_test, task=task)
+    fig = playback_figure(
+        snaps,
+        numbers,
+        ds.X,
+        ds.y,
+        title=title,
+        task=task,
+        bounds=plot_bounds(ds.X),
+        text_px=LARGE_TEXT_PX if large else 10,
+    )
+    return large_text(fig, LARGE_TEXT_PX) if large else fig
+
+
+def first_objective_figure(
+    key: DataKey, *, loss: str, beta: float, sgd: SGDSettings, rounds: int, title: str, large: bool = False
+) -> Any:
+    """The gradient run's objective J over its steps with no convex value (the first answer's); None when
+    the run failed."""
+    run = run_sgd_more(key, loss=loss, beta=beta, sgd=sgd, rounds=rounds)
+    if not run.ok:
+        return None
+    fig = objective_figure(run.value.result.history, optimum=None, certified=False, title=title)
+    return large_text(fig, LARGE_TEXT_PX) if large else fig

@@ -1,0 +1,249 @@
+"""Progressive answers (explorer.progressive) on the Playground: on a cache miss of the convex program a
+first answer, labelled approximate and with no gap to J*, then the certified one in its place; on a
+cache hit the certified one directly, with no approximate step; bad inputs keep their messages."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import explorer.cache
+import explorer.cache_figures  # noqa: F401  (imported before any patch: it binds the real run_convex)
+import explorer.progressive
+from explorer.progressive import APPROXIMATE, FAST_DRAWS, FINAL_ONLY, FIRST_THEN_FINAL, stages
+from tests.app.helpers import chart_titles, figures, rendered, texts
+
+TIMEOUT = 120
+
+
+class StopBeforeFinalError(Exception):
+    """Raised in place of the final solve: the page then shows what the browser had before it."""
+
+
+def _start(app_path: str, **params: str) -> AppTest:
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT)
+    for key, value in {"n": "40", "epochs": "20", **params}.items():
+        at.query_params[key] = value
+    return at
+
+
+def _all_text(at: AppTest) -> str:
+    parts = [texts(at.info), texts(at.success), texts(at.warning), texts(at.caption), texts(at.error)]
+    return " ".join(parts)
+
+
+def _record(monkeypatch, name: str, what) -> list:
+    """Wrap ``explorer.progressive.<name>`` so that each call appends ``what(args, kwargs)`` to the
+    returned list (and still does what it did)."""
+    calls: list = []
+    original = getattr(explorer.progressive, name)
+
+    def recording(*args, **kwargs):
+        calls.append(what(args, kwargs))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(explorer.progressive, name, recording)
+    return calls
+
+
+def _first_playbacks(monkeypatch) -> list[str]:
+    """Record each first-answer playback the page builds (the approximate step's mark): their titles."""
+    return _record(monkeypatch, "first_playback_figure", lambda args, kwargs: kwargs["title"])
+
+
+def test_stages() -> None:
+    assert stages(True) == FINAL_ONLY and [s.final for s in FINAL_ONLY] == [True]
+    assert stages(False) == FIRST_THEN_FINAL and [s.final for s in FIRST_THEN_FINAL] == [False, True]
+    first, final = FIRST_THEN_FINAL
+    assert first.first and not final.first and FINAL_ONLY[0].first
+    assert final.key("objective") == "objective" and first.key("objective") != "objective"
+    assert APPROXIMATE in first.title("Convex") and final.title("Convex") == "Convex"
+
+
+def test_first_answer_is_labelled_approximate_without_a_gap_to_j_star(app_path: str, monkeypatch) -> None:
+    """What the browser shows before the final answer: the final solve is made to raise, so the run ends
+    on the first answer. Its verdict, convex chart titles and table say approximate; no gap to J*."""
+    st.cache_data.clear()
+    original = explorer.cache.run_convex
+
+    def no_final(key, *, patterns, **kwargs):
+        if patterns != FAST_DRAWS:
+            raise StopBeforeFinalError
+        return original(key, patterns=patterns, **kwargs)
+
+    monkeypatch.setattr(explorer.cache, "run_convex", no_final)
+    at = _start(app_path, dseed="11")
+    at.run()
+    assert len(at.exception) == 1  # the final solve's stand-in raised (its message is redacted)
+    verdict = texts(at.info)
+    assert APPROXIMATE.capitalize() in verdict and f"{FAST_DRAWS} pattern draws" in verdict
+    assert "upper bound" in verdict and not at.success  # never called certified
+    titles = chart_titles(at)
+    assert f"Convex, {FAST_DRAWS} draws ({APPROXIMATE})" in titles
+    assert f"Convex regions ({APPROXIMATE})" in titles
+    assert "global optimum" not in titles and "certified" not in titles
+    assert f"Convex column: {APPROXIMATE}" in texts(at.caption)
+    table = at.table[0].value
+    convex_column = [c for c in table.columns if "onvex" in str(c)]
+    assert convex_column and set(table[convex_column[0]]) <= {"—", "-", ""}  # no number from the stand-in
+    monkeypatch.setattr(explorer.cache, "run_convex", original)
+    st.cache_data.clear()
+
+
+def test_miss_then_certified_answer_replaces_it_and_a_hit_skips_the_first(app_path: str, monkeypatch) -> None:
+    st.cache_data.clear()
+    built = _first_playbacks(monkeypatch)
+    at = _start(app_path, dseed="12")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(built) == 1  # a miss: the first answer was drawn
+    shown = rendered(_all_text(at) + " " + chart_titles(at))
+    assert APPROXIMATE not in shown and "approximate" not in texts(at.info).lower()  # all replaced
+    assert "Convex global optimum (certified)" in chart_titles(at)
+    assert at.success or at.info  # the final verdict
+    table = at.table[0].value
+    convex = table[[c for c in table.columns if "onvex" in str(c)][0]]
+    assert not set(convex) <= {"—", "-", ""}  # the certified answer's numbers fill the convex column
+
+    again = _start(app_path, dseed="12")  # another session, same settings: the certified result is cached
+    again.run()
+    assert not again.exception
+    assert len(built) == 1  # no approximate step on a hit
+    assert chart_titles(again) == chart_titles(at)
+
+    at.run()  # a rerun of the same settings: a hit
+    assert len(built) == 1
+    st.cache_data.clear()
+
+
+def test_a_gradient_setting_needs_no_first_answer(app_path: str, monkeypatch) -> None:
+    """Only the convex side answers progressively: a change of SGD alone keeps the cached optimum."""
+    st.cache_data.clear()
+    built = _first_playbacks(monkeypatch)
+    at = _start(app_path, dseed="13")
+    at.run()
+    assert len(built) == 1
+    at.sidebar.number_input(key="seed").set_value(5).run()
+    assert not at.exception and len(built) == 1
+    st.cache_data.clear()
+
+
+def test_sampled_patterns_at_most_fast_draws_answer_directly(app_path: str, monkeypatch) -> None:
+    st.cache_data.clear()
+    built = _first_playbacks(monkeypatch)
+    at = _start(app_path, dseed="14", patterns="sampled", P=str(FAST_DRAWS))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert built == []
+    st.cache_data.clear()
+
+
+def test_bad_inputs_still_give_their_messages(app_path: str, monkeypatch) -> None:
+    """A bad address value keeps its notice through the two answers; a convex solve that fails shows its
+    error in the final answer, not an approximate chart."""
+    st.cache_data.clear()
+    built = _first_playbacks(monkeypatch)
+    at = _start(app_path, noise="abc", dseed="16")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "were not valid and were adjusted" in rendered(_all_text(at) + " " + texts(at.markdown))
+    assert len(built) == 1 and APPROXIMATE not in chart_titles(at)
+
+    original = explorer.cache.run_convex
+
+    def failing(key, *, patterns, **kwargs):
+        if patterns != FAST_DRAWS:
+            return explorer.cache.Outcome(error="the solver failed (test)")
+        return original(key, patterns=patterns, **kwargs)
+
+    monkeypatch.setattr(explorer.cache, "run_convex", failing)
+    at = _start(app_path, dseed="15")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Convex: the solver failed (test)" in texts(at.error)
+    assert APPROXIMATE not in chart_titles(at) and APPROXIMATE not in texts(at.info)
+    monkeypatch.setattr(explorer.cache, "run_convex", original)
+    st.cache_data.clear()
+
+
+# ----------------------------------------------------------------------------------------------
+# the Adversarial page's training radius
+
+
+def _adversarial(app_path: str, n: str = "30") -> AppTest:
+    """The Adversarial page drawn once (hinge loss, n above the exact robust program's limit)."""
+    at = _start(app_path, n=n, loss="hinge")
+    at.switch_page("pages/adversarial.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _titles(at: AppTest) -> str:
+    """The titles of the charts that have one (the status legend has none)."""
+    return " ".join(str(f["layout"].get("title", {}).get("text", "")) for f in figures(at))
+
+
+def _train_eps(at: AppTest):
+    return next(s for s in at.slider if s.key == "train_eps")
+
+
+def _stages_asked(monkeypatch) -> list[bool]:
+    """Record whether each page run found its final result cached (explorer.progressive.stages)."""
+    return _record(monkeypatch, "stages", lambda args, kwargs: args[0])
+
+
+def test_adversarial_first_answer_is_labelled_approximate(app_path: str, monkeypatch) -> None:
+    st.cache_data.clear()
+    at = _adversarial(app_path)
+    original = explorer.cache.run_robust
+
+    def no_final(key, *, draws=None, **kwargs):
+        if draws is None:
+            raise StopBeforeFinalError
+        return original(key, draws=draws, **kwargs)
+
+    monkeypatch.setattr(explorer.cache, "run_robust", no_final)
+    _train_eps(at).set_value(0.13).run()
+    assert len(at.exception) == 1  # the final program's stand-in raised
+    titles = _titles(at)
+    assert "robust (approximate) (ε = " in titles and f"({APPROXIMATE})" in titles.split("Accuracy")[1]
+    assert f"A fast first answer ({APPROXIMATE})" in texts(at.caption)
+    assert list(at.table[0].value.columns) == ["standard convex", "robust (approximate)", "PGD-trained SGD"]
+    monkeypatch.setattr(explorer.cache, "run_robust", original)
+    st.cache_data.clear()
+
+
+def test_adversarial_miss_answers_twice_a_hit_once(app_path: str, monkeypatch) -> None:
+    st.cache_data.clear()
+    asked = _stages_asked(monkeypatch)
+    at = _adversarial(app_path)
+    assert asked == [True]  # the page's first visit: drawn once (its display controls are not set yet)
+    _train_eps(at).set_value(0.12).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert asked[-1] is False  # a new radius: first answer, then the final one
+    assert APPROXIMATE not in _titles(at) and APPROXIMATE not in texts(at.caption)
+    assert list(at.table[0].value.columns) == ["standard convex", "robust convex", "PGD-trained SGD"]
+    assert "sampled patterns" in texts(at.caption) and "fast first answer" not in texts(at.caption)
+    _train_eps(at).set_value(0.1).run()  # back to a radius solved before: cached
+    assert not at.exception and asked[-1] is True
+    assert len(figures(at)) == 5
+    st.cache_data.clear()
+
+
+def test_thinned_keeps_the_first_and_last_frames_in_order() -> None:
+    import numpy as np
+
+    from engine.results import Snapshots
+    from explorer.progressive import FIRST_FRAMES, thinned
+
+    for k in (1, 5, FIRST_FRAMES, FIRST_FRAMES + 1, 80, 81):
+        step = np.r_[0, np.cumsum(np.arange(1, k))].astype(int)
+        snaps = Snapshots(
+            step, np.arange(k * 6.0).reshape(k, 2, 3), np.arange(k * 2.0).reshape(k, 2), step * 0.5
+        )
+        out = thinned(snaps, FIRST_FRAMES)
+        assert len(out) == min(k, FIRST_FRAMES)
+        assert out.step[0] == 0 and out.step[-1] == step[-1] and np.all(np.diff(out.step) > 0)
+        for i, s in enumerate(out.step):  # each kept frame is the frame of its step, whole
+            j = int(np.flatnonzero(step == s)[0])
+            assert np.array_equal(out.W[i], snaps.W[j]) and out.objective[i] == snaps.objective[j]

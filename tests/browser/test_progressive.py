@@ -1,0 +1,70 @@
+"""Progressive answers in Chromium (explorer.progressive): on a cache miss of the Playground's convex
+program the charts change while the script still runs (the first answer, labelled approximate), and the
+run ends on the certified answer with no approximate label left; on a cache hit no approximate label
+shows at any time."""
+
+from __future__ import annotations
+
+import time
+
+from benchmarks.browser import APP, EXCEPTION, chart_signature, settle, step_number
+from explorer.progressive import APPROXIMATE
+from tests.browser.conftest import PROJECTOR, served_tab
+
+_STATE_JS = f"""() => {{
+  const app = document.querySelector('{APP}');
+  const main = document.querySelector('[data-testid="stMain"]');
+  return {{
+    running: !!app && app.getAttribute('data-test-script-state') === 'running',
+    approximate: !!main && main.innerText.includes({APPROXIMATE!r}),
+  }};
+}}"""
+
+
+def _watch(tab, before: str, since: float, timeout_s: float = 120.0) -> list[dict]:
+    """Poll the page from ``since`` until the charts differ from ``before`` and the app has been idle for
+    a second: each poll's (seconds, running, approximate text shown, charts changed)."""
+    polls: list[dict] = []
+    idle_since = None
+    while time.monotonic() - since < timeout_s:
+        state = tab.evaluate(_STATE_JS)
+        state["changed"] = chart_signature(tab) != before
+        state["t"] = time.monotonic() - since
+        polls.append(state)
+        if state["changed"] and not state["running"]:
+            idle_since = idle_since or time.monotonic()
+            if time.monotonic() - idle_since > 1.0:
+                return polls
+        else:
+            idle_since = None
+        time.sleep(0.02)
+    raise TimeoutError(f"no final answer within {timeout_s:g} s")
+
+
+def test_a_miss_shows_a_labelled_first_answer_then_the_certified_one() -> None:
+    with served_tab(PROJECTOR) as (tab, url):
+        tab.goto(f"{url}/?n=200&epochs=100", wait_until="domcontentloaded")
+        settle(tab, timeout_s=300, charts=5)
+        assert tab.locator(EXCEPTION).count() == 0
+        for _ in range(2):  # two new data seeds: each a miss of the exact program
+            before = chart_signature(tab)
+            polls = _watch(tab, before, step_number(tab, "Data seed"))
+            first_change = next(p for p in polls if p["changed"])
+            assert first_change["running"], polls  # the charts changed before the run ended
+            # the first answer: charts changed and labelled approximate while the certified one is solved
+            assert any(p["changed"] and p["approximate"] and p["running"] for p in polls), polls
+            end = tab.evaluate(_STATE_JS)
+            assert not end["approximate"] and not end["running"]
+            assert "Convex global optimum (certified)" in tab.locator(
+                '[data-testid="stMain"]'
+            ).inner_text() or (
+                tab.locator(".js-plotly-plot")
+                .first.evaluate("(el) => el.layout.title.text")
+                .startswith("Convex global optimum (certified)")
+            )
+            settle(tab, timeout_s=120, charts=5)
+        # back to a seed shown before: the certified result is cached, drawn at once, never approximate
+        before = chart_signature(tab)
+        polls = _watch(tab, before, step_number(tab, "Data seed", forward=False))
+        assert not any(p["approximate"] for p in polls), polls
+        assert tab.locator(EXCEPTION).count() == 0
