@@ -31,6 +31,7 @@ from engine.figures.playground import (
     plot_bounds,
 )
 from engine.figures.style import LARGE_TEXT_PX, large_text
+from engine.results import ConvexResult, Snapshots
 from engine.studies.summary import playback_numbers
 from explorer.cache import get_approximation, get_coverage, get_dataset, run_convex, run_sgd_more
 from explorer.settings import DataKey, SGDSettings
@@ -87,7 +88,30 @@ def get_playback_figure(
     ds = data.value
     convex = run_convex(key, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed)
     optimum = convex.value if convex.ok else None
-    snaps = run.value.result.snapshots
+    return playback_of(
+        ds,
+        run.value.result.snapshots,
+        optimum=optimum,
+        ghost=ghost,
+        task=task,
+        title=title,
+        large=large,
+    )
+
+
+def playback_of(
+    ds: Any,
+    snaps: Snapshots,
+    *,
+    optimum: ConvexResult | None,
+    ghost: bool,
+    task: str,
+    title: str,
+    large: bool,
+) -> Any:
+    """The playback figure of the snapshots ``snaps`` of a run on the data set ``ds`` (its numbers
+    included), against the convex result ``optimum`` (its objective as J*, its neurons as ghost lines
+    when ``ghost``) or without one (``optimum=None``: no J*, no gap); built with one BLAS thread."""
     with _one_blas_thread():
         numbers = playback_numbers(
             snaps,

@@ -38,11 +38,11 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from engine.figures.playground import objective_figure, playback_figure, plot_bounds
+from engine.figures.playground import objective_figure
 from engine.figures.style import LARGE_TEXT_PX, large_text
 from engine.results import Snapshots
-from engine.studies.summary import playback_numbers
 from explorer.cache import get_dataset, run_sgd_more
+from explorer.cache_figures import playback_of
 from explorer.settings import DataKey, SGDSettings
 from explorer.streamlit_internals import holds_result
 
@@ -161,19 +161,8 @@ def first_playback_figure(
     data = get_dataset(key)
     if not (run.ok and data.ok) or run.value.result.snapshots is None:
         return None
-    ds, snaps = data.value, thinned(run.value.result.snapshots, FIRST_FRAMES)
-    numbers = playback_numbers(snaps, ds.X, ds.y, X_test=ds.X_test, y_test=ds.y_test, task=task)
-    fig = playback_figure(
-        snaps,
-        numbers,
-        ds.X,
-        ds.y,
-        title=title,
-        task=task,
-        bounds=plot_bounds(ds.X),
-        text_px=LARGE_TEXT_PX if large else 10,
-    )
-    return large_text(fig, LARGE_TEXT_PX) if large else fig
+    snaps = thinned(run.value.result.snapshots, FIRST_FRAMES)
+    return playback_of(data.value, snaps, optimum=None, ghost=False, task=task, title=title, large=large)
 
 
 def first_objective_figure(
