@@ -257,10 +257,12 @@ function exitButton(div) {
   return button;
 }
 
+// One button object per div: Plotly.react compares the config, a function by identity, and a changed
+// config makes it redraw the chart from scratch instead of only the difference.
 function withExpandButton(config, div) {
   if (config.displayModeBar === false) return config;
-  const expand = { name: "explorer-expand", title: "Full screen", icon: EXPAND_ICON,
-    click: () => setExpanded(div, !expanded(div)) };
+  const expand = (div.__explorerExpand = div.__explorerExpand || { name: "explorer-expand",
+    title: "Full screen", icon: EXPAND_ICON, click: () => setExpanded(div, !expanded(div)) });
   const added = (config.modeBarButtonsToAdd || []).concat([expand]);
   return Object.assign({}, config, { modeBarButtonsToAdd: added });
 }
