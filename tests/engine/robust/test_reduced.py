@@ -11,7 +11,7 @@ from engine.convex.program import build_patterns, solve_convex
 from engine.losses import get_loss
 from engine.network import lift
 from engine.robust.program import solve_robust
-from engine.robust.solvers.reduced import solve_robust_reduced
+from engine.robust.solvers.reduced import solve_robust_reduced, zero_robust_cones
 from engine.robust.terms import dual_norm, robust_objective_linear
 
 
@@ -100,3 +100,54 @@ def test_bad_requests_are_refused():
         solve_robust(X, y, solver="nope")
     with pytest.raises(ValueError, match="eps"):
         solve_robust(X, y, eps=-1.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    norm=st.sampled_from(["inf", "2"]),
+    eps=st.sampled_from([0.05, 0.2, 0.5]),
+)
+def test_cones_screened_as_zero_hold_only_zero(seed, norm, eps):
+    """Every pattern ``zero_robust_cones`` flags has the robust cone {0}: CVXPY's largest |w_i| over
+    the cone and the box ||w||_inf <= 1 is 0 in each coordinate (an independent check of the proof; the
+    cone is scale-invariant, so for a cone other than {0} some coordinate would reach 1)."""
+    import cvxpy as cp
+
+    X, _ = _problem(seed, 10)
+    D = build_patterns(X, 12, seed).D
+    flagged = np.flatnonzero(zero_robust_cones(X, D, eps, norm))
+    Z = lift(X)
+    q = dual_norm(norm)
+    for j in flagged[:4]:
+        w = cp.Variable(3)
+        S = 2.0 * D[:, j] - 1.0
+        cone = [cp.multiply(S, Z @ w) >= eps * cp.norm(w[:2], q), cp.norm(w, "inf") <= 1]
+        for i in range(3):
+            for sign in (1.0, -1.0):
+                value = cp.Problem(cp.Maximize(sign * w[i]), cone).solve(solver=cp.CLARABEL)
+                assert value <= 1e-4
+
+
+@pytest.mark.parametrize("loss", ["hinge", "squared", "logistic"])
+def test_the_zero_cone_screen_keeps_the_optimum(loss):
+    """On dense data most sampled patterns' robust cones are {0} (dropped before Clarabel); the
+    program's value is still the CVXPY reference's on all the patterns, and the dropped blocks are 0."""
+    rng = np.random.default_rng(7)
+    X = rng.uniform(-1.0, 1.0, size=(30, 2))
+    y = np.where(X[:, 0] + 0.5 * X[:, 1] >= 0.1, 1.0, -1.0)
+    kw = dict(loss=loss, beta=1e-2, eps=0.15, norm="2", patterns=40, pattern_seed=1)
+    ref = solve_robust(X, y, solver="cvxpy", **kw)
+    fast = solve_robust(X, y, solver="reduced", **kw)
+    flagged = zero_robust_cones(X, fast.D, 0.15, "2")
+    assert 0 < flagged.sum() < flagged.size
+    assert np.all(fast.U[:, flagged] == 0.0) and np.all(fast.V[:, flagged] == 0.0)
+    assert fast.objective == pytest.approx(ref.objective, rel=1e-5)
+
+
+def test_every_cone_zero_gives_the_zero_network():
+    X = np.array([[0.0, 0.0], [0.05, 0.0], [0.0, 0.05], [0.05, 0.05]])
+    y = np.array([1.0, -1.0, 1.0, -1.0])
+    D = np.array([[1, 0], [0, 1], [1, 0], [0, 1]], dtype=bool)
+    sol = solve_robust_reduced(X, y, D, loss=get_loss("hinge"), beta=1e-2, eps=0.1, norm="2")
+    assert sol.status == "optimal" and not sol.U.any() and not sol.V.any()
