@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
-from threadpoolctl import threadpool_limits
 
 from engine.figures.patterns import approximation_figure, arrangement_plane_figure, direction_sphere_figure
 from engine.figures.playground import (
@@ -33,6 +32,7 @@ from engine.figures.playground import (
 from engine.figures.style import LARGE_TEXT_PX, large_text
 from engine.results import ConvexResult, Snapshots
 from engine.studies.summary import playback_numbers
+from engine.threads import one_blas_thread
 from explorer.cache import get_approximation, get_coverage, get_dataset, run_convex, run_sgd_more
 from explorer.settings import DataKey, SGDSettings
 
@@ -47,14 +47,6 @@ __all__ = [
 ]
 
 FIGURE_ENTRIES = 16  # figures kept per helper (a playback figure holds ~0.5 MB of frames)
-
-
-def _one_blas_thread() -> threadpool_limits:
-    """One BLAS thread while a Playground figure is built: its products are small (an inner dimension of
-    3, a few hundred points), where BLAS threads cost more than they compute, and many times more on a
-    busy machine (a new SGD run's figures: median ~0.11 s with threads, ~0.06 s without, the machine
-    shared; the convex solve does the same, engine/convex/program.py)."""
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _sized(fig: Any, large: bool) -> Any:
@@ -112,7 +104,7 @@ def playback_of(
     """The playback figure of the snapshots ``snaps`` of a run on the data set ``ds`` (its numbers
     included), against the convex result ``optimum`` (its objective as J*, its neurons as ghost lines
     when ``ghost``) or without one (``optimum=None``: no J*, no gap); built with one BLAS thread."""
-    with _one_blas_thread():
+    with one_blas_thread():
         numbers = playback_numbers(
             snaps,
             ds.X,
@@ -157,7 +149,7 @@ def get_convex_panel_figure(
     if not (data.ok and convex.ok):
         return None
     ds = data.value
-    with _one_blas_thread():
+    with one_blas_thread():
         fig = decision_panel_figure(
             convex.value.network,
             ds.X,
@@ -199,7 +191,7 @@ def get_regions_figure(
     if not data.ok or network is None:
         return None
     ds = data.value
-    with _one_blas_thread():
+    with one_blas_thread():
         fig = activation_regions_figure(network, ds.X, y=ds.y, title=title, bounds=plot_bounds(ds.X))
     return _sized(fig, large)
 
@@ -225,7 +217,7 @@ def get_objective_figure(
         return None
     convex = run_convex(key, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed)
     cres = convex.value if convex.ok else None
-    with _one_blas_thread():
+    with one_blas_thread():
         fig = objective_figure(
             run.value.result.history,
             optimum=cres.objective if cres is not None else None,

@@ -20,7 +20,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from engine.convex.certificate import DEFAULT_TOLERANCE, certify
 from engine.convex.polish import polish_on_support
@@ -38,6 +37,7 @@ from engine.convex.solvers.registry import (
 from engine.losses import Loss
 from engine.patterns import MAX_SAMPLED_PATTERNS, build_patterns, expected_pattern_count
 from engine.results import ConvexResult
+from engine.threads import one_blas_thread
 from engine.validation import validate_problem
 
 __all__ = [
@@ -101,7 +101,7 @@ def solve_convex(
     # one BLAS thread: the solves' dense algebra is small (n x a few hundred), where a second OpenBLAS
     # thread only spins; measured on the certified n = 200 cases (2-core machine), CPU time halved
     # and wall time fell too
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         entry, solution, fallback = solve_with_fallback(entry, request)
         return finish(request, entry.name, solution, start, fallback=fallback)
 

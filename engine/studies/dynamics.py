@@ -17,7 +17,6 @@ Everything is deterministic from its seeds.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from engine.gradient.hessian import HessianOperator, hutchinson_trace, sharpness
 from engine.gradient.sgd import init_network, is_classification_labels, train_sgd
 from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU, accuracy
+from engine.threads import one_blas_thread
 
 __all__ = [
     "MomentumCurve",
@@ -267,16 +267,6 @@ class XORTrace:
         return self.verdict(level, gap)[0]
 
 
-def _one_blas_thread() -> contextlib.AbstractContextManager:
-    """One BLAS thread for the many small products of :func:`train_xor` (threads cost more than they
-    save at these sizes, many times more on a busy machine); a no-op without ``threadpoolctl``."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def log_steps(steps: int, points: int = 60) -> list[int]:
     """Logged steps for :func:`train_xor`: 0, 1, 2, ... then geometrically spaced up to ``steps``."""
     steps = int(steps)
@@ -313,7 +303,7 @@ def train_xor(
     a = np.where(np.arange(width) % 2 == 0, 1.0, -1.0) / math.sqrt(width)
     logged = set(log_steps(steps))
     out = XORTrace()
-    with np.errstate(over="ignore"), _one_blas_thread():
+    with np.errstate(over="ignore"), one_blas_thread():
         for t in range(steps + 1):
             if t % 64 == 0:
                 check_cancel()
