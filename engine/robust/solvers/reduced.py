@@ -73,60 +73,6 @@ class _ConicRows:
         return A, np.concatenate(self.const)
 
 
-def solve_robust_reduced(
-    X: np.ndarray,
-    y: np.ndarray,
-    D: np.ndarray,
-    *,
-    loss: Loss,
-    beta: float,
-    eps: float,
-    norm: str,
-    directions: np.ndarray | None = None,
-    facet_cache: FacetCache | None = None,
-) -> RobustSolution:
-    """Solve the robust program on patterns D (n x P boolean, for u_i and v_i).
-
-    ``norm`` is the ball's norm, 'inf' or '2' (its dual: l1 or l2); ``eps >= 0`` its radius in data
-    units. ``directions`` (P x p) are optional points inside the pattern cones (speed up the facet
-    search). Raises RuntimeError when Clarabel fails.
-    """
-    D = np.asarray(D, dtype=bool)
-    if D.shape[1] == 0:
-        raise ValueError("the program needs at least one pattern")
-    dual_norm(norm)  # raises for another norm
-    # blocks that can only be 0 leave the program (the same optimum; module docstring)
-    keep = ~zero_robust_cones(X, D, eps, norm)
-    P = D.shape[1]
-    if not keep.any():  # every block is 0: the zero network is the only feasible point
-        p = X.shape[1] + 1
-        return RobustSolution(
-            U=np.zeros((p, P)),
-            V=np.zeros((p, P)),
-            status="optimal",
-            message=f"every one of the {P} patterns' robust cones is {{0}}: the zero network",
-            iterations=0,
-        )
-    sol = _solve_kept(
-        X,
-        y,
-        D[:, keep],
-        loss=loss,
-        beta=beta,
-        eps=eps,
-        norm=norm,
-        directions=None if directions is None else np.asarray(directions)[keep],
-        facet_cache=facet_cache,
-    )
-    if keep.all():
-        return sol
-    U, V = np.zeros((sol.U.shape[0], P)), np.zeros((sol.V.shape[0], P))
-    U[:, keep], V[:, keep] = sol.U, sol.V
-    dropped = int(P - keep.sum())
-    message = f"{sol.message}; {dropped} of {P} patterns' robust cones are {{0}} (their blocks 0)"
-    return RobustSolution(U=U, V=V, status=sol.status, message=message, iterations=sol.iterations)
-
-
 def zero_robust_cones(X: np.ndarray, D: np.ndarray, eps: float, norm: str) -> np.ndarray:
     """For each pattern (column of D), whether its robust cone {w: (2 d_k - 1) z_k . w >= eps
     ||w[:d]||_*} is {0}, proven by a pair of points: an on point a and an off point c with
@@ -150,7 +96,7 @@ def zero_robust_cones(X: np.ndarray, D: np.ndarray, eps: float, norm: str) -> np
     return pairs > 0.5
 
 
-def _solve_kept(
+def solve_robust_reduced(
     X: np.ndarray,
     y: np.ndarray,
     D: np.ndarray,
@@ -162,11 +108,33 @@ def _solve_kept(
     directions: np.ndarray | None = None,
     facet_cache: FacetCache | None = None,
 ) -> RobustSolution:
-    """The conic program of :func:`solve_robust_reduced` on the patterns D, handed to Clarabel."""
+    """Solve the robust program on patterns D (n x P boolean, for u_i and v_i).
+
+    ``norm`` is the ball's norm, 'inf' or '2' (its dual: l1 or l2); ``eps >= 0`` its radius in data
+    units. ``directions`` (P x p) are optional points inside the pattern cones (speed up the facet
+    search). Raises RuntimeError when Clarabel fails.
+    """
+    D = np.asarray(D, dtype=bool)
+    if D.shape[1] == 0:
+        raise ValueError("the program needs at least one pattern")
+    l1 = dual_norm(norm) == 1  # raises for another norm
+    # blocks that can only be 0 leave the program (the same optimum; module docstring)
+    keep = ~zero_robust_cones(X, D, eps, norm)
+    P_all = D.shape[1]
     Z = lift(X)
     n, p = Z.shape
     d = p - 1
-    l1 = dual_norm(norm) == 1
+    if not keep.any():  # every block is 0: the zero network is the only feasible point
+        return RobustSolution(
+            U=np.zeros((p, P_all)),
+            V=np.zeros((p, P_all)),
+            status="optimal",
+            message=f"every one of the {P_all} patterns' robust cones is {{0}}: the zero network",
+            iterations=0,
+        )
+    D = D[:, keep]
+    if directions is not None:
+        directions = np.asarray(directions)[keep]
     facets = facets_for(Z, D, directions, facet_cache)
     facets = facets + facets
     Dall = np.hstack([D, D])
@@ -339,12 +307,16 @@ def _solve_kept(
             f"the reduced robust program's solution violates the cone constraints of {bad.size} "
             "pattern(s) (near-collinear data?)"
         )
-    P = D.shape[1]
+    P = D.shape[1]  # the kept patterns; the dropped ones' blocks are 0
+    U, V = np.zeros((p, P_all)), np.zeros((p, P_all))
+    U[:, keep], V[:, keep] = W[:, :P], W[:, P:]
+    dropped = P_all - P
+    zeros = f"; {dropped} of {P_all} patterns' robust cones are {{0}} (their blocks 0)" if dropped else ""
     return RobustSolution(
-        U=W[:, :P].copy(),
-        V=W[:, P:].copy(),
+        U=U,
+        V=V,
         status="optimal" if status == "Solved" else "optimal_inaccurate",
-        message=f"Clarabel (reduced robust program): {status}",
+        message=f"Clarabel (reduced robust program): {status}{zeros}",
         iterations=int(solution.iterations),
     )
 
