@@ -230,11 +230,17 @@ function setExpanded(div, on) {
     for (const name of ["--st-background-color", "--st-text-color", "--st-border-color", "--st-font"]) {
       wrap.style.setProperty(name, css.getPropertyValue(name));
     }
-    wrap.__explorerPlace = document.createComment("explorer-live-chart");
-    wrap.replaceWith(wrap.__explorerPlace);
+    // a placeholder of the chart's size keeps the page's layout, so its scroll position survives
+    const place = document.createElement("div");
+    place.className = "explorer-place";
+    place.style.height = wrap.offsetHeight + "px";
+    wrap.__explorerPlace = place;
+    wrap.__explorerScroll = scrolledAncestors(wrap);
+    wrap.replaceWith(place);
     document.body.appendChild(wrap);
   } else if (wrap.__explorerPlace && wrap.__explorerPlace.parentNode) {
     wrap.__explorerPlace.replaceWith(wrap);
+    for (const [element, top] of wrap.__explorerScroll || []) element.scrollTop = top;
   }
   wrap.classList.toggle("explorer-expanded", on);
   div.style.height = on ? "" : div.__explorerHeight + "px";
@@ -243,6 +249,15 @@ function setExpanded(div, on) {
     ? { height: div.clientHeight, width: div.clientWidth }
     : { height: div.__explorerHeight, width: null };
   window.Plotly.relayout(div, size);
+}
+
+// The scroll positions of the element's scrolled ancestors, as [element, scrollTop] pairs.
+function scrolledAncestors(element) {
+  const scrolled = [];
+  for (let node = element.parentElement; node; node = node.parentElement) {
+    if (node.scrollTop) scrolled.push([node, node.scrollTop]);
+  }
+  return scrolled;
 }
 
 function exitButton(div) {

@@ -97,10 +97,11 @@ def test_full_screen_fills_the_window_and_escape_restores(page) -> None:
     """The mode bar's "Full screen" button makes a chart fill the window (Plotly redrawn at that size,
     above the sidebar); Escape brings it back to its place and its figure's height."""
     chart = page.locator(CONVEX)
-    chart.hover()  # scrolls it into view
+    chart.evaluate("el => el.scrollIntoView({block: 'start'})")  # the page scrolled: exit must keep it
     before = chart.bounding_box()
     page.evaluate(f"window.__expanded = document.querySelector('{CONVEX}')")  # it moves under <body>
-    chart.locator('.modebar-btn[data-title="Full screen"]').click()
+    # dispatched: Playwright's click on a button that shows only on hover may scroll the page itself
+    chart.locator('.modebar-btn[data-title="Full screen"]').dispatch_event("click")
     page.wait_for_function(
         """() => { const el = window.__expanded;
           return el._fullLayout.width >= 0.9 * window.innerWidth
