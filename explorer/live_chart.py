@@ -296,6 +296,8 @@ function cleanup(div) {
 
 _CSS = """
 .explorer-live-chart .modebar { background: transparent; }
+/* over the title it covers on hover, the bar reads as a bar: the page's colour behind its buttons */
+.explorer-live-chart .modebar-group { background: var(--st-background-color, #fff) !important; }
 .explorer-exit {
   display: none; position: absolute; top: 0.45rem; left: 1rem; padding: 0.15rem 0.6rem; cursor: pointer;
   border: 1px solid var(--st-border-color, #ddd); border-radius: 0.4rem; font: inherit; font-size: 0.9rem;
@@ -345,8 +347,10 @@ def _script_url() -> str:
     return "/" + "/".join(p for p in (base, "app", "static", script_name()) if p)
 
 
-# Mode bar buttons st.plotly_chart removes from a chart without selection events.
-_REMOVED_BUTTONS = ("lasso2d", "select2d", "sendChartToCloud")
+# Mode bar buttons removed: those st.plotly_chart removes from a chart without selection events, and
+# zoom in / zoom out / autoscale (the wheel, a drag and a double click do the same): on a panel 330 px
+# wide (a projector) a shorter bar covers less of the figure's title while the pointer is over it.
+REMOVED_BUTTONS = ("lasso2d", "select2d", "sendChartToCloud", "zoomIn2d", "zoomOut2d", "autoScale2d")
 
 
 # The attribute under which a figure that never changes once built (the shared cached figures,
@@ -379,7 +383,7 @@ def payload(
     height = getattr(getattr(fig, "layout", None), "height", None) or 450
     config = {"displaylogo": False, "showSendToCloud": False, **(config or {})}
     removed = list(config.get("modeBarButtonsToRemove") or [])
-    config["modeBarButtonsToRemove"] = removed + [b for b in _REMOVED_BUTTONS if b not in removed]
+    config["modeBarButtonsToRemove"] = removed + [b for b in REMOVED_BUTTONS if b not in removed]
     return {
         "figure": figure_json(fig, frozen=frozen),
         "config": config,

@@ -47,10 +47,13 @@ def test_payload_carries_the_figure_as_st_plotly_chart_sends_it() -> None:
         "displaylogo": False,
         "showSendToCloud": False,
         "displayModeBar": False,
-        "modeBarButtonsToRemove": ["lasso2d", "select2d", "sendChartToCloud"],
+        "modeBarButtonsToRemove": list(live_chart.REMOVED_BUTTONS),
     }
     kept = live_chart.payload(fig, {"modeBarButtonsToRemove": ["toImage", "select2d"]})["config"]
-    assert kept["modeBarButtonsToRemove"] == ["toImage", "select2d", "lasso2d", "sendChartToCloud"]
+    assert kept["modeBarButtonsToRemove"] == ["toImage", "select2d"] + [
+        b for b in live_chart.REMOVED_BUTTONS if b not in ("toImage", "select2d")
+    ]
+    assert {"zoomIn2d", "zoomOut2d", "autoScale2d", "lasso2d"} <= set(live_chart.REMOVED_BUTTONS)
     assert sent["src"] == f"/app/static/plotly-{plotly.__version__}.min.js"
 
 
