@@ -7,6 +7,7 @@ setting is bound to a URL query parameter, so a view can be shared by its addres
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -89,8 +90,13 @@ def main() -> None:
     opt_name = s.sgd.optimizer
     signature = (key, s.loss, s.beta, s.sgd)
     rounds = _rounds(signature)
-    with st.spinner(f"Training with {opt_name}…"):
-        sgd = run_sgd_more(key, loss=s.loss, beta=s.beta, sgd=s.sgd, rounds=rounds)
+    trained: list[Outcome] = []  # the gradient run, trained on first need (after the first convex panel)
+
+    def train() -> Outcome:
+        if not trained:
+            with slots.slot("solving"), st.spinner(f"Training with {opt_name}…"):
+                trained.append(run_sgd_more(key, loss=s.loss, beta=s.beta, sgd=s.sgd, rounds=rounds))
+        return trained[0]
 
     # Progressive (explorer.progressive): when the convex result is not cached, a first answer from the
     # sampled program on FAST_DRAWS draws, labelled approximate, then the settings' own program over it.
@@ -107,7 +113,7 @@ def main() -> None:
                 convex = run_convex(key, **convex_args)
         else:
             convex = run_convex(key, **fast_args)
-        _answer(stage, slots, s, ds, convex, sgd, rounds, signature, verdict_box)
+        _answer(stage, slots, s, ds, convex, train, rounds, signature, verdict_box)
 
 
 def _answer(  # noqa: PLR0912, PLR0915
@@ -116,21 +122,21 @@ def _answer(  # noqa: PLR0912, PLR0915
     s: Settings,
     ds: Any,
     convex: Outcome,
-    sgd: Outcome,
+    train: Callable[[], Outcome],
     rounds: int,
     signature: tuple,
     verdict_box: Any,
 ) -> None:
     """Draw one answer (explorer.progressive.Stage) of the page into its places: the first answer from
-    the fast sampled program (labelled approximate, no J*), the final one from the settings' program."""
+    the fast sampled program (labelled approximate, no J*), the final one from the settings' program.
+    ``train()`` gives the gradient run (trained once, on first call: in a first answer after the convex
+    panel is drawn, so that it reaches the browser without waiting for the training)."""
     key, opt_name = s.data, s.sgd.optimizer
     cres = convex.value if convex.ok else None
-    run = sgd.value if sgd.ok else None
-    tres = run.result if run is not None else None
-    scert = run.certificate if run is not None else None
 
     if stage.final:
-        level, text = figures.verdict(cres, tres, scert)
+        run = train().value if train().ok else None
+        level, text = figures.verdict(cres, run.result if run else None, run.certificate if run else None)
         getattr(verdict_box, level)(text)
     else:
         fast_j = f" (J = {cres.objective:.4g}, an upper bound on the optimum J*)" if cres is not None else ""
@@ -169,6 +175,10 @@ def _answer(  # noqa: PLR0912, PLR0915
                 neuron_label="sampled program's neurons",
             )
             w.chart(fast, key=stage.key("Convex_boundary"))
+    sgd = train()
+    run = sgd.value if sgd.ok else None
+    tres = run.result if run is not None else None
+    scert = run.certificate if run is not None else None
     with slots.slot("sgd_panel", where=right):
         if tres is None:
             st.error(f"SGD ({opt_name}): {sgd.error}")
