@@ -25,6 +25,7 @@ from explorer.cache_studies import (
     get_width_sweep,
     sweep_widths,
 )
+from explorer.live_chart import click_event
 from explorer.sections import preset_button, section_picker
 from explorer.settings import Settings
 from explorer.sidebar import settings
@@ -76,16 +77,25 @@ def _preset(col, section: str) -> None:
     preset_button(col, "landscape", section, key=f"ls_preset_{section}")
 
 
-def _clicked_run(state: object) -> int | None:
-    """The run index of the point clicked in the multi-start chart (its first customdata entry)."""
+# Where a click on the multi-start chart waits for the page (a rank, 1 = the best run), set by the chart's
+# callback before the rerun it starts.
+CLICKED_RANK = "_ls_clicked_rank"
+
+
+def clicked_rank(state: object) -> int | None:
+    """The rank (the x axis: 1 = the best run) nearest a click on the multi-start chart, from its session
+    state: a live chart's click anywhere in the plot, or ``st.plotly_chart``'s point selection."""
     try:
-        points = state["selection"]["points"]  # type: ignore[index]
-        if not points:
-            return None
-        data = points[0]["customdata"]  # a list, or a dict keyed "0", "1", ... as the browser sends it
-        return int(data["0"] if isinstance(data, dict) else data[0])
+        points = click_event(state)["selection"]["points"]  # type: ignore[index]
+        x = float(points[0]["x"])
     except (KeyError, IndexError, TypeError, ValueError):
         return None
+    return int(round(x)) if np.isfinite(x) else None
+
+
+def _remember_click() -> None:
+    """The chart's click callback: keep the clicked rank for the page (which knows the runs' order)."""
+    st.session_state[CLICKED_RANK] = clicked_rank(st.session_state.get("ls_multistart"))
 
 
 def _optimum(s: Settings) -> tuple[float | None, object]:
@@ -117,12 +127,9 @@ def _spurious(s: Settings) -> None:
     if not order:
         st.error("Every run diverged: lower the learning rate in the sidebar.")
         return
-    clicked = _clicked_run(st.session_state.get("ls_multistart"))
-    if clicked is None:  # no point selected (or the selection was cleared by a redraw)
-        st.session_state.pop("_ls_last_click", None)
-    elif clicked != st.session_state.get("_ls_last_click"):  # a new click on a point picks its run
-        st.session_state["_ls_last_click"] = clicked
-        st.session_state["ls_pick"] = clicked
+    rank = st.session_state.pop(CLICKED_RANK, None)
+    if rank is not None and 1 <= rank <= len(order):  # a click picks the run nearest it on the x axis
+        st.session_state["ls_pick"] = order[rank - 1]
     if st.session_state.get("ls_pick") not in order:  # first visit, or fewer runs than before
         st.session_state["ls_pick"] = order[0]
     fig = fland.multistart_figure(
@@ -131,7 +138,7 @@ def _spurious(s: Settings) -> None:
         selected=st.session_state["ls_pick"],
         title=f"Final objective of {runs} random starts ({opt}, {s.loss} loss)",
     )
-    w.chart(fig, key="ls_multistart", on_select="rerun", selection_mode="points")
+    w.chart(fig, key="ls_multistart", on_click=_remember_click)
     w.explain(CAPTION_MULTISTART)
     if J_star is not None:
         rel = (ms.objectives[finite] - J_star) / max(abs(J_star), 1e-12)

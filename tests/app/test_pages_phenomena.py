@@ -56,6 +56,30 @@ def test_landscape_sections(landscape: AppTest, section: str) -> None:
         assert "Runs recovering every teacher neuron" in [m.label for m in at.metric]
 
 
+def test_a_click_on_the_multistart_chart_picks_the_run_nearest_it(landscape: AppTest) -> None:
+    """A click reaches the page as a rank (the chart's x axis, 1 = the best run; the chart's callback keeps
+    it, whether the chart is live or st.plotly_chart): the page shows that run; a click off the runs picks
+    nothing. The rank is read from both event shapes."""
+    from pages.landscape import CLICKED_RANK, clicked_rank
+
+    assert clicked_rank({"click": {"selection": {"points": [{"x": 2.4, "y": 0.1}]}}}) == 2
+    assert clicked_rank({"selection": {"points": [{"x": 3, "y": 0.1, "customdata": [7]}]}}) == 3
+    assert clicked_rank({"click": {"selection": {"points": []}}}) is None
+    assert clicked_rank({"click": {"selection": {"points": [{"x": float("nan")}]}}}) is None
+    assert clicked_rank(None) is None
+    at = landscape
+    at.radio(key="ls_section").set_value("spurious").run()
+    order = at.selectbox(key="ls_pick").options
+    at.session_state[CLICKED_RANK] = 3
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="ls_pick").value == at.selectbox(key="ls_pick").options[2] == order[2]
+    assert "Run #3" in json.dumps(figures(at)[1])
+    at.session_state[CLICKED_RANK] = 999  # beyond the last run: the pick stays
+    at.run()
+    assert "Run #3" in json.dumps(figures(at)[1])
+
+
 def test_landscape_preset(landscape: AppTest) -> None:
     at = landscape
     at.radio(key="ls_section").set_value("spurious").run()
