@@ -360,14 +360,20 @@ REMOVED_BUTTONS = ("lasso2d", "select2d", "sendChartToCloud", "zoomIn2d", "zoomO
 _JSON_ATTRIBUTE = "_explorer_frozen_json"
 
 
+def _to_json(fig: Any) -> str:
+    """A figure's own ``to_json`` (a figure of frames kept as JSON writes them as they are), or
+    ``plotly.io.to_json`` of a figure dict."""
+    return fig.to_json(validate=False) if hasattr(fig, "to_json") else pio.to_json(fig, validate=False)
+
+
 def figure_json(fig: Any, *, frozen: bool = False) -> str:
     """``fig`` as Plotly JSON (``plotly.io.to_json``); with ``frozen`` (the caller never changes the
     object after this) encoded once per object and then reused."""
     if not frozen:
-        return pio.to_json(fig, validate=False)
+        return _to_json(fig)
     text = getattr(fig, _JSON_ATTRIBUTE, None)
     if text is None:
-        text = pio.to_json(fig, validate=False)
+        text = _to_json(fig)
         setattr(fig, _JSON_ATTRIBUTE, text)  # the same text whichever session gets here first
     return text
 

@@ -667,6 +667,16 @@ class PlainFramesFigure(go.Figure):
             out["frames"] = json.loads(self._frames_text)
         return out
 
+    def to_json(self, *args: Any, **kwargs: Any) -> str:
+        """``plotly.io.to_json`` of the figure; compact JSON (no ``pretty``) takes the frames' stored
+        JSON text as it is (not decoded and encoded again: ~8 ms of the playback's 0.6 MB)."""
+        if self._frames_text is None or kwargs.get("pretty") or (len(args) > 1 and args[1]):
+            return super().to_json(*args, **kwargs)
+        head = pio.to_json(super().to_dict(), *args, **kwargs)  # the data and layout (a dict)
+        if not head.endswith("}"):  # not a JSON object: leave it to Plotly
+            return super().to_json(*args, **kwargs)
+        return f'{head[:-1]},"frames":{self._frames_text}}}'
+
 
 # ----------------------------------------------------------------------------------------------
 # a function over the plane as a raster image (decision functions, region maps)

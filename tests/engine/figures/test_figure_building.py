@@ -37,6 +37,9 @@ def test_plain_frames_figure_writes_the_frames_of_a_plain_figure() -> None:
     plain = go.Figure(dict(data=data, layout=layout, frames=_frames()))
     want = json.loads(pio.to_json(plain, validate=False))
     assert json.loads(pio.to_json(ours, validate=False)) == want
+    # its own to_json splices the stored frames' text in: the same JSON value, pretty or not
+    assert json.loads(ours.to_json(validate=False)) == want == json.loads(ours.to_json(pretty=True))
+    assert json.loads(ours.to_json(validate=False, remove_uids=False)) == want
     assert isinstance(ours, go.Figure) and [f.name for f in ours.frames] == ["0", "1", "2"]
     # typed arrays: what plotly.js reads, the values of the array
     assert np.array_equal(
