@@ -276,11 +276,15 @@ def _box(page: Any, testid: str, label: str) -> Any:
 
 def _pressed_until(page: Any, act, read, tries: int = 3) -> float:
     """Do ``act`` until ``read()`` changes (up to ``tries`` times, a second each); the monotonic time of
-    the action that changed it. RuntimeError if none did."""
+    the action that changed it (``act`` may return it: the time of its last step, the click that
+    changes the value, after steps that change nothing such as opening a list). RuntimeError if none
+    did."""
     before = read()
     for _ in range(tries):
         pressed = time.monotonic()
-        act()
+        decisive = act()
+        if isinstance(decisive, float):
+            pressed = decisive
         while time.monotonic() - pressed < 1.0:
             if read() != before:
                 return pressed
@@ -308,7 +312,8 @@ def pick_option(page: Any, label: str, forward: bool = True) -> float:
     def shown() -> str:
         return str(field.input_value())
 
-    def choose() -> None:
+    def choose() -> float:
+        """Open the list (the app does nothing yet), then click the option: the time of that click."""
         options = page.locator('[role="listbox"] [role="option"]')
         for _ in range(5):  # the list may not open while the page is redrawn: try again
             select.locator('button[aria-haspopup="listbox"]').click()
@@ -320,7 +325,11 @@ def pick_option(page: Any, label: str, forward: bool = True) -> float:
                 time.sleep(0.5)
         texts = [t.strip() for t in options.all_inner_texts()]
         now = texts.index(shown()) if shown() in texts else 0
-        options.nth((now + (1 if forward else -1)) % len(texts)).click()
+        target = options.nth((now + (1 if forward else -1)) % len(texts))
+        target.hover()  # Playwright's own checks before the click, untimed
+        clicked = time.monotonic()
+        target.click()
+        return clicked
 
     return _pressed_until(page, choose, shown)
 

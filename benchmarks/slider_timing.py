@@ -8,7 +8,8 @@ judged. Then the control changes ``repeats`` times to values not seen before (a 
 **cache hit**): sliders and select sliders by the keyboard (focus the thumb, an arrow key), radio groups
 and select boxes by choosing the next option, number inputs by their + and - buttons, toggles by a
 click, the Data page by clicks on the plane (each adds a point: every click is new). A move is timed
-from the key press or click until the Plotly figures on the page differ from before and the app is idle:
+from the key press or click that changes the value (for a select box: the click on the option, after
+its list was opened) until the Plotly figures on the page differ from before and the app is idle:
 the app root's ``data-test-script-state`` is no longer ``running`` (Streamlit's status widget, which
 this used to wait on, never appears with ``toolbarMode = "minimal"``) and no element placeholder is
 left. Two times per move: the **first answer** (the charts first differ from before, the app may still
@@ -338,7 +339,8 @@ def report_lines(
         f"Mode: {'quick' if quick else 'full'}; wall time {wall_s / 60:.1f} min. n = {grid.n} training "
         f"points in the address, every other setting at its default; {grid.repeats} change(s) to new "
         f"values (cache misses), then {grid.repeats} back (cache hits, where the value was shown before). "
-        "A change is timed from the key press or click until the Plotly figures first differ (first "
+        "A change is timed from the key press or click that changes the value (a select box: the click "
+        "on the option, its list already open) until the Plotly figures first differ (first "
         "answer; the app may still run) and until they differ and the app is idle (final; the app root's "
         "data-test-script-state). On a progressive page (explorer.progressive) the first answer is a fast "
         "approximate one, labelled so, and the final one is the certified result (the settings' own "
