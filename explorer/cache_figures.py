@@ -28,6 +28,7 @@ from engine.figures.playground import (
     objective_figure,
     playback_figure,
     plot_bounds,
+    without_ghost,
 )
 from engine.figures.style import LARGE_TEXT_PX, large_text
 from engine.results import ConvexResult, Snapshots
@@ -80,6 +81,12 @@ def get_playback_figure(
     ds = data.value
     convex = run_convex(key, loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed)
     optimum = convex.value if convex.ok else None
+    if optimum is not None and not ghost:  # the shown figure's copy, its ghost lines hidden
+        args = dict(
+            loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed, sgd=sgd, rounds=rounds
+        )
+        shown = get_playback_figure(key, **args, ghost=True, task=task, title=title, large=large)
+        return None if shown is None else without_ghost(shown)
     return playback_of(
         ds,
         run.value.result.snapshots,

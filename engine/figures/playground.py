@@ -764,6 +764,7 @@ PLAYBACK_GRID = 60
 #: Milliseconds per frame when playing.
 PLAYBACK_FRAME_MS = 110
 GHOST_LINE = dict(color="rgba(0,140,70,0.8)", width=2, dash="dash")  # the optimum's neurons
+GHOST_NAME = "optimum's neurons"  # the playback's trace of them
 SGD_LINE = dict(color="rgba(30,30,30,0.8)", width=1.2)  # the trained network's neurons
 
 
@@ -983,6 +984,12 @@ def _animate(duration: int) -> dict:
     return dict(mode="immediate", frame=dict(duration=duration, redraw=True), transition=dict(duration=0))
 
 
+def without_ghost(fig: go.Figure) -> go.Figure:
+    """A playback figure (:func:`playback_figure`) with its optimum's neurons hidden: a copy sharing the
+    frames (~3 ms, not a new playback's ~35 ms); the same picture as one built without them."""
+    return fig.with_hidden(GHOST_NAME) if isinstance(fig, PlainFramesFigure) else fig
+
+
 def playback_figure(
     snapshots: Snapshots,
     numbers: Sequence[FrameNumbers],
@@ -1082,7 +1089,7 @@ def playback_figure(
                 y=gy,
                 mode="lines",
                 line=GHOST_LINE,
-                name="optimum's neurons",
+                name=GHOST_NAME,
                 hoverinfo="skip",
                 **axes,
             )

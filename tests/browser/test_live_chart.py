@@ -49,11 +49,12 @@ def test_a_change_redraws_in_the_same_div_and_leaves_unchanged_charts(page) -> N
       sgdRedrawn: window.__sgd.data !== window.__sgdData,
       sameConvex: document.querySelector('{CONVEX}') === window.__convex,
       convexUntouched: window.__convex.data === window.__convexData,
-      names: window.__sgd.data.map((t) => t.name || ''),
+      names: window.__sgd.data.filter((t) => t.visible !== false).map((t) => t.name || ''),
     }})""")
     assert state["sameSgd"] and state["sgdRedrawn"], state
     assert state["sameConvex"] and state["convexUntouched"], state
     assert not any("optimum" in n for n in state["names"]), state["names"]  # the neurons were switched off
+    assert "SGD" in state["names"]
     flip_toggle(page, "Show the optimum's neurons")
     settle(page, timeout_s=120, charts=5)
 

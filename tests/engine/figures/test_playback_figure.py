@@ -11,10 +11,12 @@ import pytest
 
 from datasets import make_dataset
 from engine.figures.playground import (
+    GHOST_NAME,
     PLAYBACK_GRID,
     decision_panel_figure,
     plane_values,
     playback_figure,
+    without_ghost,
 )
 from engine.figures.style import LARGE_TEXT_PX, grid_points, large_text, plot_bounds
 from engine.gradient.sgd import train_sgd
@@ -109,3 +111,24 @@ def test_large_text_raises_every_font(run) -> None:
 
 def _at_least(size) -> None:
     assert size is not None and size >= LARGE_TEXT_PX
+
+
+def test_without_ghost_hides_the_optimum_lines_and_shares_the_frames(run) -> None:
+    """The ghost-off playback is the ghost-on one with the optimum's neurons hidden: the same traces
+    otherwise (so the frames' trace indices hold), the same frames, the original left as it was; drawn,
+    it shows what a figure built without the ghost shows (every visible trace equal)."""
+    ds, res, nums = run
+    shown = playback_figure(res.snapshots, nums, ds.X, ds.y, title="SGD", ghost=res.network, optimum=0.01)
+    before = shown.to_json()
+    hidden = without_ghost(shown)
+    assert shown.to_json() == before  # the cached figure is not touched
+    on, off = json.loads(before), json.loads(hidden.to_json())
+    assert off["frames"] == on["frames"] and off["layout"] == on["layout"]
+    assert [t.get("name") for t in off["data"]] == [t.get("name") for t in on["data"]]
+    ghost = [t for t in off["data"] if t.get("name") == GHOST_NAME]
+    assert len(ghost) == 1 and ghost[0]["visible"] is False
+    built = json.loads(
+        playback_figure(res.snapshots, nums, ds.X, ds.y, title="SGD", ghost=None, optimum=0.01).to_json()
+    )
+    visible = [t for t in off["data"] if t.get("visible", True) is not False]
+    assert visible == built["data"]
