@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import command_line, fmt_s, machine_header, table, write_report
+from benchmarks.common import chosen, command_line, fmt_s, machine_header, table, write_report
 
 NAME = "server_timing"
 N = 200
@@ -206,8 +206,15 @@ def warm_up() -> None:
     _clear()
 
 
-def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbose: bool = True) -> Path:
-    """Time every control (the quick set with ``quick``) and write ``<out_dir>/server_timing.md``."""
+def run(
+    quick: bool = False,
+    out_dir: Path | str | None = None,
+    argv=None,
+    verbose: bool = True,
+    only: tuple[str, ...] | None = None,
+) -> Path:
+    """Time every control (the quick set with ``quick``; with ``only``, those whose "page: label" contains
+    one of these texts, case-insensitive) and write ``<out_dir>/server_timing.md``."""
     import streamlit as st  # noqa: F401  (st.cache_data outside a script run: its warnings muted below)
 
     from benchmarks.common import RESULTS_DIR
@@ -217,8 +224,11 @@ def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbo
     start = time.perf_counter()
     warm_up()
     rows = []
+    wanted = chosen(tuple(f"{c.page}: {c.label}" for c in CONTROLS), only)
+    if not wanted:
+        raise ValueError(f"no control's name contains any of {list(only)}")
     for control in CONTROLS:
-        if quick and control.label not in QUICK_LABELS:
+        if (quick and control.label not in QUICK_LABELS) or f"{control.page}: {control.label}" not in wanted:
             continue
         row = measure(control, misses=1 if quick else None)
         control = replace(control, values=control.values[: 1 + len(row.misses)])

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import browser as web
-from benchmarks.common import command_line, fmt_s, machine_header, table, write_report
+from benchmarks.common import chosen, command_line, fmt_s, machine_header, table, write_report
 
 NAME = "slider_timing"
 TARGET_P50_S = 0.5
@@ -394,12 +394,22 @@ def report_lines(
     return lines
 
 
-def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbose: bool = True) -> Path:
-    """Run the benchmark and write ``<out_dir>/slider_timing.md``; returns the path."""
+def run(
+    quick: bool = False,
+    out_dir: Path | str | None = None,
+    argv=None,
+    verbose: bool = True,
+    only: tuple[str, ...] | None = None,
+) -> Path:
+    """Run the benchmark and write ``<out_dir>/slider_timing.md``; returns the path. ``only``: time just
+    the controls whose name contains one of these texts (case-insensitive)."""
     from benchmarks.common import RESULTS_DIR
 
     grid = QUICK if quick else FULL
-    controls = [s for s in SLIDERS if s.name in grid.sliders]
+    names = chosen(grid.sliders, only)
+    if not names:
+        raise ValueError(f"no control's name contains any of {list(only)}; names: {list(grid.sliders)}")
+    controls = [s for s in SLIDERS if s.name in names]
     command = command_line(NAME, argv)
     start = time.perf_counter()
     if not Path(web.CHROMIUM).exists():

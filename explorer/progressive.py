@@ -53,6 +53,7 @@ __all__ = [
     "FIRST_FRAMES",
     "FIRST_THEN_FINAL",
     "Slots",
+    "TRAINING",
     "Stage",
     "first_objective_figure",
     "first_playback_figure",
@@ -65,6 +66,8 @@ __all__ = [
 # (the exact program 0.25-1.2 s), its J within ~1.5x of J* on moons, circles and xor (spirals ~2x).
 FAST_DRAWS = 30
 APPROXIMATE = "approximate: certifying …"
+# What a first answer shows in the places of a network still training (the Adversarial page's PGD one).
+TRAINING = "training …"
 # Frames of the first answer's playback (the final one has PLAYBACK_FRAMES, ~0.25 s to build at n = 200).
 FIRST_FRAMES = 12
 

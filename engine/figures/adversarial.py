@@ -18,6 +18,8 @@ from engine.figures.style import (
     NEG_COLOUR,
     POS_COLOUR,
     Bounds,
+    label_traces,
+    plane_layout,
     point_markers,
     title_style,
 )
@@ -32,6 +34,7 @@ __all__ = [
     "arrow_trace",
     "ball_outlines",
     "ball_traces",
+    "pending_panel_figure",
     "status_counts",
     "status_hover_trace",
     "status_legend_figure",
@@ -170,6 +173,30 @@ def adversarial_figure(
     if arrows and status.eps > 0:
         fig.add_trace(arrow_trace(X, status.X_adv))
     fig.add_trace(status_hover_trace(network, X, y, status))
+    return fig
+
+
+def pending_panel_figure(X: np.ndarray, y: np.ndarray, *, title: str, note: str, bounds: Bounds) -> go.Figure:
+    """The place of a compact panel (:func:`adversarial_figure` with ``legend=False``) whose network is
+    not there yet: the same size, axes and points, ``note`` (e.g. "training …") under the title and
+    across the plane."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    fig = go.Figure(label_traces(X, y, y[:, None], "label y = %{customdata[0]:+.0f}<extra></extra>"))
+    fig.update_layout(plane_layout(f"{title}<br><sup>{note}</sup><br><sup> </sup>", bounds))
+    fig.update_layout(height=PANEL_HEIGHT, margin=_PANEL_MARGIN, showlegend=False)
+    fig.update_xaxes(title_text="", ticklen=3, nticks=4, automargin=False)
+    fig.update_yaxes(title_text="", constraintoward="top", ticklen=3, nticks=4, automargin=False)
+    fig.add_annotation(
+        text=note,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font=dict(size=15, color="#333333"),
+        bgcolor="rgba(255,255,255,0.85)",
+    )
     return fig
 
 

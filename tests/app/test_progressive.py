@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 import explorer.cache
 import explorer.cache_figures  # noqa: F401  (imported before any patch: it binds the real run_convex)
 import explorer.progressive
-from explorer.progressive import APPROXIMATE, FAST_DRAWS, FINAL_ONLY, FIRST_THEN_FINAL, stages
+from explorer.cache import PGD_NAME
+from explorer.progressive import APPROXIMATE, FAST_DRAWS, FINAL_ONLY, FIRST_THEN_FINAL, TRAINING, stages
 from tests.app.helpers import chart_titles, figures, rendered, texts
 
 TIMEOUT = 120
@@ -206,7 +207,7 @@ def test_adversarial_first_answer_is_labelled_approximate(app_path: str, monkeyp
     _train_eps(at).set_value(0.13).run()
     assert len(at.exception) == 1  # the final program's stand-in raised
     titles = _titles(at)
-    assert "robust (approximate) (ε = " in titles and f"({APPROXIMATE})" in titles.split("Accuracy")[1]
+    assert "robust (approximate) (ε = " in titles and f"({APPROXIMATE};" in titles.split("Accuracy")[1]
     assert f"A fast first answer ({APPROXIMATE})" in texts(at.caption)
     assert list(at.table[0].value.columns) == ["standard convex", "robust (approximate)", "PGD-trained SGD"]
     monkeypatch.setattr(explorer.cache, "run_robust", original)
@@ -227,6 +228,64 @@ def test_adversarial_miss_answers_twice_a_hit_once(app_path: str, monkeypatch) -
     _train_eps(at).set_value(0.1).run()  # back to a radius solved before: cached
     assert not at.exception and asked[-1] is True
     assert len(figures(at)) == 5
+    st.cache_data.clear()
+
+
+def _no_pgd_training(monkeypatch) -> list:
+    """PGD training made to raise (the final answer's stand-in): the run ends on the first answer, which
+    must not have asked for it. Returns the calls made."""
+    calls: list = []
+
+    def no_final(*args, **kwargs):
+        calls.append(kwargs)
+        raise StopBeforeFinalError
+
+    monkeypatch.setattr(explorer.cache, "run_pgd_sgd", no_final)
+    return calls
+
+
+def _pgd_marked_training(at: AppTest, train_eps: float) -> None:
+    """The first answer's PGD places: its panel (points, no network), curves and table say training."""
+    panels = [
+        f for f in figures(at) if str(f["layout"].get("title", {}).get("text", "")).startswith(PGD_NAME)
+    ]
+    assert len(panels) == 1
+    title = panels[0]["layout"]["title"]["text"]
+    assert f"{PGD_NAME} (ε_train = {train_eps:g})" in title and TRAINING in title
+    assert {t.get("type", "scatter") for t in panels[0]["data"]} == {"scatter"}  # points only: no f(x) layer
+    assert f"{PGD_NAME}: {TRAINING}" in _titles(at).split("Accuracy")[1]
+    curves = next(f for f in figures(at) if "Accuracy" in str(f["layout"].get("title", {}).get("text")))
+    assert not any(PGD_NAME in str(t.get("name")) for t in curves["data"])  # no curve of it yet
+    table = at.table[0].value
+    assert set(table[PGD_NAME]) == {TRAINING}
+    assert f"{PGD_NAME}: {TRAINING}" in texts(at.caption)
+
+
+def test_adversarial_first_answer_does_not_wait_for_pgd_training(app_path: str, monkeypatch) -> None:
+    """A new training radius: the first answer has the standard and the (approximate) robust networks
+    and marks the PGD network's places as training; PGD training is asked for only by the final one."""
+    st.cache_data.clear()
+    at = _adversarial(app_path)
+    calls = _no_pgd_training(monkeypatch)
+    _train_eps(at).set_value(0.13).run()
+    assert len(at.exception) == 1 and len(calls) == 1  # the final answer asked for PGD training, once
+    _pgd_marked_training(at, 0.13)
+    assert "robust (approximate) (ε = " in _titles(at) and "standard convex (ε = " in _titles(at)
+    assert list(at.table[0].value.columns) == ["standard convex", "robust (approximate)", "PGD-trained SGD"]
+    st.cache_data.clear()
+
+
+def test_adversarial_gradient_change_keeps_the_cached_robust_network(app_path: str, monkeypatch) -> None:
+    """A new SGD setting changes the PGD network alone: the first answer shows the robust program's own
+    (cached) network, not an approximate one, and the PGD network as training."""
+    st.cache_data.clear()
+    at = _adversarial(app_path)
+    calls = _no_pgd_training(monkeypatch)
+    at.sidebar.number_input(key="seed").set_value(7).run()
+    assert len(at.exception) == 1 and len(calls) == 1
+    _pgd_marked_training(at, 0.1)
+    assert "robust convex (ε = " in _titles(at) and APPROXIMATE not in _titles(at)
+    assert "fast first answer" not in texts(at.caption)
     st.cache_data.clear()
 
 
