@@ -39,6 +39,7 @@ from engine.studies.approximation import (
 )
 from engine.studies.race import RaceResult, certified_optimum, run_race
 from explorer.settings import CUSTOM, AdversarialSettings, DataKey, SGDSettings
+from explorer.streamlit_internals import holds_result
 from explorer.url import plain
 
 __all__ = [
@@ -48,9 +49,11 @@ __all__ = [
     "ROBUST_DRAWS",
     "ROBUST_EXACT_MAX_N",
     "AdversarialObjectives",
+    "ApproximationCurve",
     "Outcome",
     "SGDRun",
     "adversarial_networks",
+    "approximation_pending",
     "curve_counts",
     "get_accuracy_curves",
     "get_adversarial_objectives",
@@ -231,6 +234,18 @@ def _approximation_point(
         lambda ds: approximation_curve(
             ds.X, ds.y, loss=loss, beta=beta, counts=(count,), pattern_seed=seed, reference=reference.value
         ),
+    )
+
+
+def approximation_pending(
+    key: DataKey, *, loss: str, beta: float, seed: int, counts: tuple[int, ...]
+) -> tuple[int, ...]:
+    """The draw counts of ``counts`` whose sampled program :func:`get_approximation` has not cached yet
+    (read from the cache, computing nothing: ``streamlit_internals.holds_result``)."""
+    return tuple(
+        int(c)
+        for c in counts
+        if not holds_result(_approximation_point, key, loss=loss, beta=beta, seed=seed, count=int(c))
     )
 
 

@@ -17,6 +17,7 @@ The approximation figure draws gaps <= 0 by the convention of engine/figures/sty
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -277,12 +278,18 @@ def direction_sphere_figure(
 
 
 def approximation_figure(
-    curve: ApproximationCurve, *, current: int | None = None, title: str = "Sampled program vs draws"
+    curve: ApproximationCurve,
+    *,
+    current: int | None = None,
+    title: str = "Sampled program vs draws",
+    pending: Sequence[int] = (),
+    pending_note: str = "solving …",
 ) -> go.Figure:
     """Optimum of the sampled program (top) and its gap to the global optimum (bottom) vs draws, log x.
 
     Filled markers: the sampled optimum is the global one up to a relative 1e-6; open markers: it is
-    above. ``current`` (a draw count on the curve) is ringed.
+    above. ``current`` (a draw count on the curve) is ringed. ``pending``: draw counts not on the curve
+    yet (being solved), each a dotted vertical line over the objective's span labelled ``pending_note``.
     """
     counts = np.asarray(curve.counts, dtype=float)
     J = np.asarray(curve.objective, dtype=float)
@@ -371,12 +378,32 @@ def approximation_figure(
                 row=1,
                 col=1,
             )
+    low, high = float(np.min(J[ok])), float(np.max(J[ok]))
+    if optimum is not None:
+        low, high = min(low, optimum), max(high, optimum)
+    for p in pending:  # a place on the axis, no value: a line over the span, the note at its top
+        fig.add_trace(
+            go.Scatter(
+                x=[p, p],
+                y=[low, high],
+                mode="lines+text",
+                text=["", f"P = {p}: {pending_note}"],
+                textposition="top center",
+                cliponaxis=False,
+                line=dict(color="#888888", width=2, dash="dot"),
+                name=f"P = {p} draws: {pending_note}",
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=1,
+        )
+    ticks = sorted({*curve.counts, *(int(p) for p in pending)})
     fig.update_xaxes(
         type="log",
         showgrid=True,
         gridcolor="#eeeeee",
-        tickvals=curve.counts,
-        ticktext=[str(c) for c in curve.counts],
+        tickvals=ticks,
+        ticktext=[str(c) for c in ticks],
     )
     fig.update_xaxes(
         title_text="Gaussian draws P (first P of one seeded sequence: nested sets)", row=rows, col=1

@@ -306,3 +306,84 @@ def test_thinned_keeps_the_first_and_last_frames_in_order() -> None:
         for i, s in enumerate(out.step):  # each kept frame is the frame of its step, whole
             j = int(np.flatnonzero(step == s)[0])
             assert np.array_equal(out.W[i], snaps.W[j]) and out.objective[i] == snaps.objective[j]
+
+
+# ----------------------------------------------------------------------------------------------
+# the Patterns page's P slider
+
+
+def _patterns(app_path: str) -> AppTest:
+    """The Patterns page drawn once at n = 120 (the curve's budget stops it at 500 draws) and P = 200."""
+    at = _start(app_path, n="120")
+    at.switch_page("pages/patterns.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _curve(at: AppTest) -> dict:
+    return next(f for f in figures(at) if "Sampled program optimum" in str(f["layout"]["title"]["text"]))
+
+
+def _numbers(values) -> list[float]:
+    """A figure's array as numbers: a list, or plotly's typed array ``{"dtype", "bdata"}`` (base64)."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return [float(v) for v in values]
+
+
+def _curve_counts(fig: dict) -> list[float]:
+    trace = next(t for t in fig["data"] if str(t.get("name", "")).startswith("sampled program optimum"))
+    return _numbers(trace["x"])
+
+
+def test_patterns_new_p_first_draws_the_solved_counts_and_marks_the_new_one(
+    app_path: str, monkeypatch
+) -> None:  # noqa: E501
+    """P = 1000 at n = 120 adds a draw count to the curve: the first answer has the new coverage and the
+    curve of the counts solved before with P = 1000 marked as being solved (the final solve is made to
+    raise, so the run ends on the first answer)."""
+    st.cache_data.clear()
+    at = _patterns(app_path)
+    assert max(_curve_counts(_curve(at))) == 500
+    original = explorer.cache.approximation_curve
+
+    def no_final(X, y, *, counts, **kwargs):
+        if 1000 in counts:
+            raise StopBeforeFinalError
+        return original(X, y, counts=counts, **kwargs)
+
+    monkeypatch.setattr(explorer.cache, "approximation_curve", no_final)
+    at.select_slider[0].set_value(1000).run()
+    assert len(at.exception) == 1  # the new count's solve raised, after the first answer
+    assert "Hit by 1000 draws" in [m.label for m in at.metric]  # the new coverage is drawn
+    fig = _curve(at)
+    assert "solving P = 1000 …" in fig["layout"]["title"]["text"]
+    assert _curve_counts(fig) == [10, 20, 50, 100, 200, 500]  # only counts solved before, no value at 1000
+    marks = [t for t in fig["data"] if str(t.get("name", "")).startswith("P = 1000 draws: solving")]
+    assert len(marks) == 1 and set(_numbers(marks[0]["x"])) == {1000.0}
+    assert "Solving the sampled program on P = 1000 draws" in texts(at.caption)
+    monkeypatch.setattr(explorer.cache, "approximation_curve", original)
+    st.cache_data.clear()
+
+
+def test_patterns_new_p_ends_on_the_whole_curve_and_a_hit_answers_once(app_path: str, monkeypatch) -> None:
+    st.cache_data.clear()
+    asked = _stages_asked(monkeypatch)
+    at = _patterns(app_path)
+    assert asked == [True]  # nothing cached before: one answer
+    at.select_slider[0].set_value(500).run()  # every count already solved: one answer
+    assert not at.exception and asked[-1] is True
+    at.select_slider[0].set_value(1000).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert asked[-1] is False  # a new count: first answer, then the whole curve
+    fig = _curve(at)
+    assert "solving" not in fig["layout"]["title"]["text"] and "Solving" not in texts(at.caption)
+    assert _curve_counts(fig) == [10, 20, 50, 100, 200, 500, 1000]
+    assert not any("solving" in str(t.get("name", "")) for t in fig["data"])
+    at.select_slider[0].set_value(200).run()  # back: the curve up to 1000 stays (P = 1000 solved), cached
+    assert not at.exception and asked[-1] is True
+    st.cache_data.clear()
