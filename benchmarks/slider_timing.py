@@ -77,7 +77,8 @@ SLIDERS: tuple[Control, ...] = (
         "slider",
         4,
         "retrains: the robust convex program and PGD training at the new radius, the accuracy curves; "
-        "progressive: first the robust program on 30 draws (approximate), then on the page's 200",
+        "progressive: first the standard network and the robust program on 30 draws (approximate; the "
+        "page's own when cached) with the PGD network's places marked training, then all three",
         query="loss=hinge",
         progressive=True,
     ),
@@ -88,7 +89,9 @@ SLIDERS: tuple[Control, ...] = (
         "slider",
         3,
         "recomputes: pattern coverage of P draws, the curve of sampled optima up to P (each draw count "
-        "solved once, cached)",
+        "solved once, cached); progressive when P adds a count: first the coverage and the curve of the "
+        "counts solved before (the new one marked solving), then the whole curve",
+        progressive=True,
     ),
     Control(
         "Data: a click on the plane",

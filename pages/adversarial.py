@@ -176,8 +176,8 @@ def _body(  # noqa: PLR0913
         marks = ([progressive.APPROXIMATE] if approximate else []) + [
             f"{name}: {progressive.TRAINING}" for name in pending
         ]
-        if marks:
-            title += f" ({'; '.join(marks)})"
+        if marks:  # a second line: the first is as wide as a 1024 px page allows
+            title += f"<br><sup>{'; '.join(marks)}</sup>"
         fig = fadv.accuracy_figure(curves.value, eps=eps, title=title)
         w.chart(fig, key="adv_curves" if final else "adv_curves~first")
         if final:

@@ -107,12 +107,17 @@ def main() -> None:
     slots = progressive.Slots()
     with slots.slot("status"):  # the final solve's spinner
         pass
+    solving = (
+        f"Solving the sampled program on P = {', '.join(str(p) for p in pending)} draws (n = {key.n})…"
+        if pending and len(pending) < len(counts)
+        else f"Solving the exact program and {len(counts)} sampled programs (n = {key.n})…"
+    )
     for stage in progressive.stages(not pending or len(pending) == len(counts)):
         shown = counts if stage.final else tuple(c for c in counts if c not in pending)
         if stage.final:
             with (
                 slots.slot("status"),
-                st.spinner(f"Solving the exact program and {len(counts)} sampled programs (n = {key.n})…"),
+                st.spinner(solving),
             ):
                 curve = get_approximation(key, **curve_args, counts=shown)
         else:

@@ -18,6 +18,9 @@ from engine.figures.style import (
     NEG_COLOUR,
     POS_COLOUR,
     Bounds,
+    colour_image,
+    grid_points,
+    image_trace,
     label_traces,
     plane_layout,
     point_markers,
@@ -176,13 +179,22 @@ def adversarial_figure(
     return fig
 
 
-def pending_panel_figure(X: np.ndarray, y: np.ndarray, *, title: str, note: str, bounds: Bounds) -> go.Figure:
-    """The place of a compact panel (:func:`adversarial_figure` with ``legend=False``) whose network is
-    not there yet: the same size, axes and points, ``note`` (e.g. "training …") under the title and
-    across the plane."""
+PENDING_PLANE = "#eeeeee"  # the plane of a panel whose network is not there yet
+
+
+def pending_panel_figure(
+    X: np.ndarray, y: np.ndarray, *, title: str, note: str, bounds: Bounds, grid: int = 90
+) -> go.Figure:
+    """The place of a compact panel (:func:`adversarial_figure` with ``legend=False`` on a ``grid`` x
+    ``grid`` plane) whose network is not there yet: the same size, axes and points on a plain grey plane
+    (a raster over the same grid, so that Plotly lays it out as the panels beside it), ``note`` (e.g.
+    "training …") under the title and across the plane."""
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    fig = go.Figure(label_traces(X, y, y[:, None], "label y = %{customdata[0]:+.0f}<extra></extra>"))
+    xs, ys, _ = grid_points(bounds, grid)
+    plane = colour_image(np.zeros((grid, grid)), [[0.0, PENDING_PLANE], [1.0, PENDING_PLANE]], 0.0, 1.0)
+    fig = go.Figure([image_trace(plane, xs, ys, name="plane (training …)")])
+    fig.add_traces(label_traces(X, y, y[:, None], "label y = %{customdata[0]:+.0f}<extra></extra>"))
     fig.update_layout(plane_layout(f"{title}<br><sup>{note}</sup><br><sup> </sup>", bounds))
     fig.update_layout(height=PANEL_HEIGHT, margin=_PANEL_MARGIN, showlegend=False)
     fig.update_xaxes(title_text="", ticklen=3, nticks=4, automargin=False)

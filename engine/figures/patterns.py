@@ -388,7 +388,7 @@ def approximation_figure(
                 y=[low, high],
                 mode="lines+text",
                 text=["", f"P = {p}: {pending_note}"],
-                textposition="top center",
+                textposition="top left",  # the largest count sits at the right edge: the note to its left
                 cliponaxis=False,
                 line=dict(color="#888888", width=2, dash="dot"),
                 name=f"P = {p} draws: {pending_note}",

@@ -207,7 +207,7 @@ def test_adversarial_first_answer_is_labelled_approximate(app_path: str, monkeyp
     _train_eps(at).set_value(0.13).run()
     assert len(at.exception) == 1  # the final program's stand-in raised
     titles = _titles(at)
-    assert "robust (approximate) (ε = " in titles and f"({APPROXIMATE};" in titles.split("Accuracy")[1]
+    assert "robust (approximate) (ε = " in titles and f"<sup>{APPROXIMATE};" in titles.split("Accuracy")[1]
     assert f"A fast first answer ({APPROXIMATE})" in texts(at.caption)
     assert list(at.table[0].value.columns) == ["standard convex", "robust (approximate)", "PGD-trained SGD"]
     monkeypatch.setattr(explorer.cache, "run_robust", original)
@@ -252,7 +252,9 @@ def _pgd_marked_training(at: AppTest, train_eps: float) -> None:
     assert len(panels) == 1
     title = panels[0]["layout"]["title"]["text"]
     assert f"{PGD_NAME} (ε_train = {train_eps:g})" in title and TRAINING in title
-    assert {t.get("type", "scatter") for t in panels[0]["data"]} == {"scatter"}  # points only: no f(x) layer
+    names = [str(t.get("name", "")) for t in panels[0]["data"]]
+    assert [t.get("type") for t in panels[0]["data"]].count("image") == 1 and "plane (training …)" in names
+    assert not any("boundary" in n or "ball" in n for n in names)  # no network drawn: points on a plain plane
     assert f"{PGD_NAME}: {TRAINING}" in _titles(at).split("Accuracy")[1]
     curves = next(f for f in figures(at) if "Accuracy" in str(f["layout"].get("title", {}).get("text")))
     assert not any(PGD_NAME in str(t.get("name")) for t in curves["data"])  # no curve of it yet

@@ -50,3 +50,20 @@ def test_approximation_figure(data) -> None:
     names = " ".join(t.name or "" for t in fig.data)
     assert "certified global optimum" in names and "current P = 50" in names
     assert fig.layout.xaxis.type == "log"
+
+
+def test_approximation_figure_marks_pending_counts_without_a_value(data) -> None:
+    """A first answer's curve: the counts solved so far, each pending count a dotted line over the
+    objective's span (no marker, no value) labelled as being solved, and on the axis's ticks."""
+    X, y = data
+    reference = certified_optimum(X, y, loss="squared", beta=BETA)
+    curve = approximation_curve(X, y, loss="squared", beta=BETA, counts=(5, 50), reference=reference)
+    fig = fpat.approximation_figure(curve, current=200, pending=(200,), pending_note="solving …")
+    marks = [t for t in fig.data if (t.name or "").startswith("P = 200 draws: solving")]
+    assert len(marks) == 1 and list(marks[0].x) == [200, 200] and marks[0].mode == "lines+text"
+    J = [v for v in curve.objective] + [reference.objective]
+    assert marks[0].y[0] == pytest.approx(min(J)) and marks[0].y[1] == pytest.approx(max(J))
+    assert list(fig.layout.xaxis.tickvals) == [5, 50, 200]
+    assert not any("current P" in (t.name or "") for t in fig.data)  # 200 is not on the curve: no ring
+    plain = fpat.approximation_figure(curve, current=200)
+    assert len(fig.data) == len(plain.data) + 1 and list(plain.layout.xaxis.tickvals) == [5, 50]
