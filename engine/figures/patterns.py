@@ -40,7 +40,7 @@ from engine.figures.style import (
     message_figure,
     plot_bounds,
     point_markers,
-    segment_in_box,
+    segments_in_box,
     segments_trace,
     title_style,
 )
@@ -81,13 +81,9 @@ def arrangement_plane_figure(
     bounds = bounds or plot_bounds(X)
     xmin, xmax, ymin, ymax = bounds
     tick = 0.035 * (xmax - xmin)
-    lines, ticks = [], []
-    for g in G:
-        seg = segment_in_box(g, bounds)
-        if seg is None:
-            continue
-        a, b = seg
-        lines.append(np.vstack([a, b]))
+    ends, keep = segments_in_box(G, bounds)  # all lines at once
+    lines, ticks = list(ends), []
+    for (a, b), g in zip(ends, G[keep], strict=True):
         normal = g[:2] / max(float(np.linalg.norm(g[:2])), 1e-300)
         foot = a + 0.12 * (b - a)  # near the box edge, away from the data in the middle
         ticks.append(np.vstack([foot, foot + tick * normal]))
