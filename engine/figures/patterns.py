@@ -82,11 +82,11 @@ def arrangement_plane_figure(
     xmin, xmax, ymin, ymax = bounds
     tick = 0.035 * (xmax - xmin)
     ends, keep = segments_in_box(G, bounds)  # all lines at once
-    lines, ticks = list(ends), []
-    for (a, b), g in zip(ends, G[keep], strict=True):
-        normal = g[:2] / max(float(np.linalg.norm(g[:2])), 1e-300)
-        foot = a + 0.12 * (b - a)  # near the box edge, away from the data in the middle
-        ticks.append(np.vstack([foot, foot + tick * normal]))
+    lines = list(ends)
+    lengths = [max(float(np.linalg.norm(g[:2])), 1e-300) for g in G[keep]]
+    normal = G[keep, :2] / np.array(lengths).reshape(-1, 1)
+    foot = ends[:, 0] + 0.12 * (ends[:, 1] - ends[:, 0])  # near the box edge, away from the data
+    ticks = list(np.stack([foot, foot + tick * normal], axis=1))
     fig = go.Figure()
     opacity = float(np.clip(6.0 / math.sqrt(max(len(lines), 1)), 0.12, 0.8))
     if lines:
