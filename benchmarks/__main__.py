@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from benchmarks import BENCHMARKS, ONLY_TAKERS, PART_OF, run_benchmark
+from benchmarks.common import chosen
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="a dask scheduler address")
     args = parser.parse_args(argv)
     names = [n for n in BENCHMARKS if n not in PART_OF] if args.name == "all" else [args.name]
+    if args.only:
+        if not any(n in ONLY_TAKERS for n in names):
+            parser.error(f"--only applies to {' and '.join(ONLY_TAKERS)} only")
+        for name in (n for n in names if n in ONLY_TAKERS):
+            known = importlib.import_module(f"benchmarks.{name}").control_names()
+            if not chosen(known, tuple(args.only)):
+                listed = ", ".join(known)
+                parser.error(f"--only {args.only}: no control of {name} has it in its name: {listed}")
     for name in names:
         sub_argv = [name] + (["--quick"] if args.quick else [])
         if args.out:

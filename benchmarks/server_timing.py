@@ -52,6 +52,13 @@ CONTROLS: tuple[Control, ...] = (
     Control("training radius ε_train", "adversarial", (0.1, 0.11, 0.12, 0.13), "robust program, PGD, curves"),
     Control("a click on the plane", "data", (0, 1, 2, 3), "own data set"),
 )
+
+
+def control_names() -> tuple[str, ...]:
+    """The names ("page: label") of the controls this benchmark times (what ``--only`` matches)."""
+    return tuple(f"{c.page}: {c.label}" for c in CONTROLS)
+
+
 QUICK_LABELS = ("data set", "optimizer", "sampled directions P", "training radius ε_train")
 
 
@@ -221,12 +228,12 @@ def run(
 
     for name in ("cache_data_api", "cache_resource_api"):  # "No runtime found" at every cache made here
         logging.getLogger(f"streamlit.runtime.caching.{name}").setLevel(logging.ERROR)
+    wanted = chosen(control_names(), only)
+    if not wanted:
+        raise ValueError(f"no control's name contains any of {list(only)}")
     start = time.perf_counter()
     warm_up()
     rows = []
-    wanted = chosen(tuple(f"{c.page}: {c.label}" for c in CONTROLS), only)
-    if not wanted:
-        raise ValueError(f"no control's name contains any of {list(only)}")
     for control in CONTROLS:
         if (quick and control.label not in QUICK_LABELS) or f"{control.page}: {control.label}" not in wanted:
             continue
@@ -280,4 +287,4 @@ def run(
     return write_report(out_dir or RESULTS_DIR, NAME, lines)
 
 
-__all__ = ["CONTROLS", "QUICK_LABELS", "measure", "run"]
+__all__ = ["CONTROLS", "QUICK_LABELS", "control_names", "measure", "run"]

@@ -198,6 +198,11 @@ SLIDERS: tuple[Control, ...] = (
 )
 
 
+def control_names() -> tuple[str, ...]:
+    """The names of the controls this benchmark times (what ``--only`` matches)."""
+    return tuple(s.name for s in SLIDERS)
+
+
 @dataclass(frozen=True)
 class Grid:
     n: int
