@@ -6,7 +6,10 @@ When its result is not cached yet, a page answers twice in one script run: first
 stand-in (the same program on :data:`FAST_DRAWS` sampled pattern draws: ~0.1 s, an upper bound on the
 optimum, never called J*), labelled :data:`APPROXIMATE`, then from the settings' own result (the
 certified optimum on the exact program; on the Adversarial page the robust program on the page's own
-draws), drawn over the first answer in the same places. Streamlit
+draws), drawn over the first answer in the same places. A first answer may also leave out what takes
+longest and mark its places :data:`TRAINING` (the Adversarial page's PGD-trained network: its panel,
+curves and table column) or keep the part already computed and mark the rest (the Patterns page's curve:
+the draw counts solved before, a new count marked "solving …"). Streamlit
 sends each element as the script reaches it, so the first answer is in the browser while the final one
 is computed. When the final result is cached (:func:`ready`), the page draws it directly: one answer,
 no approximate step, nothing slower than before.
