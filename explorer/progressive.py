@@ -33,6 +33,7 @@ the caches are shared by all sessions, so the answer depends on no session's sta
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,11 +56,13 @@ __all__ = [
     "FINAL_ONLY",
     "FIRST_FRAMES",
     "FIRST_THEN_FINAL",
+    "HANDOVER_S",
     "Slots",
     "TRAINING",
     "Stage",
     "first_objective_figure",
     "first_playback_figure",
+    "hand_over",
     "ready",
     "stages",
     "thinned",
@@ -92,6 +95,20 @@ class Stage:
     def title(self, title: str) -> str:
         """``title``, marked approximate in the first answer."""
         return title if self.final else f"{title} ({APPROXIMATE})"
+
+
+# Seconds the script pauses between a first answer and the final compute (:func:`hand_over`).
+HANDOVER_S = 0.15
+
+
+def hand_over(stage: Stage) -> None:
+    """Before the final stage of a run that drew a first answer: pause :data:`HANDOVER_S` so that the
+    server sends what the first answer drew. Streamlit's event loop, which sends the elements, runs in
+    another thread and needs the GIL; the final compute can hold it for its whole length (compiled numba
+    loops such as PGD training, Clarabel's solve), and the first answer would then wait in the server's
+    queue until the final one is done. Nothing happens in any other stage."""
+    if stage.final and not stage.first:
+        time.sleep(HANDOVER_S)
 
 
 FINAL_ONLY = (Stage(final=True, first=True),)

@@ -280,6 +280,7 @@ def main() -> None:
     with slots.slot("status"):  # the final solve's spinner
         pass
     for stage in progressive.stages(is_ready or "eps" not in st.session_state):
+        progressive.hand_over(stage)  # the first answer leaves the server before the final compute
         now = adv if stage.final or robust_ready else fast
         pending = () if stage.final else (PGD_NAME,)
         if stage.final:

@@ -113,6 +113,7 @@ def main() -> None:
         else f"Solving the exact program and {len(counts)} sampled programs (n = {key.n})…"
     )
     for stage in progressive.stages(not pending or len(pending) == len(counts)):
+        progressive.hand_over(stage)  # the first answer leaves the server before the final compute
         shown = counts if stage.final else tuple(c for c in counts if c not in pending)
         if stage.final:
             with (

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from plotly.colors import unlabel_rgb
 
 from datasets import make_dataset
 from engine.figures import patterns as fpat
 from engine.studies.approximation import approximation_curve, pattern_coverage
 from engine.studies.race import certified_optimum
+from engine.studies.sphere import hemisphere_coverage
+from tests.engine.figures.test_raster import png_image
 
 N = 12
 BETA = 1e-2
@@ -36,10 +39,17 @@ def test_sphere_figure_counts_and_discs(data) -> None:
     fig = fpat.direction_sphere_figure(X, cov, title="sphere", grid=41)
     assert f"{cov.exact_count} exact patterns" in fig.layout.title.text
     assert f"hit {cov.hits}" in fig.layout.title.text
-    heatmaps = [t for t in fig.data if t.type == "heatmap"]
-    assert len(heatmaps) == 2
-    z = np.asarray(heatmaps[0].z, dtype=float)
-    assert np.nanmax(z) == 1.0  # some cell holds a sample
+    images = [t for t in fig.data if t.type == "image"]
+    assert len(images) == 2 and not any(t.type == "heatmap" for t in fig.data)
+    for image, upper in zip(images, (True, False), strict=True):  # each disc: its coverage raster
+        axis, raster = hemisphere_coverage(X, cov.sampled, 41, upper=upper)
+        pixels = np.asarray(png_image(image.source).convert("RGB"))  # file row 0 = raster row 0 (y = -1)
+        assert (image.x0, image.y0, image.dx) == pytest.approx((axis[0], axis[0], axis[1] - axis[0]))
+        colour = {1.0: unlabel_rgb(fpat.HIT_COLOUR), 0.0: unlabel_rgb(fpat.MISS_COLOUR)}
+        for (i, j), value in np.ndenumerate(raster):
+            expected = (255, 255, 255) if np.isnan(value) else colour[value]
+            assert tuple(pixels[i, j]) == tuple(expected)
+        assert np.nanmax(raster) == 1.0  # some cell holds a sample
 
 
 def test_approximation_figure(data) -> None:
