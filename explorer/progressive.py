@@ -48,7 +48,7 @@ from engine.results import Snapshots
 from explorer.cache import get_dataset, run_sgd_more
 from explorer.cache_figures import playback_of
 from explorer.settings import DataKey, SGDSettings
-from explorer.streamlit_internals import holds_result
+from explorer.streamlit_internals import holds_result, sent_so_far
 
 __all__ = [
     "APPROXIMATE",
@@ -57,6 +57,7 @@ __all__ = [
     "FIRST_FRAMES",
     "FIRST_THEN_FINAL",
     "HANDOVER_S",
+    "HANDOVER_STEP_S",
     "Slots",
     "TRAINING",
     "Stage",
@@ -97,18 +98,25 @@ class Stage:
         return title if self.final else f"{title} ({APPROXIMATE})"
 
 
-# Seconds the script pauses between a first answer and the final compute (:func:`hand_over`).
-HANDOVER_S = 0.15
+# The longest pause between a first answer and the final compute (:func:`hand_over`), and its step.
+HANDOVER_S = 0.1
+HANDOVER_STEP_S = 0.005
 
 
 def hand_over(stage: Stage) -> None:
-    """Before the final stage of a run that drew a first answer: pause :data:`HANDOVER_S` so that the
-    server sends what the first answer drew. Streamlit's event loop, which sends the elements, runs in
-    another thread and needs the GIL; the final compute can hold it for its whole length (compiled numba
-    loops such as PGD training, Clarabel's solve), and the first answer would then wait in the server's
-    queue until the final one is done. Nothing happens in any other stage."""
-    if stage.final and not stage.first:
-        time.sleep(HANDOVER_S)
+    """Before the final stage of a run that drew a first answer: pause until the server has taken every
+    element the first answer drew (``streamlit_internals.sent_so_far``), at most :data:`HANDOVER_S`.
+    Streamlit's send loop runs in another thread and needs the GIL; the final compute can hold it for
+    its whole length (compiled numba loops such as PGD training, Clarabel's solve), and the first answer
+    would then wait in the server's queue until the final one is done. Nothing happens in any other
+    stage."""
+    if not stage.final or stage.first:
+        return
+    start = time.monotonic()
+    time.sleep(HANDOVER_STEP_S)  # the send loop's turn (a sleep releases the GIL)
+    while not sent_so_far() and time.monotonic() - start < HANDOVER_S:
+        time.sleep(HANDOVER_STEP_S)
+    time.sleep(HANDOVER_STEP_S)  # and one more, for the write of the last message
 
 
 FINAL_ONLY = (Stage(final=True, first=True),)

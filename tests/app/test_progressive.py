@@ -389,3 +389,45 @@ def test_patterns_new_p_ends_on_the_whole_curve_and_a_hit_answers_once(app_path:
     at.select_slider[0].set_value(200).run()  # back: the curve up to 1000 stays (P = 1000 solved), cached
     assert not at.exception and asked[-1] is True
     st.cache_data.clear()
+
+
+class _Clock:
+    """A stand-in for the ``time`` module of explorer.progressive: sleeps advance a clock, recorded."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_hand_over_waits_until_the_first_answer_is_sent_and_no_longer_than_its_limit(monkeypatch) -> None:
+    from explorer.progressive import HANDOVER_S, HANDOVER_STEP_S, hand_over
+
+    first, final = FIRST_THEN_FINAL
+    for stage in (first, FINAL_ONLY[0]):  # a first stage, or a run with one answer: no pause at all
+        clock = _Clock()
+        monkeypatch.setattr(explorer.progressive, "time", clock)
+        hand_over(stage)
+        assert clock.sleeps == []
+    sent_after = {"polls": 3}
+
+    def sent() -> bool:
+        sent_after["polls"] -= 1
+        return sent_after["polls"] < 0
+
+    clock = _Clock()
+    monkeypatch.setattr(explorer.progressive, "time", clock)
+    monkeypatch.setattr(explorer.progressive, "sent_so_far", sent)
+    hand_over(final)  # sent at the fourth look: a step, three more while waiting, one after
+    assert clock.sleeps == [HANDOVER_STEP_S] * 5
+    clock = _Clock()
+    monkeypatch.setattr(explorer.progressive, "time", clock)
+    monkeypatch.setattr(explorer.progressive, "sent_so_far", lambda: False)
+    hand_over(final)  # never sent (a stuck loop): gives up after HANDOVER_S
+    assert HANDOVER_S <= clock.now <= HANDOVER_S + 2 * HANDOVER_STEP_S + 1e-12
