@@ -25,7 +25,10 @@ BENCHMARKS = {
     "certified": "the certified exact solve at n = 200, 1000, 2000 for 4 data sets x 3 losses, log-log plot",
 }
 
-__all__ = ["BENCHMARKS", "PART_OF", "run_benchmark"]
+__all__ = ["BENCHMARKS", "ONLY_TAKERS", "PART_OF", "run_benchmark"]
+
+# Benchmarks that take ``--only TEXT`` (time just the controls whose name contains TEXT).
+ONLY_TAKERS = ("slider_timing", "server_timing")
 
 
 # Benchmarks that another one also writes in the same run (``solvers`` writes ``certified.md`` too):
@@ -33,11 +36,14 @@ __all__ = ["BENCHMARKS", "PART_OF", "run_benchmark"]
 PART_OF = {"certified": "solvers"}
 
 
-def run_benchmark(name: str, *, quick: bool = False, out_dir=None, argv=None, verbose: bool = True):
-    """Run one benchmark by name; returns the path of the markdown file it wrote."""
+def run_benchmark(
+    name: str, *, quick: bool = False, out_dir=None, argv=None, verbose: bool = True, **options
+):
+    """Run one benchmark by name; returns the path of the markdown file it wrote. ``options``: the
+    benchmark's own keywords (``only`` for :data:`ONLY_TAKERS`)."""
     import importlib
 
     if name not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARKS)}")
     module = importlib.import_module(f"benchmarks.{name}")
-    return module.run(quick=quick, out_dir=out_dir, argv=argv, verbose=verbose)
+    return module.run(quick=quick, out_dir=out_dir, argv=argv, verbose=verbose, **options)

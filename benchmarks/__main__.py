@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from benchmarks import BENCHMARKS, PART_OF, run_benchmark
+from benchmarks import BENCHMARKS, ONLY_TAKERS, PART_OF, run_benchmark
+from benchmarks.common import chosen
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,6 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a tiny grid that runs in seconds")
     parser.add_argument("--out", default=None, help="directory for <name>.md (default: benchmarks/results)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="slider_timing and server_timing only: time just the controls whose name contains TEXT "
+        "(case-insensitive; repeat for several)",
+    )
     sweep = parser.add_argument_group("census only: how its engine sweep runs")
     sweep.add_argument("--jobs", type=int, help="parallel runs (default 2)")
     sweep.add_argument(
@@ -26,6 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="a dask scheduler address")
     args = parser.parse_args(argv)
     names = [n for n in BENCHMARKS if n not in PART_OF] if args.name == "all" else [args.name]
+    if args.only:
+        if not any(n in ONLY_TAKERS for n in names):
+            parser.error(f"--only applies to {' and '.join(ONLY_TAKERS)} only")
+        for name in (n for n in names if n in ONLY_TAKERS):
+            known = importlib.import_module(f"benchmarks.{name}").control_names()
+            if not chosen(known, tuple(args.only)):
+                listed = ", ".join(known)
+                parser.error(f"--only {args.only}: no control of {name} has it in its name: {listed}")
     for name in names:
         sub_argv = [name] + (["--quick"] if args.quick else [])
         if args.out:
@@ -34,7 +51,13 @@ def main(argv: list[str] | None = None) -> int:
             for option in ("jobs", "backend", "scheduler"):
                 if getattr(args, option) is not None:
                     sub_argv += [f"--{option}", str(getattr(args, option))]
-        path = run_benchmark(name, quick=args.quick, out_dir=args.out, argv=sub_argv, verbose=not args.quiet)
+        extra = {}
+        if args.only and name in ONLY_TAKERS:
+            sub_argv += [a for text in args.only for a in ("--only", text)]
+            extra["only"] = tuple(args.only)
+        path = run_benchmark(
+            name, quick=args.quick, out_dir=args.out, argv=sub_argv, verbose=not args.quiet, **extra
+        )
         print(path.read_text(encoding="utf-8"))
         print(f"written to {path}")
     return 0

@@ -241,3 +241,10 @@ def loglog_slope(x: Sequence[float], y: Sequence[float]) -> float:
     """Least-squares slope of log y against log x."""
     lx, ly = np.log(np.asarray(x, dtype=float)), np.log(np.asarray(y, dtype=float))
     return float(np.polyfit(lx, ly, 1)[0])
+
+
+def chosen(names: tuple[str, ...], only: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The names that contain one of the texts ``only`` (case-insensitive); all of them without."""
+    if not only:
+        return names
+    return tuple(n for n in names if any(text.lower() in n.lower() for text in only))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import command_line, fmt_s, machine_header, table, write_report
+from benchmarks.common import chosen, command_line, fmt_s, machine_header, table, write_report
 
 NAME = "server_timing"
 N = 200
@@ -52,6 +52,13 @@ CONTROLS: tuple[Control, ...] = (
     Control("training radius ε_train", "adversarial", (0.1, 0.11, 0.12, 0.13), "robust program, PGD, curves"),
     Control("a click on the plane", "data", (0, 1, 2, 3), "own data set"),
 )
+
+
+def control_names() -> tuple[str, ...]:
+    """The names ("page: label") of the controls this benchmark times (what ``--only`` matches)."""
+    return tuple(f"{c.page}: {c.label}" for c in CONTROLS)
+
+
 QUICK_LABELS = ("data set", "optimizer", "sampled directions P", "training radius ε_train")
 
 
@@ -206,19 +213,29 @@ def warm_up() -> None:
     _clear()
 
 
-def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbose: bool = True) -> Path:
-    """Time every control (the quick set with ``quick``) and write ``<out_dir>/server_timing.md``."""
+def run(
+    quick: bool = False,
+    out_dir: Path | str | None = None,
+    argv=None,
+    verbose: bool = True,
+    only: tuple[str, ...] | None = None,
+) -> Path:
+    """Time every control (the quick set with ``quick``; with ``only``, those whose "page: label" contains
+    one of these texts, case-insensitive) and write ``<out_dir>/server_timing.md``."""
     import streamlit as st  # noqa: F401  (st.cache_data outside a script run: its warnings muted below)
 
     from benchmarks.common import RESULTS_DIR
 
     for name in ("cache_data_api", "cache_resource_api"):  # "No runtime found" at every cache made here
         logging.getLogger(f"streamlit.runtime.caching.{name}").setLevel(logging.ERROR)
+    wanted = chosen(control_names(), only)
+    if not wanted:
+        raise ValueError(f"no control's name contains any of {list(only)}")
     start = time.perf_counter()
     warm_up()
     rows = []
     for control in CONTROLS:
-        if quick and control.label not in QUICK_LABELS:
+        if (quick and control.label not in QUICK_LABELS) or f"{control.page}: {control.label}" not in wanted:
             continue
         row = measure(control, misses=1 if quick else None)
         control = replace(control, values=control.values[: 1 + len(row.misses)])
@@ -270,4 +287,4 @@ def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbo
     return write_report(out_dir or RESULTS_DIR, NAME, lines)
 
 
-__all__ = ["CONTROLS", "QUICK_LABELS", "measure", "run"]
+__all__ = ["CONTROLS", "QUICK_LABELS", "control_names", "measure", "run"]

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import browser as web
-from benchmarks.common import command_line, fmt_s, machine_header, table, write_report
+from benchmarks.common import chosen, command_line, fmt_s, machine_header, table, write_report
 
 NAME = "slider_timing"
 TARGET_P50_S = 0.5
@@ -78,7 +78,8 @@ SLIDERS: tuple[Control, ...] = (
         "slider",
         4,
         "retrains: the robust convex program and PGD training at the new radius, the accuracy curves; "
-        "progressive: first the robust program on 30 draws (approximate), then on the page's 200",
+        "progressive: first the standard network and the robust program on 30 draws (approximate; the "
+        "page's own when cached) with the PGD network's places marked training, then all three",
         query="loss=hinge",
         progressive=True,
     ),
@@ -89,7 +90,9 @@ SLIDERS: tuple[Control, ...] = (
         "slider",
         3,
         "recomputes: pattern coverage of P draws, the curve of sampled optima up to P (each draw count "
-        "solved once, cached)",
+        "solved once, cached); progressive when P adds a count: first the coverage and the curve of the "
+        "counts solved before (the new one marked solving), then the whole curve",
+        progressive=True,
     ),
     Control(
         "Data: a click on the plane",
@@ -194,6 +197,11 @@ SLIDERS: tuple[Control, ...] = (
     ),
     Control("Playground: large text", "", "Large text", "toggle", 5, "redraws every figure, larger fonts"),
 )
+
+
+def control_names() -> tuple[str, ...]:
+    """The names of the controls this benchmark times (what ``--only`` matches)."""
+    return tuple(s.name for s in SLIDERS)
 
 
 @dataclass(frozen=True)
@@ -396,12 +404,22 @@ def report_lines(
     return lines
 
 
-def run(quick: bool = False, out_dir: Path | str | None = None, argv=None, verbose: bool = True) -> Path:
-    """Run the benchmark and write ``<out_dir>/slider_timing.md``; returns the path."""
+def run(
+    quick: bool = False,
+    out_dir: Path | str | None = None,
+    argv=None,
+    verbose: bool = True,
+    only: tuple[str, ...] | None = None,
+) -> Path:
+    """Run the benchmark and write ``<out_dir>/slider_timing.md``; returns the path. ``only``: time just
+    the controls whose name contains one of these texts (case-insensitive)."""
     from benchmarks.common import RESULTS_DIR
 
     grid = QUICK if quick else FULL
-    controls = [s for s in SLIDERS if s.name in grid.sliders]
+    names = chosen(grid.sliders, only)
+    if not names:
+        raise ValueError(f"no control's name contains any of {list(only)}; names: {list(grid.sliders)}")
+    controls = [s for s in SLIDERS if s.name in names]
     command = command_line(NAME, argv)
     start = time.perf_counter()
     if not Path(web.CHROMIUM).exists():

@@ -34,7 +34,9 @@ class AdversarialSpec:
     """Settings of a PGD attack used inside adversarial training (Madry et al. 2018).
 
     ``eps`` radius in data units, ``norm`` ``"inf"`` or ``"2"``, ``steps`` PGD steps, ``restarts``
-    extra random starts, ``step_size`` (None: ``2.5 eps / steps``).
+    extra random starts, ``step_size`` (None: ``2.5 eps / steps``). ``history``: whether training also
+    attacks the whole training set at every logged step for ``history.robust_accuracy`` (its own random
+    stream: the trained network is the same either way; False saves ~40 % of PGD training at n = 200).
     """
 
     eps: float
@@ -42,6 +44,7 @@ class AdversarialSpec:
     steps: int = 10
     restarts: int = 0
     step_size: float | None = None
+    history: bool = True
 
     def __post_init__(self) -> None:
         _check_eps_norm(self.eps, self.norm)

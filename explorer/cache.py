@@ -39,17 +39,21 @@ from engine.studies.approximation import (
 )
 from engine.studies.race import RaceResult, certified_optimum, run_race
 from explorer.settings import CUSTOM, AdversarialSettings, DataKey, SGDSettings
+from explorer.streamlit_internals import holds_result
 from explorer.url import plain
 
 __all__ = [
     "CURVE_BUDGET",
     "ENGINE_ERRORS",
+    "PGD_NAME",
     "ROBUST_DRAWS",
     "ROBUST_EXACT_MAX_N",
     "AdversarialObjectives",
+    "ApproximationCurve",
     "Outcome",
     "SGDRun",
     "adversarial_networks",
+    "approximation_pending",
     "curve_counts",
     "get_accuracy_curves",
     "get_adversarial_objectives",
@@ -60,8 +64,11 @@ __all__ = [
     "get_point_statuses",
     "get_race",
     "guard",
+    "join_accuracy_curves",
+    "network_accuracy",
     "message_of",
     "on_dataset",
+    "pgd_args",
     "robust_args",
     "run_convex",
     "run_pgd_sgd",
@@ -230,6 +237,18 @@ def _approximation_point(
     )
 
 
+def approximation_pending(
+    key: DataKey, *, loss: str, beta: float, seed: int, counts: tuple[int, ...]
+) -> tuple[int, ...]:
+    """The draw counts of ``counts`` whose sampled program :func:`get_approximation` has not cached yet
+    (read from the cache, computing nothing: ``streamlit_internals.holds_result``)."""
+    return tuple(
+        int(c)
+        for c in counts
+        if not holds_result(_approximation_point, key, loss=loss, beta=beta, seed=seed, count=int(c))
+    )
+
+
 def get_approximation(
     key: DataKey, *, loss: str, beta: float, seed: int, counts: tuple[int, ...]
 ) -> Outcome[ApproximationCurve]:
@@ -312,7 +331,8 @@ def run_pgd_sgd(
     key: DataKey, *, loss: str, beta: float, eps: float, norm: str, sgd: SGDSettings, steps: int = 10
 ) -> Outcome[TrainResult]:
     """PGD adversarial training (``train_sgd`` with the settings ``sgd`` and
-    ``adversarial=AdversarialSpec(eps, norm, steps)``)."""
+    ``adversarial=AdversarialSpec(eps, norm, steps)``), without the history's robust accuracy (the page
+    does not show it; the network is the same: ``AdversarialSpec.history``)."""
     return on_dataset(
         key,
         lambda ds: train_sgd(
@@ -322,7 +342,7 @@ def run_pgd_sgd(
             beta=beta,
             X_test=ds.X_test,
             y_test=ds.y_test,
-            adversarial=AdversarialSpec(eps, norm, steps=steps),
+            adversarial=AdversarialSpec(eps, norm, steps=steps, history=False),
             **sgd.train_kwargs(),
         ),
     )
@@ -330,20 +350,42 @@ def run_pgd_sgd(
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def get_accuracy_curves(
-    key: DataKey, adv: AdversarialSettings, *, points: str, radii: tuple[float, ...]
+    key: DataKey, adv: AdversarialSettings, *, points: str, radii: tuple[float, ...], pgd: bool = True
 ) -> Outcome[AccuracyCurves]:
-    """Clean, PGD and certified accuracy against eps of the three networks of the Adversarial page
-    (standard convex, robust convex and PGD-trained SGD, from the cached runs above), on the training
-    (``points="train"``) or the test points."""
-    nets = adversarial_networks(key, adv)
+    """Clean, PGD and certified accuracy against eps of the networks of the Adversarial page (standard
+    convex, robust convex and, with ``pgd``, PGD-trained SGD: :func:`adversarial_networks`), on the
+    training (``points="train"``) or the test points. Each network's curve is cached by the network
+    (:func:`network_accuracy`): the standard convex one does not depend on the training radius, so a
+    new radius computes two curves, not three."""
+    nets = adversarial_networks(key, adv, pgd=pgd)
     if not nets.ok:
         return Outcome(error=nets.error)
 
     def compute(ds: Dataset) -> AccuracyCurves:
         X, y = (ds.X, ds.y) if points == "train" or ds.X_test is None else (ds.X_test, ds.y_test)
-        return accuracy_curves(nets.value, X, y, radii, adv.norm)
+        return join_accuracy_curves(
+            {name: network_accuracy(net, X, y, radii, adv.norm) for name, net in nets.value.items()}
+        )
 
     return on_dataset(key, compute)
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def network_accuracy(net: Any, X: Any, y: Any, radii: tuple[float, ...], norm: str) -> AccuracyCurves:
+    """One network's accuracy curves (``accuracy_curves`` of ``{"net": net}``), keyed by its weights."""
+    return accuracy_curves({"net": net}, X, y, radii, norm)
+
+
+def join_accuracy_curves(curves: dict[str, AccuracyCurves]) -> AccuracyCurves:
+    """The one-network curves of :func:`network_accuracy` as one ``AccuracyCurves`` named by the keys."""
+    first = next(iter(curves.values()))
+    return AccuracyCurves(
+        radii=first.radii,
+        clean={name: c.clean["net"] for name, c in curves.items()},
+        pgd={name: c.pgd["net"] for name, c in curves.items()},
+        certified={name: c.certified["net"] for name, c in curves.items()},
+        norm=first.norm,
+    )
 
 
 def robust_args(adv: AdversarialSettings) -> dict[str, Any]:
@@ -359,22 +401,33 @@ def robust_args(adv: AdversarialSettings) -> dict[str, Any]:
     )
 
 
-def adversarial_networks(key: DataKey, adv: AdversarialSettings) -> Outcome[dict]:
-    """The three networks of the Adversarial page by name (cached runs), or the first error."""
+# The Adversarial page's PGD-trained network (its name in :func:`adversarial_networks`).
+PGD_NAME = "PGD-trained SGD"
+
+
+def pgd_args(adv: AdversarialSettings) -> dict[str, Any]:
+    """The keywords of :func:`run_pgd_sgd` for the Adversarial page's settings ``adv`` (as
+    :func:`robust_args`)."""
+    return dict(loss=adv.loss, beta=adv.beta, eps=adv.train_eps, norm=adv.norm, sgd=adv.sgd)
+
+
+def adversarial_networks(key: DataKey, adv: AdversarialSettings, *, pgd: bool = True) -> Outcome[dict]:
+    """The networks of the Adversarial page by name (cached runs), or the first error: the standard
+    convex, the robust convex and (``pgd``) the PGD-trained one. Without ``pgd`` nothing waits for
+    PGD training (a progressive page's first answer)."""
     loss, beta = adv.loss, adv.beta
-    convex = run_convex(key, loss=loss, beta=beta, patterns=adv.patterns, pattern_seed=adv.pattern_seed)
-    robust = run_robust(key, **robust_args(adv))
-    trained = run_pgd_sgd(key, loss=loss, beta=beta, eps=adv.train_eps, norm=adv.norm, sgd=adv.sgd)
-    for label, out in (("standard convex", convex), ("robust convex", robust), ("PGD-trained SGD", trained)):
+    runs = {
+        "standard convex": run_convex(
+            key, loss=loss, beta=beta, patterns=adv.patterns, pattern_seed=adv.pattern_seed
+        ),
+        "robust convex": run_robust(key, **robust_args(adv)),
+    }
+    if pgd:
+        runs[PGD_NAME] = run_pgd_sgd(key, **pgd_args(adv))
+    for label, out in runs.items():
         if not out.ok:
             return Outcome(error=f"{label}: {out.error}")
-    return Outcome(
-        {
-            "standard convex": convex.value.network,
-            "robust convex": robust.value.network,
-            "PGD-trained SGD": trained.value.network,
-        }
-    )
+    return Outcome({label: out.value.network for label, out in runs.items()})
 
 
 @dataclass
@@ -386,10 +439,13 @@ class AdversarialObjectives:
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
-def get_adversarial_objectives(key: DataKey, adv: AdversarialSettings) -> Outcome[AdversarialObjectives]:
+def get_adversarial_objectives(
+    key: DataKey, adv: AdversarialSettings, *, pgd: bool = True
+) -> Outcome[AdversarialObjectives]:
     """The exact worst-case objective over the ``adv.train_eps`` balls (``robust_objective_exact``) and
-    the unperturbed J of each of the three networks, on the training points."""
-    nets = adversarial_networks(key, adv)
+    the unperturbed J of each network of :func:`adversarial_networks` (``pgd`` as there), on the training
+    points."""
+    nets = adversarial_networks(key, adv, pgd=pgd)
     if not nets.ok:
         return Outcome(error=nets.error)
 

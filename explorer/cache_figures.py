@@ -269,11 +269,17 @@ def get_approximation_figure(
     counts: tuple[int, ...],
     draws: int,
     large: bool = False,
+    pending: tuple[int, ...] = (),
 ) -> Any:
     """The sampled program's optimum against the draw count (``approximation_figure``) at the counts
-    ``counts``, the current ``draws`` ringed; None when the curve failed (the page shows its error)."""
+    ``counts``, the current ``draws`` ringed; the counts ``pending`` (still being solved: a progressive
+    page's first answer) marked "solving …" and named in the title. None when the curve failed (the page
+    shows its error)."""
     curve = get_approximation(key, loss=loss, beta=beta, seed=seed, counts=counts)
     if not curve.ok:
         return None
-    fig = approximation_figure(curve.value, current=draws, title="Sampled program optimum vs draws P")
+    title = "Sampled program optimum vs draws P"
+    if pending:
+        title += f" (solving P = {', '.join(str(p) for p in pending)} …)"
+    fig = approximation_figure(curve.value, current=draws, title=title, pending=pending)
     return _sized(fig, large)

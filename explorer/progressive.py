@@ -6,7 +6,10 @@ When its result is not cached yet, a page answers twice in one script run: first
 stand-in (the same program on :data:`FAST_DRAWS` sampled pattern draws: ~0.1 s, an upper bound on the
 optimum, never called J*), labelled :data:`APPROXIMATE`, then from the settings' own result (the
 certified optimum on the exact program; on the Adversarial page the robust program on the page's own
-draws), drawn over the first answer in the same places. Streamlit
+draws), drawn over the first answer in the same places. A first answer may also leave out what takes
+longest and mark its places :data:`TRAINING` (the Adversarial page's PGD-trained network: its panel,
+curves and table column) or keep the part already computed and mark the rest (the Patterns page's curve:
+the draw counts solved before, a new count marked "solving …"). Streamlit
 sends each element as the script reaches it, so the first answer is in the browser while the final one
 is computed. When the final result is cached (:func:`ready`), the page draws it directly: one answer,
 no approximate step, nothing slower than before.
@@ -30,6 +33,7 @@ the caches are shared by all sessions, so the answer depends on no session's sta
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,7 +48,7 @@ from engine.results import Snapshots
 from explorer.cache import get_dataset, run_sgd_more
 from explorer.cache_figures import playback_of
 from explorer.settings import DataKey, SGDSettings
-from explorer.streamlit_internals import holds_result
+from explorer.streamlit_internals import holds_result, sent_so_far
 
 __all__ = [
     "APPROXIMATE",
@@ -52,10 +56,14 @@ __all__ = [
     "FINAL_ONLY",
     "FIRST_FRAMES",
     "FIRST_THEN_FINAL",
+    "HANDOVER_S",
+    "HANDOVER_STEP_S",
     "Slots",
+    "TRAINING",
     "Stage",
     "first_objective_figure",
     "first_playback_figure",
+    "hand_over",
     "ready",
     "stages",
     "thinned",
@@ -65,6 +73,8 @@ __all__ = [
 # (the exact program 0.25-1.2 s), its J within ~1.5x of J* on moons, circles and xor (spirals ~2x).
 FAST_DRAWS = 30
 APPROXIMATE = "approximate: certifying …"
+# What a first answer shows in the places of a network still training (the Adversarial page's PGD one).
+TRAINING = "training …"
 # Frames of the first answer's playback (the final one has PLAYBACK_FRAMES, ~0.25 s to build at n = 200).
 FIRST_FRAMES = 12
 
@@ -86,6 +96,27 @@ class Stage:
     def title(self, title: str) -> str:
         """``title``, marked approximate in the first answer."""
         return title if self.final else f"{title} ({APPROXIMATE})"
+
+
+# The longest pause between a first answer and the final compute (:func:`hand_over`), and its step.
+HANDOVER_S = 0.1
+HANDOVER_STEP_S = 0.005
+
+
+def hand_over(stage: Stage) -> None:
+    """Before the final stage of a run that drew a first answer: pause until the server has taken every
+    element the first answer drew (``streamlit_internals.sent_so_far``), at most :data:`HANDOVER_S`.
+    Streamlit's send loop runs in another thread and needs the GIL; the final compute can hold it for
+    its whole length (compiled numba loops such as PGD training, Clarabel's solve), and the first answer
+    would then wait in the server's queue until the final one is done. Nothing happens in any other
+    stage."""
+    if not stage.final or stage.first:
+        return
+    start = time.monotonic()
+    time.sleep(HANDOVER_STEP_S)  # the send loop's turn (a sleep releases the GIL)
+    while not sent_so_far() and time.monotonic() - start < HANDOVER_S:
+        time.sleep(HANDOVER_STEP_S)
+    time.sleep(HANDOVER_STEP_S)  # and one more, for the write of the last message
 
 
 FINAL_ONLY = (Stage(final=True, first=True),)

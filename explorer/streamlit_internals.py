@@ -19,6 +19,7 @@ from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.caching.cache_errors import CacheKeyNotFoundError
 from streamlit.runtime.caching.cache_utils import _make_value_key
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.runtime import Runtime
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 from streamlit.runtime.state.common import unpack_widget_state_value
 from streamlit.runtime.state.query_params import (
@@ -66,6 +67,10 @@ INTERNALS: tuple[tuple[str, str], ...] = (
     ("streamlit.runtime.caching.cache_utils", "CachedFuncInfo.get_function_cache"),
     ("streamlit.runtime.caching.cache_utils", "Cache.read_result"),
     ("streamlit.runtime.caching.cache_errors", "CacheKeyNotFoundError"),
+    ("streamlit.runtime.runtime", "Runtime.instance"),
+    ("streamlit.runtime.runtime", "Runtime.get_app_session"),
+    ("streamlit.runtime.app_session", "AppSession._browser_queue"),
+    ("streamlit.runtime.forward_msg_queue", "ForwardMsgQueue.is_empty"),
 )
 
 
@@ -215,3 +220,18 @@ def holds_result(cached: Any, *args: Any, **kwargs: Any) -> bool:
     except CacheKeyNotFoundError:
         return False
     return True
+
+
+def sent_so_far() -> bool:
+    """Whether this script run's session has handed every element drawn so far to the server's send loop
+    (its forward-message queue ``AppSession._browser_queue`` is empty: the loop flushes it to the
+    websocket). True where there is no such session (AppTest, bare mode) or an internal is missing: a
+    caller that waits on this then waits no longer than its own limit."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return True
+    try:
+        session = Runtime.instance().get_app_session(ctx.session_id)
+        return session is None or session._browser_queue.is_empty()
+    except (AttributeError, RuntimeError):
+        return True

@@ -22,14 +22,16 @@ from explorer import progressive
 from explorer import widgets as w
 from explorer.budget import within
 from explorer.cache import (
-    ROBUST_EXACT_MAX_N,
+    PGD_NAME,
     AdversarialObjectives,
     adversarial_networks,
     get_accuracy_curves,
     get_adversarial_objectives,
     get_dataset,
     get_point_statuses,
+    pgd_args,
     robust_args,
+    run_pgd_sgd,
     run_robust,
 )
 from explorer.exports import figure_exports, network_exports, table_exports
@@ -84,10 +86,16 @@ def _view(
 
 
 def _first_view(
-    nets: dict, key: DataKey, adv: AdversarialSettings, objectives: AdversarialObjectives, s: Settings
+    nets: dict,
+    key: DataKey,
+    adv: AdversarialSettings,
+    objectives: AdversarialObjectives,
+    s: Settings,
+    pending: tuple[str, ...],
 ) -> None:
     """The view of a first answer (explorer.progressive): the same places as :func:`_view`, the controls'
-    current values as text where the controls go (they are drawn once, by the final answer)."""
+    current values as text where the controls go (they are drawn once, by the final answer); the
+    networks ``pending`` (still training) marked so in their places."""
     row = st.columns([4, 4, 3], vertical_alignment="bottom")
     values = {}
     for col, name in zip(row, ("eps", "points", "arrows"), strict=True):
@@ -97,7 +105,7 @@ def _first_view(
         else:
             shown = ("on" if values[name] else "off") if isinstance(values[name], bool) else values[name]
             col.caption(f"{CONTROLS[name].label}: {shown}")
-    _body(nets, key, adv, objectives, s, **values, final=False)
+    _body(nets, key, adv, objectives, s, **values, final=False, pending=pending)
 
 
 def _body(  # noqa: PLR0913
@@ -111,20 +119,30 @@ def _body(  # noqa: PLR0913
     points: str,
     arrows: bool,
     final: bool,
+    pending: tuple[str, ...] = (),
 ) -> None:
     """The panels, curves and table at the display radius ``eps``; the downloads only when ``final`` (an
-    empty element in their place otherwise: explorer.progressive.Slots)."""
+    empty element in their place otherwise: explorer.progressive.Slots). The networks named in
+    ``pending`` (a first answer's, still training) get their places, marked :data:`progressive.TRAINING`."""
     ds = get_dataset(key).value
     X, y = (ds.X, ds.y) if points == "train" or ds.X_test is None else (ds.X_test, ds.y_test)
     if points == "test" and ds.X_test is None:
         st.caption("This data set (your own points) has no test part: the training points are shown.")
     norm = adv.norm
     bounds = plot_bounds(np.vstack([ds.X] + ([ds.X_test] if ds.X_test is not None else [])), pad=0.06)
-    statuses = get_point_statuses(nets, X, y, float(eps), norm)
+    # each network's statuses cached on their own: a first answer's networks are not computed again
+    statuses = {
+        name: get_point_statuses({name: net}, X, y, float(eps), norm)[name] for name, net in nets.items()
+    }
+    names = (*nets, *pending)
 
     # Three compact panels (no legend of their own: at 1024 px a column is ~230 px wide) and one legend;
     # each panel is exported in full (its own legend), built only when a file is asked for.
     def panel(name: str, legend: bool) -> go.Figure:
+        if name not in nets:
+            return fadv.pending_panel_figure(
+                X, y, title=f"{name} (ε_train = {adv.train_eps:g})", note=progressive.TRAINING, bounds=bounds
+            )
         return fadv.adversarial_figure(
             nets[name],
             X,
@@ -137,23 +155,29 @@ def _body(  # noqa: PLR0913
             legend=legend,
         )
 
-    for col, name in zip(st.columns(len(nets), gap="small"), nets, strict=True):
+    for col, name in zip(st.columns(len(names), gap="small"), names, strict=True):
         w.chart(panel(name, legend=False), key=f"adv_{name}" if final else f"adv_{name}~first", where=col)
     legend = fadv.status_legend_figure(arrows=arrows, height=108 if w.large_text_on() else 64)
     w.chart(legend, key="adv_legend" if final else "adv_legend~first", config={"displayModeBar": False})
-    for col, name in zip(st.columns(len(nets), gap="small"), nets, strict=True):
+    for col, name in zip(st.columns(len(names), gap="small"), names, strict=True):
         if final:
             figure_exports(functools.partial(panel, name, True), f"adversarial {name}", where=col)
         else:
             col.empty()
     w.explain(CAPTION_BALLS + (" Arrows: each point's PGD perturbation." if arrows else ""))
 
-    # a first answer draws the curves at every other radius (half the attacks and certificates)
-    curves = get_accuracy_curves(key, adv, points=points, radii=RADII if final else RADII[::2])
+    # an approximate robust network's curves at every other radius (half the attacks and certificates:
+    # they are replaced); each network's curves are cached on their own (explorer.cache.network_accuracy)
+    approximate = adv.robust_draws is not None
+    radii = RADII[::2] if approximate else RADII
+    curves = get_accuracy_curves(key, adv, points=points, radii=radii, pgd=PGD_NAME not in pending)
     if curves.ok:
         title = f"Accuracy against ε on the {POINT_LABELS[points]} ({NORM_LABELS[norm]})"
-        if not final:
-            title += f" ({progressive.APPROXIMATE})"
+        marks = ([progressive.APPROXIMATE] if approximate else []) + [
+            f"{name}: {progressive.TRAINING}" for name in pending
+        ]
+        if marks:  # a second line: the first is as wide as a 1024 px page allows
+            title += f"<br><sup>{'; '.join(marks)}</sup>"
         fig = fadv.accuracy_figure(curves.value, eps=eps, title=title)
         w.chart(fig, key="adv_curves" if final else "adv_curves~first")
         if final:
@@ -164,18 +188,30 @@ def _body(  # noqa: PLR0913
     else:
         st.error(f"Accuracy curves: {curves.error}")
 
-    table = pd.DataFrame(
-        {
-            name: {
-                f"robust objective (ε_train = {adv.train_eps:g})": f"{objectives.robust[name]:.5g}",
-                "nominal J": f"{objectives.nominal[name]:.5g}",
-                f"certified accuracy at ε = {eps:g}": f"{statuses[name].certified_accuracy:.1%}",
-                f"PGD accuracy at ε = {eps:g}": f"{statuses[name].pgd_accuracy:.1%}",
-                "clean accuracy": f"{statuses[name].clean_accuracy:.1%}",
-            }
-            for name in nets
-        }
+    rows = (
+        f"robust objective (ε_train = {adv.train_eps:g})",
+        "nominal J",
+        f"certified accuracy at ε = {eps:g}",
+        f"PGD accuracy at ε = {eps:g}",
+        "clean accuracy",
     )
+    columns = {
+        name: dict(
+            zip(
+                rows,
+                (
+                    f"{objectives.robust[name]:.5g}",
+                    f"{objectives.nominal[name]:.5g}",
+                    f"{statuses[name].certified_accuracy:.1%}",
+                    f"{statuses[name].pgd_accuracy:.1%}",
+                    f"{statuses[name].clean_accuracy:.1%}",
+                ),
+                strict=True,
+            )
+        )
+        for name in nets
+    }
+    table = pd.DataFrame(columns | {name: dict.fromkeys(rows, progressive.TRAINING) for name in pending})
     st.table(table)
     if not final:
         st.empty()
@@ -232,16 +268,21 @@ def main() -> None:
     opt = s.sgd.optimizer
     if not within("adversarial", s, radii=len(RADII)):
         return
-    # Progressive (explorer.progressive): when the robust program at this radius is not cached (and the
-    # page was drawn before in this session, so the display controls hold their values), a first answer
-    # from the robust program on FAST_DRAWS sampled draws, then the page's own program over it.
+    # Progressive (explorer.progressive): when the page's networks at this radius are not all cached (and
+    # the page was drawn before in this session, so the display controls hold their values), a first
+    # answer that does not wait for PGD training: the standard convex network, the robust one (the page's
+    # own program when cached, else on FAST_DRAWS sampled draws, labelled approximate) and the PGD
+    # network's places marked as training; then the final answer over it.
     fast = replace(adv, robust_draws=progressive.FAST_DRAWS)
-    quick = key.n <= ROBUST_EXACT_MAX_N or "eps" not in st.session_state
+    robust_ready = progressive.ready(run_robust, key, **robust_args(adv))
+    is_ready = robust_ready and progressive.ready(run_pgd_sgd, key, **pgd_args(adv))
     slots = progressive.Slots()
     with slots.slot("status"):  # the final solve's spinner
         pass
-    for stage in progressive.stages(quick or progressive.ready(run_robust, key, **robust_args(adv))):
-        now = adv if stage.final else fast
+    for stage in progressive.stages(is_ready or "eps" not in st.session_state):
+        progressive.hand_over(stage)  # the first answer leaves the server before the final compute
+        now = adv if stage.final or robust_ready else fast
+        pending = () if stage.final else (PGD_NAME,)
         if stage.final:
             with (
                 slots.slot("status"),
@@ -252,8 +293,8 @@ def main() -> None:
             ):
                 nets = adversarial_networks(key, now)
         else:
-            nets = adversarial_networks(key, now)
-        objectives = get_adversarial_objectives(key, now) if nets.ok else None
+            nets = adversarial_networks(key, now, pgd=False)
+        objectives = get_adversarial_objectives(key, now, pgd=stage.final) if nets.ok else None
         if not stage.final and not (nets.ok and objectives.ok):
             continue  # no first answer: the final one says what failed
         with slots.slot("robust"):
@@ -261,22 +302,24 @@ def main() -> None:
                 st.error(nets.error)
                 return
             robust = run_robust(key, **robust_args(now)).value
+            approximate = now.robust_draws is not None
             st.caption(
                 f"Robust convex program: {robust.patterns} {robust.pattern_mode} patterns, solved in "
                 f"{robust.time_s:.2f} s (status {robust.status})."
                 + (
-                    ""
-                    if stage.final
-                    else f" A fast first answer ({progressive.APPROXIMATE}): the program on "
+                    f" A fast first answer ({progressive.APPROXIMATE}): the program on "
                     f"{progressive.FAST_DRAWS} draws, shown as {FIRST_ROBUST_NAME!r} until the page's own "
                     "program replaces it."
+                    if approximate
+                    else ""
                 )
+                + (f" {PGD_NAME}: {progressive.TRAINING} (drawn when done)." if pending else "")
             )
         with slots.slot("view"):
             if not objectives.ok:
                 st.error(f"Robust objectives: {objectives.error}")
                 return
-            robust_name = "robust convex" if stage.final else FIRST_ROBUST_NAME
+            robust_name = FIRST_ROBUST_NAME if approximate else "robust convex"
 
             def named(values: dict, robust_name: str = robust_name) -> dict:
                 return {robust_name if k == "robust convex" else k: v for k, v in values.items()}
@@ -286,7 +329,7 @@ def main() -> None:
                 _view(named(nets.value), key, adv, found, s)
             else:  # in one container, as the fragment draws its own (explorer.progressive.Slots)
                 with st.container():
-                    _first_view(named(nets.value), key, fast, found, s)
+                    _first_view(named(nets.value), key, now, found, s, pending)
 
 
 main()

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer import progressive
 from explorer import widgets as w
 from explorer.budget import within
 from explorer.cache import (
     CURVE_BUDGET,
+    ApproximationCurve,
+    approximation_pending,
     curve_counts,
     get_approximation,
     get_certified_optimum,
@@ -21,7 +24,7 @@ from explorer.cache import (
 from explorer.cache_figures import get_approximation_figure, get_pattern_figures
 from explorer.exports import figure_exports
 from explorer.formulas import formulas
-from explorer.settings import DEFAULT_COUNTS
+from explorer.settings import DEFAULT_COUNTS, DataKey, Settings
 from explorer.sidebar import settings
 
 CAPTION_PLANE = (
@@ -96,12 +99,63 @@ def main() -> None:
     counts = curve_counts(key.n, int(draws))
     if not within("patterns", s, draws=int(draws), counts=counts):  # the work budget (explorer.budget)
         return
-    with st.spinner(f"Solving the exact program and {len(counts)} sampled programs (n = {key.n})…"):
-        curve = get_approximation(key, loss=s.loss, beta=s.beta, seed=s.pattern_seed, counts=counts)
-    if not curve.ok:
-        st.error(f"Approximation curve: {curve.error}")
-        return
-    c = curve.value
+    # Progressive (explorer.progressive): when some counts of the curve are not solved yet but others are
+    # (a new P), a first answer draws the curve of the solved counts with the new ones marked "solving
+    # …", then the whole curve in its place; a cached curve (or none cached at all) is drawn once.
+    curve_args = dict(loss=s.loss, beta=s.beta, seed=s.pattern_seed)
+    pending = approximation_pending(key, **curve_args, counts=counts)
+    slots = progressive.Slots()
+    with slots.slot("status"):  # the final solve's spinner
+        pass
+    solving = (
+        f"Solving the sampled program on P = {', '.join(str(p) for p in pending)} draws (n = {key.n})…"
+        if pending and len(pending) < len(counts)
+        else f"Solving the exact program and {len(counts)} sampled programs (n = {key.n})…"
+    )
+    for stage in progressive.stages(not pending or len(pending) == len(counts)):
+        progressive.hand_over(stage)  # the first answer leaves the server before the final compute
+        shown = counts if stage.final else tuple(c for c in counts if c not in pending)
+        if stage.final:
+            with (
+                slots.slot("status"),
+                st.spinner(solving),
+            ):
+                curve = get_approximation(key, **curve_args, counts=shown)
+        else:
+            curve = get_approximation(key, **curve_args, counts=shown)
+        if not curve.ok:
+            if stage.final:
+                st.error(f"Approximation curve: {curve.error}")
+                return
+            continue  # no first answer: the final one says what failed
+        with slots.slot("verdict"):
+            _verdict(curve.value, key, s, int(draws), counts)
+            if stage.final:
+                st.empty()
+            else:
+                st.caption(
+                    f"Solving the sampled program on P = {', '.join(str(p) for p in pending)} draws …: the "
+                    "curve below has the draw counts solved before; the new ones join it when solved."
+                )
+        with slots.slot("curve"):
+            fig = get_approximation_figure(
+                key,
+                **curve_args,
+                counts=shown,
+                draws=int(draws),
+                large=large,
+                pending=() if stage.final else pending,
+            )
+            w.chart(fig, key=stage.key("curve"), sized=True)
+            if stage.final:
+                figure_exports(fig, "sampled optimum vs draws")
+            else:
+                st.empty()
+            w.explain(CAPTION_CURVE)
+
+
+def _verdict(c: ApproximationCurve, key: DataKey, s: Settings, draws: int, counts: tuple[int, ...]) -> None:
+    """What the curve ``c`` says about the global optimum, its notes, and where the curve stops."""
     if c.optimum is None:
         reference = get_certified_optimum(key, loss=s.loss, beta=s.beta)
         st.warning(f"No global optimum to compare with ({reference.error}); the curve has no limit line.")
@@ -115,7 +169,7 @@ def main() -> None:
             else f"the sampled program stays above it up to P = {c.counts[-1]} draws "
             f"(gap {c.objective[-1] - c.optimum:.2e})"
         )
-        held = c.support_held[c.counts.index(int(draws))] if int(draws) in c.counts else None
+        held = c.support_held[c.counts.index(draws)] if draws in c.counts else None
         if held is not None:
             reach += (
                 f". At P = {draws} the sample holds the patterns of {held} of the {c.support_size} neurons "
@@ -130,12 +184,6 @@ def main() -> None:
             f"At n = {key.n} the curve stops at {counts[-1]} draws (n × P ≤ {CURVE_BUDGET:,} keeps it "
             "quick); move the slider up to extend it."
         )
-    fig = get_approximation_figure(
-        key, loss=s.loss, beta=s.beta, seed=s.pattern_seed, counts=counts, draws=int(draws), large=large
-    )
-    w.chart(fig, key="curve", sized=True)
-    figure_exports(fig, "sampled optimum vs draws")
-    w.explain(CAPTION_CURVE)
 
 
 main()

@@ -18,6 +18,11 @@ from engine.figures.style import (
     NEG_COLOUR,
     POS_COLOUR,
     Bounds,
+    colour_image,
+    grid_points,
+    image_trace,
+    label_traces,
+    plane_layout,
     point_markers,
     title_style,
 )
@@ -32,6 +37,7 @@ __all__ = [
     "arrow_trace",
     "ball_outlines",
     "ball_traces",
+    "pending_panel_figure",
     "status_counts",
     "status_hover_trace",
     "status_legend_figure",
@@ -170,6 +176,39 @@ def adversarial_figure(
     if arrows and status.eps > 0:
         fig.add_trace(arrow_trace(X, status.X_adv))
     fig.add_trace(status_hover_trace(network, X, y, status))
+    return fig
+
+
+PENDING_PLANE = "#eeeeee"  # the plane of a panel whose network is not there yet
+
+
+def pending_panel_figure(
+    X: np.ndarray, y: np.ndarray, *, title: str, note: str, bounds: Bounds, grid: int = 90
+) -> go.Figure:
+    """The place of a compact panel (:func:`adversarial_figure` with ``legend=False`` on a ``grid`` x
+    ``grid`` plane) whose network is not there yet: the same size, axes and points on a plain grey plane
+    (a raster over the same grid, so that Plotly lays it out as the panels beside it), ``note`` (e.g.
+    "training …") under the title and across the plane."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    xs, ys, _ = grid_points(bounds, grid)
+    plane = colour_image(np.zeros((grid, grid)), [[0.0, PENDING_PLANE], [1.0, PENDING_PLANE]], 0.0, 1.0)
+    fig = go.Figure([image_trace(plane, xs, ys, name="plane (training …)")])
+    fig.add_traces(label_traces(X, y, y[:, None], "label y = %{customdata[0]:+.0f}<extra></extra>"))
+    fig.update_layout(plane_layout(f"{title}<br><sup>{note}</sup><br><sup> </sup>", bounds))
+    fig.update_layout(height=PANEL_HEIGHT, margin=_PANEL_MARGIN, showlegend=False)
+    fig.update_xaxes(title_text="", ticklen=3, nticks=4, automargin=False)
+    fig.update_yaxes(title_text="", constraintoward="top", ticklen=3, nticks=4, automargin=False)
+    fig.add_annotation(
+        text=note,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font=dict(size=15, color="#333333"),
+        bgcolor="rgba(255,255,255,0.85)",
+    )
     return fig
 
 

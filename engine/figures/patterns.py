@@ -17,9 +17,11 @@ The approximation figure draws gaps <= 0 by the convention of engine/figures/sty
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import unlabel_rgb
 from plotly.subplots import make_subplots
 
 from engine.figures.style import (
@@ -33,13 +35,14 @@ from engine.figures.style import (
     add_level_line,
     base_layout,
     gap_floor,
+    image_trace,
     label_traces,
     legend_below_layout,
     log_ticks,
     message_figure,
     plot_bounds,
     point_markers,
-    segment_in_box,
+    segments_in_box,
     segments_trace,
     title_style,
 )
@@ -80,16 +83,12 @@ def arrangement_plane_figure(
     bounds = bounds or plot_bounds(X)
     xmin, xmax, ymin, ymax = bounds
     tick = 0.035 * (xmax - xmin)
-    lines, ticks = [], []
-    for g in G:
-        seg = segment_in_box(g, bounds)
-        if seg is None:
-            continue
-        a, b = seg
-        lines.append(np.vstack([a, b]))
-        normal = g[:2] / max(float(np.linalg.norm(g[:2])), 1e-300)
-        foot = a + 0.12 * (b - a)  # near the box edge, away from the data in the middle
-        ticks.append(np.vstack([foot, foot + tick * normal]))
+    ends, keep = segments_in_box(G, bounds)  # all lines at once
+    lines = list(ends)
+    lengths = [max(float(np.linalg.norm(g[:2])), 1e-300) for g in G[keep]]
+    normal = G[keep, :2] / np.array(lengths).reshape(-1, 1)
+    foot = ends[:, 0] + 0.12 * (ends[:, 1] - ends[:, 0])  # near the box edge, away from the data
+    ticks = list(np.stack([foot, foot + tick * normal], axis=1))
     fig = go.Figure()
     opacity = float(np.clip(6.0 / math.sqrt(max(len(lines), 1)), 0.12, 0.8))
     if lines:
@@ -133,6 +132,17 @@ def arrangement_plane_figure(
 # the sphere of directions
 
 
+def _coverage_image(raster: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A hemisphere's coverage raster (1 covered, 0 missed, NaN outside the disc) as a palette image:
+    index 0 :data:`MISS_COLOUR`, 1 :data:`HIT_COLOUR`, 255 white (``style.image_trace`` draws it)."""
+    palette = np.full((256, 3), 255, dtype=np.uint8)
+    palette[0], palette[1] = unlabel_rgb(MISS_COLOUR), unlabel_rgb(HIT_COLOUR)
+    index = np.full(raster.shape, 255, dtype=np.uint8)
+    inside = np.isfinite(raster)
+    index[inside] = (raster[inside] > 0.5).astype(np.uint8)
+    return index, palette
+
+
 def _circle_halves(Z: np.ndarray, samples: int = 90) -> np.ndarray:
     """For each z, the half of the great circle ``z . w = 0`` with w3 >= 0, as (samples x 3) arrays."""
     halves = []
@@ -173,24 +183,12 @@ def direction_sphere_figure(
         horizontal_spacing=0.04,
         subplot_titles=("bias w₃ ≥ 0 (upper)", "bias w₃ < 0 (lower)"),
     )
-    colourscale = [[0.0, MISS_COLOUR], [0.5, MISS_COLOUR], [0.5, HIT_COLOUR], [1.0, HIT_COLOUR]]
     for col, sign in ((1, 1.0), (2, -1.0)):
         s, raster = hemisphere_coverage(X, coverage.sampled, grid, upper=sign > 0)
-        fig.add_trace(
-            go.Heatmap(
-                x=s,
-                y=s,
-                z=raster.astype(np.float32),  # 0/1/NaN: float32 halves the bytes the browser parses
-                zmin=0.0,
-                zmax=1.0,
-                colorscale=colourscale,
-                showscale=False,
-                hoverinfo="skip",
-                name="cells",
-            ),
-            row=1,
-            col=col,
-        )
+        # a raster image (a PNG of a few kB: the 0/1/NaN grid as a heatmap was ~175 kB to send and parse),
+        # pixel centres on the grid, sharp cell edges, white outside the disc
+        cells = image_trace(_coverage_image(raster), s, s, name="cells", zsmooth=False)
+        fig.add_trace(cells, row=1, col=col)
         pts = sign * halves  # the lower half is the negative of the upper one
         circles = segments_trace(
             [p[:, :2] for p in pts],
@@ -277,12 +275,18 @@ def direction_sphere_figure(
 
 
 def approximation_figure(
-    curve: ApproximationCurve, *, current: int | None = None, title: str = "Sampled program vs draws"
+    curve: ApproximationCurve,
+    *,
+    current: int | None = None,
+    title: str = "Sampled program vs draws",
+    pending: Sequence[int] = (),
+    pending_note: str = "solving …",
 ) -> go.Figure:
     """Optimum of the sampled program (top) and its gap to the global optimum (bottom) vs draws, log x.
 
     Filled markers: the sampled optimum is the global one up to a relative 1e-6; open markers: it is
-    above. ``current`` (a draw count on the curve) is ringed.
+    above. ``current`` (a draw count on the curve) is ringed. ``pending``: draw counts not on the curve
+    yet (being solved), each a dotted vertical line over the objective's span labelled ``pending_note``.
     """
     counts = np.asarray(curve.counts, dtype=float)
     J = np.asarray(curve.objective, dtype=float)
@@ -371,12 +375,32 @@ def approximation_figure(
                 row=1,
                 col=1,
             )
+    low, high = float(np.min(J[ok])), float(np.max(J[ok]))
+    if optimum is not None:
+        low, high = min(low, optimum), max(high, optimum)
+    for p in pending:  # a place on the axis, no value: a line over the span, the note at its top
+        fig.add_trace(
+            go.Scatter(
+                x=[p, p],
+                y=[low, high],
+                mode="lines+text",
+                text=["", f"P = {p}: {pending_note}"],
+                textposition="top left",  # the largest count sits at the right edge: the note to its left
+                cliponaxis=False,
+                line=dict(color="#888888", width=2, dash="dot"),
+                name=f"P = {p} draws: {pending_note}",
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=1,
+        )
+    ticks = sorted({*curve.counts, *(int(p) for p in pending)})
     fig.update_xaxes(
         type="log",
         showgrid=True,
         gridcolor="#eeeeee",
-        tickvals=curve.counts,
-        ticktext=[str(c) for c in curve.counts],
+        tickvals=ticks,
+        ticktext=[str(c) for c in ticks],
     )
     fig.update_xaxes(
         title_text="Gaussian draws P (first P of one seeded sequence: nested sets)", row=rows, col=1

@@ -66,6 +66,7 @@ __all__ = [
     "point_markers",
     "reference_line",
     "segment_in_box",
+    "segments_in_box",
     "segments_trace",
     "subplots",
     "tidy_log_axes",
@@ -210,28 +211,39 @@ def grid_points(bounds: Bounds, grid: int) -> tuple[np.ndarray, np.ndarray, np.n
 
 def segment_in_box(w: np.ndarray, bounds: Bounds) -> tuple[np.ndarray, np.ndarray] | None:
     """End points of the line ``w0 x + w1 y + w2 = 0`` clipped to the box, or None if it misses."""
-    a, b, c = (float(v) for v in w[:3])
+    ends, keep = segments_in_box(np.asarray(w, dtype=float)[None, :3], bounds)
+    return (ends[0, 0], ends[0, 1]) if keep[0] else None
+
+
+def segments_in_box(W: np.ndarray, bounds: Bounds) -> tuple[np.ndarray, np.ndarray]:
+    """End points of the lines ``w0 x + w1 y + w2 = 0`` (the rows w of W) clipped to the box, all rows at
+    once: ``(ends, keep)``, ``keep`` (k,) the lines that cross the box and ``ends`` (kept x 2 x 2) their
+    two end points. Each line's candidates are its crossings with the box's vertical edges then with its
+    horizontal ones (within 1e-9); of those, the two farthest apart (the first such pair in that order:
+    corners can appear twice); a line with fewer than two candidates or a pair closer than 1e-12
+    misses."""
+    W = np.asarray(W, dtype=float).reshape(-1, np.shape(W)[-1])
+    a, b, c = W[:, 0], W[:, 1], W[:, 2]
     xmin, xmax, ymin, ymax = bounds
-    pts = []
-    if abs(b) > 1e-12:
-        for x in (xmin, xmax):
+    k = W.shape[0]
+    pts = np.zeros((k, 4, 2))
+    ok = np.zeros((k, 4), dtype=bool)
+    with np.errstate(all="ignore"):  # lines parallel to an edge: inf / nan, masked by ok
+        for i, x in enumerate((xmin, xmax)):
             yv = -(a * x + c) / b
-            if ymin - 1e-9 <= yv <= ymax + 1e-9:
-                pts.append((x, yv))
-    if abs(a) > 1e-12:
-        for yv in (ymin, ymax):
+            ok[:, i] = (np.abs(b) > 1e-12) & (ymin - 1e-9 <= yv) & (yv <= ymax + 1e-9)
+            pts[:, i, 0], pts[:, i, 1] = x, yv
+        for i, yv in enumerate((ymin, ymax)):
             x = -(b * yv + c) / a
-            if xmin - 1e-9 <= x <= xmax + 1e-9:
-                pts.append((x, yv))
-    if len(pts) < 2:
-        return None
-    arr = np.array(pts)
-    # The two points farthest apart (corners can appear twice).
-    d = np.linalg.norm(arr[:, None, :] - arr[None, :, :], axis=2)
-    i, j = np.unravel_index(int(np.argmax(d)), d.shape)
-    if d[i, j] < 1e-12:
-        return None
-    return arr[i], arr[j]
+            ok[:, 2 + i] = (np.abs(a) > 1e-12) & (xmin - 1e-9 <= x) & (x <= xmax + 1e-9)
+            pts[:, 2 + i, 0], pts[:, 2 + i, 1] = x, yv
+        d = np.linalg.norm(pts[:, :, None, :] - pts[:, None, :, :], axis=3)
+    d = np.where(ok[:, :, None] & ok[:, None, :], d, -np.inf).reshape(k, 16)
+    pair = np.argmax(d, axis=1)  # the first farthest pair, row-major over the valid candidates
+    rows = np.arange(k)
+    keep = (ok.sum(axis=1) >= 2) & (d[rows, pair] >= 1e-12)
+    ends = np.stack([pts[rows, pair // 4], pts[rows, pair % 4]], axis=1)
+    return ends[keep], keep
 
 
 def nan_join(segments: list[np.ndarray]) -> np.ndarray:

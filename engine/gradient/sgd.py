@@ -337,7 +337,8 @@ def train_sgd(
     training loss inside the eps-ball (data units, bias never perturbed), before the gradient step; the
     attack's random starts come from the stream ``default_rng([seed, 2])``. The history still logs the
     clean J and accuracies and, in ``robust_accuracy``, the PGD accuracy on the training set under the
-    training attack at every logged step (stream ``[seed, 4]``); ``settings["adversarial"]`` records
+    training attack at every logged step (stream ``[seed, 4]``; empty with ``adversarial.history``
+    False); ``settings["adversarial"]`` records
     the spec and, at the returned network, the robust objective (mean loss at the PGD points + penalty)
     and robust train accuracy.
 
@@ -419,7 +420,7 @@ def train_sgd(
             else:
                 history.test_accuracy.append(float("nan"))
             history.time_s.append(time.perf_counter() - start)
-            if attack:  # the training attack on the whole training set, from its own random stream
+            if attack and adversarial.history:  # the training attack on the whole set, its own stream
                 robust = _pgd_batch(X, y, th, loss, adversarial, log_rng)
                 history.robust_accuracy.append(
                     float(1.0 - np.mean(robust.success)) if classification else float("nan")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.network import lift
-from engine.patterns import PatternSet, pattern_keys
+from engine.patterns import PatternSet
 
 __all__ = ["hemisphere_coverage"]
 
@@ -28,7 +28,6 @@ def hemisphere_coverage(
     thinner than a pixel shows only where a pixel centre falls in it.
     """
     Z = lift(np.asarray(X, dtype=float))
-    keys = pattern_keys(sampled.D)
     sign = 1.0 if upper else -1.0
     s = np.linspace(-1.0, 1.0, grid)
     A, B = np.meshgrid(s, s)
@@ -36,7 +35,17 @@ def hemisphere_coverage(
     W = np.column_stack([A[inside], B[inside], sign * np.sqrt(1.0 - A[inside] ** 2 - B[inside] ** 2)])
     patterns = (W @ Z.T) >= 0.0  # pixels x n
     packed = np.packbits(patterns, axis=1)
-    hit = np.array([row.tobytes() in keys for row in packed], dtype=float)
+    hit = _rows_in(packed, np.packbits(np.asarray(sampled.D, dtype=bool).T, axis=1)).astype(float)
     out = np.full(A.shape, np.nan)
     out[inside] = hit
     return s, out
+
+
+def _rows_in(rows: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Whether each row of the uint8 matrix ``rows`` equals some row of ``table`` (same width): the rows
+    as opaque byte strings (one void scalar each), matched by sorting (``np.isin``), not a Python loop."""
+    width = rows.shape[1]
+    as_bytes = np.dtype((np.void, width))
+    left = np.ascontiguousarray(rows).view(as_bytes).ravel()
+    right = np.ascontiguousarray(table.reshape(-1, width)).view(as_bytes).ravel()
+    return np.isin(left, right)

@@ -10,7 +10,8 @@ from streamlit.testing.v1 import AppTest
 import explorer.cache
 import explorer.cache_figures  # noqa: F401  (imported before any patch: it binds the real run_convex)
 import explorer.progressive
-from explorer.progressive import APPROXIMATE, FAST_DRAWS, FINAL_ONLY, FIRST_THEN_FINAL, stages
+from explorer.cache import PGD_NAME
+from explorer.progressive import APPROXIMATE, FAST_DRAWS, FINAL_ONLY, FIRST_THEN_FINAL, TRAINING, stages
 from tests.app.helpers import chart_titles, figures, rendered, texts
 
 TIMEOUT = 120
@@ -206,7 +207,7 @@ def test_adversarial_first_answer_is_labelled_approximate(app_path: str, monkeyp
     _train_eps(at).set_value(0.13).run()
     assert len(at.exception) == 1  # the final program's stand-in raised
     titles = _titles(at)
-    assert "robust (approximate) (ε = " in titles and f"({APPROXIMATE})" in titles.split("Accuracy")[1]
+    assert "robust (approximate) (ε = " in titles and f"<sup>{APPROXIMATE};" in titles.split("Accuracy")[1]
     assert f"A fast first answer ({APPROXIMATE})" in texts(at.caption)
     assert list(at.table[0].value.columns) == ["standard convex", "robust (approximate)", "PGD-trained SGD"]
     monkeypatch.setattr(explorer.cache, "run_robust", original)
@@ -230,6 +231,66 @@ def test_adversarial_miss_answers_twice_a_hit_once(app_path: str, monkeypatch) -
     st.cache_data.clear()
 
 
+def _no_pgd_training(monkeypatch) -> list:
+    """PGD training made to raise (the final answer's stand-in): the run ends on the first answer, which
+    must not have asked for it. Returns the calls made."""
+    calls: list = []
+
+    def no_final(*args, **kwargs):
+        calls.append(kwargs)
+        raise StopBeforeFinalError
+
+    monkeypatch.setattr(explorer.cache, "run_pgd_sgd", no_final)
+    return calls
+
+
+def _pgd_marked_training(at: AppTest, train_eps: float) -> None:
+    """The first answer's PGD places: its panel (points, no network), curves and table say training."""
+    panels = [
+        f for f in figures(at) if str(f["layout"].get("title", {}).get("text", "")).startswith(PGD_NAME)
+    ]
+    assert len(panels) == 1
+    title = panels[0]["layout"]["title"]["text"]
+    assert f"{PGD_NAME} (ε_train = {train_eps:g})" in title and TRAINING in title
+    names = [str(t.get("name", "")) for t in panels[0]["data"]]
+    assert [t.get("type") for t in panels[0]["data"]].count("image") == 1 and "plane (training …)" in names
+    assert not any("boundary" in n or "ball" in n for n in names)  # no network drawn: points on a plain plane
+    assert f"{PGD_NAME}: {TRAINING}" in _titles(at).split("Accuracy")[1]
+    curves = next(f for f in figures(at) if "Accuracy" in str(f["layout"].get("title", {}).get("text")))
+    assert not any(PGD_NAME in str(t.get("name")) for t in curves["data"])  # no curve of it yet
+    table = at.table[0].value
+    assert set(table[PGD_NAME]) == {TRAINING}
+    assert f"{PGD_NAME}: {TRAINING}" in texts(at.caption)
+
+
+def test_adversarial_first_answer_does_not_wait_for_pgd_training(app_path: str, monkeypatch) -> None:
+    """A new training radius: the first answer has the standard and the (approximate) robust networks
+    and marks the PGD network's places as training; PGD training is asked for only by the final one."""
+    st.cache_data.clear()
+    at = _adversarial(app_path)
+    calls = _no_pgd_training(monkeypatch)
+    _train_eps(at).set_value(0.13).run()
+    assert len(at.exception) == 1 and len(calls) == 1  # the final answer asked for PGD training, once
+    _pgd_marked_training(at, 0.13)
+    assert "robust (approximate) (ε = " in _titles(at) and "standard convex (ε = " in _titles(at)
+    assert list(at.table[0].value.columns) == ["standard convex", "robust (approximate)", "PGD-trained SGD"]
+    st.cache_data.clear()
+
+
+def test_adversarial_gradient_change_keeps_the_cached_robust_network(app_path: str, monkeypatch) -> None:
+    """A new SGD setting changes the PGD network alone: the first answer shows the robust program's own
+    (cached) network, not an approximate one, and the PGD network as training."""
+    st.cache_data.clear()
+    at = _adversarial(app_path)
+    calls = _no_pgd_training(monkeypatch)
+    at.sidebar.number_input(key="seed").set_value(7).run()
+    assert len(at.exception) == 1 and len(calls) == 1
+    _pgd_marked_training(at, 0.1)
+    assert "robust convex (ε = " in _titles(at) and APPROXIMATE not in _titles(at)
+    assert "fast first answer" not in texts(at.caption)
+    st.cache_data.clear()
+
+
 def test_thinned_keeps_the_first_and_last_frames_in_order() -> None:
     import numpy as np
 
@@ -247,3 +308,126 @@ def test_thinned_keeps_the_first_and_last_frames_in_order() -> None:
         for i, s in enumerate(out.step):  # each kept frame is the frame of its step, whole
             j = int(np.flatnonzero(step == s)[0])
             assert np.array_equal(out.W[i], snaps.W[j]) and out.objective[i] == snaps.objective[j]
+
+
+# ----------------------------------------------------------------------------------------------
+# the Patterns page's P slider
+
+
+def _patterns(app_path: str) -> AppTest:
+    """The Patterns page drawn once at n = 120 (the curve's budget stops it at 500 draws) and P = 200."""
+    at = _start(app_path, n="120")
+    at.switch_page("pages/patterns.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _curve(at: AppTest) -> dict:
+    return next(f for f in figures(at) if "Sampled program optimum" in str(f["layout"]["title"]["text"]))
+
+
+def _numbers(values) -> list[float]:
+    """A figure's array as numbers: a list, or plotly's typed array ``{"dtype", "bdata"}`` (base64)."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return [float(v) for v in values]
+
+
+def _curve_counts(fig: dict) -> list[float]:
+    trace = next(t for t in fig["data"] if str(t.get("name", "")).startswith("sampled program optimum"))
+    return _numbers(trace["x"])
+
+
+def test_patterns_new_p_first_draws_the_solved_counts_and_marks_the_new_one(
+    app_path: str, monkeypatch
+) -> None:  # noqa: E501
+    """P = 1000 at n = 120 adds a draw count to the curve: the first answer has the new coverage and the
+    curve of the counts solved before with P = 1000 marked as being solved (the final solve is made to
+    raise, so the run ends on the first answer)."""
+    st.cache_data.clear()
+    at = _patterns(app_path)
+    assert max(_curve_counts(_curve(at))) == 500
+    original = explorer.cache.approximation_curve
+
+    def no_final(X, y, *, counts, **kwargs):
+        if 1000 in counts:
+            raise StopBeforeFinalError
+        return original(X, y, counts=counts, **kwargs)
+
+    monkeypatch.setattr(explorer.cache, "approximation_curve", no_final)
+    at.select_slider[0].set_value(1000).run()
+    assert len(at.exception) == 1  # the new count's solve raised, after the first answer
+    assert "Hit by 1000 draws" in [m.label for m in at.metric]  # the new coverage is drawn
+    fig = _curve(at)
+    assert "solving P = 1000 …" in fig["layout"]["title"]["text"]
+    assert _curve_counts(fig) == [10, 20, 50, 100, 200, 500]  # only counts solved before, no value at 1000
+    marks = [t for t in fig["data"] if str(t.get("name", "")).startswith("P = 1000 draws: solving")]
+    assert len(marks) == 1 and set(_numbers(marks[0]["x"])) == {1000.0}
+    assert "Solving the sampled program on P = 1000 draws" in texts(at.caption)
+    monkeypatch.setattr(explorer.cache, "approximation_curve", original)
+    st.cache_data.clear()
+
+
+def test_patterns_new_p_ends_on_the_whole_curve_and_a_hit_answers_once(app_path: str, monkeypatch) -> None:
+    st.cache_data.clear()
+    asked = _stages_asked(monkeypatch)
+    at = _patterns(app_path)
+    assert asked == [True]  # nothing cached before: one answer
+    at.select_slider[0].set_value(500).run()  # every count already solved: one answer
+    assert not at.exception and asked[-1] is True
+    at.select_slider[0].set_value(1000).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert asked[-1] is False  # a new count: first answer, then the whole curve
+    fig = _curve(at)
+    assert "solving" not in fig["layout"]["title"]["text"] and "Solving" not in texts(at.caption)
+    assert _curve_counts(fig) == [10, 20, 50, 100, 200, 500, 1000]
+    assert not any("solving" in str(t.get("name", "")) for t in fig["data"])
+    at.select_slider[0].set_value(200).run()  # back: the curve up to 1000 stays (P = 1000 solved), cached
+    assert not at.exception and asked[-1] is True
+    st.cache_data.clear()
+
+
+class _Clock:
+    """A stand-in for the ``time`` module of explorer.progressive: sleeps advance a clock, recorded."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_hand_over_waits_until_the_first_answer_is_sent_and_no_longer_than_its_limit(monkeypatch) -> None:
+    from explorer.progressive import HANDOVER_S, HANDOVER_STEP_S, hand_over
+
+    first, final = FIRST_THEN_FINAL
+    for stage in (first, FINAL_ONLY[0]):  # a first stage, or a run with one answer: no pause at all
+        clock = _Clock()
+        monkeypatch.setattr(explorer.progressive, "time", clock)
+        hand_over(stage)
+        assert clock.sleeps == []
+    sent_after = {"polls": 3}
+
+    def sent() -> bool:
+        sent_after["polls"] -= 1
+        return sent_after["polls"] < 0
+
+    clock = _Clock()
+    monkeypatch.setattr(explorer.progressive, "time", clock)
+    monkeypatch.setattr(explorer.progressive, "sent_so_far", sent)
+    hand_over(final)  # sent at the fourth look: a step, three more while waiting, one after
+    assert clock.sleeps == [HANDOVER_STEP_S] * 5
+    clock = _Clock()
+    monkeypatch.setattr(explorer.progressive, "time", clock)
+    monkeypatch.setattr(explorer.progressive, "sent_so_far", lambda: False)
+    hand_over(final)  # never sent (a stuck loop): gives up after HANDOVER_S
+    assert HANDOVER_S <= clock.now <= HANDOVER_S + 2 * HANDOVER_STEP_S + 1e-12

@@ -50,6 +50,10 @@ NAMED = (
     ("streamlit.runtime.caching.cache_utils", "CachedFuncInfo.get_function_cache"),
     ("streamlit.runtime.caching.cache_utils", "Cache.read_result"),
     ("streamlit.runtime.caching.cache_errors", "CacheKeyNotFoundError"),
+    ("streamlit.runtime.runtime", "Runtime.instance"),
+    ("streamlit.runtime.runtime", "Runtime.get_app_session"),
+    ("streamlit.runtime.app_session", "AppSession._browser_queue"),
+    ("streamlit.runtime.forward_msg_queue", "ForwardMsgQueue.is_empty"),
 )
 
 

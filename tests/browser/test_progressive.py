@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import time
 
-from benchmarks.browser import APP, EXCEPTION, chart_signature, settle, step_number
-from explorer.progressive import APPROXIMATE
+from benchmarks.browser import APP, EXCEPTION, chart_signature, move_slider, settle, step_number
+from explorer.progressive import APPROXIMATE, TRAINING
 from tests.browser.conftest import PROJECTOR, served_tab
 
 _STATE_JS = f"""() => {{
   const app = document.querySelector('{APP}');
   const main = document.querySelector('[data-testid="stMain"]');
+  const titles = Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .map((el) => (el.layout && el.layout.title && el.layout.title.text) || '').join(' ');
+  const text = main ? main.innerText + ' ' + titles : '';
   return {{
     running: !!app && app.getAttribute('data-test-script-state') === 'running',
-    approximate: !!main && main.innerText.includes({APPROXIMATE!r}),
+    approximate: text.includes({APPROXIMATE!r}),
+    training: text.includes({TRAINING!r}),
+    solving: text.includes('solving P = '),
   }};
 }}"""
 
@@ -67,4 +72,40 @@ def test_a_miss_shows_a_labelled_first_answer_then_the_certified_one() -> None:
         before = chart_signature(tab)
         polls = _watch(tab, before, step_number(tab, "Data seed", forward=False))
         assert not any(p["approximate"] for p in polls), polls
+        assert tab.locator(EXCEPTION).count() == 0
+
+
+def test_adversarial_training_radius_first_answer_marks_pgd_training_then_draws_it() -> None:
+    """A new training radius: the charts change while the script runs, with the PGD network's places
+    marked training; the run ends with every place drawn and no mark left. Back to a radius shown
+    before: cached, never marked."""
+    with served_tab(PROJECTOR) as (tab, url):
+        tab.goto(f"{url}/adversarial?n=200&loss=hinge", wait_until="domcontentloaded")
+        settle(tab, timeout_s=300, charts=5)
+        assert tab.locator(EXCEPTION).count() == 0
+        label = "Train at radius"
+        before = chart_signature(tab)
+        polls = _watch(tab, before, move_slider(tab, label))
+        assert any(p["changed"] and p["training"] and p["running"] for p in polls), polls
+        end = tab.evaluate(_STATE_JS)
+        assert not end["training"] and not end["approximate"] and not end["running"]
+        assert tab.locator(EXCEPTION).count() == 0
+        settle(tab, timeout_s=120, charts=5)
+        before = chart_signature(tab)
+        polls = _watch(tab, before, move_slider(tab, label, "ArrowLeft"))  # back: cached
+        assert not any(p["training"] or p["approximate"] for p in polls), polls
+
+
+def test_patterns_new_draw_count_first_marks_it_solving_then_draws_the_whole_curve() -> None:
+    """P from 500 to 1000 at n = 200 adds a count to the curve: first the curve of the counts solved
+    before with P = 1000 marked solving, while the script runs; at the end the whole curve, no mark."""
+    with served_tab(PROJECTOR) as (tab, url):
+        tab.goto(f"{url}/patterns?n=200&draws=500", wait_until="domcontentloaded")
+        settle(tab, timeout_s=300, charts=3)
+        assert tab.locator(EXCEPTION).count() == 0
+        before = chart_signature(tab)
+        polls = _watch(tab, before, move_slider(tab, "Sampled directions P"))
+        assert any(p["changed"] and p["solving"] and p["running"] for p in polls), polls
+        end = tab.evaluate(_STATE_JS)
+        assert not end["solving"] and not end["running"]
         assert tab.locator(EXCEPTION).count() == 0

@@ -157,6 +157,27 @@ def test_adversarial_training_raises_pgd_accuracy_on_moons() -> None:
     assert h.robust_accuracy[-1] >= h.robust_accuracy[0] + 0.2
 
 
+@pytest.mark.parametrize(("norm", "restarts"), [("inf", 0), ("2", 1)])  # the compiled loop and the numpy one
+def test_adversarial_training_without_its_robust_history_trains_the_same_network(
+    norm: str, restarts: int
+) -> None:
+    """``AdversarialSpec(history=False)`` skips the per-log attack on the whole training set (its own random
+    stream): the same steps, network, history and summary, only ``robust_accuracy`` left empty."""
+    ds = make_dataset("moons", 80, 0.1, 2)
+    kw = dict(loss="hinge", width=12, epochs=15, batch_size=16, lr=0.02, seed=4, snapshots=10)
+    full = train_sgd(ds.X, ds.y, adversarial=AdversarialSpec(0.15, norm, steps=4, restarts=restarts), **kw)
+    spec = AdversarialSpec(0.15, norm, steps=4, restarts=restarts, history=False)
+    lean = train_sgd(ds.X, ds.y, adversarial=spec, **kw)
+    np.testing.assert_array_equal(lean.network.W, full.network.W)
+    np.testing.assert_array_equal(lean.network.alpha, full.network.alpha)
+    np.testing.assert_array_equal(lean.snapshots.W, full.snapshots.W)
+    for name in ("step", "objective", "train_accuracy", "test_accuracy"):
+        np.testing.assert_array_equal(getattr(lean.history, name), getattr(full.history, name))
+    assert lean.history.robust_accuracy == [] and len(full.history.robust_accuracy) == len(full.history.step)
+    for name in ("robust_objective", "robust_train_accuracy"):
+        assert lean.settings["adversarial"][name] == full.settings["adversarial"][name]
+
+
 def test_adversarial_eps_zero_matches_standard_training() -> None:
     ds = make_dataset("moons", 60, 0.1, 0)
     kw = dict(loss="logistic", width=8, epochs=5, batch_size=16, lr=0.02, seed=3)

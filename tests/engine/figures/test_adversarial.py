@@ -41,3 +41,21 @@ def test_accuracy_figure() -> None:
     curves = accuracy_curves({"a": net, "b": net}, X, y, [0.0, 0.5, 1.0], "inf")
     fig = fadv.accuracy_figure(curves, eps=0.3, title="t")
     assert len(fig.data) == 6
+
+
+def test_pending_panel_has_the_panels_layout_the_points_and_no_network() -> None:
+    """The place of a network still training: laid out as a compact panel beside it (same layout but the
+    title and the note), the points on a plain raster plane, no boundary, ball or hover of a network."""
+    net, X, y = _toy()
+    bounds = (-2.0, 3.0, -1.0, 2.0)
+    st = point_status(net, X, y, 0.1, "inf")
+    panel = fadv.adversarial_figure(net, X, y, st, title="t", bounds=bounds, grid=30, legend=False)
+    pending = fadv.pending_panel_figure(X, y, title="t", note="training …", bounds=bounds, grid=30)
+    a, b = panel.to_plotly_json()["layout"], pending.to_plotly_json()["layout"]
+    assert {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)} == {"title", "uirevision", "annotations"}
+    assert "training …" in b["title"]["text"] and b["annotations"][0]["text"] == "training …"
+    assert [t.type for t in pending.data] == ["image", "scatter", "scatter"]
+    image = pending.data[0]
+    assert (image.x0, image.y0) == (-2.0, -1.0)  # the same raster grid as the panel's plane
+    shown = np.concatenate([np.column_stack([t.x, t.y]) for t in pending.data[1:]])
+    assert sorted(map(tuple, shown)) == sorted(map(tuple, X))  # every point once, nothing else

@@ -8,6 +8,8 @@ import ast
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.figures import style
 from tests.paths import ROOT
@@ -86,6 +88,41 @@ def test_segment_in_box_and_nan_join() -> None:
     assert style.segment_in_box(np.array([1.0, 0.0, -5.0]), box) is None  # x = 5 misses the box
     joined = style.nan_join([np.zeros((2, 2)), np.ones((3, 2))])
     assert joined.shape == (7, 2) and np.isnan(joined[[2, 6]]).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(*[st.floats(-3.0, 3.0, allow_nan=False)] * 3), min_size=1, max_size=40),
+    st.sampled_from([(-1.0, 1.0, -1.0, 1.0), (-2.0, 3.0, -1.5, 2.5)]),
+)
+def test_segments_in_box_clips_every_line_as_one_at_a_time(rows, box) -> None:
+    """All lines at once, against each line alone (segment_in_box) and against geometry: a kept line's
+    ends lie on it and on the box's edges, as far apart as the box lets them; a line misses the box only
+    when no two box corners lie strictly on opposite sides of it."""
+    W = np.array(rows, dtype=float)
+    ends, keep = style.segments_in_box(W, box)
+    assert ends.shape == (int(keep.sum()), 2, 2)
+    xmin, xmax, ymin, ymax = box
+    corners = np.array([[xmin, ymin], [xmin, ymax], [xmax, ymin], [xmax, ymax]])
+    for w, (p, q) in zip(W[keep], ends, strict=True):
+        scale = np.abs(w).sum() * (1.0 + np.abs(corners).max())
+        for e in (p, q):
+            assert abs(w[0] * e[0] + w[1] * e[1] + w[2]) <= 1e-9 * scale  # on the line
+            on_edge = min(abs(e[0] - xmin), abs(e[0] - xmax), abs(e[1] - ymin), abs(e[1] - ymax))
+            assert (
+                on_edge <= 1e-8 and xmin - 1e-8 <= e[0] <= xmax + 1e-8 and ymin - 1e-8 <= e[1] <= ymax + 1e-8
+            )
+        assert np.linalg.norm(p - q) >= 1e-12
+    for w, kept in zip(W, keep, strict=True):
+        one = style.segment_in_box(w, box)
+        assert (one is not None) == kept
+        side = corners @ w[:2] + w[2]
+        if np.min(side) < -1e-6 * np.abs(w).sum() and np.max(side) > 1e-6 * np.abs(w).sum():
+            assert kept  # the line separates two corners: it crosses the box
+    kept_ends = [style.segment_in_box(w, box) for w in W[keep]]
+    assert all(
+        np.array_equal(a, e[0]) and np.array_equal(b, e[1]) for (a, b), e in zip(kept_ends, ends, strict=True)
+    )
 
 
 def test_gap_series_draws_gaps_at_or_below_zero_at_the_floor() -> None:

@@ -34,3 +34,22 @@ def test_a_pixel_is_covered_exactly_when_its_pattern_was_sampled() -> None:
         pattern = np.packbits((Z @ w) >= 0.0).tobytes()
         assert raster[i, j] == float(pattern in keys)
     assert 0.0 in raster and 1.0 in raster  # five draws miss some cells
+
+
+def test_every_pixel_matches_the_set_membership_of_its_pattern() -> None:
+    """All pixels of both hemispheres, for a few draw counts (the sort-based match of the pixel patterns
+    against the sampled ones, checked against Python set membership, one pixel at a time)."""
+    X = make_dataset("moons", 30, noise=0.2, seed=3).X
+    Z = lift(X)
+    for draws in (1, 7, 60):
+        sampled = pattern_coverage(X, draws, seed=2).sampled
+        keys = pattern_keys(sampled.D)
+        for upper in (True, False):
+            axis, raster = hemisphere_coverage(X, sampled, 25, upper=upper)
+            for i, b in enumerate(axis):
+                for j, a in enumerate(axis):
+                    if a * a + b * b >= 1.0:
+                        assert np.isnan(raster[i, j])
+                        continue
+                    w = np.array([a, b, (1.0 if upper else -1.0) * np.sqrt(1.0 - a * a - b * b)])
+                    assert raster[i, j] == float(np.packbits((Z @ w) >= 0.0).tobytes() in keys)
