@@ -65,21 +65,25 @@ def test_auto_sampled_answer_is_the_reference_optimum_and_proven(
     yhat = np.sum(solution.D * (lift(X) @ (solution.U - solution.V)), axis=1)
     duals = [get_loss(loss).mean_gradient(yhat, y), *solution.duals]
     bound = max(sampled_dual_bound(X, y, pset.D, pset.directions, d, loss=loss, beta=BETA) for d in duals)
-    assert bound <= reference.objective * (1.0 + 1e-9) + 1e-12  # a lower bound on the program's optimum
+    # a lower bound on the program's optimum: below C of CVXPY's answer on the same patterns (C, not the
+    # network's J: merging neurons that are active on the same points may leave the sampled patterns)
+    C_ref = reference.convex_objective
+    assert bound <= C_ref * (1.0 + 1e-7) + 1e-12
     # "optimal_inaccurate": Clarabel stopped almost solved and the bound did not prove it (left to the
     # shared polish and the certificate, as before the proof)
     assert solution.status in ("optimal", "optimal_inaccurate")
     if solution.polish is None:  # proven: no re-solve on the support
         assert solution.status == "optimal" and value - bound <= TOL * abs(value)
-    # the engine's answer (recovery and certificate included) is the reference's optimum of the program:
-    # no higher than CVXPY's (which may stop almost solved above it, logistic) and within TOL of it
+    # the engine's answer (polish, recovery and certificate included) is the program's optimum: no
+    # higher than CVXPY's (which may stop almost solved above it, logistic) and, where CVXPY says
+    # optimal, equal to it
     result = solve_convex(X, y, loss=loss, beta=BETA, patterns=draws, pattern_seed=seed, solver=AUTO)
     assert result.solver == "reduced" and result.fallback == ""
     assert result.status in ("optimal", "optimal_inaccurate")
-    assert result.objective <= reference.objective * (1.0 + TOL)
+    assert result.convex_objective <= C_ref * (1.0 + TOL)
     if reference.status == "optimal":
-        assert abs(result.objective / reference.objective - 1.0) <= 1e-5
-    assert result.objective - bound <= 1e-5 * abs(result.objective)
+        assert abs(result.convex_objective / C_ref - 1.0) <= 1e-5
+    assert result.objective <= result.convex_objective * (1.0 + 1e-9)  # merging never raises J
 
 
 def test_the_auto_route_proves_the_n200_answer_without_a_re_solve() -> None:
