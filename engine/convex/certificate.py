@@ -117,6 +117,44 @@ def _sampled_candidates(Z: np.ndarray, lam: np.ndarray, samples: int, seed: int)
     return np.vstack([W, np.array(refined)])
 
 
+def _logistic_scale(lam: np.ndarray, y: np.ndarray, t_max: float) -> float | None:
+    """The maximiser over ``0 <= t <= t_max`` of ``-L*(t lam)`` for the logistic loss, by Newton's method
+    safeguarded by bisection (~0.2 ms; the bounded scalar search took ~4 ms, twice per certified solve).
+
+    With ``c_k = -n lam_k y_k >= 0`` the objective is ``-(1/n) sum_k h(c_k t)``, ``h(a) = a log a +
+    (1 - a) log(1 - a)``: concave, with slope ``-(1/n) sum_k c_k log(c_k t / (1 - c_k t))`` falling from
+    +inf at 0. Returns t_max when the slope is still >= 0 there, None when lam gives no finite search
+    interval (the caller then searches). Any t in the domain gives a valid bound; this one the tightest.
+    """
+    n = len(y)
+    c = -n * np.asarray(lam, dtype=float) * np.asarray(y, dtype=float)
+    c = c[c > 0.0]
+    if c.size == 0 or not np.isfinite(t_max) or t_max <= 0.0:
+        return None
+    lo, hi = 0.0, min(t_max, 1.0 / float(np.max(c)))
+
+    def slope(t: float) -> tuple[float, float]:
+        a = c * t
+        with np.errstate(divide="ignore"):
+            return -float(np.sum(c * np.log(a / (1.0 - a)))), -float(np.sum(c / (t * (1.0 - a))))
+
+    if hi < t_max or slope(hi)[0] < 0.0:  # the slope is -inf at 1 / max c: the maximiser is inside
+        t = 0.5 * hi
+        for _ in range(100):
+            g, h = slope(t)
+            if g > 0.0:
+                lo = t
+            else:
+                hi = t
+            step = t - g / h if h < 0.0 else 0.5 * (lo + hi)
+            new = step if lo < step < hi else 0.5 * (lo + hi)
+            if abs(new - t) <= 1e-14 * t:
+                return new
+            t = new
+        return t
+    return t_max
+
+
 def best_dual_bound(
     lam: np.ndarray, y: np.ndarray, loss: Loss, beta: float, lam_price: float
 ) -> tuple[float, float]:
@@ -137,8 +175,11 @@ def best_dual_bound(
     elif loss.name == "hinge":  # -L*(t lam) = -t sum(lam y) is linear, nondecreasing on the domain
         t = t_max if float(np.sum(lam * y)) <= 0.0 else 0.0
     else:
-        res = minimize_scalar(neg_bound, bounds=(0.0, t_max), method="bounded", options={"xatol": 1e-12})
-        t = float(res.x) if neg_bound(float(res.x)) <= neg_bound(t_max) else t_max
+        t = _logistic_scale(lam, y, t_max)
+        if t is None:  # no Newton root: the bounded scalar search
+            res = minimize_scalar(neg_bound, bounds=(0.0, t_max), method="bounded", options={"xatol": 1e-12})
+            t = float(res.x)
+        t = t if neg_bound(t) <= neg_bound(t_max) else t_max
     value = -neg_bound(t)
     if not np.isfinite(value):
         t, value = 0.0, -neg_bound(0.0)

@@ -71,6 +71,13 @@ class ConvexRequest:
         """
         return build_patterns(self.X, self.patterns, self.pattern_seed)
 
+    @cached_property
+    def facet_cache(self) -> dict:
+        """The facets of the pattern cones found while solving this request (an
+        ``engine.convex.solvers.reduced.FacetCache``), shared by the solve, the proof of its answer and
+        the re-solve on its support, so that each cone's facets are computed once."""
+        return {}
+
 
 @dataclass(frozen=True, eq=False)
 class Solution:

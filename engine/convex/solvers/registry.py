@@ -189,7 +189,8 @@ def select_solver(solver: str, request: ConvexRequest) -> ConvexSolver:
     entry.check(request)
     if solver == AUTO and name == "reduced":
         # auto's own route for larger sampled programs takes over first when the reduced solve fails;
-        # an answer Clarabel calls almost solved is checked by pricing every block, as the working set does
+        # every answer is checked by pricing every block, as the working set does: a proven one is
+        # reported optimal without the re-solve on its support (prove_sampled_optimum)
         solve = entry.solve
         entry = dataclasses.replace(
             entry, fallback="colgen", solve=lambda request: prove_sampled_optimum(request, solve(request))
