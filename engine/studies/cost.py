@@ -10,11 +10,11 @@ The model, with ``steps = epochs * ceil(n / b)`` (``epochs`` for full-batch GD, 
 
     sgd(n, m, epochs, b)   = steps * (step + update * (d + 2) * m) + epochs * (epoch + entry * n * m)
                              + logs * (log + eval * n * m)
-    convex exact (n)       = exact_base + exact_n15 * n^1.5        (column generation, n <= 100)
+    convex exact (n)       = exact_base + exact_n15 * n^1.5        (the certified solve, solver auto)
     convex sampled (n, P)  = sampled_base + sampled_np * n * P
     robust (n)             = exact patterns n(n-1)+2 up to n = 20, 200 draws above
     Hessian checkpoints    = points * (probes + lanczos) * hvp * n * m
-    reprogramming step     = rp_step + (rp_entry, or rp_threaded above rp_threads) * 200 * d * m
+    reprogramming step     = rp_step + rp_entry * 200 * d * m      (one BLAS thread)
     theory curves          = sum over the doubling sizes n of (kn_base + kn_n2 * n^2) or convex exact (n)
 
 and a section's seconds are ``base + scale * (sum of its parts)``. Coefficients were measured on the
@@ -46,13 +46,16 @@ PRIMITIVES: Mapping[str, float] = MappingProxyType(
         "logs": 200.0,  # logged evaluations per run (train and test sets)
         "log_attack": 1.2e-5,  # one PGD step of the logged robust accuracy (whole training set): fixed
         "log_attack_entry": 6.9e-9,  # ... per (point x neuron)
-        "exact_base": 0.03,  # certified column generation: fixed cost
-        "exact_n15": 6.0e-4,  # ... and per n^1.5 (moons, squared: 0.07 s at n = 30, 1.7 s at n = 200)
+        "exact_base": 0.035,  # the certified exact solve (solver auto): fixed cost
+        # ... and per n^1.5 (CPU s, squared: moons / circles / xor 0.04-0.06 s at n = 30, 0.22-0.35 s at
+        # n = 200, spirals ~1 s; n = 1000 median 3.3 s: benchmarks/results/certified.md)
+        "exact_n15": 2.0e-4,
         "sampled_base": 0.15,  # sampled convex program: fixed cost
         "sampled_np": 8.0e-6,  # ... per point x draw
         "robust_exact_n2": 1.6e-3,  # robust program on exact patterns, per n^2 (n <= 20)
-        "robust_base": 0.3,  # robust program on 200 draws: fixed cost
-        "robust_n": 1.0e-2,  # ... per point
+        # robust program on 200 draws (the patterns whose robust cone is {0} leave it before the solve):
+        "robust_base": 0.05,  # fixed cost
+        "robust_n": 2.0e-3,  # ... per point
         "attack": 10.0,  # PGD steps per training batch (the page's adversarial training)
         "hvp": 5.0e-9,  # one Hessian-vector product, per point x neuron
         "hvp_base": 2.0e-5,  # ... fixed cost
@@ -62,12 +65,11 @@ PRIMITIVES: Mapping[str, float] = MappingProxyType(
         "status": 5.0e-6,  # one point's PGD attack and exact certificate at one radius, per neuron
         # Theory page (measured with time.process_time on its quick settings, see SECTIONS)
         "rp_step": 4.5e-5,  # one Adam step of a program (200 Bernoulli points): fixed cost
-        "rp_entry": 4.0e-10,  # ... per (point x dimension x neuron) of the frozen layer's products
-        "rp_threaded": 3.5e-9,  # ... the same above rp_threads entries: OpenBLAS runs them on 2 threads,
-        "rp_threads": 5.0e5,  # whose CPU seconds (both threads, spinning on a shared machine) jump ~9x
+        "rp_entry": 4.0e-10,  # ... per (point x dimension x neuron) of the frozen layer's products (one
+        # BLAS thread: with two, a busy 2-core machine made them spin, ~9x the CPU seconds)
         "rp_affine": 2.0e-10,  # the affine program's extra (point x dimension^2) per step
-        "kn_base": 0.25,  # excess risk at one n: certified optimum, Adam (50 neurons, 500 epochs), kernels
-        "kn_n2": 6.9e-5,  # ... per n^2 (the certified optimum of the 2-D teacher's data dominates)
+        "kn_base": 0.12,  # excess risk at one n: certified optimum, Adam (50 neurons, 500 epochs), kernels
+        "kn_n2": 2.5e-5,  # ... per n^2 (the certified optimum of the 2-D teacher's data dominates)
         "kn_feature": 8.7e-8,  # ... per random feature x (n + 1000 test points)
         "on_step": 5.2e-5,  # one streamed point through all six online learners
         "on_neuron": 1.2e-7,  # ... per neuron of the three network learners
@@ -213,8 +215,7 @@ def _reprogram_run(d: int, m: int, affine: bool) -> float:
     """Seconds of one Adam step of one program (n_train = 200, the engine's default)."""
     p = PRIMITIVES
     entries = 200 * d * m
-    per_entry = p["rp_threaded"] if entries > p["rp_threads"] else p["rp_entry"]
-    return p["rp_step"] + per_entry * entries + (p["rp_affine"] * 200 * d * d if affine else 0.0)
+    return p["rp_step"] + p["rp_entry"] * entries + (p["rp_affine"] * 200 * d * d if affine else 0.0)
 
 
 def _reprogram(k: Mapping[str, Any]) -> float:
@@ -273,7 +274,7 @@ class Section:
 # The per-section table (base seconds: drawing, figures; scale: measured against the sum of the parts).
 SECTIONS: Mapping[str, Section] = MappingProxyType(
     {
-        "playground": Section(_playground),
+        "playground": Section(_playground, scale=0.5),  # the app's auto route (reduced, sampled)
         "patterns": Section(_patterns),
         "solvers": Section(_solvers, scale=1.5),  # ADMM's iterations grow with P
         "adversarial": Section(_adversarial),

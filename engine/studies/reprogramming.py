@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.threads import one_blas_thread
+
 __all__ = [
     "PROGRAMS",
     "RATIOS",
@@ -126,18 +128,19 @@ def reprogram(
 
     m1, m2 = np.zeros_like(theta), np.zeros_like(theta)
     losses = np.empty(steps)
-    for t in range(1, steps + 1):
-        A, p = split(theta)
-        f, pre = _forward(W, b, a, X, A, p)
-        margin = c * f
-        losses[t - 1] = float(np.mean(np.logaddexp(0.0, -margin)))
-        # d/df log(1 + e^(-c f)) = -c sigma(-c f); then back through the frozen layer to the inputs
-        g_f = -c * np.exp(-np.logaddexp(0.0, margin)) / X.shape[0]
-        H = (g_f[:, None] * (pre > 0.0) * a[None, :]) @ W  # n x d: dL/d(programmed input)
-        grad = np.concatenate([(H.T @ X).ravel(), H.sum(axis=0)]) if affine else H.sum(axis=0)
-        m1 = 0.9 * m1 + 0.1 * grad
-        m2 = 0.999 * m2 + 0.001 * grad**2
-        theta = theta - lr * (m1 / (1 - 0.9**t)) / (np.sqrt(m2 / (1 - 0.999**t)) + 1e-8)
+    with one_blas_thread():  # small products: a second BLAS thread only spins (load-dependent cost)
+        for t in range(1, steps + 1):
+            A, p = split(theta)
+            f, pre = _forward(W, b, a, X, A, p)
+            margin = c * f
+            losses[t - 1] = float(np.mean(np.logaddexp(0.0, -margin)))
+            # d/df log(1 + e^(-c f)) = -c sigma(-c f); then back through the frozen layer to the inputs
+            g_f = -c * np.exp(-np.logaddexp(0.0, margin)) / X.shape[0]
+            H = (g_f[:, None] * (pre > 0.0) * a[None, :]) @ W  # n x d: dL/d(programmed input)
+            grad = np.concatenate([(H.T @ X).ravel(), H.sum(axis=0)]) if affine else H.sum(axis=0)
+            m1 = 0.9 * m1 + 0.1 * grad
+            m2 = 0.999 * m2 + 0.001 * grad**2
+            theta = theta - lr * (m1 / (1 - 0.9**t)) / (np.sqrt(m2 / (1 - 0.999**t)) + 1e-8)
     A, p = split(theta)
     f_train, _ = _forward(W, b, a, X, A, p)
     before, _ = _forward(W, b, a, Xt, None, np.zeros(d))
