@@ -75,7 +75,9 @@ def main() -> None:
     m1.metric(
         "Exact patterns (cells)",
         f"{cov.exact_count:,}",
-        help="Every activation pattern of the data: n(n−1)+2 cells in general position.",
+        help="Every activation pattern of the data: n(n−1)+2 cells in general position. The convex "
+        "program uses all but one of them (the empty pattern, every point off, adds nothing), so the "
+        "Playground's exact program says P = n(n−1)+1.",
     )
     m2.metric(f"Hit by {cov.draws} draws", f"{cov.hits:,}")
     m3.metric("Share of the exact patterns", f"{cov.fraction:.1%}")
