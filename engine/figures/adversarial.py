@@ -164,9 +164,7 @@ def adversarial_figure(
         fig.update_layout(height=480, margin=dict(l=10, r=10, t=40, b=10))
         fig.update_layout(legend=dict(yref="paper", y=-0.3, yanchor="top"))
     else:
-        fig.update_layout(height=PANEL_HEIGHT, margin=_PANEL_MARGIN, showlegend=False)
-        fig.update_xaxes(title_text="", ticklen=3, nticks=4, automargin=False)
-        fig.update_yaxes(title_text="", constraintoward="top", ticklen=3, nticks=4, automargin=False)
+        _compact(fig)
     # The status legend covers the boundary figure's own misclassified rings: keep the legends of
     # panels side by side identical, so their plots get the same size.
     for trace in fig.data:
@@ -177,6 +175,14 @@ def adversarial_figure(
         fig.add_trace(arrow_trace(X, status.X_adv))
     fig.add_trace(status_hover_trace(network, X, y, status))
     return fig
+
+
+def _compact(fig: go.Figure) -> None:
+    """The compact panel's layout (three side by side): :data:`PANEL_HEIGHT`, no legend, no axis titles,
+    few ticks, the plane at the top."""
+    fig.update_layout(height=PANEL_HEIGHT, margin=_PANEL_MARGIN, showlegend=False)
+    fig.update_xaxes(title_text="", ticklen=3, nticks=4, automargin=False)
+    fig.update_yaxes(title_text="", constraintoward="top", ticklen=3, nticks=4, automargin=False)
 
 
 PENDING_PLANE = "#eeeeee"  # the plane of a panel whose network is not there yet
@@ -196,9 +202,7 @@ def pending_panel_figure(
     fig = go.Figure([image_trace(plane, xs, ys, name="plane (training …)")])
     fig.add_traces(label_traces(X, y, y[:, None], "label y = %{customdata[0]:+.0f}<extra></extra>"))
     fig.update_layout(plane_layout(f"{title}<br><sup>{note}</sup><br><sup> </sup>", bounds))
-    fig.update_layout(height=PANEL_HEIGHT, margin=_PANEL_MARGIN, showlegend=False)
-    fig.update_xaxes(title_text="", ticklen=3, nticks=4, automargin=False)
-    fig.update_yaxes(title_text="", constraintoward="top", ticklen=3, nticks=4, automargin=False)
+    _compact(fig)
     fig.add_annotation(
         text=note,
         x=0.5,
