@@ -75,7 +75,13 @@ PUBLIC_API: dict[str, dict[str, tuple[str, ...]]] = {
         "engine.robust.program": ("solve_robust", "solve_robust_cvxpy", "RobustResult"),
         "engine.robust.terms": ("NORMS", "dual_norm", "robust_terms", "network_robust_objective"),
         "engine.robust.solvers.registry": ("ROBUST_SOLVERS", "ROBUST_SOLVER_HELP"),
-        "engine.robust.evaluation": ("PointStatus", "point_status", "AccuracyCurves", "accuracy_curves"),
+        "engine.robust.evaluation": (
+            "PointStatus",
+            "point_status",
+            "AccuracyCurves",
+            "accuracy_curves",
+            "join_accuracy_curves",
+        ),
         "engine.robust.certificate": (
             "certified_accuracy",
             "certified_robust",

@@ -26,7 +26,13 @@ from engine.figures.playground import PLAYBACK_FRAMES
 from engine.gradient.sgd import continue_training, train_sgd
 from engine.results import Certificate, ConvexResult, TrainResult
 from engine.robust.certificate import robust_objective_exact
-from engine.robust.evaluation import AccuracyCurves, PointStatus, accuracy_curves, point_status
+from engine.robust.evaluation import (
+    AccuracyCurves,
+    PointStatus,
+    accuracy_curves,
+    join_accuracy_curves,
+    point_status,
+)
 from engine.robust.program import RobustResult, solve_robust
 from engine.studies.approximation import (
     CURVE_BUDGET,
@@ -64,7 +70,6 @@ __all__ = [
     "get_point_statuses",
     "get_race",
     "guard",
-    "join_accuracy_curves",
     "network_accuracy",
     "message_of",
     "on_dataset",
@@ -374,18 +379,6 @@ def get_accuracy_curves(
 def network_accuracy(net: Any, X: Any, y: Any, radii: tuple[float, ...], norm: str) -> AccuracyCurves:
     """One network's accuracy curves (``accuracy_curves`` of ``{"net": net}``), keyed by its weights."""
     return accuracy_curves({"net": net}, X, y, radii, norm)
-
-
-def join_accuracy_curves(curves: dict[str, AccuracyCurves]) -> AccuracyCurves:
-    """The one-network curves of :func:`network_accuracy` as one ``AccuracyCurves`` named by the keys."""
-    first = next(iter(curves.values()))
-    return AccuracyCurves(
-        radii=first.radii,
-        clean={name: c.clean["net"] for name, c in curves.items()},
-        pgd={name: c.pgd["net"] for name, c in curves.items()},
-        certified={name: c.certified["net"] for name, c in curves.items()},
-        norm=first.norm,
-    )
 
 
 def robust_args(adv: AdversarialSettings) -> dict[str, Any]:

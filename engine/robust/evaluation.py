@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,15 @@ from engine.attacks import pgd
 from engine.network import TwoLayerReLU
 from engine.robust.certificate import margin_tolerance, min_margin
 
-__all__ = ["PGD_STEPS", "STATUS_KEYS", "AccuracyCurves", "PointStatus", "accuracy_curves", "point_status"]
+__all__ = [
+    "PGD_STEPS",
+    "STATUS_KEYS",
+    "AccuracyCurves",
+    "PointStatus",
+    "accuracy_curves",
+    "join_accuracy_curves",
+    "point_status",
+]
 
 #: The statuses of a point, from the best to the worst.
 STATUS_KEYS = ("certified", "attack", "exact", "misclassified")
@@ -110,3 +119,22 @@ def accuracy_curves(
         pgd_acc[name] = np.array([r.pgd_accuracy for r in rows])
         cert[name] = np.array([r.certified_accuracy for r in rows])
     return AccuracyCurves(radii=radii, clean=clean, pgd=pgd_acc, certified=cert, norm=norm)
+
+
+def join_accuracy_curves(curves: Mapping[str, AccuracyCurves]) -> AccuracyCurves:
+    """Curves of one network each (the same radii and norm), as one record, each named by its key (the
+    single network of each is taken whatever its own name): a network's curves can then be computed,
+    and cached, on their own."""
+    first = next(iter(curves.values()))
+
+    def only(values: dict) -> Any:
+        (value,) = values.values()
+        return value
+
+    return AccuracyCurves(
+        radii=first.radii,
+        clean={name: only(c.clean) for name, c in curves.items()},
+        pgd={name: only(c.pgd) for name, c in curves.items()},
+        certified={name: only(c.certified) for name, c in curves.items()},
+        norm=first.norm,
+    )

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from engine.network import TwoLayerReLU
-from engine.robust.evaluation import STATUS_KEYS, accuracy_curves, point_status
+from engine.robust.evaluation import STATUS_KEYS, accuracy_curves, join_accuracy_curves, point_status
 
 
 def _toy() -> tuple[TwoLayerReLU, np.ndarray, np.ndarray]:
@@ -42,3 +42,20 @@ def test_accuracy_curves() -> None:
     assert curves.clean == {"a": 0.5, "b": 0.5} and curves.norm == "inf"
     for name in ("a", "b"):  # a proof never beats an attack, an attack never beats the clean accuracy
         assert np.all(curves.certified[name] <= curves.pgd[name]) and np.all(curves.pgd[name] <= 0.5)
+
+
+def test_joined_one_network_curves_equal_one_call_on_all() -> None:
+    """Curves computed one network at a time (each under any name) and joined are the curves of one call
+    on all the networks."""
+    net, X, y = _toy()
+    other = TwoLayerReLU(np.array([[0.0, 1.0, 0.2]]), np.array([1.0]))  # f = relu(x2 + 0.2)
+    radii = [0.0, 0.3, 1.0]
+    together = accuracy_curves({"a": net, "b": other}, X, y, radii, "2")
+    joined = join_accuracy_curves(
+        {name: accuracy_curves({"net": n}, X, y, radii, "2") for name, n in (("a", net), ("b", other))}
+    )
+    assert joined.clean == together.clean and joined.norm == "2"
+    np.testing.assert_array_equal(joined.radii, together.radii)
+    for name in ("a", "b"):
+        np.testing.assert_array_equal(joined.pgd[name], together.pgd[name])
+        np.testing.assert_array_equal(joined.certified[name], together.certified[name])
