@@ -109,8 +109,9 @@ def main() -> None:
     slots = progressive.Slots()
     with slots.slot("status"):  # the final solve's spinner
         pass
+    new_counts = ", ".join(str(p) for p in pending)
     solving = (
-        f"Solving the sampled program on P = {', '.join(str(p) for p in pending)} draws (n = {key.n})…"
+        f"Solving the sampled program on P = {new_counts} draws (n = {key.n})…"
         if pending and len(pending) < len(counts)
         else f"Solving the exact program and {len(counts)} sampled programs (n = {key.n})…"
     )
@@ -136,7 +137,7 @@ def main() -> None:
                 st.empty()
             else:
                 st.caption(
-                    f"Solving the sampled program on P = {', '.join(str(p) for p in pending)} draws …: the "
+                    f"Solving the sampled program on P = {new_counts} draws …: the "
                     "curve below has the draw counts solved before; the new ones join it when solved."
                 )
         with slots.slot("curve"):

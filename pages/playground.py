@@ -135,7 +135,8 @@ def _answer(  # noqa: PLR0912, PLR0915
     cres = convex.value if convex.ok else None
 
     if stage.final:
-        run = train().value if train().ok else None
+        trained = train()
+        run = trained.value if trained.ok else None
         level, text = figures.verdict(cres, run.result if run else None, run.certificate if run else None)
         getattr(verdict_box, level)(text)
     else:
