@@ -107,7 +107,7 @@ def hand_over(stage: Stage) -> None:
     """Before the final stage of a run that drew a first answer: pause until the server has taken every
     element the first answer drew (``streamlit_internals.sent_so_far``), at most :data:`HANDOVER_S`.
     Streamlit's send loop runs in another thread and needs the GIL; the final compute can hold it for
-    its whole length (compiled numba loops such as PGD training, Clarabel's solve), and the first answer
+    its whole length (a compiled numba loop such as PGD training), and the first answer
     would then wait in the server's queue until the final one is done. Nothing happens in any other
     stage."""
     if not stage.final or stage.first:
