@@ -24,6 +24,7 @@ __all__ = [
     "CHART",
     "CHROMIUM",
     "EXCEPTION",
+    "SIGNATURE_JS",
     "chart_signature",
     "chromium",
     "click_chart",
@@ -65,7 +66,7 @@ VIEWPORT = {"width": 1440, "height": 1000}
 # a chart is kept (a WeakMap) while its data and layout objects stay the same: Plotly gives a chart new
 # ones whenever Streamlit sends it a new figure, so polling every 20 ms does not re-serialize a megabyte
 # of figures each time and steal the CPU the page needs to draw them (2 cores).
-_SIGNATURE_JS = """() => {
+SIGNATURE_JS = """() => {
   const memo = (window.__chartSignatures = window.__chartSignatures || new WeakMap());
   return Array.from(document.querySelectorAll('.js-plotly-plot')).map((el) => {
     const held = memo.get(el);
@@ -182,7 +183,7 @@ def settle(page: Any, timeout_s: float = 120.0, quiet_s: float = 1.0, charts: in
 
 def chart_signature(page: Any) -> str:
     """A short string that changes whenever any Plotly figure on the page changes."""
-    return str(page.evaluate(_SIGNATURE_JS))
+    return str(page.evaluate(SIGNATURE_JS))
 
 
 def _slider(page: Any, label: str) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from benchmarks.browser import APP, EXCEPTION, chart_signature, move_slider, settle, step_number
+from benchmarks.browser import APP, EXCEPTION, SIGNATURE_JS, chart_signature, move_slider, settle, step_number
 from explorer.progressive import APPROXIMATE, TRAINING
 from tests.browser.conftest import PROJECTOR, served_tab
 
@@ -26,9 +26,38 @@ _STATE_JS = f"""() => {{
 }}"""
 
 
+# Records in the page every state the DOM takes (a MutationObserver: it runs after each batch of changes,
+# between Plotly's draws), so a first answer shown for less than one poll of :func:`_watch` is not missed
+# while the page's main thread is busy drawing (a poll waits for it).
+_RECORD_JS = f"""(before) => {{
+  const state = {_STATE_JS};
+  const signature = {SIGNATURE_JS};
+  const seen = (window.__progressStates = []);
+  let last = '';
+  const note = () => {{
+    const s = state();
+    s.changed = signature() !== before;
+    const k = JSON.stringify(s);
+    if (k !== last) {{ last = k; seen.push(s); }}
+  }};
+  if (window.__progressObserver) window.__progressObserver.disconnect();
+  window.__progressObserver = new MutationObserver(note);
+  window.__progressObserver.observe(document.body, {{subtree: true, childList: true, attributes: true,
+                                                   characterData: true}});
+}}"""
+
+
+def _record(tab) -> str:
+    """The charts' signature now, after starting the page's record of its states (:data:`_RECORD_JS`)."""
+    before = chart_signature(tab)
+    tab.evaluate(_RECORD_JS, before)
+    return before
+
+
 def _watch(tab, before: str, since: float, timeout_s: float = 120.0) -> list[dict]:
     """Poll the page from ``since`` until the charts differ from ``before`` and the app has been idle for
-    a second: each poll's (seconds, running, approximate text shown, charts changed)."""
+    a second: each poll's (seconds, running, approximate text shown, charts changed), then every state the
+    page recorded since :func:`_record` (in order, without ``t``)."""
     polls: list[dict] = []
     idle_since = None
     while time.monotonic() - since < timeout_s:
@@ -39,7 +68,7 @@ def _watch(tab, before: str, since: float, timeout_s: float = 120.0) -> list[dic
         if state["changed"] and not state["running"]:
             idle_since = idle_since or time.monotonic()
             if time.monotonic() - idle_since > 1.0:
-                return polls
+                return polls + tab.evaluate("() => window.__progressStates || []")
         else:
             idle_since = None
         time.sleep(0.02)
@@ -52,9 +81,9 @@ def test_a_miss_shows_a_labelled_first_answer_then_the_certified_one() -> None:
         settle(tab, timeout_s=300, charts=5)
         assert tab.locator(EXCEPTION).count() == 0
         for _ in range(2):  # two new data seeds: each a miss of the exact program
-            before = chart_signature(tab)
+            before = _record(tab)
             polls = _watch(tab, before, step_number(tab, "Data seed"))
-            first_change = next(p for p in polls if p["changed"])
+            first_change = next(p for p in polls if p["changed"] and "t" not in p)  # recorded in order
             assert first_change["running"], polls  # the charts changed before the run ended
             # the first answer: charts changed and labelled approximate while the certified one is solved
             assert any(p["changed"] and p["approximate"] and p["running"] for p in polls), polls
@@ -69,7 +98,7 @@ def test_a_miss_shows_a_labelled_first_answer_then_the_certified_one() -> None:
             )
             settle(tab, timeout_s=120, charts=5)
         # back to a seed shown before: the certified result is cached, drawn at once, never approximate
-        before = chart_signature(tab)
+        before = _record(tab)
         polls = _watch(tab, before, step_number(tab, "Data seed", forward=False))
         assert not any(p["approximate"] for p in polls), polls
         assert tab.locator(EXCEPTION).count() == 0
@@ -84,14 +113,14 @@ def test_adversarial_training_radius_first_answer_marks_pgd_training_then_draws_
         settle(tab, timeout_s=300, charts=5)
         assert tab.locator(EXCEPTION).count() == 0
         label = "Train at radius"
-        before = chart_signature(tab)
+        before = _record(tab)
         polls = _watch(tab, before, move_slider(tab, label))
         assert any(p["changed"] and p["training"] and p["running"] for p in polls), polls
         end = tab.evaluate(_STATE_JS)
         assert not end["training"] and not end["approximate"] and not end["running"]
         assert tab.locator(EXCEPTION).count() == 0
         settle(tab, timeout_s=120, charts=5)
-        before = chart_signature(tab)
+        before = _record(tab)
         polls = _watch(tab, before, move_slider(tab, label, "ArrowLeft"))  # back: cached
         assert not any(p["training"] or p["approximate"] for p in polls), polls
 
@@ -103,7 +132,7 @@ def test_patterns_new_draw_count_first_marks_it_solving_then_draws_the_whole_cur
         tab.goto(f"{url}/patterns?n=200&draws=500", wait_until="domcontentloaded")
         settle(tab, timeout_s=300, charts=3)
         assert tab.locator(EXCEPTION).count() == 0
-        before = chart_signature(tab)
+        before = _record(tab)
         polls = _watch(tab, before, move_slider(tab, "Sampled directions P"))
         assert any(p["changed"] and p["solving"] and p["running"] for p in polls), polls
         end = tab.evaluate(_STATE_JS)
