@@ -31,10 +31,12 @@ __all__ = [
     "flip_toggle",
     "free_port",
     "move_slider",
+    "page_answers",
     "pick_option",
     "step_number",
     "settle",
     "slider_value",
+    "start_page_clock",
     "streamlit_process",
     "streamlit_server",
     "wait_for_answers",
@@ -237,6 +239,77 @@ def wait_for_change(
 
 def _charts_drawn(signature: str) -> int:
     return len([part for part in signature.split(",") if part])
+
+
+# The page's own clock (performance.now(), milliseconds): the time of the last trusted input event (a
+# pointer down or key down: the click, key press or option choice that changes a control), a log of every
+# state the page takes ([time, chart signature, busy]: a MutationObserver, which runs after each batch of
+# DOM changes, between Plotly's draws) and the time of every animation frame (a requestAnimationFrame loop,
+# read with performance.now() when its callback runs: the frame painted after a change). Installed once per
+# page and reset before each change (:func:`start_page_clock`).
+_PAGE_CLOCK_JS = f"""() => {{
+  if (!window.__pageClock) {{
+    const signature = {SIGNATURE_JS};
+    const busy = () => {{
+      const app = document.querySelector('{APP}');
+      return (!!app && app.getAttribute('data-test-script-state') === 'running')
+        || !!document.querySelector('{SKELETON}');
+    }};
+    const clock = (window.__pageClock = {{ input: null, log: [], frames: [], last: '' }});
+    clock.note = () => {{
+      const s = signature(), b = busy(), k = s + '|' + b;
+      if (k !== clock.last) {{ clock.last = k; clock.log.push([performance.now(), s, b]); }}
+    }};
+    for (const type of ['pointerdown', 'keydown']) {{
+      window.addEventListener(type, (e) => {{ if (e.isTrusted) clock.input = performance.now(); }}, true);
+    }}
+    new MutationObserver(clock.note).observe(document, {{ subtree: true, childList: true,
+      attributes: true, characterData: true }});
+    const frame = () => {{
+      clock.frames.push(performance.now());
+      if (clock.frames.length > 20000) clock.frames.splice(0, 10000);
+      requestAnimationFrame(frame);
+    }};
+    requestAnimationFrame(frame);
+  }}
+  const clock = window.__pageClock;
+  Object.assign(clock, {{ input: null, log: [], frames: [], last: '' }});
+  clock.note();
+}}"""
+
+# (first, final) in seconds on the page's clock from the last input event to the first frame after the
+# charts differ from ``before`` with as many drawn (first) and after the page last became idle with them
+# different (final); null when the clock saw no input or no final state.
+_PAGE_ANSWERS_JS = """(before) => {
+  const clock = window.__pageClock;
+  if (!clock || clock.input === null) return null;
+  const drawn = (s) => s.split(',').filter((part) => part).length;
+  const wanted = drawn(before);
+  const painted = (t) => { const f = clock.frames.find((x) => x >= t); return f === undefined ? t : f; };
+  let first = null, final = null;
+  for (const [t, s, busy] of clock.log) {
+    const changed = s !== before;
+    if (first === null && changed && drawn(s) >= wanted && t >= clock.input) first = t;
+    if (changed && !busy) { if (final === null) final = t; } else final = null;
+  }
+  if (final === null) return null;
+  const at = (t) => (painted(Math.max(t, clock.input)) - clock.input) / 1000;
+  return [at(first === null ? final : Math.min(first, final)), at(final)];
+}"""
+
+
+def start_page_clock(page: Any) -> None:
+    """Start (or restart) the page's own record of a change (:data:`_PAGE_CLOCK_JS`), before the input
+    that makes it; :func:`wait_for_answers` then reads its times from the page."""
+    page.evaluate(_PAGE_CLOCK_JS)
+
+
+def page_answers(page: Any, before: str) -> tuple[float, float] | None:
+    """``(first, final)`` seconds as the page's clock saw them since :func:`start_page_clock`: from the last
+    input event to the first frame painted after the charts differ from ``before`` (as many drawn), and
+    after the app last became idle with them different; None when no clock ran or it saw neither."""
+    got = page.evaluate(_PAGE_ANSWERS_JS, before)
+    return None if got is None else (float(got[0]), float(got[1]))
 
 
 def wait_for_answers(

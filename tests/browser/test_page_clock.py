@@ -1,0 +1,58 @@
+"""The page's own clock of the slider benchmark (benchmarks.browser.start_page_clock / page_answers),
+on a page without Streamlit whose "chart" changes a known time after a key press: the clock measures
+that delay, from the key event to the frame painted after the change, and it is never later than what
+Python's polls see."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import sync_playwright
+
+from benchmarks.browser import (
+    APP,
+    chart_signature,
+    chromium,
+    page_answers,
+    start_page_clock,
+    wait_for_answers,
+)
+
+# A stand-in for the app: a root with Streamlit's script-state attribute and one "Plotly chart" (an
+# element of class js-plotly-plot with data and layout objects, as Plotly keeps them). A key press
+# starts a "run" that changes the chart after FIRST_MS and ends after FINAL_MS.
+FIRST_MS, FINAL_MS = 300, 600
+_PAGE = f"""<html><body>
+<div data-testid="stApp" data-test-script-state="notRunning">
+  <div class="js-plotly-plot" id="chart"></div>
+</div>
+<script>
+  const chart = document.getElementById('chart');
+  chart.data = [{{x: [0]}}]; chart.layout = {{}};
+  window.addEventListener('keydown', () => {{
+    const app = document.querySelector('{APP}');
+    setTimeout(() => app.setAttribute('data-test-script-state', 'running'), 20);
+    setTimeout(() => {{ chart.data = [{{x: [1]}}]; chart.setAttribute('data-drawn', '1'); }}, {FIRST_MS});
+    setTimeout(() => app.setAttribute('data-test-script-state', 'notRunning'), {FINAL_MS});
+  }});
+</script></body></html>"""
+
+
+def test_page_clock_measures_a_known_delay_and_never_exceeds_the_polls() -> None:
+    with sync_playwright() as p, chromium(p) as browser:
+        page = browser.new_page()
+        page.set_content(_PAGE)
+        for _ in range(3):
+            signature = chart_signature(page)
+            start_page_clock(page)
+            pressed = time.monotonic()
+            page.keyboard.press("a")
+            polled = wait_for_answers(page, signature, timeout_s=10, quiet_s=0.2, since=pressed)
+            clocked = page_answers(page, signature)
+            assert clocked is not None
+            first, final = clocked
+            # the change and the end are set by timers: at least their delay, at most a few frames more
+            assert FIRST_MS / 1000 <= first < FIRST_MS / 1000 + 0.1, clocked
+            assert FINAL_MS / 1000 <= final < FINAL_MS / 1000 + 0.1, clocked
+            assert first <= polled[0] + 0.02 and final <= polled[1] + 0.02, (clocked, polled)
+            page.evaluate("() => { document.getElementById('chart').data = [{x: [0]}]; }")  # back
