@@ -8,8 +8,11 @@ activation-region maps and the decision panel (~0.5 s of Plotly validation per r
 playback figure back from ``st.cache_data``, which unpickles a ``go.Figure`` and so validates its 80
 frames again (~1 s). These helpers keep the finished figures in ``st.cache_resource`` instead: a hit
 returns the very figure object, no copy and no validation. The figures are never changed after they are
-built (their text size is part of the key and applied here; the page shows them with
-``widgets.chart(..., sized=True)``), so sharing one object between reruns and sessions is safe.
+built (the page shows them with ``widgets.chart(..., sized=True)``), so sharing one object between reruns
+and sessions is safe. They are built at the normal text size: the large-text switch is a patch the live
+chart merges in the browser (``engine.figures.style.large_text_patch``), so switching it builds nothing
+again; only the playback is built again for it, its numbers and buttons taking more room
+(``large``: ``text_px``).
 
 Each helper is keyed like the results it draws (``explorer.cache``), reads them from that cache, and
 returns None when they failed (the page shows the error from the result itself).
@@ -30,7 +33,7 @@ from engine.figures.playground import (
     plot_bounds,
     without_ghost,
 )
-from engine.figures.style import LARGE_TEXT_PX, large_text
+from engine.figures.style import LARGE_TEXT_PX
 from engine.results import ConvexResult, Snapshots
 from engine.studies.summary import playback_numbers
 from engine.threads import one_blas_thread
@@ -48,11 +51,6 @@ __all__ = [
 ]
 
 FIGURE_ENTRIES = 16  # figures kept per helper (a playback figure holds ~0.5 MB of frames)
-
-
-def _sized(fig: Any, large: bool) -> Any:
-    """``fig`` with its text raised to the projector size when ``large`` (in place, before sharing)."""
-    return large_text(fig, LARGE_TEXT_PX) if large else fig
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False)
@@ -110,7 +108,9 @@ def playback_of(
 ) -> Any:
     """The playback figure of the snapshots ``snaps`` of a run on the data set ``ds`` (its numbers
     included), against the convex result ``optimum`` (its objective as J*, its neurons as ghost lines
-    when ``ghost``) or without one (``optimum=None``: no J*, no gap); built with one BLAS thread."""
+    when ``ghost``) or without one (``optimum=None``: no J*, no gap); built with one BLAS thread.
+    ``large``: its numbers and buttons at the projector size, with the room they take (the rest of its
+    text is raised where it is shown: ``widgets.chart``)."""
     with one_blas_thread():
         numbers = playback_numbers(
             snaps,
@@ -134,7 +134,7 @@ def playback_of(
             optimum=optimum.objective if optimum is not None else None,
             text_px=LARGE_TEXT_PX if large else 10,
         )
-    return _sized(fig, large)
+    return fig
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False)
@@ -147,7 +147,6 @@ def get_convex_panel_figure(
     pattern_seed: int,
     task: str,
     title: str,
-    large: bool = False,
 ) -> Any:
     """The convex network's decision panel (``decision_panel_figure``) in the data set's plot box beside
     the playback, its neurons named as the optimum's; None when the data set or the solve failed."""
@@ -166,7 +165,7 @@ def get_convex_panel_figure(
             bounds=plot_bounds(ds.X),
             neuron_label="optimum's neurons",
         )
-    return _sized(fig, large)
+    return fig
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False)
@@ -181,7 +180,6 @@ def get_regions_figure(
     sgd: SGDSettings | None = None,
     rounds: int = 0,
     title: str,
-    large: bool = False,
 ) -> Any:
     """The activation regions (``activation_regions_figure``) of the convex network (``side =
     "convex"``: ``patterns``, ``pattern_seed`` pick it) or of the gradient run (``side = "sgd"``: ``sgd``,
@@ -200,7 +198,7 @@ def get_regions_figure(
     ds = data.value
     with one_blas_thread():
         fig = activation_regions_figure(network, ds.X, y=ds.y, title=title, bounds=plot_bounds(ds.X))
-    return _sized(fig, large)
+    return fig
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False)
@@ -214,7 +212,6 @@ def get_objective_figure(
     sgd: SGDSettings,
     rounds: int,
     title: str,
-    large: bool = False,
 ) -> Any:
     """The gradient run's objective J over its steps against the convex value (``objective_figure``):
     the certified optimum, or the sampled program's upper bound with its dual lower bound. None when
@@ -233,11 +230,11 @@ def get_objective_figure(
             lower_bound=cres.lower_bound if cres is not None else None,
             title=title,
         )
-    return _sized(fig, large)
+    return fig
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False)
-def get_pattern_figures(key: DataKey, *, draws: int, seed: int, task: str, large: bool = False) -> Any:
+def get_pattern_figures(key: DataKey, *, draws: int, seed: int, task: str) -> Any:
     """The Patterns page's two pictures of ``draws`` seeded directions: the lines of the sampled
     patterns over the points (``arrangement_plane_figure``) and the direction sphere, exact cells
     against the samples (``direction_sphere_figure``), as a pair; None when the data set or the
@@ -256,7 +253,7 @@ def get_pattern_figures(key: DataKey, *, draws: int, seed: int, task: str, large
         bounds=plot_bounds(ds.X),
     )
     sphere = direction_sphere_figure(ds.X, cov, title="Direction sphere: exact cells vs samples")
-    return _sized(plane, large), _sized(sphere, large)
+    return plane, sphere
 
 
 @st.cache_resource(max_entries=FIGURE_ENTRIES, show_spinner=False)
@@ -268,7 +265,6 @@ def get_approximation_figure(
     seed: int,
     counts: tuple[int, ...],
     draws: int,
-    large: bool = False,
     pending: tuple[int, ...] = (),
 ) -> Any:
     """The sampled program's optimum against the draw count (``approximation_figure``) at the counts
@@ -282,4 +278,4 @@ def get_approximation_figure(
     if pending:
         title += f" (solving P = {', '.join(str(p) for p in pending)} …)"
     fig = approximation_figure(curve.value, current=draws, title=title, pending=pending)
-    return _sized(fig, large)
+    return fig

@@ -7,6 +7,7 @@ when the button is clicked, ``on_click="ignore"``), so nothing heavy runs on a r
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import math
@@ -19,7 +20,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from datasets import Dataset, to_csv
+from engine.figures.style import large_text
 from engine.network import TwoLayerReLU
+from explorer.widgets import large_text_on
 
 __all__ = [
     "FORMAT",
@@ -165,11 +168,15 @@ def figure_exports(
     """An export popover for one figure: standalone HTML, and PNG where a browser can render it.
 
     ``figure`` may be a function that builds the figure to export (called only when a file is asked
-    for), e.g. a compact panel's full version with its own legend."""
+    for), e.g. a compact panel's full version with its own legend. With the large-text switch on, the
+    file has the text as the page shows it (a copy with ``large_text``: a shown figure may be shared)."""
     import streamlit as st
 
+    large = large_text_on()
+
     def build() -> go.Figure:
-        return figure() if callable(figure) else figure
+        shown = figure() if callable(figure) else figure
+        return large_text(copy.deepcopy(shown)) if large else shown
 
     base = slug(name)
     box = _popover(where or st, label)

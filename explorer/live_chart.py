@@ -32,12 +32,15 @@ import plotly
 import plotly.io as pio
 import streamlit as st
 
+from engine.figures.style import large_text_patch
+
 __all__ = [
     "NAME",
     "PLOTLY_JS",
     "STATIC_DIR",
     "available",
     "click_event",
+    "large_text_patch_of",
     "live_chart",
     "payload",
     "prepare_static",
@@ -147,13 +150,28 @@ export default function (component) {
   // st.plotly_chart's selection event ({selection: {points: [{x, y}]}}); the latest render's sender.
   div.__explorerTrigger = setTriggerValue;
   div.__explorerClickable = !!data.clickable;
-  // A rerun sends every chart again: one whose figure and config did not change is left as drawn.
-  const sent = data.figure + "\u0000" + JSON.stringify(data.config);
+  // A rerun sends every chart again: one whose figure, config and text size did not change is left as
+  // drawn.
+  const large = data.large ? JSON.stringify(data.large) : "";
+  const sent = data.figure + "\u0000" + JSON.stringify(data.config) + "\u0000" + large;
   if (div.__explorerSent === sent) return cleanup(div);
   div.__explorerSent = sent;
   const theme = themeColours(div);
   const figure = JSON.parse(themed(data.figure, theme));
   const layout = (figure.layout = figure.layout || {});
+  // The projector switch: the patch engine.figures.style.large_text_patch made from this figure (its
+  // layout update, lists replaced whole, and its traces' text sizes), in the theme's colours.
+  if (large) {
+    const patch = JSON.parse(themed(large, theme));
+    for (const [key, value] of Object.entries(patch.layout)) {
+      const nested = value && typeof value === "object" && !Array.isArray(value);
+      layout[key] = nested ? merge(layout[key] || {}, value) : value;
+    }
+    for (const [index, size] of Object.entries(patch.textfont)) {
+      const trace = (figure.data || [])[Number(index)];
+      if (trace) trace.textfont = Object.assign(trace.textfont || {}, { size: size });
+    }
+  }
   const template = (layout.template = layout.template || {});
   template.layout = merge(template.layout || {}, themeLayout(theme));
   // Streamlit's theme shows a figure's title in bold (as st.plotly_chart does).
@@ -379,14 +397,23 @@ def figure_json(fig: Any, *, frozen: bool = False) -> str:
 
 
 def payload(
-    fig: Any, config: dict[str, Any] | None = None, *, frozen: bool = False, clickable: bool = False
+    fig: Any,
+    config: dict[str, Any] | None = None,
+    *,
+    frozen: bool = False,
+    clickable: bool = False,
+    large: bool = False,
 ) -> dict[str, Any]:
     """What the component receives for ``fig`` (a Plotly figure): its JSON as ``st.plotly_chart`` sends
     it (data, layout, frames; the browser applies the theme's colours and fonts), Plotly's ``config``
     with ``st.plotly_chart``'s defaults (no logo, no cloud button, no box or lasso selection), the
-    height in CSS pixels (the layout's, else Plotly's default 450), where plotly.js is served and
-    whether a click on a point is sent back (``clickable``)."""
-    height = getattr(getattr(fig, "layout", None), "height", None) or 450
+    height in CSS pixels (the layout's, else Plotly's default 450), where plotly.js is served, whether a
+    click on a point is sent back (``clickable``) and, with ``large`` (the projector switch), the patch
+    that shows it with large text (:func:`engine.figures.style.large_text_patch`, merged in the browser:
+    the figure's own JSON stays the same, so nothing is built again; with ``frozen`` made once per
+    object, as its JSON)."""
+    patch = large_text_patch_of(fig, frozen=frozen) if large else None
+    height = (patch or {}).get("layout", {}).get("height") or _layout_height(fig) or 450
     config = {"displaylogo": False, "showSendToCloud": False, **(config or {})}
     removed = list(config.get("modeBarButtonsToRemove") or [])
     config["modeBarButtonsToRemove"] = removed + [b for b in REMOVED_BUTTONS if b not in removed]
@@ -396,7 +423,30 @@ def payload(
         "height": int(height),
         "src": _script_url(),
         "clickable": clickable,
+        "large": patch,
     }
+
+
+def _layout_height(fig: Any) -> Any:
+    """The layout's height of a Plotly figure or of its dict (None when unset)."""
+    if isinstance(fig, dict):
+        return (fig.get("layout") or {}).get("height")
+    return getattr(getattr(fig, "layout", None), "height", None)
+
+
+# The attribute under which a frozen figure keeps its large-text patch (as :data:`_JSON_ATTRIBUTE`).
+_PATCH_ATTRIBUTE = "_explorer_frozen_large_patch"
+
+
+def large_text_patch_of(fig: Any, *, frozen: bool = False) -> dict[str, Any]:
+    """:func:`engine.figures.style.large_text_patch` of ``fig``; with ``frozen`` made once per object."""
+    if not frozen:
+        return large_text_patch(fig)
+    patch = getattr(fig, _PATCH_ATTRIBUTE, None)
+    if patch is None:
+        patch = large_text_patch(fig)
+        setattr(fig, _PATCH_ATTRIBUTE, patch)
+    return patch
 
 
 _component = st.components.v2.component(NAME, js=_JS, css=_CSS, isolate_styles=False)
@@ -410,16 +460,18 @@ def live_chart(
     config: dict[str, Any] | None = None,
     frozen: bool = False,
     on_click: Callable[[], None] | None = None,
+    large: bool = False,
 ) -> Any:
     """Show ``fig`` in the live chart under ``key`` (in ``where``, default the current container): the
     same key keeps the same Plotly div across reruns and a new figure is drawn by ``Plotly.react``;
-    ``frozen``: the figure object never changes (its JSON is encoded once, :func:`figure_json`).
+    ``frozen``: the figure object never changes (its JSON is encoded once, :func:`figure_json`);
+    ``large``: shown with large text (the projector switch: :func:`payload`).
 
     ``on_click``: a click on a point of the chart calls it before the rerun it starts, with
     ``st.session_state[key]["click"]`` = ``{"selection": {"points": [{"x": ..., "y": ...}]}}`` (the
     shape of ``st.plotly_chart``'s selection event, :func:`click_event`)."""
     with where if where is not None else nullcontext():
-        data = payload(fig, config, frozen=frozen, clickable=on_click is not None)
+        data = payload(fig, config, frozen=frozen, clickable=on_click is not None, large=large)
         events = {"on_click_change": on_click} if on_click is not None else {}
         return _component(key=key, data=data, width="stretch", height="content", **events)
 

@@ -43,7 +43,6 @@ import numpy as np
 import streamlit as st
 
 from engine.figures.playground import objective_figure
-from engine.figures.style import LARGE_TEXT_PX, large_text
 from engine.results import Snapshots
 from explorer.cache import get_dataset, run_sgd_more
 from explorer.cache_figures import playback_of
@@ -197,12 +196,11 @@ def first_playback_figure(
 
 
 def first_objective_figure(
-    key: DataKey, *, loss: str, beta: float, sgd: SGDSettings, rounds: int, title: str, large: bool = False
+    key: DataKey, *, loss: str, beta: float, sgd: SGDSettings, rounds: int, title: str
 ) -> Any:
     """The gradient run's objective J over its steps with no convex value (the first answer's); None when
     the run failed."""
     run = run_sgd_more(key, loss=loss, beta=beta, sgd=sgd, rounds=rounds)
     if not run.ok:
         return None
-    fig = objective_figure(run.value.result.history, optimum=None, certified=False, title=title)
-    return large_text(fig, LARGE_TEXT_PX) if large else fig
+    return objective_figure(run.value.result.history, optimum=None, certified=False, title=title)

@@ -19,6 +19,7 @@ table is read only, so nothing here is shared between sessions.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -131,8 +132,10 @@ def chart(
     **options: Any,
 ) -> Any:
     """Show a Plotly figure in ``where`` (default: the current container), its text raised to the
-    projector size when the large-text switch is on (:func:`engine.figures.style.large_text`) unless
-    ``sized`` (a shared cached figure, built at the size the switch asks for and never changed here).
+    projector size when the large-text switch is on (:func:`engine.figures.style.large_text_patch`: a
+    live chart merges the patch in the browser, so the figure is neither built again nor changed here;
+    ``st.plotly_chart`` gets a copy with :func:`engine.figures.style.large_text` applied). ``sized``: a
+    shared cached figure, never changed after it was built (a live chart encodes it once).
 
     A chart whose only option is Plotly's ``config`` is drawn in place (:mod:`explorer.live_chart`: the
     same div for the same key, a new figure drawn by ``Plotly.react``) while Streamlit serves the static
@@ -142,11 +145,14 @@ def chart(
     ``on_click``: called (before the rerun) when a point of the chart is clicked; it reads the click with
     :func:`explorer.live_chart.click_event` of ``st.session_state[key]`` (a live chart's click, or the
     point selection of ``st.plotly_chart`` where live charts are off)."""
-    if large_text_on() and not sized:
-        large_text(fig)
+    large = large_text_on()
     if set(options) <= {"config"} and live_charts_on():
         config = options.get("config")
-        return live_chart(fig, key=key, where=where, config=config, frozen=sized, on_click=on_click)
+        return live_chart(
+            fig, key=key, where=where, config=config, frozen=sized, on_click=on_click, large=large
+        )
+    if large:
+        fig = large_text(copy.deepcopy(fig) if sized else fig)
     if on_click is not None:
         options = {**options, "on_select": on_click, "selection_mode": "points"}
     return (where or st).plotly_chart(fig, key=key, **options)

@@ -82,9 +82,8 @@ def main() -> None:
     m2.metric(f"Hit by {cov.draws} draws", f"{cov.hits:,}")
     m3.metric("Share of the exact patterns", f"{cov.fraction:.1%}")
 
-    large = w.large_text_on()
     # both pictures are cached (explorer.cache_figures): a P shown before rebuilds neither
-    plane, sphere = get_pattern_figures(key, draws=int(draws), seed=s.pattern_seed, task=s.task, large=large)
+    plane, sphere = get_pattern_figures(key, draws=int(draws), seed=s.pattern_seed, task=s.task)
     left, right = st.columns([1, 1.5], gap="medium")
     with left:
         fig = plane
@@ -146,7 +145,6 @@ def main() -> None:
                 **curve_args,
                 counts=shown,
                 draws=int(draws),
-                large=large,
                 pending=() if stage.final else pending,
             )
             w.chart(fig, key=stage.key("curve"), sized=True)

@@ -162,7 +162,7 @@ def _answer(  # noqa: PLR0912, PLR0915
                 st.error(f"Convex: {convex.error}")
         elif stage.final:
             panel = get_convex_panel_figure(
-                key, **convex_args, task=s.task, title=f"{convex_title} ({certified})", large=large
+                key, **convex_args, task=s.task, title=f"{convex_title} ({certified})"
             )
             w.chart(panel, key="Convex_boundary", sized=True)
         else:
@@ -267,7 +267,7 @@ def _answer(  # noqa: PLR0912, PLR0915
         else:
             if stage.final:
                 fig = get_regions_figure(
-                    key, side="convex", **convex_args, title="Convex: activation regions", large=large
+                    key, side="convex", **convex_args, title="Convex: activation regions"
                 )
                 w.chart(fig, key="Convex_regions", sized=True)
                 figure_exports(fig, "Convex regions")
@@ -283,9 +283,7 @@ def _answer(  # noqa: PLR0912, PLR0915
     if stage.first and tres is not None:
         with sgd_col:
             short = f"SGD ({opt_name})"
-            fig = get_regions_figure(
-                key, side="sgd", **sgd_args, title=f"{short}: activation regions", large=large
-            )
+            fig = get_regions_figure(key, side="sgd", **sgd_args, title=f"{short}: activation regions")
             w.chart(fig, key=f"{short}_regions", sized=True)
             figure_exports(fig, f"{short} regions")
     if stage.first:
@@ -298,15 +296,11 @@ def _answer(  # noqa: PLR0912, PLR0915
         else:
             title = f"{opt_name}: objective J vs step"
             if stage.final:
-                fig = get_objective_figure(
-                    key, **convex_args, sgd=s.sgd, rounds=rounds, title=title, large=large
-                )
+                fig = get_objective_figure(key, **convex_args, sgd=s.sgd, rounds=rounds, title=title)
                 w.chart(fig, key="objective", sized=True)
                 figure_exports(fig, "objective")
             else:
-                fig = progressive.first_objective_figure(
-                    key, **sgd_args, title=stage.title(title), large=large
-                )
+                fig = progressive.first_objective_figure(key, **sgd_args, title=stage.title(title))
                 w.chart(fig, key=stage.key("objective"), sized=True)
             w.explain(CAPTION_OBJECTIVE)
 

@@ -1224,7 +1224,7 @@ def playback_figure(
         margin=dict(l=10, r=10, t=top, b=bottom),
         plot_bgcolor="white",
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0.0, font=LEGEND_FONT),
-        hoverlabel=dict(font_size=12),
+        hoverlabel=dict(font=dict(size=12)),  # a plain dict: the figure is built unvalidated
         uirevision=title,
         xaxis=dict(range=[xmin, xmax], constrain="domain", showgrid=False, zeroline=False, anchor="y"),
         yaxis=dict(

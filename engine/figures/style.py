@@ -96,66 +96,110 @@ LARGE_TEXT_PX = 16
 
 
 def large_text(fig: go.Figure, size: int = LARGE_TEXT_PX) -> go.Figure:
-    """Raise every text of ``fig`` to at least ``size`` px (the projector switch), in place; returns fig.
-
-    The one place the figures' text sizes change together: the default font, the title (2 px larger),
-    legend, hover labels, axis ticks and titles, annotations, buttons and the text of traces. Text made
-    invisible on purpose (a transparent font, e.g. a scrubber's tick labels) is left alone.
-    """
-
-    def bigger(font: Any) -> int:
-        current = getattr(font, "size", None) if font is not None else None
-        return max(size, int(current or 0))
-
-    layout = fig.layout
-    fig.update_layout(
-        font_size=bigger(layout.font),
-        title_font_size=max(size + 2, int(layout.title.font.size or 0)),
-        legend_font_size=bigger(layout.legend.font),
-        hoverlabel_font_size=bigger(layout.hoverlabel.font),
-    )
-    fig.for_each_xaxis(
-        lambda a: a.update(tickfont_size=bigger(a.tickfont), title_font_size=bigger(a.title.font))
-    )
-    fig.for_each_yaxis(
-        lambda a: a.update(tickfont_size=bigger(a.tickfont), title_font_size=bigger(a.title.font))
-    )
-    for note in layout.annotations or ():
-        note.font.size = bigger(note.font)
-    for menu in layout.updatemenus or ():
-        menu.font.size = bigger(menu.font)
-    for trace in fig.data:
-        if "textfont" in trace and trace.textfont is not None and trace.textfont.size is not None:
-            trace.textfont.size = bigger(trace.textfont)
-    # subtitles written as <sup> (about 70 % of the title) become plain lines at the projector size
-    sub = (f'<span style="font-size:{size}px">', "</span>")
-    room = 0  # pixels the larger title lines need above the plot
-    if layout.title.text and "<sup>" in layout.title.text:
-        room += 14 * layout.title.text.count("<sup>")  # each subtitle line grows by about 14 px
-        layout.title.text = layout.title.text.replace("<sup>", sub[0]).replace("</sup>", sub[1])
-        if any(note.yref == "paper" and (note.y or 0.0) >= 1.0 for note in layout.annotations or ()):
-            room += 8  # subplot titles sit between the title and the plots
-    if room and layout.height:
-        fig.update_layout(
-            height=layout.height + room,
-            margin_t=(layout.margin.t if layout.margin.t is not None else 100) + room,
-        )
-    _legend_to_the_bottom(fig)
+    """Raise every text of ``fig`` to at least ``size`` px (the projector switch), in place; returns fig:
+    :func:`large_text_patch` applied (one ``update_layout`` and the traces' text sizes)."""
+    patch = large_text_patch(fig, size)
+    fig.update_layout(patch["layout"])
+    for index, text_size in patch["textfont"].items():
+        fig.data[index].textfont.size = text_size
     return fig
 
 
-def _legend_to_the_bottom(fig: go.Figure) -> None:
+def large_text_patch(fig: Any, size: int = LARGE_TEXT_PX) -> dict[str, Any]:
+    """What the projector switch changes in ``fig`` (a Plotly figure or its dict), without changing it:
+    ``{"layout": a nested layout update, "textfont": {trace index: text size}}``. :func:`large_text`
+    applies it in Python; the live chart (explorer.live_chart) merges it into the figure in the browser,
+    so a figure already built and sent is shown large without being built again.
+
+    The one place the figures' text sizes change together: the default font, the title (2 px larger),
+    legend, hover labels, axis ticks and titles, annotations, buttons and the text of traces (each at
+    least ``size`` px). Text made invisible on purpose (a transparent font, e.g. a scrubber's tick labels)
+    is left alone. A subtitle (``<sup>``) becomes a plain line at that size, the figure taller by the room
+    it takes; a legend under the plot moves to the figure's bottom (:func:`_legend_below`). Applying the
+    patch to a figure it was made from again changes nothing more. Annotations and menus are given
+    whole (a list replaces a list).
+    """
+    lay = fig["layout"] if isinstance(fig, dict) else fig.layout.to_plotly_json()
+    traces = fig.get("data", []) if isinstance(fig, dict) else fig.data
+
+    def bigger(font: Any) -> int:
+        return max(size, int((font or {}).get("size") or 0))
+
+    def raised(item: dict) -> dict:  # an annotation or a menu, its font raised
+        return {**item, "font": {**item.get("font", {}), "size": bigger(item.get("font"))}}
+
+    title = dict(lay.get("title") or {})
+    update: dict[str, Any] = {
+        "font": {"size": bigger(lay.get("font"))},
+        "legend": {"font": {"size": bigger((lay.get("legend") or {}).get("font"))}},
+        "hoverlabel": {"font": {"size": bigger((lay.get("hoverlabel") or {}).get("font"))}},
+        "title": {"font": {"size": max(size + 2, int((title.get("font") or {}).get("size") or 0))}},
+    }
+    for name in sorted({"xaxis", "yaxis", *(k for k in lay if k.startswith(("xaxis", "yaxis")))}):
+        axis = lay.get(name) or {}
+        update[name] = {
+            "tickfont": {"size": bigger(axis.get("tickfont"))},
+            "title": {"font": {"size": bigger((axis.get("title") or {}).get("font"))}},
+        }
+    notes = [raised(note) for note in lay.get("annotations") or ()]
+    if notes:
+        update["annotations"] = notes
+    if lay.get("updatemenus"):
+        update["updatemenus"] = [raised(menu) for menu in lay["updatemenus"]]
+    # subtitles written as <sup> (about 70 % of the title) become plain lines at the projector size
+    height = lay.get("height")
+    text = title.get("text")
+    if text and "<sup>" in text:
+        room = 14 * text.count("<sup>")  # each subtitle line grows by about 14 px
+        sub = (f'<span style="font-size:{size}px">', "</span>")
+        update["title"]["text"] = text.replace("<sup>", sub[0]).replace("</sup>", sub[1])
+        if any(note.get("yref") == "paper" and (note.get("y") or 0.0) >= 1.0 for note in notes):
+            room += 8  # subplot titles sit between the title and the plots
+        if height:
+            top = (lay.get("margin") or {}).get("t")
+            height += room
+            update["margin"] = {"t": (top if top is not None else 100) + room}
+    legend = _legend_below(lay, traces)
+    if legend is not None:
+        update["legend"].update(yref="container", y=0.0, yanchor="bottom")
+        height = height + legend if height else height
+    if height:
+        update["height"] = height
+    textfont = {}
+    for index, trace in enumerate(traces):
+        current = _field(trace, "textfont")
+        current_size = _field(current, "size") if current is not None else None
+        if current_size is not None:
+            textfont[index] = max(size, int(current_size))
+    return {"layout": update, "textfont": textfont}
+
+
+def _field(item: Any, name: str) -> Any:
+    """``item[name]`` of a dict, or the property of a Plotly object when it has one (else None)."""
+    if isinstance(item, dict):
+        return item.get(name)
+    return item[name] if name in item else None
+
+
+def _legend_below(lay: dict, traces: Any) -> int | None:
     """A legend placed under the plot at a fixed paper offset (:func:`legend_below_layout`) runs into the
-    x axis title once the text is large (the offset shrinks with the plot): anchor it to the bottom of the
-    figure instead, where Plotly moves the plot up to make room, and make the figure taller by about the
-    room the larger legend rows take (at most six rows)."""
-    legend = fig.layout.legend
-    if legend.yref == "container" or legend.y is None or legend.y >= 0 or fig.layout.showlegend is False:
-        return
-    entries = sum(1 for t in fig.data if "showlegend" in t and t.showlegend is not False and t.name)
-    legend.update(yref="container", y=0.0, yanchor="bottom")
-    if fig.layout.height:
-        fig.layout.height += 16 * min(entries, 6)
+    x axis title once the text is large (the offset shrinks with the plot): it goes to the bottom of the
+    figure instead, where Plotly moves the plot up to make room, and the figure grows by about the room
+    the larger legend rows take (at most six rows). The pixels it grows by, or None when the legend of
+    the layout ``lay`` (its JSON) is not such a legend."""
+    legend = lay.get("legend") or {}
+    y = legend.get("y")
+    if legend.get("yref") == "container" or y is None or y >= 0 or lay.get("showlegend") is False:
+        return None
+    entries = sum(
+        1 for t in traces if _field(t, "showlegend") is not False and _field(t, "name") and _has_legend(t)
+    )
+    return 16 * min(entries, 6)
+
+
+def _has_legend(trace: Any) -> bool:
+    """Whether a trace type has a legend entry at all (``showlegend`` is one of its properties)."""
+    return True if isinstance(trace, dict) else "showlegend" in trace
 
 
 def subplots(**options: Any) -> go.Figure:

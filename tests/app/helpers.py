@@ -8,6 +8,7 @@ import re
 from streamlit.testing.v1 import AppTest
 
 from explorer.live_chart import NAME as LIVE_CHART
+from tests.drawn import as_drawn
 
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
@@ -42,7 +43,8 @@ def figures(at: AppTest) -> list[dict]:
         if kind == "plotly_chart":
             found.append(json.loads(node.proto.spec))
         elif kind == "bidi_component" and node.proto.component_name == LIVE_CHART:
-            found.append(json.loads(json.loads(node.proto.json)["figure"]))
+            data = json.loads(node.proto.json)
+            found.append(as_drawn(json.loads(data["figure"]), data.get("large")))
         children = getattr(node, "children", None) or {}
         for index in sorted(children):
             walk(children[index])

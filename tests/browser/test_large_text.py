@@ -1,0 +1,50 @@
+"""The projector switch in Chromium: the live charts merge the large-text patch in the browser
+(explorer.live_chart, engine.figures.style.large_text_patch), so every chart on the Playground draws its
+text at the projector size (the default font, the title 2 px larger, every axis's ticks) and at the
+taller height the patch asks for; switching back draws the figures as they were."""
+
+from __future__ import annotations
+
+from benchmarks.browser import EXCEPTION, chart_signature, flip_toggle, settle, wait_for_change
+from engine.figures.style import LARGE_TEXT_PX
+from tests.browser.conftest import PROJECTOR, served_tab
+
+# Every live chart's drawn text sizes (Plotly's full layout: the figure's own values over the template's)
+# and its height, in page order.
+_SIZES_JS = """() => Array.from(document.querySelectorAll('div.explorer-live-chart.js-plotly-plot'))
+  .map((el) => {
+  const full = el._fullLayout;
+  const axes = Object.keys(full).filter((k) => /^[xy]axis[0-9]*$/.test(k) && full[k].visible !== false
+    && full[k].showticklabels !== false);
+  return {
+    font: full.font.size,
+    title: full.title.font.size,
+    ticks: Math.min(...axes.map((k) => full[k].tickfont.size)),
+    height: full.height,
+  };
+})"""
+
+
+def test_large_text_is_drawn_by_every_chart_and_switches_back() -> None:
+    with served_tab(PROJECTOR) as (tab, url):
+        tab.goto(f"{url}/?n=60", wait_until="domcontentloaded")
+        settle(tab, timeout_s=300, charts=5)
+        small = tab.evaluate(_SIZES_JS)
+        assert len(small) == 5 and max(s["title"] for s in small) < LARGE_TEXT_PX
+
+        before = chart_signature(tab)
+        wait_for_change(tab, before, timeout_s=120, quiet_s=0.5, since=flip_toggle(tab, "Large text"))
+        settle(tab, timeout_s=120, quiet_s=0.5, charts=5)
+        large = tab.evaluate(_SIZES_JS)
+        assert len(large) == 5
+        for chart, was in zip(large, small, strict=True):
+            assert chart["font"] >= LARGE_TEXT_PX and chart["title"] >= LARGE_TEXT_PX + 2, chart
+            assert chart["ticks"] >= LARGE_TEXT_PX, chart
+            assert chart["height"] >= was["height"]  # never shorter: a subtitle or a legend takes room
+        assert any(c["height"] > w["height"] for c, w in zip(large, small, strict=True))
+
+        before = chart_signature(tab)
+        wait_for_change(tab, before, timeout_s=120, quiet_s=0.5, since=flip_toggle(tab, "Large text"))
+        settle(tab, timeout_s=120, quiet_s=0.5, charts=5)
+        assert tab.evaluate(_SIZES_JS) == small
+        assert tab.locator(EXCEPTION).count() == 0
