@@ -13,6 +13,7 @@ import plotly.io as pio
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from engine.figures.style import LARGE_TEXT_PX
 from explorer import live_chart
 from tests.app.helpers import figures
 
@@ -150,3 +151,23 @@ def test_click_event_reads_both_chart_kinds() -> None:
     assert live_chart.click_event(None) is None
     assert live_chart.payload(_figure(), clickable=True)["clickable"] is True
     assert live_chart.payload(_figure())["clickable"] is False
+
+
+def test_fallback_charts_show_large_text_and_leave_the_cached_figures_as_built(app_path: str) -> None:
+    """Without live charts the large-text switch is applied in Python, to a copy of a shared cached figure:
+    every chart's text at the projector size, and switching back gives the first run's figures."""
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT)
+    at.query_params["n"] = "60"
+    _run_without_static_serving(at)
+    small = figures(at)
+    assert len(small) == 5 and max(f["layout"]["title"]["font"]["size"] for f in small) < LARGE_TEXT_PX
+    next(t for t in at.toggle if t.key == "big").set_value(True)
+    _run_without_static_serving(at)
+    large = figures(at)
+    assert len(large) == 5
+    for fig in large:
+        assert fig["layout"]["font"]["size"] >= LARGE_TEXT_PX
+        assert fig["layout"]["title"]["font"]["size"] >= LARGE_TEXT_PX + 2
+    next(t for t in at.toggle if t.key == "big").set_value(False)
+    _run_without_static_serving(at)
+    assert figures(at) == small
