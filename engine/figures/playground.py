@@ -47,7 +47,7 @@ from engine.figures.style import (
     grid_points,
     image_trace,
     label_traces,
-    legend_below_layout,
+    legend_below_spec,
     log_ticks,
     message_figure,
     plane_layout,
@@ -59,6 +59,7 @@ from engine.figures.style import (
     surface_traces,
     title_style,
     typed_array,
+    with_layout,
     zero_level_lines,
 )
 from engine.network import TwoLayerReLU
@@ -572,10 +573,10 @@ def objective_figure(
     for name in ("xaxis", "yaxis", "xaxis2", "yaxis2")[: 2 * rows]:
         axes.setdefault(name, {}).update(GRID_LINES)
     height = 560 if rows == 2 else 360
-    legend_below_layout(
-        fig, title, height, legend_y=-0.12, hover_font_size=None, hovermode="x unified", **axes
+    layout = legend_below_spec(
+        title, height, legend_y=-0.12, hover_font_size=None, hovermode="x unified", **axes
     )
-    return fig
+    return with_layout(fig, layout)
 
 
 def _gap_traces(fig: go.Figure, steps: np.ndarray, gap: np.ndarray) -> None:

@@ -57,6 +57,7 @@ __all__ = [
     "label_traces",
     "large_text",
     "legend_below_layout",
+    "legend_below_spec",
     "log_gap_layout",
     "log_ticks",
     "gap_floor",
@@ -72,6 +73,7 @@ __all__ = [
     "tidy_log_axes",
     "title_style",
     "typed_array",
+    "with_layout",
 ]
 
 Bounds = tuple[float, float, float, float]  # (xmin, xmax, ymin, ymax)
@@ -357,17 +359,53 @@ def legend_below_layout(
 
     ``top``: the room above the plot for the title (pixels); ``legend_y``: the legend's top (paper units,
     below the x axis title); ``hover_font_size`` (None: Plotly's default); ``layout``: more layout keywords.
+    In place (:func:`legend_below_spec` through ``update_layout``).
     """
-    if hover_font_size is not None:
-        layout["hoverlabel"] = dict(font_size=hover_font_size)
     fig.update_layout(
+        legend_below_spec(title, height, top, legend_y=legend_y, hover_font_size=hover_font_size, **layout)
+    )
+
+
+def legend_below_spec(
+    title: str,
+    height: int = 430,
+    top: int = 60,
+    *,
+    legend_y: float = -0.18,
+    hover_font_size: int | None = 12,
+    **layout: Any,
+) -> dict[str, Any]:
+    """The layout of :func:`legend_below_layout` as plain nested dicts (no ``a_b`` shorthand keys), for
+    :func:`with_layout` as well as ``update_layout``; ``layout``: more layout properties, as dicts."""
+    spec: dict[str, Any] = dict(
         title=title_style(title),
         height=height,
         margin=dict(l=10, r=10, t=top, b=10),
         plot_bgcolor="white",
-        legend=dict(orientation="h", yanchor="top", y=legend_y, x=0.0, font=LEGEND_FONT),
-        **layout,
+        legend=dict(orientation="h", yanchor="top", y=legend_y, x=0.0, font=dict(LEGEND_FONT)),
     )
+    if hover_font_size is not None:
+        spec["hoverlabel"] = dict(font=dict(size=hover_font_size))
+    return {**spec, **layout}
+
+
+def with_layout(fig: go.Figure, layout: dict[str, Any]) -> go.Figure:
+    """A new figure: ``fig``'s data and layout with ``layout`` merged in (nested dicts merged, any other
+    value replaced, as ``update_layout`` merges), not validated: for this package's own layouts, written
+    as plain nested dicts (~1 ms where ``update_layout`` validates for ~7 ms on a two-row figure)."""
+    # the traces' own JSON keeps numpy arrays as arrays (to_dict encodes them as base64 dicts)
+    spec = {"data": [trace.to_plotly_json() for trace in fig.data], "layout": fig.layout.to_plotly_json()}
+
+    def merge(base: dict, over: dict) -> dict:
+        for key, value in over.items():
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                merge(base[key], value)
+            else:
+                base[key] = copy.deepcopy(value)
+        return base
+
+    merge(spec.setdefault("layout", {}), layout)
+    return go.Figure(spec, _validate=False)
 
 
 def message_figure(title: str, message: str) -> go.Figure:

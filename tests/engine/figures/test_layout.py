@@ -6,6 +6,7 @@ numbers, and titles short enough for the columns they sit in."""
 from __future__ import annotations
 
 import colorsys
+import json
 import re
 
 import numpy as np
@@ -242,3 +243,32 @@ def test_a_click_snaps_to_the_nearest_grid_node(x1: float, x2: float, half: floa
         inside = min(max(v, -half), half)
         assert abs(s - inside) <= step / 2 + 1e-9
     assert snap_to_grid(s1, s2, half) == (s1, s2)
+
+
+def test_with_layout_equals_update_layout_and_keeps_arrays() -> None:
+    """style.with_layout (an unvalidated merge, the objective figure's layout) gives the JSON that
+    update_layout gives, leaves the figure it was given as it was, and keeps numpy arrays as arrays."""
+    from engine.figures.style import legend_below_spec, subplots, with_layout
+
+    def base():
+        fig = subplots(rows=2, cols=1, shared_xaxes=True, subplot_titles=["a", "b"])
+        fig.add_scatter(x=np.arange(4.0), y=np.array([1.0, 0.5, 0.2, 0.1]), customdata=np.arange(4.0))
+        return fig
+
+    layout = legend_below_spec(
+        "J<br><sup>sub</sup>",
+        560,
+        legend_y=-0.12,
+        hover_font_size=None,
+        hovermode="x unified",
+        yaxis=dict(type="log", title=dict(text="J"), tickvals=[0.1, 1.0]),
+        xaxis2=dict(title=dict(text="step")),
+    )
+    given = base()
+    before = given.to_json()
+    merged = with_layout(given, layout)
+    expected = base()
+    expected.update_layout(layout)
+    assert json.loads(merged.to_json()) == json.loads(expected.to_json())  # key order aside
+    assert given.to_json() == before
+    assert isinstance(merged.data[0].customdata, np.ndarray)
