@@ -371,11 +371,24 @@ def _script_url() -> str:
 REMOVED_BUTTONS = ("lasso2d", "select2d", "sendChartToCloud", "zoomIn2d", "zoomOut2d", "autoScale2d")
 
 
-# The attribute under which a figure that never changes once built (the shared cached figures,
-# ``w.chart(..., sized=True)``) keeps its JSON: a rerun that shows the same object sends the same text
-# without encoding it again (~40 ms for the playback's 80 frames, every rerun). It lives and dies with the
-# figure (no module-level state; a copy of the figure does not carry it).
+# The attributes under which a figure that never changes once built (the shared cached figures,
+# ``w.chart(..., sized=True)``) keeps what is made from it: a rerun that shows the same object sends the
+# same text without encoding it again (~40 ms for the playback's 80 frames, every rerun). They live and die
+# with the figure (no module-level state; a copy of the figure does not carry them).
 _JSON_ATTRIBUTE = "_explorer_frozen_json"
+_PATCH_ATTRIBUTE = "_explorer_frozen_large_patch"
+
+
+def _made_once(fig: Any, attribute: str, make: Callable[[Any], Any], frozen: bool) -> Any:
+    """``make(fig)``; with ``frozen`` (the caller never changes the object after this) made once per
+    object, kept under ``attribute``, and then reused."""
+    if not frozen:
+        return make(fig)
+    made = getattr(fig, attribute, None)
+    if made is None:
+        made = make(fig)
+        setattr(fig, attribute, made)  # the same value whichever session gets here first
+    return made
 
 
 def _to_json(fig: Any) -> str:
@@ -385,15 +398,13 @@ def _to_json(fig: Any) -> str:
 
 
 def figure_json(fig: Any, *, frozen: bool = False) -> str:
-    """``fig`` as Plotly JSON (``plotly.io.to_json``); with ``frozen`` (the caller never changes the
-    object after this) encoded once per object and then reused."""
-    if not frozen:
-        return _to_json(fig)
-    text = getattr(fig, _JSON_ATTRIBUTE, None)
-    if text is None:
-        text = _to_json(fig)
-        setattr(fig, _JSON_ATTRIBUTE, text)  # the same text whichever session gets here first
-    return text
+    """``fig`` as Plotly JSON (``plotly.io.to_json``); with ``frozen`` encoded once per object."""
+    return _made_once(fig, _JSON_ATTRIBUTE, _to_json, frozen)
+
+
+def large_text_patch_of(fig: Any, *, frozen: bool = False) -> dict[str, Any]:
+    """:func:`engine.figures.style.large_text_patch` of ``fig``; with ``frozen`` made once per object."""
+    return _made_once(fig, _PATCH_ATTRIBUTE, large_text_patch, frozen)
 
 
 def payload(
@@ -432,21 +443,6 @@ def _layout_height(fig: Any) -> Any:
     if isinstance(fig, dict):
         return (fig.get("layout") or {}).get("height")
     return getattr(getattr(fig, "layout", None), "height", None)
-
-
-# The attribute under which a frozen figure keeps its large-text patch (as :data:`_JSON_ATTRIBUTE`).
-_PATCH_ATTRIBUTE = "_explorer_frozen_large_patch"
-
-
-def large_text_patch_of(fig: Any, *, frozen: bool = False) -> dict[str, Any]:
-    """:func:`engine.figures.style.large_text_patch` of ``fig``; with ``frozen`` made once per object."""
-    if not frozen:
-        return large_text_patch(fig)
-    patch = getattr(fig, _PATCH_ATTRIBUTE, None)
-    if patch is None:
-        patch = large_text_patch(fig)
-        setattr(fig, _PATCH_ATTRIBUTE, patch)
-    return patch
 
 
 _component = st.components.v2.component(NAME, js=_JS, css=_CSS, isolate_styles=False)

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
+from engine.figures.style import merge_layout
+
 
 def as_drawn(figure: dict, patch: dict | None) -> dict:
     """The figure a live chart draws: its JSON with the large-text patch merged as the component's script
-    merges it in the browser (a dict merges into the layout's dict, any other value, a list included,
-    replaces it; the traces' text sizes set), or as it is without a patch."""
+    merges it in the browser (``merge_layout``: a dict merges into the layout's dict, any other value, a
+    list included, replaces it; the traces' text sizes set), or as it is without a patch."""
     if not patch:
         return figure
-
-    def merge(base: dict, over: dict) -> dict:
-        for key, value in over.items():
-            if isinstance(value, dict) and isinstance(base.get(key), dict):
-                merge(base[key], value)
-            else:
-                base[key] = value
-        return base
-
-    layout = figure.setdefault("layout", {})
-    for key, value in patch["layout"].items():
-        layout[key] = merge(layout.get(key) or {}, value) if isinstance(value, dict) else value
+    merge_layout(figure.setdefault("layout", {}), patch["layout"])
     for index, size in patch["textfont"].items():
         trace = figure.get("data", [])[int(index)]
         trace["textfont"] = {**trace.get("textfont", {}), "size": size}
