@@ -30,7 +30,7 @@ import numpy as np
 
 from engine.attacks import AdversarialSpec, AttackResult, pgd, pgd_points
 from engine.cancel import check as check_cancel
-from engine.gradient.sgd_kernel import LOSS_CODES, OPTIMIZER_CODES, run_steps
+from engine.gradient.sgd_kernel import LOSS_CODES, OPTIMIZER_CODES, objective_and_accuracy, run_steps
 from engine.losses import Loss, get_loss
 from engine.network import TwoLayerReLU, lift
 from engine.results import Snapshots, TrainHistory, TrainResult
@@ -203,33 +203,18 @@ def _loss_and_grad(
     return total / n, grad
 
 
-def _predict(Z: np.ndarray, P: np.ndarray, ws: _Workspace) -> np.ndarray:
-    """``f = relu(Z W^T) alpha`` for lifted points Z, in cache-sized row blocks."""
-    out = np.empty(Z.shape[0])
-    for s, e in ws.chunks(Z.shape[0]):
-        pre = ws.pre[: e - s]
-        np.matmul(Z[s:e], P[:-1], out=pre)
-        np.maximum(pre, 0.0, out=pre)
-        np.matmul(pre, P[-1], out=out[s:e])
-    return out
-
-
 def _penalty(P: np.ndarray, beta: float) -> float:
     """``(beta/2)(||W||^2 + ||alpha||^2)``; NaN when a weight is not finite (or the squares overflow)."""
     sq = float(np.sum(P * P))
     return 0.5 * beta * sq if math.isfinite(sq) else float("nan")
 
 
-def _objective(
-    Z: np.ndarray, y: np.ndarray, P: np.ndarray, loss: Loss, beta: float, ws: _Workspace
-) -> tuple[float, np.ndarray]:
-    """``(J, f)`` on the lifted points Z: J (NaN when a weight is not finite) and the predictions f."""
-    f = _predict(Z, P, ws)
-    return loss.mean(f, y) + _penalty(P, beta), f
-
-
-def _accuracy(f: np.ndarray, y: np.ndarray) -> float:
-    return float(np.mean(np.where(f >= 0.0, 1.0, -1.0) == y))
+def _objective(Z: np.ndarray, y: np.ndarray, P: np.ndarray, loss: Loss, beta: float) -> tuple[float, float]:
+    """``(J, accuracy)`` of the packed weights P on the lifted points Z (compiled: ``sgd_kernel.
+    objective_and_accuracy``): J NaN when a weight is not finite; accuracy the fraction of rows with
+    ``sign(f) == y`` (``f >= 0`` counts as +1)."""
+    J, accuracy = objective_and_accuracy(Z, y, P, LOSS_CODES[loss.name], float(beta))
+    return float(J), float(accuracy)
 
 
 def _pgd_batch(
@@ -409,14 +394,14 @@ def train_sgd(
     with np.errstate(all="ignore"):
 
         def log(step: int, th: np.ndarray, Jf: tuple | None = None) -> float:
-            """Append one history row for the iterate ``th``; ``Jf`` = its (J, f) if already known."""
-            J, f = _objective(Z, y, th, loss, beta, ws) if Jf is None else Jf
+            """Append one history row for the iterate ``th``; ``Jf`` = its (J, accuracy) if known."""
+            J, accuracy = _objective(Z, y, th, loss, beta) if Jf is None else Jf
             history.step.append(step)
             history.epoch.append(step / steps_per_epoch)
             history.objective.append(J)
-            history.train_accuracy.append(_accuracy(f, y) if classification else float("nan"))
+            history.train_accuracy.append(accuracy if classification else float("nan"))
             if has_test and classification:
-                history.test_accuracy.append(_accuracy(_predict(Z_test, th, ws), y_test))
+                history.test_accuracy.append(_objective(Z_test, y_test, th, loss, beta)[1])
             else:
                 history.test_accuracy.append(float("nan"))
             history.time_s.append(time.perf_counter() - start)
@@ -452,11 +437,11 @@ def train_sgd(
             if step in snap_at:
                 frames.append((step, theta))
             if step % every == 0 or step == total:
-                J_full, f_full = _objective(Z, y, theta, loss, beta, ws)
+                J_full, accuracy = _objective(Z, y, theta, loss, beta)
                 if bad(J_full):
                     diverged, message = True, diverged_message(step, J_full)
                     return True
-                log(step, theta, (J_full, f_full))
+                log(step, theta, (J_full, accuracy))
                 good, good_step = theta, step
                 logged, logged_step = theta, step
             return False
@@ -505,9 +490,7 @@ def train_sgd(
                     if step > start_step:
                         good, good_step = prev.copy(), step - 1
                     if flag:  # the batch J at `step` is bad: confirm on the full training set
-                        J_full = (
-                            batch_J if full_batch and not attack else _objective(Z, y, th, loss, beta, ws)[0]
-                        )
+                        J_full = batch_J if full_batch and not attack else _objective(Z, y, th, loss, beta)[0]
                         if bad(J_full):
                             diverged, message = True, diverged_message(step, J_full)
                         skip = True
@@ -538,7 +521,7 @@ def train_sgd(
             batch_J = batch_loss + _penalty(theta, beta)  # NaN for non-finite weights
             if step > 0 and bad(batch_J):  # confirm on the full training set
                 clean_batch = full_batch and not attack  # the batch J is then J itself
-                J_full = batch_J if clean_batch else _objective(Z, y, theta, loss, beta, ws)[0]
+                J_full = batch_J if clean_batch else _objective(Z, y, theta, loss, beta)[0]
                 if bad(J_full):
                     diverged, message = True, diverged_message(step, J_full)
                     break
@@ -567,17 +550,17 @@ def train_sgd(
 
         if diverged:
             theta = good
-            J_final = _objective(Z, y, theta, loss, beta, ws)[0]
+            J_final = _objective(Z, y, theta, loss, beta)[0]
             if bad(J_final):  # the last batch-checked iterate was itself bad: fall back to the last log
                 theta, good_step = logged, logged_step
-                J_final = _objective(Z, y, theta, loss, beta, ws)[0]
+                J_final = _objective(Z, y, theta, loss, beta)[0]
             if history.step[-1] != good_step:
                 log(good_step, theta)
             if snap_at:  # the frames end at the returned iterate
                 frames = [(k, th) for k, th in frames if k < good_step] + [(good_step, theta)]
         else:
             J_final = history.objective[-1]
-        recorded = _snapshots(frames, Z, y, loss, beta, ws) if snap_at else None
+        recorded = _snapshots(frames, Z, y, loss, beta) if snap_at else None
 
     elapsed = time.perf_counter() - start
     settings = {
@@ -621,7 +604,6 @@ def _snapshots(
     y: np.ndarray,
     loss: Loss,
     beta: float,
-    ws: _Workspace,
 ) -> Snapshots:
     """The recorded (step, packed weights) pairs as a :class:`Snapshots` record, J at each."""
     packed = np.stack([th for _, th in frames])  # k x (d+2) x m
@@ -629,7 +611,7 @@ def _snapshots(
         step=np.array([k for k, _ in frames], dtype=int),
         W=np.ascontiguousarray(packed[:, :-1, :].transpose(0, 2, 1)),
         alpha=packed[:, -1, :].copy(),
-        objective=np.array([_objective(Z, y, th, loss, beta, ws)[0] for _, th in frames]),
+        objective=np.array([_objective(Z, y, th, loss, beta)[0] for _, th in frames]),
     )
 
 
