@@ -11,23 +11,28 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from engine.figures.playground import decision_boundary_figure
+from engine.figures.playground import decision_boundary_figure, decision_boundary_traces
 from engine.figures.style import (
     GRID_LINES,
     LEGEND_FONT,
     NEG_COLOUR,
     POS_COLOUR,
     Bounds,
+    centre_note,
     colour_image,
+    figure_of,
     grid_points,
     image_trace,
     label_traces,
+    merge_layout,
     plane_layout,
+    plot_bounds,
     point_markers,
     title_style,
 )
 from engine.network import TwoLayerReLU
 from engine.robust.evaluation import AccuracyCurves, PointStatus
+from engine.studies.summary import network_is_finite
 
 __all__ = [
     "PANEL_HEIGHT",
@@ -90,12 +95,23 @@ def ball_traces(X: np.ndarray, status: PointStatus) -> list[go.Scatter]:
         name = f"{label} ({int(mask.sum())})"
         if not np.any(mask):  # [None]: plotly keeps a legend entry only for a trace with data
             trace = go.Scatter(
-                x=[None], y=[None], mode="lines", name=name, line=dict(color=colour, width=1.6)
+                x=[None],
+                y=[None],
+                mode="lines",
+                name=name,
+                line=dict(color=colour, width=1.6),
+                _validate=False,
             )
         elif status.eps > 0:
             xs, ys = ball_outlines(X[mask], status.eps, status.norm)
-            trace = go.Scatter(
-                x=xs, y=ys, mode="lines", name=name, line=dict(color=colour, width=1.6), hoverinfo="skip"
+            trace = go.Scatter(  # this module's own lists: not validated (~7 ms for 4,000 numbers)
+                x=xs,
+                y=ys,
+                mode="lines",
+                name=name,
+                line=dict(color=colour, width=1.6),
+                hoverinfo="skip",
+                _validate=False,
             )
         else:  # no ball to draw: ring the points instead
             trace = point_markers(
@@ -130,6 +146,7 @@ def arrow_trace(X: np.ndarray, X_adv: np.ndarray, *, min_length: float = 1e-12) 
         marker=dict(symbol="arrow", angleref="previous", size=sizes, color=ARROW_COLOUR),
         hoverinfo="skip",
         meta=dict(status="arrows"),
+        _validate=False,
     )
 
 
@@ -154,35 +171,45 @@ def adversarial_figure(
     if not legend:  # the counts on two short lines: a column is ~220 px wide at 1024 x 768
         first, second = status_counts(status).split(" · exact")
         title = f"{title}<br><sup>{first}</sup><br><sup>exact{second}</sup>"
-    fig = decision_boundary_figure(network, X, y, title=title, bounds=bounds, grid=grid)
-    if not fig.data:  # a message figure (non-finite network)
-        return fig
-    fig.update_traces(
-        marker_showscale=False, selector=dict(type="scatter")
-    )  # three panels: no room for a bar
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    bounds = bounds or plot_bounds(X)
+    if not network_is_finite(network):
+        return decision_boundary_figure(network, X, y, title=title, bounds=bounds)  # a message figure
+    # built unvalidated, as plain dicts (Plotly's checks of the ball outlines alone cost ~20 ms a panel)
+    traces = [
+        t if isinstance(t, dict) else t.to_plotly_json()
+        for t in decision_boundary_traces(network, X, y, task="classification", grid=grid, bounds=bounds)
+    ]
+    for trace in traces:
+        if trace.get("type") == "scatter":  # three panels: no room for a colour bar
+            trace["marker"] = {**trace.get("marker", {}), "showscale": False}
+        # The status legend covers the boundary figure's own misclassified rings: keep the legends of
+        # panels side by side identical, so their plots get the same size.
+        if str(trace.get("name") or "").startswith("misclassified"):
+            trace["showlegend"] = False
+    layout = plane_layout(title, bounds)
     if legend:
-        fig.update_layout(height=480, margin=dict(l=10, r=10, t=40, b=10))
-        fig.update_layout(legend=dict(yref="paper", y=-0.3, yanchor="top"))
+        merge_layout(layout, dict(height=480, margin=dict(l=10, r=10, t=40, b=10)))
+        merge_layout(layout, dict(legend=dict(yref="paper", y=-0.3, yanchor="top")))
     else:
-        _compact(fig)
-    # The status legend covers the boundary figure's own misclassified rings: keep the legends of
-    # panels side by side identical, so their plots get the same size.
-    for trace in fig.data:
-        if (trace.name or "").startswith("misclassified"):
-            trace.showlegend = False
-    fig.add_traces(ball_traces(np.asarray(X, dtype=float), status))
+        merge_layout(layout, _COMPACT_LAYOUT)
+    traces += ball_traces(X, status)
     if arrows and status.eps > 0:
-        fig.add_trace(arrow_trace(X, status.X_adv))
-    fig.add_trace(status_hover_trace(network, X, y, status))
-    return fig
+        traces.append(arrow_trace(X, status.X_adv))
+    traces.append(status_hover_trace(network, X, y, status))
+    return figure_of(traces, layout)
 
 
-def _compact(fig: go.Figure) -> None:
-    """The compact panel's layout (three side by side): :data:`PANEL_HEIGHT`, no legend, no axis titles,
-    few ticks, the plane at the top."""
-    fig.update_layout(height=PANEL_HEIGHT, margin=_PANEL_MARGIN, showlegend=False)
-    fig.update_xaxes(title_text="", ticklen=3, nticks=4, automargin=False)
-    fig.update_yaxes(title_text="", constraintoward="top", ticklen=3, nticks=4, automargin=False)
+# The compact panel's layout (three side by side): PANEL_HEIGHT, no legend, no axis titles, few ticks, the
+# plane at the top.
+_COMPACT_LAYOUT = dict(
+    height=PANEL_HEIGHT,
+    margin=_PANEL_MARGIN,
+    showlegend=False,
+    xaxis=dict(title=dict(text=""), ticklen=3, nticks=4, automargin=False),
+    yaxis=dict(title=dict(text=""), constraintoward="top", ticklen=3, nticks=4, automargin=False),
+)
 
 
 PENDING_PLANE = "#eeeeee"  # the plane of a panel whose network is not there yet
@@ -199,21 +226,13 @@ def pending_panel_figure(
     y = np.asarray(y, dtype=float)
     xs, ys, _ = grid_points(bounds, grid)
     plane = colour_image(np.zeros((grid, grid)), [[0.0, PENDING_PLANE], [1.0, PENDING_PLANE]], 0.0, 1.0)
-    fig = go.Figure([image_trace(plane, xs, ys, name="plane (training …)")])
-    fig.add_traces(label_traces(X, y, y[:, None], "label y = %{customdata[0]:+.0f}<extra></extra>"))
-    fig.update_layout(plane_layout(f"{title}<br><sup>{note}</sup><br><sup> </sup>", bounds))
-    _compact(fig)
-    fig.add_annotation(
-        text=note,
-        x=0.5,
-        y=0.5,
-        xref="paper",
-        yref="paper",
-        showarrow=False,
-        font=dict(size=15, color="#333333"),
-        bgcolor="rgba(255,255,255,0.85)",
+    traces = [image_trace(plane, xs, ys, name="plane (training …)")]
+    traces += label_traces(X, y, y[:, None], "label y = %{customdata[0]:+.0f}<extra></extra>")
+    layout = merge_layout(
+        plane_layout(f"{title}<br><sup>{note}</sup><br><sup> </sup>", bounds), _COMPACT_LAYOUT
     )
-    return fig
+    layout["annotations"] = [centre_note(note, colour="#333333", bgcolor="rgba(255,255,255,0.85)")]
+    return figure_of(traces, layout)
 
 
 def status_counts(status: PointStatus) -> str:
@@ -224,38 +243,27 @@ def status_counts(status: PointStatus) -> str:
 def status_legend_figure(*, arrows: bool = False, height: int = 64) -> go.Figure:
     """One legend for panels drawn without their own (``adversarial_figure(..., legend=False)``): the
     boundary, the two labels, the four ball statuses (and the PGD arrows), in rows across the width."""
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=[None], y=[None], mode="lines", name="boundary f(x) = 0", line=dict(color="#111111", width=3)
-        )
-    )
+    empty = dict(type="scatter", x=[None], y=[None])  # plotly keeps a legend entry only for a trace with data
+    traces = [dict(empty, mode="lines", name="boundary f(x) = 0", line=dict(color="#111111", width=3))]
     for name, colour, symbol in (("label +1", POS_COLOUR, "circle"), ("label −1", NEG_COLOUR, "x")):
-        fig.add_trace(
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                name=name,
-                marker=dict(size=9, color=colour, symbol=symbol),
-            )
+        traces.append(
+            dict(empty, mode="markers", name=name, marker=dict(size=9, color=colour, symbol=symbol))
         )
     for label, colour in STATUSES.values():
-        fig.add_trace(
-            go.Scatter(x=[None], y=[None], mode="lines", name=label, line=dict(color=colour, width=1.6))
-        )
+        traces.append(dict(empty, mode="lines", name=label, line=dict(color=colour, width=1.6)))
     if arrows:
-        fig.add_trace(
-            go.Scatter(
-                x=[None],
-                y=[None],
+        traces.append(
+            dict(
+                empty,
                 mode="lines+markers",
                 name="PGD perturbation",
                 line=dict(color=ARROW_COLOUR, width=1.2),
                 marker=dict(symbol="arrow", angleref="previous", size=9, color=ARROW_COLOUR),
             )
         )
-    fig.update_layout(
+    # the plot area is there only to hold the legend: no axes, no hover, no toolbar interaction
+    hidden = dict(visible=False, fixedrange=True)
+    layout = dict(
         height=height,
         margin=dict(l=4, r=4, t=4, b=4),
         plot_bgcolor="white",
@@ -269,13 +277,12 @@ def status_legend_figure(*, arrows: bool = False, height: int = 64) -> go.Figure
             y=1.0,
             yanchor="top",
             maxheight=1.0,
-            font=LEGEND_FONT,
+            font=dict(LEGEND_FONT),
         ),
+        xaxis=hidden,
+        yaxis=dict(hidden),
     )
-    # the plot area is there only to hold the legend: no axes, no hover, no toolbar interaction
-    fig.update_xaxes(visible=False, fixedrange=True)
-    fig.update_yaxes(visible=False, fixedrange=True)
-    return fig
+    return figure_of(traces, layout)
 
 
 def status_hover_trace(
@@ -292,7 +299,9 @@ def status_hover_trace(
     return point_markers(
         X,
         marker=dict(size=14, color="rgba(0,0,0,0)"),
-        customdata=custom,
+        # a list: orjson, Plotly's fast JSON writer, takes no object arrays (the whole figure would go
+        # through its slow path)
+        customdata=custom.tolist(),
         hovertemplate=(
             "point %{customdata[0]} (label %{customdata[1]:+.0f})<br>margin y·f(x) = %{customdata[2]:.3f}"
             f"<br>worst margin over the ball (ε = {status.eps:g}) = %{{customdata[3]:.3f}}"
@@ -314,7 +323,7 @@ _CURVE_STYLES: dict[str, tuple[dict, dict | None]] = {
 
 def accuracy_figure(curves: AccuracyCurves, *, eps: float, title: str) -> go.Figure:
     """Clean (dotted), PGD (dashed) and certified (solid) accuracy against eps, one colour per network."""
-    fig = go.Figure()
+    traces = []
     r = curves.radii
     for i, name in enumerate(curves.pgd):
         colour = _NET_COLOURS[i % len(_NET_COLOURS)]
@@ -325,28 +334,43 @@ def accuracy_figure(curves: AccuracyCurves, *, eps: float, title: str) -> go.Fig
         }
         for kind, (x, y) in series.items():
             line, marker = _CURVE_STYLES[kind]
-            fig.add_trace(
-                go.Scatter(
-                    x=x,
-                    y=y,
-                    mode="lines" if marker is None else "lines+markers",
-                    name=f"{name}: {kind}",
-                    line=dict(color=colour, **line),
-                    marker=marker,
-                    legendgroup=name,
-                )
+            trace = dict(
+                type="scatter",
+                x=x,
+                y=y,
+                mode="lines" if marker is None else "lines+markers",
+                name=f"{name}: {kind}",
+                line=dict(color=colour, **line),
+                legendgroup=name,
             )
-    fig.add_vline(x=float(eps), line=dict(color="#111111", width=1.5, dash="dot"))
-    fig.add_annotation(x=float(eps), y=1.04, yref="y", text=f"ε = {eps:g}", showarrow=False, xanchor="left")
+            if marker is not None:
+                trace["marker"] = dict(marker)
+            traces.append(trace)
     ball = "ℓ∞ box" if curves.norm == "inf" else "ℓ2 disc"
-    fig.update_layout(
+    layout = dict(
         title=title_style(title),
         height=430,
         margin=dict(l=10, r=10, t=50, b=10),
         plot_bgcolor="white",
-        legend=dict(font=LEGEND_FONT),
+        legend=dict(font=dict(LEGEND_FONT)),
         hovermode="x unified",
+        xaxis=dict(title=dict(text=f"radius ε ({ball}, data units)"), **GRID_LINES),
+        yaxis=dict(title=dict(text="accuracy"), range=[-0.02, 1.08], **GRID_LINES),
+        # the shown radius: a dotted vertical line over the whole height, and its value at the top
+        shapes=[
+            dict(
+                type="line",
+                x0=float(eps),
+                x1=float(eps),
+                xref="x",
+                y0=0,
+                y1=1,
+                yref="y domain",
+                line=dict(color="#111111", width=1.5, dash="dot"),
+            )
+        ],
+        annotations=[
+            dict(x=float(eps), y=1.04, yref="y", text=f"ε = {eps:g}", showarrow=False, xanchor="left")
+        ],
     )
-    fig.update_xaxes(title_text=f"radius ε ({ball}, data units)", **GRID_LINES)
-    fig.update_yaxes(title_text="accuracy", range=[-0.02, 1.08], **GRID_LINES)
-    return fig
+    return figure_of(traces, layout)

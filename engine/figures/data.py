@@ -14,7 +14,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from engine.figures.style import GRID_LINES, base_layout, label_traces, point_markers
+from engine.figures.style import GRID_LINES, base_layout, centre_note, label_traces, point_markers
 
 __all__ = ["GRID_CURVE", "MIN_HALF_WIDTH", "click_box", "grid_step", "points_figure", "snap_to_grid"]
 
@@ -104,15 +104,7 @@ def points_figure(
         )
     base_layout(fig, title, (-half, half, -half, half))
     if not X.shape[0]:
-        fig.add_annotation(
-            text="click anywhere to add a point",
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-            showarrow=False,
-            font=dict(size=15, color="#888888"),
-        )
+        fig.add_annotation(centre_note("click anywhere to add a point", colour="#888888"))
     fig.update_layout(
         height=_HEIGHT,
         clickmode="event+select",

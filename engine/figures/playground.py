@@ -41,8 +41,8 @@ from engine.figures.style import (
     PlainFramesFigure,
     add_gaps_below,
     add_level_line,
-    base_layout,
     colour_image,
+    figure_of,
     gap_floor,
     grid_points,
     image_trace,
@@ -82,6 +82,7 @@ __all__ = [
     "VERDICT_LEVELS",
     "activation_regions_figure",
     "decision_boundary_figure",
+    "decision_boundary_traces",
     "decision_panel_figure",
     "PLAYBACK_FRAMES",
     "playback_figure",
@@ -142,18 +143,21 @@ def decision_boundary_figure(
     bounds = bounds or plot_bounds(X)
     if not network_is_finite(network):
         return message_figure(title, "The network has non-finite weights (training diverged).")
+    return figure_of(
+        decision_boundary_traces(network, X, y, task=task, grid=grid, bounds=bounds),
+        plane_layout(title, bounds),
+    )
+
+
+def decision_boundary_traces(
+    network: TwoLayerReLU, X: np.ndarray, y: np.ndarray, *, task: str, grid: int, bounds: Bounds
+) -> list:
+    """The traces of :func:`decision_boundary_figure` (a finite ``network``), in drawing order."""
     xs, ys, P = grid_points(bounds, grid)
     # float32 halves what travels to the browser; plenty for colours and a contour.
     F = network.predict(P).reshape(grid, grid).astype(np.float32)
-    f_data = network.predict(X)
-    surface = _Surface(xs, ys, F, X, y, f_data)
-    fig = go.Figure()
-    if task == "regression":
-        _regression_layers(fig, surface)
-    else:
-        _classification_layers(fig, surface)
-    base_layout(fig, title, bounds)
-    return fig
+    surface = _Surface(xs, ys, F, X, y, network.predict(X))
+    return _regression_layers(surface) if task == "regression" else _classification_layers(surface)
 
 
 @dataclass(frozen=True)
@@ -185,25 +189,23 @@ class _Surface:
         )
 
 
-def _classification_layers(fig: go.Figure, surface: _Surface) -> None:
+def _classification_layers(surface: _Surface) -> list:
     X, y, F, f_data = surface.X, surface.y, surface.F, surface.f_data
     # Colour range: symmetric, wide enough to show the margin region |f| <= 1 but not dominated by
     # large values far from the data.
     c = float(max(1.0, np.percentile(np.abs(F), 95)))
     boundary = dict(name="boundary f(x) = 0", line=dict(color=BOUNDARY_COLOUR, width=3), showlegend=True)
-    for trace in surface.layers("RdBu", -c, c, "f(x)", **boundary):
-        fig.add_trace(trace)
+    traces = list(surface.layers("RdBu", -c, c, "f(x)", **boundary))
     margin = y * f_data
     custom = np.column_stack([y, f_data, margin])
     hover = (
         "x = (%{x:.2f}, %{y:.2f})<br>label y = %{customdata[0]:+.0f}<br>f(x) = %{customdata[1]:.3f}"
         "<br>margin y·f(x) = %{customdata[2]:.3f}<extra></extra>"
     )
-    for trace in label_traces(X, y, custom, hover):
-        fig.add_trace(trace)
+    traces += label_traces(X, y, custom, hover)
     wrong = margin <= 0.0
     if np.any(wrong):
-        fig.add_trace(
+        traces.append(
             point_markers(
                 X[wrong],
                 name=f"misclassified ({int(wrong.sum())})",
@@ -211,18 +213,18 @@ def _classification_layers(fig: go.Figure, surface: _Surface) -> None:
                 hoverinfo="skip",
             )
         )
+    return traces
 
 
-def _regression_layers(fig: go.Figure, surface: _Surface) -> None:
+def _regression_layers(surface: _Surface) -> list:
     X, y, f_data = surface.X, surface.y, surface.f_data
     lo = float(min(np.min(y), np.percentile(surface.F, 2)))
     hi = float(max(np.max(y), np.percentile(surface.F, 98)))
     if hi <= lo:
         hi = lo + 1.0
-    for trace in surface.layers("Viridis", lo, hi, "f(x), target"):
-        fig.add_trace(trace)
+    traces = list(surface.layers("Viridis", lo, hi, "f(x), target"))
     custom = np.column_stack([y, f_data, f_data - y])
-    fig.add_trace(
+    traces.append(
         point_markers(
             X,
             name=f"training points ({len(y)}), coloured by target",
@@ -236,6 +238,7 @@ def _regression_layers(fig: go.Figure, surface: _Surface) -> None:
             ),
         )
     )
+    return traces
 
 
 # ----------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import copy
 import json
 import struct
 import zlib
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -44,8 +45,10 @@ __all__ = [
     "add_gap_series",
     "add_gaps_below",
     "add_level_line",
+    "centre_note",
     "colour_image",
     "colour_table",
+    "figure_of",
     "png_data_uri",
     "surface_traces",
     "zero_level_lines",
@@ -223,8 +226,8 @@ def _subplots_grid(key: tuple) -> dict:
 
 
 def title_style(text: str) -> dict:
-    """A figure title at the top left."""
-    return dict(text=text, x=0.0, xanchor="left", font=TITLE_FONT)
+    """A figure title at the top left (a fresh dict)."""
+    return dict(text=text, x=0.0, xanchor="left", font=dict(TITLE_FONT))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -320,15 +323,18 @@ def base_layout(fig: go.Figure, title: str, bounds: Bounds) -> None:
 
 def plane_layout(title: str, bounds: Bounds) -> dict:
     """The layout of a plane figure (one pair of axes) as a dict: title, equal axis scale, the box's
-    ranges, axis titles x₁ and x₂, a compact legend at the bottom."""
+    ranges, axis titles x₁ and x₂, a compact legend at the bottom. A fresh dict, sharing nothing with
+    another call's (it may be merged into in place, :func:`merge_layout`)."""
     xmin, xmax, ymin, ymax = bounds
     return dict(
         title=title_style(title),
         height=FIG_HEIGHT,
-        margin=MARGIN,
+        margin=dict(MARGIN),
         plot_bgcolor="white",
         # Legend at the bottom of the figure, below the x axis title (container coordinates).
-        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0.0, font=LEGEND_FONT),
+        legend=dict(
+            orientation="h", yref="container", yanchor="bottom", y=0.0, x=0.0, font=dict(LEGEND_FONT)
+        ),
         hoverlabel=dict(font=dict(size=12)),
         uirevision=title,
         xaxis=dict(
@@ -400,6 +406,14 @@ def with_layout(fig: go.Figure, layout: dict[str, Any]) -> go.Figure:
     return go.Figure(spec, _validate=False)
 
 
+def figure_of(traces: Sequence[Any], layout: dict[str, Any]) -> go.Figure:
+    """A figure of ``traces`` (plain dicts or graph objects) and the plain ``layout`` dict, not validated:
+    for this package's own traces and layouts (Plotly's checks of each added trace and layout update
+    cost more than building the figure)."""
+    data = [t if isinstance(t, dict) else t.to_plotly_json() for t in traces]
+    return go.Figure(dict(data=data, layout=layout), _validate=False)
+
+
 def merge_layout(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """``over`` merged into the plain layout dict ``base``, in place, as ``update_layout`` merges (and as
     the live chart merges a large-text patch in the browser): a dict into a dict, any other value, a list
@@ -410,6 +424,20 @@ def merge_layout(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             base[key] = copy.deepcopy(value)
     return base
+
+
+def centre_note(text: str, *, colour: str, **more: Any) -> dict[str, Any]:
+    """An annotation in the middle of the plot area (15 px, in ``colour``; ``more``: its other keys)."""
+    return dict(
+        text=text,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font=dict(size=15, color=colour),
+        **more,
+    )
 
 
 def message_figure(title: str, message: str) -> go.Figure:
@@ -959,7 +987,8 @@ def surface_traces(
                     color=[zmin],
                     cmin=zmin,
                     cmax=zmax,
-                    colorscale=colorscale,
+                    # a name spelled out as Plotly's Python scales have it (plotly.js has its own "RdBu")
+                    colorscale=get_colorscale(colorscale) if isinstance(colorscale, str) else colorscale,
                     showscale=True,
                     colorbar=bar,
                 ),

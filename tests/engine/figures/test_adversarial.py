@@ -3,7 +3,10 @@ arrow trace on demand, the accuracy curves."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from engine.figures import adversarial as fadv
@@ -59,3 +62,40 @@ def test_pending_panel_has_the_panels_layout_the_points_and_no_network() -> None
     assert (image.x0, image.y0) == (-2.0, -1.0)  # the same raster grid as the panel's plane
     shown = np.concatenate([np.column_stack([t.x, t.y]) for t in pending.data[1:]])
     assert sorted(map(tuple, shown)) == sorted(map(tuple, X))  # every point once, nothing else
+
+
+def _same(a, b, path: str = "") -> None:
+    """Equal JSON values, floats to 1e-12 (Plotly's own colour scales differ from their spelled-out
+    positions by 4e-17)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), path
+        for key in a:
+            _same(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), path
+        for i, (p, q) in enumerate(zip(a, b, strict=True)):
+            _same(p, q, f"{path}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert abs(a - b) <= 1e-12, path
+    else:
+        assert a == b, path
+
+
+@pytest.mark.parametrize("norm", ["inf", "2"])
+def test_figures_built_unvalidated_are_what_plotly_validates(norm: str) -> None:
+    """The page's figures are built as plain dicts, unchecked (engine.figures.style.figure_of): Plotly's
+    validation of the same figure accepts every property and changes nothing."""
+    net, X, y = _toy()
+    bounds = (-2.0, 3.0, -1.0, 2.0)
+    curves = accuracy_curves({"a": net}, X, y, [0.0, 0.5], norm)
+    figures = [fadv.status_legend_figure(arrows=True), fadv.accuracy_figure(curves, eps=0.3, title="t")]
+    for eps in (0.0, 0.1):
+        st = point_status(net, X, y, eps, norm)
+        for legend in (True, False):
+            figures.append(
+                fadv.adversarial_figure(net, X, y, st, title="t", arrows=True, legend=legend, grid=20)
+            )
+    figures.append(fadv.pending_panel_figure(X, y, title="t", note="training …", bounds=bounds, grid=20))
+    for fig in figures:
+        validated = go.Figure(fig.to_dict())  # raises on an unknown property or a bad value
+        _same(json.loads(validated.to_json()), json.loads(fig.to_json()))
