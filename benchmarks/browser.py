@@ -167,13 +167,17 @@ def _busy(page: Any) -> bool:
 
 
 def settle(page: Any, timeout_s: float = 120.0, quiet_s: float = 1.0, charts: int = 0) -> float:
-    """Wait until the app has stopped running for ``quiet_s`` seconds with at least ``charts`` Plotly
-    charts drawn; returns the seconds from the call until it went quiet. TimeoutError if it never does."""
+    """Wait until the app has stopped running and no chart has changed for ``quiet_s`` seconds (charts off
+    screen are drawn once the page is quiet: explorer.live_chart), with at least ``charts`` Plotly charts
+    drawn; returns the seconds from the call until it went quiet. TimeoutError if it never does."""
     start = time.monotonic()
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_s * 1000)
     calm_since = None
+    seen = None
     while time.monotonic() - start < timeout_s:
-        if _busy(page) or page.locator(f"{CHART} .main-svg").count() < charts:
+        now = chart_signature(page)
+        changed, seen = now != seen, now
+        if changed or _busy(page) or page.locator(f"{CHART} .main-svg").count() < charts:
             calm_since = None
         elif calm_since is None:
             calm_since = time.monotonic()
@@ -286,15 +290,17 @@ _PAGE_ANSWERS_JS = """(before) => {
   const drawn = (s) => s.split(',').filter((part) => part).length;
   const wanted = drawn(before);
   const painted = (t) => { const f = clock.frames.find((x) => x >= t); return f === undefined ? t : f; };
-  let first = null, final = null;
+  let first = null, final = null, last = null, previous = before;
   for (const [t, s, busy] of clock.log) {
     const changed = s !== before;
     if (first === null && changed && drawn(s) >= wanted && t >= clock.input) first = t;
     if (changed && !busy) { if (final === null) final = t; } else final = null;
+    if (s !== previous && drawn(s) >= wanted) last = t;
+    previous = s;
   }
   if (final === null) return null;
   const at = (t) => (painted(Math.max(t, clock.input)) - clock.input) / 1000;
-  return [at(first === null ? final : Math.min(first, final)), at(final)];
+  return [at(first === null ? final : Math.min(first, final)), at(final), at(Math.max(last || final, final))];
 }"""
 
 
@@ -304,12 +310,14 @@ def start_page_clock(page: Any) -> None:
     page.evaluate(_PAGE_CLOCK_JS)
 
 
-def page_answers(page: Any, before: str) -> tuple[float, float] | None:
-    """``(first, final)`` seconds as the page's clock saw them since :func:`start_page_clock`: from the last
-    input event to the first frame painted after the charts differ from ``before`` (as many drawn), and
-    after the app last became idle with them different; None when no clock ran or it saw neither."""
+def page_answers(page: Any, before: str) -> tuple[float, float, float] | None:
+    """``(first, final, every)`` seconds as the page's clock saw them since :func:`start_page_clock`: from
+    the last input event to the first frame painted after the charts differ from ``before`` (as many
+    drawn), after the app last became idle with them different (the charts on screen drawn: those off
+    screen wait for the page to be quiet, explorer.live_chart), and after the last chart changed (every
+    chart drawn, off screen too; read it after :func:`settle`); None when no clock ran or it saw neither."""
     got = page.evaluate(_PAGE_ANSWERS_JS, before)
-    return None if got is None else (float(got[0]), float(got[1]))
+    return None if got is None else (float(got[0]), float(got[1]), float(got[2]))
 
 
 def wait_for_answers(

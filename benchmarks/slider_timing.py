@@ -228,6 +228,8 @@ class Timing:
     miss_s: list[float] = field(default_factory=list)  # final answers
     miss_first_s: list[float] = field(default_factory=list)  # first answers (charts first changed)
     hit_s: list[float] = field(default_factory=list)
+    # every chart drawn, those off screen included (they wait for the page to be quiet: misses)
+    miss_every_s: list[float] = field(default_factory=list)
     # the same misses as polled from Python (first, final): later by the poll's wait for the page
     polled_miss: list[tuple[float, float]] = field(default_factory=list)
     error: str = ""
@@ -292,17 +294,19 @@ def time_slider(browser, url: str, c: Control, n: int, repeats: int) -> Timing:
                 polled = web.wait_for_answers(
                     page, before, timeout_s=MOVE_TIMEOUT_S, quiet_s=0.3, since=start
                 )
-                first, took = web.page_answers(page, before) or polled
+                # the charts off screen are drawn once the page is quiet: the clock is read after them
+                web.settle(page, timeout_s=MOVE_TIMEOUT_S, quiet_s=0.5, charts=c.charts)
+                first, took, every = web.page_answers(page, before) or (*polled, polled[1])
                 value = _value(page, c)
                 if value in seen and c.kind != "click":
                     out.hit_s.append(took)
                 else:
                     out.miss_s.append(took)
                     out.miss_first_s.append(first)
+                    out.miss_every_s.append(every)
                     out.polled_miss.append(polled)
                 seen.add(value)
                 out.values.append(value)
-                web.settle(page, timeout_s=MOVE_TIMEOUT_S, quiet_s=0.5, charts=c.charts)
     except Exception as exc:  # noqa: BLE001 - a failed control is reported in its row, the others still run
         shown = _value(page, c) if page is not None else "?"
         out.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:160] + f" (control at {shown})"
@@ -369,7 +373,9 @@ def report_lines(
         "event; a select box: the click on the option, its list already open) to the first animation "
         "frame after the Plotly figures first differ (first answer; the app may still run) and after "
         "they differ and the app is idle (final; the app root's data-test-script-state): the frame the "
-        "user sees. The column 'misses polled from Python' gives the same misses as Playwright's polls "
+        "user sees. Charts more than 200 px off screen are drawn once the page has been quiet for 0.5 s "
+        "(or when scrolled near: explorer.live_chart), so the final answer is the charts on screen; the "
+        "column 'every chart drawn' is the time until the last chart, off screen too, changed. The column 'misses polled from Python' gives the same misses as Playwright's polls "
         "every 20 ms saw them (the timing of earlier runs of this benchmark): later, because a poll waits "
         "while the page's main thread draws the rest of the answer. "
         "On a progressive page (explorer.progressive) the first answer is a fast "
@@ -390,6 +396,7 @@ def report_lines(
         "cache miss, first answer: p50 / p95 (each) (s)",
         "cache miss, final (certified): p50 / p95 (each) (s)",
         "cache hit: p50 / p95 (each) (s)",
+        "cache miss, every chart drawn (off screen too): p50 (s)",
         "misses polled from Python: first / final p50 (s)",
         "judged on",
         "target",
@@ -409,6 +416,7 @@ def report_lines(
                 _cell(t.miss_first_s),
                 _cell(t.miss_s),
                 _cell(t.hit_s),
+                fmt_s(_pct(t.miss_every_s, 50)) if t.miss_every_s else "—",
                 _polled(t),
                 "first answer" if t.slider.progressive else "final",
                 f"p50 ≤ {TARGET_P50_S:g} s, p95 ≤ {TARGET_P95_S:g} s",

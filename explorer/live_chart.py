@@ -156,77 +156,133 @@ export default function (component) {
   const sent = data.figure + "\u0000" + JSON.stringify(data.config) + "\u0000" + large;
   if (div.__explorerSent === sent) return cleanup(div);
   div.__explorerSent = sent;
-  const theme = themeColours(div);
-  const figure = JSON.parse(themed(data.figure, theme));
-  const layout = (figure.layout = figure.layout || {});
-  // The projector switch: the patch engine.figures.style.large_text_patch made from this figure (its
-  // layout update, lists replaced whole, and its traces' text sizes), in the theme's colours.
-  if (large) {
-    const patch = JSON.parse(themed(large, theme));
-    for (const [key, value] of Object.entries(patch.layout)) {
-      const nested = value && typeof value === "object" && !Array.isArray(value);
-      layout[key] = nested ? merge(layout[key] || {}, value) : value;
-    }
-    for (const [index, size] of Object.entries(patch.textfont)) {
-      const trace = (figure.data || [])[Number(index)];
-      if (trace) trace.textfont = Object.assign(trace.textfont || {}, { size: size });
-    }
-  }
-  const template = (layout.template = layout.template || {});
-  template.layout = merge(template.layout || {}, themeLayout(theme));
-  // Streamlit's theme shows a figure's title in bold (as st.plotly_chart does).
-  if (layout.title && typeof layout.title.text === "string") {
-    layout.title.text = "<b>" + layout.title.text + "</b>";
-  }
   const token = (div.__explorerToken = (div.__explorerToken || 0) + 1);
-  loadPlotly(data.src)
-    .then((Plotly) => {
-      if (div.__explorerToken !== token) return null;  // a newer figure has arrived
-      if (layout.width === undefined) layout.autosize = true;
-      if (expanded(div)) Object.assign(layout, { height: div.clientHeight, width: div.clientWidth });
-      return Plotly.react(div, {
-        data: figure.data || [],
-        layout: layout,
-        frames: figure.frames || [],
-        config: withExpandButton(data.config, div),
-      }).then(() => {
-        if (!div.__explorerClickBound) {
-          div.__explorerClickBound = true;
-          // Any click inside the plot area (not only on a point): the axes turn its pixel into data
-          // coordinates, so the figure needs no grid of invisible markers to catch clicks.
-          div.addEventListener("click", (event) => {
-            const area = div.querySelector(".nsewdrag");
-            const full = div._fullLayout;
-            if (!div.__explorerClickable || !area || !full || !full.xaxis || !full.yaxis) return;
-            const box = area.getBoundingClientRect();
-            const px = event.clientX - box.left, py = event.clientY - box.top;
-            if (px < 0 || py < 0 || px > box.width || py > box.height) return;
-            const x = full.xaxis.p2d(px), y = full.yaxis.p2d(py);
-            if (!Number.isFinite(x) || !Number.isFinite(y)) return;
-            div.__explorerTrigger("click", { selection: { points: [{ x: x, y: y }] } });
-          }, true);
-        }
-        if (!div.__explorerObserver) {
-          let width = div.clientWidth;
-          div.__explorerObserver = new ResizeObserver(() => {
-            if (div.clientWidth !== width && div.clientWidth > 0) {
-              width = div.clientWidth;
-              Plotly.Plots.resize(div);
-            }
-          });
-          div.__explorerObserver.observe(div);
-        }
+  // Drawn now when on screen; off screen, later (whenShown): a newer figure replaces a pending one.
+  const draw = () => {
+    if (div.__explorerToken !== token) return;  // a newer figure has arrived
+    const theme = themeColours(div);
+    const figure = JSON.parse(themed(data.figure, theme));
+    const layout = (figure.layout = figure.layout || {});
+    // The projector switch: the patch engine.figures.style.large_text_patch made from this figure (its
+    // layout update, lists replaced whole, and its traces' text sizes), in the theme's colours.
+    if (large) {
+      const patch = JSON.parse(themed(large, theme));
+      for (const [key, value] of Object.entries(patch.layout)) {
+        const nested = value && typeof value === "object" && !Array.isArray(value);
+        layout[key] = nested ? merge(layout[key] || {}, value) : value;
+      }
+      for (const [index, size] of Object.entries(patch.textfont)) {
+        const trace = (figure.data || [])[Number(index)];
+        if (trace) trace.textfont = Object.assign(trace.textfont || {}, { size: size });
+      }
+    }
+    const template = (layout.template = layout.template || {});
+    template.layout = merge(template.layout || {}, themeLayout(theme));
+    // Streamlit's theme shows a figure's title in bold (as st.plotly_chart does).
+    if (layout.title && typeof layout.title.text === "string") {
+      layout.title.text = "<b>" + layout.title.text + "</b>";
+    }
+    loadPlotly(data.src)
+      .then((Plotly) => {
+        if (div.__explorerToken !== token) return null;  // a newer figure has arrived
+        if (layout.width === undefined) layout.autosize = true;
+        if (expanded(div)) Object.assign(layout, { height: div.clientHeight, width: div.clientWidth });
+        return Plotly.react(div, {
+          data: figure.data || [],
+          layout: layout,
+          frames: figure.frames || [],
+          config: withExpandButton(data.config, div),
+        }).then(() => {
+          if (!div.__explorerClickBound) {
+            div.__explorerClickBound = true;
+            // Any click inside the plot area (not only on a point): the axes turn its pixel into data
+            // coordinates, so the figure needs no grid of invisible markers to catch clicks.
+            div.addEventListener("click", (event) => {
+              const area = div.querySelector(".nsewdrag");
+              const full = div._fullLayout;
+              if (!div.__explorerClickable || !area || !full || !full.xaxis || !full.yaxis) return;
+              const box = area.getBoundingClientRect();
+              const px = event.clientX - box.left, py = event.clientY - box.top;
+              if (px < 0 || py < 0 || px > box.width || py > box.height) return;
+              const x = full.xaxis.p2d(px), y = full.yaxis.p2d(py);
+              if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+              div.__explorerTrigger("click", { selection: { points: [{ x: x, y: y }] } });
+            }, true);
+          }
+          if (!div.__explorerObserver) {
+            let width = div.clientWidth;
+            div.__explorerObserver = new ResizeObserver(() => {
+              if (div.clientWidth !== width && div.clientWidth > 0) {
+                width = div.clientWidth;
+                Plotly.Plots.resize(div);
+              }
+            });
+            div.__explorerObserver.observe(div);
+          }
+        });
+      })
+      .catch((err) => {
+        div.__explorerSent = null;
+        div.textContent = String(err && err.message ? err.message : err);
       });
-    })
-    .catch((err) => {
-      div.__explorerSent = null;
-      div.textContent = String(err && err.message ? err.message : err);
-    });
+  };
+  whenShown(div, draw);
   return cleanup(div);
 }
 
 function expanded(div) {
   return div.parentElement.classList.contains("explorer-expanded");
+}
+
+// Charts off screen wait: a chart more than NEAR_PX below or above the viewport is drawn when it comes
+// that near (a scroll), or once no chart has been sent for QUIET_MS (the rerun is over), one chart per
+// idle moment of the browser. So a control's change first draws what is on screen, and the charts below
+// it follow without holding it up; a pending figure that a newer one replaces is never drawn.
+const NEAR_PX = 200;
+const QUIET_MS = 500;
+const PENDING = "__explorerPendingDraws";
+
+function onScreen(div) {
+  if (expanded(div) || document.visibilityState === "hidden") return true;
+  const box = div.getBoundingClientRect();
+  return box.bottom > -NEAR_PX && box.top < window.innerHeight + NEAR_PX;
+}
+
+function whenShown(div, draw) {
+  const pending = (window[PENDING] = window[PENDING] || new Map());
+  if (onScreen(div)) {
+    pending.delete(div);
+    draw();
+    return;
+  }
+  pending.set(div, draw);
+  if (!div.__explorerSeen) {
+    div.__explorerSeen = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) drawPending(div);
+    }, { rootMargin: NEAR_PX + "px 0px" });
+    div.__explorerSeen.observe(div);
+  }
+  clearTimeout(window.__explorerQuiet);
+  window.__explorerQuiet = setTimeout(drawAllPending, QUIET_MS);
+}
+
+function drawPending(div) {
+  const pending = window[PENDING];
+  const draw = pending && pending.get(div);
+  if (!draw) return;
+  pending.delete(div);
+  draw();
+}
+
+function drawAllPending() {
+  const pending = window[PENDING];
+  if (!pending || pending.size === 0) return;
+  const later = window.requestIdleCallback || ((fn) => setTimeout(fn, 1));
+  later(() => {
+    const next = pending.keys().next();
+    if (!next.done) drawPending(next.value);
+    drawAllPending();
+  });
 }
 
 // Full screen (for a projector): the mode bar's "Full screen" button makes the chart fill the window,
@@ -305,6 +361,9 @@ function cleanup(div) {
     if (expanded(div)) setExpanded(div, false);
     if (div.__explorerObserver) div.__explorerObserver.disconnect();
     div.__explorerObserver = null;
+    if (div.__explorerSeen) div.__explorerSeen.disconnect();
+    div.__explorerSeen = null;
+    if (window[PENDING]) window[PENDING].delete(div);
     div.__explorerSent = null;
     div.__explorerClickBound = false;
     if (window.Plotly) window.Plotly.purge(div);

@@ -284,7 +284,8 @@ def _answer(  # noqa: PLR0912, PLR0915
         with sgd_col:
             short = f"SGD ({opt_name})"
             fig = get_regions_figure(key, side="sgd", **sgd_args, title=f"{short}: activation regions")
-            w.chart(fig, key=f"{short}_regions", sized=True)
+            # a key of its own, not of the optimizer's name: the same chart (one Plotly.react) across a change
+            w.chart(fig, key="SGD_regions", sized=True)
             figure_exports(fig, f"{short} regions")
     if stage.first:
         w.explain(CAPTION_REGIONS)

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine.figures.style import LARGE_TEXT_PX
 from explorer import live_chart
-from tests.app.helpers import figures
+from tests.app.helpers import figures, widget
 
 TIMEOUT = 120
 PLACEHOLDER = [f'"#{i:06d}"' for i in range(1, 41)]
@@ -100,7 +100,7 @@ def test_playground_charts_are_live_and_carry_the_figures(app_path: str) -> None
     live = _live(at)
     assert len(live) == 5 and len(at.get("plotly_chart")) == 0
     keys = [e.key for e in live]
-    assert keys[:3] == ["Convex_boundary", "SGD_playback", "Convex_regions"] and keys[-1] == "objective"
+    assert keys == ["Convex_boundary", "SGD_playback", "Convex_regions", "SGD_regions", "objective"]
     shown = figures(at)
     assert len(shown) == 5
     playback = shown[1]
@@ -171,3 +171,16 @@ def test_fallback_charts_show_large_text_and_leave_the_cached_figures_as_built(a
     next(t for t in at.toggle if t.key == "big").set_value(False)
     _run_without_static_serving(at)
     assert figures(at) == small
+
+
+def test_playground_chart_keys_do_not_follow_the_settings(app_path: str) -> None:
+    """Another optimizer redraws the same five charts (the same keys, so the same Plotly divs in the
+    browser, each redrawn by Plotly.react), not new ones in their places."""
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT)
+    at.query_params["n"] = "40"
+    at.run()
+    before = [e.key for e in _live(at)]
+    widget(at, "opt").set_value("gd").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.key for e in _live(at)] == before
+    assert "SGD (gd)" in " ".join(str(f["layout"]["title"]["text"]) for f in figures(at))

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from benchmarks.browser import EXCEPTION, chart_signature, flip_toggle, settle, wait_for_change
+from benchmarks.browser import EXCEPTION, chart_signature, flip_toggle, settle, step_number, wait_for_change
 from tests.browser.conftest import PROJECTOR, served_tab
 
 SGD = ".st-key-SGD_playback .js-plotly-plot"
@@ -124,3 +124,33 @@ def test_full_screen_fills_the_window_and_escape_restores(page) -> None:
     assert page.locator(".explorer-exit:visible").count() == 0
     after = chart.bounding_box()
     assert abs(after["y"] - before["y"]) <= 2 and abs(after["width"] - before["width"]) <= 2
+
+
+def test_charts_off_screen_are_drawn_after_those_on_screen(page) -> None:
+    """A change draws the charts on screen first; a chart far below (the SGD region map, ~700 px under a
+    768 px window) waits until the page is quiet (explorer.live_chart: 0.5 s after the last chart was
+    sent), then is drawn without a scroll."""
+    page.locator(CONVEX).evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.evaluate(f"""() => {{
+      const sgd = document.querySelector('{SGD}'), regions = {_CHARTS}[3];
+      const seen = (window.__seen = {{ sgd: null, regions: null, regionsBelow: null }});
+      const sgdData = sgd.data, regionsData = regions.data;
+      seen.regionsBelow = regions.getBoundingClientRect().top - window.innerHeight;
+      const look = () => {{
+        const t = performance.now();
+        if (seen.sgd === null && sgd.data !== sgdData) seen.sgd = t;
+        if (seen.regions === null && regions.data !== regionsData) seen.regions = t;
+        if (seen.sgd === null || seen.regions === null) requestAnimationFrame(look);
+      }};
+      requestAnimationFrame(look);
+    }}""")
+    before = chart_signature(page)
+    start = step_number(page, "Training seed")
+    wait_for_change(page, before, timeout_s=120, quiet_s=0.3, since=start)
+    settle(page, timeout_s=120, quiet_s=0.5, charts=5)
+    seen = page.evaluate("() => window.__seen")
+    assert seen["regionsBelow"] > 300, seen  # the map starts well below the window
+    assert seen["sgd"] is not None and seen["regions"] is not None, seen  # both redrawn, no scroll
+    assert seen["regions"] - seen["sgd"] >= 250, seen  # the one off screen after the page went quiet
+    step_number(page, "Training seed", forward=False)
+    settle(page, timeout_s=120, charts=5)

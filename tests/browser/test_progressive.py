@@ -128,7 +128,9 @@ def test_adversarial_training_radius_first_answer_marks_pgd_training_then_draws_
 def test_patterns_new_draw_count_first_marks_it_solving_then_draws_the_whole_curve() -> None:
     """P from 500 to 1000 at n = 200 adds a count to the curve: first the curve of the counts solved
     before with P = 1000 marked solving, while the script runs; at the end the whole curve, no mark."""
-    with served_tab(PROJECTOR) as (tab, url):
+    # a window tall enough to show the curve (~1,400 px down): a chart off screen is drawn once the page
+    # is quiet (explorer.live_chart), so a first answer replaced before then is never drawn there
+    with served_tab(dict(PROJECTOR, height=2100)) as (tab, url):
         tab.goto(f"{url}/patterns?n=200&draws=500", wait_until="domcontentloaded")
         settle(tab, timeout_s=300, charts=3)
         assert tab.locator(EXCEPTION).count() == 0
