@@ -988,6 +988,20 @@ def _animate(duration: int) -> dict:
     return dict(mode="immediate", frame=dict(duration=duration, redraw=True), transition=dict(duration=0))
 
 
+# The J strip's step axis (log10 units): its range set here, with room on the left for the J axis's tick
+# labels, which sit inside the plot. Left to Plotly, the range is widened for those labels after a first
+# draw and the whole figure drawn again: the playback drew twice on every new run.
+_STRIP_LEFT, _STRIP_RIGHT = 0.12, 0.03  # fractions of the steps' span in decades
+
+
+def _strip_range(steps: np.ndarray) -> list[float]:
+    """The J strip's x range in log10 units for the (>= 1) ``steps``: their span widened by
+    ``_STRIP_LEFT`` on the left (the inside tick labels) and ``_STRIP_RIGHT`` on the right (the cursor)."""
+    lo, hi = float(np.log10(np.min(steps))), float(np.log10(np.max(steps)))
+    span = hi - lo if hi - lo > 1e-9 else 1.0
+    return [lo - _STRIP_LEFT * span, hi + _STRIP_RIGHT * span]
+
+
 def without_ghost(fig: go.Figure) -> go.Figure:
     """A playback figure (:func:`playback_figure`) with its optimum's neurons hidden: a copy sharing the
     frames (~3 ms, not a new playback's ~35 ms); the same picture as one built without them."""
@@ -1244,6 +1258,7 @@ def playback_figure(
         xaxis2=dict(
             type="log",
             anchor="y2",
+            range=_strip_range(steps),
             # the curve's name here, upright: a rotated one-letter "J" beside a strip this small reads as "¬"
             title=dict(text="step  (curve: J, log scale)", standoff=2),
             exponentformat="power",

@@ -132,3 +132,15 @@ def test_without_ghost_hides_the_optimum_lines_and_shares_the_frames(run) -> Non
     )
     visible = [t for t in off["data"] if t.get("visible", True) is not False]
     assert visible == built["data"]
+
+
+def test_the_j_strip_has_its_step_range_set_with_room_for_its_labels(run) -> None:
+    """The strip's step axis (log) has a fixed range (Plotly would widen an automatic one for the J
+    axis's inside tick labels after a first draw, and draw the whole figure again): every step inside,
+    more room on the left (the labels) than on the right."""
+    ds, res, nums = run
+    fig = playback_figure(res.snapshots, nums, ds.X, ds.y, title="SGD", optimum=0.01)
+    lo, hi = fig.to_plotly_json()["layout"]["xaxis2"]["range"]
+    steps = np.log10(np.maximum(res.snapshots.step, 1))
+    assert lo < steps.min() and steps.max() < hi
+    assert steps.min() - lo > hi - steps.max() > 0
