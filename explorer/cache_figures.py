@@ -10,9 +10,8 @@ frames again (~1 s). These helpers keep the finished figures in ``st.cache_resou
 returns the very figure object, no copy and no validation. The figures are never changed after they are
 built (the page shows them with ``widgets.chart(..., sized=True)``), so sharing one object between reruns
 and sessions is safe. They are built at the normal text size: the large-text switch is a patch the live
-chart merges in the browser (``engine.figures.style.large_text_patch``), so switching it builds nothing
-again; only the playback is built again for it, its numbers and buttons taking more room
-(``large``: ``text_px``).
+chart merges in the browser (``engine.figures.style.large_text_patch``; the playback carries the room its
+numbers and buttons take at that size in its own part of the patch), so switching it builds nothing again.
 
 Each helper is keyed like the results it draws (``explorer.cache``), reads them from that cache, and
 returns None when they failed (the page shows the error from the result itself).
@@ -33,7 +32,6 @@ from engine.figures.playground import (
     plot_bounds,
     without_ghost,
 )
-from engine.figures.style import LARGE_TEXT_PX
 from engine.results import ConvexResult, Snapshots
 from engine.studies.summary import playback_numbers
 from engine.threads import one_blas_thread
@@ -66,12 +64,11 @@ def get_playback_figure(
     ghost: bool,
     task: str,
     title: str,
-    large: bool = False,
 ) -> Any:
     """The Playground's playback of the (continued) gradient run (``engine.figures.playground.
     playback_figure``), against the cached convex result of the same settings: its objective as J*, its
-    neurons as ghost lines when ``ghost``, its numbers and buttons at the projector size when ``large``;
-    None when the run or the data set failed (the page shows their errors)."""
+    neurons as ghost lines when ``ghost``; None when the run or the data set failed (the page shows their
+    errors)."""
     run = run_sgd_more(key, loss=loss, beta=beta, sgd=sgd, rounds=rounds)
     data = get_dataset(key)
     if not (run.ok and data.ok) or run.value.result.snapshots is None:
@@ -83,7 +80,7 @@ def get_playback_figure(
         args = dict(
             loss=loss, beta=beta, patterns=patterns, pattern_seed=pattern_seed, sgd=sgd, rounds=rounds
         )
-        shown = get_playback_figure(key, **args, ghost=True, task=task, title=title, large=large)
+        shown = get_playback_figure(key, **args, ghost=True, task=task, title=title)
         return None if shown is None else without_ghost(shown)
     return playback_of(
         ds,
@@ -92,7 +89,6 @@ def get_playback_figure(
         ghost=ghost,
         task=task,
         title=title,
-        large=large,
     )
 
 
@@ -104,13 +100,11 @@ def playback_of(
     ghost: bool,
     task: str,
     title: str,
-    large: bool,
 ) -> Any:
     """The playback figure of the snapshots ``snaps`` of a run on the data set ``ds`` (its numbers
     included), against the convex result ``optimum`` (its objective as J*, its neurons as ghost lines
-    when ``ghost``) or without one (``optimum=None``: no J*, no gap); built with one BLAS thread.
-    ``large``: its numbers and buttons at the projector size, with the room they take (the rest of its
-    text is raised where it is shown: ``widgets.chart``)."""
+    when ``ghost``) or without one (``optimum=None``: no J*, no gap); built with one BLAS thread, at the
+    normal text size (its large-text layout rides along: ``engine.figures.style.large_text_patch``)."""
     with one_blas_thread():
         numbers = playback_numbers(
             snaps,
@@ -132,7 +126,6 @@ def playback_of(
             bounds=plot_bounds(ds.X),
             ghost=optimum.network if optimum is not None and ghost else None,
             optimum=optimum.objective if optimum is not None else None,
-            text_px=LARGE_TEXT_PX if large else 10,
         )
     return fig
 

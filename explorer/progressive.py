@@ -182,7 +182,6 @@ def first_playback_figure(
     rounds: int,
     task: str,
     title: str,
-    large: bool = False,
 ) -> Any:
     """The Playground's playback of the cached gradient run with no optimum: no ghost lines and no gap to
     J* (the first answer has no certified J* yet), on FIRST_FRAMES of its frames (the last one included:
@@ -192,7 +191,7 @@ def first_playback_figure(
     if not (run.ok and data.ok) or run.value.result.snapshots is None:
         return None
     snaps = thinned(run.value.result.snapshots, FIRST_FRAMES)
-    return playback_of(data.value, snaps, optimum=None, ghost=False, task=task, title=title, large=large)
+    return playback_of(data.value, snaps, optimum=None, ghost=False, task=task, title=title)
 
 
 def first_objective_figure(

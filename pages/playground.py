@@ -148,7 +148,6 @@ def _answer(  # noqa: PLR0912, PLR0915
             "in a moment. No gap to J* is computed from it."
         )
 
-    large = w.large_text_on()
     # the figures are cached (explorer.cache_figures): a rerun that recomputes nothing rebuilds none
     convex_args = dict(loss=s.loss, beta=s.beta, patterns=s.patterns, pattern_seed=s.pattern_seed)
     sgd_args = dict(loss=s.loss, beta=s.beta, sgd=s.sgd, rounds=rounds)
@@ -193,13 +192,12 @@ def _answer(  # noqa: PLR0912, PLR0915
                 ghost=ghost,
                 task=s.task,
                 title=f"SGD ({opt_name}), played back",
-                large=large,
             )
             if fig is not None:
                 w.chart(fig, key="SGD_playback", sized=True)
         else:
             fig = progressive.first_playback_figure(
-                key, **sgd_args, task=s.task, title=f"SGD ({opt_name}), played back", large=large
+                key, **sgd_args, task=s.task, title=f"SGD ({opt_name}), played back"
             )
             if fig is not None:
                 w.chart(fig, key=stage.key("SGD_playback"), sized=True)

@@ -33,6 +33,8 @@ from engine.figures.style import (
     BOUNDARY_COLOUR,
     GAP_BELOW_COLOUR,
     GRID_LINES,
+    LARGE_LAYOUT_META,
+    LARGE_TEXT_PX,
     LEGEND_FONT,
     LINE_COLOUR,
     LOWER_BOUND_LINE,
@@ -49,6 +51,7 @@ from engine.figures.style import (
     label_traces,
     legend_below_spec,
     log_ticks,
+    merge_layout,
     message_figure,
     plane_layout,
     plot_bounds,
@@ -1008,6 +1011,32 @@ def without_ghost(fig: go.Figure) -> go.Figure:
     return fig.with_hidden(GHOST_NAME) if isinstance(fig, PlainFramesFigure) else fig
 
 
+def _placement(controls: dict[str, dict], height: int, text_px: int) -> dict[str, Any]:
+    """The layout keys that place the playback's parts for numbers and buttons of ``text_px`` pixels: the
+    figure's height and margins, the plane's and the J strip's domains, and the numbers (``readout``),
+    buttons (``menu``) and scrubber of ``controls`` at their heights. Larger text makes the figure taller
+    by the room it needs; the plane keeps its size."""
+    # Pixel rows inside the plot area, from the bottom: the J strip, the scrubber, the buttons, the
+    # numbers, the plane's tick labels, then the plane up to the top.
+    grow = max(0, int(text_px) - 10)
+    top, bottom = _PANEL_TOP + 3 * grow, _PANEL_BOTTOM + grow
+    height = height + 15 * grow
+    area = float(height - top - bottom)
+    strip_top, slider_top, buttons_bottom, readout_top, plane_bottom = (
+        v / area for v in (52, 104 + grow, 110 + grow, 196 + 9 * grow, 228 + 11 * grow)
+    )
+    font = dict(size=int(text_px))
+    return dict(
+        height=height,
+        margin=dict(t=top, b=bottom),
+        yaxis=dict(domain=[plane_bottom, 1.0]),
+        yaxis2=dict(domain=[0.0, strip_top]),
+        annotations=[dict(controls["readout"], y=readout_top, font=font)],
+        updatemenus=[dict(controls["menu"], y=buttons_bottom, font=font)],
+        sliders=[dict(controls["scrubber"], y=slider_top)],
+    )
+
+
 def playback_figure(
     snapshots: Snapshots,
     numbers: Sequence[FrameNumbers],
@@ -1225,21 +1254,11 @@ def playback_figure(
         )
         for k in range(count)
     ]
-    # Pixel rows inside the plot area, from the bottom: the J strip, the scrubber, the buttons, the
-    # numbers, the plane's tick labels, then the plane up to the top.
-    grow = max(0, int(text_px) - 10)
-    top, bottom = _PANEL_TOP + 3 * grow, _PANEL_BOTTOM + grow
-    height = height + 15 * grow
-    area = float(height - top - bottom)
-    strip_top, slider_top, buttons_bottom, readout_top, plane_bottom = (
-        v / area for v in (52, 104 + grow, 110 + grow, 196 + 9 * grow, 228 + 11 * grow)
-    )
     xmin, xmax, ymin, ymax = bounds
     j_span = float(np.log10(np.max(J[shown]) / np.min(J[shown]))) if shown.any() else 0.0
     layout = dict(
         title=title_style(title),
-        height=height,
-        margin=dict(l=10, r=10, t=top, b=bottom),
+        margin=dict(l=10, r=10),
         plot_bgcolor="white",
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0.0, font=LEGEND_FONT),
         hoverlabel=dict(font=dict(size=12)),  # a plain dict: the figure is built unvalidated
@@ -1247,7 +1266,6 @@ def playback_figure(
         xaxis=dict(range=[xmin, xmax], constrain="domain", showgrid=False, zeroline=False, anchor="y"),
         yaxis=dict(
             range=[ymin, ymax],
-            domain=[plane_bottom, 1.0],
             scaleanchor="x",
             scaleratio=1,
             constrain="domain",
@@ -1267,7 +1285,6 @@ def playback_figure(
         ),
         yaxis2=dict(
             type="log",
-            domain=[0.0, strip_top],
             anchor="x2",
             exponentformat="power",
             ticklabelposition="inside",
@@ -1275,52 +1292,45 @@ def playback_figure(
             **GRID_LINES,
             **({"dtick": 1} if j_span >= 1.0 else {"nticks": 3}),
         ),
-        annotations=[
-            dict(
-                text=_readout(numbers[last], task),
-                x=0.0,
-                y=readout_top,
-                xref="paper",
-                yref="paper",
-                xanchor="left",
-                yanchor="top",
-                showarrow=False,
-                align="left",
-                font=dict(size=text_px),
-            )
-        ],
-        updatemenus=[
-            dict(
-                type="buttons",
-                direction="left",
-                x=0.0,
-                y=buttons_bottom,
-                xanchor="left",
-                yanchor="bottom",
-                pad=dict(t=0, r=4, b=0, l=0),
-                showactive=False,
-                buttons=buttons(last),
-                font=dict(size=text_px),
-            )
-        ],
-        sliders=[
-            dict(
-                active=last,
-                x=0.0,
-                len=1.0,
-                y=slider_top,
-                xanchor="left",
-                yanchor="top",
-                pad=dict(t=0, b=0, l=0, r=0),
-                currentvalue=dict(visible=False),
-                ticklen=0,
-                minorticklen=0,
-                font=dict(color="rgba(0,0,0,0)", size=1),
-                steps=[
-                    dict(method="animate", label=names[k], args=[[names[k]], _animate(0)])
-                    for k in range(count)
-                ],
-            )
-        ],
     )
+    controls = dict(
+        readout=dict(
+            text=_readout(numbers[last], task),
+            x=0.0,
+            xref="paper",
+            yref="paper",
+            xanchor="left",
+            yanchor="top",
+            showarrow=False,
+            align="left",
+        ),
+        menu=dict(
+            type="buttons",
+            direction="left",
+            x=0.0,
+            xanchor="left",
+            yanchor="bottom",
+            pad=dict(t=0, r=4, b=0, l=0),
+            showactive=False,
+            buttons=buttons(last),
+        ),
+        scrubber=dict(
+            active=last,
+            x=0.0,
+            len=1.0,
+            xanchor="left",
+            yanchor="top",
+            pad=dict(t=0, b=0, l=0, r=0),
+            currentvalue=dict(visible=False),
+            ticklen=0,
+            minorticklen=0,
+            font=dict(color="rgba(0,0,0,0)", size=1),
+            steps=[
+                dict(method="animate", label=names[k], args=[[names[k]], _animate(0)]) for k in range(count)
+            ],
+        ),
+    )
+    merge_layout(layout, _placement(controls, height, text_px))
+    if text_px < LARGE_TEXT_PX:  # the projector switch's own part (engine.figures.style.large_text_patch)
+        layout["meta"] = {LARGE_LAYOUT_META: _placement(controls, height, LARGE_TEXT_PX)}
     return PlainFramesFigure(data=data, layout=layout, frames=frames)

@@ -32,6 +32,7 @@ __all__ = [
     "FIG_HEIGHT",
     "GAP_BELOW_COLOUR",
     "GRID_LINES",
+    "LARGE_LAYOUT_META",
     "LEGEND_FONT",
     "LINE_COLOUR",
     "LOWER_BOUND_LINE",
@@ -99,6 +100,10 @@ LOWER_BOUND_LINE = dict(color="#2ca02c", width=2, dash="dot")  # the level of a 
 
 #: The smallest font of a figure in large-text (projector) mode, in pixels.
 LARGE_TEXT_PX = 16
+#: A figure may carry layout changes of its own for the large-text patch under
+#: ``layout.meta[LARGE_LAYOUT_META]`` (e.g. the room its numbers and buttons take at that size, which only
+#: its builder knows): :func:`large_text_patch` applies them first.
+LARGE_LAYOUT_META = "large_text_layout"
 
 
 def large_text(fig: go.Figure, size: int = LARGE_TEXT_PX) -> go.Figure:
@@ -121,12 +126,17 @@ def large_text_patch(fig: Any, size: int = LARGE_TEXT_PX) -> dict[str, Any]:
     legend, hover labels, axis ticks and titles, annotations, buttons and the text of traces (each at
     least ``size`` px). Text made invisible on purpose (a transparent font, e.g. a scrubber's tick labels)
     is left alone. A subtitle (``<sup>``) becomes a plain line at that size, the figure taller by the room
-    it takes; a legend under the plot moves to the figure's bottom (:func:`_legend_below`). Applying the
-    patch to a figure it was made from again changes nothing more. Annotations and menus are given
-    whole (a list replaces a list).
+    it takes; a legend under the plot moves to the figure's bottom (:func:`_legend_below`); the figure's own
+    changes under ``layout.meta`` (:data:`LARGE_LAYOUT_META`) come first. Applying the patch to a figure it
+    was made from again changes nothing more. Annotations and menus are given whole (a list replaces a
+    list).
     """
     lay = fig["layout"] if isinstance(fig, dict) else fig.layout.to_plotly_json()
     traces = fig.get("data", []) if isinstance(fig, dict) else fig.data
+    meta = lay.get("meta")
+    own = meta.get(LARGE_LAYOUT_META) if isinstance(meta, dict) else None
+    if own:  # the figure's own changes first: the sizes below are raised over them
+        lay = merge_layout(copy.deepcopy(lay), own)
 
     def bigger(font: Any) -> int:
         return max(size, int((font or {}).get("size") or 0))
@@ -177,6 +187,8 @@ def large_text_patch(fig: Any, size: int = LARGE_TEXT_PX) -> dict[str, Any]:
         current_size = _field(current, "size") if current is not None else None
         if current_size is not None:
             textfont[index] = max(size, int(current_size))
+    if own:
+        update = merge_layout(copy.deepcopy(own), update)
     return {"layout": update, "textfont": textfont}
 
 

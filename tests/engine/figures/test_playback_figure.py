@@ -144,3 +144,18 @@ def test_the_j_strip_has_its_step_range_set_with_room_for_its_labels(run) -> Non
     steps = np.log10(np.maximum(res.snapshots.step, 1))
     assert lo < steps.min() and steps.max() < hi
     assert steps.min() - lo > hi - steps.max() > 0
+
+
+def test_the_large_text_patch_places_the_playback_as_built_large(run) -> None:
+    """The playback is built once, at the normal text size: the large-text patch (its own part under
+    layout.meta) makes it the figure built for the projector size, its numbers and buttons at that size
+    with the room they take (taller, the plane's size kept), so switching text sizes builds nothing."""
+    ds, res, nums = run
+    normal = playback_figure(res.snapshots, nums, ds.X, ds.y, title="SGD", optimum=0.01)
+    built = playback_figure(res.snapshots, nums, ds.X, ds.y, title="SGD", optimum=0.01, text_px=LARGE_TEXT_PX)
+    height = normal.layout.height
+    patched = json.loads(large_text(normal).to_json())  # (in place)
+    assert patched["layout"].pop("meta") and "meta" not in built.to_plotly_json()["layout"]
+    assert patched == json.loads(large_text(built).to_json())
+    assert patched["layout"]["height"] > height
+    assert patched["layout"]["annotations"][0]["font"]["size"] == LARGE_TEXT_PX
