@@ -144,17 +144,29 @@ export default function (component) {
     parentElement.appendChild(wrap);
     parentElement.__explorerDiv = div;
   }
-  div.__explorerHeight = data.height;
-  div.style.height = expanded(div) ? "" : data.height + "px";
   // A click on a point of a clickable chart reaches Python as the trigger value "click", in the shape of
   // st.plotly_chart's selection event ({selection: {points: [{x, y}]}}); the latest render's sender.
   div.__explorerTrigger = setTriggerValue;
   div.__explorerClickable = !!data.clickable;
+  // the projector switch redraws this chart in the browser, from what it holds (watchTextSize)
+  div.__explorerShow = () => show(div, data);
+  charts().add(div);
+  watchTextSize();
+  show(div, data);
+  return cleanup(div);
+}
+
+// Draws the chart's figure ``data`` in ``div`` at the page's text size (largeText: the patch it was sent,
+// merged in) unless it is drawn so already.
+function show(div, data) {
+  const large = largeText() && data.large ? JSON.stringify(data.large) : "";
+  const height = (large && data.large.layout.height) || data.height;
+  div.__explorerHeight = height;
+  div.style.height = expanded(div) ? "" : height + "px";
   // A rerun sends every chart again: one whose figure, config and text size did not change is left as
   // drawn.
-  const large = data.large ? JSON.stringify(data.large) : "";
   const sent = data.figure + "\u0000" + JSON.stringify(data.config) + "\u0000" + large;
-  if (div.__explorerSent === sent) return cleanup(div);
+  if (div.__explorerSent === sent) return;
   div.__explorerSent = sent;
   const token = (div.__explorerToken = (div.__explorerToken || 0) + 1);
   // Drawn now when on screen; off screen, later (whenShown): a newer figure replaces a pending one.
@@ -227,7 +239,31 @@ export default function (component) {
       });
   };
   whenShown(div, draw);
-  return cleanup(div);
+}
+
+// The projector switch: the app writes the page's text size as a style element (explorer.widgets.
+// text_size_mark); when it changes, every live chart is drawn again from the patch it already holds, at
+// once, before the rerun reaches it (which then finds it drawn so).
+const TEXT_SIZE_MARK = "explorer-text-size";
+function largeText() {
+  const mark = document.getElementById(TEXT_SIZE_MARK);
+  return !!mark && mark.textContent.includes("--explorer-large-text: 1");
+}
+
+function charts() {
+  return (window.__explorerCharts = window.__explorerCharts || new Set());
+}
+
+function watchTextSize() {
+  if (window.__explorerTextSize) return;
+  let last = largeText();
+  window.__explorerTextSize = new MutationObserver(() => {
+    const now = largeText();
+    if (now === last) return;
+    last = now;
+    for (const div of charts()) if (div.isConnected && div.__explorerShow) div.__explorerShow();
+  });
+  window.__explorerTextSize.observe(document.body, { subtree: true, childList: true, characterData: true });
 }
 
 function expanded(div) {
@@ -364,6 +400,7 @@ function cleanup(div) {
     if (div.__explorerSeen) div.__explorerSeen.disconnect();
     div.__explorerSeen = null;
     if (window[PENDING]) window[PENDING].delete(div);
+    charts().delete(div);
     div.__explorerSent = null;
     div.__explorerClickBound = false;
     if (window.Plotly) window.Plotly.purge(div);
@@ -482,8 +519,8 @@ def payload(
     that shows it with large text (:func:`engine.figures.style.large_text_patch`, merged in the browser:
     the figure's own JSON stays the same, so nothing is built again; with ``frozen`` made once per
     object, as its JSON)."""
-    patch = large_text_patch_of(fig, frozen=frozen) if large else None
-    height = (patch or {}).get("layout", {}).get("height") or _layout_height(fig) or 450
+    patch = large_text_patch_of(fig, frozen=frozen) if large or frozen else None
+    height = _layout_height(fig) or 450
     config = {"displaylogo": False, "showSendToCloud": False, **(config or {})}
     removed = list(config.get("modeBarButtonsToRemove") or [])
     config["modeBarButtonsToRemove"] = removed + [b for b in REMOVED_BUTTONS if b not in removed]

@@ -37,6 +37,9 @@ def figures(at: AppTest) -> list[dict]:
     spec of an ``st.plotly_chart`` or the figure an in-place chart (``explorer.live_chart``, a custom
     component) was sent."""
     found: list[dict] = []
+    # a live chart holds its large-text patch and draws it while the page's text size is large (its style
+    # mark, explorer.widgets.text_size_mark)
+    large = "--explorer-large-text: 1" in " ".join(str(h.proto.body) for h in at.get("html"))
 
     def walk(node) -> None:
         kind = getattr(node, "type", None)
@@ -44,7 +47,7 @@ def figures(at: AppTest) -> list[dict]:
             found.append(json.loads(node.proto.spec))
         elif kind == "bidi_component" and node.proto.component_name == LIVE_CHART:
             data = json.loads(node.proto.json)
-            found.append(as_drawn(json.loads(data["figure"]), data.get("large")))
+            found.append(as_drawn(json.loads(data["figure"]), data.get("large") if large else None))
         children = getattr(node, "children", None) or {}
         for index in sorted(children):
             walk(children[index])

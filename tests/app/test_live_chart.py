@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from engine.figures.style import LARGE_TEXT_PX
-from explorer import live_chart
+from explorer import live_chart, widgets
 from tests.app.helpers import figures, widget
 
 TIMEOUT = 120
@@ -184,3 +184,25 @@ def test_playground_chart_keys_do_not_follow_the_settings(app_path: str) -> None
     assert not at.exception, [e.value for e in at.exception]
     assert [e.key for e in _live(at)] == before
     assert "SGD (gd)" in " ".join(str(f["layout"]["title"]["text"]) for f in figures(at))
+
+
+def test_the_large_text_switch_resends_no_playground_chart(app_path: str) -> None:
+    """The Playground's charts are shared cached figures: each carries its large-text patch at either
+    size, and the page's text size goes as a style mark (explorer.widgets.text_size_mark), so the
+    switch sends every chart exactly what it had (the browser redraws them from the patch they hold)."""
+    at = AppTest.from_file(app_path, default_timeout=TIMEOUT)
+    at.query_params["n"] = "40"
+    at.run()
+    sent = {e.key: e.proto.json for e in _live(at)}
+    assert len(sent) == 5 and all(json.loads(data)["large"] for data in sent.values())
+
+    def marks() -> list[str]:
+        return [str(h.proto.body) for h in at.get("html") if widgets.TEXT_SIZE_MARK in str(h.proto.body)]
+
+    assert len(marks()) == 1 and "--explorer-large-text: 0" in marks()[0]
+    next(t for t in at.toggle if t.key == "big").set_value(True)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {e.key: e.proto.json for e in _live(at)} == sent
+    assert len(marks()) == 1 and "--explorer-large-text: 1" in marks()[0]
+    assert all(f["layout"]["font"]["size"] >= LARGE_TEXT_PX for f in figures(at))  # as drawn: large
