@@ -166,8 +166,10 @@ def test_slider_timing_table(reports):
             seconds = _numbers(cell)[0]
             assert math.isfinite(seconds) and seconds > 0.0
         assert _numbers(row[5])[0] <= _numbers(row[6])[0]  # a first answer never after the final one
+        # every chart drawn (off screen too: they wait for the page to be quiet) never before the final answer
+        assert _numbers(row[8])[0] >= _numbers(row[6])[0]
         # the page's clock never sees a miss later than Python's polls (within a frame)
-        polled_first, polled_final = _numbers(row[8])[:2]
+        polled_first, polled_final = _numbers(row[9])[:2]
         assert _numbers(row[5])[0] <= polled_first + 0.02 and _numbers(row[6])[0] <= polled_final + 0.02
         assert row[-3] in ("first answer", "final") and row[-1] in ("met", "missed")
 
