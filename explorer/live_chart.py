@@ -45,6 +45,7 @@ __all__ = [
     "payload",
     "prepare_static",
     "script_name",
+    "text_size_style",
 ]
 
 #: The component's name (Streamlit registers it under this name; AppTest shows it as ``bidi_component``).
@@ -241,13 +242,13 @@ function show(div, data) {
   whenShown(div, draw);
 }
 
-// The projector switch: the app writes the page's text size as a style element (explorer.widgets.
-// text_size_mark); when it changes, every live chart is drawn again from the patch it already holds, at
-// once, before the rerun reaches it (which then finds it drawn so).
-const TEXT_SIZE_MARK = "explorer-text-size";
+// The projector switch: the app writes the page's text size as a style element (text_size_style in
+// Python, written by explorer.widgets.text_size_mark); when it changes, every live chart is drawn again
+// from the patch it already holds, at once, before the rerun reaches it (which then finds it drawn so).
+const TEXT_SIZE_MARK = "@TEXT_SIZE_MARK@";
 function largeText() {
   const mark = document.getElementById(TEXT_SIZE_MARK);
-  return !!mark && mark.textContent.includes("--explorer-large-text: 1");
+  return !!mark && mark.textContent.includes("@LARGE_RULE@");
 }
 
 function charts() {
@@ -426,6 +427,19 @@ _CSS = """
 """
 
 
+#: The id of the style element that tells the live charts the page's text size, and its rule when large.
+TEXT_SIZE_MARK = "explorer-text-size"
+_LARGE_RULE = "--explorer-large-text: 1"
+
+
+def text_size_style(large: bool) -> str:
+    """The style element (it takes no room on the page) by which the page tells its live charts the text
+    size: ``--explorer-large-text`` 1 with the projector switch on, else 0. The charts hold their
+    large-text patch and redraw in the browser when it changes."""
+    rule = _LARGE_RULE if large else _LARGE_RULE.replace(": 1", ": 0")
+    return f'<style id="{TEXT_SIZE_MARK}">:root {{ {rule}; }}</style>'
+
+
 def script_name() -> str:
     """The file name plotly.js is served under (versioned, so a new plotly is never read from a stale
     browser cache)."""
@@ -515,10 +529,11 @@ def payload(
     it (data, layout, frames; the browser applies the theme's colours and fonts), Plotly's ``config``
     with ``st.plotly_chart``'s defaults (no logo, no cloud button, no box or lasso selection), the
     height in CSS pixels (the layout's, else Plotly's default 450), where plotly.js is served, whether a
-    click on a point is sent back (``clickable``) and, with ``large`` (the projector switch), the patch
-    that shows it with large text (:func:`engine.figures.style.large_text_patch`, merged in the browser:
-    the figure's own JSON stays the same, so nothing is built again; with ``frozen`` made once per
-    object, as its JSON)."""
+    click on a point is sent back (``clickable``) and the patch that shows it with large text
+    (:func:`engine.figures.style.large_text_patch`, merged in the browser while the page's text size is
+    large, :func:`text_size_style`: the figure's own JSON stays the same, so nothing is built again).
+    A ``frozen`` figure carries its patch at either size (made once per object, as its JSON), so the
+    projector switch sends it nothing new; any other carries it with ``large`` (the switch is on)."""
     patch = large_text_patch_of(fig, frozen=frozen) if large or frozen else None
     height = _layout_height(fig) or 450
     config = {"displaylogo": False, "showSendToCloud": False, **(config or {})}
@@ -541,7 +556,12 @@ def _layout_height(fig: Any) -> Any:
     return getattr(getattr(fig, "layout", None), "height", None)
 
 
-_component = st.components.v2.component(NAME, js=_JS, css=_CSS, isolate_styles=False)
+_component = st.components.v2.component(
+    NAME,
+    js=_JS.replace("@TEXT_SIZE_MARK@", TEXT_SIZE_MARK).replace("@LARGE_RULE@", _LARGE_RULE),
+    css=_CSS,
+    isolate_styles=False,
+)
 
 
 def live_chart(

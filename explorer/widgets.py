@@ -28,14 +28,13 @@ import streamlit as st
 
 from engine.figures.style import large_text
 from explorer.live_chart import available as live_available
-from explorer.live_chart import live_chart
+from explorer.live_chart import live_chart, text_size_style
 from explorer.settings import CONTROLS, Control, Numbers, defaults
 from explorer.streamlit_internals import DROPPED_PARAM, MAX_FIELDS, seed_bound_widget, sent_widget_value
 from explorer.url import clean_bool, parse_hidden, plain, shown
 
 __all__ = [
     "QP",
-    "TEXT_SIZE_MARK",
     "apply_values",
     "chart",
     "current",
@@ -173,21 +172,15 @@ def page_style() -> None:
     st.html(_PAGE_CSS)
 
 
-#: The id of the style element that tells the live charts the page's text size (explorer.live_chart).
-TEXT_SIZE_MARK = "explorer-text-size"
-
-
 def text_size_mark(*, only_if_known: bool = False) -> bool:
-    """Tell the page's live charts the text size: a style element (it takes no room) that sets
-    ``--explorer-large-text`` to 1 when the projector switch is on, else 0; the charts hold their
-    large-text patch and redraw in the browser when it changes. Written once per run, as early as it can
-    be (the sooner it reaches the page, the sooner the charts redraw): ``only_if_known`` writes it only
-    when the switch has a state already (every rerun after a first visit, before the sidebar); else after
-    the sidebar, which reads the switch from the address. Returns whether it was written."""
+    """Tell the page's live charts the text size (:func:`explorer.live_chart.text_size_style`). Written
+    once per run, as early as it can be (the sooner it reaches the page, the sooner the charts redraw):
+    ``only_if_known`` writes it only when the switch has a state already (every rerun after a first
+    visit, before the sidebar); else after the sidebar, which reads the switch from the address. Returns
+    whether it was written."""
     if only_if_known and "big" not in st.session_state:
         return False
-    on = 1 if large_text_on() else 0
-    st.html(f'<style id="{TEXT_SIZE_MARK}">:root {{ --explorer-large-text: {on}; }}</style>')
+    st.html(text_size_style(large_text_on()))
     return True
 
 

@@ -25,6 +25,7 @@ from engine.figures.style import (
     image_trace,
     label_traces,
     merge_layout,
+    plain_traces,
     plane_layout,
     plot_bounds,
     point_markers,
@@ -177,10 +178,9 @@ def adversarial_figure(
     if not network_is_finite(network):
         return decision_boundary_figure(network, X, y, title=title, bounds=bounds)  # a message figure
     # built unvalidated, as plain dicts (Plotly's checks of the ball outlines alone cost ~20 ms a panel)
-    traces = [
-        t if isinstance(t, dict) else t.to_plotly_json()
-        for t in decision_boundary_traces(network, X, y, task="classification", grid=grid, bounds=bounds)
-    ]
+    traces = plain_traces(
+        decision_boundary_traces(network, X, y, task="classification", grid=grid, bounds=bounds)
+    )
     for trace in traces:
         if trace.get("type") == "scatter":  # three panels: no room for a colour bar
             trace["marker"] = {**trace.get("marker", {}), "showscale": False}

@@ -50,6 +50,7 @@ __all__ = [
     "colour_image",
     "colour_table",
     "figure_of",
+    "plain_traces",
     "png_data_uri",
     "surface_traces",
     "zero_level_lines",
@@ -418,12 +419,16 @@ def with_layout(fig: go.Figure, layout: dict[str, Any]) -> go.Figure:
     return go.Figure(spec, _validate=False)
 
 
+def plain_traces(traces: Sequence[Any]) -> list[dict[str, Any]]:
+    """``traces`` (plain dicts or graph objects) as plain dicts (a graph object's JSON, a dict as it is)."""
+    return [t if isinstance(t, dict) else t.to_plotly_json() for t in traces]
+
+
 def figure_of(traces: Sequence[Any], layout: dict[str, Any]) -> go.Figure:
     """A figure of ``traces`` (plain dicts or graph objects) and the plain ``layout`` dict, not validated:
     for this package's own traces and layouts (Plotly's checks of each added trace and layout update
     cost more than building the figure)."""
-    data = [t if isinstance(t, dict) else t.to_plotly_json() for t in traces]
-    return go.Figure(dict(data=data, layout=layout), _validate=False)
+    return go.Figure(dict(data=plain_traces(traces), layout=layout), _validate=False)
 
 
 def merge_layout(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from engine.figures.style import LARGE_TEXT_PX
-from explorer import live_chart, widgets
+from explorer import live_chart
 from tests.app.helpers import figures, widget
 
 TIMEOUT = 120
@@ -197,12 +197,12 @@ def test_the_large_text_switch_resends_no_playground_chart(app_path: str) -> Non
     assert len(sent) == 5 and all(json.loads(data)["large"] for data in sent.values())
 
     def marks() -> list[str]:
-        return [str(h.proto.body) for h in at.get("html") if widgets.TEXT_SIZE_MARK in str(h.proto.body)]
+        return [str(h.proto.body) for h in at.get("html") if live_chart.TEXT_SIZE_MARK in str(h.proto.body)]
 
-    assert len(marks()) == 1 and "--explorer-large-text: 0" in marks()[0]
+    assert marks() == [live_chart.text_size_style(False)]
     next(t for t in at.toggle if t.key == "big").set_value(True)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert {e.key: e.proto.json for e in _live(at)} == sent
-    assert len(marks()) == 1 and "--explorer-large-text: 1" in marks()[0]
+    assert marks() == [live_chart.text_size_style(True)]
     assert all(f["layout"]["font"]["size"] >= LARGE_TEXT_PX for f in figures(at))  # as drawn: large
