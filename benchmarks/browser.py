@@ -41,6 +41,7 @@ __all__ = [
     "streamlit_server",
     "wait_for_answers",
     "wait_for_change",
+    "watch_server_messages",
 ]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -247,7 +248,8 @@ def _charts_drawn(signature: str) -> int:
 
 # The page's own clock (performance.now(), milliseconds): the time of the last trusted input event (a
 # pointer down or key down: the click, key press or option choice that changes a control), a log of every
-# state the page takes ([time, chart signature, busy]: a MutationObserver, which runs after each batch of
+# state the page takes ([time, chart signature, busy, whether a chart in the window changed]: a
+# MutationObserver, which runs after each batch of
 # DOM changes, between Plotly's draws) and the time of every animation frame (a requestAnimationFrame loop,
 # read with performance.now() when its callback runs: the frame painted after a change). Installed once per
 # page and reset before each change (:func:`start_page_clock`).
@@ -259,10 +261,22 @@ _PAGE_CLOCK_JS = f"""() => {{
       return (!!app && app.getAttribute('data-test-script-state') === 'running')
         || !!document.querySelector('{SKELETON}');
     }};
-    const clock = (window.__pageClock = {{ input: null, log: [], frames: [], last: '' }});
+    const clock = (window.__pageClock = {{ input: null, log: [], frames: [], last: '', sig: '', signature }});
+    // whether a chart that changed since the last note is on screen (in the window)
+    const changedOnScreen = (s) => {{
+      const now = s.split(','), was = clock.sig.split(',');
+      const charts = document.querySelectorAll('.js-plotly-plot');
+      clock.sig = s;
+      return now.some((part, i) => {{
+        if (part === was[i] || !charts[i]) return false;
+        const box = charts[i].getBoundingClientRect();
+        return box.height > 0 && box.bottom > 0 && box.top < window.innerHeight;
+      }});
+    }};
     clock.note = () => {{
       const s = signature(), b = busy(), k = s + '|' + b;
-      if (k !== clock.last) {{ clock.last = k; clock.log.push([performance.now(), s, b]); }}
+      const shown = s !== clock.sig && changedOnScreen(s);
+      if (k !== clock.last || shown) {{ clock.last = k; clock.log.push([performance.now(), s, b, shown]); }}
     }};
     for (const type of ['pointerdown', 'keydown']) {{
       window.addEventListener(type, (e) => {{ if (e.isTrusted) clock.input = performance.now(); }}, true);
@@ -277,13 +291,14 @@ _PAGE_CLOCK_JS = f"""() => {{
     requestAnimationFrame(frame);
   }}
   const clock = window.__pageClock;
-  Object.assign(clock, {{ input: null, log: [], frames: [], last: '' }});
+  Object.assign(clock, {{ input: null, log: [], frames: [], last: '', sig: clock.signature() }});
   clock.note();
 }}"""
 
 # (first, final) in seconds on the page's clock from the last input event to the first frame after the
 # charts differ from ``before`` with as many drawn (first) and after the page last became idle with them
-# different (final); null when the clock saw no input or no final state.
+# different, had handled the server's last message and drew its last change of a chart on screen (final);
+# null when the clock saw no input or no final state.
 _PAGE_ANSWERS_JS = """(before) => {
   const clock = window.__pageClock;
   if (!clock || clock.input === null) return null;
@@ -291,17 +306,53 @@ _PAGE_ANSWERS_JS = """(before) => {
   const wanted = drawn(before);
   const painted = (t) => { const f = clock.frames.find((x) => x >= t); return f === undefined ? t : f; };
   let first = null, final = null, last = null, previous = before;
-  for (const [t, s, busy] of clock.log) {
+  let shownLast = null;
+  for (const [t, s, busy, shown] of clock.log) {
     const changed = s !== before;
     if (first === null && changed && drawn(s) >= wanted && t >= clock.input) first = t;
     if (changed && !busy) { if (final === null) final = t; } else final = null;
     if (s !== previous && drawn(s) >= wanted) last = t;
+    if (shown && changed && t >= clock.input) shownLast = t;
     previous = s;
   }
   if (final === null) return null;
+  // not before the last chart on screen changed (a chart may be drawn in the browser after the run)
+  if (shownLast !== null) final = Math.max(final, shownLast);
+  // not before the page has handled the server's last message since the input (watch_server_messages)
+  const handled = (window.__serverMessages || []).filter((t) => t >= clock.input);
+  if (handled.length) final = Math.max(final, handled[handled.length - 1]);
   const at = (t) => (painted(Math.max(t, clock.input)) - clock.input) / 1000;
   return [at(first === null ? final : Math.min(first, final)), at(final), at(Math.max(last || final, final))];
 }"""
+
+
+# Every message from the server, noted on the page's clock once the page has handled it (a task after
+# the message event, whose handler Streamlit registered after this one): installed before the page's own
+# scripts (:func:`watch_server_messages`), so that it sees the app's websocket from its start.
+_SERVER_MESSAGES_JS = """(() => {
+  const Socket = window.WebSocket;
+  const handled = (window.__serverMessages = []);
+  function Watched(...args) {
+    const socket = new Socket(...args);
+    socket.addEventListener('message', () => setTimeout(() => {
+      handled.push(performance.now());
+      if (handled.length > 20000) handled.splice(0, 10000);
+    }, 0));
+    return socket;
+  }
+  Watched.prototype = Socket.prototype;
+  Object.assign(Watched, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  window.WebSocket = Watched;
+})();"""
+
+
+def watch_server_messages(context: Any) -> None:
+    """Note on each page of the browser ``context`` when it has handled each message of the server
+    (before the page's scripts run): :func:`page_answers` then never reads a final answer before the page
+    has handled every message of the run that the change started. The app root's script state alone can
+    miss a run: a page busy drawing (a chart redrawn in the browser on the click itself) takes a whole
+    run's messages in one batch, and its state never shows "running"."""
+    context.add_init_script(_SERVER_MESSAGES_JS)
 
 
 def start_page_clock(page: Any) -> None:
@@ -313,7 +364,8 @@ def start_page_clock(page: Any) -> None:
 def page_answers(page: Any, before: str) -> tuple[float, float, float] | None:
     """``(first, final, every)`` seconds as the page's clock saw them since :func:`start_page_clock`: from
     the last input event to the first frame painted after the charts differ from ``before`` (as many
-    drawn), after the app last became idle with them different (the charts on screen drawn: those off
+    drawn), after the app last became idle with them different and the page had handled the server's
+    last message (:func:`watch_server_messages`, where installed; the charts on screen drawn: those off
     screen wait for the page to be quiet, explorer.live_chart), and after the last chart changed (every
     chart drawn, off screen too; read it after :func:`settle`); None when no clock ran or it saw neither."""
     got = page.evaluate(_PAGE_ANSWERS_JS, before)

@@ -276,6 +276,7 @@ def time_slider(browser, url: str, c: Control, n: int, repeats: int) -> Timing:
     to a value shown before counts as a cache hit, any other as a miss (every click is a miss)."""
     out = Timing(c)
     context = browser.new_context(viewport=web.VIEWPORT)
+    web.watch_server_messages(context)
     page = None
     try:
         page = context.new_page()

@@ -33,6 +33,7 @@ import plotly.io as pio
 import streamlit as st
 
 from engine.figures.style import large_text_patch
+from explorer.settings import TEXT_SIZE_KEY
 
 __all__ = [
     "NAME",
@@ -116,7 +117,11 @@ function merge(base, over) {
 // What st.plotly_chart's theme sets under the template's layout (the figure's own layout still wins).
 function themeLayout(theme) {
   const small = { color: theme.faded, size: 12 };
+  // ticklabeloverflow "allow": else Plotly measures every tick label of an axis again for each label it
+  // places, to hide those past the div (the largest single cost in a CPU profile of the playback drawn at
+  // the projector size); the margins keep the labels inside
   const axis = { tickfont: small, title: { font: { color: theme.faded, size: 14 } }, automargin: true,
+    ticklabeloverflow: "allow",
     gridcolor: theme.border, zerolinecolor: theme.border, tickcolor: theme.border };
   return {
     font: { color: theme.faded, family: theme.font, size: 12 },
@@ -244,27 +249,58 @@ function show(div, data) {
 
 // The projector switch: the app writes the page's text size as a style element (text_size_style in
 // Python, written by explorer.widgets.text_size_mark); when it changes, every live chart is drawn again
-// from the patch it already holds, at once, before the rerun reaches it (which then finds it drawn so).
+// from the patch it already holds, at once, before the rest of the rerun reaches it (which then finds it
+// drawn so). The switch itself is heard too: its click redraws the charts at once, without waiting for
+// the server's answer (the mark), which then finds them drawn so.
 const TEXT_SIZE_MARK = "@TEXT_SIZE_MARK@";
+// (Streamlit gives a widget's element the class st-key-<its key>)
+const SWITCH = ".st-key-@TEXT_SIZE_KEY@";
 function largeText() {
   const mark = document.getElementById(TEXT_SIZE_MARK);
-  return !!mark && mark.textContent.includes("@LARGE_RULE@");
+  const marked = !!mark && mark.textContent.includes("@LARGE_RULE@");
+  // the switch's new state wins until the page's mark says the same (the rerun it started has written it)
+  if (window.__explorerSwitched === undefined) return marked;
+  if (window.__explorerSwitched !== marked) return window.__explorerSwitched;
+  delete window.__explorerSwitched;
+  return marked;
 }
 
 function charts() {
   return (window.__explorerCharts = window.__explorerCharts || new Set());
 }
 
+function redrawAtTextSize() {
+  const now = largeText();
+  if (now === window.__explorerLarge) return;
+  window.__explorerLarge = now;
+  // one chart per task, so that the page's own work (the rerun's messages) can run between them
+  const divs = [...charts()].filter((div) => div.isConnected && div.__explorerShow);
+  const next = () => {
+    const div = divs.shift();
+    if (!div) return;
+    div.__explorerShow();
+    setTimeout(next, 0);
+  };
+  next();
+}
+
 function watchTextSize() {
   if (window.__explorerTextSize) return;
-  let last = largeText();
-  window.__explorerTextSize = new MutationObserver(() => {
-    const now = largeText();
-    if (now === last) return;
-    last = now;
-    for (const div of charts()) if (div.isConnected && div.__explorerShow) div.__explorerShow();
-  });
+  window.__explorerLarge = largeText();
+  window.__explorerTextSize = new MutationObserver(redrawAtTextSize);
   window.__explorerTextSize.observe(document.body, { subtree: true, childList: true, characterData: true });
+  // (the switch's input changes state in the page's own handler of the click or key: read after it)
+  const heard = (event) => {
+    const box = event.target instanceof Element && event.target.closest(SWITCH);
+    const input = box && box.querySelector("input");
+    if (!input) return;
+    setTimeout(() => {
+      window.__explorerSwitched = input.checked;
+      redrawAtTextSize();
+    }, 0);
+  };
+  document.addEventListener("click", heard, true);
+  document.addEventListener("keyup", heard, true);
 }
 
 function expanded(div) {
@@ -433,11 +469,13 @@ _LARGE_RULE = "--explorer-large-text: 1"
 
 
 def text_size_style(large: bool) -> str:
-    """The style element (it takes no room on the page) by which the page tells its live charts the text
-    size: ``--explorer-large-text`` 1 with the projector switch on, else 0. The charts hold their
-    large-text patch and redraw in the browser when it changes."""
+    """The style element by which the page tells its live charts the text size: a comment,
+    ``--explorer-large-text: 1`` with the projector switch on, else ``: 0``. It takes no room and changes no
+    style (a custom property on the root restyled every element of the page, ~4,800 with the Playground's
+    charts, on each switch). The charts hold their large-text patch and redraw in the browser when it
+    changes (or at once, when the switch is clicked)."""
     rule = _LARGE_RULE if large else _LARGE_RULE.replace(": 1", ": 0")
-    return f'<style id="{TEXT_SIZE_MARK}">:root {{ {rule}; }}</style>'
+    return f'<style id="{TEXT_SIZE_MARK}">/* {rule} */</style>'
 
 
 def script_name() -> str:
@@ -558,7 +596,9 @@ def _layout_height(fig: Any) -> Any:
 
 _component = st.components.v2.component(
     NAME,
-    js=_JS.replace("@TEXT_SIZE_MARK@", TEXT_SIZE_MARK).replace("@LARGE_RULE@", _LARGE_RULE),
+    js=_JS.replace("@TEXT_SIZE_MARK@", TEXT_SIZE_MARK)
+    .replace("@LARGE_RULE@", _LARGE_RULE)
+    .replace("@TEXT_SIZE_KEY@", TEXT_SIZE_KEY),
     css=_CSS,
     isolate_styles=False,
 )

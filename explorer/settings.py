@@ -82,6 +82,8 @@ STEP_SIZES = (0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 4.0)  # the Dynam
 # twelve cases: benchmarks/results/certified.md).
 PAGE_EXACT_MAX_N = 400
 DEFAULT_N = 30  # the exact program solves in well under a second at this size
+# The projector switch's key (its element carries the class st-key-big: explorer.live_chart hears it).
+TEXT_SIZE_KEY = "big"
 EPS_MAX = 1.0  # the Adversarial page's radii, in data units
 EPS_STEP = 0.01
 NORM_LABELS = MappingProxyType({"inf": "ℓ∞ (box)", "2": "ℓ2 (disc)"})
@@ -321,7 +323,7 @@ CONTROLS: Mapping[str, Control] = _rows(
     Control("seed", "Training seed", "number", Numbers(0, 100_000, 1), 0),
     # display (shared)
     Control(
-        "big",
+        TEXT_SIZE_KEY,
         "Large text (projector)",
         "toggle",
         Flag(),

@@ -29,7 +29,7 @@ import streamlit as st
 from engine.figures.style import large_text
 from explorer.live_chart import available as live_available
 from explorer.live_chart import live_chart, text_size_style
-from explorer.settings import CONTROLS, Control, Numbers, defaults
+from explorer.settings import CONTROLS, TEXT_SIZE_KEY, Control, Numbers, defaults
 from explorer.streamlit_internals import DROPPED_PARAM, MAX_FIELDS, seed_bound_widget, sent_widget_value
 from explorer.url import clean_bool, parse_hidden, plain, shown
 
@@ -114,7 +114,7 @@ def explain_block(markdown: str, where: Any = None) -> None:
 
 def large_text_on() -> bool:
     """Whether the sidebar's projector switch (large text) is on in this session."""
-    return bool(st.session_state.get("big", CONTROLS["big"].default))
+    return bool(st.session_state.get(TEXT_SIZE_KEY, CONTROLS[TEXT_SIZE_KEY].default))
 
 
 def live_charts_on() -> bool:
@@ -178,7 +178,7 @@ def text_size_mark(*, only_if_known: bool = False) -> bool:
     ``only_if_known`` writes it only when the switch has a state already (every rerun after a first
     visit, before the sidebar); else after the sidebar, which reads the switch from the address. Returns
     whether it was written."""
-    if only_if_known and "big" not in st.session_state:
+    if only_if_known and TEXT_SIZE_KEY not in st.session_state:
         return False
     st.html(text_size_style(large_text_on()))
     return True

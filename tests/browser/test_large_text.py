@@ -5,8 +5,12 @@ taller height the patch asks for; switching back draws the figures as they were.
 
 from __future__ import annotations
 
+import json
+import re
+
 from benchmarks.browser import EXCEPTION, chart_signature, flip_toggle, settle, step_number, wait_for_change
 from engine.figures.style import LARGE_TEXT_PX
+from explorer.live_chart import TEXT_SIZE_MARK, text_size_style
 from tests.browser.conftest import PROJECTOR, served_tab
 
 # Every live chart's drawn text sizes (Plotly's full layout: the figure's own values over the template's)
@@ -72,3 +76,33 @@ def test_large_text_is_drawn_by_every_chart_and_switches_back() -> None:
         wait_for_change(tab, before, timeout_s=120, quiet_s=0.5, since=step_number(tab, "Training seed"))
         settle(tab, timeout_s=120, quiet_s=0.5, charts=5)
         assert tab.evaluate("() => window.__draws") == [0, 1, 0, 1, 1]
+
+
+_LARGE_MARK_TEXT = re.search(r">(.*)</style>", text_size_style(True)).group(1)
+
+# For each chart drawn from now on: whether the page's text-size mark (written by the server's run) said
+# large text when the chart's drawing ended.
+_MARK_AT_DRAW_JS = f"""() => {{
+  window.__markAtDraw = [];
+  for (const el of document.querySelectorAll('div.explorer-live-chart.js-plotly-plot')) {{
+    el.on('plotly_afterplot', () => {{
+      const mark = document.getElementById('{TEXT_SIZE_MARK}');
+      window.__markAtDraw.push(!!mark && mark.textContent === {json.dumps(_LARGE_MARK_TEXT)});
+    }});
+  }}
+}}"""
+
+
+def test_the_switch_redraws_the_charts_before_the_server_answers() -> None:
+    """The click on the switch redraws the charts in the window at once (explorer.live_chart hears it),
+    before the run it starts has written the page's text-size mark; the run then finds them drawn."""
+    with served_tab(PROJECTOR) as (tab, url):
+        tab.goto(f"{url}/?n=60", wait_until="domcontentloaded")
+        settle(tab, timeout_s=300, charts=5)
+        tab.evaluate(_MARK_AT_DRAW_JS)
+        before = chart_signature(tab)
+        wait_for_change(tab, before, timeout_s=120, quiet_s=0.5, since=flip_toggle(tab, "Large text"))
+        settle(tab, timeout_s=120, quiet_s=0.5, charts=5)
+        marks = tab.evaluate("() => window.__markAtDraw")
+        assert len(marks) == 5 and not marks[0], marks  # the first drawn before the mark said large
+        assert tab.evaluate(_SIZES_JS)[0]["title"] >= LARGE_TEXT_PX + 2
