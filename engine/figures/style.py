@@ -76,6 +76,7 @@ __all__ = [
     "segments_in_box",
     "segments_trace",
     "subplots",
+    "subplots_layout",
     "tidy_log_axes",
     "title_style",
     "typed_array",
@@ -226,8 +227,18 @@ def subplots(**options: Any) -> go.Figure:
     traces and layout updates (this package's own). make_subplots costs ~10 ms, more than the rest of
     a small figure: its figure is kept per options, as the dict that pickling makes of it (layout and
     grid) without the template (a new figure takes the default one unvalidated), and copied (~1 ms)."""
-    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
-    return go.Figure(copy.deepcopy(_subplots_grid(key)), _validate=False)
+    return go.Figure(copy.deepcopy(_subplots_grid(_grid_key(options))), _validate=False)
+
+
+def subplots_layout(**options: Any) -> dict[str, Any]:
+    """The layout of ``plotly.subplots.make_subplots(**options)`` (its axes' domains and anchors, the
+    subplot titles as annotations) as a fresh plain dict, for a figure of plain traces
+    (:func:`figure_of`): kept per options as :func:`subplots` keeps its grid."""
+    return copy.deepcopy(_subplots_grid(_grid_key(options))["layout"])
+
+
+def _grid_key(options: dict[str, Any]) -> tuple:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
 
 
 @lru_cache(maxsize=32)

@@ -15,6 +15,8 @@ from engine.patterns import PatternSet
 
 __all__ = ["hemisphere_coverage"]
 
+_PIXEL_CHUNK = 512  # pixels whose patterns are found at once
+
 
 def hemisphere_coverage(
     X: np.ndarray, sampled: PatternSet, grid: int, *, upper: bool = True
@@ -33,8 +35,13 @@ def hemisphere_coverage(
     A, B = np.meshgrid(s, s)
     inside = A**2 + B**2 < 1.0
     W = np.column_stack([A[inside], B[inside], sign * np.sqrt(1.0 - A[inside] ** 2 - B[inside] ** 2)])
-    patterns = (W @ Z.T) >= 0.0  # pixels x n
-    packed = np.packbits(patterns, axis=1)
+    # each pixel's pattern as bits (pixels x bytes), in chunks of pixels that stay in the cache: the whole
+    # pixels x n product at once took ~8x longer (~17 ms at n = 200, grid 181)
+    packed = np.empty((W.shape[0], (Z.shape[0] + 7) // 8), dtype=np.uint8)
+    ZT = np.ascontiguousarray(Z.T)
+    for start in range(0, W.shape[0], _PIXEL_CHUNK):
+        rows = slice(start, start + _PIXEL_CHUNK)
+        packed[rows] = np.packbits(W[rows] @ ZT >= 0.0, axis=1)
     hit = _rows_in(packed, np.packbits(np.asarray(sampled.D, dtype=bool).T, axis=1)).astype(float)
     out = np.full(A.shape, np.nan)
     out[inside] = hit

@@ -64,17 +64,17 @@ def test_pending_panel_has_the_panels_layout_the_points_and_no_network() -> None
     assert sorted(map(tuple, shown)) == sorted(map(tuple, X))  # every point once, nothing else
 
 
-def _same(a, b, path: str = "") -> None:
+def same_json(a, b, path: str = "") -> None:
     """Equal JSON values, floats to 1e-12 (Plotly's own colour scales differ from their spelled-out
     positions by 4e-17)."""
     if isinstance(a, dict) and isinstance(b, dict):
         assert a.keys() == b.keys(), path
         for key in a:
-            _same(a[key], b[key], f"{path}.{key}")
+            same_json(a[key], b[key], f"{path}.{key}")
     elif isinstance(a, list) and isinstance(b, list):
         assert len(a) == len(b), path
         for i, (p, q) in enumerate(zip(a, b, strict=True)):
-            _same(p, q, f"{path}[{i}]")
+            same_json(p, q, f"{path}[{i}]")
     elif isinstance(a, float) and isinstance(b, float):
         assert abs(a - b) <= 1e-12, path
     else:
@@ -98,4 +98,4 @@ def test_figures_built_unvalidated_are_what_plotly_validates(norm: str) -> None:
     figures.append(fadv.pending_panel_figure(X, y, title="t", note="training …", bounds=bounds, grid=20))
     for fig in figures:
         validated = go.Figure(fig.to_dict())  # raises on an unknown property or a bad value
-        _same(json.loads(validated.to_json()), json.loads(fig.to_json()))
+        same_json(json.loads(validated.to_json()), json.loads(fig.to_json()))

@@ -3,15 +3,20 @@ approximation curve, on a small moons set."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from plotly.colors import unlabel_rgb
 
 from datasets import make_dataset
 from engine.figures import patterns as fpat
+from engine.network import lift
 from engine.studies.approximation import approximation_curve, pattern_coverage
 from engine.studies.race import certified_optimum
 from engine.studies.sphere import hemisphere_coverage
+from tests.engine.figures.test_adversarial import same_json
 from tests.engine.figures.test_raster import png_image
 
 N = 12
@@ -77,3 +82,26 @@ def test_approximation_figure_marks_pending_counts_without_a_value(data) -> None
     assert not any("current P" in (t.name or "") for t in fig.data)  # 200 is not on the curve: no ring
     plain = fpat.approximation_figure(curve, current=200)
     assert len(fig.data) == len(plain.data) + 1 and list(plain.layout.xaxis.tickvals) == [5, 50]
+
+
+def test_sphere_figure_built_unvalidated_is_what_plotly_validates(data) -> None:
+    """The sphere is built as plain dicts (engine.figures.style.figure_of): Plotly's validation of the
+    same figure accepts every property and changes nothing."""
+    X, _ = data
+    for draws in (1, 100):
+        fig = fpat.direction_sphere_figure(X, pattern_coverage(X, draws, seed=0), title="sphere", grid=41)
+        validated = go.Figure(fig.to_dict())  # raises on an unknown property or a bad value
+        same_json(json.loads(validated.to_json()), json.loads(fig.to_json()))
+
+
+def test_circle_halves_lie_on_their_circles(data) -> None:
+    """Each half circle is unit directions w with z . w = 0 and w3 >= 0, from e1 to -e1 (a half turn)."""
+    X, _ = data
+    Z = np.vstack([lift(X), [0.0, 0.0, 1.0]])  # and z = (0, 0, 1): the equator
+    halves = fpat._circle_halves(Z, samples=31)
+    assert halves.shape == (len(Z), 31, 3)
+    assert np.allclose(np.linalg.norm(halves, axis=2), 1.0)
+    assert np.allclose(np.einsum("kj,ksj->ks", Z, halves), 0.0, atol=1e-12)
+    assert np.all(halves[:, :, 2] >= -1e-12)
+    assert np.allclose(halves[:, 0], -halves[:, -1])
+    assert np.allclose(halves[-1, :, 2], 0.0)  # the equator
