@@ -45,7 +45,7 @@ __all__ = [
     "ball_traces",
     "pending_panel_figure",
     "status_counts",
-    "status_hover_trace",
+    "status_hover",
     "status_legend_figure",
 ]
 
@@ -179,7 +179,15 @@ def adversarial_figure(
         return decision_boundary_figure(network, X, y, title=title, bounds=bounds)  # a message figure
     # built unvalidated, as plain dicts (Plotly's checks of the ball outlines alone cost ~20 ms a panel)
     traces = plain_traces(
-        decision_boundary_traces(network, X, y, task="classification", grid=grid, bounds=bounds)
+        decision_boundary_traces(
+            network,
+            X,
+            y,
+            task="classification",
+            grid=grid,
+            bounds=bounds,
+            point_hover=status_hover(network, X, y, status),
+        )
     )
     for trace in traces:
         if trace.get("type") == "scatter":  # three panels: no room for a colour bar
@@ -197,7 +205,6 @@ def adversarial_figure(
     traces += ball_traces(X, status)
     if arrows and status.eps > 0:
         traces.append(arrow_trace(X, status.X_adv))
-    traces.append(status_hover_trace(network, X, y, status))
     return figure_of(traces, layout)
 
 
@@ -285,31 +292,25 @@ def status_legend_figure(*, arrows: bool = False, height: int = 64) -> go.Figure
     return figure_of(traces, layout)
 
 
-def status_hover_trace(
+def status_hover(
     network: TwoLayerReLU, X: np.ndarray, y: np.ndarray, status: PointStatus
-) -> go.Scatter:
-    """Invisible markers on the points whose hover says the point's status at this radius: its label,
-    margin y f(x) and the exact worst margin over its ball (the certificate's number)."""
+) -> tuple[list, str]:
+    """The points' hover at this radius, ``(customdata, hovertemplate)`` with a row per point: its
+    number and label, margin y f(x), the exact worst margin over its ball (the certificate's number) and
+    its status (the label markers carry it: an invisible marker per point on top cost the browser a
+    quarter of each panel's drawn elements)."""
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float).reshape(-1)
     margin = y * network.predict(X)
     worst = status.worst_margin if status.worst_margin is not None else np.full(len(y), np.nan)
     labels = np.array([STATUSES[k][0].removeprefix("ball: ") for k in status.status], dtype=object)
     custom = np.column_stack([np.arange(1, len(y) + 1), y, margin, worst, labels]).astype(object)
-    return point_markers(
-        X,
-        marker=dict(size=14, color="rgba(0,0,0,0)"),
-        # a list: orjson, Plotly's fast JSON writer, takes no object arrays (the whole figure would go
-        # through its slow path)
-        customdata=custom.tolist(),
-        hovertemplate=(
-            "point %{customdata[0]} (label %{customdata[1]:+.0f})<br>margin y·f(x) = %{customdata[2]:.3f}"
-            f"<br>worst margin over the ball (ε = {status.eps:g}) = %{{customdata[3]:.3f}}"
-            "<br>%{customdata[4]}<extra></extra>"
-        ),
-        showlegend=False,
-        name="point status",
+    template = (
+        "point %{customdata[0]} (label %{customdata[1]:+.0f})<br>margin y·f(x) = %{customdata[2]:.3f}"
+        f"<br>worst margin over the ball (ε = {status.eps:g}) = %{{customdata[3]:.3f}}"
+        "<br>%{customdata[4]}<extra></extra>"
     )
+    return custom, template
 
 
 _NET_COLOURS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd")

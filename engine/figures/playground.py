@@ -153,14 +153,25 @@ def decision_boundary_figure(
 
 
 def decision_boundary_traces(
-    network: TwoLayerReLU, X: np.ndarray, y: np.ndarray, *, task: str, grid: int, bounds: Bounds
+    network: TwoLayerReLU,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    task: str,
+    grid: int,
+    bounds: Bounds,
+    point_hover: tuple[np.ndarray, str] | None = None,
 ) -> list:
-    """The traces of :func:`decision_boundary_figure` (a finite ``network``), in drawing order."""
+    """The traces of :func:`decision_boundary_figure` (a finite ``network``), in drawing order.
+    ``point_hover`` (classification): the points' hover, ``(customdata, hovertemplate)`` with a row per
+    point, instead of their label, f(x) and margin."""
     xs, ys, P = grid_points(bounds, grid)
     # float32 halves what travels to the browser; plenty for colours and a contour.
     F = network.predict(P).reshape(grid, grid).astype(np.float32)
     surface = _Surface(xs, ys, F, X, y, network.predict(X))
-    return _regression_layers(surface) if task == "regression" else _classification_layers(surface)
+    if task == "regression":
+        return _regression_layers(surface)
+    return _classification_layers(surface, point_hover)
 
 
 @dataclass(frozen=True)
@@ -192,7 +203,7 @@ class _Surface:
         )
 
 
-def _classification_layers(surface: _Surface) -> list:
+def _classification_layers(surface: _Surface, point_hover: tuple[np.ndarray, str] | None = None) -> list:
     X, y, F, f_data = surface.X, surface.y, surface.F, surface.f_data
     # Colour range: symmetric, wide enough to show the margin region |f| <= 1 but not dominated by
     # large values far from the data.
@@ -200,10 +211,10 @@ def _classification_layers(surface: _Surface) -> list:
     boundary = dict(name="boundary f(x) = 0", line=dict(color=BOUNDARY_COLOUR, width=3), showlegend=True)
     traces = list(surface.layers("RdBu", -c, c, "f(x)", **boundary))
     margin = y * f_data
-    custom = np.column_stack([y, f_data, margin])
-    hover = (
+    custom, hover = point_hover or (
+        np.column_stack([y, f_data, margin]),
         "x = (%{x:.2f}, %{y:.2f})<br>label y = %{customdata[0]:+.0f}<br>f(x) = %{customdata[1]:.3f}"
-        "<br>margin y·f(x) = %{customdata[2]:.3f}<extra></extra>"
+        "<br>margin y·f(x) = %{customdata[2]:.3f}<extra></extra>",
     )
     traces += label_traces(X, y, custom, hover)
     wrong = margin <= 0.0

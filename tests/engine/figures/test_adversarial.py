@@ -39,6 +39,27 @@ def test_figure_builders(norm: str) -> None:
     assert all(not (isinstance(t.meta, dict) and t.meta.get("status") == "arrows") for t in no_arrows.data)
 
 
+def test_label_markers_carry_each_points_status_hover() -> None:
+    """Each point's hover at the radius (its number, label, margin y f(x), exact worst margin over the
+    ball, status) rides on its label marker: no invisible marker per point on top."""
+    net, X, y = _toy()
+    st = point_status(net, X, y, 0.6, "inf")
+    fig = fadv.adversarial_figure(net, X, y, st, title="t", grid=20)
+    labels = [t for t in fig.data if str(t.name).startswith("label")]
+    assert len(labels) == 2 and all("worst margin over the ball (ε = 0.6)" in t.hovertemplate for t in labels)
+    rows = sorted(row for t in labels for row in t.customdata)  # by point number
+    assert [row[0] for row in rows] == [1, 2, 3, 4]
+    for k, (_, label, margin, worst, text) in enumerate(rows):
+        assert label == y[k] and margin == pytest.approx(y[k] * X[k, 0])  # f = x1
+        assert worst == pytest.approx(st.worst_margin[k])
+        assert text == fadv.STATUSES[st.status[k]][0].removeprefix("ball: ")
+    assert (
+        len(fig.data)
+        == len([t for t in fig.data if t.hovertemplate is None or "worst margin" not in t.hovertemplate]) + 2
+    )  # only the two label traces carry it
+    assert not any(t.name == "point status" for t in fig.data)
+
+
 def test_accuracy_figure() -> None:
     net, X, y = _toy()
     curves = accuracy_curves({"a": net, "b": net}, X, y, [0.0, 0.5, 1.0], "inf")
