@@ -294,7 +294,7 @@ def status_legend_figure(*, arrows: bool = False, height: int = 64) -> go.Figure
 
 def status_hover(
     network: TwoLayerReLU, X: np.ndarray, y: np.ndarray, status: PointStatus
-) -> tuple[list, str]:
+) -> tuple[np.ndarray, str]:
     """The points' hover at this radius, ``(customdata, hovertemplate)`` with a row per point: its
     number and label, margin y f(x), the exact worst margin over its ball (the certificate's number) and
     its status (the label markers carry it: an invisible marker per point on top cost the browser a
