@@ -249,10 +249,10 @@ def _charts_drawn(signature: str) -> int:
 # The page's own clock (performance.now(), milliseconds): the time of the last trusted input event (a
 # pointer down or key down: the click, key press or option choice that changes a control), a log of every
 # state the page takes ([time, chart signature, busy, whether a chart in the window changed]: a
-# MutationObserver, which runs after each batch of
-# DOM changes, between Plotly's draws) and the time of every animation frame (a requestAnimationFrame loop,
-# read with performance.now() when its callback runs: the frame painted after a change). Installed once per
-# page and reset before each change (:func:`start_page_clock`).
+# MutationObserver, which runs after each batch of DOM changes, between Plotly's draws) and the time of
+# every animation frame (a requestAnimationFrame loop, read with performance.now() when its callback runs:
+# the frame painted after a change). Installed once per page and reset before each change
+# (:func:`start_page_clock`).
 _PAGE_CLOCK_JS = f"""() => {{
   if (!window.__pageClock) {{
     const signature = {SIGNATURE_JS};

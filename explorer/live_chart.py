@@ -36,9 +36,11 @@ from engine.figures.style import large_text_patch
 from explorer.settings import TEXT_SIZE_KEY
 
 __all__ = [
+    "LARGE_MARK",
     "NAME",
     "PLOTLY_JS",
     "STATIC_DIR",
+    "TEXT_SIZE_MARK",
     "available",
     "click_event",
     "large_text_patch_of",
@@ -257,7 +259,7 @@ const TEXT_SIZE_MARK = "@TEXT_SIZE_MARK@";
 const SWITCH = ".st-key-@TEXT_SIZE_KEY@";
 function largeText() {
   const mark = document.getElementById(TEXT_SIZE_MARK);
-  const marked = !!mark && mark.textContent.includes("@LARGE_RULE@");
+  const marked = !!mark && mark.textContent.includes("@LARGE_MARK@");
   // the switch's new state wins until the page's mark says the same (the rerun it started has written it)
   if (window.__explorerSwitched === undefined) return marked;
   if (window.__explorerSwitched !== marked) return window.__explorerSwitched;
@@ -463,9 +465,9 @@ _CSS = """
 """
 
 
-#: The id of the style element that tells the live charts the page's text size, and its rule when large.
+#: The id of the style element that tells the live charts the page's text size, and what it says when large.
 TEXT_SIZE_MARK = "explorer-text-size"
-_LARGE_RULE = "--explorer-large-text: 1"
+LARGE_MARK = "--explorer-large-text: 1"
 
 
 def text_size_style(large: bool) -> str:
@@ -474,8 +476,8 @@ def text_size_style(large: bool) -> str:
     style (a custom property on the root restyled every element of the page, ~4,800 with the Playground's
     charts, on each switch). The charts hold their large-text patch and redraw in the browser when it
     changes (or at once, when the switch is clicked)."""
-    rule = _LARGE_RULE if large else _LARGE_RULE.replace(": 1", ": 0")
-    return f'<style id="{TEXT_SIZE_MARK}">/* {rule} */</style>'
+    text = LARGE_MARK if large else LARGE_MARK.replace(": 1", ": 0")
+    return f'<style id="{TEXT_SIZE_MARK}">/* {text} */</style>'
 
 
 def script_name() -> str:
@@ -597,7 +599,7 @@ def _layout_height(fig: Any) -> Any:
 _component = st.components.v2.component(
     NAME,
     js=_JS.replace("@TEXT_SIZE_MARK@", TEXT_SIZE_MARK)
-    .replace("@LARGE_RULE@", _LARGE_RULE)
+    .replace("@LARGE_MARK@", LARGE_MARK)
     .replace("@TEXT_SIZE_KEY@", TEXT_SIZE_KEY),
     css=_CSS,
     isolate_styles=False,

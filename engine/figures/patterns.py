@@ -190,9 +190,8 @@ def direction_sphere_figure(
         subplot_titles=("bias w₃ ≥ 0 (upper)", "bias w₃ < 0 (lower)"),
     )
     traces: list[dict] = []
-    for col, sign in ((1, 1.0), (2, -1.0)):
-        x_name, y_name = ("x", "y") if col == 1 else ("x2", "y2")
-        on_axes = dict(xaxis=x_name, yaxis=y_name)
+    for col, sign, axes in ((1, 1.0, ""), (2, -1.0, "2")):  # axes: the subplot's axis suffix
+        on_axes = dict(xaxis=f"x{axes}", yaxis=f"y{axes}")
         s, raster = hemisphere_coverage(X, coverage.sampled, grid, upper=sign > 0)
         # a raster image (a PNG of a few kB: the 0/1/NaN grid as a heatmap was ~175 kB to send and parse),
         # pixel centres on the grid, sharp cell edges, white outside the disc
@@ -250,13 +249,11 @@ def direction_sphere_figure(
         merge_layout(
             layout,
             {
-                f"xaxis{'' if col == 1 else col}": dict(
-                    range=[-1.04, 1.04], visible=False, constrain="domain"
-                ),
-                f"yaxis{'' if col == 1 else col}": dict(
+                f"xaxis{axes}": dict(range=[-1.04, 1.04], visible=False, constrain="domain"),
+                f"yaxis{axes}": dict(
                     range=[-1.04, 1.04],
                     visible=False,
-                    scaleanchor=x_name,
+                    scaleanchor=f"x{axes}",
                     scaleratio=1,
                     constrain="domain",
                 ),

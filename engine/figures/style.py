@@ -138,7 +138,8 @@ def large_text_patch(fig: Any, size: int = LARGE_TEXT_PX) -> dict[str, Any]:
     meta = lay.get("meta")
     own = meta.get(LARGE_LAYOUT_META) if isinstance(meta, dict) else None
     if own:  # the figure's own changes first: the sizes below are raised over them
-        lay = merge_layout(copy.deepcopy(lay), own)
+        # (a figure's layout JSON is a fresh copy already; a dict's is the caller's)
+        lay = merge_layout(copy.deepcopy(lay) if isinstance(fig, dict) else lay, own)
 
     def bigger(font: Any) -> int:
         return max(size, int((font or {}).get("size") or 0))

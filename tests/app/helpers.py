@@ -7,6 +7,7 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
+from explorer.live_chart import LARGE_MARK
 from explorer.live_chart import NAME as LIVE_CHART
 from tests.drawn import as_drawn
 
@@ -39,7 +40,7 @@ def figures(at: AppTest) -> list[dict]:
     found: list[dict] = []
     # a live chart holds its large-text patch and draws it while the page's text size is large (its style
     # mark, explorer.widgets.text_size_mark)
-    large = "--explorer-large-text: 1" in " ".join(str(h.proto.body) for h in at.get("html"))
+    large = LARGE_MARK in " ".join(str(h.proto.body) for h in at.get("html"))
 
     def walk(node) -> None:
         kind = getattr(node, "type", None)
