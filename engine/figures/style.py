@@ -296,8 +296,12 @@ def segments_in_box(W: np.ndarray, bounds: Bounds) -> tuple[np.ndarray, np.ndarr
     two end points. Each line's candidates are its crossings with the box's vertical edges then with its
     horizontal ones (within 1e-9); of those, the two farthest apart (the first such pair in that order:
     corners can appear twice); a line with fewer than two candidates or a pair closer than 1e-12
-    misses."""
-    W = np.asarray(W, dtype=float).reshape(-1, np.shape(W)[-1])
+    misses. Each row is first divided by ``||(w0, w1)||`` (the same line), so the tests meet
+    coefficients of size 1 whatever the row's scale; a row with ``w0 = w1 = 0`` is no line."""
+    W = np.asarray(W, dtype=float).reshape(-1, np.shape(W)[-1])[:, :3]
+    size = np.hypot(W[:, 0], W[:, 1])
+    with np.errstate(over="ignore"):  # a huge offset: the line lies far outside (inf misses the box)
+        W = W / np.where(size > 0.0, size, np.inf)[:, None]  # w0 = w1 = 0: a zero row, which misses
     a, b, c = W[:, 0], W[:, 1], W[:, 2]
     xmin, xmax, ymin, ymax = bounds
     k = W.shape[0]
