@@ -6,8 +6,10 @@ of :func:`engine.convex.solvers.reduced.cone_facets`, which stays the readable r
 hard cases): for the cone ``K = {u : a_k . u >= 0}``, ``a_k = (2 d_k - 1) z_k``, and a direction g
 strictly inside it, the facets are the vertices of the 2-D convex hull of the central projections
 ``a_k / (a_k . g)`` in an orthonormal basis of g's complement, found by Andrew's monotone chain with the
-same collinearity rule (a turn whose sine is at most 1e-12 is not a left turn). Here the chain runs on
-every point (the reference first drops the points inside a 32-direction polygon; the hull is the same).
+same collinearity rule (a turn whose sine is at most 1e-12 is not a left turn). As in the reference, the
+points strictly inside the polygon of a few extreme points are dropped first (here 8 directions, there
+32; the hull is the same): the sort and the chain then see a handful of the n points (300 cones at
+n = 200: 9 -> 3.5 ms).
 A cone is left to the reference (``ok`` false) when its direction is not inside it by the reference's
 margin (the reference then pushes the direction or solves an LP) or the hull has fewer than three
 vertices (degenerate).
@@ -21,6 +23,11 @@ from numba import njit
 __all__ = ["hull_facets", "prim_parents"]
 
 _INTERIOR = 4e-9  # 4 x reduced._INTERIOR_MARGIN: a direction this far inside every row is used as is
+# Before the chain, the points strictly inside the polygon of the extreme points in this many directions
+# are dropped (most of a cone's n points: the sort and the chain then see a handful)
+_PRUNE_DIRECTIONS = 8
+_PRUNE_COS = np.cos(np.arange(_PRUNE_DIRECTIONS) * (2.0 * np.pi / _PRUNE_DIRECTIONS))
+_PRUNE_SIN = np.sin(np.arange(_PRUNE_DIRECTIONS) * (2.0 * np.pi / _PRUNE_DIRECTIONS))
 
 
 @njit(cache=True)
@@ -30,17 +37,78 @@ def _chain(px: np.ndarray, py: np.ndarray, order: np.ndarray, out: np.ndarray) -
     for t in range(order.size):
         i = order[t]
         x, y = px[i], py[i]
+        inner = False
         while k >= 2:
             a, b = out[k - 2], out[k - 1]
             ax, ay, bx, by = px[a], py[a], px[b], py[b]
             cross = (bx - ax) * (y - ay) - (by - ay) * (x - ax)
-            if cross <= 1e-12 * np.hypot(bx - ax, by - ay) * np.hypot(x - ax, y - ay):
+            tol = 1e-12 * np.hypot(bx - ax, by - ay) * np.hypot(x - ax, y - ay)
+            if cross <= tol:
+                if cross >= -tol and _within(ax, ay, bx, by, x, y):
+                    inner = True  # on the segment a-b (points tied to the last bit can come out of order)
+                    break
                 k -= 1
             else:
                 break
-        out[k] = i
-        k += 1
+        if not inner:
+            out[k] = i
+            k += 1
     return k
+
+
+@njit(cache=True)
+def _within(ax: float, ay: float, bx: float, by: float, x: float, y: float) -> bool:
+    """Whether the point (x, y), on the line through a and b (a != b), lies between them (ends included)."""
+    ex, ey = bx - ax, by - ay
+    s = ex * (x - ax) + ey * (y - ay)
+    return 0.0 <= s <= ex * ex + ey * ey and ex * ex + ey * ey > 0.0
+
+
+@njit(cache=True)
+def _outside_polygon(px: np.ndarray, py: np.ndarray, n: int, cand: np.ndarray) -> int:
+    """The points that may be hull vertices, in ``cand[:count]`` (ascending), count returned: those not
+    strictly inside the polygon of the extreme points in _PRUNE_DIRECTIONS directions (counter-clockwise,
+    as the directions turn), by more than 1e-9 of the points' span (a vertex is never dropped; a point on
+    or near an edge stays for the chain's own collinearity rule). Fewer than three distinct extreme
+    points: every point stays."""
+    k_dirs = _PRUNE_DIRECTIONS
+    best = np.full(k_dirs, -np.inf)
+    ext = np.zeros(k_dirs, dtype=np.int64)
+    span = 0.0
+    for k in range(n):
+        span = max(span, abs(px[k]), abs(py[k]))
+        for t in range(k_dirs):
+            v = px[k] * _PRUNE_COS[t] + py[k] * _PRUNE_SIN[t]
+            if v > best[t]:
+                best[t] = v
+                ext[t] = k
+    poly = np.empty(k_dirs, dtype=np.int64)
+    m = 0
+    for t in range(k_dirs):  # consecutive repeats (wrapping) removed
+        if m == 0 or ext[t] != poly[m - 1]:
+            poly[m] = ext[t]
+            m += 1
+    while m > 1 and poly[m - 1] == poly[0]:
+        m -= 1
+    count = 0
+    if m < 3 or not np.isfinite(span):
+        for k in range(n):
+            cand[k] = k
+        return n
+    tol = 1e-9 * span
+    for k in range(n):
+        inside = True
+        for t in range(m):
+            a, b = poly[t], poly[(t + 1) % m]
+            ex, ey = px[b] - px[a], py[b] - py[a]
+            cross = ex * (py[k] - py[a]) - ey * (px[k] - px[a])
+            if cross <= tol * np.hypot(ex, ey):
+                inside = False
+                break
+        if not inside:
+            cand[count] = k
+            count += 1
+    return count
 
 
 @njit(cache=True)
@@ -62,6 +130,7 @@ def hull_facets(Z: np.ndarray, D: np.ndarray, G: np.ndarray) -> tuple[np.ndarray
     lower = np.empty(n + 1, dtype=np.int64)
     upper = np.empty(n + 1, dtype=np.int64)
     mark = np.zeros(n, dtype=np.bool_)
+    cand = np.empty(n, dtype=np.int64)
     used = 0
     for i in range(P):
         starts[i] = used
@@ -99,7 +168,8 @@ def hull_facets(Z: np.ndarray, D: np.ndarray, G: np.ndarray) -> tuple[np.ndarray
             h = a0 * g0 + a1 * g1 + a2 * g2
             px[k] = (a0 * q0 + a1 * q1 + a2 * q2) / h
             py[k] = (a0 * r0 + a1 * r1 + a2 * r2) / h
-        by_y = np.argsort(py, kind="mergesort")
+        m = _outside_polygon(px, py, n, cand)
+        by_y = cand[:m][np.argsort(py[cand[:m]], kind="mergesort")]
         order = by_y[np.argsort(px[by_y], kind="mergesort")]  # lexicographic: x, then y
         nl = _chain(px, py, order, lower)
         nu = _chain(px, py, order[::-1], upper)

@@ -217,15 +217,25 @@ def _hull_vertices(P: np.ndarray) -> np.ndarray | None:
         out: list[int] = []
         for i in seq:
             x, y = pts[i]
+            inner = False
             while len(out) >= 2:
                 (ax, ay), (bx, by) = pts[out[-2]], pts[out[-1]]
-                # not a left turn (sin of the turn <= 1e-12, collinear included): drop b
+                # not a left turn (sin of the turn <= 1e-12, collinear included): drop b, unless the
+                # new point lies on the segment a-b (points tied to the last bit can come out of order
+                # along a line: then the new point is the one inside)
                 cross = (bx - ax) * (y - ay) - (by - ay) * (x - ax)
-                if cross <= 1e-12 * math.hypot(bx - ax, by - ay) * math.hypot(x - ax, y - ay):
+                tol = 1e-12 * math.hypot(bx - ax, by - ay) * math.hypot(x - ax, y - ay)
+                if cross <= tol:
+                    along = (bx - ax) * (x - ax) + (by - ay) * (y - ay)
+                    length2 = (bx - ax) ** 2 + (by - ay) ** 2
+                    if cross >= -tol and 0.0 <= along <= length2 and length2 > 0.0:
+                        inner = True
+                        break
                     out.pop()
                 else:
                     break
-            out.append(i)
+            if not inner:
+                out.append(i)
         return out
 
     k = len(pts)

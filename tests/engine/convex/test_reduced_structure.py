@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import linprog
 from scipy.spatial import ConvexHull
 
 import engine.patterns as patterns
@@ -61,6 +62,11 @@ def test_pattern_tree_is_prims_tree(seed: int, n: int, B: int) -> None:
     decimals=st.sampled_from([None, 0, 1]),
     exponent=st.integers(-40, 40),
 )
+# found by hypothesis: three points on a line whose x ties to the last bit came out of order along it, and
+# the monotone chain (the kernel's, or the reference's) dropped the line's true end; a duplicated point
+@example(seed=0, n=4, draws=5, decimals=0, exponent=0)
+@example(seed=1, n=24, draws=4, decimals=1, exponent=19)
+@example(seed=1, n=8, draws=1, decimals=1, exponent=0)
 def test_compiled_facets_are_the_references(
     seed: int, n: int, draws: int, decimals: int | None, exponent: int
 ) -> None:
@@ -82,8 +88,22 @@ def test_compiled_facets_are_the_references(
     for i, rows in enumerate(ours):
         ref = reduced.cone_facets(Z, pset.D[:, i], hints[i])
         A = np.where(pset.D[:, i][:, None], Z, -Z)
-        assert {tuple(r) for r in A[rows]} == {tuple(r) for r in A[ref]}
         assert np.all(np.diff(rows) > 0)
+        if {tuple(r) for r in A[rows]} != {tuple(r) for r in A[ref]}:
+            # only where points tie to the last bit (an edge with three points one ulp off a line) may the
+            # two monotone chains keep different ends; then ours must still cut out the whole cone
+            _assert_rows_cut_out_the_cone(A, rows, Z)
+
+
+def _assert_rows_cut_out_the_cone(A: np.ndarray, rows: np.ndarray, Z: np.ndarray) -> None:
+    """Every row a_k of A holds on the cone of ``rows`` (min a_k . u over that cone in the unit box is
+    >= 0 up to round-off, an LP on the data as the kernel scales it): the rows lose no facet."""
+    e = patterns.unit_scale_exponent(Z[:, :-1])
+    S = np.concatenate([np.ldexp(A[:, :-1], -e), A[:, -1:]], axis=1)
+    S = S / np.linalg.norm(S, axis=1, keepdims=True)
+    for k in range(S.shape[0]):
+        res = linprog(S[k], A_ub=-S[rows], b_ub=np.zeros(rows.size), bounds=[(-1.0, 1.0)] * 3, method="highs")
+        assert res.status == 0 and res.fun >= -1e-9, (k, res.fun)
 
 
 @settings(max_examples=40, deadline=None)
@@ -136,6 +156,8 @@ def test_pattern_tree_columns_give_the_same_prediction(seed: int, n: int, B: int
     exponent=st.integers(-6, 6),
     line=st.booleans(),
 )
+@example(seed=3554, m=50, decimals=1, exponent=-6, line=True)  # a cluster 1e-6 wide beside an edge of 6
+@example(seed=0, m=20, decimals=0, exponent=0, line=False)  # duplicates
 def test_hull_vertices_are_qhulls(seed: int, m: int, decimals: int | None, exponent: int, line: bool) -> None:
     """The same vertex set as Qhull, on random, rounded (collinear, duplicated) and scaled points, with
     points along one hull edge when ``line``."""
@@ -152,7 +174,21 @@ def test_hull_vertices_are_qhulls(seed: int, m: int, decimals: int | None, expon
         return
     ours = reduced._hull_vertices(P)
     assert ours is not None
-    assert {tuple(r) for r in P[ours]} == {tuple(r) for r in P[qhull]}
+    if {tuple(r) for r in P[ours]} != {tuple(r) for r in P[qhull]}:
+        # by design a turn whose sine is at most 1e-12 is no vertex (a tiny cluster beside a long edge
+        # can make one): then every point still lies in our hull up to that, and ours are Qhull's
+        assert set(map(tuple, P[ours])) <= set(map(tuple, P[qhull]))
+        assert _outside_distance(P[ours], P) <= 1e-11 * np.abs(P).max()
+
+
+def _outside_distance(V: np.ndarray, P: np.ndarray) -> float:
+    """The largest distance by which a point of P lies outside the convex polygon of the vertices V."""
+    c = V.mean(axis=0)
+    V = V[np.argsort(np.arctan2(V[:, 1] - c[1], V[:, 0] - c[0]))]  # counter-clockwise
+    edge = np.roll(V, -1, axis=0) - V
+    normal = np.c_[edge[:, 1], -edge[:, 0]] / np.hypot(edge[:, 0], edge[:, 1])[:, None]  # outward
+    signed = np.einsum("pvk,vk->pv", P[:, None, :] - V[None, :, :], normal)  # > 0: beyond that edge
+    return max(float(signed.max(axis=1).max()), 0.0)
 
 
 @settings(max_examples=40, deadline=None)
