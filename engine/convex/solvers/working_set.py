@@ -100,31 +100,33 @@ def _violating_blocks(Z, D, lam, facets_of, threshold, limit, skip):
         S = np.where(D[:, idx], 1.0, -1.0)
         margins = S * (Z @ C.T)  # n x chunk: +c_i inside K_i iff all >= 0
         tol = 1e-12 * norms[None, :] * znorm
-        inside = {1.0: np.all(margins >= -tol, axis=0), -1.0: np.all(-margins >= -tol, axis=0)}
+        # every block of the chunk: pattern j, block sign (u: +1, priced at -c_i; v: -1, at +c_i)
+        m = idx.size
+        pair = np.r_[np.arange(m), np.arange(m)]
+        block_sign = np.r_[np.ones(m), -np.ones(m)]
+        inside = np.r_[np.all(-margins >= -tol, axis=0), np.all(margins >= -tol, axis=0)]
+        wanted = np.ones(2 * m, dtype=bool)
+        if skip:
+            wanted = np.array([(int(idx[j]), b) not in skip for j, b in zip(pair, block_sign, strict=True)])
+        hit = wanted & inside & (norms[pair] > threshold)  # +-c_i in the cone: its value is ||c_i||
+        found += zip(
+            norms[pair[hit]].tolist(), idx[pair[hit]].tolist(), block_sign[hit].tolist(), strict=True
+        )
         # blocks whose +-c_i lies outside the cone: priced together by the compiled projection
-        cone_of: dict[int, np.ndarray] = {}  # facet rows of pattern j of the chunk (built once)
-        todo: list[tuple[int, float, float]] = []  # (j, block sign, sign of c)
-        for j, i in enumerate(idx):
-            for block_sign, c_sign in ((1.0, -1.0), (-1.0, 1.0)):  # u-block: -c_i, v-block: +c_i
-                if (int(i), block_sign) in skip:
-                    continue
-                if inside[c_sign][j]:
-                    if norms[j] > threshold:
-                        found.append((float(norms[j]), int(i), block_sign))
-                    continue
-                if j not in cone_of:
-                    fac = facets_of(int(i))
-                    cone_of[j] = np.where(D[fac, i][:, None], Z[fac], -Z[fac])
-                todo.append((j, block_sign, c_sign))
-        if todo:
-            cones = [cone_of[j] for j, _, _ in todo]  # cone k: rows starts[k]:starts[k + 1]
-            starts = np.concatenate([[0], np.cumsum([a.shape[0] for a in cones])]).astype(np.int64)
-            A = np.vstack(cones)
-            Cs = np.array([c_sign * C[j] for j, _, c_sign in todo])
-            values = projection_norms(np.ascontiguousarray(A, dtype=float), starts, Cs)
-            for (j, block_sign, _), value in zip(todo, values, strict=True):
-                if value > threshold:
-                    found.append((float(value), int(idx[j]), block_sign))
+        todo = wanted & ~inside
+        if todo.any():
+            js = pair[todo]
+            rows_of = {int(j): facets_of(int(idx[j])) for j in np.unique(js)}  # each pattern's facets once
+            rows = [rows_of[int(j)] for j in js]
+            starts = np.concatenate([[0], np.cumsum([r.size for r in rows])]).astype(np.int64)
+            points = np.concatenate(rows)
+            A = np.where(D[points, np.repeat(idx[js], np.diff(starts))][:, None], Z[points], -Z[points])
+            Cs = -block_sign[todo][:, None] * C[js]
+            values = projection_norms(np.ascontiguousarray(A, dtype=float), starts, np.ascontiguousarray(Cs))
+            over = values > threshold
+            found += zip(
+                values[over].tolist(), idx[js[over]].tolist(), block_sign[todo][over].tolist(), strict=True
+            )
         if len(found) >= limit:
             break
     found.sort(reverse=True)
