@@ -312,8 +312,13 @@ def solve_reduced(
     warm_start: np.ndarray | None = None,
     quadratic_models: bool = False,
     objective_scale: float = 1.0,
+    rough_iterations: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
     """Solve the convex program on patterns D (u_i) and D_v (v_i; default D): (U, V, lambda, status).
+
+    ``rough_iterations``: stop Clarabel after this many interior-point iterations and return its iterate
+    as it is, status ``"rough"`` (no Newton polish, no check of the cone rows, so no facet of the cache
+    is widened): a guess at which blocks matter, not an answer (the working set's first stage).
 
     ``objective_scale`` multiplies the objective handed to Clarabel (same minimiser; lambda is returned
     for the unscaled program): :data:`SAMPLED_OBJECTIVE_SCALE`.
@@ -349,6 +354,10 @@ def solve_reduced(
         raise ValueError("the program needs at least one pattern")
     facets = facets_for(Z, D, directions, facet_cache) + facets_for(Z, Dv, dirs_v, facet_cache)
     Dall = np.hstack([D, Dv])
+    if rough_iterations is not None:
+        stop_early = {**(settings or {}), "max_iter": int(rough_iterations)}
+        args = (loss, beta, stop_early, False, loss_points, None, False, objective_scale, True)
+        return _solve_with_facets(Z, y, D, Dv, facets, *args)
     for _ in range(_CUT_ROUNDS + 1):
         U, V, lam, status = _solve_with_facets(
             Z,
@@ -405,8 +414,10 @@ def _solve_with_facets(
     warm_start: np.ndarray | None = None,
     quadratic_models: bool = False,
     objective_scale: float = 1.0,
+    rough: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str]:
-    """One Clarabel solve of the program with the given facet rows per block (see solve_reduced)."""
+    """One Clarabel solve of the program with the given facet rows per block (see solve_reduced;
+    ``rough``: an iterate stopped at ``settings["max_iter"]`` is returned as it is, status "rough")."""
     if loss.name == "logistic" and quadratic_models:
         return _solve_by_quadratic_models(Z, y, D, Dv, facets, loss, beta, settings, warm_start)
     n, p = Z.shape
@@ -536,6 +547,9 @@ def _solve_with_facets(
     Pm, q = objective_scale * Pm, objective_scale * q
     solution = clarabel.DefaultSolver(sp.triu(Pm).tocsc(), q, A, b, cones, options).solve()
     status = str(solution.status)
+    if rough and status in ("Solved", "AlmostSolved", "MaxIterations"):
+        W = np.asarray(solution.x)[:nw].reshape(B, p).T
+        return W[:, : D.shape[1]].copy(), W[:, D.shape[1] :].copy(), None, "rough"
     if "Solved" not in status:
         raise RuntimeError(f"Clarabel (reduced program) stopped with status {status}")
     x = np.asarray(solution.x)

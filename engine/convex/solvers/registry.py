@@ -27,7 +27,7 @@ from engine.convex.solvers.base import ConvexRequest, ConvexSolver, Solution
 from engine.convex.solvers.reduced import solve_program as reduced_program
 from engine.convex.solvers.reference import solve_program as reference_program
 from engine.convex.solvers.scp import solve_program as scp_program
-from engine.convex.solvers.working_set import prove_sampled_optimum
+from engine.convex.solvers.working_set import prove_sampled_optimum, solve_from_rough_support
 
 __all__ = [
     "AUTO",
@@ -189,12 +189,16 @@ def select_solver(solver: str, request: ConvexRequest) -> ConvexSolver:
     entry.check(request)
     if solver == AUTO and name == "reduced":
         # auto's own route for larger sampled programs takes over first when the reduced solve fails;
-        # every answer is checked by pricing every block, as the working set does: a proven one is
-        # reported optimal without the re-solve on its support (prove_sampled_optimum)
+        # the logistic loss first tries the working set on a rough solve's support (the whole program
+        # when that does not settle); every answer is checked by pricing every block, as the working set
+        # does: a proven one is reported optimal without the re-solve on its support (prove_sampled_optimum)
         solve = entry.solve
-        entry = dataclasses.replace(
-            entry, fallback="colgen", solve=lambda request: prove_sampled_optimum(request, solve(request))
-        )
+
+        def solve_and_prove(request: ConvexRequest) -> Solution:
+            solution = solve_from_rough_support(request)
+            return prove_sampled_optimum(request, solve(request) if solution is None else solution)
+
+        entry = dataclasses.replace(entry, fallback="colgen", solve=solve_and_prove)
     return entry
 
 

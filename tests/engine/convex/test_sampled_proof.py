@@ -9,12 +9,15 @@ bound's validity against that reference's objective.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.convex.program import solve_convex
 from engine.convex.recovery import convex_objective
+from engine.convex.solvers import reduced, working_set
 from engine.convex.solvers.base import ConvexRequest
 from engine.convex.solvers.registry import AUTO, select_solver
 from engine.convex.solvers.working_set import sampled_dual_bound
@@ -98,3 +101,85 @@ def test_the_auto_route_proves_the_n200_answer_without_a_re_solve() -> None:
         )
         solution = select_solver(AUTO, request).solve(request)
         assert solution.status == "optimal" and solution.polish is None, loss
+
+
+def _logistic_request(n: int, draws: int, seed: int = 0) -> ConvexRequest:
+    from datasets import make_dataset
+
+    ds = make_dataset("circles", n=n, seed=seed)
+    loss = get_loss("logistic")
+    return ConvexRequest(X=ds.X, y=ds.y, loss=loss, beta=1e-3, patterns=draws, pattern_seed=seed, tol=TOL)
+
+
+def _whole_program_value(request: ConvexRequest) -> float:
+    """C of the reduced solve of the whole program (the route the rough support replaces), proven."""
+    solution = working_set.prove_sampled_optimum(request, reduced.solve_program(request))
+    assert solution.status == "optimal" and solution.polish is None
+    X, y = request.X, request.y
+    return convex_objective(X, y, solution.D, solution.U, solution.V, "logistic", request.beta)
+
+
+def test_the_rough_support_route_settles_logistic_in_one_round_at_n200() -> None:
+    """circles, n = 200, 300 draws (the benchmark's slowest logistic case): the 60 largest blocks after
+    12 interior-point iterations hold the optimum's support, so one restricted solve is proven, with the
+    whole program's optimum."""
+    request = _logistic_request(200, 300)
+    solution = working_set.solve_from_rough_support(request)
+    assert solution is not None
+    assert solution.history["round"] == [1] and solution.history["blocks"] == [working_set.ROUGH_BLOCKS]
+    proven = working_set.prove_sampled_optimum(request, solution)
+    assert proven.status == "optimal" and proven.polish is None
+    value = convex_objective(request.X, request.y, proven.D, proven.U, proven.V, "logistic", request.beta)
+    assert abs(value / _whole_program_value(_logistic_request(200, 300)) - 1.0) <= 1e-9
+
+
+def test_a_rough_support_that_misses_blocks_grows_or_gives_way(monkeypatch) -> None:
+    """Seeded with 2 blocks only, the violators priced over every block join round after round and the
+    answer is still the whole program's optimum; with a single round allowed the route gives way (None)
+    and auto solves the whole program, with the same answer."""
+    request = _logistic_request(60, 80)
+    whole = _whole_program_value(_logistic_request(60, 80))
+    monkeypatch.setattr(working_set, "ROUGH_BLOCKS", 2)
+    monkeypatch.setattr(working_set, "ROUGH_ROUNDS", 8)
+    grown = working_set.solve_from_rough_support(request)
+    assert grown is not None and len(grown.history["round"]) > 1
+    assert grown.history["blocks"][-1] > 2 and grown.history["violation"][-1] == 0.0
+    proven = working_set.prove_sampled_optimum(request, grown)
+    value = convex_objective(request.X, request.y, proven.D, proven.U, proven.V, "logistic", request.beta)
+    assert proven.status == "optimal" and abs(value / whole - 1.0) <= 1e-7
+    monkeypatch.setattr(working_set, "ROUGH_ROUNDS", 1)
+    assert working_set.solve_from_rough_support(_logistic_request(60, 80)) is None
+    result = solve_convex(
+        request.X, request.y, loss="logistic", beta=1e-3, patterns=80, pattern_seed=0, solver=AUTO
+    )
+    assert result.solver == "reduced" and result.status == "optimal" and "round" not in result.history
+    assert abs(result.convex_objective / whole - 1.0) <= 1e-7
+
+
+def test_the_rough_solve_leaves_the_facet_cache_as_the_hull_gives_it() -> None:
+    """A rough iterate violates cone rows by design; its solve must not read that as missing facets (the
+    accurate solves after it would then carry every row of those cones)."""
+    request = _logistic_request(80, 100)
+    pset = request.pattern_set
+    cache: reduced.FacetCache = {}
+    U, V, lam, status = reduced.solve_reduced(
+        request.X,
+        request.y,
+        pset.D,
+        loss="logistic",
+        beta=1e-3,
+        directions=pset.directions,
+        facet_cache=cache,
+        rough_iterations=3,
+    )
+    assert status == "rough" and lam is None and U.shape == V.shape == (3, pset.D.shape[1])
+    fresh = reduced.facets_for(lift(request.X), pset.D, pset.directions, None)
+    keys = reduced.column_keys(pset.D)
+    assert all(np.array_equal(cache[(key, True)], rows) for key, rows in zip(keys, fresh, strict=True))
+    assert max(rows.size for rows in fresh) < request.X.shape[0]
+
+
+def test_only_the_logistic_loss_takes_the_rough_support_route() -> None:
+    for loss in ("squared", "hinge"):
+        request = dataclasses.replace(_logistic_request(40, 30), loss=get_loss(loss))
+        assert working_set.solve_from_rough_support(request) is None
