@@ -61,7 +61,9 @@ _CHUNK = 64  # patterns priced per vectorised chunk
 # 55 blocks after 12 iterations held the optimum's support (7-38 blocks) in all 8, so one restricted
 # solve of 60 blocks was proven each time: 0.12-0.16 s -> 0.09-0.10 s (10 iterations: two rounds once,
 # 9: three times; 80 blocks: slower). Squared and hinge were no faster (their whole program needs 16-26
-# iterations, not the exponential cones' 31-40).
+# iterations, not the exponential cones' 31-40). A program of at most 2 ROUGH_BLOCKS blocks is solved
+# whole: at n = 200 the route lost at 30 and 60 draws (29 -> 39 ms, 35 -> 50 ms on circles) and won from
+# 100 draws on (84 -> 68 ms; 500 draws: 205 -> 149 ms circles, 353 -> 143 ms spirals).
 ROUGH_LOSSES = ("logistic",)
 ROUGH_ITERATIONS = 12
 ROUGH_BLOCKS = 60
@@ -157,6 +159,38 @@ def _violating_blocks(Z, D, lam, facets_of, threshold, limit, skip):
     return found[:limit]
 
 
+def _on_every_block(
+    Z: np.ndarray, D: np.ndarray, iu: list[int], iv: list[int], Uw: np.ndarray, Vw: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A working set's weights spread over every block of D (zero elsewhere), and their prediction."""
+    U, V = np.zeros((Z.shape[1], D.shape[1])), np.zeros((Z.shape[1], D.shape[1]))
+    U[:, iu], V[:, iv] = Uw, Vw
+    return U, V, np.sum(D * (Z @ (U - V)), axis=1)
+
+
+def _program_value(
+    loss: Loss, yhat: np.ndarray, y: np.ndarray, beta: float, U: np.ndarray, V: np.ndarray
+) -> float:
+    """C(U, V) = L(yhat) + beta sum_i (||u_i|| + ||v_i||), the program's objective."""
+    return loss.mean(yhat, y) + beta * float(np.sum(np.linalg.norm(U, axis=0) + np.linalg.norm(V, axis=0)))
+
+
+def _empty_history() -> dict[str, list]:
+    """A working set's history, filled round by round (:func:`_log_round`)."""
+    return {"round": [], "objective": [], "blocks": [], "violation": [], "time_s": []}
+
+
+def _log_round(
+    history: dict[str, list], rounds: int, value: float, blocks: int, viol: list, beta: float, start: float
+) -> None:
+    """One round of a working set in its history: objective, set size, worst violation / beta - 1, time."""
+    history["round"].append(rounds)
+    history["objective"].append(value)
+    history["blocks"].append(blocks)
+    history["violation"].append(float(viol[0][0] / beta - 1.0) if viol else 0.0)
+    history["time_s"].append(time.perf_counter() - start)
+
+
 def sampled_dual_bound(
     X: np.ndarray,
     y: np.ndarray,
@@ -198,8 +232,7 @@ def _proven(request: ConvexRequest, solution: Solution) -> bool:
     pset = request.pattern_set
     U, V, D = solution.U, solution.V, solution.D
     yhat = np.sum(D * (lift(X) @ (U - V)), axis=1)
-    norms = np.linalg.norm(U, axis=0) + np.linalg.norm(V, axis=0)
-    value = loss.mean(yhat, y) + beta * float(np.sum(norms))
+    value = _program_value(loss, yhat, y, beta, U, V)
     for lam in (loss.mean_gradient(yhat, y), *solution.duals):
         bound = sampled_dual_bound(
             X, y, pset.D, pset.directions, lam, loss=loss, beta=beta, facet_cache=request.facet_cache
@@ -310,7 +343,7 @@ def solve_on_working_set(
     first = np.arange(min(P, INITIAL_PATTERNS))
     blocks = {(int(i), s) for i in first for s in (1.0, -1.0)}
     idle: dict[tuple[int, float], int] = dict.fromkeys(blocks, 0)
-    history: dict[str, list] = {"round": [], "objective": [], "blocks": [], "violation": [], "time_s": []}
+    history = _empty_history()
     status, rounds = "max_rounds", 0
     U, V, lam = np.zeros((p, P)), np.zeros((p, P)), None
     while rounds < max_rounds:
@@ -318,21 +351,12 @@ def solve_on_working_set(
         iu = sorted(i for i, s in blocks if s > 0)
         iv = sorted(i for i, s in blocks if s < 0)
         Uw, Vw, lam, _ = solve(X, y, D[:, iu], D[:, iv], directions[iu], directions[iv], loss, beta)
-        U, V = np.zeros((p, P)), np.zeros((p, P))
-        U[:, iu], V[:, iv] = Uw, Vw
-        yhat = np.sum(D * (Z @ (U - V)), axis=1)
+        U, V, yhat = _on_every_block(Z, D, iu, iv, Uw, Vw)
         grad = loss.mean_gradient(yhat, y)
         # the hinge multiplier (-y_k mu_k, mu_k >= 0) picks the right subgradient at margin 1
         dual = lam if (loss.name == "hinge" and lam is not None) else grad
         viol = _violating_blocks(Z, D, dual, facets_of, beta * (1.0 + tol), ADD_PER_ROUND, blocks)
-        objective = loss.mean(yhat, y) + beta * float(
-            np.sum(np.linalg.norm(U, axis=0) + np.linalg.norm(V, axis=0))
-        )
-        history["round"].append(rounds)
-        history["objective"].append(objective)
-        history["blocks"].append(len(blocks))
-        history["violation"].append(float(viol[0][0] / beta - 1.0) if viol else 0.0)
-        history["time_s"].append(time.perf_counter() - start)
+        _log_round(history, rounds, _program_value(loss, yhat, y, beta, U, V), len(blocks), viol, beta, start)
         if not viol:
             status = "optimal"
             break
@@ -361,8 +385,9 @@ def solve_from_rough_support(request: ConvexRequest, tol: float = 1e-7) -> Solut
     every block of the program priced at its grad L (:func:`_violating_blocks`): when none exceeds
     ``beta (1 + tol)`` the restricted answer is the whole program's optimum (dual feasible for every
     block, optimal on its own set); otherwise the violators join and the set is solved again, at most
-    :data:`ROUGH_ROUNDS` times. Only for :data:`ROUGH_LOSSES`, whose whole-program solve is slowest;
-    None as well when a solve fails. The facets of the request's cache serve every stage.
+    :data:`ROUGH_ROUNDS` times. Only for :data:`ROUGH_LOSSES`, whose whole-program solve is slowest, and
+    programs of more than 2 :data:`ROUGH_BLOCKS` blocks; None as well when a solve fails. The facets of
+    the request's cache serve every stage.
     """
     X, y, loss, beta = request.X, request.y, request.loss, request.beta
     pset = request.pattern_set
@@ -371,6 +396,8 @@ def solve_from_rough_support(request: ConvexRequest, tol: float = 1e-7) -> Solut
     start = time.perf_counter()
     D, G = pset.D, pset.directions
     P = D.shape[1]
+    if P <= ROUGH_BLOCKS:  # 2P blocks: the working set would be half the program or more
+        return None
     cache = request.facet_cache
     common = {
         "loss": loss,
@@ -388,7 +415,7 @@ def solve_from_rough_support(request: ConvexRequest, tol: float = 1e-7) -> Solut
     blocks = {(int(j % P), 1.0 if j < P else -1.0) for j in largest}  # u-blocks first, then v-blocks
     Z = lift(X)
     facets = facets_for(Z, D, G, cache)
-    history: dict[str, list] = {"round": [], "objective": [], "blocks": [], "violation": [], "time_s": []}
+    history = _empty_history()
     for rounds in range(1, ROUGH_ROUNDS + 1):
         iu = sorted(i for i, s in blocks if s > 0)
         iv = sorted(i for i, s in blocks if s < 0)
@@ -398,18 +425,11 @@ def solve_from_rough_support(request: ConvexRequest, tol: float = 1e-7) -> Solut
             )
         except RuntimeError:
             return None
-        U, V = np.zeros((Z.shape[1], P)), np.zeros((Z.shape[1], P))
-        U[:, iu], V[:, iv] = Uw, Vw
-        yhat = np.sum(D * (Z @ (U - V)), axis=1)
+        U, V, yhat = _on_every_block(Z, D, iu, iv, Uw, Vw)
         viol = _violating_blocks(
             Z, D, loss.mean_gradient(yhat, y), facets.__getitem__, beta * (1.0 + tol), ROUGH_ADD, blocks
         )
-        norms = np.linalg.norm(U, axis=0) + np.linalg.norm(V, axis=0)
-        history["round"].append(rounds)
-        history["objective"].append(loss.mean(yhat, y) + beta * float(np.sum(norms)))
-        history["blocks"].append(len(blocks))
-        history["violation"].append(float(viol[0][0] / beta - 1.0) if viol else 0.0)
-        history["time_s"].append(time.perf_counter() - start)
+        _log_round(history, rounds, _program_value(loss, yhat, y, beta, U, V), len(blocks), viol, beta, start)
         if not viol:
             return Solution(
                 U=U,

@@ -137,8 +137,8 @@ def test_a_rough_support_that_misses_blocks_grows_or_gives_way(monkeypatch) -> N
     """Seeded with 2 blocks only, the violators priced over every block join round after round and the
     answer is still the whole program's optimum; with a single round allowed the route gives way (None)
     and auto solves the whole program, with the same answer."""
-    request = _logistic_request(60, 80)
-    whole = _whole_program_value(_logistic_request(60, 80))
+    request = _logistic_request(60, 100)
+    whole = _whole_program_value(_logistic_request(60, 100))
     monkeypatch.setattr(working_set, "ROUGH_BLOCKS", 2)
     monkeypatch.setattr(working_set, "ROUGH_ROUNDS", 8)
     grown = working_set.solve_from_rough_support(request)
@@ -148,9 +148,9 @@ def test_a_rough_support_that_misses_blocks_grows_or_gives_way(monkeypatch) -> N
     value = convex_objective(request.X, request.y, proven.D, proven.U, proven.V, "logistic", request.beta)
     assert proven.status == "optimal" and abs(value / whole - 1.0) <= 1e-7
     monkeypatch.setattr(working_set, "ROUGH_ROUNDS", 1)
-    assert working_set.solve_from_rough_support(_logistic_request(60, 80)) is None
+    assert working_set.solve_from_rough_support(_logistic_request(60, 100)) is None
     result = solve_convex(
-        request.X, request.y, loss="logistic", beta=1e-3, patterns=80, pattern_seed=0, solver=AUTO
+        request.X, request.y, loss="logistic", beta=1e-3, patterns=100, pattern_seed=0, solver=AUTO
     )
     assert result.solver == "reduced" and result.status == "optimal" and "round" not in result.history
     assert abs(result.convex_objective / whole - 1.0) <= 1e-7
@@ -179,7 +179,14 @@ def test_the_rough_solve_leaves_the_facet_cache_as_the_hull_gives_it() -> None:
     assert max(rows.size for rows in fresh) < request.X.shape[0]
 
 
-def test_only_the_logistic_loss_takes_the_rough_support_route() -> None:
+def test_only_large_logistic_programs_take_the_rough_support_route() -> None:
+    """Squared and hinge programs, and a logistic program of at most 2 ROUGH_BLOCKS blocks, are solved
+    whole (the route returns None)."""
+    request = _logistic_request(60, 100)
+    assert request.pattern_set.D.shape[1] > working_set.ROUGH_BLOCKS
+    assert working_set.solve_from_rough_support(request) is not None
     for loss in ("squared", "hinge"):
-        request = dataclasses.replace(_logistic_request(40, 30), loss=get_loss(loss))
-        assert working_set.solve_from_rough_support(request) is None
+        assert working_set.solve_from_rough_support(dataclasses.replace(request, loss=get_loss(loss))) is None
+    small = _logistic_request(60, 40)
+    assert small.pattern_set.D.shape[1] <= working_set.ROUGH_BLOCKS
+    assert working_set.solve_from_rough_support(small) is None
