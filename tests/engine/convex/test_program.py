@@ -5,7 +5,7 @@ from __future__ import annotations
 import cvxpy as cp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from engine.convex.certificate import certify, price, ridge_values
@@ -30,22 +30,31 @@ def small_problem(seed: int, n: int, loss: str) -> tuple[np.ndarray, np.ndarray]
 
 
 @pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("solver", ["cvxpy", "auto"])
 @settings(max_examples=4, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(5, 14), beta=st.sampled_from([1e-3, 1e-2, 1e-1]))
-def test_exact_program_is_certified_and_recovery_is_exact(loss: str, seed: int, n: int, beta: float) -> None:
+@example(seed=3296, n=9, beta=1e-3)  # CVXPY's logistic answer stops 1.6e-6 above the bound: uncertified
+def test_exact_program_is_certified_and_recovery_is_exact(
+    solver: str, loss: str, seed: int, n: int, beta: float
+) -> None:
     X, y = small_problem(seed, n, loss)
-    result = solve_convex(X, y, loss=loss, beta=beta, patterns="exact")
-    assert result.status == "optimal"
+    result = solve_convex(X, y, loss=loss, beta=beta, patterns="exact", solver=solver)
     # J of the recovered network equals the convex objective of the solution
     J = result.network.objective(X, y, loss, beta)
     assert J == pytest.approx(result.objective, rel=1e-12)
     assert J == pytest.approx(result.convex_objective, rel=1e-6)
-    # the certificate closes the gap at the solver's optimum
+    # the certificate's bound holds, and the status says whether it closed the gap
     cert = result.certificate
-    assert cert.exact and cert.certified
+    assert cert.exact
     assert cert.lower_bound <= J + 1e-9
-    assert cert.relative_gap <= 1e-6
     assert result.lower_bound == cert.lower_bound
+    assert (result.status == "optimal") == cert.certified == (cert.relative_gap <= 1e-6)
+    # the certified route always closes it; so does the reference on squared and hinge (its logistic
+    # exponential cones may stop "optimal_inaccurate" a hair above: reported uncertified, not optimal)
+    if solver == "auto" or loss != "logistic":
+        assert result.status == "optimal"
+    else:
+        assert result.status == "optimal" or result.outcome == "uncertified"
 
 
 @pytest.mark.parametrize("loss", LOSSES)
