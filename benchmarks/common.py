@@ -130,8 +130,23 @@ class Outcome:
     wall_s: float = float("nan")
 
 
+def _settle_blas() -> None:
+    """Wake the BLAS thread pools of a fresh fork and let them fall asleep before anything is timed.
+
+    After a fork OpenBLAS (numpy's and scipy's copies) starts its worker threads again at the first call,
+    and they spin for ~0.1 s before sleeping: a child's CPU clock counted that against the first thing it
+    timed (moons n = 200 squared, certified: 0.30 s in an ordinary call, 0.41-0.49 s as a child's first;
+    0.31 s after this). Costs the child ~0.3 s of wall time, no CPU to speak of."""
+    import scipy.linalg
+
+    A = np.eye(300) + 1.0  # large enough for both libraries to use their threads
+    scipy.linalg.lu_factor(A @ A)
+    time.sleep(0.3)
+
+
 def _child(conn, fn: Callable[[], Any]) -> None:
     try:
+        _settle_blas()
         conn.send(("ok", fn()))
     except ValueError as exc:  # unsupported loss / solver / program: reported as such
         conn.send(("value_error", str(exc)))
