@@ -179,7 +179,7 @@ def _unit_scaled(Z: np.ndarray, directions: np.ndarray | None) -> tuple[np.ndarr
     return Z, directions, e
 
 
-def interior_hint(Z: np.ndarray, pattern: np.ndarray, direction: np.ndarray | None) -> np.ndarray | None:
+def _pushed_hint(Z: np.ndarray, pattern: np.ndarray, direction: np.ndarray | None) -> np.ndarray | None:
     """A direction strictly inside the pattern's cone, as :func:`cone_facets` finds it (the hint pushed
     off the walls it sits on, else an LP), in the data's own units; None if the cone has no interior."""
     Zs, scaled, e = _unit_scaled(Z, direction)
@@ -292,7 +292,7 @@ def facets_for(
         # hints on (or a hair across) a wall, as column generation's are: pushed inside as cone_facets
         # pushes them, then the compiled hull again (the numpy hull is ~20x slower per cone)
         left = [k for k, rows in enumerate(compiled) if rows is None]
-        hints = [interior_hint(Z, D[:, todo[k]], directions[todo[k]]) for k in left]
+        hints = [_pushed_hint(Z, D[:, todo[k]], directions[todo[k]]) for k in left]
         again = [(k, g) for k, g in zip(left, hints, strict=True) if g is not None]
         if again:
             cols = [todo[k] for k, _ in again]
