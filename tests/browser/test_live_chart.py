@@ -44,12 +44,18 @@ def test_a_change_redraws_in_the_same_div_and_leaves_unchanged_charts(page) -> N
     before = chart_signature(page)
     start = flip_toggle(page, "Show the optimum's neurons")
     wait_for_change(page, before, timeout_s=120, quiet_s=0.5, since=start)
+    # drawn, not only changed: a chart off screen is drawn once the page is quiet (the CI run once read the
+    # SGD div between the two, its data not there yet)
+    drawn = (
+        f"() => {{ const el = document.querySelector('{SGD}'); return !!(el && el.data && el.data.length); }}"
+    )
+    page.wait_for_function(drawn, timeout=60_000)
     state = page.evaluate(f"""() => ({{
       sameSgd: document.querySelector('{SGD}') === window.__sgd,
       sgdRedrawn: window.__sgd.data !== window.__sgdData,
       sameConvex: document.querySelector('{CONVEX}') === window.__convex,
       convexUntouched: window.__convex.data === window.__convexData,
-      names: window.__sgd.data.filter((t) => t.visible !== false).map((t) => t.name || ''),
+      names: (window.__sgd.data || []).filter((t) => t.visible !== false).map((t) => t.name || ''),
     }})""")
     assert state["sameSgd"] and state["sgdRedrawn"], state
     assert state["sameConvex"] and state["convexUntouched"], state
