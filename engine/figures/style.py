@@ -286,7 +286,7 @@ def grid_points(bounds: Bounds, grid: int) -> tuple[np.ndarray, np.ndarray, np.n
 
 def segment_in_box(w: np.ndarray, bounds: Bounds) -> tuple[np.ndarray, np.ndarray] | None:
     """End points of the line ``w0 x + w1 y + w2 = 0`` clipped to the box, or None if it misses."""
-    ends, keep = segments_in_box(np.asarray(w, dtype=float)[None, :3], bounds)
+    ends, keep = segments_in_box(np.asarray(w, dtype=float)[None, :], bounds)
     return (ends[0, 0], ends[0, 1]) if keep[0] else None
 
 

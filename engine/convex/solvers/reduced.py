@@ -386,8 +386,20 @@ def solve_reduced(
     Dall = np.hstack([D, Dv])
     if rough_iterations is not None:
         stop_early = {**(settings or {}), "max_iter": int(rough_iterations)}
-        args = (loss, beta, stop_early, False, loss_points, None, False, objective_scale, True)
-        return _solve_with_facets(Z, y, D, Dv, facets, *args)
+        return _solve_with_facets(
+            Z,
+            y,
+            D,
+            Dv,
+            facets,
+            loss,
+            beta,
+            stop_early,
+            want_dual=False,
+            loss_points=loss_points,
+            objective_scale=objective_scale,
+            rough=True,
+        )
     for _ in range(_CUT_ROUNDS + 1):
         U, V, lam, status = _solve_with_facets(
             Z,
@@ -577,13 +589,11 @@ def _solve_with_facets(
     Pm, q = objective_scale * Pm, objective_scale * q
     solution = clarabel.DefaultSolver(sp.triu(Pm).tocsc(), q, A, b, cones, options).solve()
     status = str(solution.status)
+    W = np.asarray(solution.x)[:nw].reshape(B, p).T
     if rough and status in ("Solved", "AlmostSolved", "MaxIterations"):
-        W = np.asarray(solution.x)[:nw].reshape(B, p).T
         return W[:, : D.shape[1]].copy(), W[:, D.shape[1] :].copy(), None, "rough"
     if "Solved" not in status:
         raise RuntimeError(f"Clarabel (reduced program) stopped with status {status}")
-    x = np.asarray(solution.x)
-    W = x[:nw].reshape(B, p).T
     if loss.name != "hinge":
         W = newton_polish(Z, y, Dall, sign, W, facets, loss, beta)
     U, V = W[:, : D.shape[1]], W[:, D.shape[1] :]
